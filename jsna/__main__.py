@@ -1,0 +1,3 @@
+from jsna.cli import main
+
+main()

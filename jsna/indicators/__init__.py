@@ -1,0 +1,1 @@
+"""Indicators: the statistical methods, the registry, and the built-in indicators."""

@@ -1,0 +1,101 @@
+"""What an indicator's compute function sees: read-only tables and band helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from jsna.workspace import Workspace
+
+ENGLAND = "E92000001"
+
+#: 2013 European Standard Population bands, as labelled throughout jsna
+ESP_BANDS = ("0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
+             "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")
+#: abridged life-table bands used by OHID for life expectancy
+LIFE_TABLE_BANDS = ("<1", "1-4", *ESP_BANDS[1:])
+
+
+def band_of(age_from: int, bands: str = "esp") -> tuple[str, float]:
+    """(label, upper age) of the ``esp`` or ``life_table`` band containing ``age_from``."""
+    if age_from >= 90:
+        return "90+", float("inf")
+    if bands == "life_table" and age_from == 0:
+        return "<1", 0.0
+    if bands == "life_table" and age_from < 5:
+        return "1-4", 4.0
+    lo = age_from // 5 * 5
+    return f"{lo}-{lo + 4}", float(lo + 4)
+
+
+def rebin(frame: pd.DataFrame, bands: str, *, value: str = "count",
+          keys: tuple[str, ...] = ("area_code", "period", "sex")) -> pd.DataFrame:
+    """Sum single years or finer bands into ``esp`` or ``life_table`` bands.
+
+    A row whose band straddles a target band (say ``85+`` for target ``85-89``/``90+``)
+    cannot be re-binned: it is left out and counted in ``result.attrs["unbinnable"]``.
+    """
+    import numpy as np
+
+    starts = frame["age_from"].astype("int64")
+    lookup = {a: band_of(int(a), bands) for a in starts.unique()}
+    label = starts.map(lambda a: lookup[a][0])
+    upper = starts.map(lambda a: lookup[a][1]).astype("float64")
+    hi = frame["age_to"].astype("float64").fillna(np.inf)
+    fits = (hi <= upper).to_numpy()
+    out = frame[fits].assign(age_band=label[fits].to_numpy())
+    grouped = out.groupby([*keys, "age_band"], as_index=False, observed=True, dropna=False)[value].sum()
+    grouped.attrs["unbinnable"] = int((~fits).sum())
+    return grouped
+
+
+@dataclass
+class ComputeContext:
+    """Tables of the workspace, read once and shared by every indicator of a run."""
+
+    workspace: Workspace
+    benchmark_code: str = ENGLAND
+    config: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            self._cache[name] = self.workspace.table(name)
+        return self._cache[name].copy()
+
+    def has(self, name: str) -> bool:
+        return len(self.table_view(name)) > 0
+
+    def table_view(self, name: str) -> pd.DataFrame:
+        """The cached table itself (do not modify)."""
+        if name not in self._cache:
+            self._cache[name] = self.workspace.table(name)
+        return self._cache[name]
+
+    def population(self, bands: str | None = None, variant: str = "estimate") -> pd.DataFrame:
+        """Population estimates, Male/Female, optionally re-binned into ``esp``/``life_table`` bands."""
+        pop = self.table_view("population")
+        pop = pop[pop["variant"].eq(variant)]
+        if bands is None:
+            return pop.copy()
+        return rebin(pop, bands)
+
+    def area_names(self) -> dict[str, str]:
+        """Area code -> name from every table that carries names (boundaries win)."""
+        names: dict[str, str] = {}
+        for table, code, name in (("indicator_values", "area_code", "area_name"),
+                                  ("population", "area_code", "area_name"),
+                                  ("events", "area_code", "area_name"),
+                                  ("lookups", "parent_code", "parent_name"),
+                                  ("lookups", "child_code", "child_name"),
+                                  ("deprivation", "lsoa_code", "lsoa_name"),
+                                  ("areas", "area_code", "area_name")):
+            frame = self.table_view(table)
+            if len(frame):
+                sub = frame[[code, name]].dropna().drop_duplicates(code)
+                names.update(dict(zip(sub[code], sub[name], strict=False)))
+        names.setdefault(ENGLAND, "England")
+        return names

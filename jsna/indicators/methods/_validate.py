@@ -1,0 +1,205 @@
+"""Argument checking and grouping helpers shared by the methods (private)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_CONFIDENCE: tuple[float, float] = (0.95, 0.998)
+
+Confidence = float | Sequence[float] | None
+
+
+def normalise_confidence(confidence: Confidence, *, allow_none: bool = False) -> tuple[float, ...]:
+    """Return confidence levels as proportions in (0, 1).
+
+    Percent forms (``95``, ``99.8``) are divided by 100. Values that are neither a
+    proportion strictly between 0 and 1 nor a percentage between 50 and 100 raise.
+    """
+    if confidence is None:
+        if allow_none:
+            return ()
+        raise ValueError("confidence must be given, got None")
+    if isinstance(confidence, int | float | np.integer | np.floating):
+        levels: Iterable[Any] = (confidence,)
+    else:
+        levels = tuple(confidence)
+        if not levels:
+            raise ValueError("confidence must name at least one level, got an empty sequence")
+    out: list[float] = []
+    for level in levels:
+        if isinstance(level, bool) or not isinstance(
+            level, int | float | np.integer | np.floating
+        ):
+            raise ValueError(f"confidence must be a number, got {level!r}")
+        c = float(level)
+        if 50 <= c < 100:
+            c = c / 100
+        elif not 0 < c < 1:
+            raise ValueError(
+                "confidence must be a proportion between 0 and 1 (e.g. 0.95) or a "
+                f"percentage between 50 and 100 (e.g. 95), got {level!r}"
+            )
+        if c not in out:
+            out.append(c)
+    return tuple(out)
+
+
+def level_label(confidence: float) -> str:
+    """``0.95`` -> ``'95'``, ``0.998`` -> ``'99_8'``."""
+    text = f"{confidence * 100:.10g}"
+    return text.replace(".", "_")
+
+
+def limit_columns(confidence: float) -> tuple[str, str]:
+    label = level_label(confidence)
+    return f"lower_ci_{label}", f"upper_ci_{label}"
+
+
+def z_value(confidence: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(confidence + (1 - confidence) / 2))
+
+
+def normalise_by(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def check_columns(data: pd.DataFrame, **columns: Hashable | None) -> None:
+    """Raise if any named column is missing from ``data``."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    for role, column in columns.items():
+        if column is None:
+            continue
+        if column not in data.columns:
+            raise ValueError(
+                f"{role} column {column!r} not found in data (columns: {list(data.columns)})"
+            )
+
+
+def check_by(data: pd.DataFrame, by: list[str]) -> None:
+    for column in by:
+        if column not in data.columns:
+            raise ValueError(f"by column {column!r} not found in data (columns: {list(data.columns)})")
+
+
+def _first_bad(data: pd.DataFrame, mask: np.ndarray) -> tuple[Any, Any]:
+    pos = int(np.flatnonzero(mask)[0])
+    return data.index[pos], pos
+
+
+def numeric(data: pd.DataFrame, column: Hashable, role: str, *, allow_missing: bool = False) -> np.ndarray:
+    """Column as float64; raise naming the column and row if not numeric."""
+    series = data[column]
+    try:
+        values = pd.to_numeric(series, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
+    except (ValueError, TypeError):
+        coerced = pd.to_numeric(series, errors="coerce")
+        bad = (coerced.isna() & series.notna()).to_numpy()
+        row, _ = _first_bad(data, bad)
+        raise ValueError(
+            f"{role} must be numeric, got {series.loc[row]!r} (column {column!r}, row {row})"
+        ) from None
+    if not allow_missing:
+        missing = np.isnan(values)
+        if missing.any():
+            row, _ = _first_bad(data, missing)
+            raise ValueError(f"{role} must not be missing, got NaN (column {column!r}, row {row})")
+    return values
+
+
+def _fmt(value: float) -> str:
+    if math.isfinite(value) and value == int(value):
+        return str(int(value))
+    return repr(value)
+
+
+def check_non_negative(data: pd.DataFrame, values: np.ndarray, column: Hashable, role: str) -> None:
+    bad = values < 0
+    if bad.any():
+        row, pos = _first_bad(data, bad)
+        raise ValueError(f"{role} must be >= 0, got {_fmt(values[pos])} (column {column!r}, row {row})")
+
+
+def check_positive(data: pd.DataFrame, values: np.ndarray, column: Hashable, role: str) -> None:
+    bad = values <= 0
+    if bad.any():
+        row, pos = _first_bad(data, bad)
+        raise ValueError(f"{role} must be > 0, got {_fmt(values[pos])} (column {column!r}, row {row})")
+
+
+def check_not_greater(
+    data: pd.DataFrame,
+    small: np.ndarray,
+    large: np.ndarray,
+    small_column: Hashable,
+    large_column: Hashable,
+    small_role: str,
+    large_role: str,
+) -> None:
+    bad = small > large
+    if bad.any():
+        row, pos = _first_bad(data, bad)
+        raise ValueError(
+            f"{small_role} must be <= {large_role}, got {_fmt(small[pos])} > {_fmt(large[pos])} "
+            f"(columns {small_column!r} and {large_column!r}, row {row})"
+        )
+
+
+def group_codes(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer group code per row and the table of group keys (in code order).
+
+    Codes follow the order of first appearance; callers sort the final result.
+    """
+    if not by:
+        return np.zeros(len(data), dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1))
+    grouped = data.groupby(by, sort=False, dropna=False, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.intp)
+    keys = grouped.size().index.to_frame(index=False)
+    keys = _restore_dtypes(keys, data, by)
+    return codes, keys
+
+
+def _restore_dtypes(keys: pd.DataFrame, data: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    for column in by:
+        dtype = data[column].dtype
+        if keys[column].dtype != dtype:
+            with contextlib.suppress(TypeError, ValueError):
+                keys[column] = keys[column].astype(dtype)
+    return keys
+
+
+def group_sums(codes: np.ndarray, n_groups: int, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Sum each array within groups (bincount: fast, no Python loop over groups)."""
+    return [np.bincount(codes, weights=a, minlength=n_groups) for a in arrays]
+
+
+def finish(
+    keys: pd.DataFrame, by: list[str], columns: dict[str, Any], *, sort: bool = True
+) -> pd.DataFrame:
+    """Assemble the output frame: by columns, then ``columns``; sorted by ``by``."""
+    out = keys.reset_index(drop=True).copy() if by else pd.DataFrame(index=pd.RangeIndex(1))
+    for name, value in columns.items():
+        out[name] = value
+    if by and sort and len(out) > 1:
+        out = out.sort_values(by, kind="stable", na_position="last").reset_index(drop=True)
+    return out
+
+
+def notes_column(n: int) -> np.ndarray:
+    return np.full(n, None, dtype=object)
+
+
+def as_note_series(notes: np.ndarray) -> pd.Series:
+    return pd.Series(notes, dtype="str")

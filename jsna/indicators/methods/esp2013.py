@@ -1,0 +1,71 @@
+"""The 2013 European Standard Population (ESP2013) in 5-year bands."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["ESP2013_BANDS", "collapse_standard_population", "european_standard_population"]
+
+#: ESP2013, 19 bands ``0-4`` ... ``85-89``, ``90+``; total 100,000.
+ESP2013_BANDS: dict[str, int] = {
+    "0-4": 5000, "5-9": 5500, "10-14": 5500, "15-19": 5500, "20-24": 6000,
+    "25-29": 6000, "30-34": 6500, "35-39": 7000, "40-44": 7000, "45-49": 7000,
+    "50-54": 7000, "55-59": 6500, "60-64": 6000, "65-69": 5500, "70-74": 5000,
+    "75-79": 4000, "80-84": 2500, "85-89": 1500, "90+": 1000,
+}  # fmt: skip
+
+
+def _start(label: str) -> int:
+    return int(label.replace("+", "-").split("-")[0])
+
+
+def collapse_standard_population(standard: pd.Series, top_band: str) -> pd.Series:
+    """Close a standard population at ``top_band`` (e.g. ``"85+"``) by summing the bands above.
+
+    Parameters
+    ----------
+    standard : pandas.Series
+        Weights indexed by band label (``"0-4"``, ..., ``"90+"``).
+    top_band : str
+        Open top band wanted, ``"<start>+"``; its start must be the start of a band.
+
+    Returns
+    -------
+    pandas.Series
+        Weights indexed by label, the bands from ``top_band``'s start upwards replaced by one.
+    """
+    if not top_band.endswith("+"):
+        raise ValueError(f"top_band must look like '85+', got {top_band!r}")
+    start = int(top_band[:-1])
+    starts = {label: _start(label) for label in standard.index}
+    if start not in starts.values():
+        raise ValueError(
+            f"top_band {top_band!r} does not start on a band boundary "
+            f"(bands: {list(standard.index)})"
+        )
+    keep = standard[[label for label in standard.index if starts[label] < start]]
+    top = standard[[label for label in standard.index if starts[label] >= start]].sum()
+    out = pd.concat([keep, pd.Series({top_band: top})])
+    out.name = standard.name
+    out.index.name = standard.index.name
+    return out
+
+
+def european_standard_population(top_band: str = "90+") -> pd.Series:
+    """ESP2013 weights indexed by band label, optionally closed at ``top_band`` (e.g. ``"85+"``).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``standard_population``, index named ``age_band``; totals 100,000.
+
+    References
+    ----------
+    Eurostat. Revision of the European Standard Population: report of Eurostat's task force.
+    Luxembourg: Publications Office of the European Union; 2013.
+    """
+    esp = pd.Series(ESP2013_BANDS, name="standard_population", dtype="float64")
+    esp.index.name = "age_band"
+    if top_band == "90+":
+        return esp
+    return collapse_standard_population(esp, top_band)

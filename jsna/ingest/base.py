@@ -1,0 +1,121 @@
+"""What an ingest source is: the contract built-in and plugin sources both meet.
+
+A source turns one file into canonical frames. Each frame carries a ``_row`` column, the
+file row it came from, so that rows with errors can be quarantined exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jsna.errors import UsageError
+from jsna.ingest.issues import ValidationReport
+from jsna.ingest.readers import TableText, normalise_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class ReadOptions:
+    """Options a user can give on the command line or in jsna.toml for one input."""
+
+    sheet: str | None = None
+    skip_rows: int | None = None
+    encoding: str | None = None
+    period: str | None = None
+    variant: str | None = None
+    measure: str | None = None
+    vintage: str | None = None
+    column_map: dict[str, str] = field(default_factory=dict)  # source column -> canonical
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReadOptions:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "column_map"}
+        mapping = data.get("column_map") or data.get("map") or {}
+        return cls(**known, column_map=dict(mapping))
+
+
+@dataclass
+class Parsed:
+    """A file read and checked: canonical frames (with ``_row``), and the report."""
+
+    frames: dict[str, pd.DataFrame]
+    report: ValidationReport
+    layout: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Source:
+    """Base class for ingest sources. Subclasses set the class attributes and ``parse``."""
+
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    tables: ClassVar[tuple[str, ...]] = ()
+    #: human description of the columns expected, used when a file cannot be recognised
+    expected_columns: ClassVar[str] = ""
+    suffixes: ClassVar[tuple[str, ...]] = (".csv", ".xlsx", ".txt", ".tsv")
+
+    def detect(self, columns: list[str]) -> str | None:
+        """The layout name if a table with these columns is this kind, else None."""
+        return None
+
+    def parse(self, path: Path, options: ReadOptions) -> Parsed:
+        raise NotImplementedError
+
+
+class Columns:
+    """Find columns by any of their usual names (after :func:`normalise_name`)."""
+
+    def __init__(self, table: TableText, column_map: dict[str, str] | None = None) -> None:
+        self.table = table
+        self.original = list(table.frame.columns)
+        self.by_norm: dict[str, str] = {}
+        for col in self.original:
+            self.by_norm.setdefault(normalise_name(col), col)
+        for source_col, canonical in (column_map or {}).items():
+            if source_col not in self.original:
+                raise UsageError(
+                    f"{table.label}: --map names column {source_col!r}, which is not in the file; "
+                    f"columns are {', '.join(self.original)}"
+                )
+            self.by_norm[normalise_name(canonical)] = source_col
+
+    def find(self, *aliases: str) -> str | None:
+        for alias in aliases:
+            col = self.by_norm.get(normalise_name(alias))
+            if col is not None:
+                return col
+        return None
+
+    def matching(self, predicate: Any) -> list[str]:
+        return [orig for norm, orig in self.by_norm.items() if predicate(norm)]
+
+    def require(self, what: str, *aliases: str) -> str:
+        col = self.find(*aliases)
+        if col is None:
+            raise MissingColumnError(self.table, what, aliases)
+        return col
+
+
+class MissingColumnError(UsageError):
+    """A file lacks a column the kind needs; the message lists what was found."""
+
+    exit_code = 1
+
+    def __init__(self, table: TableText, what: str, aliases: tuple[str, ...]) -> None:
+        found = ", ".join(repr(c) for c in table.frame.columns)
+        names = ", ".join(repr(a) for a in aliases[:6])
+        super().__init__(
+            f"{table.label}: no {what} column; expected one named {names}; found {found}. "
+            f"Use --map SOURCE=CANONICAL to name it."
+        )
+
+
+def with_rows(frame: pd.DataFrame, table: TableText) -> pd.DataFrame:
+    """Attach the ``_row`` (file row) column to a frame indexed like the table text."""
+    frame = frame.copy()
+    frame["_row"] = frame.index.to_numpy() + table.header_line + 1
+    return frame

@@ -1,0 +1,280 @@
+"""Vectorised parsing of the fields every source shares, reporting each bad cell as an issue.
+
+Each parser takes a string Series (as read by :mod:`jsna.ingest.readers`), returns the
+parsed Series, and appends a :class:`ValidationIssue` per bad cell to ``issues``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from jsna.ingest.issues import WARNING, ValidationIssue
+from jsna.ingest.readers import MISSING_MARKERS, TableText
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: GSS codes: a letter for the country and eight digits (E01000001, W06000001, K04000001)
+GSS_PATTERN = re.compile(r"^[EWSNKJL]\d{8}$")
+#: NHS organisation codes that Fingertips uses as area codes (GP practices, PCNs, trusts)
+ODS_PATTERN = re.compile(r"^[A-Z0-9]{3,6}$")
+
+#: GSS entity prefix -> area type
+AREA_TYPES = {
+    "E00": "Output area",
+    "E01": "LSOA",
+    "E02": "MSOA",
+    "E04": "Parish",
+    "E05": "Ward",
+    "E06": "Unitary authority",
+    "E07": "Non-metropolitan district",
+    "E08": "Metropolitan district",
+    "E09": "London borough",
+    "E10": "County",
+    "E11": "Metropolitan county",
+    "E12": "Region",
+    "E13": "Inner/outer London",
+    "E38": "Sub-ICB location",
+    "E40": "NHS region",
+    "E47": "Combined authority",
+    "E54": "Integrated care board",
+    "E92": "Country",
+    "K02": "United Kingdom",
+    "K03": "Great Britain",
+    "K04": "England and Wales",
+    "W01": "LSOA",
+    "W02": "MSOA",
+    "W06": "Unitary authority",
+    "W92": "Country",
+    "S12": "Council area",
+    "S92": "Country",
+    "N09": "Local government district",
+    "N92": "Country",
+}
+
+_SEX_MAP = {
+    "1": "Male", "m": "Male", "male": "Male", "males": "Male", "men": "Male",
+    "2": "Female", "f": "Female", "female": "Female", "females": "Female", "women": "Female",
+    "0": "Persons", "3": "Persons", "p": "Persons", "persons": "Persons", "person": "Persons",
+    "all": "Persons", "all persons": "Persons", "total": "Persons", "both": "Persons",
+    "people": "Persons", "all people": "Persons",
+}
+
+
+def area_type_of(code: str) -> str:
+    """Area type from a GSS code's prefix ('Unknown' when not a known prefix)."""
+    return AREA_TYPES.get(str(code)[:3], "Unknown")
+
+
+def _issue(table: TableText, index: int, column: str, value: object, code: str, message: str,
+           severity: str = "error") -> ValidationIssue:
+    return ValidationIssue(code=code, message=message, file=table.label, row=table.file_row(index),
+                           column=column, value=value, severity=severity)
+
+
+def strip(series: pd.Series) -> pd.Series:
+    return series.astype(str).str.strip()
+
+
+def is_missing(series: pd.Series) -> pd.Series:
+    return strip(series).isin(MISSING_MARKERS)
+
+
+def parse_number(
+    series: pd.Series,
+    *,
+    table: TableText,
+    column: str,
+    issues: list[ValidationIssue],
+    whole: bool = False,
+    minimum: float | None = None,
+    allow_missing: bool = False,
+    what: str = "value",
+) -> pd.Series:
+    """Parse numbers written as analysts write them ('1,234', ' 56 ', '7.0').
+
+    Missing markers (``-``, ``..``, ``:``, ``*``, ``x``, blank) become NaN and are an
+    error unless ``allow_missing``; they are never read as zero.
+    """
+    import numpy as np
+    import pandas as pd
+
+    text = strip(series)
+    missing = text.isin(MISSING_MARKERS)
+    cleaned = text.str.replace(",", "", regex=False).str.replace("£", "", regex=False)
+    numbers = pd.to_numeric(cleaned.where(~missing), errors="coerce").astype("float64")
+    bad_text = numbers.isna() & ~missing
+    expectation = f"{what} must be a {'whole number' if whole else 'number'}"
+    if minimum is not None:
+        expectation += f" >= {minimum:g}"
+    for idx in text.index[bad_text.to_numpy()]:
+        issues.append(_issue(table, idx, column, text[idx], "not-a-number",
+                             f"{expectation}, got {text[idx]!r}"))
+    if not allow_missing:
+        for idx in text.index[missing.to_numpy()]:
+            issues.append(_issue(table, idx, column, text[idx], "missing-value",
+                                 f"{expectation}, got the missing-value marker {text[idx]!r}"))
+    if whole:
+        frac = numbers.notna() & (np.abs(numbers - np.round(numbers)) > 1e-9)
+        for idx in numbers.index[frac.to_numpy()]:
+            issues.append(_issue(table, idx, column, text[idx], "not-whole",
+                                 f"{expectation}, got {text[idx]!r}"))
+    if minimum is not None:
+        low = numbers.notna() & (numbers < minimum)
+        for idx in numbers.index[low.to_numpy()]:
+            issues.append(_issue(table, idx, column, text[idx], "below-minimum",
+                                 f"{expectation}, got {text[idx]!r}"))
+    return numbers
+
+
+def parse_sex(series: pd.Series, *, table: TableText, column: str,
+              issues: list[ValidationIssue]) -> pd.Series:
+    """Map the many spellings of sex (1/2, M/F, Males, Persons, All) to Male/Female/Persons."""
+    text = strip(series)
+    mapped = text.str.lower().map(_SEX_MAP)
+    for idx in text.index[mapped.isna().to_numpy()]:
+        issues.append(_issue(table, idx, column, text[idx], "bad-sex",
+                             f"sex must be one of Male/Female/Persons (or 1/2, M/F), got {text[idx]!r}"))
+    return mapped
+
+
+_BAND = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})(?:\s*years?)?$")
+_OPEN = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*(?:\+|and over|plus|years and over|and older)$")
+_UNDER = re.compile(r"^(?:<\s*|under\s*)(\d{1,3})$")
+_SINGLE = re.compile(r"^(?:aged?\s*)?(\d{1,3})(?:\s*years?)?$")
+
+
+def parse_age(series: pd.Series, *, table: TableText, column: str,
+              issues: list[ValidationIssue]) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse age labels into (label, age_from, age_to); open bands have age_to missing.
+
+    Accepts single years (``7``), bands (``5-9``, ``5 to 9``), open bands (``90+``,
+    ``90 and over``) and ``<1``/``under 1``. Labels are normalised to ``5-9``/``90+``/``<1``.
+    """
+    import pandas as pd
+
+    text = strip(series)
+    uniques = text.unique()
+    lookup: dict[str, tuple[str, int, int | None] | None] = {}
+    for raw in uniques:
+        lookup[raw] = _parse_age_label(raw)
+    parsed = text.map(lookup)
+    bad = parsed.isna()
+    for idx in text.index[bad.to_numpy()]:
+        issues.append(_issue(table, idx, column, text[idx], "bad-age",
+                             f"age must be a year of age (0-120), a band like '5-9', '<1' or an open band like '90+', got {text[idx]!r}"))
+    label = parsed.map(lambda t: t[0] if t else None)
+    age_from = parsed.map(lambda t: t[1] if t else None).astype("Int64")
+    age_to = parsed.map(lambda t: t[2] if t else None).astype("Int64")
+    return label.astype(object), age_from, age_to.astype("Int64") if len(age_to) else pd.Series(dtype="Int64")
+
+
+def _parse_age_label(raw: str) -> tuple[str, int, int | None] | None:
+    s = raw.strip().lower()
+    if m := _BAND.match(s):
+        lo, hi = int(m.group(1)), int(m.group(2))
+        return (f"{lo}-{hi}", lo, hi) if lo <= hi <= 120 else None
+    if m := _OPEN.match(s):
+        lo = int(m.group(1))
+        return (f"{lo}+", lo, None)
+    if m := _UNDER.match(s):
+        hi = int(m.group(1))
+        return ("<1", 0, 0) if hi == 1 else (f"0-{hi - 1}", 0, hi - 1)
+    if m := _SINGLE.match(s):
+        age = int(m.group(1))
+        return (str(age), age, age) if age <= 120 else None
+    return None
+
+
+def check_area_codes(series: pd.Series, *, table: TableText, column: str,
+                     issues: list[ValidationIssue], allow_ods: bool = False) -> pd.Series:
+    """Check codes look like ONS GSS codes (or NHS ODS codes where ``allow_ods``)."""
+    text = strip(series)
+    ok = text.str.fullmatch(GSS_PATTERN.pattern)
+    if allow_ods:
+        ok = ok | text.str.fullmatch(ODS_PATTERN.pattern)
+    expected = "an ONS GSS code like E06000001 (a letter and 8 digits)"
+    if allow_ods:
+        expected += " or an NHS organisation code like A81001"
+    for idx in text.index[(~ok).to_numpy()]:
+        issues.append(_issue(table, idx, column, text[idx], "bad-area-code",
+                             f"area code must be {expected}, got {text[idx]!r}"))
+    return text
+
+
+_YEAR = re.compile(r"^(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-\d{2}-\d{2}$")
+_FIN_YEAR = re.compile(r"^(\d{4})\s*/\s*(\d{2}|\d{4})$")
+_FIN_YEAR_DASH = re.compile(r"^(\d{4})-(\d{2})$")
+_RANGE = re.compile(r"^(\d{4})\s*-\s*(\d{2}|\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})(?:/(\d{2}))?\s*Q([1-4])$")
+
+
+def normalise_period(value: str) -> str | None:
+    """Canonical period label ('2024-06-30' -> '2024'; '2019 - 21' -> '2019-21'), or None."""
+    s = str(value).strip()
+    if _YEAR.match(s):
+        return s
+    if m := _ISO_DATE.match(s):
+        return m.group(1)
+    if m := _FIN_YEAR.match(s):
+        end = m.group(2)[-2:]
+        return f"{m.group(1)}/{end}"
+    if m := _RANGE.match(s):
+        end = m.group(2)[-2:]
+        start = int(m.group(1))
+        end_full = int(str(start)[:2] + end) if len(m.group(2)) == 2 else int(m.group(2))
+        if end_full == start + 1 and len(m.group(2)) == 2:
+            return f"{start}/{end}"
+        return f"{start}-{end}"
+    if m := _QUARTER.match(s):
+        return f"{m.group(1)}{'/' + m.group(2) if m.group(2) else ''} Q{m.group(3)}"
+    return None
+
+
+def period_sortable(period: str) -> int:
+    """Sortable integer for a period label, as Fingertips' 'Time period Sortable' (YYYY0000)."""
+    s = str(period)
+    m = re.match(r"^(\d{4})", s)
+    if not m:
+        return 0
+    key = int(m.group(1)) * 10000
+    if q := re.search(r"Q([1-4])$", s):
+        key += int(q.group(1)) * 100
+    return key
+
+
+def parse_period(series: pd.Series, *, table: TableText, column: str,
+                 issues: list[ValidationIssue]) -> pd.Series:
+    text = strip(series)
+    uniques = {raw: normalise_period(raw) for raw in text.unique()}
+    parsed = text.map(uniques)
+    for idx in text.index[parsed.isna().to_numpy()]:
+        issues.append(_issue(table, idx, column, text[idx], "bad-period",
+                             f"period must look like 2024, 2022-24, 2023/24 or 2024 Q2, got {text[idx]!r}"))
+    return parsed
+
+
+def duplicate_keys(frame: pd.DataFrame, keys: list[str], *, table: TableText,
+                   issues: list[ValidationIssue], index: pd.Index | None = None) -> None:
+    """Report every row whose key repeats an earlier row's."""
+    dup = frame.duplicated(subset=keys, keep="first")
+    first_rows = {}
+    if dup.any():
+        firsts = frame[~frame.duplicated(subset=keys, keep=False) | ~dup]
+        key_tuples = firsts[keys].astype(str).agg("|".join, axis=1)
+        first_rows = dict(zip(key_tuples, firsts.index, strict=False))
+    for idx in frame.index[dup.to_numpy()]:
+        key = "|".join(str(frame.at[idx, k]) for k in keys)
+        first = first_rows.get(key)
+        where = f" (first seen on row {table.file_row(first)})" if first is not None else ""
+        issues.append(_issue(table, idx, ", ".join(keys), key.replace("|", ", "), "duplicate-key",
+                             f"each {' × '.join(keys)} must appear once, but this repeats an earlier row{where}"))
+
+
+def warn(table: TableText, index: int | None, column: str | None, value: object, code: str,
+         message: str) -> ValidationIssue:
+    return ValidationIssue(code=code, message=message, file=table.label,
+                           row=table.file_row(index) if index is not None else None,
+                           column=column, value=value, severity=WARNING)

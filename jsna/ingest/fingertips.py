@@ -1,0 +1,95 @@
+"""Fingertips data downloads (the 26/27-column CSV) into the results schema.
+
+Column names drift between exports ('Compared to England value or percentiles',
+'Compared to Region value or percentiles', 'Compared to CCGs'), so columns are matched
+by meaning. Category rows (deprivation deciles) are kept with their category type.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.fields import check_area_codes, duplicate_keys, normalise_period, parse_number, warn
+from jsna.ingest.issues import ValidationIssue, ValidationReport
+from jsna.ingest.readers import normalise_name, read_text_table
+
+REQUIRED = ("indicator_id", "area_code", "time_period", "value")
+
+
+class FingertipsSource(Source):
+    kind = "fingertips"
+    title = "Fingertips data download (indicator values with confidence limits)"
+    tables = ("indicator_values",)
+    expected_columns = ("Indicator ID, Indicator Name, Area Code, Area Name, Area Type, Sex, Age, "
+                        "Time period, Value, Lower CI 95.0 limit, Upper CI 95.0 limit, Count, Denominator, …")
+
+    def detect(self, columns: list[str]) -> str | None:
+        norm = {normalise_name(c) for c in columns}
+        if {"indicator_id", "area_code", "time_period", "value"} <= norm:
+            return "fingertips-download"
+        return None
+
+    def parse(self, path: Path, options: ReadOptions) -> Parsed:
+        import pandas as pd
+
+        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        raw = table.frame
+        cols = Columns(table, options.column_map)
+        issues: list[ValidationIssue] = []
+        out = pd.DataFrame(index=raw.index)
+        id_col = cols.require("indicator ID", "indicator_id", "indicatorid")
+        out["indicator_id"] = raw[id_col].str.strip()
+        name_col = cols.find("indicator_name", "indicator")
+        out["indicator_name"] = raw[name_col].str.strip() if name_col else out["indicator_id"]
+        code_col = cols.require("area code", "area_code", "areacode")
+        out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues, allow_ods=True)
+        for target, aliases in {
+            "area_name": ("area_name",), "area_type": ("area_type",), "parent_code": ("parent_code",),
+            "sex": ("sex",), "age": ("age",), "category_type": ("category_type",), "category": ("category",),
+            "value_note": ("value_note",), "trend": ("recent_trend", "trend"),
+        }.items():
+            col = cols.find(*aliases)
+            out[target] = raw[col].str.strip().replace("", None) if col else None
+        period_col = cols.require("time period", "time_period", "period")
+        periods = raw[period_col].str.strip()
+        norm_periods = periods.map(lambda p: normalise_period(p) or p)
+        out["period"] = norm_periods
+        sortable_col = cols.find("time_period_sortable")
+        if sortable_col:
+            out["period_sortable"] = pd.to_numeric(raw[sortable_col], errors="coerce").astype("Int64")
+        else:
+            from jsna.ingest.fields import period_sortable
+
+            out["period_sortable"] = norm_periods.map(period_sortable).astype("Int64")
+        value_col = cols.require("value", "value")
+        out["value"] = parse_number(raw[value_col], table=table, column=value_col, issues=issues,
+                                    allow_missing=True, what="value")
+        for target, aliases in {
+            "lower_ci_95": ("lower_ci_95_0_limit", "lower_ci_95_limit", "lower_ci_95", "lowerci95_0limit", "lower_95"),
+            "upper_ci_95": ("upper_ci_95_0_limit", "upper_ci_95_limit", "upper_ci_95", "upperci95_0limit", "upper_95"),
+            "lower_ci_99_8": ("lower_ci_99_8_limit", "lower_ci_99_8", "lowerci99_8limit", "lower_99_8"),
+            "upper_ci_99_8": ("upper_ci_99_8_limit", "upper_ci_99_8", "upperci99_8limit", "upper_99_8"),
+            "count": ("count",), "denominator": ("denominator",),
+        }.items():
+            col = cols.find(*aliases)
+            if col:
+                minimum = 0 if target in {"count", "denominator"} else None
+                out[target] = parse_number(raw[col], table=table, column=col, issues=issues,
+                                           allow_missing=True, minimum=minimum, what=target.replace("_", " "))
+            else:
+                out[target] = float("nan")
+        compare_cols = cols.matching(lambda n: n.startswith("compared_to") and "goal" not in n
+                                     and n != "compared_to_percentiles")
+        out["compared_to_benchmark"] = raw[compare_cols[0]].str.strip().replace("", None) if compare_cols else None
+        bad_ci = out["lower_ci_95"].notna() & out["value"].notna() & (
+            (out["lower_ci_95"] > out["value"] + 1e-9) | (out["upper_ci_95"] < out["value"] - 1e-9))
+        for idx in out.index[bad_ci.to_numpy()]:
+            issues.append(warn(table, idx, "Value", out.at[idx, "value"], "limits-do-not-bracket",
+                               "the 95% limits do not contain the value"))
+        key = ["indicator_id", "parent_code", "area_code", "period", "sex", "age", "category_type", "category"]
+        duplicate_keys(out.fillna({"parent_code": "", "category_type": "", "category": "", "sex": "", "age": ""}), key,
+                       table=table, issues=issues)
+        frame = with_rows(out, table).reset_index(drop=True)
+        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(raw), issues=issues)
+        return Parsed(frames={"indicator_values": frame}, report=report, layout="fingertips-download")

@@ -1,0 +1,228 @@
+"""Validate a file, then load it whole (or with bad rows quarantined) in one transaction."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
+from jsna.ingest.base import Parsed, ReadOptions, Source
+from jsna.ingest.issues import ValidationIssue, ValidationReport
+from jsna.plugins import SOURCE_GROUP, PluginFailure, load_group
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from jsna.workspace import Workspace
+
+
+class SourceRegistry:
+    """Ingest sources by kind, from the ``jsna.sources`` entry points (built-ins included)."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, Source] = {}
+        self.origin: dict[str, str] = {}
+        self.failures: list[PluginFailure] = []
+
+    def register(self, source: Source, origin: str = "jsna") -> None:
+        if not isinstance(source, Source) or not source.kind:
+            raise PluginError(f"{origin}: {source!r} is not an ingest Source with a kind")
+        if source.kind in self.sources:
+            raise PluginError(
+                f"ingest kind {source.kind!r} is provided by both {self.origin[source.kind]} and {origin}")
+        self.sources[source.kind] = source
+        self.origin[source.kind] = origin
+
+    @classmethod
+    def from_entry_points(cls) -> SourceRegistry:
+        registry = cls()
+        loaded, failures = load_group(SOURCE_GROUP)
+        registry.failures.extend(failures)
+        for ep in loaded:
+            for obj in ep.objects:
+                registry.register(obj, origin=ep.distribution or ep.name)
+        if not registry.sources:  # running from a source tree that was never installed
+            from jsna.ingest.builtin import SOURCES
+
+            for source in SOURCES:
+                registry.register(source)
+        return registry
+
+    def get(self, kind: str) -> Source:
+        if kind not in self.sources:
+            raise UsageError(f"unknown kind {kind!r}; kinds are: {', '.join(sorted(self.sources))}")
+        return self.sources[kind]
+
+
+_REGISTRY: SourceRegistry | None = None
+
+
+def default_registry() -> SourceRegistry:
+    global _REGISTRY
+    if _REGISTRY is None:
+        _REGISTRY = SourceRegistry.from_entry_points()
+    return _REGISTRY
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to one file."""
+
+    file: str
+    kind: str
+    status: str  # loaded | unchanged | invalid | validated
+    sha256: str = ""
+    layout: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    records: int = 0
+    replaced_records: int = 0
+    periods: list[str] = field(default_factory=list)
+    areas: int = 0
+    report: ValidationReport | None = None
+
+    @property
+    def issues(self) -> list[ValidationIssue]:
+        return self.report.issues if self.report else []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "kind": self.kind, "status": self.status, "sha256": self.sha256,
+            "layout": self.layout, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined, "records": self.records,
+            "replaced_records": self.replaced_records, "periods": self.periods, "areas": self.areas,
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+def detect_kind(path: Path, registry: SourceRegistry | None = None) -> tuple[str, str]:
+    """(kind, layout) of a file when exactly one source recognises it."""
+    from jsna.ingest.readers import read_text_table
+
+    registry = registry or default_registry()
+    path = Path(path)
+    if path.suffix.lower() in {".geojson", ".gpkg", ".shp"}:
+        return "boundaries", "boundaries"
+    table = read_text_table(path)
+    columns = list(table.frame.columns)
+    matches = [(kind, layout) for kind, src in registry.sources.items()
+               if (layout := src.detect(columns))]
+    if len(matches) == 1:
+        return matches[0]
+    expected = "\n".join(f"  {kind}: {src.expected_columns}" for kind, src in sorted(registry.sources.items())
+                         if src.expected_columns)
+    found = ", ".join(repr(c) for c in columns[:40])
+    if not matches:
+        raise UsageError(f"{path.name}: cannot tell what kind of file this is. Columns found: {found}.\n"
+                         f"Name the kind (jsna ingest KIND FILE); kinds and the columns they expect:\n{expected}")
+    names = ", ".join(k for k, _ in matches)
+    raise UsageError(f"{path.name}: could be any of {names}; name the kind (jsna ingest KIND FILE)")
+
+
+def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
+               registry: SourceRegistry | None = None) -> Parsed:
+    registry = registry or default_registry()
+    source = registry.get(kind)
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableFileError(f"{path}: file not found")
+    return source.parse(path, options or ReadOptions())
+
+
+def validate_file(kind: str, path: Path, options: ReadOptions | None = None,
+                  registry: SourceRegistry | None = None) -> ValidationReport:
+    """Check a file against its kind's schema without loading it."""
+    return parse_file(kind, path, options, registry).report
+
+
+def ingest_file(
+    workspace: Workspace,
+    kind: str,
+    path: Path,
+    options: ReadOptions | None = None,
+    *,
+    skip_invalid_rows: bool = False,
+    registry: SourceRegistry | None = None,
+) -> IngestOutcome:
+    """Validate and load one file. Raises :class:`InvalidDataError` (nothing loaded) on errors.
+
+    With ``skip_invalid_rows`` rows with errors are moved to the ``quarantine`` table and
+    the rest is loaded; rows read always equals rows loaded plus rows quarantined.
+    """
+    from jsna.workspace import sha256_of
+
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableFileError(f"{path}: file not found")
+    sha = sha256_of(path)
+    existing = workspace.find_source(sha, kind)
+    if existing is not None:
+        return IngestOutcome(file=path.name, kind=kind, status="unchanged", sha256=sha)
+    parsed = parse_file(kind, path, options, registry)
+    report = parsed.report
+    bad_rows = report.bad_rows
+    if report.errors and not skip_invalid_rows:
+        raise InvalidDataError(
+            f"{path.name}: {len(report.errors)} problem(s) in {len(bad_rows) or 'the'} row(s); nothing was loaded "
+            f"(fix the file, or load the good rows with --skip-invalid-rows)", report.errors)
+    file_level = [i for i in report.errors if i.row is None]
+    if file_level:
+        raise InvalidDataError(f"{path.name}: {file_level[0].message}; nothing was loaded", report.errors)
+    frames: dict[str, pd.DataFrame] = {}
+    records = 0
+    for table, frame in parsed.frames.items():
+        keep = ~frame["_row"].isin(bad_rows)
+        frames[table] = frame[keep].drop(columns=["_row"])
+        records += int(keep.sum())
+    quarantine = _quarantine_frame(report, kind, path.name) if bad_rows else None
+    periods = sorted({str(p) for f in frames.values() if "period" in f for p in f["period"].dropna().unique()})
+    areas = {str(a) for f in frames.values() for col in ("area_code", "lsoa_code", "child_code") if col in f
+             for a in f[col].dropna().unique()}
+    provenance = {
+        "kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
+        "layout": parsed.layout, "rows_read": report.rows_read,
+        "rows_loaded": report.rows_read - len(bad_rows), "rows_quarantined": len(bad_rows),
+        "records": records, "periods": ", ".join(periods[:50]), "areas": len(areas),
+        "ingested_at": _now(),
+    }
+    geometry_tmp: Path | None = None
+    geo = parsed.extra.get("geometry")
+    if geo is not None:
+        workspace.geometry_dir.mkdir(parents=True, exist_ok=True)
+        final = workspace.geometry_dir / f"{sha}.parquet"
+        geometry_tmp = workspace.geometry_dir / f".{sha}.parquet.tmp"
+        geo[~geo["_row"].isin(bad_rows)].drop(columns=["_row"]).to_parquet(geometry_tmp)
+        frames["areas"]["geometry_file"] = final.name
+    try:
+        result = workspace.load(provenance=provenance, frames=frames, quarantine=quarantine)
+    except BaseException:
+        if geometry_tmp is not None:
+            geometry_tmp.unlink(missing_ok=True)
+        raise
+    if geometry_tmp is not None:
+        os.replace(geometry_tmp, workspace.geometry_dir / f"{sha}.parquet")
+    return IngestOutcome(
+        file=path.name, kind=kind, status="loaded", sha256=sha, layout=parsed.layout,
+        rows_read=report.rows_read, rows_loaded=report.rows_read - len(bad_rows),
+        rows_quarantined=len(bad_rows), records=records, replaced_records=result.replaced_rows,
+        periods=periods, areas=len(areas), report=report,
+    )
+
+
+def _quarantine_frame(report: ValidationReport, kind: str, file_name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    rows = [{"kind": kind, "file_name": file_name, "row": i.row, "column_name": i.column,
+             "value": None if i.value is None else str(i.value), "problem": i.message, "raw": None}
+            for i in report.errors if i.row is not None]
+    return pd.DataFrame(rows)
+
+
+def _now() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.replace(microsecond=0).isoformat()

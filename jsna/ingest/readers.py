@@ -1,0 +1,217 @@
+"""Read the files analysts have into string-typed DataFrames, whatever their encoding.
+
+Everything is read as text first so that nothing is coerced before validation: the
+source modules decide what a number is, and report what is not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jsna.errors import UnreadableFileError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: markers publishers use for a value that is missing, suppressed or not applicable
+MISSING_MARKERS = frozenset({"", "-", "..", ":", "*", "x", "X", "~", "NA", "N/A", "n/a", "na", "null", "NULL", "#N/A"})
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+@dataclass
+class TableText:
+    """A table read as text, with what is needed to point at a row in the file."""
+
+    frame: pd.DataFrame
+    path: Path
+    encoding: str
+    header_line: int = 1  # 1-based line (or spreadsheet row) of the header
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def file_row(self, index: int) -> int:
+        """1-based row in the file (as a spreadsheet numbers it) of the frame's row ``index``."""
+        return self.header_line + 1 + int(index)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
+
+
+def detect_encoding(raw: bytes) -> str:
+    """Best guess at the text encoding of ``raw``: UTF-8 (with or without BOM), then cp1252."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[:200_000]).best()
+    if best is not None and best.encoding.lower() not in {"utf_8", "utf-8"}:
+        # cp1252 is a superset of latin-1 for printable characters and what Excel writes
+        return "cp1252" if best.encoding.lower() in {"latin_1", "iso8859_1", "cp1252", "windows-1252"} else best.encoding
+    return "cp1252"
+
+
+def read_text_table(
+    path: Path,
+    *,
+    sheet: str | int | None = None,
+    skip_rows: int | None = None,
+    encoding: str | None = None,
+) -> TableText:
+    """Read a CSV or XLSX file with every cell as a string (missing cells as '')."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableFileError(f"{path}: file not found")
+    if path.is_dir():
+        raise UnreadableFileError(f"{path}: is a folder, expected a file")
+    if path.stat().st_size == 0:
+        raise UnreadableFileError(f"{path.name}: the file is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, sheet=sheet, skip_rows=skip_rows)
+    if suffix == ".xls":
+        raise UnreadableFileError(
+            f"{path.name}: legacy .xls workbooks are not supported; save it as .xlsx or CSV"
+        )
+    raw = path.read_bytes()
+    enc = encoding or detect_encoding(raw)
+    try:
+        text = raw.decode(enc)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise UnreadableFileError(f"{path.name}: cannot decode as {enc}: {exc}") from exc
+    if text.lstrip("\ufeff").strip() == "":
+        raise UnreadableFileError(f"{path.name}: the file has no content")
+    sep = "\t" if suffix == ".tsv" else _sniff_separator(text)
+    skip = skip_rows if skip_rows is not None else 0
+    from io import StringIO
+
+    try:
+        frame = pd.read_csv(
+            StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            skiprows=skip,
+            skipinitialspace=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise UnreadableFileError(f"{path.name}: not a well-formed CSV file: {exc}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise UnreadableFileError(f"{path.name}: no header row found") from exc
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    _check_truncated(text, path)
+    return TableText(frame=frame, path=path, encoding=enc, header_line=skip + 1)
+
+
+def _sniff_separator(text: str) -> str:
+    head = text.lstrip("\ufeff").splitlines()[0] if text else ""
+    counts = {sep: head.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ","
+
+
+def _check_truncated(text: str, path: Path) -> None:
+    """A file cut off mid-row ends without a newline inside an open quote or short row."""
+    if text.count('"') % 2 == 1:
+        raise UnreadableFileError(
+            f"{path.name}: the file ends inside a quoted field; it looks truncated"
+        )
+
+
+def _read_excel(path: Path, *, sheet: str | int | None, skip_rows: int | None) -> TableText:
+    import pandas as pd
+
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises several unrelated types for broken files
+        raise UnreadableFileError(f"{path.name}: not a readable .xlsx workbook: {exc}") from exc
+    names = [str(n) for n in book.sheet_names]
+    if sheet is None:
+        chosen = _pick_data_sheet(book, names)
+    elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
+        idx = int(sheet)
+        if idx >= len(names):
+            raise UnreadableFileError(f"{path.name}: no sheet number {idx}; sheets are {names}")
+        chosen = names[idx]
+    else:
+        if sheet not in names:
+            raise UnreadableFileError(f"{path.name}: no sheet named {sheet!r}; sheets are {names}")
+        chosen = sheet
+    grid = book.parse(chosen, header=None, dtype=str).fillna("")
+    header_row = skip_rows if skip_rows is not None else _find_header_row(grid)
+    header = _merge_header_cells(grid.iloc[header_row].tolist())
+    frame = grid.iloc[header_row + 1 :].reset_index(drop=True)
+    frame.columns = header
+    frame = frame.loc[:, [c != "" for c in frame.columns]]
+    # drop trailing completely empty rows (footnotes are kept for validation)
+    nonempty = frame.apply(lambda col: col.str.strip() != "").any(axis=1)
+    if nonempty.any():
+        last = nonempty[nonempty].index.max()
+        frame = frame.loc[:last]
+    frame = frame.map(lambda v: _clean_excel_text(v))
+    return TableText(frame=frame, path=path, encoding="xlsx", header_line=header_row + 1, sheet=chosen)
+
+
+def _clean_excel_text(value: object) -> str:
+    text = str(value)
+    return text[:-2] if re.fullmatch(r"-?\d+\.0", text) else text
+
+
+def _pick_data_sheet(book: object, names: list[str]) -> str:
+    """The first sheet that looks like a table (several filled columns on many rows)."""
+    best, best_score = names[0], -1
+    for name in names:
+        grid = book.parse(name, header=None, dtype=str, nrows=60).fillna("")  # type: ignore[attr-defined]
+        filled = (grid.apply(lambda col: col.str.strip() != "")).sum(axis=1)
+        score = int((filled >= 3).sum())
+        if score > best_score:
+            best, best_score = name, score
+    return best
+
+
+def _find_header_row(grid: pd.DataFrame) -> int:
+    """Index of the first row that has as many filled cells as the widest row nearby."""
+    filled = (grid.head(60).apply(lambda col: col.str.strip() != "")).sum(axis=1)
+    if filled.empty:
+        return 0
+    widest = int(filled.max())
+    for idx, n in filled.items():
+        if n >= max(2, widest - 1):
+            return int(idx)  # type: ignore[arg-type]
+    return 0
+
+
+def _merge_header_cells(cells: list[object]) -> list[str]:
+    """Fill blanks left by merged header cells with the cell to their left plus a suffix."""
+    out: list[str] = []
+    last = ""
+    seen: dict[str, int] = {}
+    for cell in cells:
+        text = str(cell).strip()
+        if not text and last:
+            seen[last] = seen.get(last, 1) + 1
+            text = f"{last} ({seen[last]})"
+        elif text:
+            last = text
+        out.append(text)
+    return out
+
+
+def normalise_name(column: str) -> str:
+    """Lower-case, alphanumerics and single underscores: 'Area Code ' -> 'area_code'."""
+    return re.sub(r"[^0-9a-z]+", "_", column.strip().lower()).strip("_")

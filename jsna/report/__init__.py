@@ -1,0 +1,1 @@
+"""Report: assemble sections from results, draw charts, render HTML and PDF."""

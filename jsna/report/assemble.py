@@ -1,0 +1,535 @@
+"""Assemble the report for one area from the workspace and the results table."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jsna import __version__
+from jsna.indicators.context import ENGLAND, ESP_BANDS, rebin
+from jsna.report import charts
+from jsna.report.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from jsna.report.model import Cell, Headline, Report, Section, Table
+from jsna.report.text import fmt, fmt_interval, indicator_sentence, is_missing
+from jsna.sections import SECTIONS, SectionInfo
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from jsna.config import Config
+    from jsna.workspace import Workspace
+
+SMALL_AREA_TYPES = {"LSOA", "MSOA", "Ward", "Output area"}
+
+
+@dataclass
+class ReportContext:
+    """Everything a section builder may read for one area."""
+
+    area_code: str
+    area_name: str
+    benchmark_code: str
+    benchmark_name: str
+    results: pd.DataFrame
+    workspace: Workspace
+    config: Config
+    names: dict[str, str]
+    policy: DisclosurePolicy = DEFAULT_POLICY
+    indicators: dict[str, Any] = field(default_factory=dict)
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = self.workspace.table(name)
+        return self._tables[name]
+
+    def area_results(self, indicator_id: str | None = None, section: str | None = None) -> pd.DataFrame:
+        r = self.results[self.results["area_code"].eq(self.area_code)]
+        if indicator_id:
+            r = r[r["indicator_id"].eq(indicator_id)]
+        if section:
+            r = r[r["section"].eq(section)]
+        return r
+
+    def latest(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of each series' latest period."""
+        if frame.empty:
+            return frame
+        keys = ["indicator_id", "area_code", "sex", "age", "category_type", "category"]
+        filled = frame.assign(**{k: frame[k].fillna("") for k in keys})
+        latest = filled.groupby(keys)["period_sortable"].transform("max")
+        return frame[filled["period_sortable"].eq(latest)]
+
+    def narrative(self, name: str) -> str:
+        path = self.config.narrative_dir / f"{name}.md"
+        if not path.exists():
+            return ""
+        from markdown_it import MarkdownIt
+
+        md = MarkdownIt("commonmark", {"html": False}).enable("table")
+        html = md.render(path.read_text(encoding="utf-8"))
+        # narrative headings sit below the section's h2
+        for level in (4, 3, 2, 1):
+            html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(f"</h{level}>", f"</h{min(level + 2, 6)}>")
+        return html
+
+    def decimals(self, indicator_id: str) -> int:
+        ind = self.indicators.get(indicator_id)
+        return ind.decimals if ind is not None else 1
+
+
+SectionBuilder = Callable[[ReportContext, Section], None]
+
+
+# -- tables ---------------------------------------------------------------------------------
+def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_id: str) -> Table:
+    """One row per indicator series: period, count, value, limits, benchmark, comparison, trend."""
+    rows = rows.sort_values(["indicator_name", "sex", "age", "category"], na_position="first")
+    body = []
+    for _, r in rows.iterrows():
+        d = rc.decimals(str(r["indicator_id"]))
+        who = []
+        if r.get("sex") not in (None, "Persons") and not is_missing(r.get("sex")):
+            who.append(str(r["sex"]))
+        if r.get("age") not in (None, "All ages") and not is_missing(r.get("age")):
+            who.append(str(r["age"]))
+        if not is_missing(r.get("category")) and r.get("category"):
+            who.append(str(r["category"]))
+        name = str(r["indicator_name"]) + (f" ({', '.join(who)})" if who else "")
+        unit = str(r.get("unit") or "")
+        small = r.get("area_type") in SMALL_AREA_TYPES
+        value_text = fmt(r["value"], d)
+        if rc.policy.suppressed(r.get("count")):
+            value_text += "†"
+        body.append([
+            Cell(name), Cell(str(r["period"])),
+            Cell(rc.policy.count(r.get("count"), small_area=small), numeric=True),
+            Cell(value_text, numeric=True), Cell(unit),
+            Cell(fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), d), numeric=True),
+            Cell(fmt(r.get("benchmark_value"), d), numeric=True),
+            Cell(str(r.get("compared_to_benchmark") or "Not compared"),
+                 outcome=str(r.get("compared_to_benchmark") or "Not compared")),
+            Cell(str(r.get("trend") or "–")),
+        ])
+    note = ("Comparison uses the 95% confidence interval of the area's value and the benchmark value. "
+            f"Counts from {rc.policy.low} to {rc.policy.high} are shown as {rc.policy.symbol}; "
+            "† marks a value built on such a count.")
+    return Table(caption=caption, id=table_id, columns=[
+        "Indicator", "Period", "Count", "Value", "Unit", "95% confidence interval", rc.benchmark_name,
+        f"Compared with {rc.benchmark_name}", "Recent trend"], rows=body, note=note)
+
+
+def _sentences(rc: ReportContext, rows: pd.DataFrame, limit: int = 6) -> list[str]:
+    out = []
+    ordered = rows.sort_values(["indicator_id", "sex"])
+    for _, r in ordered.head(limit).iterrows():
+        out.append(indicator_sentence(str(r["indicator_name"]), rc.area_name, r.to_dict(), rc.benchmark_name,
+                                      rc.decimals(str(r["indicator_id"]))))
+    return out
+
+
+def _compare_figure(rc: ReportContext, indicator_id: str, *, sex: str = "Persons", figure_id: str,
+                    title: str | None = None) -> charts.Figure | None:
+    res = rc.results
+    rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()]
+    if rows.empty:
+        return None
+    latest_period = rows.loc[rows["area_code"].eq(rc.area_code), "period_sortable"].max()
+    if is_missing(latest_period):
+        return None
+    rows = rows[rows["period_sortable"].eq(latest_period)]
+    peers = rows[rows["area_code"].ne(rc.benchmark_code) & rows["value"].notna()]
+    peers = peers[peers["area_type"].eq(peers.loc[peers["area_code"].eq(rc.area_code), "area_type"].iloc[0])] \
+        if (peers["area_code"] == rc.area_code).any() else peers
+    if len(peers) < 2:
+        return None
+    bench = rows.loc[rows["area_code"].eq(rc.benchmark_code), "value"]
+    first = rows.iloc[0]
+    name = title or f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, {first['period']}"
+    return charts.compare_areas_bar(peers, title=name, unit=str(first.get("unit") or ""), highlight=rc.area_code,
+                                    benchmark_value=float(bench.iloc[0]) if len(bench) else None,
+                                    benchmark_name=rc.benchmark_name, figure_id=figure_id,
+                                    source=f"Source: {first['method']}")
+
+
+def _trend_figure(rc: ReportContext, indicator_id: str, *, sex: str, figure_id: str) -> charts.Figure | None:
+    res = rc.results
+    rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()]
+    area = rows[rows["area_code"].eq(rc.area_code)]
+    if area["period"].nunique() < 3:
+        return None
+    comp = rows[rows["area_code"].eq(rc.benchmark_code)]
+    first = area.iloc[0]
+    title = f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, trend"
+    return charts.trend_line(area, title=title, unit=str(first.get("unit") or ""), area_name=rc.area_name,
+                             comparator=comp, comparator_name=rc.benchmark_name, figure_id=figure_id,
+                             source=f"Source: {first['method']}")
+
+
+# -- section builders ---------------------------------------------------------------------------
+def build_demography(rc: ReportContext, section: Section) -> None:
+    pop = rc.table("population")
+    pop = pop[pop["variant"].eq("estimate")]
+    area_pop = pop[pop["area_code"].eq(rc.area_code)]
+    if area_pop.empty:
+        section.missing.append("population estimates by age and sex for this area: "
+                               "jsna ingest population FILE (ONS mid-year estimates, long or wide)")
+        return
+    totals = rc.area_results("total-population")
+    persons = totals[totals["sex"].eq("Persons")].sort_values("period_sortable")
+    latest = persons.iloc[-1] if len(persons) else None
+    if latest is not None:
+        detail = ""
+        if len(persons) > 1:
+            first = persons.iloc[0]
+            change = (latest["value"] / first["value"] - 1) * 100
+            detail = f"{'up' if change >= 0 else 'down'} {abs(change):.1f}% since {first['period']}"
+        section.headlines.append(Headline("Residents", fmt(latest["value"], 0), f"{latest['period']}; {detail}".strip("; ")))
+        section.summary.append(f"{rc.area_name} had an estimated {fmt(latest['value'], 0)} residents in "
+                               f"{latest['period']}" + (f", {detail}." if detail else "."))
+    for ind_id, label in (("percent-aged-65-plus", "Aged 65 and over"), ("percent-aged-85-plus", "Aged 85 and over")):
+        rows = rc.latest(rc.area_results(ind_id))
+        rows = rows[rows["sex"].eq("Persons")]
+        if rows.empty:
+            continue
+        r = rows.iloc[0]
+        section.headlines.append(Headline(label, fmt(r["value"], 1, "%"),
+                                          f"{rc.benchmark_name}: {fmt(r.get('benchmark_value'), 1, '%')}",
+                                          outcome=r.get("compared_to_benchmark")))
+        section.summary.append(indicator_sentence(f"The share of residents {label.lower()}", rc.area_name,
+                                                  r.to_dict(), rc.benchmark_name, 1))
+    period = area_pop["period"].max()
+    current = rebin(area_pop[area_pop["period"].eq(period)], "esp")
+    england = pop[pop["area_code"].eq(rc.benchmark_code) & pop["period"].eq(period)]
+    comparator = rebin(england, "esp") if len(england) else None
+    section.figures.append(charts.population_pyramid(current, area_name=rc.area_name, period=str(period),
+                                                     comparator=comparator, comparator_name=rc.benchmark_name,
+                                                     figure_id="demography-pyramid"))
+    trend = _trend_figure(rc, "total-population", sex="Persons", figure_id="demography-trend")
+    if trend:
+        section.figures.append(trend)
+    section.tables.append(_broad_age_table(rc, current, str(period)))
+
+
+def _broad_age_table(rc: ReportContext, banded: pd.DataFrame, period: str) -> Table:
+    groups = {"0-15": ("0-4", "5-9", "10-14"), "15-64": ESP_BANDS[3:13], "65-84": ESP_BANDS[13:17],
+              "85 and over": ("85-89", "90+")}
+    groups = {"Under 15": ("0-4", "5-9", "10-14"), "15 to 64": ESP_BANDS[3:13], "65 to 84": ESP_BANDS[13:17],
+              "85 and over": ("85-89", "90+")}
+    total = banded["count"].sum()
+    rows = []
+    for label, bands in groups.items():
+        sub = banded[banded["age_band"].isin(bands)]
+        male = sub.loc[sub["sex"].eq("Male"), "count"].sum()
+        female = sub.loc[sub["sex"].eq("Female"), "count"].sum()
+        both = sub["count"].sum()
+        rows.append([Cell(label), Cell(rc.policy.count(male), numeric=True), Cell(rc.policy.count(female), numeric=True),
+                     Cell(rc.policy.count(both), numeric=True), Cell(fmt(both / total * 100 if total else None, 1, "%"), numeric=True)])
+    return Table(caption=f"Residents by broad age group and sex, {rc.area_name}, {period}", id="demography-age-table",
+                 columns=["Age group", "Males", "Females", "Persons", "Share of residents"], rows=rows)
+
+
+def _area_lsoas(rc: ReportContext) -> pd.DataFrame:
+    dep = rc.table("deprivation")
+    if dep.empty:
+        return dep
+    mine = dep[dep["lad_code"].eq(rc.area_code)]
+    if mine.empty:
+        lk = rc.table("lookups")
+        children = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("LSOA"), "child_code"])
+        mine = dep[dep["lsoa_code"].isin(children)]
+    return mine
+
+
+def build_social_context(rc: ReportContext, section: Section) -> None:
+    lsoas = _area_lsoas(rc)
+    if len(lsoas):
+        vintage = str(lsoas["vintage"].iloc[0])
+        counts = lsoas.groupby("imd_decile").size().reindex(range(1, 11), fill_value=0).rename("lsoas").reset_index()
+        most = int(counts.loc[counts["imd_decile"].le(2), "lsoas"].sum())
+        share = most / len(lsoas) * 100
+        section.headlines.append(Headline("Neighbourhoods among England's most deprived 20%", f"{most} of {len(lsoas)}",
+                                          f"{share:.0f}% of LSOAs ({vintage})"))
+        section.summary.append(
+            f"{most} of {rc.area_name}'s {len(lsoas)} neighbourhoods (LSOAs) are among the 20% most deprived in "
+            f"England on the {vintage} Index of Multiple Deprivation, against 20% nationally by construction; "
+            f"{int(counts.loc[counts['imd_decile'].ge(9), 'lsoas'].sum())} are among the 20% least deprived.")
+        counts["decile"] = counts["imd_decile"].map(lambda d: f"{d}" + (" (most)" if d == 1 else " (least)" if d == 10 else ""))
+        section.figures.append(charts.category_bars(
+            counts, category="decile", value="lsoas", title=f"Neighbourhoods by national deprivation decile ({vintage})",
+            unit="Number of LSOAs", figure_id="context-imd-deciles",
+            source=f"Source: {vintage} Index of Multiple Deprivation, by LSOA",
+            alt=(f"Bar chart of the number of {rc.area_name} LSOAs in each national IMD decile, from 1 (most deprived) "
+                 f"to 10 (least deprived); {most} are in deciles 1 and 2.")))
+    else:
+        section.missing.append("deprivation by neighbourhood: jsna ingest deprivation FILE "
+                               "(IoD File 1, IMD rank and decile by LSOA)")
+    rows = rc.latest(rc.area_results(section="social_context"))
+    if len(rows):
+        section.tables.append(indicator_table(rc, rows, f"Wider determinants of health, {rc.area_name}", "context-indicators"))
+        section.summary.extend(_sentences(rc, rows, 4))
+    elif not len(lsoas):
+        section.missing.append("wider-determinants indicators: jsna ingest fingertips FILE "
+                               "(a Fingertips download of the Wider Determinants profile)")
+
+
+def build_health_status(rc: ReportContext, section: Section) -> None:
+    rows = rc.latest(rc.area_results(section="health_status"))
+    if rows.empty:
+        section.missing.append("deaths by age and sex (jsna ingest deaths FILE) with population estimates, "
+                               "or a Fingertips download (jsna ingest fingertips FILE)")
+        return
+    for ind_id, label in (("life-expectancy-at-birth", "Life expectancy at birth"),):
+        le = rows[rows["indicator_id"].eq(ind_id)]
+        for sex in ("Female", "Male"):
+            r = le[le["sex"].eq(sex)]
+            if len(r):
+                r0 = r.iloc[0]
+                section.headlines.append(Headline(f"{label}, {sex.lower()}s", fmt(r0["value"], 1, "years"),
+                                                  f"{r0['period']}; {rc.benchmark_name} {fmt(r0.get('benchmark_value'), 1)}",
+                                                  outcome=r0.get("compared_to_benchmark")))
+    u75 = rows[rows["indicator_id"].eq("mortality-under-75-dsr") & rows["sex"].eq("Persons")]
+    if len(u75):
+        r0 = u75.iloc[0]
+        section.headlines.append(Headline("Deaths under 75 per 100,000 (age-standardised)", fmt(r0["value"], 1),
+                                          f"{r0['period']}; {rc.benchmark_name} {fmt(r0.get('benchmark_value'), 1)}",
+                                          outcome=r0.get("compared_to_benchmark")))
+    key = rows[rows["indicator_id"].isin(["life-expectancy-at-birth", "mortality-under-75-dsr"])]
+    section.summary.extend(_sentences(rc, key if len(key) else rows, 5))
+    for fig in (_compare_figure(rc, "life-expectancy-at-birth", sex="Female", figure_id="health-le-female"),
+                _compare_figure(rc, "life-expectancy-at-birth", sex="Male", figure_id="health-le-male"),
+                _trend_figure(rc, "mortality-all-causes-dsr", sex="Persons", figure_id="health-mortality-trend")):
+        if fig:
+            section.figures.append(fig)
+    computed = rows[rows["source"].eq("computed")]
+    imported = rows[rows["source"].eq("imported")]
+    if len(computed):
+        section.tables.append(indicator_table(rc, computed, f"Life expectancy and mortality, {rc.area_name}", "health-computed"))
+    if len(imported):
+        section.tables.append(indicator_table(rc, imported, f"Health indicators published in Fingertips, {rc.area_name}",
+                                              "health-imported"))
+        section.summary.extend(_sentences(rc, imported[imported["compared_to_benchmark"].isin(["Worse", "Better"])], 4))
+
+
+def build_met_needs(rc: ReportContext, section: Section) -> None:
+    rows = rc.latest(rc.area_results(section="met_needs"))
+    if rows.empty:
+        section.missing.append("service activity counts by age and sex: jsna ingest events FILE "
+                               "(admissions, attendances) with population estimates")
+        return
+    persons = rows[rows["sex"].eq("Persons")]
+    for _, r in persons[persons["indicator_id"].eq("service-use-dsr")].head(4).iterrows():
+        section.headlines.append(Headline(f"{r['category']} per 100,000", fmt(r["value"], 0),
+                                          f"{r['period']}; {rc.benchmark_name} {fmt(r.get('benchmark_value'), 0)}",
+                                          outcome=r.get("compared_to_benchmark")))
+    section.tables.append(indicator_table(rc, rows, f"Use of services, {rc.area_name}", "met-needs-indicators"))
+    section.summary.extend(_sentences(rc, persons, 4))
+
+
+def build_voice(rc: ReportContext, section: Section) -> None:
+    rows = rc.latest(rc.area_results(section="voice"))
+    if len(rows):
+        section.tables.append(indicator_table(rc, rows, f"Service-user experience, {rc.area_name}", "voice-indicators"))
+        section.summary.extend(_sentences(rc, rows, 4))
+    section.narrative_html = rc.narrative("voice")
+    if section.empty:
+        section.missing.append("what service users say: write narrative/voice.md (Healthwatch reports, "
+                               "complaints, engagement findings) or ingest survey results")
+
+
+def build_public_demands(rc: ReportContext, section: Section) -> None:
+    section.narrative_html = rc.narrative("public_demands")
+    if section.empty:
+        section.missing.append("what residents ask for: write narrative/public_demands.md (consultations, "
+                               "petitions, councillor and MP enquiries, Healthwatch priorities)")
+
+
+def build_inequalities(rc: ReportContext, section: Section) -> None:
+    rows = rc.latest(rc.area_results())
+    rows = rows[rows["category_type"].notna() & rows["category_type"].ne("Activity")]
+    if len(rows):
+        section.tables.append(indicator_table(rc, rows, f"Indicators by population group, {rc.area_name}",
+                                              "inequality-breakdowns"))
+    section.narrative_html = rc.narrative("inequalities")
+    if section.empty:
+        section.missing.append("breakdowns by deprivation: deaths by LSOA (jsna ingest deaths FILE) with LSOA "
+                               "population (jsna ingest population FILE) and IMD by LSOA (jsna ingest deprivation FILE)")
+
+
+def build_projected_service_use(rc: ReportContext, section: Section) -> None:
+    section.narrative_html = rc.narrative("projected_service_use")
+    if section.empty:
+        section.missing.append("population projections (jsna ingest population FILE with a variant column, or "
+                               "ONS SNPP) together with service activity counts (jsna ingest events FILE)")
+
+
+def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
+    section.narrative_html = rc.narrative("projected_outcomes")
+    if section.empty:
+        section.missing.append("population projections (jsna ingest population FILE) and prevalence rates by age "
+                               "and sex for the conditions of interest")
+
+
+def build_value_for_money(rc: ReportContext, section: Section) -> None:
+    section.narrative_html = rc.narrative("value_for_money")
+    if section.empty:
+        section.missing.append("spend by programme for this area and comparators, and personal health budget "
+                               "returns")
+
+
+BUILDERS: dict[str, SectionBuilder] = {
+    "demography": build_demography,
+    "social_context": build_social_context,
+    "health_status": build_health_status,
+    "met_needs": build_met_needs,
+    "voice": build_voice,
+    "public_demands": build_public_demands,
+    "inequalities": build_inequalities,
+    "projected_service_use": build_projected_service_use,
+    "projected_outcomes": build_projected_outcomes,
+    "value_for_money": build_value_for_money,
+}
+
+
+def _context_narrative(rc: ReportContext, section: Section) -> None:
+    """Sections other than voice/public demands also take narrative/<section id>.md."""
+    if not section.narrative_html and section.info.id not in {"voice", "public_demands"}:
+        section.narrative_html = rc.narrative(section.info.id)
+
+
+def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
+                    builders: dict[str, SectionBuilder] | None = None,
+                    policy: DisclosurePolicy = DEFAULT_POLICY,
+                    skipped: list[dict[str, str]] | None = None) -> Report:
+    """Build the report data model for ``area_code`` from the stored results."""
+    from jsna.errors import UsageError
+    from jsna.indicators.context import ComputeContext
+    from jsna.indicators.registry import IndicatorRegistry
+
+    results = workspace.table("results")
+    names = ComputeContext(workspace).area_names()
+    known = set(results["area_code"]) | set(workspace.table("population")["area_code"])
+    if area_code not in known:
+        sample = ", ".join(f"{c} ({names.get(c, '?')})" for c in sorted(known)[:12])
+        raise UsageError(f"no data for area {area_code!r}; areas with data include: {sample or 'none (run jsna compute)'}")
+    benchmark = config.project.benchmark
+    registry = IndicatorRegistry.from_entry_points()
+    rc = ReportContext(area_code=area_code, area_name=names.get(area_code, area_code), benchmark_code=benchmark,
+                       benchmark_name=names.get(benchmark, "England" if benchmark == ENGLAND else benchmark),
+                       results=results, workspace=workspace, config=config, names=names, policy=policy,
+                       indicators=dict(registry.indicators))
+    sections = []
+    for info in SECTIONS:
+        section = Section(info=info, intro=config.report.section_intros.get(info.id, info.question))
+        (builders or BUILDERS)[info.id](rc, section)
+        _context_narrative(rc, section)
+        sections.append(section)
+    return Report(
+        title=config.report.title or f"{config.project.name}: {rc.area_name}",
+        area_code=area_code, area_name=rc.area_name, benchmark_name=rc.benchmark_name,
+        run_date=config.run_date().strftime("%-d %B %Y"),
+        organisation=config.organisation.name, colour=config.organisation.colour, sections=sections,
+        executive_summary=_executive_summary(rc, sections),
+        worse_than_benchmark=_flagged(rc, "Worse"),
+        indicators_appendix=_indicator_appendix(rc, registry),
+        sources_appendix=_sources(workspace),
+        skipped=skipped or [],
+        results_csv=_results_csv(rc),
+        logo_data_uri=_logo(config),
+        version=__version__,
+    )
+
+
+def _flagged(rc: ReportContext, outcome: str) -> list[dict[str, str]]:
+    rows = rc.latest(rc.area_results())
+    rows = rows[rows["compared_to_benchmark"].eq(outcome)].sort_values(["section", "indicator_name"])
+    out = []
+    for _, r in rows.iterrows():
+        d = rc.decimals(str(r["indicator_id"]))
+        who = "" if r["sex"] in ("Persons", None) else f" ({str(r['sex']).lower()}s)"
+        cat = f" – {r['category']}" if not is_missing(r.get("category")) and r.get("category") else ""
+        out.append({"indicator": f"{r['indicator_name']}{who}{cat}", "period": str(r["period"]),
+                    "value": fmt(r["value"], d), "benchmark": fmt(r.get("benchmark_value"), d),
+                    "unit": str(r.get("unit") or ""), "section": str(r["section"])})
+    return out
+
+
+def _executive_summary(rc: ReportContext, sections: list[Section]) -> list[str]:
+    lines = []
+    for section in sections:
+        if section.summary:
+            lines.append(section.summary[0])
+    worse, better = _flagged(rc, "Worse"), _flagged(rc, "Better")
+    lines.append(f"Of the indicators compared with {rc.benchmark_name} for the latest period, {len(worse)} "
+                 f"{'is' if len(worse) == 1 else 'are'} significantly worse and {len(better)} significantly better; "
+                 "the rest are similar or not compared.")
+    return lines
+
+
+def _indicator_appendix(rc: ReportContext, registry: Any) -> list[dict[str, str]]:
+    prov = rc.workspace.provenance()
+    live = prov[prov["status"].eq("loaded")]
+    kind_of_table = {"population": ["population"], "events": ["deaths", "events"],
+                     "indicator_values": ["fingertips"], "deprivation": ["deprivation"],
+                     "areas": ["boundaries"], "lookups": ["lookup"]}
+    rows = []
+    present = rc.results.drop_duplicates("indicator_id")
+    for _, r in present.sort_values(["section", "indicator_id"]).iterrows():
+        ind = registry.indicators.get(r["indicator_id"])
+        if ind is None:
+            vals = rc.table("indicator_values")
+            src_ids = set(vals.loc[vals["indicator_id"].eq(r["indicator_id"]), "source_id"])
+            files = live[live["source_id"].isin(src_ids)]
+            definition = f"Fingertips indicator {r['indicator_id']}, imported as published"
+            method = str(r["method"])
+        else:
+            kinds = [k for t in ind.requires for k in kind_of_table.get(t, [])]
+            files = live[live["kind"].isin(kinds)]
+            definition, method = ind.definition, ind.method
+        periods = rc.results.loc[rc.results["indicator_id"].eq(r["indicator_id"]), "period"]
+        rows.append({
+            "id": str(r["indicator_id"]), "name": str(r["indicator_name"]), "section": str(r["section"]),
+            "definition": definition, "method": method, "unit": str(r.get("unit") or ""),
+            "periods": f"{periods.min()} to {periods.max()}" if periods.nunique() > 1 else str(periods.iloc[0]),
+            "sources": "; ".join(f"{f} (sha256 {s[:12]}…)" for f, s in zip(files["file_name"], files["sha256"], strict=True)),
+        })
+    return rows
+
+
+def _sources(workspace: Workspace) -> list[dict[str, str]]:
+    prov = workspace.provenance()
+    return [{"kind": str(r["kind"]), "file": str(r["file_name"]), "sha256": str(r["sha256"]),
+             "rows": f"{int(r['rows_loaded']):,} of {int(r['rows_read']):,}", "periods": str(r["periods"] or ""),
+             "status": str(r["status"]), "ingested": str(r["ingested_at"])}
+            for _, r in prov.iterrows()]
+
+
+def _results_csv(rc: ReportContext) -> str:
+    """The area's and benchmark's results as CSV (disclosure-controlled counts), base64 for a data URI."""
+    rows = rc.results[rc.results["area_code"].isin([rc.area_code, rc.benchmark_code])].copy()
+    small = rows["area_type"].isin(SMALL_AREA_TYPES)
+    rows["count"] = [rc.policy.count(c, small_area=s) for c, s in zip(rows["count"], small, strict=True)]
+    suppressed = rows["count"].eq(rc.policy.symbol)
+    rows.loc[suppressed, "value_note"] = "Count suppressed for disclosure control"
+    rows.loc[suppressed, "denominator"] = float("nan")
+    text = rows.to_csv(index=False, lineterminator="\n")
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _logo(config: Config) -> str:
+    if not config.organisation.logo:
+        return ""
+    path = config.path(config.organisation.logo)
+    if not path.exists():
+        from jsna.errors import ConfigError
+
+        raise ConfigError(f"organisation.logo: file not found: {path}")
+    mime = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(
+        Path(path).suffix.lower(), "application/octet-stream")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+__all__ = ["BUILDERS", "ReportContext", "SectionInfo", "assemble_report"]

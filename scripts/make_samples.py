@@ -1,0 +1,1148 @@
+"""Generate the bundled synthetic sample data in ``data/samples/``.
+
+Every area, code, name and number written by this script is fictional. Places are named after
+Borsetshire from BBC Radio 4's *The Archers*; codes use the unused ``999`` ranges of the ONS GSS
+scheme (``E06999001``, ``E01999001`` ...). The layouts copy real publishers' files (ONS mid-year
+estimates and projections, OHID Fingertips, MHCLG IMD 2019, NHS England returns) so that the
+ingest code can be exercised end to end without any real data.
+
+The output is deterministic: one ``numpy.random.default_rng(20261123)`` stream drives everything,
+rows are sorted, floats have fixed formats and no timestamps are written. Running the script
+twice gives byte-identical files, which ``tests/test_samples_generator.py`` checks.
+
+Usage::
+
+    python scripts/make_samples.py [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPoint, Point, Polygon, mapping
+
+SEED = 20261123
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "samples"
+
+ENGLAND_CODE = "E92000001"
+ENGLAND_NAME = "England"
+DEMO_CODE = "E06999001"
+DEMO_NAME = "Ambridge Vale"
+
+YEARS = (2020, 2021, 2022, 2023, 2024)
+SEXES = ("Female", "Male")
+AGES = tuple(str(a) for a in range(90)) + ("90+",)
+N_AGE = 91
+
+LIFE_BANDS = ("<1", "1-4") + tuple(f"{a}-{a + 4}" for a in range(5, 90, 5)) + ("90+",)
+LIFE_BAND_START = (0, 1, *range(5, 91, 5))
+ESP_BANDS = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
+ESP_WEIGHTS = (
+    5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
+    7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000,
+)  # fmt: skip
+CAUSES = ("Circulatory", "Cancer", "Respiratory", "External causes", "Other")
+
+IMD_N_LSOA = 32844
+
+
+@dataclass(frozen=True)
+class Lad:
+    """A fictional unitary authority and the knobs that shape its data."""
+
+    code: str
+    name: str
+    population: int  # mid-2024 target
+    deprivation: float  # -1 (affluent) .. +1 (deprived); England = 0
+    young: float  # student / young-adult bulge
+    retired: float  # older, rural, retirement in-migration
+
+
+LADS: tuple[Lad, ...] = (
+    Lad("E06999001", "Ambridge Vale", 180_000, 0.0, 0.0, 0.30),
+    Lad("E06999002", "Borchester", 262_000, 0.10, 0.30, 0.0),
+    Lad("E06999003", "Felpersham", 348_000, 0.45, 0.90, -0.15),
+    Lad("E06999004", "Hollerton", 214_000, 0.80, 0.15, -0.10),
+    Lad("E06999005", "Loxley Barrett", 96_000, -0.65, -0.20, 0.45),
+    Lad("E06999006", "Penny Hassett", 92_000, -0.50, -0.25, 0.55),
+    Lad("E06999007", "Edgeley", 128_000, -0.20, -0.10, 0.30),
+    Lad("E06999008", "Darrington", 187_000, 0.60, 0.20, 0.0),
+    Lad("E06999009", "Lakey Hill", 141_000, -0.30, 0.0, 0.20),
+    Lad("E06999010", "Heydon Berrow", 109_000, 0.25, -0.10, 0.35),
+)
+ENGLAND = Lad(ENGLAND_CODE, ENGLAND_NAME, 57_950_000, 0.0, 0.0, 0.0)
+AREAS: tuple[Lad, ...] = (*LADS, ENGLAND)
+LAD_BY_CODE = {lad.code: lad for lad in AREAS}
+
+N_LSOA = 110
+N_WARD = 18
+N_MSOA = 22
+WARD_NAMES = (
+    "Ambridge Central", "Ambridge Green", "Am Valley", "Arkwright", "Brookfield", "Lakey Green",
+    "Glebelands", "Grey Gables", "Hassett Bridge", "Home Farm", "Lower Loxley", "Netherbourne",
+    "Sawyers Lane", "St Stephen's", "Willow Farm", "Bull Meadow", "Heydon Ridge", "Waterley Cross",
+)  # fmt: skip
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def write_csv(
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    bom: bool = False,
+    quote_all: bool = False,
+    encoding: str = "utf-8",
+    final_newline: bool = True,
+) -> int:
+    """Write rows with LF line endings; return the number of data rows."""
+    buf = io.StringIO()
+    writer = csv.writer(
+        buf, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    )
+    writer.writerow(header)
+    n = 0
+    for row in rows:
+        writer.writerow(row)
+        n += 1
+    text = buf.getvalue()
+    if not final_newline:
+        text = text.rstrip("\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((("\ufeff" if bom else "") + text).encode(encoding))
+    return n
+
+
+def fmt(x: float, digits: int = 1) -> str:
+    """Fixed-decimal formatting (no '-0.0')."""
+    s = f"{x:.{digits}f}"
+    return s[1:] if s.startswith("-") and float(s) == 0 else s
+
+
+def fmt_sig(x: float) -> str:
+    """Up to 10 significant digits, Fingertips-like (no trailing zeros)."""
+    return repr(float(f"{x:.10g}"))
+
+
+def band_index_life(age: int) -> int:
+    """Index into LIFE_BANDS of a single year of age (90 = 90+)."""
+    if age == 0:
+        return 0
+    if age < 5:
+        return 1
+    return min(age // 5 + 1, 19)
+
+
+LIFE_INDEX = np.array([band_index_life(a) for a in range(N_AGE)])
+ESP_INDEX = np.array([min(a // 5, 18) for a in range(N_AGE)])
+
+
+def to_bands(single: np.ndarray, index: np.ndarray, n_bands: int) -> np.ndarray:
+    """Sum the last axis (single years 0..90+) into bands."""
+    out = np.zeros((*single.shape[:-1], n_bands), dtype=single.dtype)
+    for b in range(n_bands):
+        out[..., b] = single[..., index == b].sum(axis=-1)
+    return out
+
+
+def life_expectancy(deaths: np.ndarray, pop: np.ndarray) -> float:
+    """Chiang II abridged life expectancy at birth for LIFE_BANDS (ONS/OHID method)."""
+    m = np.where(pop > 0, deaths / np.maximum(pop, 1e-9), 0.0)
+    widths = np.array([1, 4, *([5] * 17)], dtype=float)
+    ax = np.array([0.1, *([0.5 * w for w in widths[1:]])])
+    q = np.clip(widths * m[:19] / (1 + (widths - ax) * m[:19]), 0, 1)
+    lx = 100_000.0
+    total = 0.0
+    for i in range(19):
+        d = lx * q[i]
+        total += widths[i] * (lx - d) + ax[i] * d
+        lx -= d
+    total += lx / m[19] if m[19] > 0 else 0.0
+    return total / 100_000.0
+
+
+def wilson(count: float, denom: float, z: float) -> tuple[float, float]:
+    """Wilson score interval for a proportion (as proportions)."""
+    p = count / denom
+    centre = 2 * count + z * z
+    spread = z * math.sqrt(z * z + 4 * count * (1 - p))
+    den = 2 * (denom + z * z)
+    return (centre - spread) / den, (centre + spread) / den
+
+
+def byar(count: float, z: float) -> tuple[float, float]:
+    """Byar's approximation to exact Poisson limits for a count."""
+    if count <= 0:
+        return 0.0, 0.0
+    lo = count * (1 - 1 / (9 * count) - z / (3 * math.sqrt(count))) ** 3
+    o = count + 1
+    hi = o * (1 - 1 / (9 * o) + z / (3 * math.sqrt(o))) ** 3
+    return lo, hi
+
+
+Z95 = 1.959963984540054
+Z998 = 3.090232306167813
+
+
+def largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    """Integers proportional to weights that sum exactly to total."""
+    w = np.asarray(weights, dtype=float)
+    raw = w / w.sum() * total
+    base = np.floor(raw).astype(np.int64)
+    short = total - int(base.sum())
+    order = np.argsort(-(raw - base), kind="stable")
+    base[order[:short]] += 1
+    return base
+
+
+# --- demography model --------------------------------------------------------------------------
+
+# Live births in England and Wales (thousands, rounded, public ONS series) used as cohort sizes.
+_BIRTH_ANCHORS = {
+    1920: 957, 1925: 710, 1933: 580, 1940: 590, 1944: 751, 1947: 881, 1950: 697, 1955: 668,
+    1960: 785, 1964: 876, 1968: 819, 1973: 676, 1977: 569, 1982: 626, 1990: 706, 1995: 648,
+    2001: 595, 2006: 670, 2012: 729, 2016: 696, 2020: 614, 2021: 625, 2022: 606, 2024: 595,
+}  # fmt: skip
+
+# Base central death rates per 1,000 (England-like, around 2022), LIFE_BANDS order.
+_MORT_BASE = {
+    "Male": (4.1, 0.14, 0.08, 0.10, 0.30, 0.50, 0.62, 0.80, 1.10, 1.60, 2.40, 3.60, 5.40, 8.40,
+             12.8, 20.0, 33.0, 57.0, 102.0, 215.0),
+    "Female": (3.4, 0.12, 0.07, 0.08, 0.15, 0.21, 0.30, 0.42, 0.66, 1.00, 1.60, 2.45, 3.60,
+               5.40, 8.40, 13.2, 22.5, 41.0, 77.0, 182.0),
+}  # fmt: skip
+_YEAR_MORT = {2017: 1.01, 2018: 1.01, 2019: 0.97, 2020: 1.13, 2021: 1.07, 2022: 1.03,
+              2023: 0.99, 2024: 0.96}  # fmt: skip
+# Deprivation log-rate-ratio per unit of deprivation, by life band (strongest in mid-life).
+_DEP_BETA = np.array([0.35, 0.3, 0.3, 0.3, 0.45, 0.6, 0.7, 0.8, 0.85, 0.85, 0.85, 0.8, 0.75,
+                      0.7, 0.62, 0.55, 0.45, 0.35, 0.25, 0.15])  # fmt: skip
+_MALE_DEP_BOOST = 1.25  # the male gradient is steeper than the female one
+_DEP_SCALE = 0.68
+_MORT_SCALE = np.array([1.0, *([1.2] * 19)])  # calibrates England LE to about 79 (M) / 83 (F)
+
+
+def cohort_births(birth_year: np.ndarray) -> np.ndarray:
+    xs = np.array(sorted(_BIRTH_ANCHORS))
+    ys = np.array([_BIRTH_ANCHORS[x] for x in xs], dtype=float)
+    return np.interp(birth_year, xs, ys)
+
+
+def mortality_rates(sex: str, year: int, deprivation: float | np.ndarray) -> np.ndarray:
+    """Death rates per person-year by LIFE_BANDS; broadcasts over deprivation."""
+    base = np.array(_MORT_BASE[sex]) / 1000.0 * _YEAR_MORT[year] * _MORT_SCALE
+    beta = _DEP_BETA * _DEP_SCALE * (_MALE_DEP_BOOST if sex == "Male" else 1.0)
+    dep = np.asarray(deprivation, dtype=float)[..., None]
+    return base * np.exp(beta * dep)
+
+
+def survivorship(sex: str, deprivation: float) -> np.ndarray:
+    """Proportion surviving to each single year of age (cohort-ish, 2000s rates)."""
+    age = np.arange(N_AGE)
+    cohort_excess = 1.1 + 0.008 * np.clip(age - 55, 0, 35)  # older cohorts had worse mortality
+    m = mortality_rates(sex, 2019, deprivation)[LIFE_INDEX] * cohort_excess
+    s = np.exp(-np.concatenate([[0.0], np.cumsum(m[:-1])]))
+    s[90] = s[90] / m[90]  # open interval: expected years lived at 90+
+    return s
+
+
+def age_profile(lad: Lad, sex: str, year: int, cohort_noise: np.ndarray) -> np.ndarray:
+    """Relative population by single year of age for an area-year (before scaling)."""
+    age = np.arange(N_AGE, dtype=float)
+    births = cohort_births(year - age)
+    births[90] = cohort_births(np.arange(year - 104, year - 89)).mean()
+    surv = survivorship(sex, lad.deprivation)
+    young = 1 + lad.young * np.exp(-(((age - 22.5) / 5.5) ** 2))
+    young *= 1 + 0.25 * lad.young * np.exp(-(((age - 31) / 6) ** 2))
+    rural = 1 + lad.retired * (1 / (1 + np.exp(-(age - 52) / 7)) - 0.45)
+    rural *= 1 - 0.6 * max(lad.retired, 0) * np.exp(-(((age - 23) / 5) ** 2))
+    deprived = np.exp(lad.deprivation * (0.006 * (40 - age).clip(-40, 40)))
+    migrants = 1 + 0.08 * np.exp(-(((age - 33) / 9) ** 2))
+    return births * surv * young * rural * deprived * migrants * cohort_noise
+
+
+def make_population(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Integer mid-year populations: area code -> array[year, sex, age]."""
+    out: dict[str, np.ndarray] = {}
+    for lad in AREAS:
+        growth = 0.0065 if lad.code == ENGLAND_CODE else rng.uniform(0.002, 0.011)
+        cohort = rng.lognormal(0.0, 0.025, size=(2, 200))  # by sex and birth year offset
+        arr = np.zeros((len(YEARS), 2, N_AGE), dtype=np.int64)
+        for yi, year in enumerate(YEARS):
+            prof = []
+            for si, sex in enumerate(SEXES):
+                idx = (year - np.arange(N_AGE)) - 1900
+                noise = cohort[si, idx] * rng.lognormal(0.0, 0.006, N_AGE)
+                sex_ratio = 0.5 if sex == "Female" else 0.512
+                prof.append(age_profile(lad, sex, year, noise) * sex_ratio)
+            p = np.array(prof)
+            target = lad.population * (1 + growth) ** (year - 2024)
+            arr[yi] = np.rint(p / p.sum() * target).astype(np.int64)
+        out[lad.code] = arr
+    return out
+
+
+# --- geography ---------------------------------------------------------------------------------
+
+_BNG_TO_WGS84 = (
+    "+proj=pipeline "
+    "+step +inv +proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 "
+    "+ellps=airy "
+    "+step +proj=push +v_3 +step +proj=cart +ellps=airy "
+    "+step +proj=helmert +x=446.448 +y=-125.157 +z=542.06 +rx=0.15 +ry=0.247 +rz=0.842 "
+    "+s=-20.489 +convention=position_vector "
+    "+step +inv +proj=cart +ellps=WGS84 +step +proj=pop +v_3 "
+    "+step +proj=unitconvert +xy_in=rad +xy_out=deg"
+)
+
+
+@dataclass
+class Geography:
+    lad_polys: dict[str, Polygon]
+    lsoa_codes: list[str]
+    lsoa_names: list[str]
+    lsoa_polys: list[Polygon]
+    lsoa_xy: np.ndarray  # centroids, BNG
+    lsoa_msoa: list[int]
+    lsoa_ward: list[int]
+    msoa_codes: list[str]
+    msoa_names: list[str]
+    ward_codes: list[str]
+    ward_names: list[str]
+    towns: np.ndarray  # town centres, BNG
+    deprivation_latent: np.ndarray  # per LSOA, higher = more deprived
+    rurality: np.ndarray  # per LSOA 0 (town) .. 1 (deep rural)
+
+
+def _blob(rng: np.random.Generator) -> Polygon:
+    theta = np.linspace(0, 2 * np.pi, 721)[:-1]
+    ph = rng.uniform(0, 2 * np.pi, 4)
+    r = 36_000 * (
+        1
+        + 0.13 * np.sin(2 * theta + ph[0])
+        + 0.07 * np.cos(3 * theta + ph[1])
+        + 0.04 * np.sin(5 * theta + ph[2])
+        + 0.015 * np.cos(9 * theta + ph[3])
+    )
+    poly = Polygon(np.c_[420_000 + r * np.cos(theta), 250_000 + r * np.sin(theta)])
+    return shapely.set_precision(poly.simplify(60.0), 1.0)
+
+
+def _voronoi(points: np.ndarray, clip: Polygon) -> list[Polygon]:
+    """Voronoi cells of points, clipped, in the order of the points."""
+    env = clip.buffer(20_000).envelope
+    cells = shapely.voronoi_polygons(MultiPoint(points), extend_to=env)
+    out: list[Polygon] = []
+    for x, y in points:
+        pt = Point(x, y)
+        cell = next(c for c in cells.geoms if c.contains(pt))
+        piece = shapely.set_precision(cell.intersection(clip), 1.0)
+        if piece.geom_type != "Polygon":  # keep the part holding the seed
+            piece = max(piece.geoms, key=lambda g: g.area)
+        out.append(piece)
+    return out
+
+
+def _sample_in(poly: Polygon, rng: np.random.Generator, n: int, sampler) -> np.ndarray:
+    pts: list[tuple[float, float]] = []
+    shapely.prepare(poly)
+    while len(pts) < n:
+        x, y = sampler()
+        if not shapely.contains_xy(poly, x, y):
+            continue
+        if pts and np.min(np.hypot(*(np.array(pts) - (x, y)).T)) < 380:
+            continue
+        pts.append((x, y))
+    return np.array(pts)
+
+
+def _grow_regions(adjacency: list[set[int]], xy: np.ndarray, seeds: Sequence[int]) -> list[int]:
+    """Partition nodes into contiguous regions by balanced region growing from seeds."""
+    n, k = len(xy), len(seeds)
+    region = [-1] * n
+    members: list[list[int]] = [[s] for s in seeds]
+    for r, s in enumerate(seeds):
+        region[s] = r
+    while min(region) < 0:
+        for r in sorted(range(k), key=lambda r: (len(members[r]), r)):
+            frontier = {j for i in members[r] for j in adjacency[i] if region[j] < 0}
+            if frontier:
+                centre = xy[members[r]].mean(axis=0)
+                j = min(frontier, key=lambda j: (float(np.hypot(*(xy[j] - centre))), j))
+                region[j] = r
+                members[r].append(j)
+                break
+        else:
+            raise RuntimeError("region growing stalled")
+    return region
+
+
+def _balanced_regions(
+    rng: np.random.Generator, adjacency: list[set[int]], xy: np.ndarray, k: int, tries: int = 60
+) -> list[int]:
+    """Best-balanced of several region-growing runs from k-means-like seeds."""
+    best: tuple[int, list[int]] | None = None
+    for _ in range(tries):
+        centres = xy[rng.choice(len(xy), k, replace=False)]
+        for _ in range(8):  # a few k-means steps to spread the seeds
+            lab = np.argmin(((xy[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+            centres = np.array(
+                [xy[lab == c].mean(axis=0) if (lab == c).any() else centres[c] for c in range(k)]
+            )
+        seeds = [int(np.argmin(((xy - c) ** 2).sum(-1))) for c in centres]
+        if len(set(seeds)) < k:
+            continue
+        region = _grow_regions(adjacency, xy, seeds)
+        sizes = np.bincount(region, minlength=k)
+        score = int(sizes.max() - sizes.min()) * 100 + int(((sizes - sizes.mean()) ** 2).sum())
+        if best is None or score < best[0]:
+            best = (score, region)
+    assert best is not None
+    return best[1]
+
+
+def make_geography(rng: np.random.Generator) -> Geography:
+    blob = _blob(rng)
+    minx, miny, maxx, maxy = blob.bounds
+
+    def uniform() -> tuple[float, float]:
+        return rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+
+    seeds = _sample_in(blob, rng, len(LADS), uniform)
+    for _ in range(4):  # Lloyd relaxation for even-looking districts
+        cells = _voronoi(seeds, blob)
+        seeds = np.array([[c.centroid.x, c.centroid.y] for c in cells])
+    cells = _voronoi(seeds, blob)
+    centre = np.array([420_000.0, 250_000.0])
+    demo = int(np.argmin(np.hypot(*(seeds - centre).T)))
+    others = sorted(
+        (i for i in range(len(LADS)) if i != demo),
+        key=lambda i: math.atan2(seeds[i, 1] - centre[1], seeds[i, 0] - centre[0]),
+    )
+    lad_polys = {LADS[0].code: cells[demo]}
+    for lad, i in zip(LADS[1:], others, strict=True):
+        lad_polys[lad.code] = cells[i]
+
+    demo_poly = cells[demo]
+    c = np.array([demo_poly.centroid.x, demo_poly.centroid.y])
+    towns = np.array([c + rng.normal(0, 1500, 2), c + (5200, -4300), c + (-5600, 3900)])
+    town_sd = (1300.0, 800.0, 700.0)
+    dminx, dminy, dmaxx, dmaxy = demo_poly.bounds
+
+    def clustered() -> tuple[float, float]:
+        u = rng.uniform()
+        if u < 0.34:
+            return tuple(towns[0] + rng.normal(0, town_sd[0], 2))
+        if u < 0.44:
+            return tuple(towns[1] + rng.normal(0, town_sd[1], 2))
+        if u < 0.52:
+            return tuple(towns[2] + rng.normal(0, town_sd[2], 2))
+        return rng.uniform(dminx, dmaxx), rng.uniform(dminy, dmaxy)
+
+    pts = _sample_in(demo_poly, rng, N_LSOA, clustered)
+    lsoa_polys = _voronoi(pts, demo_poly)
+    xy = np.array([[p.centroid.x, p.centroid.y] for p in lsoa_polys])
+
+    adjacency: list[set[int]] = [set() for _ in range(N_LSOA)]
+    tree = shapely.STRtree(lsoa_polys)
+    for i, poly in enumerate(lsoa_polys):
+        for j in tree.query(poly, predicate="intersects"):
+            j = int(j)
+            if j != i and poly.boundary.intersection(lsoa_polys[j].boundary).length > 1.0:
+                adjacency[i].add(j)
+
+    msoa_of = _balanced_regions(rng, adjacency, xy, N_MSOA)
+    ward_of = _balanced_regions(rng, adjacency, xy, N_WARD)
+
+    # ONS numbering: MSOAs from north to south, LSOA letters north to south within the MSOA.
+    msoa_north = [xy[[i for i in range(N_LSOA) if msoa_of[i] == m], 1].mean() for m in range(N_MSOA)]
+    msoa_rank = {m: r for r, m in enumerate(sorted(range(N_MSOA), key=lambda m: -msoa_north[m]))}
+    order = sorted(range(N_LSOA), key=lambda i: (msoa_rank[msoa_of[i]], -xy[i, 1]))
+    letters: dict[int, int] = {}
+    lsoa_names_by_i: dict[int, str] = {}
+    for i in order:
+        m = msoa_rank[msoa_of[i]]
+        letter = chr(ord("A") + letters.get(m, 0))
+        letters[m] = letters.get(m, 0) + 1
+        lsoa_names_by_i[i] = f"{DEMO_NAME} {m + 1:03d}{letter}"
+
+    # Ward names: the most central ward (to the main town) gets "Ambridge Central" etc.
+    ward_xy = np.array(
+        [xy[[i for i in range(N_LSOA) if ward_of[i] == w]].mean(axis=0) for w in range(N_WARD)]
+    )
+    d_town = np.hypot(*(ward_xy - towns[0]).T)
+    named = [int(w) for w in np.argsort(d_town, kind="stable")]
+    rest_names = list(WARD_NAMES[2:])
+    rng.shuffle(rest_names)
+    ward_name_of = {named[0]: WARD_NAMES[0], named[1]: WARD_NAMES[1]}
+    for w, nm in zip(named[2:], rest_names, strict=True):
+        ward_name_of[w] = nm
+    ward_sorted = sorted(range(N_WARD), key=lambda w: ward_name_of[w])
+    ward_code_of = {w: f"E05999{k + 1:03d}" for k, w in enumerate(ward_sorted)}
+
+    # Deprivation: town centres more deprived, smooth spatial noise, a little idiosyncrasy.
+    d = np.stack([np.hypot(*(xy - t).T) for t in towns])
+    town_effect = 1.3 * np.exp(-d[0] / 2200) + 0.9 * np.exp(-d[1] / 1500) + 0.6 * np.exp(-d[2] / 1400)
+    waves = sum(
+        0.25 * np.sin(xy[:, 0] / rng.uniform(2500, 6000) + rng.uniform(0, 6))
+        * np.cos(xy[:, 1] / rng.uniform(2500, 6000) + rng.uniform(0, 6))
+        for _ in range(3)
+    )
+    latent = town_effect + waves + rng.normal(0, 0.22, N_LSOA)
+    rurality = np.clip(d.min(axis=0) / 6000, 0, 1)
+
+    new_index = {i: k for k, i in enumerate(order)}
+    inv = order  # new position k -> old index
+    msoa_codes = [f"E02999{m + 1:03d}" for m in range(N_MSOA)]
+    msoa_names = [f"{DEMO_NAME} {m + 1:03d}" for m in range(N_MSOA)]
+    ward_codes = [ward_code_of[w] for w in range(N_WARD)]
+    ward_names = [ward_name_of[w] for w in range(N_WARD)]
+    del new_index
+    return Geography(
+        lad_polys=lad_polys,
+        lsoa_codes=[f"E01999{k + 1:03d}" for k in range(N_LSOA)],
+        lsoa_names=[lsoa_names_by_i[i] for i in inv],
+        lsoa_polys=[lsoa_polys[i] for i in inv],
+        lsoa_xy=xy[inv],
+        lsoa_msoa=[msoa_rank[msoa_of[i]] for i in inv],
+        lsoa_ward=[ward_of[i] for i in inv],
+        msoa_codes=msoa_codes,
+        msoa_names=msoa_names,
+        ward_codes=ward_codes,
+        ward_names=ward_names,
+        towns=towns,
+        deprivation_latent=latent[inv],
+        rurality=rurality[inv],
+    )
+
+
+def _to_wgs84(geom: Polygon) -> Polygon:
+    from pyproj import Transformer
+
+    tr = Transformer.from_pipeline(_BNG_TO_WGS84)
+
+    def conv(coords: np.ndarray) -> np.ndarray:
+        lon, lat = tr.transform(coords[:, 0], coords[:, 1])
+        return np.round(np.c_[lon, lat], 6)
+
+    out = shapely.transform(geom, conv)
+    return shapely.orient_polygons(out, exterior_cw=False)
+
+
+def write_geojson(path: Path, name: str, features: list[tuple[dict[str, str], Polygon]]) -> int:
+    lines = []
+    for props, geom in sorted(features, key=lambda f: next(iter(f[0].values()))):
+        g = _to_wgs84(geom)
+        if not g.is_valid:
+            raise ValueError(f"invalid geometry for {props}")
+        lines.append(
+            json.dumps(
+                {"type": "Feature", "properties": props, "geometry": mapping(g)},
+                separators=(",", ":"),
+            )
+        )
+    text = (
+        '{"type":"FeatureCollection","name":' + json.dumps(name) + ',"features":[\n'
+        + ",\n".join(lines)
+        + "\n]}\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    return len(lines)
+
+
+def write_boundaries(out: Path, geo: Geography) -> dict[str, int]:
+    counts = {}
+    counts["boundaries_lad.geojson"] = write_geojson(
+        out / "boundaries_lad.geojson",
+        "boundaries_lad",
+        [({"LAD24CD": c, "LAD24NM": LAD_BY_CODE[c].name}, p) for c, p in geo.lad_polys.items()],
+    )
+    counts["boundaries_lsoa.geojson"] = write_geojson(
+        out / "boundaries_lsoa.geojson",
+        "boundaries_lsoa",
+        [
+            ({"LSOA21CD": c, "LSOA21NM": n}, p)
+            for c, n, p in zip(geo.lsoa_codes, geo.lsoa_names, geo.lsoa_polys, strict=True)
+        ],
+    )
+    wards = []
+    for w in range(N_WARD):
+        members = [p for p, k in zip(geo.lsoa_polys, geo.lsoa_ward, strict=True) if k == w]
+        u = shapely.set_precision(shapely.union_all(members), 1.0)
+        wards.append(({"WD24CD": geo.ward_codes[w], "WD24NM": geo.ward_names[w]}, u))
+    counts["boundaries_ward.geojson"] = write_geojson(
+        out / "boundaries_ward.geojson", "boundaries_ward", wards
+    )
+    msoas = []
+    for m in range(N_MSOA):
+        members = [p for p, k in zip(geo.lsoa_polys, geo.lsoa_msoa, strict=True) if k == m]
+        u = shapely.set_precision(shapely.union_all(members), 1.0)
+        msoas.append(({"MSOA21CD": geo.msoa_codes[m], "MSOA21NM": geo.msoa_names[m]}, u))
+    counts["boundaries_msoa.geojson"] = write_geojson(
+        out / "boundaries_msoa.geojson", "boundaries_msoa", msoas
+    )
+    return counts
+
+
+def write_lookup(out: Path, geo: Geography) -> int:
+    rows = [
+        (
+            geo.lsoa_codes[i],
+            geo.lsoa_names[i],
+            geo.msoa_codes[geo.lsoa_msoa[i]],
+            geo.msoa_names[geo.lsoa_msoa[i]],
+            geo.ward_codes[geo.lsoa_ward[i]],
+            geo.ward_names[geo.lsoa_ward[i]],
+            DEMO_CODE,
+            DEMO_NAME,
+        )
+        for i in range(N_LSOA)
+    ]
+    return write_csv(
+        out / "lookup_lsoa21_ward24_msoa21_lad24.csv",
+        ("LSOA21CD", "LSOA21NM", "MSOA21CD", "MSOA21NM", "WD24CD", "WD24NM", "LAD24CD", "LAD24NM"),
+        rows,
+    )
+
+
+# --- deprivation -------------------------------------------------------------------------------
+
+
+def make_imd(rng: np.random.Generator, geo: Geography) -> tuple[np.ndarray, np.ndarray]:
+    """IMD 2019-style national ranks (1 = most deprived) and deciles for the demo LSOAs."""
+    order = np.argsort(-geo.deprivation_latent, kind="stable")  # most deprived first
+    pct = np.empty(N_LSOA)
+    pct[order] = (np.arange(N_LSOA) + 0.5) / N_LSOA
+    pct = np.clip(pct ** 1.08 + rng.normal(0, 0.012, N_LSOA), 0.0002, 0.9998)
+    ranks = np.clip(np.rint(pct * IMD_N_LSOA), 1, IMD_N_LSOA).astype(int)
+    seen: set[int] = set()
+    for i in np.argsort(ranks, kind="stable"):
+        while ranks[i] in seen:
+            ranks[i] += 1
+        seen.add(int(ranks[i]))
+    deciles = np.ceil(ranks / (IMD_N_LSOA / 10)).astype(int)
+    return ranks, deciles
+
+
+def lsoa_deprivation(ranks: np.ndarray) -> np.ndarray:
+    """Map national IMD rank to the model's deprivation scale (+1 most deprived)."""
+    return 1.0 - 2.0 * (ranks - 0.5) / IMD_N_LSOA
+
+
+def write_imd(out: Path, geo: Geography, ranks: np.ndarray, deciles: np.ndarray) -> int:
+    rows = [
+        (geo.lsoa_codes[i], geo.lsoa_names[i], DEMO_CODE, DEMO_NAME, f"{ranks[i]:,}", deciles[i])
+        for i in range(N_LSOA)
+    ]
+    return write_csv(
+        out / "imd2019_lsoa.csv",
+        (
+            "LSOA code (2011)",
+            "LSOA name (2011)",
+            "Local Authority District code (2019)",
+            "Local Authority District name (2019)",
+            "Index of Multiple Deprivation (IMD) Rank",
+            "Index of Multiple Deprivation (IMD) Decile",
+        ),
+        rows,
+        bom=True,
+    )
+
+
+def write_imd_lad(out: Path, rng: np.random.Generator, demo_dep: float) -> int:
+    scores = {}
+    for lad in LADS:
+        dep = demo_dep if lad.code == DEMO_CODE else lad.deprivation
+        scores[lad.code] = 21.7 + 13.5 * dep + rng.normal(0, 0.6)
+    # Rank among 317 districts: 1 = most deprived. England-like score distribution.
+    rows = []
+    for lad in LADS:
+        s = scores[lad.code]
+        frac = 1 / (1 + math.exp(-(s - 21.0) / 5.2))  # share of districts less deprived
+        rank = int(np.clip(round(317 * (1 - frac)), 1, 317))
+        rows.append((lad.code, lad.name, fmt(s, 3), rank))
+    return write_csv(
+        out / "imd_lad_summaries.csv",
+        ("lad_code", "lad_name", "imd_average_score", "imd_rank_of_average_score"),
+        rows,
+    )
+
+
+# --- population files --------------------------------------------------------------------------
+
+
+def split_to_lsoas(
+    rng: np.random.Generator, geo: Geography, lad_pop_2024: np.ndarray, dep: np.ndarray
+) -> np.ndarray:
+    """Allocate the demo LAD's 2024 counts to LSOAs: array[lsoa, sex, age], exact sums."""
+    age = np.arange(N_AGE, dtype=float)
+    size = rng.uniform(1350, 2150, N_LSOA)
+    ruralness = geo.rurality[:, None]
+    young_town = (1 - ruralness) * 0.7 * np.exp(-(((age - 27) / 7) ** 2))
+    old_rural = ruralness * 0.9 * (1 / (1 + np.exp(-(age - 55) / 6)))
+    kids = dep[:, None] * 0.35 * np.exp(-(((age - 8) / 9) ** 2))
+    old_dep = -dep[:, None] * 0.25 * (1 / (1 + np.exp(-(age - 70) / 6)))
+    profile = np.exp(young_town + old_rural + kids + old_dep)
+    profile /= profile.mean(axis=1, keepdims=True)
+    out = np.zeros((N_LSOA, 2, N_AGE), dtype=np.int64)
+    for s in range(2):
+        for a in range(N_AGE):
+            p = size * profile[:, a]
+            out[:, s, a] = rng.multinomial(int(lad_pop_2024[s, a]), p / p.sum())
+    return out
+
+
+def write_population_long(out: Path, pop: dict[str, np.ndarray]) -> int:
+    rows = []
+    for lad in sorted(AREAS, key=lambda x: x.code):
+        arr = pop[lad.code]
+        for yi, year in enumerate(YEARS):
+            for si, sex in enumerate(SEXES):
+                for a, age in enumerate(AGES):
+                    rows.append((lad.code, lad.name, year, sex, age, int(arr[yi, si, a])))
+    return write_csv(
+        out / "population_mye_lad_2020_2024.csv",
+        ("area_code", "area_name", "period", "sex", "age", "population"),
+        rows,
+    )
+
+
+def write_population_lsoa_wide(out: Path, geo: Geography, lsoa_pop: np.ndarray) -> int:
+    header = (
+        "period", "area_code", "area_name", "geography", "sex", "all_ages",
+        "aged_0_to_15", "aged_16_to_64", "aged_65_and_over", *AGES,
+    )  # fmt: skip
+    rows = []
+    for i in range(N_LSOA):
+        f, m = lsoa_pop[i, 0], lsoa_pop[i, 1]
+        for label, v in (("Persons", f + m), ("Females", f), ("Males", m)):
+            rows.append(
+                (
+                    "2024-06-30", geo.lsoa_codes[i], geo.lsoa_names[i], "LSOA", label,
+                    int(v.sum()), int(v[:16].sum()), int(v[16:65].sum()), int(v[65:].sum()),
+                    *(int(x) for x in v),
+                )  # fmt: skip
+            )
+    return write_csv(out / "population_mye2024_lsoa_wide.csv", header, rows)
+
+
+# --- deaths ------------------------------------------------------------------------------------
+
+# Share of deaths by cause for each life band (rows sum to 1 before the sex adjustment).
+_CAUSE_SHARE = np.array(
+    [
+        # Circ  Cancer Resp  Ext   Other
+        [0.02, 0.02, 0.04, 0.05, 0.87],  # <1
+        [0.04, 0.15, 0.08, 0.22, 0.51],  # 1-4
+        [0.04, 0.25, 0.06, 0.25, 0.40],  # 5-9
+        [0.05, 0.22, 0.05, 0.35, 0.33],  # 10-14
+        [0.05, 0.10, 0.03, 0.60, 0.22],  # 15-19
+        [0.06, 0.08, 0.03, 0.63, 0.20],  # 20-24
+        [0.08, 0.10, 0.03, 0.57, 0.22],  # 25-29
+        [0.10, 0.15, 0.04, 0.48, 0.23],  # 30-34
+        [0.13, 0.20, 0.04, 0.38, 0.25],  # 35-39
+        [0.16, 0.26, 0.05, 0.28, 0.25],  # 40-44
+        [0.19, 0.32, 0.06, 0.18, 0.25],  # 45-49
+        [0.21, 0.37, 0.07, 0.11, 0.24],  # 50-54
+        [0.22, 0.41, 0.08, 0.07, 0.22],  # 55-59
+        [0.22, 0.43, 0.10, 0.04, 0.21],  # 60-64
+        [0.22, 0.43, 0.11, 0.03, 0.21],  # 65-69
+        [0.23, 0.39, 0.13, 0.02, 0.23],  # 70-74
+        [0.24, 0.33, 0.14, 0.02, 0.27],  # 75-79
+        [0.25, 0.25, 0.15, 0.02, 0.33],  # 80-84
+        [0.26, 0.17, 0.15, 0.02, 0.40],  # 85-89
+        [0.26, 0.10, 0.14, 0.02, 0.48],  # 90+
+    ]
+)
+_COVID_EXTRA = {2020: 0.10, 2021: 0.06, 2022: 0.02, 2023: 0.0, 2024: 0.0}
+
+
+def cause_shares(sex: str, year: int) -> np.ndarray:
+    share = _CAUSE_SHARE.copy()
+    if sex == "Male":
+        share[:, 0] *= 1.15
+        share[:, 3] *= 1.25
+    share[:, 4] += _COVID_EXTRA[year] * np.linspace(0.2, 1.5, 20)  # COVID-19 sits in "Other"
+    return share / share.sum(axis=1, keepdims=True)
+
+
+def make_deaths(
+    rng: np.random.Generator,
+    pop: dict[str, np.ndarray],
+    lsoa_pop: np.ndarray,
+    lsoa_dep: np.ndarray,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """LAD deaths array[year, sex, band, cause] and demo LSOA deaths array[lsoa, year, sex, band]."""
+    lad_deaths: dict[str, np.ndarray] = {}
+    lsoa_bands = to_bands(lsoa_pop, LIFE_INDEX, 20).astype(float)  # lsoa, sex, band
+    demo_bands = to_bands(pop[DEMO_CODE], LIFE_INDEX, 20)  # year, sex, band
+    share24 = lsoa_bands / np.maximum(lsoa_bands.sum(axis=0, keepdims=True), 1)
+    lsoa_deaths = np.zeros((N_LSOA, len(YEARS), 2, 20), dtype=np.int64)
+    for yi, year in enumerate(YEARS):
+        for si, sex in enumerate(SEXES):
+            rates = mortality_rates(sex, year, lsoa_dep)  # lsoa, band
+            expected = share24[:, si, :] * demo_bands[yi, si][None, :] * rates
+            d = rng.poisson(expected)
+            cap = np.minimum(lsoa_bands[:, si, :], demo_bands[yi, si][None, :])
+            lsoa_deaths[:, yi, si, :] = np.minimum(d, cap.astype(np.int64))
+    for lad in AREAS:
+        bands = to_bands(pop[lad.code], LIFE_INDEX, 20)
+        arr = np.zeros((len(YEARS), 2, 20, len(CAUSES)), dtype=np.int64)
+        for yi, year in enumerate(YEARS):
+            for si, sex in enumerate(SEXES):
+                if lad.code == DEMO_CODE:
+                    total = lsoa_deaths[:, yi, si, :].sum(axis=0)
+                else:
+                    rates = mortality_rates(sex, year, lad.deprivation)
+                    total = np.minimum(rng.poisson(bands[yi, si] * rates), bands[yi, si])
+                shares = cause_shares(sex, year)
+                for b in range(20):
+                    arr[yi, si, b] = rng.multinomial(int(total[b]), shares[b])
+        lad_deaths[lad.code] = arr
+    return lad_deaths, lsoa_deaths
+
+
+def write_deaths(
+    out: Path, geo: Geography, lad_deaths: dict[str, np.ndarray], lsoa_deaths: np.ndarray
+) -> dict[str, int]:
+    rows = []
+    for lad in sorted(AREAS, key=lambda x: x.code):
+        arr = lad_deaths[lad.code]
+        for yi, year in enumerate(YEARS):
+            for si, sex in enumerate(SEXES):
+                for b, band in enumerate(LIFE_BANDS):
+                    for c, cause in enumerate(CAUSES):
+                        rows.append((lad.code, lad.name, year, sex, band, cause, int(arr[yi, si, b, c])))
+    n1 = write_csv(
+        out / "deaths_lad_2020_2024.csv",
+        ("area_code", "area_name", "year", "sex", "age_band", "cause", "deaths"),
+        rows,
+    )
+    rows2 = []
+    for i in range(N_LSOA):
+        for yi, year in enumerate(YEARS):
+            for si, sex in enumerate(SEXES):
+                for b, band in enumerate(LIFE_BANDS):
+                    rows2.append((geo.lsoa_codes[i], year, sex, band, int(lsoa_deaths[i, yi, si, b])))
+    n2 = write_csv(
+        out / "deaths_lsoa_2020_2024.csv", ("area_code", "year", "sex", "age_band", "deaths"), rows2
+    )
+    return {"deaths_lad_2020_2024.csv": n1, "deaths_lsoa_2020_2024.csv": n2}
+
+
+# --- Fingertips export -------------------------------------------------------------------------
+
+FINGERTIPS_HEADER = (
+    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name",
+    "Area Type", "Sex", "Age", "Category Type", "Category", "Time period", "Value",
+    "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit",
+    "Count", "Denominator", "Value note", "Recent Trend", "Compared to England value or percentiles",
+    "Compared to percentiles", "Time period Sortable", "New data", "Compared to goal",
+    "Time period range",
+)  # fmt: skip
+UA_AREA_TYPE = "Counties & UAs (from Apr 2023)"
+DECILE_TYPE = "County & UA deprivation deciles in England (IMD2019, 4/23 geography)"
+DECILE_LABELS = (
+    "Most deprived decile (IMD2019)", "Second most deprived decile (IMD2019)",
+    "Third more deprived decile (IMD2019)", "Fourth more deprived decile (IMD2019)",
+    "Fifth more deprived decile (IMD2019)", "Fifth less deprived decile (IMD2019)",
+    "Fourth less deprived decile (IMD2019)", "Third less deprived decile (IMD2019)",
+    "Second least deprived decile (IMD2019)", "Least deprived decile (IMD2019)",
+)  # fmt: skip
+SUPPRESSED = "Value suppressed for disclosure control due to small count"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: int
+    name: str
+    age: str
+    kind: str  # "proportion", "rate", "life expectancy"
+    periods: tuple[str, ...]
+    england: dict[str, tuple[float, ...]]  # sex -> value per period
+    elasticity: float  # log change per unit deprivation
+    polarity: str | None  # "low", "high" or None (no judgement)
+    with_998: bool = True
+
+
+def _period_sortable(label: str) -> tuple[int, str]:
+    year = int(label[:4])
+    rng_label = "3y" if " - " in label else "1y"
+    return year * 10000, rng_label
+
+
+def _compare(value: float, lo: float, hi: float, england: float, polarity: str | None) -> str:
+    if lo > england:
+        side = "Higher"
+    elif hi < england:
+        side = "Lower"
+    else:
+        return "Similar"
+    if polarity is None:
+        return side
+    good = (side == "Higher") == (polarity == "high")
+    return "Better" if good else "Worse"
+
+
+def _trend(p_new: float, n_new: float, p_old: float, n_old: float, polarity: str | None) -> str:
+    se = math.sqrt(p_new * (1 - p_new) / n_new + p_old * (1 - p_old) / n_old)
+    if abs(p_new - p_old) < 1.96 * se:
+        return "No significant change"
+    direction = "Increasing" if p_new > p_old else "Decreasing"
+    if polarity is None:
+        return direction
+    good = (direction == "Increasing") == (polarity == "high")
+    return f"{direction} and getting {'better' if good else 'worse'}"
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        92443, "Smoking Prevalence in adults (18+) - current smokers (APS)", "18+ yrs",
+        "proportion", tuple(str(y) for y in range(2018, 2024)),
+        {"Persons": (14.4, 13.9, 12.1, 13.0, 12.7, 11.9)}, 0.38, "low",
+    ),
+    Indicator(
+        93015, "Percentage of physically inactive adults", "19+ yrs", "proportion",
+        ("2017/18", "2018/19", "2019/20", "2020/21", "2021/22", "2022/23"),
+        {"Persons": (21.6, 21.4, 22.9, 23.4, 22.3, 22.6)}, 0.22, "low",
+    ),
+    Indicator(
+        93088,
+        "Overweight (including obesity) prevalence in adults, "
+        "(using adjusted self-reported height and weight)",
+        "18+ yrs", "proportion",
+        ("2017/18", "2018/19", "2019/20", "2020/21", "2021/22", "2022/23"),
+        {"Persons": (62.0, 62.3, 62.8, 63.5, 63.8, 64.0)}, 0.06, "low",
+    ),
+    Indicator(
+        247, "Dementia: QOF prevalence (all ages)", "All ages", "proportion",
+        ("2018/19", "2019/20", "2020/21", "2021/22", "2022/23", "2023/24"),
+        {"Persons": (0.78, 0.79, 0.72, 0.71, 0.74, 0.76)}, -0.05, None, with_998=False,
+    ),
+    Indicator(
+        20602, "Year 6: Prevalence of overweight (including obesity)", "10-11 yrs", "proportion",
+        ("2018/19", "2019/20", "2020/21", "2021/22", "2022/23", "2023/24"),
+        {"Persons": (34.3, 35.2, 40.9, 37.8, 36.6, 35.8)}, 0.16, "low",
+    ),
+    Indicator(
+        90366, "Life expectancy at birth", "All ages", "life expectancy",
+        ("2017 - 19", "2018 - 20", "2019 - 21", "2020 - 22", "2021 - 23", "2022 - 24"),
+        {}, 0.0, "high", with_998=False,
+    ),
+    Indicator(
+        22401, "Emergency hospital admissions due to falls in people aged 65 and over", "65+ yrs",
+        "rate", ("2018/19", "2019/20", "2020/21", "2021/22", "2022/23", "2023/24"),
+        {"Persons": (2198.0, 2222.0, 1967.0, 2099.0, 1993.0, 1984.0)}, 0.12, "low",
+    ),
+    Indicator(
+        41001, "Suicide rate", "10+ yrs", "rate",
+        ("2017 - 19", "2018 - 20", "2019 - 21", "2020 - 22", "2021 - 23", "2022 - 24"),
+        {"Persons": (10.1, 10.4, 10.4, 10.3, 10.7, 11.0), "Female": (4.9, 5.0, 5.1, 5.2, 5.4, 5.5)},
+        0.18, "low",
+    ),
+)  # fmt: skip
+
+
+def _denominator(ind: Indicator, lad: Lad, pop24: np.ndarray, sex: str, rng) -> int:
+    total = pop24.sum()
+    if ind.id in (92443, 93015, 93088):  # survey respondents
+        return int(round(310_000 if lad.code == ENGLAND_CODE else rng.uniform(420, 1100)))
+    if ind.id == 247:  # GP registered list
+        return int(round(total * rng.uniform(1.02, 1.06)))
+    if ind.id == 20602:  # measured Year 6 children
+        return int(round(pop24[:, 10].sum() * rng.uniform(0.93, 0.97)))
+    if ind.id == 22401:
+        return int(pop24[:, 65:].sum())
+    ages = pop24[:, 10:].sum(axis=0) if sex == "Persons" else pop24[0, 10:]
+    return int(ages.sum()) * 3
+
+
+def make_fingertips_rows(
+    rng: np.random.Generator,
+    pop: dict[str, np.ndarray],
+    demo_dep: float,
+    lsoa_pop: np.ndarray,
+    lsoa_dep: np.ndarray,
+) -> list[list[object]]:
+    rows: list[tuple[tuple, list[object]]] = []
+    area_rank = {ENGLAND_CODE: 0} | {lad.code: 20 + k for k, lad in enumerate(LADS)}
+    for ind in INDICATORS:
+        persistent = {lad.code: rng.normal(0, 0.06) for lad in LADS}
+        sexes = ("Male", "Female") if ind.kind == "life expectancy" else tuple(ind.england)
+        for sex in sexes:
+            prev: dict[str, tuple[float, float]] = {}
+            first: dict[str, tuple[float, float]] = {}
+            for t, period in enumerate(ind.periods):
+                sortable, prange = _period_sortable(period)
+                latest = t == len(ind.periods) - 1
+                eng_value = None
+                for lad in (ENGLAND, *LADS):
+                    dep = demo_dep if lad.code == DEMO_CODE else lad.deprivation
+                    is_eng = lad.code == ENGLAND_CODE
+                    pop24 = pop[lad.code][-1]
+                    count: object = ""
+                    denom: object = ""
+                    note = ""
+                    trend = ""
+                    lo95 = hi95 = lo998 = hi998 = None
+                    if ind.kind == "life expectancy":
+                        years = range(int(period[:4]), int(period[:4]) + 3)
+                        bands = to_bands(pop24, LIFE_INDEX, 20)[SEXES.index(sex)].astype(float)
+                        if lad.code == DEMO_CODE:
+                            lb = to_bands(lsoa_pop, LIFE_INDEX, 20)[:, SEXES.index(sex)]
+                            deaths = sum(
+                                (lb * mortality_rates(sex, y, lsoa_dep)).sum(axis=0) for y in years
+                            )
+                        else:
+                            deaths = sum(bands * mortality_rates(sex, y, dep) for y in years)
+                        value = life_expectancy(deaths, bands * 3)
+                        value += 0 if is_eng else rng.normal(0, 0.12)
+                        se = 10.0 / math.sqrt(deaths.sum())
+                        lo95, hi95 = value - Z95 * se, value + Z95 * se
+                    elif ind.kind == "proportion":
+                        base = ind.england[sex][t] / 100
+                        denom = _denominator(ind, lad, pop24, sex, rng)
+                        if is_eng:
+                            count = int(round(base * denom))
+                        else:
+                            p = base * math.exp(ind.elasticity * dep + persistent[lad.code])
+                            count = int(rng.binomial(denom, min(p * rng.lognormal(0, 0.02), 0.95)))
+                        value = 100 * count / denom
+                        lo95, hi95 = (100 * v for v in wilson(count, denom, Z95))
+                        if ind.with_998:
+                            lo998, hi998 = (100 * v for v in wilson(count, denom, Z998))
+                        if t == 0:
+                            first[lad.code] = (count / denom, denom)
+                        if latest and not is_eng:
+                            p0, n0 = first[lad.code]
+                            trend = _trend(count / denom, denom, p0, n0, ind.polarity)
+                    else:  # directly standardised rate per 100,000 (Dobson/Byar limits)
+                        base = ind.england[sex][t]
+                        denom = _denominator(ind, lad, pop24, sex, rng)
+                        rate = base if is_eng else base * math.exp(
+                            ind.elasticity * dep + persistent[lad.code]
+                        )
+                        std = 1.0 if is_eng else rng.uniform(0.94, 1.06)  # age-structure factor
+                        expected = rate / 100_000 * denom / std
+                        count = int(round(expected)) if is_eng else int(rng.poisson(expected))
+                        value = count / denom * 100_000 * std
+                        lo, hi = byar(count, Z95)
+                        lo95, hi95 = value * lo / count, value * hi / count
+                        lo, hi = byar(count, Z998)
+                        lo998, hi998 = value * lo / count, value * hi / count
+                        if ind.id == 41001 and count < 10:
+                            note = SUPPRESSED
+                    if is_eng:
+                        eng_value = value
+                        compared = "Not compared"
+                    elif note:
+                        compared = "Not compared"
+                    else:
+                        assert eng_value is not None and lo95 is not None and hi95 is not None
+                        compared = _compare(value, lo95, hi95, eng_value, ind.polarity)
+                    parent = ("", "") if is_eng else (ENGLAND_CODE, ENGLAND_NAME)
+                    area_type = "England" if is_eng else UA_AREA_TYPE
+
+                    def f(x: float | None) -> str:
+                        return "" if x is None else fmt_sig(x)
+
+                    if note:
+                        cells = ["", "", "", "", "", "", denom]
+                    else:
+                        cells = [f(value), f(lo95), f(hi95), f(lo998), f(hi998), count, denom]
+                    row = [
+                        ind.id, ind.name, *parent, lad.code, lad.name, area_type, sex, ind.age,
+                        "", "", period, *cells, note, trend, compared, "Not compared", sortable,
+                        "", "", prange,
+                    ]  # fmt: skip
+                    key = (ind.id, sex, sortable, area_rank[lad.code], 0)
+                    rows.append((key, row))
+                    prev[lad.code] = (value, 0.0)
+    # England rows by deprivation decile for the latest period of smoking and life expectancy.
+    smoking = INDICATORS[0]
+    for d, label in enumerate(DECILE_LABELS):
+        p = (20.3 - 1.45 * d) / 100
+        denom = int(round(rng.uniform(29_000, 33_000)))
+        count = int(rng.binomial(denom, p))
+        lo95, hi95 = wilson(count, denom, Z95)
+        lo998, hi998 = wilson(count, denom, Z998)
+        row = [
+            smoking.id, smoking.name, "", "", ENGLAND_CODE, ENGLAND_NAME, "England", "Persons",
+            smoking.age, DECILE_TYPE, label, "2023", fmt_sig(100 * count / denom),
+            fmt_sig(100 * lo95), fmt_sig(100 * hi95), fmt_sig(100 * lo998), fmt_sig(100 * hi998),
+            count, denom, "", "", "Not compared", "Not compared", 20230000, "", "", "1y",
+        ]  # fmt: skip
+        rows.append(((smoking.id, "Persons", 20230000, 1, d), row))
+    le = INDICATORS[5]
+    for sex, top, step in (("Male", 73.6, 1.05), ("Female", 78.5, 0.85)):
+        for d, label in enumerate(DECILE_LABELS):
+            value = top + step * d - 0.02 * d * d + rng.normal(0, 0.05)
+            row = [
+                le.id, le.name, "", "", ENGLAND_CODE, ENGLAND_NAME, "England", sex, le.age,
+                DECILE_TYPE, label, "2022 - 24", fmt_sig(value), fmt_sig(value - 0.12),
+                fmt_sig(value + 0.12), "", "", "", "", "", "", "Not compared", "Not compared",
+                20220000, "", "", "3y",
+            ]  # fmt: skip
+            rows.append(((le.id, sex, 20220000, 1, d), row))
+    rows.sort(key=lambda kr: kr[0])
+    return [r for _, r in rows]
+
+
+def write_fingertips(out: Path, rows: list[list[object]]) -> int:
+    return write_csv(out / "fingertips_export.csv", FINGERTIPS_HEADER, rows)
+
+
+# --- driver ------------------------------------------------------------------------------------
+
+
+def generate(out: Path) -> dict[str, int]:
+    """Write every sample file into ``out``; return {relative path: data rows}."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    counts: dict[str, int] = {}
+
+    geo = make_geography(rng)
+    counts |= write_boundaries(out, geo)
+    counts["lookup_lsoa21_ward24_msoa21_lad24.csv"] = write_lookup(out, geo)
+
+    ranks, deciles = make_imd(rng, geo)
+    lsoa_dep = lsoa_deprivation(ranks)
+    demo_dep = float(lsoa_dep.mean())
+    counts["imd2019_lsoa.csv"] = write_imd(out, geo, ranks, deciles)
+    counts["imd_lad_summaries.csv"] = write_imd_lad(out, rng, demo_dep)
+
+    pop = make_population(rng)
+    lsoa_pop = split_to_lsoas(rng, geo, pop[DEMO_CODE][-1], lsoa_dep)
+    counts["population_mye_lad_2020_2024.csv"] = write_population_long(out, pop)
+    counts["population_mye2024_lsoa_wide.csv"] = write_population_lsoa_wide(out, geo, lsoa_pop)
+
+    lad_deaths, lsoa_deaths = make_deaths(rng, pop, lsoa_pop, lsoa_dep)
+    counts |= write_deaths(out, geo, lad_deaths, lsoa_deaths)
+
+    ft_rows = make_fingertips_rows(rng, pop, demo_dep, lsoa_pop, lsoa_dep)
+    counts["fingertips_export.csv"] = write_fingertips(out, ft_rows)
+    return counts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+    args = parser.parse_args(argv)
+    counts = generate(args.out)
+    for name in sorted(counts):
+        print(f"{counts[name]:>8,}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
