@@ -19,7 +19,13 @@ from jsna.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from jsna.errors import ChecksFailedError, InvalidDataError, JsnaError, UsageError
 from jsna.ingest.base import ReadOptions
 from jsna.ingest.issues import ValidationReport
-from jsna.ingest.pipeline import IngestOutcome, default_registry, detect_kind, ingest_file, validate_file
+from jsna.ingest.pipeline import (
+    IngestOutcome,
+    default_registry,
+    detect_kind,
+    ingest_file,
+    validate_file,
+)
 from jsna.workspace import Workspace
 
 Progress = Callable[[str], None] | None

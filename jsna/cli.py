@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from jsna import __version__
-from jsna.errors import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_USAGE, InvalidDataError, JsnaError
+from jsna.errors import EXIT_CANNOT_RUN, EXIT_INVALID, InvalidDataError, JsnaError
 
 app = typer.Typer(
     name="jsna",

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from jsna.errors import ConfigError
 
@@ -45,6 +45,18 @@ class OrganisationSettings(_Strict):
     name: str = ""
     logo: str | None = None
     colour: str = "#12436D"
+    accent_colour: str = "#28A197"
+    website: str = ""
+    contact: str = ""
+
+    @field_validator("colour", "accent_colour")
+    @classmethod
+    def _hex_colour(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+            raise ValueError(f"must be a hex colour like #12436D, got {value!r}")
+        return value
 
 
 class InputSpec(_Strict):
@@ -71,7 +83,25 @@ class ReportSettings(_Strict):
     narrative_dir: str = "narrative"
     templates_dir: str | None = None
     title: str | None = None
+    subtitle: str | None = None
     section_intros: dict[str, str] = Field(default_factory=dict)
+    footer: str = ""
+    maps: bool = True
+    workers: int | None = Field(default=None, ge=1, description="processes for --all-areas (default: CPU count)")
+
+
+class DisclosureSettings(_Strict):
+    """Statistical disclosure control applied when rendering (stored results keep true values)."""
+
+    enabled: bool = True
+    suppress_from: int = Field(default=1, ge=0)
+    suppress_to: int = Field(default=7, ge=0)
+    symbol: str = "*"
+    rounding_base: int = Field(default=5, ge=1)
+    small_area_types: list[str] = Field(
+        default_factory=lambda: ["LSOA", "MSOA", "Ward", "Output area", "OA", "Electoral ward"])
+    rates_on_suppressed: Literal["mark", "suppress"] = "mark"
+    marker: str = "†"
 
 
 class IndicatorSettings(_Strict):
@@ -83,6 +113,15 @@ class FingertipsSettings(_Strict):
     polarity: dict[str, str] = Field(default_factory=dict)
 
 
+class CompareSettings(_Strict):
+    """Year-on-year comparison with an earlier run's results (a results.csv or any Fingertips download)."""
+
+    previous_results: str | None = Field(
+        default=None, description="results CSV of an earlier run, e.g. ../2024/output/results.csv")
+    label: str = Field(default="the previous report", description="how the report names the earlier run")
+    confidence: float = Field(default=0.95, gt=0, lt=1, description="confidence level of the z-test")
+
+
 class Config(_Strict):
     project: ProjectSettings = Field(default_factory=ProjectSettings)
     organisation: OrganisationSettings = Field(default_factory=OrganisationSettings)
@@ -90,9 +129,46 @@ class Config(_Strict):
     report: ReportSettings = Field(default_factory=ReportSettings)
     indicators: IndicatorSettings = Field(default_factory=IndicatorSettings)
     fingertips: FingertipsSettings = Field(default_factory=FingertipsSettings)
+    disclosure: DisclosureSettings = Field(default_factory=DisclosureSettings)
+    compare: CompareSettings = Field(default_factory=CompareSettings)
 
     #: folder the config file lives in (not part of the file)
     root: Path = Field(default=Path("."), exclude=True)
+    #: the file it was read from, its text (for line numbers), and the JSNA_* overrides applied
+    _source: Path | None = PrivateAttr(default=None)
+    _text: str = PrivateAttr(default="")
+    _overrides: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        """``JSNA_*`` environment variables applied, as variable -> dotted setting."""
+        return dict(self._overrides)
+
+    def where(self, *loc: str | int) -> str:
+        """``jsna.toml (line N)`` for a setting, for messages."""
+        name = self._source.name if self._source else CONFIG_FILE
+        line = line_of(self._text, tuple(loc)) if self._text else None
+        return f"{name} (line {line})" if line else name
+
+    def missing_files(self) -> list[str]:
+        """One message per file the config names that does not exist, naming its line."""
+        problems = []
+        for number, spec in enumerate(self.inputs):
+            path = self.path(spec.path)
+            if not path.exists():
+                problems.append(f"{self.where('inputs', number, 'path')}: inputs[{number}].path: "
+                                f"file not found: {path}")
+        named = [(("organisation", "logo"), self.organisation.logo, "file"),
+                 (("report", "templates_dir"), self.report.templates_dir, "folder"),
+                 (("compare", "previous_results"), self.compare.previous_results, "file")]
+        for loc, value, what in named:
+            if value and not self.path(value).exists():
+                problems.append(f"{self.where(*loc)}: {'.'.join(loc)}: {what} not found: {self.path(value)}")
+        return problems
 
     def path(self, relative: str) -> Path:
         p = Path(relative).expanduser()
@@ -120,79 +196,212 @@ class Config(_Strict):
         return datetime.now(UTC).date()
 
 
+#: short names kept for the common overrides; every setting also has JSNA_<TABLE>_<KEY>
 _ENV = {
     "JSNA_AREA": ("project", "area"),
     "JSNA_BENCHMARK": ("project", "benchmark"),
     "JSNA_WORKSPACE": ("project", "workspace"),
     "JSNA_RUN_DATE": ("project", "run_date"),
     "JSNA_OUTPUT_DIR": ("report", "output_dir"),
+    "JSNA_PREVIOUS_RESULTS": ("compare", "previous_results"),
 }
 
 
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
-    """Best-effort line number in the TOML text for a pydantic error location."""
-    lines = text.splitlines()
-    keys = [str(k) for k in loc if not isinstance(k, int)]
-    section = keys[0] if keys else None
-    key = keys[-1] if len(keys) > 1 else None
-    in_section = section is None
-    for number, line in enumerate(lines, start=1):
+def _toml_key(stripped: str) -> str | None:
+    """The (first part of the) key a ``key = value`` line sets, unquoted."""
+    if "=" not in stripped or stripped.startswith("#"):
+        return None
+    key = stripped.split("=", 1)[0].strip()
+    return key.split(".")[0].strip().strip('"').strip("'")
+
+
+def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Line number in TOML ``text`` of a setting given as a pydantic error location.
+
+    ``("project", "area")`` finds ``area =`` under ``[project]``; ``("inputs", 2, "kind")``
+    finds ``kind =`` in the third ``[[inputs]]``; a location naming a table (or a key the
+    table lacks) gives the table's header line. Keys written inline at the top level
+    (``project.area = ...``) and sub-tables (``[fingertips.sections]``) are found too.
+    """
+    import re
+
+    if not loc:
+        return None
+    table, rest = str(loc[0]), list(loc[1:])
+    index = rest.pop(0) if rest and isinstance(rest[0], int) else None
+    key = next((str(k) for k in rest if not isinstance(k, int)), None)
+    header_pattern = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]\]?")
+    header = None
+    current: str | None = None
+    occurrence = -1
+    in_table = False
+    for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        if stripped.startswith("["):
-            name = stripped.strip("[]").strip()
-            in_section = name == section
-            if in_section and key is None:
+        match = header_pattern.match(stripped)
+        if match:
+            current = match.group(1)
+            if key is not None and current == f"{table}.{key}":
                 return number
+            if current == table:
+                occurrence += stripped.startswith("[[")
+                in_table = index is None or occurrence == index
+                if in_table and header is None:
+                    header = number
+            else:
+                in_table = False
             continue
-        if in_section and key and stripped.split("=")[0].strip() == key:
+        if current is None and _toml_key(stripped) == table:  # project.area = … or project = {…}
             return number
-    return None
+        if in_table and key is not None and _toml_key(stripped) == key:
+            return number
+    return header
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys a table at ``loc`` (minus its last element) accepts."""
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        model = inner[0] if inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel) else annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+    return [name for name in model.model_fields if name != "root"]
+
+
+def _message(err: dict[str, Any]) -> str:
+    """A pydantic error in words: what was expected and what was found."""
+    import difflib
+
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc)
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown key {str(loc[-1])!r}{hint} (allowed: {', '.join(allowed)})"
+    if err["type"] == "missing":
+        return "required setting is missing"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    found = err.get("input")
+    if found is not None and not isinstance(found, dict | list) and "got" not in message:
+        message += f", got {found!r} ({type(found).__name__})"
+    return message
 
 
 def load_config(path: Path | None = None, *, root: Path | None = None) -> Config:
-    """Read and validate ``jsna.toml`` (defaults when ``path`` is None and none exists)."""
+    """Read and validate ``jsna.toml`` (defaults when ``path`` is None and none exists).
+
+    Every problem is reported at once, each naming the file, the line and the setting.
+    ``JSNA_*`` environment variables are applied last (see :func:`apply_env`).
+    """
     if path is None:
         candidate = (root or Path.cwd()) / CONFIG_FILE
         if not candidate.exists():
             config = Config(root=(root or Path.cwd()).resolve())
-            return _apply_env(config)
+            return apply_env(config)
         path = candidate
     path = Path(path)
     if not path.exists():
-        raise ConfigError(f"{path}: config file not found")
-    text = path.read_text(encoding="utf-8")
+        raise ConfigError(f"{path}: config file not found (create one with: jsna init FOLDER)")
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; give the path of its jsna.toml")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        raise ConfigError(f"{path.name}: not valid TOML: {exc}") from exc
     try:
         config = Config.model_validate({**data, "root": path.parent.resolve()})
     except ValidationError as exc:
         messages = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            where = ".".join(str(p) for p in loc)
-            line = _line_of(text, loc)
+            where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+            line = line_of(text, loc)
             at = f" (line {line})" if line else ""
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            messages.append(f"{path.name}{at}: {where}: {msg}")
+            messages.append(f"{path.name}{at}: {where}: {_message(err)}")
         raise ConfigError("\n".join(messages)) from exc
-    return _apply_env(config)
+    config._source = path.resolve()
+    config._text = text
+    return apply_env(config)
 
 
-def _apply_env(config: Config) -> Config:
+def _env_settings() -> dict[str, tuple[str, str]]:
+    """Every JSNA_<TABLE>_<KEY> variable a setting can be overridden by (plus the short names)."""
+    names = dict(_ENV)
+    for table, field in Config.model_fields.items():
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        for key in model.model_fields:
+            names[f"JSNA_{table.upper()}_{key.upper()}"] = (table, key)
+    return names
+
+
+def apply_env(config: Config, environ: dict[str, str] | None = None) -> Config:
+    """Apply ``JSNA_<TABLE>_<KEY>`` environment variables (and the short names in ``_ENV``).
+
+    ``JSNA_REPORT_FORMATS=html,pdf`` sets a list (comma-separated, or a JSON array); an empty
+    value sets a setting back to nothing where that is allowed. A variable that starts like
+    a table (``JSNA_REPORT_…``) but names no setting is an error, so a typo never passes
+    silently. Dictionaries and ``[[inputs]]`` cannot be set from the environment.
+    """
+    import json
+
+    environ = dict(os.environ if environ is None else environ)
+    settings = _env_settings()
+    tables = sorted((t for t, f in Config.model_fields.items() if t != "root"), key=len, reverse=True)
     data = config.model_dump()
-    changed = False
-    for var, (section, key) in _ENV.items():
-        if var in os.environ:
-            data[section][key] = os.environ[var]
-            changed = True
-    if not changed:
+    applied: dict[str, str] = {}
+    problems = []
+    for var in sorted(environ):
+        if not var.startswith("JSNA_"):
+            continue
+        if var not in settings:
+            table = next((t for t in tables if var.startswith(f"JSNA_{t.upper()}_") or var == f"JSNA_{t.upper()}"), None)
+            if table is not None:
+                keys = sorted(k for k, (t, _) in settings.items() if t == table and k.startswith("JSNA_" + table.upper()))
+                problems.append(f"environment variable {var}: no such setting in [{table}]"
+                                + (f"; settings are {', '.join(keys)}" if keys else ""))
+            continue
+        table, key = settings[var]
+        raw = environ[var]
+        current = data[table][key]
+        if isinstance(current, dict):
+            problems.append(f"environment variable {var}: {table}.{key} is a table; set it in jsna.toml")
+            continue
+        if isinstance(current, list):
+            value: Any = json.loads(raw) if raw.strip().startswith("[") else [v.strip() for v in raw.split(",") if v.strip()]
+        else:
+            value = None if raw == "" else raw
+        data[table][key] = value
+        applied[var] = f"{table}.{key}"
+    if problems:
+        raise ConfigError("\n".join(problems))
+    if not applied:
         return config
     try:
-        return Config.model_validate({**data, "root": config.root})
+        updated = Config.model_validate({**data, "root": config.root})
     except ValidationError as exc:
-        raise ConfigError(f"environment override is invalid: {exc.errors()[0]['msg']}") from exc
+        by_setting = {v: k for k, v in applied.items()}
+        messages = []
+        for err in exc.errors():
+            setting = ".".join(str(p) for p in err["loc"][:2])
+            var = by_setting.get(setting, "environment override")
+            messages.append(f"environment variable {var} ({setting}): {_message(err)}")
+        raise ConfigError("\n".join(messages)) from exc
+    updated._source = config._source
+    updated._text = config._text
+    updated._overrides = applied
+    return updated
 
 
 DEFAULT_TOML = """\

@@ -174,6 +174,8 @@ def service_use_dsr(ctx: ComputeContext) -> pd.DataFrame:
 
     events = ctx.table_view("events")
     events = events[~events["measure"].str.lower().eq("deaths")]
+    if events.empty:
+        return pd.DataFrame(columns=["area_code", "period", "value"])
     keys = [*AREA_PERIOD_SEX, "measure"]
     joined = _esp_join(ctx, events, keys=keys)
     covered = rebin(events, "esp", keys=("measure",))

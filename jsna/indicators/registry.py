@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import PluginError
 from jsna.indicators.spec import REQUIRED_RESULT_COLUMNS, Indicator
-from jsna.plugins import INDICATOR_GROUP, PluginFailure, load_group
+from jsna.plugins import INDICATOR_GROUP, PluginConflictError, PluginFailure, register_loaded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,14 +27,15 @@ class IndicatorRegistry:
         self.failures: list[PluginFailure] = []
 
     def register(self, indicator: Indicator, origin: str = "jsna", version: str | None = None) -> None:
-        """Add an indicator; an invalid declaration or a clashing id raises :class:`PluginError`."""
+        """Add an indicator; an invalid declaration raises :class:`PluginError`, a clashing id
+        :class:`PluginConflictError` (both exit code 3)."""
         if not isinstance(indicator, Indicator):
             raise PluginError(f"{origin}: {indicator!r} is not a jsna Indicator")
         problems = indicator.problems()
         if problems:
             raise PluginError(f"{origin}: indicator {indicator.id!r} is invalid: {'; '.join(problems)}")
         if indicator.id in self.indicators:
-            raise PluginError(
+            raise PluginConflictError(
                 f"indicator id {indicator.id!r} is declared by both {self.origin[indicator.id]} and {origin}")
         self.indicators[indicator.id] = indicator
         self.origin[indicator.id] = origin
@@ -44,21 +46,12 @@ class IndicatorRegistry:
         """Every indicator from the ``jsna.indicators`` entry points.
 
         A plugin that fails to import or declares an invalid indicator is recorded in
-        ``failures`` and skipped; two plugins claiming one id is a :class:`PluginError`.
+        ``failures`` and skipped; two plugins claiming one id is a
+        :class:`PluginConflictError` (exit code 3).
         """
         registry = cls()
-        loaded, failures = load_group(INDICATOR_GROUP)
-        registry.failures.extend(failures)
-        for ep in loaded:
-            for obj in ep.objects:
-                try:
-                    registry.register(obj, origin=ep.distribution or ep.name, version=ep.version)
-                except PluginError as exc:
-                    if "declared by both" in str(exc):
-                        raise
-                    registry.failures.append(PluginFailure(INDICATOR_GROUP, ep.name, ep.value, str(exc),
-                                                           ep.distribution))
-        if not registry.indicators and not failures:  # a source tree that was never installed
+        register_loaded(registry, INDICATOR_GROUP)
+        if not registry.indicators and not registry.failures:  # a source tree that was never installed
             from jsna.indicators.builtin import INDICATORS
 
             for ind in INDICATORS:
@@ -74,6 +67,55 @@ class IndicatorRegistry:
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(sorted(self.indicators.values(), key=lambda i: (i.section, i.id)))
+
+
+@dataclass
+class IndicatorListing:
+    """Indicators with their declaration, where they come from and whether their inputs are loaded."""
+
+    indicators: list[dict[str, Any]]
+    failures: list[PluginFailure]
+    workspace: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"workspace": self.workspace, "indicators": self.indicators,
+                "failures": [f.to_dict() for f in self.failures]}
+
+
+def table_rows(workspace_path: Path | None) -> dict[str, int] | None:
+    """Rows in each canonical table of the workspace (None when there is no workspace yet)."""
+    from jsna.indicators.spec import TABLES_AVAILABLE
+    from jsna.workspace import Workspace
+
+    if workspace_path is None or not Path(workspace_path).exists():
+        return None
+    with Workspace.open(Path(workspace_path), read_only=True) as ws:
+        names = {row[0] for row in ws.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        return {t: (ws.count(t) if t in names else 0) for t in TABLES_AVAILABLE}
+
+
+def list_indicators(workspace_path: Path | None = None, *, indicator_id: str | None = None,
+                    registry: IndicatorRegistry | None = None) -> IndicatorListing:
+    """Every registered indicator (or one), with which of its inputs the workspace holds.
+
+    Each entry has the declaration (:meth:`Indicator.describe`), ``origin`` and ``version``
+    (the package that provides it), and ``inputs``: one ``{"table", "rows", "present",
+    "hint"}`` per required table; ``ready`` is true when every required table has rows.
+    """
+    registry = registry or IndicatorRegistry.from_entry_points()
+    chosen = [registry.get(indicator_id)] if indicator_id else list(registry)
+    rows = table_rows(workspace_path)
+    out = []
+    for ind in chosen:
+        inputs = []
+        for table in ind.requires:
+            count = None if rows is None else rows.get(table, 0)
+            inputs.append({"table": table, "rows": count, "present": bool(count),
+                           "hint": "" if count else _INGEST_HINT.get(table, f"jsna ingest a file that fills {table}")})
+        out.append(dict(ind.describe(), origin=registry.origin[ind.id], version=registry.versions.get(ind.id),
+                        inputs=inputs, ready=all(i["present"] for i in inputs)))
+    return IndicatorListing(indicators=out, failures=list(registry.failures),
+                            workspace=str(workspace_path) if rows is not None else None)
 
 
 @dataclass
@@ -123,29 +165,83 @@ _INGEST_HINT = {
 }
 
 
+#: result columns that must be numbers when a compute function returns them
+NUMERIC_RESULT_COLUMNS = ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8",
+                          "count", "denominator")
+#: result columns that must be text when returned
+TEXT_RESULT_COLUMNS = ("indicator_id", "area_code", "period", "sex", "age", "category_type", "category",
+                       "value_note")
+#: the columns that identify one row of an indicator's results
+RESULT_KEY = ("indicator_id", "area_code", "period", "sex", "age", "category_type", "category")
+_SEXES = ("Male", "Female", "Persons")
+
+
 def check_result_frame(indicator: Indicator, frame: pd.DataFrame) -> list[str]:
-    """Problems with what an indicator returned (empty list when it is usable)."""
+    """Problems with what an indicator returned (empty list when it is usable).
+
+    Checks: a DataFrame; the required columns; numeric columns are numbers (finite, counts
+    and denominators >= 0); text columns are text with no missing area codes or periods;
+    ``sex`` is Male/Female/Persons; 95% and 99.8% limits bracket the value; one row per
+    indicator x area x period x sex x age x category. Columns outside the results schema
+    are ignored.
+    """
     import numpy as np
     import pandas as pd
 
-    problems = []
     if not isinstance(frame, pd.DataFrame):
         return [f"compute returned {type(frame).__name__}, not a DataFrame"]
     missing = [c for c in REQUIRED_RESULT_COLUMNS if c not in frame.columns]
     if missing:
-        problems.append(f"result lacks columns {missing}")
-        return problems
-    if not pd.api.types.is_numeric_dtype(frame["value"]):
-        problems.append(f"value column is {frame['value'].dtype}, not numeric")
+        return [f"result lacks columns {missing}; it must have {', '.join(REQUIRED_RESULT_COLUMNS)}"]
+    problems = []
+    for col in NUMERIC_RESULT_COLUMNS:
+        if col not in frame.columns:
+            continue
+        series = frame[col]
+        if series.isna().all():
+            continue
+        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            problems.append(f"column {col} is {series.dtype}, not numeric")
+            continue
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if np.isinf(values).any():
+            problems.append(f"column {col} has {int(np.isinf(values).sum())} infinite values")
+        if col in {"count", "denominator"} and (values < 0).any():
+            problems.append(f"column {col} has {int((values < 0).sum())} negative values")
+    for col in TEXT_RESULT_COLUMNS:
+        if col not in frame.columns:
+            continue
+        present = frame[col].dropna()
+        not_text = present[~present.map(lambda v: isinstance(v, str))]
+        if len(not_text):
+            problems.append(f"column {col} must be text, got {not_text.iloc[0]!r} ({type(not_text.iloc[0]).__name__})")
+    for col in ("area_code", "period"):
+        blank = frame[col].isna() | frame[col].astype("string").str.strip().eq("")
+        if blank.any():
+            problems.append(f"{int(blank.sum())} rows have no {col}")
+    if "sex" in frame.columns:
+        bad_sex = frame["sex"].dropna()
+        bad_sex = bad_sex[~bad_sex.isin(_SEXES)]
+        if len(bad_sex):
+            problems.append(f"sex must be one of {', '.join(_SEXES)}, got {bad_sex.iloc[0]!r}")
+    if problems:
         return problems
     for level in ("95", "99_8"):
         lo, hi = f"lower_ci_{level}", f"upper_ci_{level}"
         if lo in frame and hi in frame:
-            v, low, up = (frame[c].to_numpy(dtype="float64") for c in ("value", lo, hi))
+            v, low, up = (frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in ("value", lo, hi))
             tol = 1e-9 * np.maximum(1.0, np.abs(v))
             bad = (~np.isnan(low) & ~np.isnan(v) & (low > v + tol)) | (~np.isnan(up) & ~np.isnan(v) & (up < v - tol))
             if bad.any():
-                problems.append(f"{int(bad.sum())} rows have {level.replace('_', '.')}% limits that do not bracket the value")
+                first = int(np.flatnonzero(bad)[0])
+                problems.append(f"{int(bad.sum())} rows have {level.replace('_', '.')}% limits that do not bracket "
+                                f"the value (first: area {frame['area_code'].iloc[first]}, period "
+                                f"{frame['period'].iloc[first]}, value {v[first]!r}, limits {low[first]!r} to {up[first]!r})")
+    key = [c for c in RESULT_KEY if c in frame.columns]
+    dupes = frame[key].astype("string").fillna("").duplicated()
+    if dupes.any():
+        first = frame[key].loc[dupes.to_numpy()].iloc[0].to_dict()
+        problems.append(f"{int(dupes.sum())} duplicate rows for one {' x '.join(key)} (first: {first})")
     return problems
 
 
@@ -202,5 +298,5 @@ def _with_metadata(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
         if col not in frame.columns:
             frame[col] = val
         else:
-            frame[col] = frame[col].fillna(val) if col not in {"method"} else frame[col].fillna(val)
+            frame[col] = frame[col].fillna(val)
     return frame

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from jsna.ingest.schemas import TABLES
 from jsna.sections import SECTION_IDS
 
 if TYPE_CHECKING:
@@ -19,9 +20,19 @@ if TYPE_CHECKING:
 
     from jsna.indicators.context import ComputeContext
 
+#: high is good / low is good / no judgement (compared, but neither better nor worse)
 POLARITIES = ("high_is_good", "low_is_good", "no_judgement")
+#: what each row is compared with: the project benchmark (``[project] benchmark``, England by
+#: default), the area's parent, or nothing. Comparison is Fingertips' confidence-interval
+#: overlap at 95% and 99.8% (see :func:`jsna.indicators.methods.compare_to_benchmark`).
 BENCHMARKS = ("england", "parent", "none")
-TABLES_AVAILABLE = ("population", "events", "indicator_values", "areas", "lookups", "deprivation")
+#: how the report protects small numbers behind the indicator's rows:
+#: ``counts``: counts of 1-7 are suppressed and values built on them are marked (the default);
+#: ``value-is-count``: the value itself is a count of people or events and is suppressed like one;
+#: ``none``: no counts of people lie behind the value (e.g. a published score or index).
+DISCLOSURE_RULES = ("counts", "value-is-count", "none")
+#: canonical tables an indicator may read: every workspace table except bookkeeping and output
+TABLES_AVAILABLE = tuple(t for t in TABLES if t not in {"provenance", "results", "quarantine"})
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 #: columns a compute function must return (others of the results schema are optional)
@@ -46,7 +57,25 @@ class Indicator:
         Unit shown after the value, e.g. ``per 100,000``, ``%``, ``years``.
     compute
         Pure function ``(ComputeContext) -> DataFrame`` returning rows in the results
-        schema (at least ``area_code``, ``period``, ``value``).
+        schema (at least ``area_code``, ``period``, ``value``). It must not write to the
+        workspace or read files; everything it needs comes from the context.
+    multiplier
+        What the rate is "per" (``100_000`` for per 100,000; ``100`` for a percentage).
+    decimals
+        Decimal places the report shows.
+    method
+        One line naming the statistical method, shown in the methods appendix.
+    definition
+        One sentence saying what is counted, over whom, shown in the methods appendix.
+    requires
+        Canonical tables the compute function reads (see :data:`TABLES_AVAILABLE`); when
+        any is empty the indicator is skipped with a hint naming the ``jsna ingest`` command.
+    benchmark
+        What each area is compared with (see :data:`BENCHMARKS`).
+    disclosure
+        Small-number rule for the report (see :data:`DISCLOSURE_RULES`).
+    source
+        ``computed`` for indicators jsna computes, ``imported`` for published values.
     """
 
     id: str
@@ -78,13 +107,24 @@ class Indicator:
             out.append(f"polarity {self.polarity!r} is not one of {', '.join(POLARITIES)}")
         if self.benchmark not in BENCHMARKS:
             out.append(f"benchmark {self.benchmark!r} is not one of {', '.join(BENCHMARKS)}")
-        unknown = [t for t in self.requires if t not in TABLES_AVAILABLE]
+        if isinstance(self.requires, str) or not all(isinstance(t, str) for t in self.requires):
+            out.append(f"requires must be a tuple of table names, got {self.requires!r}")
+            unknown = []
+        else:
+            unknown = [t for t in self.requires if t not in TABLES_AVAILABLE]
         if unknown:
             out.append(f"requires unknown tables {unknown}; tables are {', '.join(TABLES_AVAILABLE)}")
         if not callable(self.compute):
             out.append("compute is not callable")
-        if self.decimals < 0:
-            out.append("decimals must be >= 0")
+        if not isinstance(self.decimals, int) or isinstance(self.decimals, bool) or self.decimals < 0:
+            out.append(f"decimals must be a whole number >= 0, got {self.decimals!r}")
+        if not isinstance(self.multiplier, int | float) or isinstance(self.multiplier, bool) \
+                or not self.multiplier > 0:
+            out.append(f"multiplier must be a number > 0, got {self.multiplier!r}")
+        if not isinstance(self.unit, str):
+            out.append(f"unit must be text, got {self.unit!r}")
+        if self.disclosure not in DISCLOSURE_RULES:
+            out.append(f"disclosure {self.disclosure!r} is not one of {', '.join(DISCLOSURE_RULES)}")
         return out
 
     def describe(self) -> dict[str, Any]:

@@ -29,6 +29,10 @@ class ReadOptions:
     variant: str | None = None
     measure: str | None = None
     vintage: str | None = None
+    #: area code for files about one area that do not say which (e.g. a council's own extract)
+    area: str | None = None
+    #: cause of death for files that do not say (e.g. ONS drug-poisoning deaths by year)
+    cause: str | None = None
     column_map: dict[str, str] = field(default_factory=dict)  # source column -> canonical
 
     @classmethod
@@ -46,6 +50,17 @@ class Parsed:
     report: ValidationReport
     layout: str
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the table as read, so that quarantined rows can be stored as the file had them
+    table: TableText | None = None
+
+    def raw_row(self, row: int) -> str | None:
+        """The cells of file row ``row`` joined with commas, as read (None if unknown)."""
+        if self.table is None:
+            return None
+        index = row - self.table.header_line - 1
+        if not 0 <= index < len(self.table.frame):
+            return None
+        return ",".join(str(v) for v in self.table.frame.iloc[index].tolist())
 
 
 class Source:
@@ -62,8 +77,16 @@ class Source:
         """The layout name if a table with these columns is this kind, else None."""
         return None
 
+    def detect_table(self, table: TableText) -> str | None:
+        """Like :meth:`detect`, but may look at the values too (first rows of the file)."""
+        return self.detect(list(table.frame.columns))
+
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         raise NotImplementedError
+
+    def cross_check(self, workspace: Any, parsed: Parsed) -> None:
+        """Checks against what is already in the workspace; append issues to ``parsed.report``."""
+        return None
 
 
 class Columns:
@@ -72,6 +95,7 @@ class Columns:
     def __init__(self, table: TableText, column_map: dict[str, str] | None = None) -> None:
         self.table = table
         self.original = list(table.frame.columns)
+        self.column_map = dict(column_map or {})
         self.by_norm: dict[str, str] = {}
         for col in self.original:
             self.by_norm.setdefault(normalise_name(col), col)
@@ -82,6 +106,10 @@ class Columns:
                     f"columns are {', '.join(self.original)}"
                 )
             self.by_norm[normalise_name(canonical)] = source_col
+
+    def table_map_sources(self) -> list[str]:
+        """The file columns named by --map (they are used, whatever their name)."""
+        return list(self.column_map)
 
     def find(self, *aliases: str) -> str | None:
         for alias in aliases:

@@ -4,14 +4,23 @@ from jsna.ingest.deprivation import DeprivationSource
 from jsna.ingest.events import DeathsSource, EventsSource
 from jsna.ingest.fingertips import FingertipsSource
 from jsna.ingest.geography import BoundariesSource, LookupSource
+from jsna.ingest.indicator_long import IndicatorSource
+from jsna.ingest.phb import PhbBudgetsSource, PhbUptakeSource
 from jsna.ingest.population import PopulationSource
+from jsna.ingest.registrations import RegistrationsSource
+from jsna.ingest.survey import SurveySource
 
 SOURCES = [
     PopulationSource(),
     DeathsSource(),
     EventsSource(),
     FingertipsSource(),
+    IndicatorSource(),
     DeprivationSource(),
     BoundariesSource(),
     LookupSource(),
+    RegistrationsSource(),
+    PhbUptakeSource(),
+    PhbBudgetsSource(),
+    SurveySource(),
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
 from jsna.ingest.fields import check_area_codes, duplicate_keys, parse_number
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import normalise_name, read_text_table
+from jsna.ingest.readers import TableText, normalise_name, read_text_table
 
 #: number of LSOAs in England by IMD vintage (ranks run 1..N, 1 = most deprived)
 LSOA_COUNT = {"IMD2015": 32_844, "IMD2019": 32_844, "IMD2025": 33_755}
@@ -25,12 +25,16 @@ class DeprivationSource(Source):
         norm = [normalise_name(c) for c in columns]
         if any("lsoa" in n and "code" in n for n in norm) and any("imd" in n or "index_of_multiple" in n for n in norm):
             return "iod-lsoa"
+        if "index_domain" in norm and {"average_rank", "average_score"} & set(norm):
+            return "iod-lad-summary"
         return None
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         import pandas as pd
 
         table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        if self.detect(list(table.frame.columns)) == "iod-lad-summary":
+            return _parse_summaries(table, options, self.kind)
         raw = table.frame
         cols = Columns(table, options.column_map)
         issues: list[ValidationIssue] = []
@@ -81,7 +85,14 @@ class DeprivationSource(Source):
         duplicate_keys(out, ["lsoa_code"], table=table, issues=issues)
         frame = with_rows(out, table).reset_index(drop=True)
         report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(raw), issues=issues)
-        return Parsed(frames={"deprivation": frame}, report=report, layout="iod-lsoa")
+        domains = [c for c in raw.columns if re.search(r"(?i)(rank|decile|score)", c)
+                   and c not in {rank_col, decile_col, score_col}]
+        if domains:
+            issues.append(ValidationIssue(
+                code="columns-not-stored", severity="warning", file=table.label,
+                message=f"{len(domains)} domain columns (e.g. {domains[0]!r}) are not stored: the deprivation "
+                        "table holds the overall IMD rank, decile and score"))
+        return Parsed(frames={"deprivation": frame}, report=report, layout="iod-lsoa", table=table)
 
 
 def _range_issue(table, idx, column, value, message):  # type: ignore[no-untyped-def]
@@ -95,3 +106,51 @@ def _vintage(columns: list[str], file_name: str) -> str:
         if re.search(rf"(?:imd|iod)\s*_?{year}|\({year}\)|{year}", text, flags=re.IGNORECASE):
             return f"IMD{year}"
     return "IMD2019"
+
+
+def _parse_summaries(table: TableText, options: ReadOptions, kind: str) -> Parsed:
+    """IoD local-authority summaries (long: one row per LAD × domain), into deprivation_summaries.
+
+    Scores are rounded to 9 decimal places: the IoD2019 file stores them with binary float
+    noise (35.036999999999999 for 35.037).
+    """
+    import pandas as pd
+
+    raw = table.frame
+    cols = Columns(table, options.column_map)
+    issues: list[ValidationIssue] = []
+    code_col = cols.find("area_code", "lad19cd", "lad24cd", "lad21cd", "lad_code", "local_authority_district_code")
+    if code_col is None:
+        cands = cols.matching(lambda n: n.startswith("lad") and n.endswith("cd"))
+        code_col = cands[0] if cands else cols.require("local authority code", "area_code", "lad19cd")
+    name_col = cols.find("area_name", "lad19nm", "lad24nm", "lad21nm") or next(
+        iter(cols.matching(lambda n: n.startswith("lad") and n.endswith("nm"))), None)
+    out = pd.DataFrame(index=raw.index)
+    out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues)
+    out["area_name"] = raw[name_col].str.strip() if name_col else None
+    type_col = cols.find("area_type")
+    out["area_type"] = raw[type_col].str.strip() if type_col else "Local Authority District"
+    year_col = cols.find("deprivation_data_year", "year")
+    if options.vintage:
+        out["vintage"] = options.vintage
+    elif year_col:
+        out["vintage"] = "IoD" + raw[year_col].str.strip()
+    else:
+        out["vintage"] = _vintage(list(raw.columns), table.path.name).replace("IMD", "IoD")
+    domain_col = cols.require("index or domain", "index_domain")
+    out["index_domain"] = raw[domain_col].str.strip()
+    for target in ("average_rank", "rank_average_rank", "average_score", "rank_average_score",
+                   "proportion_bottom_decile", "rank_proportion_bottom_decile"):
+        col = cols.find(target)
+        if col is None:
+            out[target] = float("nan")
+            continue
+        whole = target.startswith("rank_")
+        values = parse_number(raw[col], table=table, column=col, issues=issues, whole=whole,
+                              minimum=None if target == "average_score" else 0,
+                              what=target.replace("_", " "))
+        out[target] = values.round(9) if not whole else values.astype("Int64")
+    duplicate_keys(out, ["area_code", "index_domain", "vintage"], table=table, issues=issues)
+    frame = with_rows(out, table).reset_index(drop=True)
+    report = ValidationReport(file=table.label, kind=kind, rows_read=len(raw), issues=issues)
+    return Parsed(frames={"deprivation_summaries": frame}, report=report, layout="iod-lad-summary", table=table)

@@ -6,27 +6,28 @@ an optional cause column is kept; ``events`` needs a measure column (or ``--meas
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
 from jsna.ingest.fields import (
     check_area_codes,
     duplicate_keys,
+    is_missing,
     parse_age,
     parse_number,
     parse_period,
     parse_sex,
+    warn,
 )
 from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.population import AREA_ALIASES, NAME_ALIASES, PERIOD_ALIASES, SEX_ALIASES
-from jsna.ingest.readers import normalise_name, read_text_table
+from jsna.ingest.readers import TableText, normalise_name, read_text_table
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-AGE_ALIASES = ("age_band", "age", "age_group", "ageband", "age_range")
-COUNT_ALIASES = ("count", "deaths", "number", "value", "events", "admissions", "attendances", "n")
+AGE_ALIASES = ("age_band", "age", "age_group", "ageband", "age_range", "ageband")
+COUNT_ALIASES = ("count", "deaths", "number", "value", "events", "admissions", "attendances", "n",
+                 "num_admissions", "number_of_admissions", "num_attendances", "activity")
 CAUSE_ALIASES = ("cause", "cause_of_death", "icd10_group", "cause_group")
 MEASURE_ALIASES = ("measure", "event", "event_type", "activity", "point_of_delivery")
 
@@ -39,6 +40,8 @@ class EventsSource(Source):
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
+        if "indicator" in norm:
+            return None  # Census tables carry an 'indicator' description: population or indicator
         need = [PERIOD_ALIASES, SEX_ALIASES, AGE_ALIASES, MEASURE_ALIASES, COUNT_ALIASES]
         if all(norm & {normalise_name(a) for a in group} for group in need) and "deaths" not in norm:
             return "long"
@@ -48,17 +51,101 @@ class EventsSource(Source):
         return _parse(self.kind, path, options)
 
 
+    def cross_check(self, workspace: Any, parsed: Parsed) -> None:
+        """Counts above the population already loaded for the same area, period, sex and age."""
+        _check_against_population(workspace, parsed, self.kind)
+
+
 class DeathsSource(EventsSource):
     kind = "deaths"
-    title = "Deaths by area, period, sex and age band (optionally by cause)"
-    expected_columns = "area_code, period (or year), sex, age_band, deaths (or count), optional cause"
+    title = "Deaths by area, period, sex and age band (optionally by cause); or areas × years"
+    expected_columns = ("area_code, period (or year), sex, age_band, deaths (or count), optional cause; "
+                        "or code, name and one column per year (ONS deaths by local authority)")
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
         need = [PERIOD_ALIASES, SEX_ALIASES, AGE_ALIASES]
         if "deaths" in norm and all(norm & {normalise_name(a) for a in group} for group in need):
             return "long"
+        years = [c for c in columns if _YEAR.match(c.strip())]
+        if len(years) >= 3 and norm & {"code", "area_code", "lad_code"} and len(years) >= len(columns) - 3:
+            return "years-as-columns"
         return None
+
+    def parse(self, path: Path, options: ReadOptions) -> Parsed:
+        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        if self.detect(list(table.frame.columns)) == "years-as-columns":
+            return _parse_years_wide(table, options)
+        return _parse(self.kind, path, options)
+
+
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+
+
+def _parse_years_wide(table: TableText, options: ReadOptions) -> Parsed:
+    """Deaths by area with one column per registration year, no sex or age: Persons, all ages."""
+    import pandas as pd
+
+    raw = table.frame
+    cols = Columns(table, options.column_map)
+    issues: list[ValidationIssue] = []
+    code_col = cols.require("area code", *AREA_ALIASES)
+    name_col = cols.find(*NAME_ALIASES)
+    base = pd.DataFrame(index=raw.index)
+    base["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues)
+    base["area_name"] = raw[name_col].str.strip() if name_col else None
+    base["sex"], base["age_band"], base["age_from"], base["age_to"] = "Persons", "All ages", 0, None
+    base["measure"] = options.measure or "deaths"
+    if options.cause:
+        base["cause"] = options.cause
+    else:
+        base["cause"] = "Cause not stated in file"
+        issues.append(warn(table, None, None, None, "no-cause",
+                           "the file does not say which cause these deaths are from; stored as "
+                           "'Cause not stated in file' (pass --cause, e.g. --cause 'Drug poisoning')"))
+    pieces = []
+    missing_cells = 0
+    for col in [c for c in raw.columns if _YEAR.match(c.strip())]:
+        piece = base.copy()
+        piece["period"] = col.strip()
+        piece["count"] = parse_number(raw[col], table=table, column=col, issues=issues, whole=True, minimum=0,
+                                      allow_missing=True, what="deaths")
+        missing = piece["count"].isna() & is_missing(raw[col])
+        missing_cells += int(missing.sum())
+        pieces.append(piece[~missing])
+    if missing_cells:
+        issues.append(warn(table, None, None, None, "missing-cells",
+                           f"{missing_cells} cells hold a missing-value marker (no figure published for that "
+                           "area and year); those area-years are not stored"))
+    long = pd.concat(pieces)
+    frame = with_rows(long, table).reset_index(drop=True).astype({"age_from": "Int64", "age_to": "Int64"})
+    report = ValidationReport(file=table.label, kind="deaths", rows_read=len(raw), issues=issues)
+    return Parsed(frames={"events": frame}, report=report, layout="years-as-columns", table=table)
+
+
+def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None:
+    """An error for each row whose count exceeds the loaded population of its area/period/sex/age."""
+    frame = parsed.frames.get("events")
+    if frame is None or frame.empty or not workspace.has_data("population"):
+        return
+    con = workspace.con
+    con.register("_events_check", frame[["area_code", "period", "sex", "age_band", "count", "_row"]])
+    try:
+        rows = con.execute(
+            "SELECT e._row, e.area_code, e.period, e.sex, e.age_band, e.count, p.count, p.source_id "
+            "FROM _events_check e JOIN (SELECT area_code, period, sex, age_band, sum(count) AS count, "
+            "min(source_id) AS source_id FROM population WHERE variant = 'estimate' "
+            "GROUP BY ALL) p USING (area_code, period, sex, age_band) "
+            "WHERE e.count > p.count ORDER BY e._row").fetchall()
+    finally:
+        con.unregister("_events_check")
+    what = "deaths" if kind == "deaths" else "events"
+    for row, code, period, sex, band, count, population, source_id in rows:
+        parsed.report.issues.append(ValidationIssue(
+            code="count-exceeds-population", file=parsed.report.file, row=int(row), column="count", value=count,
+            message=f"{what} ({count:g}) exceed the population ({population:g}) of {code}, {period}, {sex}, "
+                    f"age {band} already in the workspace (input #{source_id}); a count cannot be larger than "
+                    "the population it happened in"))
 
 
 def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
@@ -68,13 +155,19 @@ def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
     raw = table.frame
     cols = Columns(table, options.column_map)
     issues: list[ValidationIssue] = []
-    code_col = cols.require("area code", *AREA_ALIASES)
+    code_col = None if options.area else cols.find(*AREA_ALIASES)
+    if code_col is None and not options.area:
+        cols.require("area code (or pass --area CODE for a file about one area)", *AREA_ALIASES)
     name_col = cols.find(*NAME_ALIASES)
     sex_col = cols.require("sex", *SEX_ALIASES)
     age_col = cols.require("age band", *AGE_ALIASES)
     count_col = cols.require("count", *(("deaths",) if kind == "deaths" else ()), *COUNT_ALIASES)
     out = pd.DataFrame(index=raw.index)
-    out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues)
+    if code_col:
+        out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues)
+    else:
+        out["area_code"] = check_area_codes(pd.Series(options.area, index=raw.index), table=table,
+                                            column="--area", issues=issues)
     out["area_name"] = raw[name_col].str.strip() if name_col else None
     if options.period:
         out["period"] = options.period
@@ -85,17 +178,21 @@ def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
     label, lo, hi = parse_age(raw[age_col], table=table, column=age_col, issues=issues)
     out["age_band"], out["age_from"], out["age_to"] = label, lo, hi
     cause_col = cols.find(*CAUSE_ALIASES)
-    out["cause"] = raw[cause_col].str.strip() if cause_col else "All causes"
+    out["cause"] = raw[cause_col].str.strip() if cause_col else (options.cause or "All causes")
     if kind == "deaths":
         out["measure"] = options.measure or "deaths"
     elif options.measure:
         out["measure"] = options.measure
-    else:
-        measure_col = cols.require("measure", *MEASURE_ALIASES)
+    elif (measure_col := cols.find(*MEASURE_ALIASES)) is not None:
         out["measure"] = raw[measure_col].str.strip()
+    elif normalise_name(count_col) not in {"count", "value", "number", "n"}:
+        # the count column says what it counts: Num_Admissions -> admissions
+        out["measure"] = re.sub(r"^(num|number)_(of_)?", "", normalise_name(count_col)).replace("_", " ")
+    else:
+        cols.require("measure (or pass --measure)", *MEASURE_ALIASES)
     out["count"] = parse_number(raw[count_col], table=table, column=count_col, issues=issues,
                                 whole=True, minimum=0, what="count")
     duplicate_keys(out, ["area_code", "period", "sex", "age_band", "measure", "cause"], table=table, issues=issues)
     frame = with_rows(out, table).reset_index(drop=True)
     report = ValidationReport(file=table.label, kind=kind, rows_read=len(raw), issues=issues)
-    return Parsed(frames={"events": frame}, report=report, layout="long")
+    return Parsed(frames={"events": frame}, report=report, layout="long", table=table)

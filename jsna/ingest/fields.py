@@ -139,10 +139,13 @@ def parse_sex(series: pd.Series, *, table: TableText, column: str,
     return mapped
 
 
-_BAND = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})(?:\s*years?)?$")
-_OPEN = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*(?:\+|and over|plus|years and over|and older)$")
-_UNDER = re.compile(r"^(?:<\s*|under\s*)(\d{1,3})$")
-_SINGLE = re.compile(r"^(?:aged?\s*)?(\d{1,3})(?:\s*years?)?$")
+_BAND = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*(?:-|–|to|_)\s*(\d{1,3})(?:\s*(?:years?|yrs?))?$")
+_OPEN = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*(?:\+|and over|plus|years and over|years? plus|and older|\+\s*yrs?)$")
+_UNDER = re.compile(r"^(?:aged?\s*)?(?:<\s*|under\s*)(\d{1,3})(?:\s*years?)?$")
+_AND_UNDER = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*years?\s*and\s*under$")
+_SINGLE = re.compile(r"^(?:aged?\s*)?(\d{1,3})(?:\s*(?:years?|yrs?))?$")
+#: labels meaning "every age": a total, not a band
+ALL_AGES_LABELS = frozenset({"all ages", "all_ages", "all", "total", "all persons", "all_ages_total"})
 
 
 def parse_age(series: pd.Series, *, table: TableText, column: str,
@@ -181,19 +184,34 @@ def _parse_age_label(raw: str) -> tuple[str, int, int | None] | None:
     if m := _UNDER.match(s):
         hi = int(m.group(1))
         return ("<1", 0, 0) if hi == 1 else (f"0-{hi - 1}", 0, hi - 1)
+    if m := _AND_UNDER.match(s):  # Census 2021: 'Aged 4 years and under'
+        hi = int(m.group(1))
+        return (f"0-{hi}", 0, hi)
     if m := _SINGLE.match(s):
         age = int(m.group(1))
         return (str(age), age, age) if age <= 120 else None
     return None
 
 
+#: Fingertips pseudo-areas: ONS area classification groups (Cl_L2_1a) and areas re-based on a
+#: newer geography, which Fingertips prefixes with 'n' (nE38000006)
+FINGERTIPS_PSEUDO_PATTERN = re.compile(r"^(?:Cl_L\d_[0-9A-Za-z]+|n[EWSNKJL]\d{8})$")
+
+
 def check_area_codes(series: pd.Series, *, table: TableText, column: str,
-                     issues: list[ValidationIssue], allow_ods: bool = False) -> pd.Series:
-    """Check codes look like ONS GSS codes (or NHS ODS codes where ``allow_ods``)."""
+                     issues: list[ValidationIssue], allow_ods: bool = False,
+                     allow_fingertips: bool = False) -> pd.Series:
+    """Check codes look like ONS GSS codes (or NHS ODS codes where ``allow_ods``).
+
+    ``allow_fingertips`` also accepts Fingertips' pseudo-area codes (classification groups
+    such as ``Cl_L2_1a`` and 'n'-prefixed re-based codes such as ``nE38000006``).
+    """
     text = strip(series)
     ok = text.str.fullmatch(GSS_PATTERN.pattern)
     if allow_ods:
         ok = ok | text.str.fullmatch(ODS_PATTERN.pattern)
+    if allow_fingertips:
+        ok = ok | text.str.fullmatch(FINGERTIPS_PSEUDO_PATTERN.pattern)
     expected = "an ONS GSS code like E06000001 (a letter and 8 digits)"
     if allow_ods:
         expected += " or an NHS organisation code like A81001"

@@ -10,11 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
-from jsna.ingest.fields import check_area_codes, duplicate_keys, normalise_period, parse_number, warn
+from jsna.ingest.fields import (
+    check_area_codes,
+    duplicate_keys,
+    normalise_period,
+    parse_number,
+    warn,
+)
 from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import normalise_name, read_text_table
 
-REQUIRED = ("indicator_id", "area_code", "time_period", "value")
+ID_ALIASES = ("indicator_id", "indicatorid")
+AREA_ALIASES = ("area_code", "areacode")
+PERIOD_ALIASES = ("time_period", "timeperiod", "period")
 
 
 class FingertipsSource(Source):
@@ -26,7 +34,8 @@ class FingertipsSource(Source):
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
-        if {"indicator_id", "area_code", "time_period", "value"} <= norm:
+        if (norm & set(ID_ALIASES)) and (norm & set(AREA_ALIASES)) and (norm & set(PERIOD_ALIASES)) \
+                and "value" in norm:
             return "fingertips-download"
         return None
 
@@ -38,24 +47,26 @@ class FingertipsSource(Source):
         cols = Columns(table, options.column_map)
         issues: list[ValidationIssue] = []
         out = pd.DataFrame(index=raw.index)
-        id_col = cols.require("indicator ID", "indicator_id", "indicatorid")
+        id_col = cols.require("indicator ID", *ID_ALIASES)
         out["indicator_id"] = raw[id_col].str.strip()
-        name_col = cols.find("indicator_name", "indicator")
+        name_col = cols.find("indicator_name", "indicatorname", "indicator")
         out["indicator_name"] = raw[name_col].str.strip() if name_col else out["indicator_id"]
-        code_col = cols.require("area code", "area_code", "areacode")
-        out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues, allow_ods=True)
+        code_col = cols.require("area code", *AREA_ALIASES)
+        out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues, allow_ods=True,
+                                             allow_fingertips=True)
         for target, aliases in {
-            "area_name": ("area_name",), "area_type": ("area_type",), "parent_code": ("parent_code",),
-            "sex": ("sex",), "age": ("age",), "category_type": ("category_type",), "category": ("category",),
-            "value_note": ("value_note",), "trend": ("recent_trend", "trend"),
+            "area_name": ("area_name", "areaname"), "area_type": ("area_type", "areatype"),
+            "parent_code": ("parent_code", "parentcode"), "sex": ("sex",), "age": ("age",),
+            "category_type": ("category_type", "categorytype"), "category": ("category",),
+            "value_note": ("value_note", "valuenote"), "trend": ("recent_trend", "recenttrend", "trend"),
         }.items():
             col = cols.find(*aliases)
             out[target] = raw[col].str.strip().replace("", None) if col else None
-        period_col = cols.require("time period", "time_period", "period")
+        period_col = cols.require("time period", *PERIOD_ALIASES)
         periods = raw[period_col].str.strip()
         norm_periods = periods.map(lambda p: normalise_period(p) or p)
         out["period"] = norm_periods
-        sortable_col = cols.find("time_period_sortable")
+        sortable_col = cols.find("time_period_sortable", "timeperiodsortable")
         if sortable_col:
             out["period_sortable"] = pd.to_numeric(raw[sortable_col], errors="coerce").astype("Int64")
         else:
@@ -66,10 +77,12 @@ class FingertipsSource(Source):
         out["value"] = parse_number(raw[value_col], table=table, column=value_col, issues=issues,
                                     allow_missing=True, what="value")
         for target, aliases in {
-            "lower_ci_95": ("lower_ci_95_0_limit", "lower_ci_95_limit", "lower_ci_95", "lowerci95_0limit", "lower_95"),
-            "upper_ci_95": ("upper_ci_95_0_limit", "upper_ci_95_limit", "upper_ci_95", "upperci95_0limit", "upper_95"),
-            "lower_ci_99_8": ("lower_ci_99_8_limit", "lower_ci_99_8", "lowerci99_8limit", "lower_99_8"),
-            "upper_ci_99_8": ("upper_ci_99_8_limit", "upper_ci_99_8", "upperci99_8limit", "upper_99_8"),
+            "lower_ci_95": ("lower_ci_95_0_limit", "lower_ci_95_limit", "lower_ci_95", "lowerci95_0limit", "lower_95",
+                            "lowerci95"),
+            "upper_ci_95": ("upper_ci_95_0_limit", "upper_ci_95_limit", "upper_ci_95", "upperci95_0limit", "upper_95",
+                            "upperci95"),
+            "lower_ci_99_8": ("lower_ci_99_8_limit", "lower_ci_99_8", "lowerci99_8limit", "lower_99_8", "lowerci99_8"),
+            "upper_ci_99_8": ("upper_ci_99_8_limit", "upper_ci_99_8", "upperci99_8limit", "upper_99_8", "upperci99_8"),
             "count": ("count",), "denominator": ("denominator",),
         }.items():
             col = cols.find(*aliases)
@@ -79,8 +92,10 @@ class FingertipsSource(Source):
                                            allow_missing=True, minimum=minimum, what=target.replace("_", " "))
             else:
                 out[target] = float("nan")
-        compare_cols = cols.matching(lambda n: n.startswith("compared_to") and "goal" not in n
-                                     and n != "compared_to_percentiles")
+        # column 23 is named after the comparator ("Compared to PCNs (v. 27/10/23) value or
+        # percentiles", "Column not used"); the benchmark comparison is the first "compared to"
+        compare_cols = cols.matching(lambda n: n.startswith(("compared_to", "comparedto")) and "goal" not in n
+                                     and n not in {"compared_to_percentiles", "comparedtopercentiles"})
         out["compared_to_benchmark"] = raw[compare_cols[0]].str.strip().replace("", None) if compare_cols else None
         bad_ci = out["lower_ci_95"].notna() & out["value"].notna() & (
             (out["lower_ci_95"] > out["value"] + 1e-9) | (out["upper_ci_95"] < out["value"] - 1e-9))
@@ -92,4 +107,4 @@ class FingertipsSource(Source):
                        table=table, issues=issues)
         frame = with_rows(out, table).reset_index(drop=True)
         report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(raw), issues=issues)
-        return Parsed(frames={"indicator_values": frame}, report=report, layout="fingertips-download")
+        return Parsed(frames={"indicator_values": frame}, report=report, layout="fingertips-download", table=table)

@@ -99,28 +99,43 @@ class IngestOutcome:
         }
 
 
-def detect_kind(path: Path, registry: SourceRegistry | None = None) -> tuple[str, str]:
-    """(kind, layout) of a file when exactly one source recognises it."""
+#: file suffixes that are only ever one kind
+_SUFFIX_KINDS = {".geojson": "boundaries", ".gpkg": "boundaries", ".shp": "boundaries", ".parquet": "activity"}
+
+
+def detect_kind(path: Path, registry: SourceRegistry | None = None,
+                options: ReadOptions | None = None) -> tuple[str, str]:
+    """(kind, layout) of a file when exactly one source recognises it.
+
+    Raises :class:`UsageError` listing the columns found and every kind's expected columns
+    when no source recognises the file, or naming the candidates when several do.
+    """
     from jsna.ingest.readers import read_text_table
 
     registry = registry or default_registry()
     path = Path(path)
-    if path.suffix.lower() in {".geojson", ".gpkg", ".shp"}:
-        return "boundaries", "boundaries"
-    table = read_text_table(path)
+    if not path.exists():
+        raise UnreadableFileError(f"{path}: file not found")
+    by_suffix = _SUFFIX_KINDS.get(path.suffix.lower())
+    if by_suffix and by_suffix in registry.sources:
+        return by_suffix, by_suffix
+    options = options or ReadOptions()
+    table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
     columns = list(table.frame.columns)
     matches = [(kind, layout) for kind, src in registry.sources.items()
-               if (layout := src.detect(columns))]
+               if (layout := src.detect_table(table))]
     if len(matches) == 1:
         return matches[0]
-    expected = "\n".join(f"  {kind}: {src.expected_columns}" for kind, src in sorted(registry.sources.items())
-                         if src.expected_columns)
-    found = ", ".join(repr(c) for c in columns[:40])
+    found = ", ".join(repr(c) for c in columns[:40]) + (" …" if len(columns) > 40 else "")
     if not matches:
-        raise UsageError(f"{path.name}: cannot tell what kind of file this is. Columns found: {found}.\n"
-                         f"Name the kind (jsna ingest KIND FILE); kinds and the columns they expect:\n{expected}")
-    names = ", ".join(k for k, _ in matches)
-    raise UsageError(f"{path.name}: could be any of {names}; name the kind (jsna ingest KIND FILE)")
+        expected = "\n".join(f"  {kind}: {src.expected_columns}" for kind, src in sorted(registry.sources.items())
+                             if src.expected_columns)
+        raise UsageError(f"{table.label}: cannot tell what kind of file this is. Columns found: {found}.\n"
+                         f"Name the kind (jsna ingest KIND FILE), or map columns with --map; "
+                         f"kinds and the columns they expect:\n{expected}")
+    names = ", ".join(f"{k} ({layout})" for k, layout in matches)
+    raise UsageError(f"{table.label}: could be any of {names}; name the kind (jsna ingest KIND FILE). "
+                     f"Columns found: {found}")
 
 
 def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
@@ -162,8 +177,11 @@ def ingest_file(
     existing = workspace.find_source(sha, kind)
     if existing is not None:
         return IngestOutcome(file=path.name, kind=kind, status="unchanged", sha256=sha)
+    registry = registry or default_registry()
     parsed = parse_file(kind, path, options, registry)
     report = parsed.report
+    check_area_codes_against_workspace(workspace, parsed)
+    registry.get(kind).cross_check(workspace, parsed)
     bad_rows = report.bad_rows
     if report.errors and not skip_invalid_rows:
         raise InvalidDataError(
@@ -175,10 +193,12 @@ def ingest_file(
     frames: dict[str, pd.DataFrame] = {}
     records = 0
     for table, frame in parsed.frames.items():
+        # rows aggregated from many file rows (record-level extracts) carry _row -1: their
+        # source has already left the bad rows out of the aggregate
         keep = ~frame["_row"].isin(bad_rows)
         frames[table] = frame[keep].drop(columns=["_row"])
         records += int(keep.sum())
-    quarantine = _quarantine_frame(report, kind, path.name) if bad_rows else None
+    quarantine = _quarantine_frame(parsed, kind, path.name) if bad_rows else None
     periods = sorted({str(p) for f in frames.values() if "period" in f for p in f["period"].dropna().unique()})
     areas = {str(a) for f in frames.values() for col in ("area_code", "lsoa_code", "child_code") if col in f
              for a in f[col].dropna().unique()}
@@ -213,13 +233,96 @@ def ingest_file(
     )
 
 
-def _quarantine_frame(report: ValidationReport, kind: str, file_name: str) -> pd.DataFrame:
+def _quarantine_frame(parsed: Parsed, kind: str, file_name: str) -> pd.DataFrame:
+    """One quarantine row per problem with a row number, carrying the row as the file had it."""
     import pandas as pd
 
-    rows = [{"kind": kind, "file_name": file_name, "row": i.row, "column_name": i.column,
-             "value": None if i.value is None else str(i.value), "problem": i.message, "raw": None}
-            for i in report.errors if i.row is not None]
+    raw_cache: dict[int, str | None] = {}
+    rows = []
+    for issue in parsed.report.errors:
+        if issue.row is None:
+            continue
+        if issue.row not in raw_cache:
+            raw_cache[issue.row] = parsed.raw_row(issue.row)
+        rows.append({"kind": kind, "file_name": file_name, "row": issue.row, "column_name": issue.column,
+                     "value": None if issue.value is None else str(issue.value), "problem": issue.message,
+                     "raw": raw_cache[issue.row]})
     return pd.DataFrame(rows)
+
+
+def check_area_codes_against_workspace(workspace: Workspace, parsed: Parsed) -> None:
+    """Warn (never fail) about area codes that were abolished, or that no loaded lookup knows.
+
+    A code abolished by a 2019-2023 reorganisation is reported, with its successor, on rows
+    whose period starts after the change. When lookups or boundaries are loaded, a GSS code of
+    a type they cover (same three-character prefix) that none of their vintages holds is
+    reported once, with the number of rows and the first row.
+    """
+    from jsna.ingest.codes import abolished
+    from jsna.ingest.fields import GSS_PATTERN
+    from jsna.ingest.issues import WARNING
+
+    report = parsed.report
+    known = _known_codes(workspace)
+    prefixes = {code[:3] for codes in known.values() for code in codes}
+    all_known = set().union(*known.values()) if known else set()
+    for frame in parsed.frames.values():
+        col = next((c for c in ("area_code", "lsoa_code", "child_code") if c in frame.columns), None)
+        if col is None or frame.empty:
+            continue
+        codes = frame[col].astype(str)
+        periods = frame["period"].astype(str) if "period" in frame.columns else None
+        for code, rows in frame.groupby(codes, sort=True)["_row"]:
+            change = abolished(code)
+            if change is not None:
+                when = ""
+                if periods is not None:
+                    late = [i for i in rows.index if _after_change(periods[i], change.year)]
+                    if not late:
+                        continue  # the code was current for every period it appears in
+                    rows = rows.loc[late]
+                    when = f" but appears for period {periods[late[0]]}"
+                report.issues.append(ValidationIssue(
+                    code="abolished-area-code", severity=WARNING, file=report.file, column=col, value=code,
+                    row=_first_row(rows),
+                    message=f"{change.describe()}{when} ({len(rows)} row(s)); the rows are kept as published"))
+                continue
+            if known and code[:3] in prefixes and code not in all_known and GSS_PATTERN.match(code):
+                vintages = ", ".join(sorted(known))
+                report.issues.append(ValidationIssue(
+                    code="unknown-area-code", severity=WARNING, file=report.file, column=col, value=code,
+                    row=_first_row(rows),
+                    message=f"{code} is in none of the loaded lookup/boundary vintages ({vintages}) "
+                            f"({len(rows)} row(s)); check it is current, or load the lookup for its vintage"))
+
+
+def _after_change(period: str, year: int) -> bool:
+    """Whether a period (2024, 2023/24, 2019-21) starts after a 1 April change in ``year``."""
+    import re
+
+    m = re.match(r"^(\d{4})", period)
+    if not m:
+        return False
+    start = int(m.group(1))
+    return start > year or (start == year and "/" in period)
+
+
+def _first_row(rows: pd.Series) -> int | None:
+    valid = rows[rows >= 0]
+    return int(valid.min()) if len(valid) else None
+
+
+def _known_codes(workspace: Workspace) -> dict[str, set[str]]:
+    """Vintage -> codes known from loaded lookups (children and parents) and boundaries."""
+    known: dict[str, set[str]] = {}
+    rows = workspace.con.execute(
+        "SELECT coalesce(vintage, 'unknown vintage'), child_code FROM lookups "
+        "UNION SELECT coalesce(vintage, 'unknown vintage'), parent_code FROM lookups "
+        "UNION SELECT coalesce(vintage, 'unknown vintage'), area_code FROM areas").fetchall()
+    for vintage, code in rows:
+        if code:
+            known.setdefault(str(vintage), set()).add(str(code))
+    return known
 
 
 def _now() -> str:

@@ -45,6 +45,9 @@ NAME_ALIASES = ("area_name", "name", "geography", "ladname21", "ladname", "lad_n
                 "lad24nm", "lsoa21nm", "lsoa_name", "msoa21nm")
 SEX_ALIASES = ("sex", "gender", "c_sex", "sex_name")
 AGE_ALIASES = ("age", "age_band", "age_group", "ageband", "age_years", "c_age_name", "age_name")
+#: IoD2019 File 6 denominators: column words -> (age band, from, to); the total is checked
+_DENOMINATORS = {"dependent_children_aged_0_15": ("0-15", 0, 15), "population_aged_16_59": ("16-59", 16, 59),
+                 "older_population_aged_60_and_over": ("60+", 60, None)}
 PERIOD_ALIASES = ("period", "year", "time_period", "date", "mid_year", "date_name")
 COUNT_ALIASES = ("population", "count", "value", "obs_value", "persons", "people", "pop")
 VARIANT_ALIASES = ("variant", "projection_variant", "scenario")
@@ -71,6 +74,10 @@ class PopulationSource(Source):
 
     def detect(self, columns: list[str]) -> str | None:
         norm = [normalise_name(c) for c in columns]
+        if {"indicator_id", "indicatorid", "indicator"} & set(norm):
+            return None  # Fingertips downloads and indicator tables (Census tables: see detect_table)
+        if _denominator_columns(columns) and any("lsoa" in n for n in norm):
+            return "iod-denominators"
         if len(_age_columns(columns)) >= 20:
             return "ons-wide"
         if sum(bool(_SEX_AGE.match(c.strip())) for c in columns) >= 20:
@@ -85,13 +92,29 @@ class PopulationSource(Source):
             return "long"
         return None
 
+    def detect_table(self, table: TableText) -> str | None:
+        from jsna.ingest.indicator_long import _indicator_is_age, _is_population_count
+
+        norm = {normalise_name(c) for c in table.frame.columns}
+        if "indicator" in norm and "value" in norm:
+            if _is_population_count(table):
+                return "census-long"
+            if _indicator_is_age(table):
+                return "census-age-bands"
+        return self.detect(list(table.frame.columns))
+
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows,
                                 encoding=options.encoding)
-        layout = self.detect(list(table.frame.columns)) or "long"
+        layout = self.detect_table(table) or "long"
         issues: list[ValidationIssue] = []
         cols = Columns(table, options.column_map)
-        if layout == "ons-wide":
+        if layout == "census-age-bands":
+            frame = _parse_long(table, cols, options, issues, age_col=cols.require("age", "indicator"),
+                                sex="Persons")
+        elif layout == "iod-denominators":
+            frame = _parse_denominators(table, cols, options, issues)
+        elif layout == "ons-wide":
             frame = _parse_wide(table, cols, options, issues)
         elif layout == "years-as-columns":
             frame = _parse_years_as_columns(table, cols, options, issues)
@@ -99,7 +122,7 @@ class PopulationSource(Source):
             frame = _parse_long(table, cols, options, issues)
         frame = _finish(frame, table, issues)
         report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues)
-        return Parsed(frames={"population": frame}, report=report, layout=layout)
+        return Parsed(frames={"population": frame}, report=report, layout=layout, table=table)
 
 
 def _common(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue]):  # type: ignore[no-untyped-def]
@@ -134,17 +157,21 @@ def _period_series(table: TableText, cols: Columns, options: ReadOptions, issues
     return ""
 
 
-def _parse_long(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue]) -> pd.DataFrame:
+def _parse_long(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue],
+                age_col: str | None = None, sex: str | None = None) -> pd.DataFrame:
     raw = table.frame
     out = _common(table, cols, options, issues)
     count_col = cols.find(*COUNT_ALIASES)
     if count_col is None:
         year_cols = [c for c in raw.columns if _YEAR_COLUMN.match(normalise_name(c))]
         count_col = year_cols[0] if len(year_cols) == 1 else cols.require("population count", *COUNT_ALIASES)
-    sex_col = cols.require("sex", *SEX_ALIASES)
-    age_col = cols.require("age", *AGE_ALIASES)
+    age_col = age_col or cols.require("age", *AGE_ALIASES)
     out["period"] = _period_series(table, cols, options, issues, count_col)
-    out["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues)
+    if sex is not None:
+        out["sex"] = sex
+    else:
+        sex_col = cols.require("sex", *SEX_ALIASES)
+        out["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues)
     age_text = raw[age_col].str.strip()
     is_total = age_text.str.lower().isin(TOTAL_AGE_LABELS)
     out["_is_total"] = is_total.to_numpy()
@@ -154,6 +181,60 @@ def _parse_long(table: TableText, cols: Columns, options: ReadOptions, issues: l
     out["count"] = parse_number(raw[count_col], table=table, column=count_col, issues=issues,
                                 whole=bool(whole), minimum=0, what="population")
     return out
+
+
+def _denominator_columns(columns: list[str]) -> dict[str, str]:
+    found = {}
+    for col in columns:
+        n = normalise_name(col)
+        for key in _DENOMINATORS:
+            if n.startswith(key):
+                found[key] = col
+    return found if len(found) == len(_DENOMINATORS) else {}
+
+
+def _parse_denominators(table: TableText, cols: Columns, options: ReadOptions,
+                        issues: list[ValidationIssue]) -> pd.DataFrame:
+    """IoD2019 File 6: mid-2015 LSOA population (excluding prisoners) in three broad age bands.
+
+    The total column is checked against the bands (it is not stored: it is their sum); the
+    working-age column (18-59 for women, 18-64 for men) overlaps the bands and is reported as
+    not stored.
+    """
+    import pandas as pd
+
+    raw = table.frame
+    code_col = cols.find("lsoa_code_2011", "lsoa_code") or cols.matching(lambda n: "lsoa" in n and "code" in n)[0]
+    name_cols = cols.matching(lambda n: "lsoa" in n and "name" in n)
+    base = pd.DataFrame(index=raw.index)
+    base["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues)
+    base["area_name"] = raw[name_cols[0]].str.strip() if name_cols else None
+    base["variant"] = options.variant or "IoD2019 denominator (excluding prisoners)"
+    year = re.search(r"mid[_ ]?((?:19|20)\d{2})", " ".join(raw.columns).lower())
+    base["period"] = options.period or (year.group(1) if year else "2015")
+    base["sex"] = "Persons"
+    base["_is_total"] = False
+    pieces = []
+    for key, col in _denominator_columns(list(raw.columns)).items():
+        label, lo, hi = _DENOMINATORS[key]
+        piece = base.copy()
+        piece["age_band"], piece["age_from"], piece["age_to"] = label, lo, hi
+        piece["count"] = parse_number(raw[col], table=table, column=col, issues=issues, whole=True, minimum=0,
+                                      what="population")
+        pieces.append(piece)
+    long = pd.concat(pieces)
+    total_col = next((c for c in raw.columns if normalise_name(c).startswith("total_population")), None)
+    if total_col:
+        totals = pd.to_numeric(raw[total_col].str.replace(",", ""), errors="coerce")
+        sums = long.groupby(level=0)["count"].sum(min_count=1)
+        for idx in sums.index[((totals - sums).abs() > 0.5).to_numpy()]:
+            issues.append(warn(table, idx, total_col, raw.at[idx, total_col], "total-mismatch",
+                               f"{total_col} is {raw.at[idx, total_col]} but the age bands sum to {sums[idx]:g}"))
+    for col in raw.columns:
+        if normalise_name(col).startswith("working_age"):
+            issues.append(warn(table, None, col, None, "column-not-stored",
+                               f"{col!r} overlaps the age bands (its range differs by sex) and is not stored"))
+    return long
 
 
 def _parse_wide(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue]) -> pd.DataFrame:
@@ -254,7 +335,6 @@ def _parse_years_as_columns(table: TableText, cols: Columns, options: ReadOption
 
 def _finish(frame: pd.DataFrame, table: TableText, issues: list[ValidationIssue]) -> pd.DataFrame:
     """Check totals, drop derivable totals (Persons, All ages), check duplicates, add _row."""
-    import pandas as pd
 
     frame = frame.copy()
     frame["_row"] = frame.index.to_numpy() + table.header_line + 1
@@ -270,6 +350,8 @@ def _finish(frame: pd.DataFrame, table: TableText, issues: list[ValidationIssue]
             issues.append(warn(table, int(row["_row"]) - table.header_line - 1, "age", "All ages", "total-mismatch",
                                f"the 'All ages' total {row['count']:g} differs from the sum of ages {row['detail']:g}"))
     frame = detail.drop(columns=["_is_total"])
+    # Census 'Aged under 1 year' is single year 0, labelled as the MYE labels it
+    frame.loc[frame["age_band"].eq("<1"), "age_band"] = "0"
     # Persons rows are kept only where the file has no Male/Female detail for that area
     has_detail = frame[frame["sex"].isin(["Male", "Female"])][keys].drop_duplicates()
     has_detail["_has_mf"] = True

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from jsna import __version__
 from jsna.indicators.context import ENGLAND, ESP_BANDS, rebin
 from jsna.report import charts
-from jsna.report.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from jsna.report.disclosure import (
+    DEFAULT_POLICY,
+    SMALL_AREA_TYPES,
+    DisclosurePolicy,
+    Hierarchy,
+    protect_results,
+    results_csv_text,
+)
 from jsna.report.model import Cell, Headline, Report, Section, Table
 from jsna.report.text import fmt, fmt_interval, indicator_sentence, is_missing
 from jsna.sections import SECTIONS, SectionInfo
@@ -21,8 +28,6 @@ if TYPE_CHECKING:
 
     from jsna.config import Config
     from jsna.workspace import Workspace
-
-SMALL_AREA_TYPES = {"LSOA", "MSOA", "Ward", "Output area"}
 
 
 @dataclass
@@ -38,6 +43,7 @@ class ReportContext:
     config: Config
     names: dict[str, str]
     policy: DisclosurePolicy = DEFAULT_POLICY
+    area_type: str = ""
     indicators: dict[str, Any] = field(default_factory=dict)
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
@@ -87,6 +93,7 @@ SectionBuilder = Callable[[ReportContext, Section], None]
 # -- tables ---------------------------------------------------------------------------------
 def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_id: str) -> Table:
     """One row per indicator series: period, count, value, limits, benchmark, comparison, trend."""
+    rows = protect_results(rows, rc.policy)
     rows = rows.sort_values(["indicator_name", "sex", "age", "category"], na_position="first")
     body = []
     for _, r in rows.iterrows():
@@ -100,23 +107,24 @@ def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_i
             who.append(str(r["category"]))
         name = str(r["indicator_name"]) + (f" ({', '.join(who)})" if who else "")
         unit = str(r.get("unit") or "")
-        small = r.get("area_type") in SMALL_AREA_TYPES
-        value_text = fmt(r["value"], d)
-        if rc.policy.suppressed(r.get("count")):
-            value_text += "†"
+        value_text = str(r["value_text"]) if not is_missing(r["value_text"]) else fmt(r["value"], d)
+        interval = fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), d)
+        if r["value_flag"] == "marked":
+            value_text += rc.policy.marker
+        elif r["value_flag"] == "hidden":
+            value_text, interval = rc.policy.symbol, rc.policy.symbol
         body.append([
             Cell(name), Cell(str(r["period"])),
-            Cell(rc.policy.count(r.get("count"), small_area=small), numeric=True),
+            Cell(str(r["count_text"]), numeric=True),
             Cell(value_text, numeric=True), Cell(unit),
-            Cell(fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), d), numeric=True),
+            Cell(interval, numeric=True),
             Cell(fmt(r.get("benchmark_value"), d), numeric=True),
             Cell(str(r.get("compared_to_benchmark") or "Not compared"),
                  outcome=str(r.get("compared_to_benchmark") or "Not compared")),
             Cell(str(r.get("trend") or "–")),
         ])
     note = ("Comparison uses the 95% confidence interval of the area's value and the benchmark value. "
-            f"Counts from {rc.policy.low} to {rc.policy.high} are shown as {rc.policy.symbol}; "
-            "† marks a value built on such a count.")
+            + rc.policy.note())
     return Table(caption=caption, id=table_id, columns=[
         "Indicator", "Period", "Count", "Value", "Unit", "95% confidence interval", rc.benchmark_name,
         f"Compared with {rc.benchmark_name}", "Recent trend"], rows=body, note=note)
@@ -161,12 +169,133 @@ def _trend_figure(rc: ReportContext, indicator_id: str, *, sex: str, figure_id: 
     area = rows[rows["area_code"].eq(rc.area_code)]
     if area["period"].nunique() < 3:
         return None
-    comp = rows[rows["area_code"].eq(rc.benchmark_code)]
     first = area.iloc[0]
+    # a count (people) is not comparable with England's; rates and shares are
+    comp = None if str(first.get("unit") or "") in {"people", "persons", "count"} \
+        else rows[rows["area_code"].eq(rc.benchmark_code)]
     title = f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, trend"
     return charts.trend_line(area, title=title, unit=str(first.get("unit") or ""), area_name=rc.area_name,
                              comparator=comp, comparator_name=rc.benchmark_name, figure_id=figure_id,
                              source=f"Source: {first['method']}")
+
+
+def _peers(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows for areas of the report area's own type (its comparators), benchmark excluded."""
+    mine = rows.loc[rows["area_code"].eq(rc.area_code), "area_type"]
+    if mine.empty:
+        return rows.iloc[0:0]
+    return rows[rows["area_type"].eq(mine.iloc[0]) & rows["area_code"].ne(rc.benchmark_code)]
+
+
+def _series_label(r: Any, width: int = 56) -> str:
+    """Indicator name shortened to fit ``width`` characters, keeping the sex and age suffix whole."""
+    import textwrap
+
+    suffix = ""
+    if r.get("sex") in ("Male", "Female"):
+        suffix += f", {str(r['sex']).lower()}s"
+    if r.get("age") not in (None, "All ages") and not is_missing(r.get("age")):
+        suffix += f", {r['age']}"
+    name = textwrap.shorten(str(r["indicator_name"]), max(width - len(suffix), 12), placeholder="…")
+    return name + suffix
+
+
+def spine_frame(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per indicator series for the spine chart: the area, the benchmark and the spread of peers.
+
+    Worst and best follow polarity (``low_is_good`` puts the highest value at worst); indicators
+    with no judgement use lowest/highest. Percentiles are of the peer areas' values (same area type,
+    same period), as Fingertips computes them.
+    """
+    import pandas as pd
+
+    rows = rows[rows["category_type"].isna() & rows["value"].notna() & rows["benchmark_value"].notna()]
+    protected = protect_results(rows, rc.policy)
+    res = rc.results
+    out = []
+    for _, r in protected.sort_values(["section", "indicator_name", "sex"]).iterrows():
+        peers = res[res["indicator_id"].eq(r["indicator_id"]) & res["period"].eq(r["period"])
+                    & res["sex"].eq(r["sex"]) & res["age"].eq(r["age"]) & res["category_type"].isna()]
+        values = _peers(rc, peers)["value"].dropna()
+        if len(values) < 3:
+            continue
+        low, high = float(values.min()), float(values.max())
+        polarity = str(r.get("polarity") or "")
+        worst, best = (high, low) if polarity == "low_is_good" else (low, high)
+        count_text = str(r["count_text"])
+        out.append({"indicator_id": r["indicator_id"], "label": _series_label(r), "period": str(r["period"]),
+                    "count_text": count_text, "value": float(r["value"]),
+                    "benchmark_value": float(r["benchmark_value"]), "worst": worst,
+                    "q25": float(values.quantile(0.25)), "q75": float(values.quantile(0.75)), "best": best,
+                    "outcome": str(r.get("compared_to_benchmark") or "Not compared"),
+                    "polarity": polarity, "decimals": rc.decimals(str(r["indicator_id"]))})
+    frame = pd.DataFrame(out)
+    if len(frame):
+        # the same name twice (computed here and imported from Fingertips): say which is which
+        repeated = frame["label"].duplicated(keep=False)
+        frame.loc[repeated, "label"] += " (" + frame.loc[repeated, "indicator_id"].map(
+            lambda i: "jsna" if i in rc.indicators else f"Fingertips {i}") + ")"
+    return frame
+
+
+def _spine_figure(rc: ReportContext, rows: pd.DataFrame) -> charts.Figure | None:
+    frame = spine_frame(rc, rows)
+    if len(frame) < 2:
+        return None
+    return charts.spine_chart(frame, area_name=rc.area_name, benchmark_name=rc.benchmark_name,
+                              figure_id="health-spine",
+                              title=f"Health summary: {rc.area_name} compared with {rc.benchmark_name}",
+                              source="Source: indicators computed by jsna and imported from OHID Fingertips; "
+                                     "comparison at 95% confidence")
+
+
+def _tartan_figure(rc: ReportContext, rows: pd.DataFrame) -> charts.Figure | None:
+    """Latest values of the area's indicators for the benchmark, the area and up to eight peers."""
+    import pandas as pd
+
+    rows = rows[rows["category_type"].isna() & rows["sex"].eq("Persons") & rows["value"].notna()]
+    if rows.empty:
+        return None
+    res = rc.results
+    parts = []
+    peer_codes: list[str] = []
+    for _, r in rows.iterrows():
+        same = res[res["indicator_id"].eq(r["indicator_id"]) & res["period"].eq(r["period"])
+                   & res["sex"].eq("Persons") & res["age"].eq(r["age"]) & res["category_type"].isna()]
+        peers = _peers(rc, same)
+        peer_codes.extend(c for c in sorted(peers["area_code"]) if c != rc.area_code)
+        parts.append(pd.concat([same[same["area_code"].eq(rc.benchmark_code)], peers]).assign(
+            label=_series_label(r), decimals=rc.decimals(str(r["indicator_id"]))))
+    others = list(dict.fromkeys(peer_codes))[:8]
+    if not others:
+        return None
+    codes = [rc.benchmark_code, rc.area_code, *others]
+    frame = pd.concat(parts)
+    frame = frame[frame["area_code"].isin(codes)].rename(columns={"compared_to_benchmark": "outcome"})
+    labels = [rc.names.get(c, c) for c in codes]
+    return charts.tartan_rug(frame, area_codes=codes, area_labels=labels,
+                             title=f"Latest values for {rc.area_name} and similar areas", figure_id="health-tartan",
+                             benchmark_name=rc.benchmark_name,
+                             source="Source: indicator results; colours show comparison with "
+                                    f"{rc.benchmark_name} at 95% confidence")
+
+
+def _funnel_figure(rc: ReportContext, indicator_id: str, *, figure_id: str) -> charts.Figure | None:
+    res = rc.results
+    rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq("Persons") & res["category_type"].isna()]
+    rows = rc.latest(rows[rows["area_code"].eq(rc.area_code)])
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    same = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq("Persons") & res["category_type"].isna()
+               & res["period"].eq(r["period"]) & res["age"].eq(r["age"])]
+    peers = _peers(rc, same)
+    peers = peers[peers["count"].notna() & peers["denominator"].gt(0)]
+    if len(peers) < 5:
+        return None
+    return charts.funnel_plot(peers, title=f"{r['indicator_name']}, {r['period']}", unit=str(r.get("unit") or ""),
+                              highlight=rc.area_code, figure_id=figure_id,
+                              source=f"Source: {r['method']}; limits: exact Poisson (OHID funnel plot method)")
 
 
 # -- section builders ---------------------------------------------------------------------------
@@ -187,8 +316,9 @@ def build_demography(rc: ReportContext, section: Section) -> None:
             first = persons.iloc[0]
             change = (latest["value"] / first["value"] - 1) * 100
             detail = f"{'up' if change >= 0 else 'down'} {abs(change):.1f}% since {first['period']}"
-        section.headlines.append(Headline("Residents", fmt(latest["value"], 0), f"{latest['period']}; {detail}".strip("; ")))
-        section.summary.append(f"{rc.area_name} had an estimated {fmt(latest['value'], 0)} residents in "
+        residents = rc.policy.count(latest["value"], small_area=rc.policy.is_small_area(rc.area_type))
+        section.headlines.append(Headline("Residents", residents, f"{latest['period']}; {detail}".strip("; ")))
+        section.summary.append(f"{rc.area_name} had an estimated {residents} residents in "
                                f"{latest['period']}" + (f", {detail}." if detail else "."))
     for ind_id, label in (("percent-aged-65-plus", "Aged 65 and over"), ("percent-aged-85-plus", "Aged 85 and over")):
         rows = rc.latest(rc.area_results(ind_id))
@@ -219,17 +349,31 @@ def _broad_age_table(rc: ReportContext, banded: pd.DataFrame, period: str) -> Ta
               "85 and over": ("85-89", "90+")}
     groups = {"Under 15": ("0-4", "5-9", "10-14"), "15 to 64": ESP_BANDS[3:13], "65 to 84": ESP_BANDS[13:17],
               "85 and over": ("85-89", "90+")}
+    import pandas as pd
+
     total = banded["count"].sum()
-    rows = []
-    for label, bands in groups.items():
+    cells = []
+    for label, bands in {**groups, "All ages": tuple(ESP_BANDS)}.items():
         sub = banded[banded["age_band"].isin(bands)]
-        male = sub.loc[sub["sex"].eq("Male"), "count"].sum()
-        female = sub.loc[sub["sex"].eq("Female"), "count"].sum()
-        both = sub["count"].sum()
-        rows.append([Cell(label), Cell(rc.policy.count(male), numeric=True), Cell(rc.policy.count(female), numeric=True),
-                     Cell(rc.policy.count(both), numeric=True), Cell(fmt(both / total * 100 if total else None, 1, "%"), numeric=True)])
+        for sex in ("Male", "Female", "Persons"):
+            count = sub["count"].sum() if sex == "Persons" else sub.loc[sub["sex"].eq(sex), "count"].sum()
+            cells.append({"group": label, "sex": sex, "count": float(count)})
+    long = pd.DataFrame(cells)
+    long["_sex"] = long["sex"].where(long["sex"].ne("Persons"), "__total__")
+    long["_group"] = long["group"].where(long["group"].ne("All ages"), "__total__")
+    long = rc.policy.protect(long, column="count", small_area=rc.policy.is_small_area(rc.area_type),
+                             hierarchies=[Hierarchy(("group",), "_sex"), Hierarchy(("sex",), "_group")])
+    shown = long.set_index(["group", "sex"])
+    rows = []
+    for label in [*groups, "All ages"]:
+        persons = shown.loc[(label, "Persons")]
+        share = rc.policy.symbol if persons["count_hidden"] else fmt(
+            persons["count"] / total * 100 if total else None, 1, "%")
+        rows.append([Cell(label)] + [Cell(str(shown.loc[(label, sex), "count_text"]), numeric=True)
+                                     for sex in ("Male", "Female", "Persons")] + [Cell(share, numeric=True)])
     return Table(caption=f"Residents by broad age group and sex, {rc.area_name}, {period}", id="demography-age-table",
-                 columns=["Age group", "Males", "Females", "Persons", "Share of residents"], rows=rows)
+                 columns=["Age group", "Males", "Females", "Persons", "Share of residents"], rows=rows,
+                 note=rc.policy.note())
 
 
 def _area_lsoas(rc: ReportContext) -> pd.DataFrame:
@@ -242,6 +386,51 @@ def _area_lsoas(rc: ReportContext) -> pd.DataFrame:
         children = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("LSOA"), "child_code"])
         mine = dep[dep["lsoa_code"].isin(children)]
     return mine
+
+
+def small_area_values(rc: ReportContext, indicator_id: str) -> tuple[pd.DataFrame, str, Any]:
+    """Latest persons values of a proportion indicator for the area's wards or MSOAs.
+
+    Uses stored ward/MSOA results when present; otherwise sums LSOA counts and denominators to
+    MSOA through the lookups table (valid for crude proportions and rates, which add up).
+    """
+    import pandas as pd
+
+    res = rc.results
+    rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq("Persons") & res["category_type"].isna()]
+    lk = rc.table("lookups")
+    for level in ("Ward", "MSOA"):
+        children = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq(level), "child_code"])
+        direct = rc.latest(rows[rows["area_code"].isin(children)]) if children else rows.iloc[0:0]
+        if len(direct) >= 5:
+            return direct[["area_code", "value"]], level, direct.iloc[0]
+    lsoa_to_msoa = lk[lk["child_type"].eq("LSOA") & lk["parent_type"].eq("MSOA")][["child_code", "parent_code"]]
+    msoa_in_area = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("MSOA"), "child_code"])
+    lsoas_in_area = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("LSOA"), "child_code"])
+    lsoa_rows = rc.latest(rows[rows["area_code"].isin(lsoas_in_area)])
+    if lsoa_rows.empty or lsoa_to_msoa.empty:
+        return pd.DataFrame(columns=["area_code", "value"]), "", None
+    joined = lsoa_rows.merge(lsoa_to_msoa, left_on="area_code", right_on="child_code")
+    if msoa_in_area:
+        joined = joined[joined["parent_code_y"].isin(msoa_in_area)] if "parent_code_y" in joined else joined
+    key = "parent_code_y" if "parent_code_y" in joined else "parent_code"
+    grouped = joined.groupby(key, as_index=False)[["count", "denominator"]].sum()
+    multiplier = 100.0 if str(lsoa_rows.iloc[0].get("unit")) == "%" else 100_000.0
+    grouped["value"] = grouped["count"] / grouped["denominator"] * multiplier
+    return grouped.rename(columns={key: "area_code"})[["area_code", "value"]], "MSOA", lsoa_rows.iloc[0]
+
+
+def _small_area_map(rc: ReportContext) -> charts.Figure | None:
+    from jsna.report import maps
+
+    values, level, first = small_area_values(rc, "percent-aged-65-plus")
+    if first is None or len(values) < 5:
+        return None
+    return maps.indicator_map(rc.workspace, values, title=f"Residents aged 65 and over by {level}, {first['period']}",
+                              unit="%", area_name=rc.area_name, area_code=rc.area_code, level=level,
+                              figure_id="context-older-map",
+                              source=("Source: population estimates; boundaries: Office for National Statistics, "
+                                      "OGL v3.0, contains OS data © Crown copyright and database right"))
 
 
 def build_social_context(rc: ReportContext, section: Section) -> None:
@@ -258,6 +447,16 @@ def build_social_context(rc: ReportContext, section: Section) -> None:
             f"England on the {vintage} Index of Multiple Deprivation, against 20% nationally by construction; "
             f"{int(counts.loc[counts['imd_decile'].ge(9), 'lsoas'].sum())} are among the 20% least deprived.")
         counts["decile"] = counts["imd_decile"].map(lambda d: f"{d}" + (" (most)" if d == 1 else " (least)" if d == 10 else ""))
+        if rc.config.report.maps:
+            from jsna.report import maps
+
+            deprivation = maps.deprivation_map(rc.workspace, lsoas, area_name=rc.area_name, area_code=rc.area_code,
+                                               figure_id="context-imd-map")
+            if deprivation is not None:
+                section.figures.append(deprivation)
+            small = _small_area_map(rc)
+            if small is not None:
+                section.figures.append(small)
         section.figures.append(charts.category_bars(
             counts, category="decile", value="lsoas", title=f"Neighbourhoods by national deprivation decile ({vintage})",
             unit="Number of LSOAs", figure_id="context-imd-deciles",
@@ -299,9 +498,11 @@ def build_health_status(rc: ReportContext, section: Section) -> None:
                                           outcome=r0.get("compared_to_benchmark")))
     key = rows[rows["indicator_id"].isin(["life-expectancy-at-birth", "mortality-under-75-dsr"])]
     section.summary.extend(_sentences(rc, key if len(key) else rows, 5))
-    for fig in (_compare_figure(rc, "life-expectancy-at-birth", sex="Female", figure_id="health-le-female"),
+    for fig in (_spine_figure(rc, rows), _tartan_figure(rc, rows),
+                _compare_figure(rc, "life-expectancy-at-birth", sex="Female", figure_id="health-le-female"),
                 _compare_figure(rc, "life-expectancy-at-birth", sex="Male", figure_id="health-le-male"),
-                _trend_figure(rc, "mortality-all-causes-dsr", sex="Persons", figure_id="health-mortality-trend")):
+                _funnel_figure(rc, "mortality-all-causes-crude-rate", figure_id="health-mortality-funnel"),
+                _trend_figure(rc, "mortality-under-75-dsr", sex="Persons", figure_id="health-u75-trend")):
         if fig:
             section.figures.append(fig)
     computed = rows[rows["source"].eq("computed")]
@@ -347,38 +548,12 @@ def build_public_demands(rc: ReportContext, section: Section) -> None:
                                "petitions, councillor and MP enquiries, Healthwatch priorities)")
 
 
-def build_inequalities(rc: ReportContext, section: Section) -> None:
-    rows = rc.latest(rc.area_results())
-    rows = rows[rows["category_type"].notna() & rows["category_type"].ne("Activity")]
-    if len(rows):
-        section.tables.append(indicator_table(rc, rows, f"Indicators by population group, {rc.area_name}",
-                                              "inequality-breakdowns"))
-    section.narrative_html = rc.narrative("inequalities")
-    if section.empty:
-        section.missing.append("breakdowns by deprivation: deaths by LSOA (jsna ingest deaths FILE) with LSOA "
-                               "population (jsna ingest population FILE) and IMD by LSOA (jsna ingest deprivation FILE)")
-
-
-def build_projected_service_use(rc: ReportContext, section: Section) -> None:
-    section.narrative_html = rc.narrative("projected_service_use")
-    if section.empty:
-        section.missing.append("population projections (jsna ingest population FILE with a variant column, or "
-                               "ONS SNPP) together with service activity counts (jsna ingest events FILE)")
-
-
-def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
-    section.narrative_html = rc.narrative("projected_outcomes")
-    if section.empty:
-        section.missing.append("population projections (jsna ingest population FILE) and prevalence rates by age "
-                               "and sex for the conditions of interest")
-
-
-def build_value_for_money(rc: ReportContext, section: Section) -> None:
-    section.narrative_html = rc.narrative("value_for_money")
-    if section.empty:
-        section.missing.append("spend by programme for this area and comparators, and personal health budget "
-                               "returns")
-
+from jsna.report.analysis_sections import (  # noqa: E402  (sections 7-10 live beside the analyses)
+    build_inequalities,
+    build_projected_outcomes,
+    build_projected_service_use,
+    build_value_for_money,
+)
 
 BUILDERS: dict[str, SectionBuilder] = {
     "demography": build_demography,
@@ -402,7 +577,7 @@ def _context_narrative(rc: ReportContext, section: Section) -> None:
 
 def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
                     builders: dict[str, SectionBuilder] | None = None,
-                    policy: DisclosurePolicy = DEFAULT_POLICY,
+                    policy: DisclosurePolicy | None = None,
                     skipped: list[dict[str, str]] | None = None) -> Report:
     """Build the report data model for ``area_code`` from the stored results."""
     from jsna.errors import UsageError
@@ -419,8 +594,9 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
     registry = IndicatorRegistry.from_entry_points()
     rc = ReportContext(area_code=area_code, area_name=names.get(area_code, area_code), benchmark_code=benchmark,
                        benchmark_name=names.get(benchmark, "England" if benchmark == ENGLAND else benchmark),
-                       results=results, workspace=workspace, config=config, names=names, policy=policy,
-                       indicators=dict(registry.indicators))
+                       results=results, workspace=workspace, config=config, names=names,
+                       policy=policy or DisclosurePolicy.from_settings(config.disclosure),
+                       area_type=_area_type(workspace, results, area_code), indicators=dict(registry.indicators))
     sections = []
     for info in SECTIONS:
         section = Section(info=info, intro=config.report.section_intros.get(info.id, info.question))
@@ -440,6 +616,13 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
         results_csv=_results_csv(rc),
         logo_data_uri=_logo(config),
         version=__version__,
+        subtitle=config.report.subtitle or "",
+        accent_colour=config.organisation.accent_colour,
+        website=config.organisation.website,
+        contact=config.organisation.contact,
+        footer=config.report.footer,
+        disclosure_note=rc.policy.note(),
+        area_type=rc.area_type,
     )
 
 
@@ -509,14 +692,24 @@ def _sources(workspace: Workspace) -> list[dict[str, str]]:
 
 def _results_csv(rc: ReportContext) -> str:
     """The area's and benchmark's results as CSV (disclosure-controlled counts), base64 for a data URI."""
-    rows = rc.results[rc.results["area_code"].isin([rc.area_code, rc.benchmark_code])].copy()
-    small = rows["area_type"].isin(SMALL_AREA_TYPES)
-    rows["count"] = [rc.policy.count(c, small_area=s) for c, s in zip(rows["count"], small, strict=True)]
-    suppressed = rows["count"].eq(rc.policy.symbol)
-    rows.loc[suppressed, "value_note"] = "Count suppressed for disclosure control"
-    rows.loc[suppressed, "denominator"] = float("nan")
-    text = rows.to_csv(index=False, lineterminator="\n")
+    rows = rc.results[rc.results["area_code"].isin([rc.area_code, rc.benchmark_code])]
+    rows = rows.sort_values(["section", "indicator_id", "area_code", "period_sortable", "sex", "age", "category"],
+                            na_position="first")
+    text = results_csv_text(rows, rc.policy)
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _area_type(workspace: Workspace, results: pd.DataFrame, area_code: str) -> str:
+    """The area's type from the results, else the areas table, else its GSS prefix."""
+    known = results.loc[results["area_code"].eq(area_code), "area_type"].dropna()
+    if len(known):
+        return str(known.iloc[0])
+    areas = workspace.table("areas", "area_code = ?", [area_code])
+    if len(areas) and areas["area_type"].notna().any():
+        return str(areas["area_type"].dropna().iloc[0])
+    from jsna.ingest.fields import area_type_of
+
+    return str(area_type_of(area_code) or "")
 
 
 def _logo(config: Config) -> str:

@@ -226,3 +226,198 @@ def category_bars(frame: pd.DataFrame, *, category: str, value: str, title: str,
     alt = alt or f"Bar chart of {title.lower()} by {category.replace('_', ' ')}."
     return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
                   data=frame.copy())
+
+
+# -- Fingertips-style charts ------------------------------------------------------------------
+#: colours for the spine chart's range and interquartile band (Fingertips greys)
+SPINE_RANGE = "#D9D9D9"
+SPINE_IQR = "#8C8C8C"
+
+
+def spine_positions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Place each indicator on an England-centred scale, one row per input row.
+
+    ``frame`` has ``value``, ``benchmark_value``, ``worst``, ``q25``, ``q75``, ``best`` (already
+    oriented so that ``worst``/``best`` follow the polarity). Every position is on [0, 1] with the
+    benchmark at 0.5 and the extreme further from it at 0 or 1, as Fingertips draws the spine.
+    ``q25``/``q75`` are returned as the band's left/right edges, whatever the polarity.
+    """
+    import numpy as np
+
+    bench = frame["benchmark_value"].astype(float)
+    cols = ["value", "worst", "q25", "q75", "best"]
+    spread = np.maximum((frame["worst"].astype(float) - bench).abs(), (frame["best"].astype(float) - bench).abs())
+    spread = spread.where(spread > 0, 1.0)
+    # worst is drawn on the left: flip the scale when worst is above the benchmark
+    sign = np.where(frame["worst"].astype(float) > frame["best"].astype(float), -1.0, 1.0)
+    out = frame.copy()
+    for col in cols:
+        out[f"{col}_pos"] = 0.5 + sign * (frame[col].astype(float) - bench) / spread / 2
+    lo = out[["q25_pos", "q75_pos"]].min(axis=1)
+    hi = out[["q25_pos", "q75_pos"]].max(axis=1)
+    out["q25_pos"], out["q75_pos"] = lo, hi
+    return out
+
+
+def spine_chart(frame: pd.DataFrame, *, area_name: str, benchmark_name: str = "England",
+                figure_id: str = "spine", title: str = "", source: str = "") -> Figure:
+    """Fingertips-style spine chart with its side table, one row per indicator.
+
+    ``frame`` columns: ``label``, ``period``, ``count_text`` (already disclosure-controlled),
+    ``value``, ``benchmark_value``, ``worst``, ``q25``, ``q75``, ``best``, ``outcome``,
+    ``decimals``. The bar spans worst (left) to best (right) among comparator areas; the dark
+    band is the 25th to 75th percentile; the marker is the area, coloured by its comparison with
+    the benchmark at 95% confidence; the centre line is the benchmark.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    _setup()
+    data = spine_positions(frame.reset_index(drop=True))
+    n = len(data)
+    height = 0.3 * n + 1.3
+    fig = plt.figure(figsize=(10.0, height))
+    # one axes across the page; the spine occupies x in [0, 1], the side table sits left and right
+    ax = fig.add_axes((0.01, 0.75 / height, 0.98, (0.3 * n + 0.3) / height))
+    ax.set_xlim(-1.75, 1.32)
+    ax.set_ylim(n - 0.5, -1.3)
+    ax.axis("off")
+    cols = {"label": (-1.74, "left"), "period": (-0.80, "left"), "count": (-0.40, "right"),
+            "value": (-0.16, "right"), "bench": (1.30, "right")}
+    header = {"label": "Indicator", "period": "Period", "count": "Count", "value": "Value",
+              "bench": benchmark_name[:12]}
+    for key, (x, ha) in cols.items():
+        ax.text(x, -0.75, header[key], ha=ha, va="center", fontsize=8, fontweight="bold")
+    ax.text(0.0, -0.75, "Worst", ha="left", va="center", fontsize=7.5, color="#3D3D3D")
+    ax.text(0.5, -0.75, benchmark_name, ha="center", va="center", fontsize=7.5, color="#3D3D3D")
+    ax.text(1.0, -0.75, "Best", ha="right", va="center", fontsize=7.5, color="#3D3D3D")
+    import textwrap
+
+    for i, r in data.iterrows():
+        if i % 2 == 0:
+            ax.add_patch(plt.Rectangle((-1.75, i - 0.5), 3.07, 1.0, color="#F3F2F1", zorder=0, linewidth=0))
+        d = int(r.get("decimals", 1))
+        cells = {"label": textwrap.shorten(str(r["label"]), 56, placeholder="…"), "period": str(r["period"]),
+                 "count": str(r["count_text"]), "value": f"{r['value']:,.{d}f}",
+                 "bench": f"{r['benchmark_value']:,.{d}f}"}
+        for key, (x, ha) in cols.items():
+            ax.text(x, i, cells[key], ha=ha, va="center", fontsize=7.5,
+                    fontweight="bold" if key == "value" else "normal")
+        if r["worst_pos"] == r["worst_pos"]:  # not NaN
+            ax.barh(i, r["best_pos"] - r["worst_pos"], left=r["worst_pos"], height=0.55, color=SPINE_RANGE,
+                    zorder=1)
+            ax.barh(i, r["q75_pos"] - r["q25_pos"], left=r["q25_pos"], height=0.55, color=SPINE_IQR, zorder=2)
+        colour = OUTCOME_COLOURS.get(str(r["outcome"]), "#FFFFFF")
+        ax.plot([r["value_pos"]], [i], marker="o", markersize=7.5, markerfacecolor=colour,
+                markeredgecolor="black", markeredgewidth=0.8, zorder=4)
+    ax.plot([0.5, 0.5], [-0.5, n - 0.5], color="black", linewidth=1.0, zorder=3)
+    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=OUTCOME_COLOURS[o],
+                      markeredgecolor="black", label=f"{o} than {benchmark_name}" if o != "Similar" else "Similar")
+               for o in ("Better", "Similar", "Worse")]
+    handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor=OUTCOME_COLOURS[o],
+                       markeredgecolor="black", label=f"{o} (no judgement)") for o in ("Higher", "Lower")]
+    handles += [Patch(color=SPINE_RANGE, label="Range of areas"), Patch(color=SPINE_IQR, label="25th to 75th percentile")]
+    fig.legend(handles=handles, loc="lower center", ncol=7, fontsize=7, bbox_to_anchor=(0.5, 0.0),
+               handletextpad=0.3, columnspacing=1.0)
+    title = title or f"Health summary for {area_name} compared with {benchmark_name}"
+    fig.suptitle(title, x=0.01, y=1 - 0.05 / height, ha="left", va="top", fontsize=10, fontweight="bold")
+    worse = int(data["outcome"].eq("Worse").sum())
+    better = int(data["outcome"].eq("Better").sum())
+    alt = (f"Spine chart of {n} indicators for {area_name}: each bar runs from the worst to the best area, "
+           f"with {benchmark_name}'s value as the centre line; {worse} are significantly worse and {better} "
+           f"significantly better than {benchmark_name}.")
+    keep = ["label", "period", "count_text", "value", "benchmark_value", "worst", "q25", "q75", "best", "outcome",
+            "value_pos", "worst_pos", "q25_pos", "q75_pos", "best_pos"]
+    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
+                  data=data[keep])
+
+
+def tartan_rug(frame: pd.DataFrame, *, area_codes: list[str], area_labels: list[str], title: str,
+               figure_id: str = "tartan", source: str = "", benchmark_name: str = "England") -> Figure:
+    """Indicators (rows) by areas (columns), each cell the value coloured by its comparison.
+
+    ``frame`` has ``label``, ``area_code``, ``value``, ``outcome``, ``decimals``.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    _setup()
+    labels = list(dict.fromkeys(frame["label"]))
+    n_rows, n_cols = len(labels), len(area_codes)
+    fig, ax = plt.subplots(figsize=(min(2.6 + 0.75 * n_cols, 10.0), 0.34 * n_rows + 1.9))
+    ax.set_xlim(-0.5, n_cols - 0.5)
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    lookup = {(r["label"], r["area_code"]): r for _, r in frame.iterrows()}
+    for i, label in enumerate(labels):
+        for j, code in enumerate(area_codes):
+            r = lookup.get((label, code))
+            if r is None or r["value"] != r["value"]:
+                colour, text = "#FFFFFF", "–"
+            else:
+                outcome = "Benchmark" if j == 0 else str(r["outcome"])
+                colour = "#F3F2F1" if outcome == "Benchmark" else OUTCOME_COLOURS.get(outcome, "#FFFFFF")
+                text = f"{r['value']:,.{int(r['decimals'])}f}"
+            dark = colour in {"#C00000", "#5555E6"}
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.5))
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "#0b0c0c")
+    ax.set_xticks(np.arange(n_cols), area_labels, rotation=40, ha="left", fontsize=7.5)
+    ax.xaxis.tick_top()
+    import textwrap
+
+    ax.set_yticks(np.arange(n_rows), [textwrap.shorten(lab, 48, placeholder="…") for lab in labels], fontsize=7.5)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.tick_params(length=0)
+    ax.set_title(title, loc="left", pad=60)
+    alt = (f"Table-like chart of {n_rows} indicators for {n_cols} areas starting with {benchmark_name}; each cell "
+           f"shows the value, coloured green, amber or red when the area is better, similar or worse than "
+           f"{benchmark_name}.")
+    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
+                  data=frame[["label", "area_code", "value", "outcome"]].reset_index(drop=True))
+
+
+def funnel_plot(frame: pd.DataFrame, *, title: str, unit: str, highlight: str, statistic: str = "rate",
+                multiplier: float = 100_000, figure_id: str = "funnel", source: str = "") -> Figure:
+    """Value against denominator for areas, with 95% and 99.8% funnel limits around the pooled value.
+
+    ``frame`` has ``area_code``, ``area_name``, ``count``, ``denominator``. Limits come from
+    :func:`jsna.indicators.methods.funnel_limits`.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from jsna.indicators.methods import funnel_limits
+
+    _setup()
+    data = frame[frame["denominator"].gt(0)].reset_index(drop=True)
+    target = float(data["count"].sum() / data["denominator"].sum())
+    points = funnel_limits(data, numerator="count", denominator="denominator", statistic=statistic,  # type: ignore[arg-type]
+                           target=target, multiplier=multiplier)
+    low, high = float(data["denominator"].min()) * 0.8, float(data["denominator"].max()) * 1.15
+    grid = pd.DataFrame({"count": 0.0, "denominator": np.geomspace(low, high, 80)})
+    lines = funnel_limits(grid, numerator="count", denominator="denominator", statistic=statistic,  # type: ignore[arg-type]
+                          target=target, multiplier=multiplier)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    ax.plot(lines["denominator"], lines["lower_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1, label="99.8% limits")
+    ax.plot(lines["denominator"], lines["upper_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1)
+    ax.plot(lines["denominator"], lines["lower_ci_95"], color=PALETTE[0], linestyle="-", linewidth=1, label="95% limits")
+    ax.plot(lines["denominator"], lines["upper_ci_95"], color=PALETTE[0], linestyle="-", linewidth=1)
+    ax.axhline(target * multiplier, color="black", linewidth=0.8, label="Average of the areas shown")
+    mine = points["area_code"].eq(highlight)
+    ax.scatter(points.loc[~mine, "denominator"], points.loc[~mine, "value"], s=18, color=PALETTE[4], zorder=3,
+               label="Other areas")
+    ax.scatter(points.loc[mine, "denominator"], points.loc[mine, "value"], s=60, color=PALETTE[3], edgecolor="black",
+               zorder=4, label=str(points.loc[mine, "area_name"].iloc[0]) if mine.any() else "Area")
+    ax.set_xlabel("Population (denominator)")
+    ax.set_ylabel(unit)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_title(title, loc="left")
+    ax.legend(fontsize=7.5, loc="upper right")
+    outside = points[(points["value"] > points["upper_ci_99_8"]) | (points["value"] < points["lower_ci_99_8"])]
+    alt = (f"Funnel plot of {title.lower()} against population for {len(points)} areas, with 95% and 99.8% "
+           f"control limits around the average; {len(outside)} areas lie outside the 99.8% limits.")
+    keep = ["area_code", "area_name", "value", "target", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
+    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
+                  data=points[keep])

@@ -73,3 +73,14 @@ class Report:
     results_csv: str = ""
     logo_data_uri: str = ""
     version: str = ""
+    subtitle: str = ""
+    accent_colour: str = "#28A197"
+    website: str = ""
+    contact: str = ""
+    footer: str = ""
+    disclosure_note: str = ""
+    area_type: str = ""
+
+    @property
+    def figure_count(self) -> int:
+        return sum(len(s.figures) for s in self.sections)

@@ -16,7 +16,13 @@ TEMPLATE = "report.html.j2"
 
 def environment(user_templates: Path | None = None):  # type: ignore[no-untyped-def]
     """Jinja2 environment; a user's templates folder takes precedence over the bundled one."""
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import (
+        ChoiceLoader,
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
 
     loaders = []
     if user_templates is not None and user_templates.is_dir():

@@ -1,0 +1,219 @@
+"""Published indicator values in a tidy long layout, into the results schema (``indicator_values``).
+
+Many files analysts are given are Fingertips-like but not the Fingertips download: a tidy
+extract with one row per area × period × indicator (OHID Local Health ward files, tidied
+Fingertips extracts, Census 2021 tables by category, Oflog's adult social care outcomes).
+
+Layouts recognised
+------------------
+``indicator-long``
+    ``area_code, period, indicator, value`` with any of ``area_name``, ``area_type`` (or
+    ``geography``), ``measure``/``unit`` (what the value is: Percentage, SMR, Years),
+    ``compared_to_<benchmark>``, ``inequality``. Sex is read from a ``sex`` column, else from
+    ``inequality`` or ``unit`` where those hold Male/Female/Persons (tidy Fingertips extracts
+    put it in either). One further column (e.g. Census ``general_health``) is a category.
+``measure-code``
+    Oflog-style: ``Financial year, Local authority code, Local authority name, Measure, Code,
+    Value`` with ``rank_order`` (asc/desc, in any case) giving the polarity. A value of exactly
+    0 where every other area has a positive value for that measure and year is the publisher's
+    missing marker: it is stored as missing, with a warning naming the row.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.fields import (
+    ALL_AGES_LABELS,
+    check_area_codes,
+    duplicate_keys,
+    normalise_period,
+    parse_number,
+    period_sortable,
+    warn,
+)
+from jsna.ingest.issues import ValidationIssue, ValidationReport
+from jsna.ingest.readers import TableText, normalise_name, read_text_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+AREA_ALIASES = ("area_code", "local_authority_code", "la_code", "geography_code", "code")
+NAME_ALIASES = ("area_name", "local_authority_name", "la_name", "name")
+TYPE_ALIASES = ("area_type", "geography", "entity_name", "geography_type")
+PERIOD_ALIASES = ("period", "time_period", "financial_year", "year")
+INDICATOR_ALIASES = ("indicator", "indicator_name")
+#: columns understood by name; anything else (except these) is a category column
+KNOWN = {*AREA_ALIASES, *NAME_ALIASES, *TYPE_ALIASES, *PERIOD_ALIASES, *INDICATOR_ALIASES, "measure", "unit",
+         "value", "inequality", "sex", "age", "region", "grouping", "median", "mads_from_median", "rank_order",
+         "lower_ci_95", "upper_ci_95", "count", "denominator", "value_note", "date", "date_code"}
+_SEX_WORDS = {"male": "Male", "males": "Male", "female": "Female", "females": "Female", "persons": "Persons",
+              "person": "Persons", "all persons": "Persons"}
+
+
+class IndicatorSource(Source):
+    kind = "indicator"
+    title = "Published indicator values in a tidy long layout (Local Health, Census tables, Oflog, extracts)"
+    tables = ("indicator_values",)
+    expected_columns = ("area_code, period, indicator, value (optional area_name, area_type, measure, unit, "
+                        "compared_to_England, inequality, one category column); or Oflog: Financial year, "
+                        "Local authority code, Measure, Code, Value, rank_order")
+
+    def detect(self, columns: list[str]) -> str | None:
+        norm = {normalise_name(c) for c in columns}
+        if "indicator_id" in norm or "indicatorid" in norm:
+            return None  # a Fingertips download
+        has_area = bool(norm & {"area_code", "local_authority_code", "la_code"})
+        has_period = bool(norm & set(PERIOD_ALIASES))
+        if has_area and has_period and "value" in norm:
+            if norm & set(INDICATOR_ALIASES):
+                return "indicator-long"
+            if {"measure", "code"} <= norm:
+                return "measure-code"
+        return None
+
+    def detect_table(self, table: TableText) -> str | None:
+        layout = self.detect(list(table.frame.columns))
+        if layout == "indicator-long" and (_indicator_is_age(table) or _is_population_count(table)):
+            return None  # a Census population table by age (and sex): that is population
+        return layout
+
+    def parse(self, path: Path, options: ReadOptions) -> Parsed:
+        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        layout = self.detect(list(table.frame.columns)) or "indicator-long"
+        issues: list[ValidationIssue] = []
+        cols = Columns(table, options.column_map)
+        out = _parse(table, cols, options, issues, layout)
+        frame = with_rows(out, table).reset_index(drop=True)
+        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues)
+        return Parsed(frames={"indicator_values": frame}, report=report, layout=layout, table=table)
+
+
+def _indicator_is_age(table: TableText) -> bool:
+    from jsna.ingest.fields import _parse_age_label
+
+    col = next((c for c in table.frame.columns if normalise_name(c) in INDICATOR_ALIASES), None)
+    if col is None:
+        return False
+    values = table.frame[col].str.strip().head(200)
+    return bool(len(values)) and all(_parse_age_label(v) or v.lower() in ALL_AGES_LABELS for v in values.unique())
+
+
+def _is_population_count(table: TableText) -> bool:
+    """Counts of people by age and sex (Census 'Usual resident population by sex and age')."""
+    norm = {normalise_name(c): c for c in table.frame.columns}
+    if not ({"age", "age_group"} & set(norm) and "sex" in norm and "measure" in norm):
+        return False
+    sample = table.frame[norm["measure"]].head(200).str.strip().str.lower()
+    return bool(len(sample)) and bool(sample.eq("count").all())
+
+
+def slug(text: str) -> str:
+    """A short, stable identifier for an indicator that has only a name."""
+    words = re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
+    return words[:80]
+
+
+def _parse(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue],
+           layout: str) -> pd.DataFrame:
+    import pandas as pd
+
+    raw = table.frame
+    out = pd.DataFrame(index=raw.index)
+    code_col = cols.require("area code", *AREA_ALIASES)
+    out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues, allow_ods=True)
+    for target, aliases in (("area_name", NAME_ALIASES), ("area_type", TYPE_ALIASES)):
+        col = cols.find(*aliases)
+        out[target] = raw[col].str.strip().replace("", None) if col else None
+    out["parent_code"] = None
+    if layout == "measure-code":
+        name_col = cols.require("measure name", "measure")
+        id_col = cols.require("measure code", "code")
+        out["indicator_name"] = raw[name_col].str.strip()
+        out["indicator_id"] = raw[id_col].str.strip()
+        unit_col = None
+    else:
+        name_col = cols.require("indicator", *INDICATOR_ALIASES)
+        out["indicator_name"] = raw[name_col].str.strip()
+        unit_col = cols.find("measure")
+        out["indicator_id"] = out["indicator_name"].map(slug)
+        if unit_col:
+            # one indicator published as several measures (Count and Percentage) is several indicators
+            per = pd.DataFrame({"i": out["indicator_id"], "m": raw[unit_col].str.strip()})
+            multi = per.groupby("i")["m"].transform("nunique") > 1
+            out.loc[multi, "indicator_id"] = (out["indicator_id"] + "-" + per["m"].map(slug))[multi]
+    out["unit"] = raw[unit_col].str.strip().replace("", None) if unit_col else None
+    out["sex"] = _sex(raw, cols)
+    age_col = cols.find("age")
+    out["age"] = raw[age_col].str.strip().replace("", None) if age_col else None
+    period_col = cols.require("period", *PERIOD_ALIASES)
+    periods = raw[period_col].str.strip()
+    out["period"] = periods.map(lambda p: normalise_period(p) or p)
+    out["period_sortable"] = out["period"].map(period_sortable).astype("Int64")
+    value_col = cols.require("value", "value")
+    out["value"] = parse_number(raw[value_col], table=table, column=value_col, issues=issues, allow_missing=True)
+    for target, aliases in (("lower_ci_95", ("lower_ci_95", "lower_95")), ("upper_ci_95", ("upper_ci_95", "upper_95")),
+                            ("count", ("count",)), ("denominator", ("denominator",))):
+        col = cols.find(*aliases)
+        out[target] = (parse_number(raw[col], table=table, column=col, issues=issues, allow_missing=True,
+                                    what=target.replace("_", " ")) if col else float("nan"))
+    out["lower_ci_99_8"] = float("nan")
+    out["upper_ci_99_8"] = float("nan")
+    note_col = cols.find("value_note")
+    out["value_note"] = raw[note_col].str.strip().replace("", None) if note_col else None
+    out["trend"] = None
+    compare = cols.matching(lambda n: n.startswith("compared_to"))
+    out["compared_to_benchmark"] = raw[compare[0]].str.strip().replace({"": None, "NA": None}) if compare else None
+    rank_col = cols.find("rank_order", "polarity")
+    out["polarity"] = raw[rank_col].str.strip().str.lower().map(
+        {"desc": "High is good", "asc": "Low is good"}) if rank_col else None
+    used = {code_col, name_col, period_col, value_col, *(v for v in cols.table_map_sources())}
+    category = [c for c in raw.columns if normalise_name(c) not in KNOWN and c not in used
+                and not normalise_name(c).startswith("compared_to")]
+    if category:
+        out["category_type"] = category[0]
+        out["category"] = raw[category[0]].str.strip().replace("", None)
+        for extra in category[1:]:
+            issues.append(warn(table, None, extra, None, "column-not-stored",
+                               f"column {extra!r} is not part of the indicator layout and is not stored "
+                               f"(only {category[0]!r} is kept, as the category)"))
+    else:
+        out["category_type"] = None
+        out["category"] = None
+    if layout == "measure-code":
+        _zeros_as_missing(out, table, value_col, issues)
+    key = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
+    duplicate_keys(out.fillna({"sex": "", "age": "", "category_type": "", "category": ""}), key,
+                   table=table, issues=issues)
+    return out
+
+
+def _sex(raw: pd.DataFrame, cols: Columns) -> pd.Series:
+    """Sex from a sex column, else from inequality/unit where they hold a sex, else Persons."""
+    import pandas as pd
+
+    result = pd.Series("Persons", index=raw.index, dtype=object)
+    for name in ("unit", "inequality", "sex"):  # later columns win
+        col = cols.find(name)
+        if col is None:
+            continue
+        mapped = raw[col].str.strip().str.lower().map(_SEX_WORDS)
+        result = mapped.where(mapped.notna(), result)
+    return result
+
+
+def _zeros_as_missing(out: pd.DataFrame, table: TableText, value_col: str, issues: list[ValidationIssue]) -> None:
+    """Oflog publishes 0 for 'no data': a zero where all other areas are positive is missing."""
+    group = out.groupby(["indicator_id", "period"])["value"]
+    others_positive = group.transform(lambda v: bool((v[v != 0].dropna() > 0).all()) and (v > 0).sum() >= 5)
+    zero = out["value"].eq(0) & others_positive.astype(bool)
+    for idx in out.index[zero.to_numpy()]:
+        issues.append(warn(table, idx, value_col, "0", "zero-as-missing",
+                           f"{out.at[idx, 'indicator_id']} is 0 for {out.at[idx, 'area_code']} in "
+                           f"{out.at[idx, 'period']} while every other area is above 0: stored as missing, "
+                           "not as zero (the publisher uses 0 for 'no data')"))
+    out.loc[zero, "value"] = float("nan")
+    out.loc[zero, "value_note"] = "0 in the source file, read as missing"

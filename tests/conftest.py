@@ -1,0 +1,93 @@
+"""Shared fixtures: paths to real and sample data, a CLI runner, a demo project built once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "data" / "samples"
+REAL = Path(os.environ.get("JSNA_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
+
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: reports compare byte for byte
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """../shared/data/real, or skip the test when it is absent."""
+    if not REAL.is_dir():
+        pytest.skip(f"real data folder {REAL} is absent")
+    return REAL
+
+
+def real_file(relative: str) -> Path:
+    """A file under the real-data folder, skipping the test when it is absent."""
+    path = REAL / relative
+    if not path.exists():
+        pytest.skip(f"real data file {path} is absent")
+    return path
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A fresh project folder made by `jsna init`."""
+    from jsna import api
+
+    api.init_project(tmp_path / "proj")
+    return tmp_path / "proj"
+
+
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo run once per test session (HTML only); tests must not modify it."""
+    from jsna import api
+
+    target = tmp_path_factory.mktemp("demo") / "project"
+    api.demo(target)
+    return target
+
+
+@pytest.fixture()
+def demo_copy(demo_project: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo project that a test may change."""
+    target = tmp_path / "demo"
+    shutil.copytree(demo_project, target)
+    return target
+
+
+@pytest.fixture()
+def cli():
+    """Invoke the CLI in-process; returns (exit_code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from jsna.cli import app
+
+    def invoke(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+        runner = CliRunner()
+        old = Path.cwd()
+        if cwd:
+            os.chdir(cwd)
+        try:
+            result = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
+        finally:
+            os.chdir(old)
+        code = result.exit_code
+        exc = result.exception
+        from jsna.errors import JsnaError
+
+        if isinstance(exc, JsnaError):
+            code = exc.exit_code
+            return code, result.stdout, str(exc)
+        if exc is not None and not isinstance(exc, SystemExit):
+            raise exc
+        return code, result.stdout, getattr(result, "stderr", "")
+
+    return invoke

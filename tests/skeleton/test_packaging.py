@@ -1,0 +1,58 @@
+"""The wheel carries the templates and samples, and renders a report from them when installed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"building the wheel failed:\n{result.stdout}\n{result.stderr}")
+    wheels = list(out.glob("jsna-*.whl"))
+    assert len(wheels) == 1
+    return wheels[0]
+
+
+def test_wheel_contains_templates_samples_and_entry_points(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "jsna/_bundled/templates/report.html.j2" in names
+    assert "jsna/_bundled/templates/report.css" in names
+    assert "jsna/_bundled/samples/jsna.toml" in names
+    assert "jsna/_bundled/samples/population_mye_lad_2020_2024.csv" in names
+    assert "jsna/py.typed" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[jsna.indicators]" in text and "[jsna.sources]" in text
+    assert "jsna = jsna.cli:main" in text
+
+
+def test_installed_package_renders_the_demo_from_its_own_files(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (
+        "import sys, jsna, jsna.resources as r\n"
+        f"assert jsna.__file__.startswith({str(site)!r}), jsna.__file__\n"
+        "assert '_bundled' in str(r.templates_dir()) and '_bundled' in str(r.samples_dir())\n"
+        "from jsna import api\n"
+        f"result = api.demo(__import__('pathlib').Path({str(tmp_path / 'demo')!r}))\n"
+        "print(result.outputs[0])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    html = Path(done.stdout.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert "Value for money and return on investment" in html
