@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsna import __version__
 from jsna.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
-from jsna.errors import ChecksFailedError, InvalidDataError, JsnaError, UsageError
+from jsna.errors import JsnaError, UsageError
 from jsna.ingest.base import ReadOptions
 from jsna.ingest.issues import ValidationReport
 from jsna.ingest.pipeline import (
@@ -26,6 +25,7 @@ from jsna.ingest.pipeline import (
     ingest_file,
     validate_file,
 )
+from jsna.runner import RunResult
 from jsna.workspace import Workspace
 
 Progress = Callable[[str], None] | None
@@ -96,14 +96,15 @@ def ingest(config: Config, kind: str | None, files: Sequence[Path], options: Rea
     summary = IngestSummary()
     with Workspace.open(config.workspace_path) as ws:
         for file in files:
-            file_kind = kind or detect_kind(Path(file))[0]
+            file_kind = kind or detect_kind(Path(file), options=options)[0]
             summary.outcomes.append(ingest_file(ws, file_kind, Path(file), options,
                                                 skip_invalid_rows=skip_invalid_rows))
     return summary
 
 
 def validate(kind: str | None, file: Path, options: ReadOptions | None = None) -> ValidationReport:
-    file_kind = kind or detect_kind(Path(file))[0]
+    """Check one file against its kind (detected when not given); loads nothing."""
+    file_kind = kind or detect_kind(Path(file), options=options)[0]
     return validate_file(file_kind, Path(file), options)
 
 
@@ -120,6 +121,60 @@ def list_inputs(config: Config) -> InputsListing:
         prov = ws.provenance()
     rows = [{k: (None if v != v else v) for k, v in r.items()} for r in prov.to_dict("records")]
     return InputsListing(rows)
+
+
+@dataclass
+class QuarantineListing:
+    """Rows held back by ``jsna ingest --skip-invalid-rows``, one per problem."""
+
+    rows: list[dict[str, Any]]
+    exported_to: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"quarantine": self.rows, "problems": len(self.rows),
+                                "rows": len({(r["source_id"], r["row"]) for r in self.rows})}
+        if self.exported_to:
+            data["exported_to"] = self.exported_to
+        return data
+
+
+def list_quarantine(config: Config, *, file: str | None = None, source_id: int | None = None) -> QuarantineListing:
+    """The quarantined rows of every input (or of one file name or input id), in file order."""
+    where, params = [], []
+    if file:
+        where.append("file_name = ?")
+        params.append(Path(file).name)
+    if source_id is not None:
+        where.append("source_id = ?")
+        params.append(source_id)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        frame = ws.table("quarantine", " AND ".join(where) or None, params)
+    frame = frame.sort_values(["source_id", "row", "column_name"], na_position="last")
+    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in frame.to_dict("records")]
+    return QuarantineListing(rows)
+
+
+def export_quarantine(config: Config, output: Path, *, file: str | None = None,
+                      source_id: int | None = None) -> QuarantineListing:
+    """Write the quarantined rows to CSV (or Parquet/JSON by the output's suffix)."""
+    import pandas as pd
+
+    listing = list_quarantine(config, file=file, source_id=source_id)
+    frame = pd.DataFrame(listing.rows, columns=["source_id", "kind", "file_name", "row", "column_name", "value",
+                                                "problem", "raw"])
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    suffix = output.suffix.lower()
+    if suffix == ".parquet":
+        frame.to_parquet(output, index=False)
+    elif suffix == ".json":
+        output.write_text(json.dumps(listing.rows, indent=2, default=str) + "\n", encoding="utf-8")
+    elif suffix in {".csv", ""}:
+        frame.to_csv(output, index=False)
+    else:
+        raise UsageError(f"cannot export quarantine to {output.name}: use a .csv, .parquet or .json file")
+    listing.exported_to = str(output)
+    return listing
 
 
 def kinds() -> dict[str, str]:
@@ -150,10 +205,12 @@ class ReportResult:
     outputs: list[Path]
     area_code: str
     seconds: float = 0.0
+    #: what the report lists as not included (failed indicators, broken section plugins)
+    skipped: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"area_code": self.area_code, "outputs": [str(p) for p in self.outputs],
-                "seconds": round(self.seconds, 2)}
+                "seconds": round(self.seconds, 2), "skipped": self.skipped}
 
 
 def report(config: Config, *, area: str | None = None, formats: Sequence[str] | None = None,
@@ -180,70 +237,61 @@ def report(config: Config, *, area: str | None = None, formats: Sequence[str] | 
         path = out_dir / f"{stem}.{fmt}"
         writer = write_html if fmt == "html" else write_pdf
         outputs.append(writer(model, path, user_templates=templates))
-    return ReportResult(outputs=outputs, area_code=area_code, seconds=time.perf_counter() - start)
+    return ReportResult(outputs=outputs, area_code=area_code, seconds=time.perf_counter() - start,
+                        skipped=list(model.skipped))
+
+
+@dataclass
+class BatchReportResult:
+    index: Path
+    areas: list[Any]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not any(a.status == "failed" for a in self.areas)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": str(self.index), "ok": self.ok, "seconds": round(self.seconds, 2),
+                "reported": sum(a.status == "ok" for a in self.areas),
+                "areas": [a.to_dict() for a in self.areas]}
+
+
+def report_all_areas(config: Config, *, areas: Sequence[str] | None = None, formats: Sequence[str] | None = None,
+                     output: Path | None = None, workers: int | None = None,
+                     progress: Callable[[int, int, Any], None] | None = None) -> BatchReportResult:
+    """One report per area (every reportable area when ``areas`` is None) plus ``index.html``.
+
+    Runs on a process pool (``workers``, default ``report.workers`` or the CPU count). Areas with
+    no data get a note on the index page; an area that fails is reported there too and makes
+    ``ok`` false, without stopping the others.
+    """
+    from jsna.report.batch import render_areas
+
+    start = time.perf_counter()
+    formats = list(formats or config.report.formats)
+    bad = [f for f in formats if f not in {"html", "pdf"}]
+    if bad:
+        raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
+    out_dir = Path(output) if output else config.output_dir
+    templates = config.path(config.report.templates_dir) if config.report.templates_dir else config.root / "templates"
+    outcomes = render_areas(config, areas, formats=formats, out_dir=out_dir, templates=templates,
+                            workers=workers or config.report.workers, progress=progress)
+    return BatchReportResult(index=out_dir / "index.html", areas=outcomes, seconds=time.perf_counter() - start)
 
 
 # -- run and demo ------------------------------------------------------------------------------
-@dataclass
-class RunResult:
-    config_path: str
-    ingested: list[dict[str, Any]] = field(default_factory=list)
-    compute: dict[str, Any] = field(default_factory=dict)
-    outputs: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    ok: bool = True
-    problems: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"jsna_version": __version__, "config": self.config_path, "ok": self.ok,
-                "inputs": self.ingested, "indicators": self.compute, "outputs": self.outputs,
-                "timings": {k: round(v, 2) for k, v in self.timings.items()}, "problems": self.problems}
-
-
-def run(config_path: Path, *, progress: Progress = None, area: str | None = None) -> RunResult:
+def run(config_path: Path, *, progress: Progress = None, area: str | None = None,
+        check: bool = False) -> RunResult:
     """Ingest every [[inputs]] file, compute, and render: the unattended, scheduled path.
 
-    Writes ``run.json`` beside the outputs. Raises :class:`ChecksFailedError` (exit 1) after
-    rendering if an indicator failed, so the report and the summary are still written.
+    Writes the report, ``results.csv`` and ``run.json`` to the output folder; with ``check``
+    only validates config, plugins and inputs. ``result.ok`` is false (exit code 1) when an
+    indicator or plugin failed; see :func:`jsna.runner.run_project`.
     """
-    config = load_config(Path(config_path))
-    result = RunResult(config_path=str(Path(config_path).resolve()))
-    t0 = time.perf_counter()
-    with Workspace.open(config.workspace_path) as ws:
-        for spec in config.inputs:
-            path = config.path(spec.path)
-            if progress:
-                progress(f"ingest {spec.kind} {path.name}")
-            try:
-                outcome = ingest_file(ws, spec.kind, path, ReadOptions.from_dict(spec.options()))
-            except InvalidDataError as exc:
-                raise InvalidDataError(f"inputs: {spec.path}: {exc}", exc.issues) from exc
-            result.ingested.append({"kind": spec.kind, "file": spec.path, "sha256": outcome.sha256,
-                                    "status": outcome.status, "rows": outcome.rows_loaded})
-    result.timings["ingest"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    outcome = compute(config, progress=progress)
-    result.compute = outcome.to_dict()
-    result.timings["compute"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    skipped = [{"id": r.id, "reason": r.reason} for r in outcome.runs if r.status in {"failed"}]
-    skipped += [{"id": f.name, "reason": f.reason} for f in outcome.plugin_failures]
-    if progress:
-        progress("report")
-    rendered = report(config, area=area, skipped=skipped)
-    result.outputs = [str(p) for p in rendered.outputs]
-    result.timings["report"] = time.perf_counter() - t2
-    result.timings["total"] = time.perf_counter() - t0
-    if not outcome.ok:
-        result.ok = False
-        result.problems = [f"{r['id']}: {r['reason']}" for r in skipped]
-    summary_path = config.output_dir / "run.json"
-    summary_path.parent.mkdir(parents=True, exist_ok=True)
-    summary_path.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
-    result.outputs.append(str(summary_path))
-    if not result.ok:
-        raise ChecksFailedError(f"run finished with problems: {'; '.join(result.problems)}")
-    return result
+    from jsna.runner import run_project
+
+    return run_project(Path(config_path), area=area, progress=progress, check=check)
 
 
 def demo(directory: Path | None = None, *, progress: Progress = None, formats: Sequence[str] | None = None) -> RunResult:

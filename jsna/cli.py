@@ -67,7 +67,8 @@ def _root(
 
 
 def _options(sheet: str | None, skip_rows: int | None, period: str | None, variant: str | None,
-             measure: str | None, mapping: list[str] | None, encoding: str | None = None):  # type: ignore[no-untyped-def]
+             measure: str | None, mapping: list[str] | None, encoding: str | None = None,
+             area: str | None = None, cause: str | None = None, vintage: str | None = None):  # type: ignore[no-untyped-def]
     from jsna.errors import UsageError
     from jsna.ingest.base import ReadOptions
 
@@ -78,7 +79,7 @@ def _options(sheet: str | None, skip_rows: int | None, period: str | None, varia
         source, canonical = item.split("=", 1)
         column_map[source.strip()] = canonical.strip()
     return ReadOptions(sheet=sheet, skip_rows=skip_rows, period=period, variant=variant, measure=measure,
-                       encoding=encoding, column_map=column_map)
+                       encoding=encoding, area=area, cause=cause, vintage=vintage, column_map=column_map)
 
 
 def _print_issues(report: Any, limit: int = 50) -> None:
@@ -125,16 +126,23 @@ def ingest(
     measure: Annotated[str | None, typer.Option(help="Event measure for files that do not say.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding (detected when omitted).")] = None,
     mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE=CANONICAL column mapping.")] = None,
+    area: Annotated[str | None, typer.Option(help="Area code for a file about one area that does not say.")] = None,
+    cause: Annotated[str | None, typer.Option(help="Cause of death for files that do not say.")] = None,
+    vintage: Annotated[str | None, typer.Option(help="Geography or IMD vintage, e.g. 2021 or IMD2019.")] = None,
     skip_invalid_rows: Annotated[bool, typer.Option(help="Load the good rows; quarantine the bad ones.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate files and load them into the workspace (all or nothing per file)."""
+    """Validate files and load them into the workspace (all or nothing per file).
+
+    Kinds: see docs/data-formats.md. Bad rows are refused with their row, column and value;
+    --skip-invalid-rows loads the rest and keeps the bad ones (jsna quarantine list).
+    """
     from jsna import api
 
     kind, files = _kind_and_files(args)
     config = api.project_config(project)
-    summary = api.ingest(config, kind, files, _options(sheet, skip_rows, period, variant, measure, mapping, encoding),
-                         skip_invalid_rows=skip_invalid_rows)
+    options = _options(sheet, skip_rows, period, variant, measure, mapping, encoding, area, cause, vintage)
+    summary = api.ingest(config, kind, files, options, skip_invalid_rows=skip_invalid_rows)
     if as_json:
         return _emit_json(summary.to_dict())
     for o in summary.outcomes:
@@ -171,13 +179,17 @@ def validate(
     skip_rows: Annotated[int | None, typer.Option(help="Rows above the header row.")] = None,
     period: Annotated[str | None, typer.Option(help="Period for files that do not say.")] = None,
     mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE=CANONICAL column mapping.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding (detected when omitted).")] = None,
+    measure: Annotated[str | None, typer.Option(help="Event measure for files that do not say.")] = None,
+    area: Annotated[str | None, typer.Option(help="Area code for a file about one area that does not say.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a file against its kind's schema and list every problem; loads nothing."""
     from jsna import api
 
     kind, files = _kind_and_files(args)
-    reports = [api.validate(kind, f, _options(sheet, skip_rows, period, None, None, mapping)) for f in files]
+    options = _options(sheet, skip_rows, period, None, measure, mapping, encoding, area)
+    reports = [api.validate(kind, f, options) for f in files]
     if as_json:
         _emit_json({"files": [r.to_dict() for r in reports]})
     else:
@@ -207,6 +219,52 @@ def inputs(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
         table.add_row(str(r["source_id"]), r["kind"], r["file_name"], f"{r['rows_loaded']:,}/{r['rows_read']:,}",
                       str(r["periods"] or "")[:30], str(r["areas"]), r["status"], str(r["sha256"])[:12])
     _console().print(table)
+
+
+quarantine_app = typer.Typer(help="Inspect and export rows held back by ingest --skip-invalid-rows.",
+                             no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    file: Annotated[str | None, typer.Option(help="Only rows of this input file (name).")] = None,
+    source_id: Annotated[int | None, typer.Option("--input", help="Only rows of this input id (jsna inputs).")] = None,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """List quarantined rows: input, row, column, value and the problem."""
+    from rich.table import Table
+
+    from jsna import api
+
+    listing = api.list_quarantine(api.project_config(project), file=file, source_id=source_id)
+    if as_json:
+        return _emit_json(listing.to_dict())
+    table = Table(title=f"Quarantine: {len(listing.rows)} problem(s)")
+    for col in ("input", "file", "row", "column", "value", "problem"):
+        table.add_column(col)
+    for r in listing.rows:
+        table.add_row(str(r["source_id"]), r["file_name"], str(r["row"]), str(r["column_name"] or ""),
+                      str(r["value"] or ""), r["problem"])
+    _console().print(table)
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    output: Annotated[Path, typer.Argument(help="File to write: .csv, .parquet or .json.")],
+    file: Annotated[str | None, typer.Option(help="Only rows of this input file (name).")] = None,
+    source_id: Annotated[int | None, typer.Option("--input", help="Only rows of this input id (jsna inputs).")] = None,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Write quarantined rows (with the raw row as read) to a file for fixing."""
+    from jsna import api
+
+    listing = api.export_quarantine(api.project_config(project), output, file=file, source_id=source_id)
+    if as_json:
+        return _emit_json(listing.to_dict())
+    _console().print(f"Wrote {len(listing.rows)} quarantined problem(s) to {listing.exported_to}")
 
 
 @app.command()
@@ -240,40 +298,99 @@ def report(
     area: Annotated[str | None, typer.Option(help="GSS code of the area (default: project.area).")] = None,
     fmt: Annotated[list[str] | None, typer.Option("--format", "-f", help="html or pdf (repeatable).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the report.")] = None,
+    all_areas: Annotated[bool, typer.Option("--all-areas", help="One report per area, plus index.html.")] = False,
+    areas: Annotated[str | None, typer.Option("--areas", help="Comma-separated GSS codes: one report each, plus index.html.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes for --all-areas/--areas (default: CPUs).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Render the minimum-dataset report for one area as HTML or PDF."""
+    """Render the minimum-dataset report for one area (or many) as HTML or PDF."""
     from jsna import api
+    from jsna.errors import ChecksFailedError, UsageError
 
-    result = api.report(api.project_config(project), area=area, formats=fmt, output=output)
+    config = api.project_config(project)
+    if not (all_areas or areas):
+        result = api.report(config, area=area, formats=fmt, output=output)
+        if as_json:
+            return _emit_json(result.to_dict())
+        for path in result.outputs:
+            _console().print(f"[green]✓[/green] wrote {path}")
+        return None
+    if area or (all_areas and areas):
+        raise UsageError("use one of --area, --areas or --all-areas")
+    codes = [c.strip() for c in areas.split(",") if c.strip()] if areas else None
+    batch = _report_batch(api, config, codes, fmt, output, workers, quiet=as_json)
     if as_json:
-        return _emit_json(result.to_dict())
-    for path in result.outputs:
-        _console().print(f"[green]✓[/green] wrote {path}")
+        _emit_json(batch.to_dict())
+    else:
+        _console().print(f"[green]✓[/green] {sum(a.status == 'ok' for a in batch.areas)} of {len(batch.areas)} areas "
+                         f"reported in {batch.seconds:.0f} s; index: {batch.index}")
+        for a in batch.areas:
+            if a.status != "ok":
+                _console(True).print(f"[yellow]![/yellow] {a.area_code} {a.area_name}: {a.status}: {a.note}")
+    if not batch.ok:
+        raise ChecksFailedError("some areas failed to render; see the index page")
+    return None
+
+
+def _report_batch(api, config, codes, fmt, output, workers, *, quiet: bool):  # type: ignore[no-untyped-def]
+    """Run api.report_all_areas under a rich progress bar on stderr."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("[bold]report[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=_console(True), disable=quiet, transient=False) as bar:
+        task = bar.add_task("areas", total=None)
+
+        def tick(done: int, total: int, outcome) -> None:  # type: ignore[no-untyped-def]
+            bar.update(task, completed=done, total=total, description=f"{outcome.area_code:<10}")
+
+        return api.report_all_areas(config, areas=codes, formats=fmt, output=output, workers=workers, progress=tick)
 
 
 @app.command()
 def run(
     config: Annotated[Path, typer.Option("--config", "-c", help="The project's jsna.toml.", dir_okay=False)] = Path("jsna.toml"),
     area: Annotated[str | None, typer.Option(help="Override project.area.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Validate config, plugins and inputs only; write nothing.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest the inputs listed in jsna.toml, compute and report: the scheduled path."""
+    """Ingest the inputs listed in jsna.toml, compute and report: the scheduled path.
+
+    Writes the report, results.csv and run.json to the output folder. Exit codes: 0 ok,
+    1 invalid data or a failed indicator/plugin, 2 usage error, 3 could not run.
+    """
     from jsna import api
 
-    result = api.run(config, area=area, progress=_progress(_console(True)))
+    result = api.run(config, area=area, check=check, progress=None if as_json else _progress(_console(True)))
     _print_run(result, as_json)
+    if not result.ok:
+        raise typer.Exit(result.exit_code)
 
 
 def _print_run(result: Any, as_json: bool) -> None:
     if as_json:
         return _emit_json(result.to_dict())
     console = _console()
-    comp = result.compute
-    console.print(f"Inputs: {len(result.ingested)}; indicators computed {len(comp.get('computed', []))}, "
-                  f"skipped {len(comp.get('skipped', []))}, failed {len(comp.get('failed', []))}")
-    for path in result.outputs:
-        console.print(f"[green]✓[/green] wrote {path}")
+    if result.mode == "check":
+        for entry in result.ingested:
+            mark = "[green]✓[/green]" if entry["status"] == "valid" else "[red]✗[/red]"
+            console.print(f"{mark} {entry['file']} ({entry['kind']}): {entry['status']}")
+    else:
+        comp = result.compute
+        console.print(f"Inputs: {len(result.ingested)}; indicators computed {len(comp.get('computed', []))}, "
+                      f"skipped {len(comp.get('skipped', []))}, failed {len(comp.get('failed', []))}")
+        if result.comparison:
+            counts = ", ".join(f"{k.lower()} {v}" for k, v in result.comparison["counts"].items())
+            console.print(f"Since {result.comparison['previous_results']}: {counts}")
+        for path in result.outputs:
+            console.print(f"[green]✓[/green] wrote {result.absolute(path)}")
+    for problem in result.problems:
+        _console(True).print(f"[red]✗[/red] {problem}")
 
 
 @app.command()
@@ -285,44 +402,127 @@ def demo(
     """Build a complete report from the bundled synthetic samples."""
     from jsna import api
 
-    result = api.demo(directory, progress=_progress(_console(True)), formats=fmt)
+    result = api.demo(directory, progress=None if as_json else _progress(_console(True)), formats=fmt)
     _print_run(result, as_json)
     if not as_json:
-        _console().print(f"Open the report: [bold]{result.outputs[0]}[/bold]")
+        _console().print(f"Open the report: [bold]{result.absolute(result.outputs[0])}[/bold]")
+    if not result.ok:
+        raise typer.Exit(result.exit_code)
 
 
 @indicators_app.command("list")
-def indicators_list(as_json: JsonOpt = False) -> None:
-    """List every registered indicator (built-in and plugins)."""
+def indicators_list(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """List every registered indicator (built-in and plugins) and whether its inputs are loaded."""
     from rich.table import Table
 
-    from jsna.indicators.registry import IndicatorRegistry
+    from jsna import api
+    from jsna.indicators.registry import list_indicators
 
-    registry = IndicatorRegistry.from_entry_points()
+    listing = list_indicators(api.project_config(project).workspace_path)
     if as_json:
-        return _emit_json({"indicators": [dict(i.describe(), origin=registry.origin[i.id]) for i in registry],
-                           "failures": [f.to_dict() for f in registry.failures]})
+        return _emit_json(listing.to_dict())
     table = Table(title="Indicators")
-    for col in ("id", "title", "section", "unit", "polarity", "from"):
+    for col in ("id", "title", "section", "unit", "polarity", "from", "inputs"):
         table.add_column(col)
-    for ind in registry:
-        table.add_row(ind.id, ind.title, ind.section, ind.unit, ind.polarity, registry.origin[ind.id])
+    for ind in listing.indicators:
+        table.add_row(ind["id"], ind["title"], ind["section"], ind["unit"], ind["polarity"], ind["origin"],
+                      _inputs_cell(ind, listing.workspace))
     _console().print(table)
-    for failure in registry.failures:
-        _console().print(f"[red]✗ plugin {failure.name}[/red]: {failure.reason}")
+    for failure in listing.failures:
+        _console(True).print(f"[red]✗ plugin {failure.label}[/red]: {failure.reason}")
+
+
+def _inputs_cell(ind: dict[str, Any], workspace: str | None) -> str:
+    if workspace is None:
+        return ", ".join(i["table"] for i in ind["inputs"]) + " (no workspace)"
+    return ", ".join(f"{'✓' if i['present'] else '✗'} {i['table']}" for i in ind["inputs"])
 
 
 @indicators_app.command("show")
-def indicators_show(indicator_id: Annotated[str, typer.Argument(help="Indicator id.")], as_json: JsonOpt = False) -> None:
-    """Show one indicator's declaration: definition, method, inputs it needs."""
-    from jsna.indicators.registry import IndicatorRegistry
+def indicators_show(indicator_id: Annotated[str, typer.Argument(help="Indicator id.")],
+                    project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """Show one indicator's declaration: definition, method, and which inputs are loaded."""
+    from jsna import api
+    from jsna.indicators.registry import list_indicators
 
-    registry = IndicatorRegistry.from_entry_points()
-    info = dict(registry.get(indicator_id).describe(), origin=registry.origin[indicator_id])
+    listing = list_indicators(api.project_config(project).workspace_path, indicator_id=indicator_id)
+    info = listing.indicators[0]
     if as_json:
-        return _emit_json(info)
+        return _emit_json(dict(info, workspace=listing.workspace))
+    console = _console()
     for key, value in info.items():
-        _console().print(f"[bold]{key}[/bold]: {value}")
+        if key != "inputs":
+            console.print(f"[bold]{key}[/bold]: {value}")
+    console.print("[bold]inputs[/bold]:" + ("" if listing.workspace else " (no workspace yet: jsna ingest …)"))
+    for i in info["inputs"]:
+        state = f"{i['rows']:,} rows" if i["present"] else f"missing: {i['hint']}"
+        console.print(f"  {'✓' if i['present'] else '✗'} {i['table']}: {state}" if listing.workspace
+                      else f"  {i['table']}: {i['hint'] or 'load it with jsna ingest'}")
+
+
+@app.command()
+def plugins(as_json: JsonOpt = False) -> None:
+    """List installed packages that add indicators, ingest kinds or report blocks."""
+    from rich.table import Table
+
+    from jsna.plugins import list_plugins
+
+    listing = list_plugins()
+    if as_json:
+        _emit_json(listing.to_dict())
+    else:
+        table = Table(title="Plugins")
+        for col in ("package", "version", "indicators", "ingest kinds", "report blocks"):
+            table.add_column(col)
+        for p in listing.plugins:
+            table.add_row(p.name, p.version or "?", _listed(p.indicators), _listed(p.sources), _listed(p.sections))
+        _console().print(table)
+        for failure in listing.failures:
+            _console(True).print(f"[red]✗ {failure.label}[/red] ({failure.group}): {failure.reason}")
+    if not listing.ok:
+        raise typer.Exit(EXIT_INVALID)
+
+
+def _listed(items: list[str], limit: int = 6) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" … (+{len(items) - limit})" if len(items) > limit else "") if items else "–"
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv (Fingertips column order), json, parquet or xlsx.")] = "csv",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: output/results.FORMAT).")] = None,
+    area: Annotated[list[str] | None, typer.Option("--area", help="Only these areas (repeatable).")] = None,
+    indicator: Annotated[list[str] | None, typer.Option("--indicator", help="Only these indicators (repeatable).")] = None,
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+) -> None:
+    """Export the results table: CSV in Fingertips column order, JSON, Parquet or an Excel workbook."""
+    from jsna import api
+    from jsna.export import export as export_results
+
+    result = export_results(api.project_config(project), fmt, output=output, areas=area, indicators=indicator)
+    if as_json:
+        return _emit_json(result.to_dict())
+    _console().print(f"[green]✓[/green] wrote {result.path}: {result.rows:,} rows, {result.indicators} indicators, "
+                     f"{result.areas} areas ({result.format}; counts are not disclosure-controlled)")
+
+
+@app.command("new-plugin")
+def new_plugin(
+    name: Annotated[str, typer.Argument(help="Plugin name, e.g. falls-admissions (becomes jsna-falls-admissions).")],
+    directory: Annotated[Path | None, typer.Option("--directory", "-d", help="Folder to create (default: ./jsna-NAME).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Scaffold a plugin package: pyproject with the entry point, an example indicator and a test."""
+    from jsna.scaffold import new_plugin as scaffold
+
+    result = scaffold(name, directory)
+    if as_json:
+        return _emit_json(result.to_dict())
+    _console().print(f"Created {result.distribution} in [bold]{result.directory}[/bold]: {', '.join(result.files)}")
+    _console().print(f"Next: [bold]pip install -e {result.directory}[/bold], then [bold]jsna indicators list[/bold] "
+                     f"shows {result.indicator_id}.")
 
 
 # -- entry point ----------------------------------------------------------------------------------

@@ -113,6 +113,60 @@ class FingertipsSettings(_Strict):
     polarity: dict[str, str] = Field(default_factory=dict)
 
 
+class AnalysisSettings(_Strict):
+    """Sections 7-10: simulation settings shared by inequalities, projections and value for money."""
+
+    seed: int = Field(default=20_070_101, description="seed of every simulation, so reports are reproducible")
+    repetitions: int = Field(default=10_000, ge=1000, description="simulations for SII/HEAT/ROI intervals")
+
+
+class ProjectionSettings(_Strict):
+    horizon: int = Field(default=10, ge=1, le=50, description="years projected beyond the latest data")
+    year_type: Literal["calendar", "financial"] = "calendar"
+    base_years: int = Field(default=3, ge=1, le=10, description="years of activity pooled for the use rates")
+    principal: str | None = Field(default=None, description="central population variant (default: 'principal')")
+    repetitions: int = Field(default=2_000, ge=200)
+
+
+class ScenarioSettings(_Strict):
+    """A user scenario shown beside the baseline, e.g. "prevalence falls 1% a year"."""
+
+    name: str
+    applies_to: list[str] = Field(default_factory=list, description="measures/conditions changed (empty: all)")
+    annual_change: float = Field(default=0.0, gt=-1, description="-0.01 = falls 1% a year (compounding)")
+    step_change: float = Field(default=0.0, gt=-1, description="-0.10 = a one-off 10% fall from `start`")
+    start: int | None = Field(default=None, description="first calendar year affected (default: first projected)")
+
+
+class RoiSettings(_Strict):
+    """One intervention for the return-on-investment model (section 10)."""
+
+    name: str
+    cost: float = Field(ge=0, description="total cost of the intervention (£)")
+    cost_low: float | None = None
+    cost_high: float | None = None
+    reached: float = Field(gt=0, description="people reached")
+    reached_low: float | None = None
+    reached_high: float | None = None
+    effect: float = Field(description="outcomes avoided per person reached per year (e.g. 0.02 admissions)")
+    effect_low: float | None = None
+    effect_high: float | None = None
+    value_per_outcome: float = Field(description="£ saved (or QALY value) per outcome")
+    value_low: float | None = None
+    value_high: float | None = None
+    horizon_years: int = Field(default=5, ge=1, le=50)
+    discount_rate: float = Field(default=0.035, ge=0, lt=1, description="HM Treasury Green Book 3.5%")
+
+
+class PhbSettings(_Strict):
+    """Personal health budgets: who is eligible and the uptake scenarios to model (section 10)."""
+
+    eligible: float | None = Field(default=None, gt=0, description="people eligible for a PHB in the area")
+    uptake_from: float = Field(default=0.01, gt=0, le=1)
+    uptake_to: float = Field(default=0.05, gt=0, le=1)
+    budget_sizes: list[float] = Field(default_factory=lambda: [5_000.0, 15_000.0, 40_000.0])
+
+
 class CompareSettings(_Strict):
     """Year-on-year comparison with an earlier run's results (a results.csv or any Fingertips download)."""
 
@@ -131,6 +185,11 @@ class Config(_Strict):
     fingertips: FingertipsSettings = Field(default_factory=FingertipsSettings)
     disclosure: DisclosureSettings = Field(default_factory=DisclosureSettings)
     compare: CompareSettings = Field(default_factory=CompareSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    projections: ProjectionSettings = Field(default_factory=ProjectionSettings)
+    scenarios: list[ScenarioSettings] = Field(default_factory=list)
+    roi: list[RoiSettings] = Field(default_factory=list)
+    phb: PhbSettings = Field(default_factory=PhbSettings)
 
     #: folder the config file lives in (not part of the file)
     root: Path = Field(default=Path("."), exclude=True)

@@ -73,6 +73,8 @@ class BlockContext:
     policy: Any
     #: reads a canonical table of the workspace, e.g. ``table("population")``
     table: Callable[[str], pd.DataFrame]
+    #: every registered indicator by id (for titles, units and decimal places)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
 
     def area_results(self, indicator_id: str | None = None) -> pd.DataFrame:
         """Rows of the results table for this area (optionally one indicator)."""

@@ -149,7 +149,7 @@ def add_section_blocks(context: Any, sections: list[Any],
     block_context = BlockContext(
         area_code=context.area_code, area_name=context.area_name, benchmark_code=context.benchmark_code,
         benchmark_name=context.benchmark_name, results=context.results, config=context.config,
-        policy=context.policy, table=context.workspace.table)
+        policy=context.policy, table=context.workspace.table, indicators=dict(getattr(context, "indicators", {})))
     for section in sections:
         for plugin in registry.for_section(section.info.id):
             try:

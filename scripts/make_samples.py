@@ -41,12 +41,12 @@ DEMO_NAME = "Ambridge Vale"
 
 YEARS = (2020, 2021, 2022, 2023, 2024)
 SEXES = ("Female", "Male")
-AGES = tuple(str(a) for a in range(90)) + ("90+",)
+AGES = (*(str(a) for a in range(90)), "90+")
 N_AGE = 91
 
-LIFE_BANDS = ("<1", "1-4") + tuple(f"{a}-{a + 4}" for a in range(5, 90, 5)) + ("90+",)
+LIFE_BANDS = ("<1", "1-4", *(f"{a}-{a + 4}" for a in range(5, 90, 5)), "90+")
 LIFE_BAND_START = (0, 1, *range(5, 91, 5))
-ESP_BANDS = tuple(f"{a}-{a + 4}" for a in range(0, 90, 5)) + ("90+",)
+ESP_BANDS = (*(f"{a}-{a + 4}" for a in range(0, 90, 5)), "90+")
 ESP_WEIGHTS = (
     5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000,
     7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000,
@@ -435,7 +435,8 @@ def make_geography(rng: np.random.Generator) -> Geography:
 
     demo_poly = cells[demo]
     c = np.array([demo_poly.centroid.x, demo_poly.centroid.y])
-    towns = np.array([c + rng.normal(0, 1500, 2), c + (5200, -4300), c + (-5600, 3900)])
+    offsets = np.array([rng.normal(0, 1500, 2), [5200.0, -4300.0], [-5600.0, 3900.0]])
+    towns = c[None, :] + offsets
     town_sd = (1300.0, 800.0, 700.0)
     dminx, dminy, dmaxx, dmaxy = demo_poly.bounds
 
@@ -465,7 +466,9 @@ def make_geography(rng: np.random.Generator) -> Geography:
     ward_of = _balanced_regions(rng, adjacency, xy, N_WARD)
 
     # ONS numbering: MSOAs from north to south, LSOA letters north to south within the MSOA.
-    msoa_north = [xy[[i for i in range(N_LSOA) if msoa_of[i] == m], 1].mean() for m in range(N_MSOA)]
+    msoa_north = [
+        xy[[i for i in range(N_LSOA) if msoa_of[i] == m], 1].mean() for m in range(N_MSOA)
+    ]
     msoa_rank = {m: r for r, m in enumerate(sorted(range(N_MSOA), key=lambda m: -msoa_north[m]))}
     order = sorted(range(N_LSOA), key=lambda i: (msoa_rank[msoa_of[i]], -xy[i, 1]))
     letters: dict[int, int] = {}
@@ -492,14 +495,17 @@ def make_geography(rng: np.random.Generator) -> Geography:
 
     # Deprivation: town centres more deprived, smooth spatial noise, a little idiosyncrasy.
     d = np.stack([np.hypot(*(xy - t).T) for t in towns])
-    town_effect = 1.3 * np.exp(-d[0] / 2200) + 0.9 * np.exp(-d[1] / 1500) + 0.6 * np.exp(-d[2] / 1400)
+    town_effect = (
+        1.3 * np.exp(-d[0] / 2200) + 0.9 * np.exp(-d[1] / 1500) + 0.6 * np.exp(-d[2] / 1400)
+    )
     waves = sum(
-        0.25 * np.sin(xy[:, 0] / rng.uniform(2500, 6000) + rng.uniform(0, 6))
+        0.18
+        * np.sin(xy[:, 0] / rng.uniform(2500, 6000) + rng.uniform(0, 6))
         * np.cos(xy[:, 1] / rng.uniform(2500, 6000) + rng.uniform(0, 6))
         for _ in range(3)
     )
-    latent = town_effect + waves + rng.normal(0, 0.22, N_LSOA)
     rurality = np.clip(d.min(axis=0) / 6000, 0, 1)
+    latent = town_effect + waves - 0.3 * rurality + rng.normal(0, 0.22, N_LSOA)
 
     new_index = {i: k for k, i in enumerate(order)}
     inv = order  # new position k -> old index
@@ -552,7 +558,9 @@ def write_geojson(path: Path, name: str, features: list[tuple[dict[str, str], Po
             )
         )
     text = (
-        '{"type":"FeatureCollection","name":' + json.dumps(name) + ',"features":[\n'
+        '{"type":"FeatureCollection","name":'
+        + json.dumps(name)
+        + ',"features":[\n'
         + ",\n".join(lines)
         + "\n]}\n"
     )
@@ -623,7 +631,7 @@ def make_imd(rng: np.random.Generator, geo: Geography) -> tuple[np.ndarray, np.n
     order = np.argsort(-geo.deprivation_latent, kind="stable")  # most deprived first
     pct = np.empty(N_LSOA)
     pct[order] = (np.arange(N_LSOA) + 0.5) / N_LSOA
-    pct = np.clip(pct ** 1.08 + rng.normal(0, 0.012, N_LSOA), 0.0002, 0.9998)
+    pct = np.clip(pct**1.08 + rng.normal(0, 0.012, N_LSOA), 0.0002, 0.9998)
     ranks = np.clip(np.rint(pct * IMD_N_LSOA), 1, IMD_N_LSOA).astype(int)
     seen: set[int] = set()
     for i in np.argsort(ranks, kind="stable"):
@@ -728,10 +736,17 @@ def write_population_lsoa_wide(out: Path, geo: Geography, lsoa_pop: np.ndarray) 
         for label, v in (("Persons", f + m), ("Females", f), ("Males", m)):
             rows.append(
                 (
-                    "2024-06-30", geo.lsoa_codes[i], geo.lsoa_names[i], "LSOA", label,
-                    int(v.sum()), int(v[:16].sum()), int(v[16:65].sum()), int(v[65:].sum()),
+                    "2024-06-30",
+                    geo.lsoa_codes[i],
+                    geo.lsoa_names[i],
+                    "LSOA",
+                    label,
+                    int(v.sum()),
+                    int(v[:16].sum()),
+                    int(v[16:65].sum()),
+                    int(v[65:].sum()),
                     *(int(x) for x in v),
-                )  # fmt: skip
+                )
             )
     return write_csv(out / "population_mye2024_lsoa_wide.csv", header, rows)
 
@@ -822,7 +837,9 @@ def write_deaths(
             for si, sex in enumerate(SEXES):
                 for b, band in enumerate(LIFE_BANDS):
                     for c, cause in enumerate(CAUSES):
-                        rows.append((lad.code, lad.name, year, sex, band, cause, int(arr[yi, si, b, c])))
+                        rows.append(
+                            (lad.code, lad.name, year, sex, band, cause, int(arr[yi, si, b, c]))
+                        )
     n1 = write_csv(
         out / "deaths_lad_2020_2024.csv",
         ("area_code", "area_name", "year", "sex", "age_band", "cause", "deaths"),
@@ -833,7 +850,9 @@ def write_deaths(
         for yi, year in enumerate(YEARS):
             for si, sex in enumerate(SEXES):
                 for b, band in enumerate(LIFE_BANDS):
-                    rows2.append((geo.lsoa_codes[i], year, sex, band, int(lsoa_deaths[i, yi, si, b])))
+                    rows2.append(
+                        (geo.lsoa_codes[i], year, sex, band, int(lsoa_deaths[i, yi, si, b]))
+                    )
     n2 = write_csv(
         out / "deaths_lsoa_2020_2024.csv", ("area_code", "year", "sex", "age_band", "deaths"), rows2
     )
@@ -956,11 +975,11 @@ INDICATORS: tuple[Indicator, ...] = (
 def _denominator(ind: Indicator, lad: Lad, pop24: np.ndarray, sex: str, rng) -> int:
     total = pop24.sum()
     if ind.id in (92443, 93015, 93088):  # survey respondents
-        return int(round(310_000 if lad.code == ENGLAND_CODE else rng.uniform(420, 1100)))
+        return round(310_000 if lad.code == ENGLAND_CODE else rng.uniform(420, 1100))
     if ind.id == 247:  # GP registered list
-        return int(round(total * rng.uniform(1.02, 1.06)))
+        return round(total * rng.uniform(1.02, 1.06))
     if ind.id == 20602:  # measured Year 6 children
-        return int(round(pop24[:, 10].sum() * rng.uniform(0.93, 0.97)))
+        return round(pop24[:, 10].sum() * rng.uniform(0.93, 0.97))
     if ind.id == 22401:
         return int(pop24[:, 65:].sum())
     ages = pop24[:, 10:].sum(axis=0) if sex == "Persons" else pop24[0, 10:]
@@ -1013,7 +1032,7 @@ def make_fingertips_rows(
                         base = ind.england[sex][t] / 100
                         denom = _denominator(ind, lad, pop24, sex, rng)
                         if is_eng:
-                            count = int(round(base * denom))
+                            count = round(base * denom)
                         else:
                             p = base * math.exp(ind.elasticity * dep + persistent[lad.code])
                             count = int(rng.binomial(denom, min(p * rng.lognormal(0, 0.02), 0.95)))
@@ -1029,18 +1048,20 @@ def make_fingertips_rows(
                     else:  # directly standardised rate per 100,000 (Dobson/Byar limits)
                         base = ind.england[sex][t]
                         denom = _denominator(ind, lad, pop24, sex, rng)
-                        rate = base if is_eng else base * math.exp(
-                            ind.elasticity * dep + persistent[lad.code]
+                        rate = (
+                            base
+                            if is_eng
+                            else base * math.exp(ind.elasticity * dep + persistent[lad.code])
                         )
                         std = 1.0 if is_eng else rng.uniform(0.94, 1.06)  # age-structure factor
                         expected = rate / 100_000 * denom / std
-                        count = int(round(expected)) if is_eng else int(rng.poisson(expected))
+                        count = round(expected) if is_eng else int(rng.poisson(expected))
                         value = count / denom * 100_000 * std
                         lo, hi = byar(count, Z95)
                         lo95, hi95 = value * lo / count, value * hi / count
                         lo, hi = byar(count, Z998)
                         lo998, hi998 = value * lo / count, value * hi / count
-                        if ind.id == 41001 and count < 10:
+                        if ind.id == 41001 and count < 6:  # Fingertips-style small-count rule
                             note = SUPPRESSED
                     if is_eng:
                         eng_value = value
@@ -1072,7 +1093,7 @@ def make_fingertips_rows(
     smoking = INDICATORS[0]
     for d, label in enumerate(DECILE_LABELS):
         p = (20.3 - 1.45 * d) / 100
-        denom = int(round(rng.uniform(29_000, 33_000)))
+        denom = round(rng.uniform(29_000, 33_000))
         count = int(rng.binomial(denom, p))
         lo95, hi95 = wilson(count, denom, Z95)
         lo998, hi998 = wilson(count, denom, Z998)
@@ -1100,6 +1121,857 @@ def make_fingertips_rows(
 
 def write_fingertips(out: Path, rows: list[list[object]]) -> int:
     return write_csv(out / "fingertips_export.csv", FINGERTIPS_HEADER, rows)
+
+
+# --- population projections -------------------------------------------------------------------
+
+_VARIANTS = ("principal", "high migration", "low migration")
+_VARIANT_MIG = {"principal": 1.0, "high migration": 1.6, "low migration": 0.4}
+
+
+def _net_migration_rate(code: str, age: np.ndarray) -> np.ndarray:
+    """Annual net migration as a share of the age group (principal assumption)."""
+    if code == ENGLAND_CODE:  # international: young adults
+        return 0.020 * np.exp(-(((age - 27) / 7) ** 2)) + 0.003 * np.exp(-(((age - 5) / 6) ** 2))
+    # rural district: students leave, families and retirees arrive
+    return (
+        -0.040 * np.exp(-(((age - 19) / 1.8) ** 2))
+        + 0.027 * np.exp(-(((age - 35) / 8) ** 2))
+        + 0.014 * np.exp(-(((age - 6) / 5) ** 2))
+        + 0.010 * np.exp(-(((age - 62) / 6) ** 2))
+    )
+
+
+def project(
+    base: np.ndarray, code: str, start: int, years: int, mig_scale: float, tfr: float, mult: float
+) -> np.ndarray:
+    """Cohort-component projection of array[sex, age]; returns array[year, sex, age] (floats)."""
+    age = np.arange(N_AGE, dtype=float)
+    asfr = np.exp(-(((age - 31) / 5.8) ** 2))
+    asfr[(age < 15) | (age > 49)] = 0
+    asfr *= tfr / asfr.sum()
+    mig = _net_migration_rate(code, age) * mig_scale
+    # Calibrate the fertility level so the first projected birth cohort matches the base year.
+    asfr *= base[:, 0].sum() / max((base[0] * asfr).sum(), 1.0)
+    out = np.zeros((years + 1, 2, N_AGE))
+    out[0] = base
+    for t in range(years):
+        cur = out[t]
+        improve = 0.99 ** (start + t - 2024)
+        nxt = np.zeros_like(cur)
+        births = (cur[0] * asfr).sum()
+        for si, sex in enumerate(SEXES):
+            m = mortality_rates(sex, 2024, 0.0)[LIFE_INDEX] * mult * improve
+            surv = np.exp(-m)
+            moved = cur[si] * surv
+            nxt[si, 1:] = moved[:-1]
+            nxt[si, 90] += moved[90]
+            share = 0.488 if sex == "Female" else 0.512
+            nxt[si, 0] = births * share * math.exp(-m[0] * 0.5)
+            nxt[si] *= 1 + mig
+        out[t + 1] = nxt
+    return out
+
+
+def write_projections(out: Path, pop: dict[str, np.ndarray]) -> dict[str, int]:
+    rows = []
+    for code, tfr, mult in ((DEMO_CODE, 1.56, 1.02), (ENGLAND_CODE, 1.45, 1.0)):
+        name = LAD_BY_CODE[code].name
+        for variant in _VARIANTS:
+            proj = project(
+                pop[code][-1].astype(float), code, 2024, 20, _VARIANT_MIG[variant], tfr, mult
+            )
+            for t in range(21):
+                for si, sex in enumerate(SEXES):
+                    for a, label in enumerate(AGES):
+                        rows.append(
+                            (code, name, 2024 + t, sex, label, variant, f"{proj[t, si, a]:.3f}")
+                        )
+    rows.sort(key=lambda r: (r[0], r[2], r[3], _VARIANTS.index(r[5]), AGES.index(r[4])))
+    n1 = write_csv(
+        out / "population_projections_2024_based.csv",
+        ("area_code", "area_name", "period", "sex", "age", "variant", "population"),
+        rows,
+    )
+    # 2022-based SNPP in the ONS layout (higher migration assumption, from the 2022 estimate).
+    base = pop[DEMO_CODE][YEARS.index(2022)].astype(float)
+    proj = project(base, DEMO_CODE, 2022, 25, 1.25, 1.58, 1.02)
+    header = [
+        "AREA_CODE",
+        "AREA_NAME",
+        "COMPONENT",
+        "SEX",
+        "AGE_GROUP",
+        *map(str, range(2022, 2048)),
+    ]
+    lines = [",".join(f'"{h}"' for h in header)]
+    for si, sex in enumerate(SEXES):
+        for a, label in enumerate((*AGES[:90], "90 and over")):
+            vals = ",".join(f"{v:.3f}" for v in proj[:, si, a])
+            lines.append(f"{DEMO_CODE},{DEMO_NAME},Population,{sex.lower()}s,{label},{vals}")
+        vals = ",".join(f"{v:.3f}" for v in proj[:, si, :].sum(axis=1))
+        lines.append(f"{DEMO_CODE},{DEMO_NAME},Population,{sex.lower()}s,All ages,{vals}")
+    (out / "snpp2022_ambridge_vale.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {
+        "population_projections_2024_based.csv": n1,
+        "snpp2022_ambridge_vale.csv": len(lines) - 1,
+    }
+
+
+# --- hospital activity -------------------------------------------------------------------------
+
+_YEAR_ACTIVITY = {2020: 0.80, 2021: 0.92, 2022: 0.98, 2023: 1.01, 2024: 1.03}
+_ESP_MID = np.array([2.5 + 5 * b for b in range(18)] + [92.0])
+
+
+def activity_rate(measure: str, sex: str, mid: np.ndarray) -> np.ndarray:
+    """Events per person-year by age (England-like magnitudes)."""
+    male = sex == "Male"
+    if measure == "Emergency admissions":
+        r = 0.075 + 0.09 * np.exp(-mid / 2.5) + 0.0009 * np.exp(mid / 15.5)
+        return r * (1.05 if male else 1.0)
+    if measure == "Emergency admissions for falls (65+)":
+        r = 0.0045 * np.exp((mid - 67) / 9.5)
+        return np.where(mid >= 65, r * (0.8 if male else 1.0), 0.0)
+    if measure == "A&E attendances":
+        r = 0.33 + 0.25 * np.exp(-mid / 4) + 0.08 * np.exp(-(((mid - 22) / 8) ** 2))
+        return r + 0.0012 * np.exp(mid / 17)
+    # Elective admissions
+    r = 0.03 + 0.22 * np.exp(-(((mid - 72) / 17) ** 2))
+    return r * (1.0 if male else 1.05)
+
+
+ACTIVITY_MEASURES = (
+    "A&E attendances", "Elective admissions", "Emergency admissions",
+    "Emergency admissions for falls (65+)",
+)  # fmt: skip
+
+
+def write_admissions(
+    rng: np.random.Generator, out: Path, pop: dict[str, np.ndarray], demo_dep: float
+) -> int:
+    rows = []
+    for lad in sorted(AREAS, key=lambda x: x.code):
+        dep = demo_dep if lad.code == DEMO_CODE else lad.deprivation
+        bands = to_bands(pop[lad.code], ESP_INDEX, 19)
+        for yi, year in enumerate(YEARS):
+            for si, sex in enumerate(SEXES):
+                for measure in ACTIVITY_MEASURES:
+                    elast = {"Elective admissions": 0.05, "A&E attendances": 0.3}.get(measure, 0.35)
+                    rate = activity_rate(measure, sex, _ESP_MID) * _YEAR_ACTIVITY[year]
+                    rate = rate * math.exp(elast * dep) * (1 + 0.01 * (year - 2020))
+                    counts = rng.poisson(bands[yi, si] * rate)
+                    for b, band in enumerate(ESP_BANDS):
+                        if measure.endswith("(65+)") and _ESP_MID[b] < 65:
+                            continue
+                        rows.append((lad.code, lad.name, year, sex, band, measure, int(counts[b])))
+    return write_csv(
+        out / "admissions_lad_2020_2024.csv",
+        ("area_code", "area_name", "year", "sex", "age_band", "measure", "count"),
+        rows,
+    )
+
+
+_POD_SPECIALTIES = {
+    "A&E attendance": (("Accident & Emergency",), (1.0,)),
+    "Emergency admission": (
+        ("General Medicine", "Geriatric Medicine", "Paediatrics", "Trauma & Orthopaedics",
+         "General Surgery", "Respiratory Medicine", "Cardiology"),
+        (0.30, 0.18, 0.10, 0.13, 0.14, 0.08, 0.07),
+    ),
+    "Elective admission": (
+        ("Trauma & Orthopaedics", "General Surgery", "Ophthalmology", "Urology", "Gynaecology",
+         "ENT", "Gastroenterology"),
+        (0.18, 0.17, 0.16, 0.12, 0.10, 0.07, 0.20),
+    ),
+    "Outpatient attendance": (
+        ("Trauma & Orthopaedics", "Ophthalmology", "Cardiology", "Dermatology", "ENT",
+         "Gynaecology", "Paediatrics", "General Medicine"),
+        (0.17, 0.16, 0.12, 0.10, 0.09, 0.10, 0.08, 0.18),
+    ),
+}  # fmt: skip
+_POD_VOLUME = {
+    "A&E attendance": 10_200, "Emergency admission": 4_800,
+    "Elective admission": 4_500, "Outpatient attendance": 10_500,
+}  # fmt: skip
+_POD_COST = {  # median tariff-like cost (GBP), lognormal spread
+    "A&E attendance": (190.0, 0.45), "Emergency admission": (2300.0, 0.7),
+    "Elective admission": (2600.0, 0.6), "Outpatient attendance": (145.0, 0.35),
+}  # fmt: skip
+
+
+def write_service_activity(
+    rng: np.random.Generator, out: Path, geo: Geography, lsoa_pop: np.ndarray, lsoa_dep: np.ndarray
+) -> int:
+    """Record-level extract of demo-area activity, 2023-04-01 to 2024-03-31."""
+    ages = np.arange(N_AGE, dtype=float)
+    start = date(2023, 4, 1)
+    days = np.array([(start + timedelta(days=int(d))) for d in range(366)])
+    weekday = np.array([d.weekday() for d in days])
+    doy = np.arange(366)
+    winter = 1 + 0.18 * np.cos(2 * np.pi * (doy - 275) / 366)  # peak around early January
+    records = []
+    for pod, n in _POD_VOLUME.items():
+        measure = {
+            "A&E attendance": "A&E attendances", "Emergency admission": "Emergency admissions",
+            "Elective admission": "Elective admissions",
+            "Outpatient attendance": "Elective admissions",
+        }[pod]  # fmt: skip
+        weights = np.zeros((N_LSOA, 2, N_AGE))
+        for si, sex in enumerate(SEXES):
+            rate = activity_rate(measure, sex, ages)
+            if pod == "Outpatient attendance":
+                rate = rate + 0.02
+            elast = 0.05 if pod in ("Elective admission", "Outpatient attendance") else 0.35
+            weights[:, si, :] = (
+                lsoa_pop[:, si, :] * rate[None, :] * np.exp(elast * lsoa_dep)[:, None]
+            )
+        flat = rng.multinomial(n, (weights / weights.sum()).ravel())
+        cells = np.repeat(np.arange(flat.size), flat)
+        li, si, ai = np.unravel_index(cells, weights.shape)
+        if pod in ("Elective admission", "Outpatient attendance"):
+            dw = np.where(weekday < 5, 1.0, 0.04)
+        else:
+            dw = winter * np.where(weekday == 0, 1.12, 1.0)
+        day_idx = rng.choice(366, size=cells.size, p=dw / dw.sum())
+        names, probs = _POD_SPECIALTIES[pod]
+        median, spread = _POD_COST[pod]
+        for k in range(cells.size):
+            age = int(ai[k])
+            p = np.array(probs, dtype=float)
+            if pod == "Emergency admission":
+                p[names.index("Paediatrics")] *= 6.0 if age < 16 else 0.0
+                p[names.index("Geriatric Medicine")] *= 2.5 if age >= 75 else 0.0
+            if pod == "Outpatient attendance":
+                p[names.index("Paediatrics")] *= 6.0 if age < 16 else 0.0
+            if pod in ("Elective admission", "Outpatient attendance") and age < 16:
+                p[names.index("Gynaecology")] = 0.0
+            if SEXES[si[k]] == "Male" and "Gynaecology" in names:
+                p[names.index("Gynaecology")] = 0.0
+            spec = names[int(rng.choice(len(names), p=p / p.sum()))]
+            age_cost = 1 + (0.006 * max(age - 50, 0) if pod.endswith("admission") else 0.0)
+            cost = median * age_cost * rng.lognormal(0, spread)
+            if spec == "Ophthalmology" and pod == "Elective admission":
+                cost *= 0.4
+            records.append(
+                (days[day_idx[k]].isoformat(), geo.lsoa_codes[li[k]], pod, age, SEXES[si[k]], spec,
+                 f"{min(cost, 60_000):.2f}")
+            )  # fmt: skip
+    records.sort()
+    rows = [
+        (f"SA{k + 1:06d}", r[3], r[4], r[1], r[0], r[2], r[5], r[6]) for k, r in enumerate(records)
+    ]
+    return write_csv(
+        out / "service_activity_extract.csv",
+        ("record_id", "age", "sex", "lsoa_code", "activity_date", "point_of_delivery", "specialty",
+         "cost_gbp"),
+        rows,
+    )  # fmt: skip
+
+
+# --- prevalence rates --------------------------------------------------------------------------
+
+_SYNTHETIC_SOURCE = "Synthetic; magnitudes similar to published estimates (jsna sample data)"
+
+
+def write_prevalence(out: Path) -> dict[str, int]:
+    old_bands = ("65-69", "70-74", "75-79", "80-84", "85-89", "90+")
+    dementia = {"Male": (0.015, 0.030, 0.053, 0.096, 0.170, 0.300),
+                "Female": (0.018, 0.034, 0.066, 0.125, 0.220, 0.380)}  # fmt: skip
+    base = {"Male": (1100, 900, 650, 400, 180, 60), "Female": (1200, 1000, 760, 520, 280, 120)}
+    rows = []
+    for sex in ("Female", "Male"):
+        for b, band in enumerate(old_bands):
+            p = dementia[sex][b]
+            lo, hi = wilson(p * base[sex][b], base[sex][b], Z95)
+            rows.append(
+                ("Dementia", sex, band, fmt(p, 4), fmt(lo, 4), fmt(hi, 4), _SYNTHETIC_SOURCE)
+            )
+    n1 = write_csv(
+        out / "dementia_prevalence_rates.csv",
+        ("condition", "sex", "age_band", "prevalence", "lower_ci_95", "upper_ci_95", "source"),
+        rows,
+    )
+    adult = ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
+    table = {
+        "Diabetes (diagnosed)": {
+            "Male": (0.004, 0.011, 0.032, 0.075, 0.135, 0.190, 0.210, 0.180),
+            "Female": (0.005, 0.012, 0.027, 0.055, 0.095, 0.140, 0.165, 0.145),
+        },
+        "Falls requiring hospital admission": {
+            "Male": (0.002, 0.002, 0.002, 0.003, 0.004, 0.008, 0.022, 0.060),
+            "Female": (0.001, 0.001, 0.002, 0.003, 0.005, 0.012, 0.032, 0.082),
+        },
+        "Learning disability": {
+            "Male": (0.031, 0.029, 0.027, 0.025, 0.022, 0.019, 0.016, 0.013),
+            "Female": (0.020, 0.019, 0.018, 0.017, 0.015, 0.013, 0.011, 0.009),
+        },
+    }
+    rows = []
+    for condition, by_sex in table.items():
+        for sex in ("Female", "Male"):
+            for b, band in enumerate(adult):
+                p = by_sex[sex][b]
+                n = 3000
+                lo, hi = wilson(p * n, n, Z95)
+                rows.append(
+                    (condition, sex, band, fmt(p, 4), fmt(lo, 4), fmt(hi, 4), _SYNTHETIC_SOURCE)
+                )
+    n2 = write_csv(
+        out / "prevalence_rates.csv",
+        ("condition", "sex", "age_band", "prevalence", "lower_ci_95", "upper_ci_95", "source"),
+        rows,
+    )
+    return {"dementia_prevalence_rates.csv": n1, "prevalence_rates.csv": n2}
+
+
+# --- personal health budgets -------------------------------------------------------------------
+
+_PHB_TYPES = (
+    "Continuing healthcare", "Wheelchair", "Mental health aftercare (section 117)",
+    "Personal care (adult social care joint)", "Other",
+)  # fmt: skip
+_PHB_SHARE = (0.30, 0.16, 0.08, 0.20, 0.26)
+_ICBS = (
+    ("E54999001", "NHS Borsetshire Integrated Care Board", (
+        ("E38999001", "NHS Borsetshire ICB - Ambridge Vale", ("E06999001",)),
+        ("E38999002", "NHS Borsetshire ICB - Borchester", ("E06999002",)),
+        ("E38999003", "NHS Borsetshire ICB - Penny Hassett and Loxley Barrett",
+         ("E06999005", "E06999006")),
+    )),
+    ("E54999002", "NHS Felpersham and Edgeley Integrated Care Board", (
+        ("E38999004", "NHS Felpersham and Edgeley ICB - Felpersham", ("E06999003",)),
+        ("E38999005", "NHS Felpersham and Edgeley ICB - Edgeley", ("E06999007",)),
+    )),
+    ("E54999003", "NHS Hollerton and Darrington Integrated Care Board", (
+        ("E38999006", "NHS Hollerton and Darrington ICB - Hollerton", ("E06999004",)),
+        ("E38999007", "NHS Hollerton and Darrington ICB - Darrington", ("E06999008",)),
+    )),
+    ("E54999004", "NHS Lakey Hill and Heydon Berrow Integrated Care Board", (
+        ("E38999008", "NHS Lakey Hill and Heydon Berrow ICB", ("E06999009", "E06999010")),
+    )),
+)  # fmt: skip
+_QUARTERS = tuple(f"{y}-{str(y + 1)[2:]} Q{q}" for y in (2022, 2023, 2024) for q in (1, 2, 3, 4))
+
+
+def write_phb(rng: np.random.Generator, out: Path, pop: dict[str, np.ndarray]) -> dict[str, int]:
+    rows = []
+    icb_pop = []
+    uptake = {"E54999001": 1.0, "E54999002": 1.55, "E54999003": 0.55, "E54999004": 0.85}
+    for icb_code, icb_name, subs in _ICBS:
+        icb_pop.append(
+            (icb_code, icb_name, sum(int(pop[c][-1].sum()) for _, _, cs in subs for c in cs))
+        )
+        for sub_code, sub_name, lads in subs:
+            people = sum(int(pop[c][-1].sum()) for c in lads)
+            local = uptake[icb_code] * rng.lognormal(0, 0.15)
+            mix = rng.dirichlet(np.array(_PHB_SHARE) * 40)
+            for q, quarter in enumerate(_QUARTERS):
+                level = 330 / 100_000 * people * local * 1.035**q  # ~15% growth a year
+                for t, phb_type in enumerate(_PHB_TYPES):
+                    n = int(rng.poisson(level * mix[t]))
+                    rows.append((quarter, "E40999001", "Midlands (fictional)", icb_code, icb_name,
+                                 sub_code, sub_name, phb_type, n))  # fmt: skip
+    n1 = write_csv(
+        out / "phb_quarterly_return.csv",
+        ("Quarter", "Region code", "Region name", "ICB code", "ICB name", "Sub-ICB code",
+         "Sub-ICB name", "PHB type", "Number of people with a PHB in the quarter"),
+        rows,
+    )  # fmt: skip
+    n2 = write_csv(out / "phb_icb_population.csv", ("ICB code", "ICB name", "population"), icb_pop)
+    return {"phb_quarterly_return.csv": n1, "phb_icb_population.csv": n2}
+
+
+def write_phb_local(rng: np.random.Generator, out: Path) -> int:
+    median = {"Continuing healthcare": 48_000, "Wheelchair": 3_200,
+              "Mental health aftercare (section 117)": 26_000,
+              "Personal care (adult social care joint)": 14_000, "Other": 6_500}  # fmt: skip
+    rows = []
+    types = rng.choice(len(_PHB_TYPES), size=450, p=np.array(_PHB_SHARE))
+    for k, t in enumerate(types):
+        phb_type = _PHB_TYPES[int(t)]
+        budget = float(np.clip(median[phb_type] * rng.lognormal(0, 0.65), 2_000, 150_000))
+        conventional = budget * rng.lognormal(0.06, 0.18)
+        start = date(2021, 4, 1) + timedelta(days=int(rng.integers(0, 1_300)))
+        ended = rng.uniform() < 0.3
+        end = start + timedelta(days=int(rng.integers(90, 700))) if ended else None
+        if end is not None and end > date(2025, 3, 31):
+            end = None
+        before = float(np.clip(rng.beta(6, 4), 0.05, 0.98))
+        gain = 0.02 + 0.012 * math.log(budget / 2_000)
+        if phb_type in ("Continuing healthcare", "Mental health aftercare (section 117)"):
+            gain += 0.03
+        after = float(np.clip(before + gain + rng.normal(0, 0.07), 0.0, 1.0))
+        rows.append(
+            (f"PHB{k + 1:04d}", start.isoformat(), "" if end is None else end.isoformat(), phb_type,
+             f"{budget:.2f}", f"{conventional:.2f}", "ASCOT SCRQoL (synthetic)", f"{before:.3f}",
+             f"{after:.3f}")
+        )  # fmt: skip
+    return write_csv(
+        out / "phb_local_budgets.csv",
+        ("person_id", "start_date", "end_date", "phb_type", "annual_budget_gbp",
+         "conventional_care_cost_gbp", "outcome_measure", "score_before", "score_after"),
+        rows,
+    )  # fmt: skip
+
+
+# --- surveys and spend -------------------------------------------------------------------------
+
+_SURVEYS = (
+    ("Adult Social Care Survey (fictional)",
+     "Overall satisfaction with care and support",
+     ("Extremely or very satisfied", "Quite satisfied", "Neither satisfied nor dissatisfied",
+      "Quite dissatisfied", "Very or extremely dissatisfied"),
+     (64.0, 25.0, 6.5, 2.5, 2.0), 390, 59_000),
+    ("Survey of Adult Carers (fictional)",
+     "Overall satisfaction with support or services received for you and the person you care for",
+     ("Extremely or very satisfied", "Quite satisfied", "Neither satisfied nor dissatisfied",
+      "Quite dissatisfied", "Very or extremely dissatisfied"),
+     (36.0, 31.0, 20.0, 7.0, 6.0), 280, 49_000),
+    ("Ambridge Vale residents' health survey (fictional)",
+     "What matters most to you about health services locally?",
+     ("Getting a GP appointment", "Waiting times for hospital treatment", "Access to NHS dentistry",
+      "Mental health support", "Transport to services", "Services closer to home", "Other"),
+     (31.0, 22.0, 12.0, 11.0, 9.0, 10.0, 5.0), 1_240, 21_000),
+)  # fmt: skip
+
+
+def _percentages(weights: np.ndarray) -> list[str]:
+    tenths = largest_remainder(weights, 1000)
+    return [f"{t / 10:.1f}" for t in tenths]
+
+
+def write_surveys(rng: np.random.Generator, out: Path) -> int:
+    rows = []
+    for survey, question, responses, base_pct, local_base, eng_base in _SURVEYS:
+        for code, base in ((DEMO_CODE, local_base), (ENGLAND_CODE, eng_base)):
+            w = np.array(base_pct) * (
+                1 if code == ENGLAND_CODE else rng.lognormal(0, 0.12, len(base_pct))
+            )
+            if code == DEMO_CODE and survey.startswith("Ambridge"):
+                w[responses.index("Transport to services")] *= 1.8  # rural area
+            for resp, pct in zip(responses, _percentages(w), strict=True):
+                rows.append((survey, question, resp, pct, base, code, "2023/24"))
+    return write_csv(
+        out / "survey_results.csv",
+        ("survey", "question", "response", "percentage", "base", "area_code", "period"),
+        rows,
+    )
+
+
+_PROGRAMMES = (
+    ("Circulatory", 118.0, "Under 75 mortality rate from circulatory disease (per 100,000)", "Low is good"),
+    ("Cancers and tumours", 112.0, "Under 75 mortality rate from cancer (per 100,000)", "Low is good"),
+    ("Mental health", 232.0, "Excess under 75 mortality in adults with severe mental illness (%)", "Low is good"),
+    ("Respiratory", 71.0, "Under 75 mortality rate from respiratory disease (per 100,000)", "Low is good"),
+    ("Neurological", 68.0, "Emergency admissions for epilepsy (per 100,000)", "Low is good"),
+    ("Musculoskeletal", 92.0, "Hip replacement EQ-5D index health gain", "High is good"),
+)  # fmt: skip
+
+
+def write_spend(
+    rng: np.random.Generator, out: Path, pop: dict[str, np.ndarray],
+    lad_deaths: dict[str, np.ndarray], demo_dep: float,
+) -> int:  # fmt: skip
+    rows = []
+    esp = np.array(ESP_WEIGHTS, dtype=float)
+    for lad in LADS:
+        dep = demo_dep if lad.code == DEMO_CODE else lad.deprivation
+        people = int(pop[lad.code][YEARS.index(2023)].sum())
+        pop_esp = to_bands(pop[lad.code][YEARS.index(2023)].sum(axis=0), ESP_INDEX, 19).astype(
+            float
+        )
+        deaths = lad_deaths[lad.code][YEARS.index(2023)].sum(axis=0)  # band, cause
+        # life bands -> ESP bands (<1 and 1-4 both go to 0-4)
+        d_esp = np.zeros((19, len(CAUSES)))
+        for b in range(20):
+            d_esp[max(b - 1, 0)] += deaths[b]
+        for programme, per_head, outcome, polarity in _PROGRAMMES:
+            spend = per_head * people * math.exp(0.12 * dep) * rng.lognormal(0, 0.08)
+            cause = {"Circulatory": 0, "Cancers and tumours": 1, "Respiratory": 2}.get(programme)
+            if cause is not None:
+                keep = _ESP_MID < 75
+                dsr = (d_esp[keep, cause] / pop_esp[keep] * esp[keep]).sum() / esp[keep].sum() * 1e5
+                value = f"{dsr:.1f}"
+            elif programme == "Mental health":
+                value = f"{390 * math.exp(0.25 * dep) * rng.lognormal(0, 0.1):.1f}"
+            elif programme == "Neurological":
+                value = f"{85 * math.exp(0.3 * dep) * rng.lognormal(0, 0.12):.1f}"
+            else:
+                value = f"{0.45 - 0.03 * dep + rng.normal(0, 0.015):.3f}"
+            rows.append((lad.code, lad.name, "2023/24", programme, f"{spend:.0f}", people, outcome,
+                         value, polarity))  # fmt: skip
+    return write_csv(
+        out / "spend_by_programme.csv",
+        ("area_code", "area_name", "period", "programme", "spend_gbp", "population",
+         "outcome_indicator", "outcome_value", "outcome_polarity"),
+        rows,
+    )  # fmt: skip
+
+
+# --- narrative ---------------------------------------------------------------------------------
+
+NARRATIVE = {
+    "voice.md": """\
+# What local people told us
+
+*Ambridge Vale Healthwatch listening tour, autumn 2024 (fictional engagement exercise).*
+
+Between September and November 2024 Healthwatch volunteers visited fourteen venues across
+Ambridge Vale, including the village hall in Ambridge, the Hassett Bridge food bank, two
+parent-and-toddler groups, the Netherbourne mobile library stop and the Grey Gables day centre.
+They spoke with 612 residents and received a further 287 online responses.
+
+Three themes came up again and again. First, getting to services: people in the rural west of
+the district described two-hour round trips by bus to reach the hospital in Borchester, and
+several older residents said they had stopped going to outpatient appointments because they
+could no longer drive. Second, continuity with a named GP: carers in particular valued being
+known by the practice and felt that telephone triage had made this harder. Third, support for
+mental health and wellbeing among young people, where parents reported long waits and a sense
+of being "passed between services".
+
+Residents in the most deprived neighbourhoods around Ambridge Central and Hassett Bridge were
+more likely to mention money worries, damp housing and the cost of travel than those in the
+villages, and less likely to have used online booking.
+
+People also spoke warmly of local strengths: the community first responders, the Lakey Green
+walking group and the volunteer-run hospital car scheme. Many asked that these be protected and
+better publicised.
+
+*All names, places and figures in this note are fictional and were written for the jsna sample
+data.*
+""",
+    "public_demands.md": """\
+# What residents want from local services
+
+*Ambridge Vale residents' health survey 2023/24 and council budget consultation (fictional).*
+
+When asked what matters most to them about health services locally, the largest share of the
+1,240 residents who responded chose getting a GP appointment, followed by waiting times for
+hospital treatment. Transport to services was named far more often than in the national
+comparison, reflecting the rural character of much of the district.
+
+In the free-text answers residents asked for:
+
+- more appointments outside working hours, including Saturday clinics in Hassett Bridge;
+- blood tests, scans and follow-up appointments held closer to home, for example in the
+  community hospital or at mobile units;
+- a single telephone number for carers who need urgent advice;
+- faster access to talking therapies and to support for children's mental health;
+- NHS dentistry for adults, which many said they could not find within 20 miles.
+
+The budget consultation (418 responses) showed strong support for keeping the community
+transport grant and the falls prevention classes, and mixed views on moving day services to a
+personal budget model. Several respondents who already hold a personal health budget described
+greater choice and control, but also paperwork that was hard to manage without help.
+
+These demands should be read alongside the service activity and outcome data in this
+assessment: the areas asking most loudly for closer services are not always those with the
+greatest need.
+
+*Fictional content generated for the jsna sample data; no real survey is described.*
+""",
+    "context.md": """\
+# Ambridge Vale: setting the scene
+
+Ambridge Vale is a largely rural unitary authority in the fictional county of Borsetshire, home
+to about 180,000 people. Around a third live in the market town of Ambridge and a further fifth
+in the smaller towns of Hassett Bridge and Waterley Cross; the rest live in villages and
+farmsteads spread across the Am valley.
+
+The population is older than England's: roughly a quarter of residents are aged 65 or over,
+and the number aged 85 and over is projected to rise faster than any other age group over the
+next twenty years. Young adults leave the district for university and work, while families and
+people approaching retirement move in.
+
+Most neighbourhoods are less deprived than the national average, but pockets of significant
+deprivation sit in the town centres, where life expectancy for men is around eight years lower
+than in the least deprived villages. Rural deprivation is harder to see in the statistics:
+poor access to services, fuel poverty and low-paid seasonal work are common in the outlying
+wards.
+
+Health and care services are commissioned through NHS Borsetshire Integrated Care Board, whose
+Ambridge Vale sub-ICB location covers the district. Acute care is provided from Borchester and
+Felpersham; community services and a small community hospital are based in Ambridge.
+
+This joint strategic needs assessment brings together the latest population, mortality,
+deprivation, hospital activity and engagement data to inform the Health and Wellbeing Board's
+priorities for 2025 to 2030.
+
+*Every place, organisation and number here is fictional and belongs to the jsna sample data.*
+""",
+}
+
+
+def write_narrative(out: Path) -> dict[str, int]:
+    counts = {}
+    for name, text in NARRATIVE.items():
+        path = out / "narrative" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        counts[f"narrative/{name}"] = len(text.split())
+    return counts
+
+
+# --- deliberately broken files -----------------------------------------------------------------
+
+BAD_FILES = {
+    "population_negative_count.csv": "population long layout with one negative count and one 'n/a'",
+    "population_duplicate_rows.csv": "population long layout where two rows repeat the same key",
+    "deaths_exceed_population.csv": "deaths (LAD layout) with a cell larger than its population",
+    "deaths_non_numeric.csv": "deaths (LAD layout) with 'five' and '3.5' in the deaths column",
+    "fingertips_truncated.csv": "Fingertips export cut off in the middle of a row",
+    "empty.csv": "a 0-byte file",
+    "header_only.csv": "population long header with no data rows",
+    "population_latin1.csv": "population long layout encoded in cp1252 with accented names",
+    "unknown_area_codes.csv": "population long layout with malformed codes ('X123', 'E0699900')",
+    "imd_bad_decile.csv": "IMD File 1 layout with deciles 11 and 0",
+    "boundaries_invalid_polygon.geojson": "LSOA boundaries where one polygon is a bow-tie",
+}
+
+
+def write_bad(out: Path, geo: Geography) -> dict[str, int]:
+    bad = out / "bad"
+    bad.mkdir(parents=True, exist_ok=True)
+    src = out / "population_mye_lad_2020_2024.csv"
+    pop_lines = src.read_text(encoding="utf-8").splitlines()[:25]
+    header, body = pop_lines[0], pop_lines[1:]
+
+    def put(name: str, lines: list[str], encoding: str = "utf-8") -> None:
+        (bad / name).write_bytes(("\n".join(lines) + "\n").encode(encoding))
+
+    neg = list(body)
+    neg[3] = neg[3].rsplit(",", 1)[0] + ",-12"
+    neg[7] = neg[7].rsplit(",", 1)[0] + ",n/a"
+    put("population_negative_count.csv", [header, *neg])
+    put("population_duplicate_rows.csv", [header, *body[:10], body[4], *body[10:]])
+    put(
+        "population_latin1.csv",
+        [header]
+        + [
+            line.replace(
+                "Ambridge Vale", "Ambridge Vale (Édgeley Rd)" if k % 2 else "Brémont Séville"
+            )
+            for k, line in enumerate(body[:12])
+        ],
+        encoding="cp1252",
+    )
+    unk = list(body[:12])
+    unk[2] = unk[2].replace("E06999001", "X123", 1)
+    unk[5] = unk[5].replace("E06999001", "E0699900", 1)
+    put("unknown_area_codes.csv", [header, *unk])
+    (bad / "empty.csv").write_bytes(b"")
+    put("header_only.csv", [header])
+
+    deaths = (out / "deaths_lad_2020_2024.csv").read_text(encoding="utf-8").splitlines()[:41]
+    exceed = list(deaths)
+    exceed[5] = exceed[5].rsplit(",", 1)[0] + ",99999"
+    put("deaths_exceed_population.csv", exceed)
+    nonnum = list(deaths)
+    nonnum[3] = nonnum[3].rsplit(",", 1)[0] + ",five"
+    nonnum[9] = nonnum[9].rsplit(",", 1)[0] + ",3.5"
+    put("deaths_non_numeric.csv", nonnum)
+
+    ft = (out / "fingertips_export.csv").read_bytes()
+    cut = ft.index(b"\n", 3000) + 120
+    (bad / "fingertips_truncated.csv").write_bytes(ft[:cut])
+
+    imd = (out / "imd2019_lsoa.csv").read_text(encoding="utf-8-sig").splitlines()[:11]
+    imd[2] = imd[2].rsplit(",", 1)[0] + ",11"
+    imd[6] = imd[6].rsplit(",", 1)[0] + ",0"
+    (bad / "imd_bad_decile.csv").write_bytes(("\ufeff" + "\n".join(imd) + "\n").encode("utf-8"))
+
+    lsoa = json.loads((out / "boundaries_lsoa.geojson").read_text(encoding="utf-8"))
+    features = lsoa["features"][:6]
+    ring = features[2]["geometry"]["coordinates"][0]
+    (x0, y0), (x1, y1) = ring[0], ring[len(ring) // 2]
+    features[2]["geometry"]["coordinates"] = [[[x0, y0], [x1, y1], [x1, y0], [x0, y1], [x0, y0]]]
+    lsoa["features"] = features
+    lsoa["name"] = "boundaries_invalid_polygon"
+    text = json.dumps(lsoa, separators=(",", ":")).replace(
+        '},{"type":"Feature"', '},\n{"type":"Feature"'
+    )
+    (bad / "boundaries_invalid_polygon.geojson").write_text(text + "\n", encoding="utf-8")
+    return {f"bad/{name}": 0 for name in BAD_FILES}
+
+
+# --- README ------------------------------------------------------------------------------------
+
+FILE_NOTES: dict[str, tuple[str, str]] = {
+    "boundaries_lad.geojson": (
+        "The 10 fictional unitary authorities (`LAD24CD`, `LAD24NM`): a Voronoi tessellation of a "
+        "smooth blob around BNG E 420000 N 250000, WGS84 lon/lat, RFC 7946 winding, 6 d.p.",
+        "ONS Open Geography Portal LAD boundaries (GeoJSON)",
+    ),
+    "boundaries_lsoa.geojson": (
+        "Ambridge Vale LSOAs (`LSOA21CD`, `LSOA21NM`), Voronoi cells denser in the towns.",
+        "ONS LSOA 2021 boundaries",
+    ),
+    "boundaries_ward.geojson": (
+        "Ambridge Vale wards (`WD24CD`, `WD24NM`), unions of adjacent LSOAs.",
+        "ONS Ward 2024 boundaries",
+    ),
+    "boundaries_msoa.geojson": (
+        "Ambridge Vale MSOAs (`MSOA21CD`, `MSOA21NM`), unions of adjacent LSOAs, numbered north "
+        "to south.",
+        "ONS MSOA 2021 boundaries",
+    ),
+    "lookup_lsoa21_ward24_msoa21_lad24.csv": (
+        "LSOA to MSOA, ward and LAD lookup for Ambridge Vale.",
+        "ONS best-fit lookup (LSOA21 to WD24 to LAD24)",
+    ),
+    "population_mye_lad_2020_2024.csv": (
+        "Long single-year population (`area_code,area_name,period,sex,age,population`), 10 UAs "
+        "and England, 2020-2024, ages 0-89 and `90+`. Ambridge Vale 2024 equals the LSOA sums.",
+        "ONS mid-year population estimates",
+    ),
+    "population_mye2024_lsoa_wide.csv": (
+        "Wide LSOA estimates for mid-2024, `Persons`/`Females`/`Males` rows per LSOA.",
+        "ONS mid-2024 LSOA estimates (wide CSV)",
+    ),
+    "deaths_lad_2020_2024.csv": (
+        "Deaths by LAD, year, sex, 20 life-table bands and 5 cause groups (zeros written). "
+        "Ambridge Vale equals the sum of its LSOAs.",
+        "ONS deaths registrations / OHID mortality files",
+    ),
+    "deaths_lsoa_2020_2024.csv": (
+        "All-cause deaths for Ambridge Vale LSOAs by year, sex and life-table band.",
+        "ONS small-area deaths (bespoke extract)",
+    ),
+    "imd2019_lsoa.csv": (
+        "IMD 2019 ranks and deciles for Ambridge Vale LSOAs (UTF-8 with BOM, quoted ranks with "
+        "thousands separators). The columns say 2011 as in the real file, but the codes are the "
+        "LSOA21-style sample codes.",
+        "MHCLG English Indices of Deprivation 2019, File 1",
+    ),
+    "imd_lad_summaries.csv": (
+        "IMD average score and rank of average score (1 = most deprived of 317) per UA.",
+        "MHCLG IoD2019 local authority district summaries",
+    ),
+    "fingertips_export.csv": (
+        "8 indicators x England and 10 UAs x 6 periods, plus England rows by deprivation decile. "
+        "Proportions carry count/denominator with exact Wilson 95% and 99.8% limits; rates carry "
+        "Byar/Dobson limits. Indicator IDs and names follow Fingertips to the best of our "
+        "knowledge (92443, 93015, 93088, 247, 20602, 90366, 22401, 41001): check them before "
+        "relying on them. `Compared to England` uses the 95% interval and the indicator's "
+        "polarity; dementia prevalence has no polarity, so it reads Higher/Similar/Lower.",
+        "OHID Fingertips data download (27 columns)",
+    ),
+    "population_projections_2024_based.csv": (
+        "Cohort-component projections 2024-2044 for Ambridge Vale and England, three variants, "
+        "fractional counts to 3 d.p.",
+        "ONS subnational population projections (long form)",
+    ),
+    "snpp2022_ambridge_vale.csv": (
+        "2022-based projection for Ambridge Vale, 2022-2047, females and males in one file.",
+        "ONS 2022-based SNPP CSV (quoted header)",
+    ),
+    "admissions_lad_2020_2024.csv": (
+        "Hospital activity counts by UA, year, sex and ESP 2013 band: emergency admissions, falls "
+        "admissions 65+ (65+ bands only), A&E attendances, elective admissions.",
+        "NHS Digital HES aggregates / OHID falls indicator",
+    ),
+    "service_activity_extract.csv": (
+        "Record-level sample extract of Ambridge Vale residents' activity, 2023-04-01 to "
+        "2024-03-31 (about 30,000 records, kept small for the repository), with tariff-like "
+        "costs.",
+        "SUS/HES pseudonymised extract",
+    ),
+    "dementia_prevalence_rates.csv": (
+        "Dementia prevalence by sex and age band 65-69 to 90+ as proportions (synthetic, "
+        "CFAS II-like magnitudes).",
+        "POPPI / CFAS II reference rates",
+    ),
+    "prevalence_rates.csv": (
+        "Adult prevalence proportions for diabetes (diagnosed), falls requiring admission and "
+        "learning disability.",
+        "PANSI / POPPI style prevalence tables",
+    ),
+    "phb_quarterly_return.csv": (
+        "Quarterly personal health budget counts by sub-ICB and PHB type, 2022-23 Q1 to "
+        "2024-25 Q4, one Borsetshire ICB plus three neighbours.",
+        "NHS England personal health budgets quarterly return",
+    ),
+    "phb_icb_population.csv": (
+        "ICB populations for uptake per 100,000.",
+        "ONS population by ICB",
+    ),
+    "phb_local_budgets.csv": (
+        "One row per person: budget, conventional care cost and ASCOT-like quality-of-life "
+        "scores before and after (larger gains for bigger budgets, CHC and mental health).",
+        "Local PHB monitoring data; 2012 national PHB pilot evaluation",
+    ),
+    "survey_results.csv": (
+        "Adult social care, carers' and residents' survey results for Ambridge Vale and England, "
+        "2023/24, percentages to 1 d.p. summing to 100 per question and area.",
+        "NHS England ASCS / SACE; local residents' survey",
+    ),
+    "spend_by_programme.csv": (
+        "Programme budgeting spend for six programmes and one outcome each per UA, 2023/24. "
+        "Under-75 mortality outcomes are computed from `deaths_lad_2020_2024.csv` (2023).",
+        "NHS programme budgeting / spend and outcome tool",
+    ),
+    "narrative/voice.md": (
+        "Analyst note on a fictional Healthwatch listening tour.",
+        "Local engagement write-up",
+    ),
+    "narrative/public_demands.md": (
+        "What residents asked for (fictional survey).",
+        "Local engagement write-up",
+    ),
+    "narrative/context.md": ("Scene-setting narrative for Ambridge Vale.", "JSNA introduction"),
+}
+
+
+def write_readme(out: Path, counts: dict[str, int]) -> None:
+    lines = [
+        "# Synthetic sample data",
+        "",
+        "**Every code, name and number in this folder is fictional.** The files are generated by",
+        f"`scripts/make_samples.py` with seed {SEED}; run `python scripts/make_samples.py` to",
+        "rebuild them byte for byte (`tests/test_samples_generator.py` checks this). `jsna.toml` is",
+        "written by hand and is not generated.",
+        "",
+        "Places are named after Borsetshire from *The Archers*. Codes follow the ONS GSS format in",
+        "unused `999` ranges: UAs `E06999001`-`E06999010` (Ambridge Vale is `E06999001`, the demo",
+        f"area), {N_LSOA} LSOAs `E01999001`-, {N_MSOA} MSOAs `E02999001`-, {N_WARD} wards `E05999001`-,",
+        "ICBs `E54999001`-, sub-ICB locations `E38999001`-. England (`E92000001`) is the benchmark",
+        "and its figures are synthetic too (about 58 million people).",
+        "",
+        "Layouts copy real publishers' files so that the ingest code meets the same quirks.",
+        "",
+        "| file | what it is | modelled on | rows |",
+        "|---|---|---|---|",
+    ]
+    for name in sorted(FILE_NOTES):
+        what, model = FILE_NOTES[name]
+        unit = "words" if name.endswith(".md") else "features" if name.endswith(".geojson") else ""
+        lines.append(
+            f"| `{name}` | {what} | {model} | {counts[name]:,} {unit} |".replace("  |", " |")
+        )
+    lines += [
+        "",
+        "## `bad/`: deliberately broken files for tests",
+        "",
+    ]
+    for name, what in BAD_FILES.items():
+        lines.append(f"- `bad/{name}`: {what}.")
+    lines += [
+        "",
+        "## How the numbers were made",
+        "",
+        "- Populations: cohort sizes from the historical births series times survival and area",
+        "  migration profiles; cohorts age forward year to year with small noise. LSOA counts are",
+        "  a multinomial split of the Ambridge Vale totals, so they add up exactly.",
+        "- Deaths: England-like age-specific death rates (England life expectancy about 79 for",
+        "  males and 83 for females in 2022-24), a deprivation gradient by age (strongest in mid",
+        "  life), excess deaths in 2020-21, Poisson counts capped at the population.",
+        "- Deprivation: a spatially smooth latent score (town centres most deprived) mapped to",
+        "  national IMD ranks.",
+        "- Nothing here is real data and none of it should be quoted as a statistic.",
+        "",
+    ]
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 # --- driver ------------------------------------------------------------------------------------
@@ -1131,6 +2003,20 @@ def generate(out: Path) -> dict[str, int]:
 
     ft_rows = make_fingertips_rows(rng, pop, demo_dep, lsoa_pop, lsoa_dep)
     counts["fingertips_export.csv"] = write_fingertips(out, ft_rows)
+
+    counts |= write_projections(out, pop)
+    counts["admissions_lad_2020_2024.csv"] = write_admissions(rng, out, pop, demo_dep)
+    counts["service_activity_extract.csv"] = write_service_activity(
+        rng, out, geo, lsoa_pop, lsoa_dep
+    )
+    counts |= write_prevalence(out)
+    counts |= write_phb(rng, out, pop)
+    counts["phb_local_budgets.csv"] = write_phb_local(rng, out)
+    counts["survey_results.csv"] = write_surveys(rng, out)
+    counts["spend_by_programme.csv"] = write_spend(rng, out, pop, lad_deaths, demo_dep)
+    counts |= write_narrative(out)
+    counts |= write_bad(out, geo)
+    write_readme(out, counts)
     return counts
 
 

@@ -55,6 +55,8 @@ class Parsed:
 
     def raw_row(self, row: int) -> str | None:
         """The cells of file row ``row`` joined with commas, as read (None if unknown)."""
+        if "raw_rows" in self.extra:
+            return self.extra["raw_rows"].get(row)
         if self.table is None:
             return None
         index = row - self.table.header_line - 1

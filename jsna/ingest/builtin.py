@@ -1,5 +1,7 @@
 """The built-in ingest sources, registered through the ``jsna.sources`` entry point."""
 
+from jsna.ingest.activity import ActivitySource
+from jsna.ingest.analysis_inputs import PopulationTotalsSource, PrevalenceSource, SpendSource
 from jsna.ingest.deprivation import DeprivationSource
 from jsna.ingest.events import DeathsSource, EventsSource
 from jsna.ingest.fingertips import FingertipsSource
@@ -23,4 +25,8 @@ SOURCES = [
     PhbUptakeSource(),
     PhbBudgetsSource(),
     SurveySource(),
+    ActivitySource(),
+    SpendSource(),
+    PrevalenceSource(),
+    PopulationTotalsSource(),
 ]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jsna.errors import UnreadableFileError
 from jsna.ingest.base import Columns, MissingColumnError, Parsed, ReadOptions, Source, with_rows
 from jsna.ingest.fields import GSS_PATTERN, area_type_of, check_area_codes, duplicate_keys, warn
 from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name, read_text_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _CODE_COL = re.compile(r"^([a-z]+?)(\d{2})?cd$")
 _NAME_COL = re.compile(r"^([a-z]+?)(\d{2})?nm$")
@@ -176,4 +180,47 @@ class LookupSource(Source):
                         "each child must have one parent per level"))
         frame = frame.drop_duplicates(["child_code", "parent_type", "parent_code"]).reset_index(drop=True)
         report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(raw), issues=issues)
-        return Parsed(frames={"lookups": frame}, report=report, layout="ons-lookup")
+        return Parsed(frames={"lookups": frame}, report=report, layout="ons-lookup", table=table)
+
+
+def aggregate(frame: pd.DataFrame, lookups: pd.DataFrame, to: str, *, code: str = "area_code",
+              values: tuple[str, ...] = ("count",), vintage: str | None = None) -> pd.DataFrame:
+    """Sum small-area rows up to a parent geography named in a lookup; one row per parent × other keys.
+
+    ``frame`` has an area column (``code``) and numeric ``values`` columns; every other column
+    (period, sex, age_band, …) is kept as a grouping key. ``lookups`` is the workspace
+    ``lookups`` table (child_code, parent_code, parent_name, parent_type, vintage); ``to`` is
+    a parent type such as "Local authority district", "MSOA" or "Ward", and ``vintage``
+    picks one lookup vintage when several are loaded. Every child code must have exactly one
+    parent of that type: unmatched or ambiguous codes raise :class:`UsageError` naming them,
+    so nothing is dropped silently.
+    """
+    from jsna.errors import UsageError
+
+    links = lookups[lookups["parent_type"] == to]
+    if vintage is not None:
+        links = links[links["vintage"] == vintage]
+    if links.empty:
+        types = sorted(lookups["parent_type"].dropna().unique())
+        raise UsageError(f"no lookup to {to!r}{f' (vintage {vintage})' if vintage else ''}; "
+                         f"parent types loaded: {', '.join(types) or 'none'}")
+    links = links.drop_duplicates(["child_code", "parent_code"])
+    ambiguous = links[links.duplicated("child_code", keep=False)]
+    in_frame = ambiguous[ambiguous["child_code"].isin(frame[code])]
+    if len(in_frame):
+        vintages = ", ".join(sorted(links["vintage"].dropna().unique()))
+        raise UsageError(f"{in_frame['child_code'].nunique()} codes (e.g. {in_frame['child_code'].iloc[0]}) have "
+                         f"more than one {to} across lookup vintages {vintages}; pass vintage=")
+    merged = frame.merge(links[["child_code", "parent_code", "parent_name"]], left_on=code, right_on="child_code",
+                         how="left")
+    unmatched = merged.loc[merged["parent_code"].isna(), code].unique()
+    if len(unmatched):
+        raise UsageError(f"{len(unmatched)} area codes are not in the lookup to {to} (e.g. "
+                         f"{', '.join(map(str, unmatched[:5]))}); load a lookup of their vintage")
+    drop = {code, "child_code", "area_name", "area_type", "parent_code", "parent_name", *values}
+    keys = [c for c in frame.columns if c not in drop]
+    grouped = (merged.groupby(["parent_code", "parent_name", *keys], dropna=False, sort=True)[list(values)]
+               .sum(min_count=1).reset_index())
+    grouped = grouped.rename(columns={"parent_code": code, "parent_name": "area_name"})
+    grouped["area_type"] = to
+    return grouped

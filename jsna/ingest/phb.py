@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
 from jsna.ingest.fields import duplicate_keys
@@ -55,7 +56,7 @@ BUDGET_FIELDS = [
 
 
 class _FieldSource(Source):
-    fields: list[Field] = []
+    fields: ClassVar[list[Field]] = []
     table_name = ""
     layout = ""
     key: tuple[str, ...] = ()

@@ -99,6 +99,8 @@ class IngestOutcome:
         }
 
 
+#: how much of a CSV is read to recognise its kind (whole lines; enough for values checks)
+_DETECT_BYTES = 1 << 20
 #: file suffixes that are only ever one kind
 _SUFFIX_KINDS = {".geojson": "boundaries", ".gpkg": "boundaries", ".shp": "boundaries", ".parquet": "activity"}
 
@@ -120,7 +122,8 @@ def detect_kind(path: Path, registry: SourceRegistry | None = None,
     if by_suffix and by_suffix in registry.sources:
         return by_suffix, by_suffix
     options = options or ReadOptions()
-    table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+    table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding,
+                            max_bytes=_DETECT_BYTES)
     columns = list(table.frame.columns)
     matches = [(kind, layout) for kind, src in registry.sources.items()
                if (layout := src.detect_table(table))]
@@ -145,7 +148,12 @@ def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
     path = Path(path)
     if not path.exists():
         raise UnreadableFileError(f"{path}: file not found")
-    return source.parse(path, options or ReadOptions())
+    parsed = source.parse(path, options or ReadOptions())
+    if parsed.report.rows_read == 0:
+        parsed.report.issues.append(ValidationIssue(
+            code="no-rows", file=parsed.report.file,
+            message="the file has a header but no data rows; nothing to load"))
+    return parsed
 
 
 def validate_file(kind: str, path: Path, options: ReadOptions | None = None,
@@ -186,7 +194,8 @@ def ingest_file(
     if report.errors and not skip_invalid_rows:
         raise InvalidDataError(
             f"{path.name}: {len(report.errors)} problem(s) in {len(bad_rows) or 'the'} row(s); nothing was loaded "
-            f"(fix the file, or load the good rows with --skip-invalid-rows)", report.errors)
+            f"(fix the file, or load the good rows with --skip-invalid-rows). First: {report.errors[0]}",
+            report.errors)
     file_level = [i for i in report.errors if i.row is None]
     if file_level:
         raise InvalidDataError(f"{path.name}: {file_level[0].message}; nothing was loaded", report.errors)

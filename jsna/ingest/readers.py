@@ -69,8 +69,13 @@ def read_text_table(
     sheet: str | int | None = None,
     skip_rows: int | None = None,
     encoding: str | None = None,
+    max_bytes: int | None = None,
 ) -> TableText:
-    """Read a CSV or XLSX file with every cell as a string (missing cells as '')."""
+    """Read a CSV or XLSX file with every cell as a string (missing cells as '').
+
+    ``max_bytes`` reads only the start of a CSV (whole lines), for recognising its kind
+    without reading a file of millions of rows.
+    """
     import pandas as pd
 
     path = Path(path)
@@ -87,7 +92,13 @@ def read_text_table(
         raise UnreadableFileError(
             f"{path.name}: legacy .xls workbooks are not supported; save it as .xlsx or CSV"
         )
-    raw = path.read_bytes()
+    if max_bytes is not None:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes)
+        if len(raw) == max_bytes and b"\n" in raw:
+            raw = raw[: raw.rindex(b"\n") + 1]
+    else:
+        raw = path.read_bytes()
     enc = encoding or detect_encoding(raw)
     try:
         text = raw.decode(enc)
@@ -95,6 +106,8 @@ def read_text_table(
         raise UnreadableFileError(f"{path.name}: cannot decode as {enc}: {exc}") from exc
     if text.lstrip("\ufeff").strip() == "":
         raise UnreadableFileError(f"{path.name}: the file has no content")
+    if max_bytes is None:
+        _check_truncated(text, path)
     sep = "\t" if suffix == ".tsv" else _sniff_separator(text)
     skip = skip_rows if skip_rows is not None else 0
     from io import StringIO
@@ -114,7 +127,7 @@ def read_text_table(
     except pd.errors.EmptyDataError as exc:
         raise UnreadableFileError(f"{path.name}: no header row found") from exc
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    _check_truncated(text, path)
+
     return TableText(frame=frame, path=path, encoding=enc, header_line=skip + 1)
 
 
@@ -152,7 +165,7 @@ def _read_excel(path: Path, *, sheet: str | int | None, skip_rows: int | None) -
         if sheet not in names:
             raise UnreadableFileError(f"{path.name}: no sheet named {sheet!r}; sheets are {names}")
         chosen = sheet
-    grid = book.parse(chosen, header=None, dtype=str).fillna("")
+    grid = pd.read_excel(book, sheet_name=chosen, header=None, dtype=str).fillna("")
     header_row = skip_rows if skip_rows is not None else _find_header_row(grid)
     header = _merge_header_cells(grid.iloc[header_row].tolist())
     frame = grid.iloc[header_row + 1 :].reset_index(drop=True)
@@ -174,9 +187,11 @@ def _clean_excel_text(value: object) -> str:
 
 def _pick_data_sheet(book: object, names: list[str]) -> str:
     """The first sheet that looks like a table (several filled columns on many rows)."""
+    import pandas as pd
+
     best, best_score = names[0], -1
     for name in names:
-        grid = book.parse(name, header=None, dtype=str, nrows=60).fillna("")  # type: ignore[attr-defined]
+        grid = pd.read_excel(book, sheet_name=name, header=None, dtype=str, nrows=60).fillna("")
         filled = (grid.apply(lambda col: col.str.strip() != "")).sum(axis=1)
         score = int((filled >= 3).sum())
         if score > best_score:

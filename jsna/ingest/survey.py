@@ -40,7 +40,7 @@ class SurveySource(Source):
         table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
         cols = Columns(table, options.column_map)
         issues: list[ValidationIssue] = []
-        defaults: dict[str, object] = {"survey": options.measure or path.stem, "area_code": options.area}
+        defaults: dict[str, object] = {"survey": path.stem, "area_code": options.area}
         if options.period:
             defaults["period"] = options.period
         out = parse_fields(table, cols, FIELDS, issues, defaults=defaults)

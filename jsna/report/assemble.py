@@ -13,7 +13,6 @@ from jsna.indicators.context import ENGLAND, ESP_BANDS, rebin
 from jsna.report import charts
 from jsna.report.disclosure import (
     DEFAULT_POLICY,
-    SMALL_AREA_TYPES,
     DisclosurePolicy,
     Hierarchy,
     protect_results,
@@ -603,6 +602,10 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
         (builders or BUILDERS)[info.id](rc, section)
         _context_narrative(rc, section)
         sections.append(section)
+    # report-section plugins (jsna.sections entry points) add their blocks
+    from jsna.plugins import add_section_blocks
+
+    skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
     return Report(
         title=config.report.title or f"{config.project.name}: {rc.area_name}",
         area_code=area_code, area_name=rc.area_name, benchmark_name=rc.benchmark_name,

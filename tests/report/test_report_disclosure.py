@@ -6,10 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from jsna.report.disclosure import DisclosurePolicy, Hierarchy, protect_results, secondary_suppression
-
 from report_html import as_small_count, count_cells, embedded_csv, parse
+
+from jsna.report.disclosure import (
+    DisclosurePolicy,
+    Hierarchy,
+    protect_results,
+    secondary_suppression,
+)
 
 
 def test_primary_suppression_and_rounding() -> None:
@@ -47,7 +51,7 @@ def test_secondary_suppression_works_across_two_hierarchies() -> None:
                                    [Hierarchy(("age",), "sex"), Hierarchy(("sex",), "age")])
     shown = frame.assign(hidden=hidden)
     # no row or column of the table has exactly one hidden cell
-    for key, part in (("age", "sex"), ("sex", "age")):
+    for key in ("age", "sex"):
         per_group = shown.groupby(key)["hidden"].sum()
         assert not (per_group == 1).any(), (key, per_group.to_dict())
     assert shown.loc[(shown["age"] == "young") & (shown["sex"] == "Male"), "hidden"].item()

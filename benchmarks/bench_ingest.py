@@ -1,0 +1,108 @@
+"""Benchmark ingest: a 20-million-row record-level extract (CSV and Parquet), and the IMD LSOA file.
+
+    /work/venv/bin/python benchmarks/bench_ingest.py [--rows 20000000] [--imd PATH]
+
+Times `activity` parsing (validation + aggregation in DuckDB) against a hand-written DuckDB
+GROUP BY over the same file, and measures the peak RSS of each in a fresh subprocess
+(resource.getrusage of the child). Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HAND = """
+import duckdb, sys, time
+src = sys.argv[1]
+reader = f"read_parquet('{src}')" if src.endswith('.parquet') else f"read_csv('{src}')"
+t = time.perf_counter()
+con = duckdb.connect()
+con.execute('SET enable_progress_bar = false').fetchall()
+rows = con.execute(f'''
+    SELECT lsoa_code, (year(admission_date) - CASE WHEN month(admission_date) < 4 THEN 1 ELSE 0 END) AS fy,
+           sex, least(floor(age / 5) * 5, 90) AS band, point_of_delivery, count(*), sum(cost)
+    FROM {reader} GROUP BY ALL''').fetchall()
+print(time.perf_counter() - t, len(rows))
+"""
+
+JSNA = """
+import sys, time
+from jsna.ingest.pipeline import parse_file
+t = time.perf_counter()
+parsed = parse_file('activity', sys.argv[1])
+print(time.perf_counter() - t, len(parsed.frames['events']))
+"""
+
+IMD = """
+import sys, time, tempfile, pathlib
+from jsna.ingest import ingest_file
+from jsna.workspace import Workspace
+t = time.perf_counter()
+with Workspace.open(pathlib.Path(tempfile.mkdtemp()) / 'jsna.duckdb') as ws:
+    out = ingest_file(ws, 'deprivation', sys.argv[1])
+print(time.perf_counter() - t, out.rows_loaded)
+"""
+
+PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+
+
+def run(code: str, arg: str) -> dict[str, float]:
+    """Run ``code`` in a child process; its wall time, result size and peak RSS (MiB)."""
+    wrapper = ("import subprocess, sys, resource\n"
+               f"p = subprocess.run([sys.executable, '-c', {code!r}, {arg!r}], capture_output=True, text=True)\n"
+               "sys.stderr.write(p.stderr)\n"
+               "print(p.stdout.strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, check=True).stdout.split()
+    return {"seconds": round(float(out[0]), 2), "groups": int(out[1]), "peak_rss_mib": round(int(out[2]) / 1024)}
+
+
+def make_extract(folder: Path, rows: int) -> tuple[Path, Path]:
+    """A seeded synthetic extract written by DuckDB itself (fast, no pandas)."""
+    import duckdb
+
+    csv, parquet = folder / "extract.csv", folder / "extract.parquet"
+    con = duckdb.connect()
+    con.execute("SELECT setseed(0.42)").fetchall()
+    con.execute(f"""
+        CREATE TABLE x AS SELECT
+            i AS record_id,
+            (random() * 100)::INTEGER AS age,
+            CASE WHEN random() < 0.5 THEN '1' ELSE '2' END AS sex,
+            'E0' || (1000000 + (random() * 33000)::INTEGER)::VARCHAR AS lsoa_code,
+            DATE '2021-04-01' + (random() * 1095)::INTEGER AS admission_date,
+            ['Emergency admission', 'Elective admission', 'A&E attendance', 'Outpatient'][1 + (random() * 3.99)::INTEGER]
+                AS point_of_delivery,
+            round(random() * 3000, 2) AS cost
+        FROM range({rows}) t(i)""").fetchall()
+    con.execute(f"COPY x TO '{csv}' (HEADER)").fetchall()
+    con.execute(f"COPY x TO '{parquet}' (FORMAT parquet)").fetchall()
+    return csv, parquet
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=20_000_000)
+    parser.add_argument("--imd", default="../shared/data/real/imd2019_lsoa/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv")
+    args = parser.parse_args()
+    results: dict[str, object] = {"rows": args.rows}
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        csv, parquet = make_extract(Path(tmp), args.rows)
+        results["generate_seconds"] = round(time.perf_counter() - t, 1)
+        for path in (parquet, csv):
+            hand, ours = run(HAND, str(path)), run(JSNA, str(path))
+            results[path.suffix.lstrip(".")] = {"duckdb_group_by": hand, "jsna_activity": ours,
+                                                "ratio": round(ours["seconds"] / hand["seconds"], 2)}
+    if Path(args.imd).exists():
+        results["imd_lsoa_ingest"] = run(IMD, str(Path(args.imd).resolve()))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

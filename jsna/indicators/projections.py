@@ -1,0 +1,481 @@
+"""Projections: population (supplied ONS variants, or Hamilton-Perry when none), service use and
+outcomes (rate × projected population), each with an interval and user scenarios.
+
+Pure, vectorised functions: no I/O, no Python loop over areas. Simulated intervals use a seeded
+generator, so a report is identical run to run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from jsna.indicators.methods import _validate as v
+
+__all__ = [
+    "DEFAULT_SEED",
+    "Scenario",
+    "aggregate_to_bands",
+    "financial_year",
+    "prevalence_rates",
+    "project_population",
+    "projected_cases",
+    "service_use_rates",
+]
+
+DEFAULT_SEED = 20_070_101
+ESTIMATE = "estimate"
+BASELINE = "Baseline"
+YearType = Literal["calendar", "financial"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A user scenario: rates change by ``annual_change`` a year and/or ``step_change`` once, from ``start``.
+
+    ``applies_to`` names the series (activity measures or conditions) it changes; empty means all.
+    ``annual_change=-0.01`` is "falls 1% a year" (compounding); ``step_change=-0.10`` is
+    "a 10% cut in the use rate".
+    """
+
+    name: str
+    annual_change: float = 0.0
+    step_change: float = 0.0
+    start: int | None = None
+    applies_to: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Scenario:
+        return cls(name=str(data["name"]), annual_change=float(data.get("annual_change") or 0.0),
+                   step_change=float(data.get("step_change") or 0.0),
+                   start=int(data["start"]) if data.get("start") is not None else None,
+                   applies_to=tuple(str(x) for x in (data.get("applies_to") or ())))
+
+    def multiplier(self, years: np.ndarray, first_year: int) -> np.ndarray:
+        """Rate multiplier for each projected year."""
+        start = self.start if self.start is not None else first_year
+        since = np.asarray(years) - start + 1
+        on = since >= 1
+        return np.where(on, (1 + self.annual_change) ** np.maximum(since, 0) * (1 + self.step_change), 1.0)
+
+    def applies(self, series: str) -> bool:
+        return not self.applies_to or series in self.applies_to
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def financial_year(data: pd.DataFrame, *, value: str | Sequence[str], year: str = "year",
+                   by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Calendar-year (mid-year) values converted to financial years; one row per group and financial year.
+
+    Notes
+    -----
+    Mid-year values describe 30 June; financial year *t*/*t*+1 runs from April *t* to March
+    *t*+1, so :math:`V_{t/t+1} = \\tfrac34 V_t + \\tfrac14 V_{t+1}`. A year without its successor
+    gives no row. ``period`` is labelled ``"2025/26"``; ``year`` keeps the starting year.
+
+    References
+    ----------
+    ONS. Subnational population projections for England: methodology (mid-year reference
+    date). Projecting Older People Population Information (POPPI), notes on financial years.
+    """
+    by_ = v.normalise_by(by)
+    values = [value] if isinstance(value, str) else list(value)
+    v.check_columns(data, year=year, **{f"value{i}": c for i, c in enumerate(values)})
+    v.check_by(data, by_)
+    nxt = data[[*by_, year, *values]].copy()
+    nxt[year] = nxt[year].astype("int64") - 1
+    merged = data.assign(**{year: data[year].astype("int64")}).merge(nxt, on=[*by_, year], suffixes=("", "__next"))
+    for col in values:
+        merged[col] = 0.75 * merged[col] + 0.25 * merged[f"{col}__next"]
+    merged = merged.drop(columns=[f"{c}__next" for c in values])
+    merged["period"] = merged[year].map(lambda y: f"{y}/{str(y + 1)[-2:]}")
+    return merged.sort_values([*by_, year], kind="stable").reset_index(drop=True)
+
+
+def aggregate_to_bands(population: pd.DataFrame, bands: pd.DataFrame, *, keys: Sequence[str],
+                       count: str = "count") -> pd.DataFrame:
+    """Sum single-year (or finer) population into the target ``bands`` (``age_from``, ``age_to``; NaN = open).
+
+    Rows that straddle a target band are an error (never silently split or dropped); ages
+    outside every band are ignored (a band set may cover only 65+).
+    """
+    bands = bands[["age_from", "age_to"]].drop_duplicates().sort_values("age_from").reset_index(drop=True)
+    lo = bands["age_from"].to_numpy(dtype="float64")
+    hi = bands["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    a_from = population["age_from"].to_numpy(dtype="float64")
+    a_to = population["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    idx = np.searchsorted(lo, a_from, side="right") - 1
+    inside = (idx >= 0) & (a_from <= hi[np.clip(idx, 0, None)])
+    fits = inside & (a_to <= hi[np.clip(idx, 0, None)])
+    straddle = inside & ~fits
+    if straddle.any():
+        row = population.iloc[int(np.flatnonzero(straddle)[0])]
+        raise ValueError(f"population band {row.get('age_band', row['age_from'])!r} straddles the rate band "
+                         f"starting at {int(lo[idx[np.flatnonzero(straddle)[0]]])}: give population in single years "
+                         "or in the rates' bands")
+    kept = population[fits].assign(age_from=lo[idx[fits]], age_to=hi[idx[fits]])
+    out = kept.groupby([*keys, "age_from", "age_to"], as_index=False, dropna=False)[count].sum()
+    out["age_to"] = out["age_to"].replace(np.inf, np.nan)
+    return out
+
+
+# -- population ------------------------------------------------------------------------------------
+def project_population(population: pd.DataFrame, *, horizon: int = 25, base_period: int | None = None,
+                       history: int = 5, area: str = "area_code", count: str = "count") -> pd.DataFrame:
+    """Trend projection of a population by single year of age and sex; one row per area, sex, age and year.
+
+    Used when no official projection is supplied. ``population`` holds mid-year estimates
+    (``area_code``, ``period`` (a year), ``sex`` Male/Female, ``age_from``, ``age_to``,
+    ``count``) in single years with an open top age.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code``, ``period`` (year as text), ``year``, ``sex``, ``age_from``, ``age_to``,
+        ``age_band``, ``count``, ``variant`` ("trend (Hamilton-Perry)" or "no change") and
+        ``method``.
+
+    Notes
+    -----
+    Hamilton-Perry cohort-change-ratio method (a cohort-component projection with
+    mortality and migration folded into one ratio). From the last ``history`` + 1 years,
+    :math:`CCR_a = \\overline{P_{a+1,t} / P_{a,t-1}}` for each sex and age, and for the open
+    age ω, :math:`CCR_ω = \\overline{P_{ω,t} / (P_{ω-1,t-1} + P_{ω,t-1})}`. Then
+    :math:`P_{a+1,T+1} = CCR_a P_{a,T}`, :math:`P_{ω,T+1} = CCR_ω (P_{ω-1,T} + P_{ω,T})`,
+    and births by the child-woman ratio: :math:`P_{0,T+1} = \\overline{P_{0,t}/W_t}\\,W_{T+1}`
+    with *W* the women aged 15-44. With a single year of estimates the population is held
+    constant ("no change").
+
+    References
+    ----------
+    Hamilton CH, Perry J. A short method for projecting population by age from one decennial
+    census to another. Social Forces 1962;41:163-170. Swanson DA, Schlottmann A, Schmidt B.
+    Forecasting the population of census tracts by age and sex: an example of the
+    Hamilton-Perry method in action. Popul Res Policy Rev 2010;29:47-63.
+    """
+    need = {area, "period", "sex", "age_from", count}
+    missing = need - set(population.columns)
+    if missing:
+        raise ValueError(f"population lacks columns {sorted(missing)}")
+    pop = population[population["sex"].isin(["Male", "Female"])].copy()
+    pop["_year"] = pd.to_numeric(pop["period"].astype(str).str[:4], errors="coerce")
+    if pop["_year"].isna().any():
+        raise ValueError(f"population period must be a year, got {pop.loc[pop['_year'].isna(), 'period'].iloc[0]!r}")
+    base = int(base_period or pop["_year"].max())
+    years = np.arange(base - history, base + 1)
+    pop = pop[pop["_year"].isin(years)]
+    ages = np.sort(pop["age_from"].astype("int64").unique())
+    if len(ages) < 20 or not np.array_equal(ages, np.arange(ages[0], ages[-1] + 1)) or ages[0] != 0:
+        raise ValueError("project_population needs single years of age from 0 (e.g. 0 … 89, 90+); "
+                         f"got {len(ages)} distinct ages starting at {ages[0] if len(ages) else '–'}")
+    areas = np.sort(pop[area].unique())
+    present = np.sort(pop["_year"].unique()).astype(int)
+    A, S, Y = len(ages), 2, len(present)
+    arr = np.zeros((len(areas), S, Y, A))
+    ai = np.searchsorted(areas, pop[area].to_numpy())
+    si = (pop["sex"] == "Female").to_numpy().astype(int)
+    yi = np.searchsorted(present, pop["_year"].to_numpy())
+    np.add.at(arr, (ai, si, yi, pop["age_from"].astype("int64").to_numpy()), pop[count].to_numpy(dtype="float64"))
+    consecutive = np.flatnonzero(np.diff(present) == 1)
+    trend = len(consecutive) > 0 and present[-1] == base
+    women = slice(15, 45)
+    out_years = np.arange(base + 1, base + horizon + 1)
+    proj = np.empty((len(areas), S, len(out_years), A))
+    current = arr[:, :, -1, :]
+    if trend:
+        prev, nxt = arr[:, :, consecutive, :], arr[:, :, consecutive + 1, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ccr = np.where(prev[..., :-1] > 0, nxt[..., 1:] / prev[..., :-1], 1.0).mean(axis=2)
+            open_ccr = np.where(prev[..., -2] + prev[..., -1] > 0,
+                                nxt[..., -1] / (prev[..., -2] + prev[..., -1]), 1.0).mean(axis=2)
+            w = arr[:, 1:2, :, women].sum(axis=3)  # (areas, 1, years)
+            cwr = np.where(w > 0, arr[:, :, :, 0] / w, 0.0)[:, :, np.r_[consecutive + 1]].mean(axis=2)
+        for k in range(len(out_years)):
+            new = np.empty_like(current)
+            new[..., 1:] = ccr * current[..., :-1]
+            new[..., -1] = open_ccr * (current[..., -2] + current[..., -1])
+            new[..., 0] = cwr * new[:, 1:2, women].sum(axis=2)
+            proj[:, :, k, :] = new
+            current = new
+        variant, method = "trend (Hamilton-Perry)", f"Hamilton-Perry cohort change ratios from {present[0]}-{base}"
+    else:
+        proj[:] = current[:, :, None, :]
+        variant, method = "no change", f"held at the {base} estimate (one year of estimates: no trend)"
+    g_area, g_sex, g_year, g_age = np.meshgrid(np.arange(len(areas)), np.arange(S), np.arange(len(out_years)),
+                                               np.arange(A), indexing="ij")
+    top = int(ages[-1])
+    out = pd.DataFrame({
+        area: areas[g_area.ravel()],
+        "year": out_years[g_year.ravel()],
+        "sex": np.array(["Male", "Female"])[g_sex.ravel()],
+        "age_from": ages[g_age.ravel()],
+        "count": proj.ravel(),
+    })
+    out["period"] = out["year"].astype(str)
+    out["age_to"] = pd.array(np.where(out["age_from"] == top, pd.NA, out["age_from"]), dtype="Int64")
+    out["age_band"] = out["age_from"].astype(str).where(out["age_from"] != top, f"{top}+")
+    out["variant"] = variant
+    out["method"] = method
+    return out
+
+
+# -- rates -----------------------------------------------------------------------------------------
+def service_use_rates(events: pd.DataFrame, population: pd.DataFrame, *, base_years: int = 3,
+                      series: str = "measure", area: str = "area_code") -> pd.DataFrame:
+    """Age/sex-specific use rates pooled over the latest ``base_years`` years; one row per area, series, sex and band.
+
+    ``events`` and ``population`` are the workspace tables (single years or bands; the
+    population is summed into each event band). Returns ``area_code``, the ``series``
+    column, ``sex``, ``age_from``, ``age_to``, ``count``, ``population``, ``rate`` (per head),
+    ``base_period`` and ``kind`` ("count").
+
+    Notes
+    -----
+    :math:`r = \\sum_t E_t / \\sum_t P_t` over the base years; its sampling uncertainty is the
+    Poisson uncertainty of the pooled count (see :func:`projected_cases`).
+    """
+    ev = events[events["sex"].isin(["Male", "Female"])].copy()
+    ev["_year"] = pd.to_numeric(ev["period"].astype(str).str[:4], errors="coerce")
+    last = int(ev["_year"].max())
+    ev = ev[ev["_year"].between(last - base_years + 1, last)]
+    first = int(ev["_year"].min())
+    ev = ev.groupby([area, series, "sex", "age_from", "age_to", "_year"], as_index=False, dropna=False)["count"].sum()
+    pop = population[population["sex"].isin(["Male", "Female"])].copy()
+    pop["_year"] = pd.to_numeric(pop["period"].astype(str).str[:4], errors="coerce")
+    pop = pop[pop["_year"].between(first, last)]
+    pieces = []
+    for name, bands in ev.groupby(series)[["age_from", "age_to"]]:
+        banded = aggregate_to_bands(pop, bands, keys=[area, "sex", "_year"])
+        e = ev[ev[series] == name].merge(banded.rename(columns={"count": "population"}),
+                                         on=[area, "sex", "_year", "age_from", "age_to"], how="inner")
+        pieces.append(e)
+    joined = pd.concat(pieces, ignore_index=True) if pieces else ev.assign(population=[])
+    rates = joined.groupby([area, series, "sex", "age_from", "age_to"], as_index=False, dropna=False)[
+        ["count", "population"]].sum()
+    rates["rate"] = rates["count"] / rates["population"]
+    rates["base_period"] = f"{first}-{str(last)[-2:]}" if first != last else str(last)
+    rates["kind"] = "count"
+    return rates
+
+
+def prevalence_rates(prevalence: pd.DataFrame, *, series: str = "condition") -> pd.DataFrame:
+    """Prevalence (proportions) by condition, sex and band as rates for :func:`projected_cases`.
+
+    ``Persons`` rows are used for both sexes when a condition has no sex-specific rates.
+    Returns the ``series`` column, ``sex``, ``age_from``, ``age_to``, ``rate``, ``se_logit``
+    (from the 95% limits; NaN when none) and ``kind`` ("proportion").
+    """
+    from scipy.special import logit
+
+    prev = prevalence.copy()
+    persons = prev[prev["sex"].eq("Persons")]
+    specific = set(prev.loc[prev["sex"].isin(["Male", "Female"]), series])
+    extra = persons[~persons[series].isin(specific)]
+    prev = pd.concat([prev[prev["sex"].isin(["Male", "Female"])],
+                      extra.assign(sex="Male"), extra.assign(sex="Female")], ignore_index=True)
+    p = prev["prevalence"].to_numpy(dtype="float64")
+    bad = (p < 0) | (p > 1) | np.isnan(p)
+    if bad.any():
+        raise ValueError(f"prevalence must be a proportion between 0 and 1, got {p[bad][0]!r} "
+                         f"({prev[series].iloc[int(np.flatnonzero(bad)[0])]})")
+    lo = prev["lower_ci_95"].to_numpy(dtype="float64") if "lower_ci_95" in prev else np.full(len(prev), np.nan)
+    hi = prev["upper_ci_95"].to_numpy(dtype="float64") if "upper_ci_95" in prev else np.full(len(prev), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = (logit(np.clip(hi, 1e-12, 1 - 1e-12)) - logit(np.clip(lo, 1e-12, 1 - 1e-12))) / (2 * v.z_value(0.95))
+    out = prev[[series, "sex", "age_from", "age_to"]].copy()
+    out["rate"] = p
+    out["se_logit"] = se
+    out["kind"] = "proportion"
+    return out.reset_index(drop=True)
+
+
+# -- projected cases -----------------------------------------------------------------------------------
+def projected_cases(
+    rates: pd.DataFrame,
+    projection: pd.DataFrame,
+    *,
+    series: str,
+    area: str = "area_code",
+    years: Iterable[int] | None = None,
+    year_type: YearType = "calendar",
+    scenarios: Sequence[Scenario] = (),
+    principal: str | None = None,
+    confidence: v.Confidence = 0.95,
+    repetitions: int = 2_000,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Rates × projected population, with intervals and scenarios; one row per area, series, scenario and year.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        From :func:`service_use_rates` (``count``, ``population``, ``rate``; rates may be
+        area-specific, with an ``area_code`` column) or :func:`prevalence_rates` (``rate``,
+        ``se_logit``; the same rates for every area). Columns ``series``, ``sex``,
+        ``age_from``, ``age_to``.
+    projection : pandas.DataFrame
+        Projected population: ``area_code``, ``year`` (or ``period``), ``sex``, ``age_from``,
+        ``age_to``, ``count`` and ``variant`` (one projection per variant).
+    series : str
+        Column naming what is projected (activity measure or condition).
+    years : iterable of int, optional
+        Calendar years to report (default every projected year).
+    year_type : {"calendar", "financial"}
+        Financial years combine ¾ of year *t* and ¼ of year *t*+1 (see :func:`financial_year`).
+    scenarios : sequence of Scenario
+        Shown beside the baseline; each changes the rates of the series it applies to.
+    principal : str, optional
+        The central variant (default one named like "principal", else the first).
+    confidence, repetitions, seed
+        Interval levels, simulation size, seed (default :data:`DEFAULT_SEED`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code``, ``series`` column, ``scenario``, ``period``, ``year``, ``value``
+        (central projection), limit columns, ``population`` (projected, ages covered),
+        ``variants`` (number combined), ``variant_low`` and ``variant_high`` (central rates on
+        the lowest and highest variant), ``method``.
+
+    Notes
+    -----
+    :math:`\\hat C_{y} = \\sum_{s,a} r_{s,a} P_{s,a,y}` on the principal variant. The interval
+    combines the sampling uncertainty of the rates with the spread between population
+    variants by simulation: each repetition draws every rate — from the Jeffreys posterior
+    :math:`\\Gamma(E + \\tfrac12)/P` for rates from counts, or
+    :math:`\\operatorname{expit}(N(\\operatorname{logit} p, se))` for prevalences with limits — and
+    a population variant with equal probability, and the limits are the percentiles of the
+    simulated totals. A scenario multiplies the rates of the years it covers.
+
+    References
+    ----------
+    Institute of Public Care, Oxford Brookes University. Projecting Older People Population
+    Information System (POPPI) and Projecting Adult Needs and Service Information (PANSI):
+    methodology. ONS. Subnational population projections for England, variant projections.
+    """
+    levels = v.normalise_confidence(confidence)
+    if year_type not in ("calendar", "financial"):
+        raise ValueError(f"year_type must be 'calendar' or 'financial', got {year_type!r}")
+    proj = projection.copy()
+    if "year" not in proj:
+        proj["year"] = pd.to_numeric(proj["period"].astype(str).str[:4], errors="raise")
+    proj["year"] = proj["year"].astype("int64")
+    proj = proj[proj["sex"].isin(["Male", "Female"])]
+    variants = sorted(proj["variant"].unique())
+    if not variants:
+        raise ValueError("projection is empty")
+    central = principal or next((x for x in variants if "principal" in str(x).lower()), variants[0])
+    all_years = np.sort(proj["year"].unique())
+    wanted = np.array(sorted(set(years)), dtype="int64") if years is not None else all_years
+    calc_years = np.union1d(wanted, wanted + 1) if year_type == "financial" else wanted
+    calc_years = calc_years[np.isin(calc_years, all_years)]
+    proj = proj[proj["year"].isin(calc_years)]
+    rng = np.random.Generator(np.random.PCG64(DEFAULT_SEED if seed is None else seed))
+    per_area = area in rates.columns
+    pieces = []
+    for name, r in rates.groupby(series, sort=True):
+        bands = r[["age_from", "age_to"]]
+        pop = aggregate_to_bands(proj, bands, keys=[area, "variant", "year", "sex"])
+        pieces.append(_project_one(str(name), r, pop, series=series, area=area, per_area=per_area,
+                                   variants=variants, central=central, years=calc_years, scenarios=scenarios,
+                                   levels=levels, repetitions=repetitions, rng=rng))
+    if not pieces:
+        return pd.DataFrame(columns=[area, series, "scenario", "period", "year", "value"])
+    out = pd.concat(pieces, ignore_index=True)
+    value_cols = ["value", "population", "variant_low", "variant_high",
+                  *[c for level in levels for c in v.limit_columns(level)]]
+    if year_type == "financial":
+        out = financial_year(out, value=value_cols, year="year", by=[area, series, "scenario"])
+        out = out[out["year"].isin(wanted)]
+        out["method"] = out["method"] + "; financial years (¾ of year t + ¼ of year t+1)"
+    else:
+        out["period"] = out["year"].astype(str)
+        out = out[out["year"].isin(wanted)]
+    order = {BASELINE: 0, **{s.name: i + 1 for i, s in enumerate(scenarios)}}
+    out = out.assign(_o=out["scenario"].map(order)).sort_values([area, series, "_o", "year"], kind="stable")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, area: str, per_area: bool,
+                 variants: list[str], central: str, years: np.ndarray, scenarios: Sequence[Scenario],
+                 levels: tuple[float, ...], repetitions: int, rng: np.random.Generator) -> pd.DataFrame:
+    """One series: all areas, variants and years at once as arrays."""
+    from scipy.special import expit, logit
+
+    areas = np.sort(pop[area].unique())
+    if per_area:
+        areas = np.intersect1d(areas, r[area].unique())
+    cells = r[["sex", "age_from", "age_to"]].drop_duplicates().reset_index(drop=True)
+    cell_key = cells.assign(_c=np.arange(len(cells)))
+    nA, nC, nV, nY = len(areas), len(cells), len(variants), len(years)
+    P = np.zeros((nA, nC, nV, nY))
+    pp = pop[pop[area].isin(areas)].merge(cell_key, on=["sex", "age_from", "age_to"], how="inner")
+    np.add.at(P, (np.searchsorted(areas, pp[area].to_numpy()), pp["_c"].to_numpy(),
+                  np.searchsorted(variants, pp["variant"].to_numpy()), np.searchsorted(years, pp["year"].to_numpy())),
+              pp["count"].to_numpy(dtype="float64"))
+    have = np.zeros((nA, nV, nY), dtype=bool)
+    have[np.searchsorted(areas, pp[area].to_numpy()), np.searchsorted(variants, pp["variant"].to_numpy()),
+         np.searchsorted(years, pp["year"].to_numpy())] = True
+    # rates (areas x cells) and their draws (areas x cells x reps)
+    rr = r.merge(cell_key, on=["sex", "age_from", "age_to"])
+    R = np.zeros((nA, nC))
+    if per_area:
+        rr = rr[rr[area].isin(areas)]
+        ai = np.searchsorted(areas, rr[area].to_numpy())
+    else:
+        ai = None
+    kind = str(rr["kind"].iloc[0]) if len(rr) else "count"
+    if kind == "count":
+        E = np.zeros((nA, nC))
+        N = np.ones((nA, nC))
+        if ai is not None:
+            E[ai, rr["_c"]] = rr["count"].to_numpy(dtype="float64")
+            N[ai, rr["_c"]] = rr["population"].to_numpy(dtype="float64")
+        else:
+            E[:, rr["_c"]] = rr["count"].to_numpy(dtype="float64")
+            N[:, rr["_c"]] = rr["population"].to_numpy(dtype="float64")
+        R = E / N
+        draws = rng.gamma(E[..., None] + 0.5, 1.0, size=(nA, nC, repetitions)) / N[..., None]
+        basis = "rates from counts (Poisson uncertainty)"
+    else:
+        rate = rr["rate"].to_numpy(dtype="float64")
+        se = rr["se_logit"].to_numpy(dtype="float64")
+        R[:, rr["_c"]] = rate
+        z = rng.standard_normal((nC, repetitions))
+        S = np.zeros(nC)
+        S[rr["_c"]] = np.nan_to_num(se)
+        L = np.full(nC, 0.0)
+        L[rr["_c"]] = logit(np.clip(rate, 1e-12, 1 - 1e-12))
+        d = np.where(S[:, None] > 0, expit(L[:, None] + S[:, None] * z), R[0][:, None])
+        draws = np.broadcast_to(d[None], (nA, nC, repetitions))
+        basis = "prevalence rates" + (" with their confidence limits" if np.any(S > 0) else " (no limits given)")
+    pick = rng.integers(0, nV, size=repetitions)
+    vi = variants.index(central)
+    rows = []
+    for scen in (Scenario(BASELINE), *scenarios):
+        mult = scen.multiplier(years, int(years[0])) if scen.applies(name) and scen.name != BASELINE else np.ones(nY)
+        central_val = np.einsum("ac,acy->ay", R, P[:, :, vi, :]) * mult
+        per_variant = np.einsum("ac,acvy->avy", R, P) * mult
+        sims = np.einsum("acr,acry->ary", draws, P[:, :, pick, :]) * mult  # (areas, reps, years)
+        popn = P[:, :, vi, :].sum(axis=1)
+        frame = pd.DataFrame({area: np.repeat(areas, nY), series: name, "scenario": scen.name,
+                              "year": np.tile(years, nA), "value": central_val.ravel(),
+                              "population": popn.ravel()})
+        for level in levels:
+            lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+            lo, hi = v.limit_columns(level)
+            frame[lo] = np.quantile(sims, lo_q, axis=1).ravel()
+            frame[hi] = np.quantile(sims, hi_q, axis=1).ravel()
+        frame["variant_low"] = per_variant.min(axis=1).ravel()
+        frame["variant_high"] = per_variant.max(axis=1).ravel()
+        frame["variants"] = nV
+        missing = ~have[:, vi, :].ravel()
+        frame.loc[missing, [c for c in frame.columns if c not in (area, series, "scenario", "year", "variants")]] = np.nan
+        frame["method"] = (f"{basis} × projected population ({central}"
+                           + (f"; interval also spans {nV} variants" if nV > 1 else "") + f"; {repetitions:,} simulations)")
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True)

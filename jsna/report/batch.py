@@ -1,0 +1,154 @@
+"""One report per area (``jsna report --all-areas`` / ``--areas``) plus an index page, on a process pool.
+
+Each worker process opens the workspace read-only once and renders the areas handed to it; an
+area that cannot be reported (no data for it, say) is recorded with a plain note on the index
+page instead of stopping the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsna.errors import JsnaError, UsageError
+
+#: area types never reported on their own in a batch: the benchmark levels and small areas
+NOT_REPORTED = frozenset({"Country", "England", "Region", "LSOA", "MSOA", "Ward", "Output area", "OA"})
+
+_WORKER: dict[str, Any] = {}
+
+
+@dataclass
+class AreaOutcome:
+    area_code: str
+    area_name: str = ""
+    status: str = "ok"  # ok | no-data | failed
+    outputs: list[str] = field(default_factory=list)
+    note: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"area_code": self.area_code, "area_name": self.area_name, "status": self.status,
+                "outputs": self.outputs, "note": self.note, "seconds": round(self.seconds, 2)}
+
+
+def areas_to_report(config: Any) -> list[tuple[str, str]]:
+    """Every area with results (else population) that is not a benchmark level or a small area, sorted."""
+    from jsna.indicators.context import ComputeContext
+    from jsna.ingest.fields import area_type_of
+    from jsna.workspace import Workspace
+
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        rows = ws.con.execute("SELECT DISTINCT area_code, area_type FROM results").fetchall()
+        if not rows:
+            rows = [(c, area_type_of(c)) for (c,) in
+                    ws.con.execute("SELECT DISTINCT area_code FROM population").fetchall()]
+        names = ComputeContext(ws).area_names()
+    codes = sorted({str(c) for c, t in rows
+                    if str(t) not in NOT_REPORTED and area_type_of(str(c)) not in NOT_REPORTED
+                    and str(c) != config.project.benchmark})
+    return [(c, names.get(c, c)) for c in codes]
+
+
+def _init_worker(config_data: dict[str, Any], root: str) -> None:
+    import os
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from jsna.config import Config
+
+    _WORKER["config"] = Config.model_validate({**config_data, "root": Path(root)})
+
+
+def _render_one(area_code: str, formats: Sequence[str], out_dir: str, templates: str | None) -> AreaOutcome:
+    import time
+
+    from jsna.report.assemble import assemble_report
+    from jsna.report.render import write_html, write_pdf
+    from jsna.workspace import Workspace
+
+    start = time.perf_counter()
+    config = _WORKER["config"]
+    outcome = AreaOutcome(area_code)
+    try:
+        with Workspace.open(config.workspace_path, read_only=True) as ws:
+            model = assemble_report(ws, config, area_code)
+        outcome.area_name = model.area_name
+        for fmt in formats:
+            writer = write_html if fmt == "html" else write_pdf
+            path = writer(model, Path(out_dir) / f"jsna-{area_code}.{fmt}",
+                          user_templates=Path(templates) if templates else None)
+            outcome.outputs.append(path.name)
+        empty = [s.info.title for s in model.sections if s.empty]
+        if len(empty) == len(model.sections):
+            outcome.note = "no indicator or chart could be drawn for this area; every section lists the data it needs"
+        elif empty:
+            outcome.note = f"{len(empty)} of {len(model.sections)} sections are waiting for data"
+    except UsageError as exc:
+        outcome.status, outcome.note = "no-data", str(exc).split(";")[0]
+    except JsnaError as exc:
+        outcome.status, outcome.note = "failed", str(exc)
+    except Exception as exc:  # one area's failure must not stop the others; reported on the index page
+        outcome.status, outcome.note = "failed", f"{type(exc).__name__}: {exc}"
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def render_areas(config: Any, areas: Sequence[str] | None, *, formats: Sequence[str], out_dir: Path,
+                 templates: Path | None, workers: int | None = None,
+                 progress: Callable[[int, int, AreaOutcome], None] | None = None) -> list[AreaOutcome]:
+    """Render ``areas`` (all reportable areas when None) on ``workers`` processes; write ``index.html``."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    listed = areas_to_report(config)
+    names = dict(listed)
+    codes = [c for c, _ in listed] if areas is None else list(dict.fromkeys(areas))
+    if not codes:
+        raise UsageError("no areas to report: run jsna compute first, or pass --areas CODE,CODE")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(codes)))
+    config_data = config.model_dump()
+    tmpl = str(templates) if templates and templates.is_dir() else None
+    outcomes: dict[str, AreaOutcome] = {}
+    if n_workers == 1:
+        _init_worker(config_data, str(config.root))
+        for done, code in enumerate(codes, start=1):
+            outcomes[code] = _render_one(code, formats, str(out_dir), tmpl)
+            if progress:
+                progress(done, len(codes), outcomes[code])
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(n_workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(config_data, str(config.root))) as pool:
+            futures = {pool.submit(_render_one, code, list(formats), str(out_dir), tmpl): code for code in codes}
+            for done, future in enumerate(as_completed(futures), start=1):
+                outcome = future.result()
+                outcomes[outcome.area_code] = outcome
+                if progress:
+                    progress(done, len(codes), outcome)
+    ordered = [outcomes[c] for c in codes]
+    for o in ordered:
+        o.area_name = o.area_name or names.get(o.area_code, o.area_code)
+    write_index(config, ordered, out_dir, templates)
+    return ordered
+
+
+def write_index(config: Any, outcomes: list[AreaOutcome], out_dir: Path, templates: Path | None) -> Path:
+    """``index.html``: one row per area with links to its reports, or the reason there is none."""
+    from jsna import __version__
+    from jsna.report.render import environment
+
+    env = environment(templates)
+    css = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
+    html = env.get_template("index.html.j2").render(
+        title=config.report.title or config.project.name, organisation=config.organisation.name,
+        colour=config.organisation.colour, accent=config.organisation.accent_colour, css=css,
+        outcomes=outcomes, run_date=config.run_date().strftime("%-d %B %Y"), version=__version__)
+    path = out_dir / "index.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,66 @@
+"""The PDF: A4 pages, section headings as text, fonts embedded, tagged, charts drawn."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from jsna.sections import SECTIONS
+
+
+@pytest.fixture(scope="module")
+def pdf(demo_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("weasyprint")
+    from jsna import api
+
+    out = tmp_path_factory.mktemp("pdf")
+    result = api.report(api.project_config(demo_project), formats=["pdf"], output=out)
+    return result.outputs[0]
+
+
+def test_pages_text_and_fonts(pdf: Path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(str(pdf))
+    assert 10 <= len(reader.pages) <= 80
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    text = "\n".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    for section in SECTIONS:
+        assert section.title in text, section.title
+    assert f"Page 2 of {len(reader.pages)}" in text
+    fonts = set()
+    for page in reader.pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            descendant = font.get("/DescendantFonts")
+            descriptor = (descendant[0].get_object() if descendant else font).get("/FontDescriptor")
+            descriptor = descriptor.get_object()
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts.add((str(font.get("/BaseFont")), embedded))
+    assert fonts and all(embedded for _, embedded in fonts), fonts
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog  # tagged PDF (PDF/UA variant)
+    assert catalog["/MarkInfo"]["/Marked"]
+
+
+def test_charts_are_not_blank(pdf: Path, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm is not on PATH (apt-get install poppler-utils)")
+    import numpy as np
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert pages
+    coloured = 0
+    for path in pages:
+        pixels = np.asarray(Image.open(path).convert("RGB"), dtype=int)
+        # chart colours (palette blues/teals, RAG fills) rather than text greys
+        saturated = (pixels.max(axis=2) - pixels.min(axis=2)) > 60
+        if saturated.mean() > 0.02:
+            coloured += 1
+    assert coloured >= 4, f"only {coloured} pages show chart colour"

@@ -1,0 +1,70 @@
+"""A small project on the synthetic samples, for the run, export and plugin tests.
+
+The inputs are four of the files in ``data/samples/`` (made by the seeded
+``scripts/make_samples.py``); each test copies them into its own project folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+INPUTS = (
+    ("population", "population_mye_lad_2020_2024.csv"),
+    ("deaths", "deaths_lad_2020_2024.csv"),
+    ("fingertips", "fingertips_export.csv"),
+    ("boundaries", "boundaries_lad.geojson"),
+)
+
+CONFIG = """\
+[project]
+name = "Ambridge Vale JSNA"
+area = "E06999001"
+benchmark = "E92000001"
+run_date = 2025-03-31
+
+[organisation]
+name = "Ambridge Vale Council (fictional)"
+{inputs}
+[report]
+formats = ["html"]
+output_dir = "output"
+"""
+
+
+def make_project(inputs: Path, target: Path, *, extra: str = "") -> Path:
+    """A project folder with the inputs under inputs/ and a jsna.toml listing them; returns the config."""
+    (target / "inputs").mkdir(parents=True, exist_ok=True)
+    blocks = ""
+    for kind, name in INPUTS:
+        shutil.copy(inputs / name, target / "inputs" / name)
+        blocks += f'\n[[inputs]]\nkind = "{kind}"\npath = "inputs/{name}"\n'
+    config = target / "jsna.toml"
+    config.write_text(CONFIG.format(inputs=blocks) + extra, encoding="utf-8")
+    return config
+
+
+# -- fixtures (imported by the conftest of tests/run, tests/export and tests/plugins) -------------
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sample_inputs() -> Path:
+    """data/samples, or skip when the files these tests use are not there."""
+    samples = REPO / "data" / "samples"
+    missing = [name for _, name in INPUTS if not (samples / name).exists()]
+    if missing:
+        pytest.skip(f"sample inputs {missing} are absent: run python scripts/make_samples.py")
+    return samples
+
+
+@pytest.fixture(scope="session")
+def ran_project(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project run once (tests must not change it); returns its jsna.toml."""
+    from jsna import api
+
+    config = make_project(sample_inputs, tmp_path_factory.mktemp("ran") / "project")
+    api.run(config)
+    return config
