@@ -214,7 +214,9 @@ def check_result_frame(indicator: Indicator, frame: pd.DataFrame) -> list[str]:
         present = frame[col].dropna()
         not_text = present[~present.map(lambda v: isinstance(v, str))]
         if len(not_text):
-            problems.append(f"column {col} must be text, got {not_text.iloc[0]!r} ({type(not_text.iloc[0]).__name__})")
+            first = not_text.iloc[0]
+            first = first.item() if hasattr(first, "item") else first
+            problems.append(f"column {col} must be text, got {first!r} ({type(first).__name__})")
     for col in ("area_code", "period"):
         blank = frame[col].isna() | frame[col].astype("string").str.strip().eq("")
         if blank.any():
