@@ -312,3 +312,105 @@ def demo(directory: Path | None = None, *, progress: Progress = None, formats: S
         text = text.replace('formats = ["html"]', f"formats = {json.dumps(list(formats))}")
         config_file.write_text(text, encoding="utf-8")
     return run(target / CONFIG_FILE, progress=progress)
+
+
+# -- analyses for sections 7-10 (jsna inequality / project / vfm) ------------------------------------------
+@dataclass
+class AnalysisResult:
+    """Named tables from one analysis, for printing or ``--json``."""
+
+    analysis: str
+    area_code: str
+    tables: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        import math
+
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            return v.item() if hasattr(v, "item") else v
+
+        return {"analysis": self.analysis, "area_code": self.area_code, "notes": self.notes,
+                "tables": {k: [{c: clean(v) for c, v in row.items()} for row in t.to_dict("records")]
+                           for k, t in self.tables.items()}}
+
+
+def _analysis_area(config: Config, area: str | None) -> str:
+    code = area or config.project.area
+    if not code:
+        raise UsageError("no area given: pass --area CODE or set project.area in jsna.toml")
+    return code
+
+
+def _tables(ws: Workspace):  # type: ignore[no-untyped-def]
+    cache: dict[str, Any] = {}
+
+    def get(name: str) -> Any:
+        if name not in cache:
+            cache[name] = ws.table(name)
+        return cache[name]
+
+    return get
+
+
+def _frames(found: dict[str, Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    return {k: v for k, v in found.items() if isinstance(v, pd.DataFrame)}
+
+
+def inequality(config: Config, *, area: str | None = None) -> AnalysisResult:
+    """Section 7 analyses for one area: life expectancy by deprivation quintile, the gap and its
+    decomposition, SII, HEAT measures, and the gap to the benchmark by cause."""
+    from jsna.indicators.builtin_analysis import inequality_analysis
+
+    code = _analysis_area(config, area)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        found = inequality_analysis(_tables(ws), code, config.project.benchmark, seed=config.analysis.seed,
+                                    repetitions=config.analysis.repetitions)
+    if not found:
+        raise UsageError(f"nothing to analyse for {code}: ingest LSOA deaths and population with IMD by LSOA, "
+                         "or deaths by cause for the area and its benchmark")
+    return AnalysisResult("inequality", code, _frames(found))
+
+
+def project(config: Config, *, area: str | None = None, horizon: int | None = None,
+            year_type: str | None = None) -> AnalysisResult:
+    """Sections 8-9 for one area: projected population, service use and outcomes with intervals."""
+    from jsna.indicators.builtin_analysis import projection_analysis
+
+    code = _analysis_area(config, area)
+    p = config.projections
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        found = projection_analysis(_tables(ws), code, horizon=horizon or p.horizon, year_type=year_type or p.year_type,
+                                    base_years=p.base_years, principal=p.principal, scenarios=config.scenarios,
+                                    repetitions=p.repetitions, seed=config.analysis.seed)
+    if not found:
+        raise UsageError(f"no population estimates for {code}: jsna ingest population FILE")
+    notes = [f"population: {found.get('population_source')}" + (f" ({found['population_method']})"
+                                                                 if found.get("population_method") else "")]
+    frames = _frames(found)
+    frames.pop("pyramid_now", None)
+    frames.pop("pyramid_then", None)
+    return AnalysisResult("project", code, frames, notes)
+
+
+def vfm(config: Config, *, area: str | None = None) -> AnalysisResult:
+    """Section 10 for one area: spend and outcome quadrants, ROI, personal health budgets."""
+    from jsna.indicators.builtin_analysis import value_for_money_analysis
+
+    code = _analysis_area(config, area)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        from jsna.indicators.context import ComputeContext
+
+        name = ComputeContext(ws).area_names().get(code, code)
+        found = value_for_money_analysis(_tables(ws), code, name, roi=config.roi, phb=config.phb,
+                                         repetitions=config.analysis.repetitions, seed=config.analysis.seed)
+    if not found:
+        raise UsageError("nothing to analyse: ingest a spend table (jsna ingest spend FILE), PHB returns, "
+                         "or add [[roi]] to jsna.toml")
+    frames = _frames(found)
+    frames.pop("phb_counts", None)
+    return AnalysisResult("vfm", code, frames)

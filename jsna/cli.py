@@ -525,6 +525,58 @@ def new_plugin(
                      f"shows {result.indicator_id}.")
 
 
+# -- analyses (sections 7-10) -----------------------------------------------------------------------
+AreaOpt = Annotated[str | None, typer.Option(help="GSS code of the area (default: project.area).")]
+
+
+def _print_analysis(result: Any, as_json: bool, limit: int = 25) -> None:
+    from rich.table import Table
+
+    if as_json:
+        return _emit_json(result.to_dict())
+    console = _console()
+    for note in result.notes:
+        console.print(f"[dim]{note}[/dim]")
+    for name, frame in result.tables.items():
+        table = Table(title=f"{name} ({len(frame):,} rows)")
+        cols = [c for c in frame.columns if c not in {"method", "note", "source", "basis", "measure_id"}][:10]
+        for col in cols:
+            table.add_column(str(col), overflow="fold")
+        for _, row in frame.head(limit).iterrows():
+            table.add_row(*[f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row[cols]])
+        console.print(table)
+
+
+@app.command()
+def inequality(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: JsonOpt = False) -> None:
+    """Inequalities: life expectancy by deprivation, the gap and its decomposition, SII and HEAT measures."""
+    from jsna import api
+
+    _print_analysis(api.inequality(api.project_config(project), area=area), as_json)
+
+
+@app.command("project")
+def project_command(
+    project: ProjectOpt = Path("."), area: AreaOpt = None,
+    horizon: Annotated[int | None, typer.Option(help="Years ahead (default: projections.horizon).")] = None,
+    year_type: Annotated[str | None, typer.Option(help="calendar or financial.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Projections: population, service use and outcomes with intervals and scenarios."""
+    from jsna import api
+
+    _print_analysis(api.project(api.project_config(project), area=area, horizon=horizon, year_type=year_type),
+                    as_json)
+
+
+@app.command()
+def vfm(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: JsonOpt = False) -> None:
+    """Value for money: spend against outcome, return on investment, personal health budgets."""
+    from jsna import api
+
+    _print_analysis(api.vfm(api.project_config(project), area=area), as_json)
+
+
 # -- entry point ----------------------------------------------------------------------------------
 def main() -> None:
     """Console-script entry point: maps exceptions to exit codes and one red line each.

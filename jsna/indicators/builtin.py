@@ -111,9 +111,39 @@ def _dsr(ctx: ComputeContext, *, max_age: int | None = None) -> pd.DataFrame:
         bands = [b for b in ESP_BANDS if b != "90+" and int(b.split("-")[1]) < max_age]
         joined = joined[joined["age_band"].isin(bands)]
         standard = standard[standard.index.isin(bands)]
-    out = methods.directly_standardised_rate(joined, count="events", population="population", age_band="age_band",
-                                             standard_population=standard, by=AREA_PERIOD_SEX)
-    return out.rename(columns={"note": "value_note"})
+    return _standardise(joined, standard, AREA_PERIOD_SEX).rename(columns={"note": "value_note"})
+
+
+def _standardise(joined: pd.DataFrame, standard: pd.Series, by: list[str]) -> pd.DataFrame:
+    """Directly standardised rates; groups with an empty age band get a note instead of a value.
+
+    Small areas (LSOAs) often have nobody in a band such as 90+; a rate cannot be
+    standardised over a band with no population, so those groups are reported, not dropped.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from jsna.indicators import methods
+
+    empty_band = joined["population"].le(0)
+    bad_groups = joined.loc[empty_band, by].drop_duplicates()
+    if len(bad_groups):
+        flagged = joined.merge(bad_groups.assign(_bad=True), on=by, how="left")["_bad"].eq(True).to_numpy()
+    else:
+        flagged = np.zeros(len(joined), dtype=bool)
+    good = joined[~flagged]
+    pieces = []
+    if len(good):
+        pieces.append(methods.directly_standardised_rate(good, count="events", population="population",
+                                                         age_band="age_band", standard_population=standard, by=by))
+    if len(bad_groups):
+        totals = joined[flagged].groupby(by, as_index=False).agg(count=("events", "sum"),
+                                                                 denominator=("population", "sum"))
+        totals["value"] = np.nan
+        totals["method"] = "Dobson"
+        totals["note"] = "not calculated: an age band has no population"
+        pieces.append(totals)
+    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=[*by, "value"])
 
 
 def mortality_dsr(ctx: ComputeContext) -> pd.DataFrame:
@@ -184,8 +214,7 @@ def service_use_dsr(ctx: ComputeContext) -> pd.DataFrame:
     for measure, bands in covered.groupby("measure")["age_band"]:
         subset = joined[joined["measure"].eq(measure) & joined["age_band"].isin(set(bands))]
         std = standard[standard.index.isin(set(bands))]
-        out = methods.directly_standardised_rate(subset, count="events", population="population",
-                                                 age_band="age_band", standard_population=std, by=AREA_PERIOD_SEX)
+        out = _standardise(subset, std, AREA_PERIOD_SEX)
         youngest = min(int(re.match(r"\d+", b).group(0)) for b in bands)  # type: ignore[union-attr]
         out["age"] = "All ages" if youngest == 0 else f"{youngest}+ yrs"
         out["category_type"] = "Activity"

@@ -205,19 +205,26 @@ def project_population(population: pd.DataFrame, *, horizon: int = 25, base_peri
     else:
         proj[:] = current[:, :, None, :]
         variant, method = "no change", f"held at the {base} estimate (one year of estimates: no trend)"
-    g_area, g_sex, g_year, g_age = np.meshgrid(np.arange(len(areas)), np.arange(S), np.arange(len(out_years)),
-                                               np.arange(A), indexing="ij")
+    n_cells = len(areas) * S * len(out_years) * A
+    idx = np.arange(n_cells)
+    g_age = idx % A
+    g_year = (idx // A) % len(out_years)
+    g_sex = (idx // (A * len(out_years))) % S
+    g_area = idx // (A * len(out_years) * S)
     top = int(ages[-1])
+    labels = np.array([str(a) for a in ages[:-1]] + [f"{top}+"], dtype=object)
+    year_text = np.array([str(y) for y in out_years], dtype=object)
     out = pd.DataFrame({
-        area: areas[g_area.ravel()],
-        "year": out_years[g_year.ravel()],
-        "sex": np.array(["Male", "Female"])[g_sex.ravel()],
-        "age_from": ages[g_age.ravel()],
+        area: pd.Categorical.from_codes(g_area, categories=areas),
+        "year": out_years[g_year],
+        "sex": pd.Categorical.from_codes(g_sex, categories=["Male", "Female"]),
+        "age_from": ages[g_age],
         "count": proj.ravel(),
     })
-    out["period"] = out["year"].astype(str)
-    out["age_to"] = pd.array(np.where(out["age_from"] == top, pd.NA, out["age_from"]), dtype="Int64")
-    out["age_band"] = out["age_from"].astype(str).where(out["age_from"] != top, f"{top}+")
+    out["period"] = pd.Categorical.from_codes(g_year, categories=year_text)
+    out["age_to"] = pd.array(np.where(g_age == A - 1, 0, ages[g_age]), dtype="Int64")
+    out.loc[g_age == A - 1, "age_to"] = pd.NA
+    out["age_band"] = pd.Categorical.from_codes(g_age, categories=labels)
     out["variant"] = variant
     out["method"] = method
     return out
@@ -368,7 +375,12 @@ def projected_cases(
     variants = sorted(proj["variant"].unique())
     if not variants:
         raise ValueError("projection is empty")
-    central = principal or next((x for x in variants if "principal" in str(x).lower()), variants[0])
+    if principal is not None and principal not in variants:
+        raise ValueError(f"principal variant {principal!r} is not in the projection (variants: {variants})")
+    central = principal or next((x for x in variants if "principal" in str(x).lower()), None)
+    if central is None:  # no principal: the variant with the median total population
+        totals = proj.groupby("variant")["count"].sum().sort_values()
+        central = str(totals.index[(len(totals) - 1) // 2])
     all_years = np.sort(proj["year"].unique())
     wanted = np.array(sorted(set(years)), dtype="int64") if years is not None else all_years
     calc_years = np.union1d(wanted, wanted + 1) if year_type == "financial" else wanted
@@ -456,8 +468,8 @@ def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, 
     pick = rng.integers(0, nV, size=repetitions)
     vi = variants.index(central)
     rows = []
-    for scen in (Scenario(BASELINE), *scenarios):
-        mult = scen.multiplier(years, int(years[0])) if scen.applies(name) and scen.name != BASELINE else np.ones(nY)
+    for scen in (Scenario(BASELINE), *[sc for sc in scenarios if sc.applies(name)]):
+        mult = scen.multiplier(years, int(years[0])) if scen.name != BASELINE else np.ones(nY)
         central_val = np.einsum("ac,acy->ay", R, P[:, :, vi, :]) * mult
         per_variant = np.einsum("ac,acvy->avy", R, P) * mult
         sims = np.einsum("acr,acry->ary", draws, P[:, :, pick, :]) * mult  # (areas, reps, years)

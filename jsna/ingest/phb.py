@@ -33,7 +33,8 @@ UPTAKE_FIELDS = [
     Field("sub_icb_name", ("sub_icb_name", "sub_icb_location_name", "sicbl_name", "sicbl23nm", "ccg_name"),
           required=False),
     Field("phb_type", ("phb_type", "type", "budget_type", "personal_health_budget_type", "category")),
-    Field("people", ("people", "number_of_people", "people_with_a_phb", "number_of_phbs", "count", "value"),
+    Field("people", ("people", "number_of_people", "people_with_a_phb", "number_of_phbs",
+                     "number_of_people_with_a_phb_in_the_quarter", "number_of_people_with_a_phb", "count", "value"),
           "count", minimum=0, what="number of people with a PHB"),
 ]
 

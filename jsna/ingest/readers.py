@@ -144,6 +144,19 @@ def _check_truncated(text: str, path: Path) -> None:
         raise UnreadableFileError(
             f"{path.name}: the file ends inside a quoted field; it looks truncated"
         )
+    if text.endswith(("\n", "\r")):
+        return
+    lines = text.lstrip("\ufeff").splitlines()
+    if len(lines) < 2:
+        return
+    sep = _sniff_separator(text)
+    import csv
+
+    header, last = (next(csv.reader([line], delimiter=sep)) for line in (lines[0], lines[-1]))
+    if len(last) < len(header):
+        raise UnreadableFileError(
+            f"{path.name}: the last line (line {len(lines)}) has {len(last)} of {len(header)} fields and no line "
+            "end; the file looks truncated (download it again)")
 
 
 def _read_excel(path: Path, *, sheet: str | int | None, skip_rows: int | None) -> TableText:

@@ -13,7 +13,7 @@ from jsna.report.charts import PALETTE, Figure, _setup, to_svg
 if TYPE_CHECKING:
     import pandas as pd
 
-CAUSE_COLOURS = PALETTE + ("#BFBFBF", "#7FB2D8", "#F9B38A")
+CAUSE_COLOURS = (*PALETTE, "#BFBFBF", "#7FB2D8", "#F9B38A")
 
 
 def _figure(fig, figure_id: str, title: str, alt: str, source: str, data: pd.DataFrame) -> Figure:  # type: ignore[no-untyped-def]
@@ -88,7 +88,8 @@ def gap_decomposition_chart(parts: pd.DataFrame, *, title: str, comparison: str,
     ax.set_ylabel("Age band (years)")
     ax.set_title(title, loc="left")
     if len(causes) > 1:
-        ax.legend(fontsize=7, loc="lower right", ncols=2)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.09 - 0.6 / len(labels)),
+                  ncols=min(5, len(causes)))
     total = float(parts["contribution"].sum())
     top = parts.groupby("age_band")["contribution"].sum().sort_values(ascending=False)
     alt = (f"Stacked bars showing how much each age band{' and cause' if len(causes) > 1 else ''} contributes to "
@@ -124,7 +125,7 @@ def fan_chart(projection: pd.DataFrame, *, title: str, unit: str, history: pd.Da
         ax.plot(rows["year"], rows["value"], color=PALETTE[(i + 2) % len(PALETTE)], linestyle="--", linewidth=1.5,
                 label=f"Scenario: {name}")
     labels = base.drop_duplicates("year")
-    step = max(1, len(labels) // 6)
+    step = max(1, -(-len(labels) // 6))
     ax.set_xticks(labels["year"].iloc[::step], labels["period"].iloc[::step])
     ax.set_ylabel(unit)
     ax.set_title(title, loc="left")

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -175,9 +176,9 @@ class _Context:
     area_code, area_name, benchmark_code, benchmark_name = "E06000001", "Hartlepool", "E92000001", "England"
     results = pd.DataFrame({"area_code": ["E06000001"], "indicator_id": ["x"], "value": [1.0]})
     config = policy = None
-    indicators: dict = {}
+    indicators: ClassVar[dict] = {}
 
-    class workspace:  # noqa: N801
+    class workspace:
         @staticmethod
         def table(name: str) -> pd.DataFrame:
             return pd.DataFrame()

@@ -60,7 +60,7 @@ def test_run_json_records_inputs_indicators_outputs_and_timings(ran_project: Pat
     summary = json.loads((root / "output" / "run.json").read_text(encoding="utf-8"))
     assert summary["ok"] is True and summary["exit_code"] == 0 and summary["mode"] == "run"
     assert summary["run_date"] == "2025-03-31"
-    assert [i["file"] for i in summary["inputs"]][0] == "inputs/population_mye_lad_2020_2024.csv"
+    assert summary["inputs"][0]["file"] == "inputs/population_mye_lad_2020_2024.csv"
     for entry in summary["inputs"]:
         assert entry["sha256"] == _sha(root / entry["file"])
         assert entry["status"] == "loaded" and entry["rows_loaded"] == entry["rows_read"] > 0
