@@ -169,21 +169,26 @@ def _changes_block(section_id: str, ctx: BlockContext) -> ReportBlock | None:
     if moved.empty:
         return ReportBlock(title=f"Changes since {ctx.config.compare.label}", html=summary)
     body = []
-    for _, r in moved.sort_values(["change", "indicator_name"]).iterrows():
+    order = {"Persons": 0, "Female": 1, "Male": 2}
+    moved = moved.assign(_sex=moved["sex"].map(order).fillna(3))
+    for _, r in moved.sort_values(["change", "indicator_name", "_sex", "age", "category"]).iterrows():
         ind = ctx.indicators.get(str(r["indicator_id"]))
         decimals = ind.decimals if ind is not None else 1
+        unit = str(r["unit"] or "")
         who = [str(r[k]) for k in ("sex", "age", "category") if r[k] and r[k] not in ("Persons", "All ages")]
         name = html.escape(str(r["indicator_name"]) + (f" ({', '.join(who)})" if who else ""))
-        css = {"Improved": "outcome-better", "Worsened": "outcome-worse"}.get(str(r["change"]), "outcome-similar")
+        css = {"Improved": "outcome-better", "Worsened": "outcome-worse", "Increased": "outcome-higher",
+               "Decreased": "outcome-lower"}[str(r["change"])]
         body.append(f"<tr><th scope=\"row\">{name}</th>"
-                    f"<td class=\"num\">{fmt(r['previous_value'], decimals)} ({html.escape(str(r['previous_period']))})</td>"
-                    f"<td class=\"num\">{fmt(r['value'], decimals)} ({html.escape(str(r['period']))})</td>"
-                    f"<td><span class=\"{css}\">{html.escape(str(r['change']))}</span></td></tr>")
-    table = ("<table><caption>Indicators that changed significantly since " + label + "</caption><thead><tr>"
+                    f"<td class=\"num\">{fmt(r['previous_value'], decimals, unit)} ({html.escape(str(r['previous_period']))})</td>"
+                    f"<td class=\"num\">{fmt(r['value'], decimals, unit)} ({html.escape(str(r['period']))})</td>"
+                    f"<td class=\"{css}\">{html.escape(str(r['change']))}</td></tr>")
+    table = ("<table class=\"data\"><caption>Indicators that changed significantly since " + label + "</caption><thead><tr>"
              "<th scope=\"col\">Indicator</th><th scope=\"col\">Before</th><th scope=\"col\">Now</th>"
              "<th scope=\"col\">Change</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>")
-    note = ("<p class=\"note\">Significance: z-test on the difference, standard errors from the 95% "
-            "confidence limits; see docs/scheduled-runs.md.</p>")
+    note = (f"<p class=\"note\">A change is significant when a z-test on the difference between the two "
+            f"values, with standard errors taken from their 95% confidence limits, rejects no change at the "
+            f"{level:g}% level. Series whose periods overlap, or without a newer period, are not compared.</p>")
     return ReportBlock(title=f"Changes since {ctx.config.compare.label}", html=summary + table + note)
 
 

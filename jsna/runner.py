@@ -57,11 +57,11 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     error: dict[str, Any] | None = None
-    #: the project folder (paths in ``outputs`` are relative to it); not written to run.json
+    #: the project folder (input paths are relative to it); not written to run.json
     root: str = "."
 
     def absolute(self, path: str) -> Path:
-        """An entry of ``outputs`` as a path usable from anywhere."""
+        """An entry of ``outputs`` or an input path as a path usable from anywhere."""
         return (Path(self.root) / path).resolve()
 
     @property
@@ -218,7 +218,7 @@ def _run(config: Config, result: RunResult, progress: Progress) -> None:
     result.comparison = _comparison(config, result.area or "")
     result.timings["export"] = time.perf_counter() - t3
     for path in paths:
-        key = _relative(Path(path), config.root)
+        key = str(Path(path).resolve())
         result.outputs.append(key)
         result.output_hashes[key] = _sha256(Path(path))
 
@@ -270,7 +270,7 @@ def _write_summary(config: Config, result: RunResult) -> Path:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
     tmp.replace(path)
-    result.outputs.append(_relative(path, config.root))
+    result.outputs.append(str(path.resolve()))
     return path
 
 

@@ -52,12 +52,14 @@ def _esp_join(ctx: ComputeContext, events: pd.DataFrame, *, keys: list[str]) -> 
     pop = _with_persons(ctx.population("esp"), [*AREA_PERIOD_SEX, "age_band"])
     ev = rebin(events, "esp", keys=tuple(keys))
     ev = _with_persons(ev, [*keys, "age_band"])
-    periods = ev[["area_code", "period"]].drop_duplicates()
-    pop = pop.merge(periods, on=["area_code", "period"])
     extra = [k for k in keys if k not in AREA_PERIOD_SEX]
-    if extra:
-        levels = ev[extra].drop_duplicates()
-        pop = pop.merge(levels, how="cross")
+    # every band of a series the events file has, zeros included: one series per area, period
+    # (and measure), never a measure crossed with areas or periods it was not recorded for
+    series = ev[["area_code", "period", *extra]].drop_duplicates()
+    # a financial year's denominator is the mid-year estimate of the year it starts in (2023/24 -> 2023)
+    series["_pop_period"] = series["period"].astype(str).str.replace(r"^(\d{4})/\d{2}$", r"\1", regex=True)
+    pop = pop.rename(columns={"period": "_pop_period"}).merge(series, on=["area_code", "_pop_period"])
+    pop = pop.drop(columns=["_pop_period"])
     joined = pop.merge(ev.rename(columns={"count": "events"}), on=[*keys, "age_band"], how="left")
     joined["events"] = joined["events"].fillna(0.0)
     return joined.rename(columns={"count": "population"}).astype({"age_band": str}).pipe(pd.DataFrame)

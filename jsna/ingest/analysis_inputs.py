@@ -171,7 +171,9 @@ class PopulationTotalsSource(Source):
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
-        if detect_fields(columns, TOTAL_FIELDS) and not norm & {"sex", "age", "age_band", "programme"}:
+        others = {"sex", "gender", "age", "age_band", "programme", "indicator", "indicator_id", "measure", "value",
+                  "count"}
+        if len(columns) <= 6 and norm & {"population", "all_ages"} and detect_fields(columns, TOTAL_FIELDS) and not norm & others:
             return "area-totals"
         return None
 

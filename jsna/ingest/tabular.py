@@ -50,6 +50,7 @@ def parse_fields(table: TableText, cols: Columns, fields: list[Field], issues: l
     raw = table.frame
     out = pd.DataFrame(index=raw.index)
     defaults = defaults or {}
+    used: set[str] = set()
     for field in fields:
         col = cols.find(*field.aliases)
         if col is None:
@@ -60,7 +61,15 @@ def parse_fields(table: TableText, cols: Columns, fields: list[Field], issues: l
                 cols.require(field.label(), *field.aliases)
             out[field.name] = None
             continue
+        used.add(col)
         out[field.name] = PARSERS[field.parse](raw[col], table, col, field, issues)
+    unused = [c for c in raw.columns if c not in used]
+    if unused:
+        names = ", ".join(f.name for f in fields)
+        issues.append(ValidationIssue(
+            code="unused-column", file=table.label, column=", ".join(unused), severity="warning",
+            message=f"column(s) {', '.join(repr(c) for c in unused)} were not recognised and were not loaded; "
+                    f"the fields are {names} (use --map SOURCE=FIELD to name one)"))
     return out
 
 

@@ -157,7 +157,11 @@ def _sii(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
             source="Source: Low & Low slope index of inequality, simulated 95% limits"))
 
 
-def _heat_table(heat: pd.DataFrame, caption: str, table_id: str, decimals: int = 2) -> Table:
+_HEAT_NOTE = ("WHO Health Equity Assessment Toolkit measures. Difference and ratio: least minus (over) most "
+              "deprived fifth; Theil index and mean log deviation ×1,000; RCI, PAF and index of disparity in %.")
+
+
+def _heat_table(heat: pd.DataFrame, caption: str, table_id: str, decimals: int = 2, note: str = _HEAT_NOTE) -> Table:
     by = [c for c in ("sex", "period") if c in heat.columns]
     body = []
     for _, r in heat.iterrows():
@@ -168,8 +172,7 @@ def _heat_table(heat: pd.DataFrame, caption: str, table_id: str, decimals: int =
         body.append(cells)
     return Table(caption=caption, id=table_id, columns=["Measure", *[c.title() for c in by], "Value",
                                                         "95% confidence interval", "Interval"], rows=body,
-                 note="WHO Health Equity Assessment Toolkit measures. Difference and ratio: least minus (over) most "
-                      "deprived fifth; Theil index and mean log deviation ×1,000; RCI, PAF and index of disparity in %.")
+                 note=note)
 
 
 def _benchmark_gap(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
@@ -461,8 +464,10 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                 f"Uptake differs between ICBs (the 'postcode lottery'): in {latest_q} the highest rate is "
                 f"{fmt(d['value'], 0)} per 100,000 above the lowest (95% CI {fmt_interval(d['lower_ci_95'], d['upper_ci_95'], 0)}), "
                 f"{ratio['value']:.1f} times as high.")
-            section.tables.append(_heat_table(h, f"Inequality in personal health budget uptake between ICBs, {latest_q}",
-                                              "vfm-phb-heat", decimals=1))
+            section.tables.append(_heat_table(
+                h, f"Inequality in personal health budget uptake between ICBs, {latest_q}", "vfm-phb-heat", decimals=1,
+                note="WHO HEAT measures across ICBs (rates per 100,000): difference and ratio of the highest to the "
+                     "lowest rate; index of disparity in %."))
         mine = rates[rates["period"].eq(latest_q) & rates["phb_type"].ne("All types")]
         if icb is not None:
             mine = mine[mine["icb_code"].eq(icb)]
@@ -520,11 +525,16 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                                              "Saving against conventional care", "Range"], rows=body,
                                     note=str(sc["basis"].iloc[0])))
         top = sc.iloc[-1]
-        section.summary.append(
-            f"If uptake rose to {top['uptake']:.0%} of the {rc.config.phb.eligible:,.0f} eligible people "
-            f"({top['people']:,.0f} people) with budgets of £{top['budget_size']:,.0f}, budgets would total "
-            f"£{top['budget_spend']:,.0f} a year, with a saving against conventional care of £{top['saving_low']:,.0f} "
-            f"to £{top['saving_high']:,.0f}.")
+        text = (f"If uptake rose to {top['uptake']:.0%} of the {rc.config.phb.eligible:,.0f} eligible people "
+                f"({top['people']:,.0f} people) with budgets of £{top['budget_size']:,.0f}, budgets would total "
+                f"£{top['budget_spend']:,.0f} a year")
+        if top["saving_low"] == top["saving_high"] == 0:
+            text += ("; no saving is assumed, because the national evaluation found budgets no more costly than "
+                     "conventional care on average and no local costs of conventional care were given")
+        else:
+            text += (f", with a saving against conventional care of £{top['saving_low']:,.0f} to "
+                     f"£{top['saving_high']:,.0f} a year (negative = extra cost)")
+        section.summary.append(text + ".")
     elif "phb_budgets" in res:
         section.missing.append("uptake scenarios: set [phb] eligible (people eligible for a budget) in jsna.toml")
     if "phb_evidence" in res:

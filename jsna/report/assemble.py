@@ -118,15 +118,20 @@ def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_i
             Cell(value_text, numeric=True), Cell(unit),
             Cell(interval, numeric=True),
             Cell(fmt(r.get("benchmark_value"), d), numeric=True),
-            Cell(str(r.get("compared_to_benchmark") or "Not compared"),
-                 outcome=str(r.get("compared_to_benchmark") or "Not compared")),
-            Cell(str(r.get("trend") or "–")),
+            Cell(_text_or(r.get("compared_to_benchmark"), "Not compared"),
+                 outcome=_text_or(r.get("compared_to_benchmark"), "Not compared")),
+            Cell(_text_or(r.get("trend"), "–")),
         ])
     note = ("Comparison uses the 95% confidence interval of the area's value and the benchmark value. "
             + rc.policy.note())
     return Table(caption=caption, id=table_id, columns=[
         "Indicator", "Period", "Count", "Value", "Unit", "95% confidence interval", rc.benchmark_name,
         f"Compared with {rc.benchmark_name}", "Recent trend"], rows=body, note=note)
+
+
+def _text_or(value: Any, default: str) -> str:
+    """The value as text, or ``default`` when it is missing (None, NaN, empty)."""
+    return default if is_missing(value) or value == "" else str(value)
 
 
 def _sentences(rc: ReportContext, rows: pd.DataFrame, limit: int = 6) -> list[str]:
@@ -226,7 +231,7 @@ def spine_frame(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
                     "count_text": count_text, "value": float(r["value"]),
                     "benchmark_value": float(r["benchmark_value"]), "worst": worst,
                     "q25": float(values.quantile(0.25)), "q75": float(values.quantile(0.75)), "best": best,
-                    "outcome": str(r.get("compared_to_benchmark") or "Not compared"),
+                    "outcome": _text_or(r.get("compared_to_benchmark"), "Not compared"),
                     "polarity": polarity, "decimals": rc.decimals(str(r["indicator_id"]))})
     frame = pd.DataFrame(out)
     if len(frame):

@@ -16,6 +16,14 @@ class Headline:
     detail: str = ""
     outcome: str | None = None  # Better / Similar / Worse / Higher / Lower / Not compared
 
+    def __post_init__(self) -> None:
+        from jsna.report.text import is_missing
+
+        if is_missing(self.outcome) or self.outcome == "":
+            self.outcome = None
+        else:
+            self.outcome = str(self.outcome)
+
 
 @dataclass
 class Cell:

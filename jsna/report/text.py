@@ -15,7 +15,8 @@ _COMPARISON_WORDS = {
 
 
 def is_missing(value: Any) -> bool:
-    if value is None:
+    """None, NaN, pandas.NA and NaT are missing; any other value (text included) is not."""
+    if value is None or type(value).__name__ in {"NAType", "NaTType"}:
         return True
     try:
         return math.isnan(float(value))

@@ -67,7 +67,7 @@ def test_run_json_records_inputs_indicators_outputs_and_timings(ran_project: Pat
     computed = {r["id"] for r in summary["indicators"]["computed"]}
     assert {"total-population", "mortality-all-causes-dsr", "fingertips-imports"} <= computed
     assert summary["indicators"]["failed"] == []
-    outputs = {o["path"]: o["sha256"] for o in summary["outputs"]}
+    outputs = {Path(o["path"]).relative_to(root.resolve()).as_posix(): o["sha256"] for o in summary["outputs"]}
     assert set(outputs) == {REPORT, CSV}  # run.json cannot hold its own hash
     for path, digest in outputs.items():
         assert digest == _sha(root / path)
