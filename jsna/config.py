@@ -69,6 +69,8 @@ class InputSpec(_Strict):
     variant: str | None = None
     measure: str | None = None
     vintage: str | None = None
+    area: str | None = None
+    cause: str | None = None
     map: dict[str, str] = Field(default_factory=dict)
 
     def options(self) -> dict[str, Any]:

@@ -145,7 +145,9 @@ def _standardise(joined: pd.DataFrame, standard: pd.Series, by: list[str]) -> pd
         totals["method"] = "Dobson"
         totals["note"] = "not calculated: an age band has no population"
         pieces.append(totals)
-    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=[*by, "value"])
+    if not pieces:
+        return pd.DataFrame({**{k: pd.Series(dtype=object) for k in by}, "value": pd.Series(dtype="float64")})
+    return pd.concat(pieces, ignore_index=True)
 
 
 def mortality_dsr(ctx: ComputeContext) -> pd.DataFrame:
@@ -224,7 +226,8 @@ def service_use_dsr(ctx: ComputeContext) -> pd.DataFrame:
         pieces.append(out)
     if not pieces:
         return pd.DataFrame(columns=["area_code", "period", "value"])
-    return pd.concat(pieces, ignore_index=True).rename(columns={"note": "value_note"})
+    out = pd.concat(pieces, ignore_index=True).rename(columns={"note": "value_note"})
+    return out.astype({"value": "float64"})
 
 
 # -- imported Fingertips values -----------------------------------------------------------

@@ -134,14 +134,19 @@ def _aggregate(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions,
     fy_start = "(year(day) - CASE WHEN month(day) < 4 THEN 1 ELSE 0 END)"
     # one pass: valid records grouped by their keys, invalid ones counted in a single group
     aggregate = f"""
-        SELECT ok, CASE WHEN ok THEN area END AS area_code,
-               CASE WHEN ok THEN {fy_start}::VARCHAR || '/' || lpad((({fy_start} + 1) % 100)::VARCHAR, 2, '0')
-               END AS period,
-               CASE WHEN ok THEN sex END AS sex, CASE WHEN ok THEN {band_from} END AS age_from,
-               CASE WHEN ok THEN pod END AS measure,
-               count(*)::DOUBLE AS count, sum(CASE WHEN ok THEN cost END) AS cost
-        FROM (SELECT *, NOT {invalid} AS ok FROM ({parsed}))
-        GROUP BY ALL"""
+        SELECT ok, area_code, CASE WHEN ok THEN fy::VARCHAR || '/' || lpad(((fy + 1) % 100)::VARCHAR, 2, '0')
+               END AS period, sex, age_from,
+               CASE WHEN age_from >= 90 THEN NULL ELSE age_from + 4 END AS age_to,
+               CASE WHEN age_from >= 90 THEN '90+' ELSE age_from::VARCHAR || '-' || (age_from + 4)::VARCHAR
+               END AS age_band, measure, count, cost
+        FROM (
+            SELECT ok, CASE WHEN ok THEN area END AS area_code, CASE WHEN ok THEN {fy_start} END AS fy,
+                   CASE WHEN ok THEN sex END AS sex, CASE WHEN ok THEN {band_from} END AS age_from,
+                   CASE WHEN ok THEN pod END AS measure,
+                   count(*)::DOUBLE AS count, sum(CASE WHEN ok THEN cost END) AS cost
+            FROM (SELECT *, NOT {invalid} AS ok FROM ({parsed}))
+            GROUP BY ALL)
+        ORDER BY area_code, period, measure, sex, age_from"""
     try:
         grouped = con.execute(aggregate).df()
     except duckdb.Error as exc:
@@ -153,14 +158,10 @@ def _aggregate(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions,
     raw_rows: dict[int, str] = {}
     if loaded < total:
         _list_invalid(con, parsed, source, checks, names, q, first_row, table, issues, raw_rows)
-    frame["age_to"] = (frame["age_from"] + 4).where(frame["age_from"] < 90)
-    frame["age_band"] = frame["age_from"].astype(str) + "-" + frame["age_to"].astype("Int64").astype(str)
-    frame.loc[frame["age_from"] >= 90, "age_band"] = "90+"
     frame["area_name"] = None
     frame["cause"] = "All causes"
     frame["_row"] = -1  # aggregates: the invalid records are already left out
-    frame = frame.astype({"age_from": "Int64", "age_to": "Int64"}).sort_values(
-        ["area_code", "period", "measure", "sex", "age_from"]).reset_index(drop=True)
+    frame = frame.astype({"age_from": "Int64", "age_to": "Int64"})
     districts = frame["area_code"].str.fullmatch(_DISTRICT.strip("^$"))
     if bool(districts.any()):
         issues.append(ValidationIssue(

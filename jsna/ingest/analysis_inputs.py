@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import duplicate_keys, parse_age, parse_number, parse_sex
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import normalise_name, read_text_table
+from jsna.ingest.readers import normalise_name
 from jsna.ingest.tabular import Field, detect_fields, parse_fields
 
 SPEND_FIELDS = [
@@ -51,8 +51,7 @@ class SpendSource(Source):
         return "programme-spend" if detect_fields(columns, SPEND_FIELDS) else None
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
-        cols = Columns(table, options.column_map)
+        table, cols = read_table(path, options)
         issues: list[ValidationIssue] = []
         defaults = {"period": options.period} if options.period else {}
         out = parse_fields(table, cols, SPEND_FIELDS, issues, defaults=defaults)
@@ -102,9 +101,8 @@ class PrevalenceSource(Source):
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         import pandas as pd
 
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        table, cols = read_table(path, options)
         raw = table.frame
-        cols = Columns(table, options.column_map)
         issues: list[ValidationIssue] = []
         layout = self.detect(list(raw.columns)) or "long"
         value_col = cols.require("prevalence", *_PREV_VALUE)
@@ -178,8 +176,7 @@ class PopulationTotalsSource(Source):
         return None
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
-        cols = Columns(table, options.column_map)
+        table, cols = read_table(path, options)
         issues: list[ValidationIssue] = []
         if not options.period and cols.find(*TOTAL_FIELDS[2].aliases) is None:
             from jsna.errors import UsageError

@@ -149,3 +149,11 @@ def with_rows(frame: pd.DataFrame, table: TableText) -> pd.DataFrame:
     frame = frame.copy()
     frame["_row"] = frame.index.to_numpy() + table.header_line + 1
     return frame
+
+
+def read_table(path: Path, options: ReadOptions) -> tuple[TableText, Columns]:
+    """Read ``path`` as text with the user's sheet/skip/encoding options, and its column finder."""
+    from jsna.ingest.readers import read_text_table
+
+    table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+    return table, Columns(table, options.column_map)

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import (
     check_area_codes,
     duplicate_keys,
@@ -151,9 +151,8 @@ def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None
 def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
     import pandas as pd
 
-    table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+    table, cols = read_table(path, options)
     raw = table.frame
-    cols = Columns(table, options.column_map)
     issues: list[ValidationIssue] = []
     code_col = None if options.area else cols.find(*AREA_ALIASES)
     if code_col is None and not options.area:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import (
     check_area_codes,
     duplicate_keys,
@@ -18,7 +18,7 @@ from jsna.ingest.fields import (
     warn,
 )
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import normalise_name, read_text_table
+from jsna.ingest.readers import normalise_name
 
 ID_ALIASES = ("indicator_id", "indicatorid")
 AREA_ALIASES = ("area_code", "areacode")
@@ -42,9 +42,8 @@ class FingertipsSource(Source):
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         import pandas as pd
 
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        table, cols = read_table(path, options)
         raw = table.frame
-        cols = Columns(table, options.column_map)
         issues: list[ValidationIssue] = []
         out = pd.DataFrame(index=raw.index)
         id_col = cols.require("indicator ID", *ID_ALIASES)

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import (
     ALL_AGES_LABELS,
     check_area_codes,
@@ -36,7 +36,7 @@ from jsna.ingest.fields import (
     warn,
 )
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import TableText, normalise_name, read_text_table
+from jsna.ingest.readers import TableText, normalise_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,10 +82,9 @@ class IndicatorSource(Source):
         return layout
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        table, cols = read_table(path, options)
         layout = self.detect(list(table.frame.columns)) or "indicator-long"
         issues: list[ValidationIssue] = []
-        cols = Columns(table, options.column_map)
         out = _parse(table, cols, options, issues, layout)
         frame = with_rows(out, table).reset_index(drop=True)
         report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues)

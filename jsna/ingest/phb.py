@@ -16,10 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import duplicate_keys
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import read_text_table
 from jsna.ingest.tabular import Field, detect_fields, parse_fields
 
 UPTAKE_FIELDS = [
@@ -67,8 +66,7 @@ class _FieldSource(Source):
         return self.layout if detect_fields(columns, self.fields) else None
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
-        cols = Columns(table, options.column_map)
+        table, cols = read_table(path, options)
         issues: list[ValidationIssue] = []
         defaults = {"period": options.period} if options.period else {}
         out = parse_fields(table, cols, self.fields, issues, defaults=defaults)

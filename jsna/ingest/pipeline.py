@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
 from jsna.ingest.base import Parsed, ReadOptions, Source
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.plugins import SOURCE_GROUP, PluginFailure, load_group
+from jsna.plugins import SOURCE_GROUP, PluginConflictError, PluginFailure, register_loaded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,25 +25,27 @@ class SourceRegistry:
     def __init__(self) -> None:
         self.sources: dict[str, Source] = {}
         self.origin: dict[str, str] = {}
+        self.versions: dict[str, str | None] = {}
         self.failures: list[PluginFailure] = []
 
-    def register(self, source: Source, origin: str = "jsna") -> None:
+    def register(self, source: Source, origin: str = "jsna", version: str | None = None) -> None:
+        """Add a source; an invalid one raises :class:`PluginError`, a clashing kind
+        :class:`PluginConflictError` (both exit code 3)."""
         if not isinstance(source, Source) or not source.kind:
             raise PluginError(f"{origin}: {source!r} is not an ingest Source with a kind")
         if source.kind in self.sources:
-            raise PluginError(
+            raise PluginConflictError(
                 f"ingest kind {source.kind!r} is provided by both {self.origin[source.kind]} and {origin}")
         self.sources[source.kind] = source
         self.origin[source.kind] = origin
+        self.versions[source.kind] = version
 
     @classmethod
     def from_entry_points(cls) -> SourceRegistry:
+        """Every source from the ``jsna.sources`` entry points; a broken plugin is recorded in
+        ``failures`` and skipped, two plugins claiming one kind is a :class:`PluginConflictError`."""
         registry = cls()
-        loaded, failures = load_group(SOURCE_GROUP)
-        registry.failures.extend(failures)
-        for ep in loaded:
-            for obj in ep.objects:
-                registry.register(obj, origin=ep.distribution or ep.name)
+        register_loaded(registry, SOURCE_GROUP)
         if not registry.sources:  # running from a source tree that was never installed
             from jsna.ingest.builtin import SOURCES
 

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, read_table
 from jsna.ingest.fields import (
     check_area_codes,
     duplicate_keys,
@@ -33,7 +33,7 @@ from jsna.ingest.fields import (
     warn,
 )
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import TableText, normalise_name, read_text_table
+from jsna.ingest.readers import TableText, normalise_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,11 +104,9 @@ class PopulationSource(Source):
         return self.detect(list(table.frame.columns))
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows,
-                                encoding=options.encoding)
+        table, cols = read_table(path, options)
         layout = self.detect_table(table) or "long"
         issues: list[ValidationIssue] = []
-        cols = Columns(table, options.column_map)
         if layout == "census-age-bands":
             frame = _parse_long(table, cols, options, issues, age_col=cols.require("age", "indicator"),
                                 sex="Persons")

@@ -17,10 +17,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import ALL_AGES_LABELS, duplicate_keys, parse_age, parse_number, parse_sex
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import TableText, normalise_name, read_text_table
+from jsna.ingest.readers import TableText, normalise_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,9 +45,8 @@ class RegistrationsSource(Source):
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         import pandas as pd
 
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        table, cols = read_table(path, options)
         raw = table.frame
-        cols = Columns(table, options.column_map)
         issues: list[ValidationIssue] = []
         practice_col = cols.require("practice code", *PRACTICE_ALIASES)
         count_col = cols.require("number of patients", *COUNT_ALIASES)

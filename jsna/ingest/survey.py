@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
+from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import duplicate_keys
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import read_text_table
 from jsna.ingest.tabular import Field, detect_fields, parse_fields
 
 FIELDS = [
@@ -37,8 +36,7 @@ class SurveySource(Source):
         return "question-response" if detect_fields(columns, FIELDS) else None
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
-        cols = Columns(table, options.column_map)
+        table, cols = read_table(path, options)
         issues: list[ValidationIssue] = []
         defaults: dict[str, object] = {"survey": path.stem, "area_code": options.area}
         if options.period:

@@ -63,10 +63,10 @@ def test_sections_without_data_say_which_input_would_fill_them(tmp_path: Path, c
     code, _, _ = cli("init", tmp_path / "p")
     assert code == 0
     project = tmp_path / "p"
-    code, out, err = cli("ingest", "population", SAMPLES / "population_mye_lad_2020_2024.csv", "--project", project)
+    code, _out, err = cli("ingest", "population", SAMPLES / "population_mye_lad_2020_2024.csv", "--project", project)
     assert code == 0, err
     assert cli("compute", "--project", project)[0] == 0
-    code, out, err = cli("report", "--project", project, "--area", "E06999001")
+    code, _out, err = cli("report", "--project", project, "--area", "E06999001")
     assert code == 0, err
     html = _html(project)
     assert "Data not yet supplied" in html
@@ -105,7 +105,7 @@ def test_bad_file_exits_1_names_row_column_and_value_and_loads_nothing(project: 
         "E06999001,Ambridge Vale,2024,Male,2,-4\n",
         encoding="utf-8",
     )
-    code, _, err = cli("ingest", "population", bad, "--project", project)
+    code, _, _err = cli("ingest", "population", bad, "--project", project)
     assert code == 1
     from jsna import api
     from jsna.errors import InvalidDataError
