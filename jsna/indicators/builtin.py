@@ -315,7 +315,8 @@ INDICATORS = [
     ),
     Indicator(
         id="mortality-all-causes-crude-rate", title="Deaths from all causes, crude rate",
-        section="health_status", polarity="low_is_good", unit="per 100,000", multiplier=100_000,
+        # a crude rate mostly reflects the age structure, so it is compared without judgement
+        section="health_status", polarity="no_judgement", unit="per 100,000", multiplier=100_000,
         compute=crude_mortality_rate, requires=("population", "events"),
         method="Crude rate; Byar's limits (exact Poisson below 10 deaths)",
         definition="Deaths from all causes registered in the period per 100,000 residents.",

@@ -47,10 +47,18 @@ def _compare(out: pd.DataFrame, benchmark_code: str, benchmark: dict[str, str]) 
     from jsna.indicators import methods
 
     judged = out["indicator_id"].map(benchmark).fillna("england").ne("none")
-    bench = out[out["area_code"].eq(benchmark_code) & out["category_type"].isna()]
-    bench = bench[[*MATCH_KEYS, "value"]].drop_duplicates(MATCH_KEYS).rename(columns={"value": "_bench"})
-    merged = out.merge(bench, on=MATCH_KEYS, how="left")
+    # a category row (e.g. one activity) is compared with the benchmark's row for the same
+    # category; a category the benchmark does not have (a local deprivation quintile) with the
+    # benchmark's overall value, as Fingertips does
+    cat_keys = ["category_type", "category"]
+    keyed = out.assign(**{k: out[k].fillna("") for k in cat_keys})
+    at_bench = keyed[keyed["area_code"].eq(benchmark_code)]
+    same = at_bench[[*MATCH_KEYS, *cat_keys, "value"]].drop_duplicates([*MATCH_KEYS, *cat_keys])
+    overall = at_bench[at_bench["category_type"].eq("")][[*MATCH_KEYS, "value"]].drop_duplicates(MATCH_KEYS)
+    merged = keyed.merge(same.rename(columns={"value": "_same"}), on=[*MATCH_KEYS, *cat_keys], how="left")
+    merged = merged.merge(overall.rename(columns={"value": "_overall"}), on=MATCH_KEYS, how="left")
     merged.index = out.index
+    merged["_bench"] = merged["_same"].fillna(merged["_overall"])
     compare = judged & merged["_bench"].notna() & out["area_code"].ne(benchmark_code)
     out.loc[compare, "benchmark_code"] = benchmark_code
     out.loc[compare, "benchmark_value"] = merged.loc[compare, "_bench"]

@@ -84,4 +84,7 @@ def _who(row: dict[str, Any]) -> str:
         parts.append({"Male": "males", "Female": "females"}[sex])
     if age and not is_missing(age) and age not in {"All ages"}:
         parts.append(f"aged {age}".replace(" yrs", ""))
+    category = row.get("category")
+    if category and not is_missing(category):
+        parts.insert(0, str(category))
     return f" ({', '.join(parts)})" if parts else ""
