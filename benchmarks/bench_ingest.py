@@ -76,7 +76,7 @@ def make_extract(folder: Path, rows: int) -> tuple[Path, Path]:
             CASE WHEN random() < 0.5 THEN '1' ELSE '2' END AS sex,
             'E0' || (1000000 + (random() * 33000)::INTEGER)::VARCHAR AS lsoa_code,
             DATE '2021-04-01' + (random() * 1095)::INTEGER AS admission_date,
-            ['Emergency admission', 'Elective admission', 'A&E attendance', 'Outpatient'][1 + (random() * 3.99)::INTEGER]
+            ['Emergency admission', 'Elective admission', 'A&E attendance', 'Outpatient'][1 + floor(random() * 4)::INTEGER]
                 AS point_of_delivery,
             round(random() * 3000, 2) AS cost
         FROM range({rows}) t(i)""").fetchall()
