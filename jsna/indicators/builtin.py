@@ -298,6 +298,7 @@ INDICATORS = [
     Indicator(
         id="total-population", title="Total population", section="demography", polarity="no_judgement",
         unit="people", compute=total_population, decimals=0, benchmark="none", requires=("population",),
+        disclosure="value-is-count",
         method="Sum of mid-year population estimates",
         definition="Usually resident population at mid-year, all ages.",
     ),

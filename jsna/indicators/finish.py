@@ -34,33 +34,51 @@ def finish_results(frame: pd.DataFrame, ctx: ComputeContext, registry: Indicator
     out["area_type"] = out["area_type"].fillna(out["area_code"].map(area_type_of))
     out["period_sortable"] = out["period_sortable"].fillna(out["period"].map(period_sortable)).astype("Int64")
     benchmark = {ind.id: ind.benchmark for ind in registry.indicators.values()}
-    out = _compare(out, ctx.benchmark_code, benchmark)
+    out = _compare(out, ctx.benchmark_code, benchmark, _parents(ctx))
     out = _trend(out)
     keys = ["section", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable", "period"]
     out = out.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
     return out
 
 
-def _compare(out: pd.DataFrame, benchmark_code: str, benchmark: dict[str, str]) -> pd.DataFrame:
+def _parents(ctx: ComputeContext) -> dict[str, str]:
+    """Each small area's local authority (or each child's nearest parent) from the lookups."""
+    lookups = ctx.table_view("lookups")
+    if lookups.empty:
+        return {}
+    rank = {"Local authority district": 0, "Lower-tier local authority": 0, "County or unitary authority": 1,
+            "Upper-tier local authority": 1, "MSOA": 2, "Ward": 3}
+    ordered = lookups.assign(_rank=lookups["parent_type"].map(rank).fillna(9)).sort_values(["child_code", "_rank"])
+    first = ordered.drop_duplicates("child_code")
+    return dict(zip(first["child_code"], first["parent_code"], strict=True))
+
+
+def _compare(out: pd.DataFrame, benchmark_code: str, benchmark: dict[str, str],
+             parents: dict[str, str] | None = None) -> pd.DataFrame:
     import numpy as np
 
     from jsna.indicators import methods
 
-    judged = out["indicator_id"].map(benchmark).fillna("england").ne("none")
+    kind = out["indicator_id"].map(benchmark).fillna("england")
+    judged = kind.ne("none")
+    out["parent_code"] = out["parent_code"].fillna(out["area_code"].map(parents or {}))
+    # "england" indicators compare with the project benchmark, "parent" ones with each area's parent
+    target = out["parent_code"].where(kind.eq("parent") & out["parent_code"].notna(), benchmark_code)
     # a category row (e.g. one activity) is compared with the benchmark's row for the same
     # category; a category the benchmark does not have (a local deprivation quintile) with the
     # benchmark's overall value, as Fingertips does
     cat_keys = ["category_type", "category"]
-    keyed = out.assign(**{k: out[k].fillna("") for k in cat_keys})
-    at_bench = keyed[keyed["area_code"].eq(benchmark_code)]
-    same = at_bench[[*MATCH_KEYS, *cat_keys, "value"]].drop_duplicates([*MATCH_KEYS, *cat_keys])
-    overall = at_bench[at_bench["category_type"].eq("")][[*MATCH_KEYS, "value"]].drop_duplicates(MATCH_KEYS)
-    merged = keyed.merge(same.rename(columns={"value": "_same"}), on=[*MATCH_KEYS, *cat_keys], how="left")
-    merged = merged.merge(overall.rename(columns={"value": "_overall"}), on=MATCH_KEYS, how="left")
+    keyed = out.assign(**{k: out[k].fillna("") for k in cat_keys}, _target=target)
+    values = keyed.drop(columns=["_target"]).rename(columns={"area_code": "_target"})
+    same = values[["_target", *MATCH_KEYS, *cat_keys, "value"]].drop_duplicates(["_target", *MATCH_KEYS, *cat_keys])
+    overall = values[values["category_type"].eq("")][["_target", *MATCH_KEYS, "value"]].drop_duplicates(
+        ["_target", *MATCH_KEYS])
+    merged = keyed.merge(same.rename(columns={"value": "_same"}), on=["_target", *MATCH_KEYS, *cat_keys], how="left")
+    merged = merged.merge(overall.rename(columns={"value": "_overall"}), on=["_target", *MATCH_KEYS], how="left")
     merged.index = out.index
     merged["_bench"] = merged["_same"].fillna(merged["_overall"])
-    compare = judged & merged["_bench"].notna() & out["area_code"].ne(benchmark_code)
-    out.loc[compare, "benchmark_code"] = benchmark_code
+    compare = judged & merged["_bench"].notna() & out["area_code"].ne(target)
+    out.loc[compare, "benchmark_code"] = target[compare]
     out.loc[compare, "benchmark_value"] = merged.loc[compare, "_bench"]
     rows = out[compare]
     if len(rows):

@@ -81,6 +81,11 @@ class ReportContext:
             html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(f"</h{level}>", f"</h{min(level + 2, 6)}>")
         return html
 
+    @property
+    def disclosure_rules(self) -> dict[str, str]:
+        """Each registered indicator's declared disclosure rule, by id."""
+        return {i: getattr(ind, "disclosure", "counts") for i, ind in self.indicators.items()}
+
     def decimals(self, indicator_id: str) -> int:
         ind = self.indicators.get(indicator_id)
         return ind.decimals if ind is not None else 1
@@ -92,7 +97,7 @@ SectionBuilder = Callable[[ReportContext, Section], None]
 # -- tables ---------------------------------------------------------------------------------
 def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_id: str) -> Table:
     """One row per indicator series: period, count, value, limits, benchmark, comparison, trend."""
-    rows = protect_results(rows, rc.policy)
+    rows = protect_results(rows, rc.policy, rc.disclosure_rules)
     rows = rows.sort_values(["indicator_name", "sex", "age", "category"], na_position="first")
     body = []
     for _, r in rows.iterrows():
@@ -214,7 +219,7 @@ def spine_frame(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     rows = rows[rows["category_type"].isna() & rows["value"].notna() & rows["benchmark_value"].notna()]
-    protected = protect_results(rows, rc.policy)
+    protected = protect_results(rows, rc.policy, rc.disclosure_rules)
     res = rc.results
     out = []
     for _, r in protected.sort_values(["section", "indicator_name", "sex"]).iterrows():
@@ -703,7 +708,7 @@ def _results_csv(rc: ReportContext) -> str:
     rows = rc.results[rc.results["area_code"].isin([rc.area_code, rc.benchmark_code])]
     rows = rows.sort_values(["section", "indicator_id", "area_code", "period_sortable", "sex", "age", "category"],
                             na_position="first")
-    text = results_csv_text(rows, rc.policy)
+    text = results_csv_text(rows, rc.policy, rc.disclosure_rules)
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 

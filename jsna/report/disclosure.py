@@ -13,7 +13,7 @@ Configured by the ``[disclosure]`` table of ``jsna.toml``; see ``docs/report.md`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +159,8 @@ def secondary_suppression(frame: pd.DataFrame, column: str, hidden: pd.Series,
     return hidden
 
 
-def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy,
+                    rules: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Disclosure-controlled view of results rows, for tables and the CSV download.
 
     Adds ``count_text``/``count_hidden``, ``denominator_text``/``denominator_hidden`` and
@@ -167,9 +168,26 @@ def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFram
     values, ``"marked"`` when it is shown with the marker, else ``""``). Values whose unit is a
     count of people are protected like counts. Sex (``Persons = Male + Female``) and categories
     (the uncategorised row = sum of a category type's rows) are treated as additive.
+
+    ``rules`` maps indicator ids to their declared disclosure rule: ``"value-is-count"``
+    protects the value like a count whatever its unit; ``"none"`` (values already published
+    under the publisher's own rules) shows counts as they are.
     """
     import pandas as pd
 
+    rules = dict(rules or {})
+    rule = rows["indicator_id"].astype(object).map(lambda i: rules.get(i, "counts")) if len(rows) \
+        else pd.Series(dtype=object)
+    exempt = rule.eq("none")
+    if len(rows) and exempt.any():
+        plain = rows[exempt].copy()
+        plain["count_text"] = [fmt(c, 0) for c in plain["count"]]
+        plain["denominator_text"] = [fmt(c, 0) for c in plain["denominator"]]
+        plain["count_hidden"] = plain["denominator_hidden"] = plain["value_hidden"] = False
+        plain["value_text"] = pd.Series(pd.NA, index=plain.index, dtype="string")
+        plain["value_flag"] = ""
+        rest = protect_results(rows[~exempt], policy, rules)
+        return pd.concat([rest, plain]).loc[rows.index]
     if rows.empty:
         out = rows.copy()
         for col in ("count_text", "denominator_text", "value_flag"):
@@ -188,7 +206,7 @@ def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFram
     frame = policy.protect(frame, column="count", hierarchies=hierarchies, small_area=small)
     frame = policy.protect(frame, column="denominator", hierarchies=hierarchies, small_area=small)
     unit = frame["unit"].astype("string").fillna("").str.lower() if "unit" in frame else pd.Series("", index=frame.index)
-    count_valued = unit.isin(COUNT_UNITS)
+    count_valued = unit.isin(COUNT_UNITS) | rule.eq("value-is-count").to_numpy()
     if count_valued.any():
         protected = policy.protect(frame[count_valued], column="value",
                                    hierarchies=hierarchies, small_area=small[count_valued])
@@ -205,11 +223,12 @@ def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFram
     return frame.drop(columns=["_sex_part", "_cat_part"])
 
 
-def results_csv_text(rows: pd.DataFrame, policy: DisclosurePolicy) -> str:
+def results_csv_text(rows: pd.DataFrame, policy: DisclosurePolicy,
+                     rules: Mapping[str, str] | None = None) -> str:
     """The results rows as CSV with every count disclosure-controlled (text, not numbers)."""
     import pandas as pd
 
-    frame = protect_results(rows, policy)
+    frame = protect_results(rows, policy, rules)
     out = rows.copy()
     out["count"] = frame["count_text"].replace("–", "")
     out["denominator"] = frame["denominator_text"].replace("–", "")
