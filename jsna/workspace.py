@@ -39,6 +39,15 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     return con.execute(sql, params or []).fetchall()
 
 
+def _quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_quote(str(path))})").fetchall()]
+
+
 @dataclass
 class LoadResult:
     """What one load did to the workspace."""
@@ -161,15 +170,23 @@ class Workspace:
             source_id = int(row[0][0]) if row else 1
             replaced = 0
             for table, frame in frames.items():
-                frame = frame.copy()
-                frame["source_id"] = source_id
                 columns = list(TABLES[table])
-                missing = [c for c in columns if c not in frame.columns]
-                for col in missing:
-                    frame[col] = None
-                frame = frame[columns]
-                con.register("_incoming", frame)
-                keys = [k for k in REPLACE_KEYS.get(table, ()) if k in frame.columns]
+                if hasattr(frame, "path") and hasattr(frame, "rows"):  # a DeferredFrame: Parquet, out of core
+                    present = set(_parquet_columns(con, frame.path))
+                    select = ", ".join(
+                        f'"{c}"' if c in present else f'NULL::{TABLES[table][c]} AS "{c}"'
+                        for c in columns if c != "source_id")
+                    _run(con, f"CREATE OR REPLACE TEMP VIEW _incoming AS SELECT {select}, {int(source_id)} AS source_id "
+                              f"FROM ({frame.sql()})")
+                else:
+                    frame = frame.copy()
+                    frame["source_id"] = source_id
+                    missing = [c for c in columns if c not in frame.columns]
+                    for col in missing:
+                        frame[col] = None
+                    frame = frame[columns]
+                    con.register("_incoming", frame)
+                keys = list(REPLACE_KEYS.get(table, ()))
                 if keys:
                     cond = " AND ".join(
                         f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in keys
@@ -181,7 +198,10 @@ class Workspace:
                     replaced += int(result[0][0]) if result else 0
                 col_list = ", ".join(f'"{c}"' for c in columns)
                 _run(con, f'INSERT INTO "{table}" ({col_list}) SELECT {col_list} FROM _incoming')
-                con.unregister("_incoming")
+                if hasattr(frame, "path") and hasattr(frame, "rows"):
+                    _run(con, "DROP VIEW _incoming")
+                else:
+                    con.unregister("_incoming")
             if quarantine is not None and len(quarantine):
                 q = quarantine.copy()
                 q["source_id"] = source_id

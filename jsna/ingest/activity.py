@@ -15,11 +15,12 @@ file of one kind of activity), and optionally cost (£).
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import UnreadableFileError
-from jsna.ingest.base import Columns, Parsed, ReadOptions, Source
+from jsna.ingest.base import Columns, DeferredFrame, Parsed, ReadOptions, Source
 from jsna.ingest.issues import WARNING, ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name
 
@@ -34,6 +35,9 @@ DATE = ("date", "activity_date", "admission_date", "admidate", "attendance_date"
         "contact_date", "event_date", "appointment_date")
 POD = ("point_of_delivery", "pod", "activity_type", "setting", "measure")
 COST = ("cost", "cost_gbp", "tariff", "price", "actual_cost")
+
+#: DuckDB's working memory for the aggregation; beyond it DuckDB spills to a temporary folder
+MEMORY_LIMIT = "1GB"
 
 _GSS = r"^[EW]0[0-3][0-9]{6}$"
 _DISTRICT = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
@@ -62,10 +66,13 @@ class ActivitySource(Source):
         path = Path(path)
         if path.stat().st_size == 0:
             raise UnreadableFileError(f"{path.name}: the file is empty (0 bytes)")
+        folder = tempfile.TemporaryDirectory(prefix="jsna-activity-")
         con = duckdb.connect()
-        con.execute("SET enable_progress_bar = false").fetchall()
+        for setting in ("SET enable_progress_bar = false", "SET preserve_insertion_order = false",
+                        f"SET temp_directory = '{folder.name}'", f"SET memory_limit = '{MEMORY_LIMIT}'"):
+            con.execute(setting).fetchall()
         try:
-            return _aggregate(con, path, options, self.kind)
+            return _aggregate(con, path, options, self.kind, Path(folder.name), folder)
         finally:
             con.close()
 
@@ -82,13 +89,15 @@ def _source_sql(path: Path, options: ReadOptions) -> tuple[str, int]:
             2 + (options.skip_rows or 0))
 
 
-def _aggregate(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, kind: str) -> Parsed:
+def _aggregate(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, kind: str, folder: Path,
+               keep_alive: Any) -> Parsed:
     import duckdb
     import pandas as pd
 
     source, first_row = _source_sql(path, options)
     try:
-        names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        names = [r[0] for r in described]
     except duckdb.Error as exc:
         raise UnreadableFileError(f"{path.name}: cannot read as a record-level extract: {exc}") from exc
     table = TableText(frame=pd.DataFrame(columns=names), path=path, encoding="duckdb", header_line=first_row - 1)
@@ -100,20 +109,18 @@ def _aggregate(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions,
     }.items()}
     pod_col = None if options.measure else cols.require("point of delivery (or pass --measure)", *POD)
     cost_col = cols.find(*COST)
+    types = {r[0]: str(r[1]).upper() for r in described}
     text = "trim(CAST({} AS VARCHAR))"
     pod = f"nullif({text.format(chr(34) + pod_col + chr(34))}, '')" if pod_col else "'" + options.measure.replace(
         "'", "''") + "'"  # type: ignore[union-attr]
-    cost = (f"TRY_CAST(replace(replace({text.format(chr(34) + cost_col + chr(34))}, ',', ''), '£', '') AS DOUBLE)"
-            if cost_col else "NULL::DOUBLE")
-    cost_text = text.format(chr(34) + cost_col + chr(34)) if cost_col else "''"
-    cost_bad = (f"coalesce(({cost_text} <> '' AND {cost} IS NULL) OR {cost} < 0, false)" if cost_col else "false")
+    cost, cost_bad = _cost_sql(cost_col, types.get(cost_col or "", ""), text)
     date_text = text.format(q["date"])
     parsed = f"""
         SELECT
-            TRY_CAST({text.format(q['age'])} AS INTEGER) AS age,
+            {_age_sql(q['age'], types.get(q['age'].strip('"'), ''), text)} AS age,
             {_SEX_SQL.format(c=text.format(q['sex']))} AS sex,
             upper(replace({text.format(q['area'])}, ' ', '')) AS area,
-            coalesce(TRY_CAST({date_text} AS DATE), TRY_CAST(try_strptime({date_text}, '%d/%m/%Y') AS DATE)) AS day,
+            {_date_sql(q['date'], types.get(q['date'].strip('"'), ''), date_text)} AS day,
             {pod} AS pod,
             {cost} AS cost,
             {cost_bad} AS cost_bad
@@ -127,50 +134,83 @@ def _aggregate(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions,
         "pod": ("pod IS NULL", "point of delivery must not be blank"),
         "cost": ("cost_bad", "cost must be a number >= 0 (or blank)"),
     }
-    # every check is written to be true or false, never NULL, so no record can fall between
-    # "valid" and "invalid"; coalesce guards the sum of them all the same
-    invalid = "coalesce(" + " OR ".join(f"({cond})" for cond, _ in checks.values()) + ", true)"
     band_from = "least(floor(age / 5) * 5, 90)::INTEGER"
     fy_start = "(year(day) - CASE WHEN month(day) < 4 THEN 1 ELSE 0 END)"
     # one pass: valid records grouped by their keys, invalid ones counted in a single group
+    # every record is checked, but the area check (a regular expression) runs once per group:
+    # the area is a group key, so a group's records share one area
+    record_checks = " OR ".join(f"({cond})" for name, (cond, _) in checks.items() if name != "area")
+    area_ok = f"NOT coalesce({checks['area'][0]}, true)"
     aggregate = f"""
-        SELECT ok, area_code, CASE WHEN ok THEN fy::VARCHAR || '/' || lpad(((fy + 1) % 100)::VARCHAR, 2, '0')
-               END AS period, sex, age_from,
+        SELECT ok_record AND {area_ok} AS ok, area AS area_code,
+               fy::VARCHAR || '/' || lpad(((fy + 1) % 100)::VARCHAR, 2, '0') AS period, sex, age_from,
                CASE WHEN age_from >= 90 THEN NULL ELSE age_from + 4 END AS age_to,
                CASE WHEN age_from >= 90 THEN '90+' ELSE age_from::VARCHAR || '-' || (age_from + 4)::VARCHAR
-               END AS age_band, measure, count, cost
+               END AS age_band, pod AS measure, count, cost
         FROM (
-            SELECT ok, CASE WHEN ok THEN area END AS area_code, CASE WHEN ok THEN {fy_start} END AS fy,
-                   CASE WHEN ok THEN sex END AS sex, CASE WHEN ok THEN {band_from} END AS age_from,
-                   CASE WHEN ok THEN pod END AS measure,
-                   count(*)::DOUBLE AS count, sum(CASE WHEN ok THEN cost END) AS cost
-            FROM (SELECT *, NOT {invalid} AS ok FROM ({parsed}))
-            GROUP BY ALL)
-        ORDER BY area_code, period, measure, sex, age_from"""
+            SELECT NOT coalesce({record_checks}, true) AS ok_record, area, {fy_start} AS fy, sex,
+                   {band_from} AS age_from, pod, count(*)::DOUBLE AS count, sum(cost) AS cost
+            FROM ({parsed})
+            GROUP BY ALL)"""
+    aggregate_file = folder / "aggregate.parquet"
     try:
-        grouped = con.execute(aggregate).df()
+        con.execute(f"COPY ({aggregate}) TO '{aggregate_file}' (FORMAT parquet)").fetchall()
     except duckdb.Error as exc:
         raise UnreadableFileError(f"{path.name}: cannot read as a record-level extract: {exc}") from exc
-    total = int(grouped["count"].sum()) if len(grouped) else 0
-    frame = grouped[grouped["ok"].astype(bool)].drop(columns=["ok"]).reset_index(drop=True)
-    loaded = int(frame["count"].sum()) if len(frame) else 0
+    agg = f"read_parquet('{aggregate_file}')"
+    total, loaded, groups = con.execute(
+        f"SELECT coalesce(sum(count), 0), coalesce(sum(count) FILTER (WHERE ok), 0), count(*) FILTER (WHERE ok) "
+        f"FROM {agg}").fetchall()[0]
     issues: list[ValidationIssue] = []
     raw_rows: dict[int, str] = {}
     if loaded < total:
         _list_invalid(con, parsed, source, checks, names, q, first_row, table, issues, raw_rows)
-    frame["area_name"] = None
-    frame["cause"] = "All causes"
-    frame["_row"] = -1  # aggregates: the invalid records are already left out
-    frame = frame.astype({"age_from": "Int64", "age_to": "Int64"})
-    districts = frame["area_code"].str.fullmatch(_DISTRICT.strip("^$"))
+    codes = con.execute(f"SELECT DISTINCT area_code, period FROM {agg} WHERE ok ORDER BY 1, 2").df()
+    periods = sorted(codes["period"].dropna().astype(str).unique())
+    districts = codes.drop_duplicates("area_code")["area_code"].str.fullmatch(_DISTRICT.strip("^$"))
     if bool(districts.any()):
         issues.append(ValidationIssue(
             code="postcode-districts", severity=WARNING, file=path.name, column=q["area"].strip('"'),
-            message=f"{int(districts.sum())} aggregate rows are by postcode district, not a GSS area: they cannot "
+            message=f"{int(districts.sum())} areas are postcode districts, not GSS areas: their rows cannot "
                     "be joined to population until mapped to LSOAs"))
     report = ValidationReport(file=path.name, kind=kind, rows_read=int(total), issues=issues)
+    frame = DeferredFrame(path=aggregate_file, rows=int(groups), periods=periods, codes=codes, folder=keep_alive,
+                          where="ok")
     return Parsed(frames={"events": frame}, report=report, layout="record-level",
-                  extra={"raw_rows": raw_rows, "records_aggregated": loaded})
+                  extra={"raw_rows": raw_rows, "records_aggregated": int(loaded)})
+
+
+_NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+            "FLOAT", "DOUBLE", "REAL", "HUGEINT"}
+
+
+def _cost_sql(column: str | None, dtype: str, text: str) -> tuple[str, str]:
+    """(cost in £, whether it is bad): typed numbers as they are; text may carry '£' and ','."""
+    if column is None:
+        return "NULL::DOUBLE", "false"
+    quoted = f'"{column}"'
+    if dtype in _NUMERIC or dtype.startswith("DECIMAL"):
+        value = f"CAST({quoted} AS DOUBLE)"
+        return value, f"coalesce({value} < 0, false)"
+    raw = text.format(quoted)
+    value = f"TRY_CAST(replace(replace({raw}, ',', ''), '£', '') AS DOUBLE)"
+    return value, f"coalesce(({raw} <> '' AND {value} IS NULL) OR {value} < 0, false)"
+
+
+def _age_sql(column: str, dtype: str, text: str) -> str:
+    """Whole years of age: typed integers are used as they are; text is cast, NULL when not a number."""
+    if dtype in _NUMERIC - {"FLOAT", "DOUBLE", "REAL"}:
+        return f"CAST({column} AS INTEGER)"
+    return f"TRY_CAST({text.format(column)} AS INTEGER)"
+
+
+def _date_sql(column: str, dtype: str, date_text: str) -> str:
+    """The activity date: typed dates as they are; text as ISO or dd/mm/yyyy."""
+    if dtype == "DATE":
+        return column
+    if dtype.startswith("TIMESTAMP"):
+        return f"CAST({column} AS DATE)"
+    return f"coalesce(TRY_CAST({date_text} AS DATE), TRY_CAST(try_strptime({date_text}, '%d/%m/%Y') AS DATE))"
 
 
 def _list_invalid(con: Any, parsed: str, source: str, checks: dict[str, tuple[str, str]], names: list[str],

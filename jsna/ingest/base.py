@@ -43,10 +43,48 @@ class ReadOptions:
 
 
 @dataclass
+class DeferredFrame:
+    """Canonical rows in a Parquet file written by DuckDB, never loaded whole into pandas.
+
+    Sources that aggregate very large files (record-level extracts) return one of these in
+    :attr:`Parsed.frames`; the workspace inserts it with DuckDB, out of core. Its rows carry no
+    ``_row``: the source has already left invalid records out of it.
+    """
+
+    path: Path
+    rows: int
+    periods: list[str]
+    #: distinct (area_code, period) pairs, for the checks of area codes against the workspace
+    codes: pd.DataFrame
+    #: the temporary folder holding ``path``; removed when this object is
+    folder: Any = None
+    #: a boolean column of the file that marks the rows to load (others are left out)
+    where: str | None = None
+
+    def sql(self, columns: list[str] | None = None) -> str:
+        """A SELECT over the file giving the rows to load."""
+        select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        where = f' WHERE "{self.where}"' if self.where else ""
+        path = str(self.path).replace("'", "''")
+        return f"SELECT {select} FROM read_parquet('{path}'){where}"
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The rows to load as a DataFrame (for small files and tests)."""
+        import duckdb
+
+        frame = duckdb.sql(self.sql()).df()
+        return frame.drop(columns=[self.where]) if self.where else frame
+
+    @property
+    def areas(self) -> list[str]:
+        return sorted(self.codes["area_code"].dropna().astype(str).unique())
+
+
+@dataclass
 class Parsed:
     """A file read and checked: canonical frames (with ``_row``), and the report."""
 
-    frames: dict[str, pd.DataFrame]
+    frames: dict[str, Any]
     report: ValidationReport
     layout: str
     extra: dict[str, Any] = field(default_factory=dict)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
-from jsna.ingest.base import Parsed, ReadOptions, Source
+from jsna.ingest.base import DeferredFrame, Parsed, ReadOptions, Source
 from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.plugins import SOURCE_GROUP, PluginConflictError, PluginFailure, register_loaded
 
@@ -201,18 +201,29 @@ def ingest_file(
     file_level = [i for i in report.errors if i.row is None]
     if file_level:
         raise InvalidDataError(f"{path.name}: {file_level[0].message}; nothing was loaded", report.errors)
-    frames: dict[str, pd.DataFrame] = {}
+    frames: dict[str, Any] = {}
     records = 0
+    periods_seen: set[str] = set()
+    areas: set[str] = set()
     for table, frame in parsed.frames.items():
-        # rows aggregated from many file rows (record-level extracts) carry _row -1: their
-        # source has already left the bad rows out of the aggregate
+        if isinstance(frame, DeferredFrame):  # aggregated out of core, bad records already left out
+            frames[table] = frame
+            records += frame.rows
+            periods_seen.update(frame.periods)
+            areas.update(frame.areas)
+            continue
+        # rows aggregated from many file rows carry _row -1: their source has already left
+        # the bad rows out of the aggregate
         keep = ~frame["_row"].isin(bad_rows)
-        frames[table] = frame[keep].drop(columns=["_row"])
+        frames[table] = kept = frame[keep].drop(columns=["_row"])
         records += int(keep.sum())
+        if "period" in kept:
+            periods_seen.update(str(p) for p in kept["period"].dropna().unique())
+        for col in ("area_code", "lsoa_code", "child_code"):
+            if col in kept:
+                areas.update(str(a) for a in kept[col].dropna().unique())
     quarantine = _quarantine_frame(parsed, kind, path.name) if bad_rows else None
-    periods = sorted({str(p) for f in frames.values() if "period" in f for p in f["period"].dropna().unique()})
-    areas = {str(a) for f in frames.values() for col in ("area_code", "lsoa_code", "child_code") if col in f
-             for a in f[col].dropna().unique()}
+    periods = sorted(periods_seen)
     provenance = {
         "kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
         "layout": parsed.layout, "rows_read": report.rows_read,
@@ -278,6 +289,8 @@ def check_area_codes_against_workspace(workspace: Workspace, parsed: Parsed) -> 
     prefixes = {code[:3] for codes in known.values() for code in codes}
     all_known = set().union(*known.values()) if known else set()
     for frame in parsed.frames.values():
+        if isinstance(frame, DeferredFrame):
+            frame = frame.codes.assign(_row=-1)
         col = next((c for c in ("area_code", "lsoa_code", "child_code") if c in frame.columns), None)
         if col is None or frame.empty:
             continue
