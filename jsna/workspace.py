@@ -81,6 +81,8 @@ class Workspace:
             con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:  # locked by another process, or not a database
             raise WorkspaceError(f"cannot open workspace {path}: {exc}") from exc
+        # DuckDB draws a progress bar on stdout for long statements: never in jsna's output
+        _run(con, "SET enable_progress_bar = false")
         workspace = cls(con, path)
         try:
             if not read_only:
