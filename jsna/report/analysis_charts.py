@@ -124,9 +124,15 @@ def fan_chart(projection: pd.DataFrame, *, title: str, unit: str, history: pd.Da
         rows = rows.sort_values("year")
         ax.plot(rows["year"], rows["value"], color=PALETTE[(i + 2) % len(PALETTE)], linestyle="--", linewidth=1.5,
                 label=f"Scenario: {name}")
-    labels = base.drop_duplicates("year")
-    step = max(1, -(-len(labels) // 6))
-    ax.set_xticks(labels["year"].iloc[::step], labels["period"].iloc[::step])
+    # tick labels over the recorded years and the projected ones together
+    ticks = dict(zip(base["year"], base["period"].astype(str), strict=False))
+    if history is not None and len(history):
+        named = history["period"].astype(str) if "period" in history else history["year"].astype(int).astype(str)
+        for year, label in zip(history["year"], named, strict=True):
+            ticks.setdefault(year, label)
+    years = sorted(ticks)
+    step = max(1, -(-len(years) // 7))
+    ax.set_xticks(years[::step], [ticks[y] for y in years[::step]])
     ax.set_ylabel(unit)
     ax.set_title(title, loc="left")
     ax.legend(fontsize=7, loc="upper left")
