@@ -213,6 +213,18 @@ class ReportResult:
                 "seconds": round(self.seconds, 2), "skipped": self.skipped}
 
 
+def _report_settings(config: Config, formats: Sequence[str] | None,
+                     output: Path | None) -> tuple[list[str], Path, Path]:
+    """The formats (checked), output folder and user templates folder of a report command."""
+    chosen = list(formats or config.report.formats)
+    bad = [f for f in chosen if f not in {"html", "pdf"}]
+    if bad:
+        raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
+    out_dir = Path(output) if output else config.output_dir
+    templates = config.path(config.report.templates_dir) if config.report.templates_dir else config.root / "templates"
+    return chosen, out_dir, templates
+
+
 def report(config: Config, *, area: str | None = None, formats: Sequence[str] | None = None,
            output: Path | None = None, skipped: list[dict[str, str]] | None = None) -> ReportResult:
     """Render the report for one area as HTML and/or PDF; returns the files written."""
@@ -223,12 +235,7 @@ def report(config: Config, *, area: str | None = None, formats: Sequence[str] | 
     area_code = area or config.project.area
     if not area_code:
         raise UsageError("no area given: pass --area CODE or set project.area in jsna.toml")
-    formats = list(formats or config.report.formats)
-    bad = [f for f in formats if f not in {"html", "pdf"}]
-    if bad:
-        raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
-    out_dir = Path(output) if output else config.output_dir
-    templates = config.path(config.report.templates_dir) if config.report.templates_dir else config.root / "templates"
+    formats, out_dir, templates = _report_settings(config, formats, output)
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         model = assemble_report(ws, config, area_code, skipped=skipped)
     stem = f"jsna-{area_code}"
@@ -266,15 +273,14 @@ def report_all_areas(config: Config, *, areas: Sequence[str] | None = None, form
     no data get a note on the index page; an area that fails is reported there too and makes
     ``ok`` false, without stopping the others.
     """
+    from jsna.ingest.fields import GSS_PATTERN
     from jsna.report.batch import render_areas
 
     start = time.perf_counter()
-    formats = list(formats or config.report.formats)
-    bad = [f for f in formats if f not in {"html", "pdf"}]
-    if bad:
-        raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
-    out_dir = Path(output) if output else config.output_dir
-    templates = config.path(config.report.templates_dir) if config.report.templates_dir else config.root / "templates"
+    malformed = [a for a in areas or () if not GSS_PATTERN.match(a)]
+    if malformed:
+        raise UsageError(f"--areas takes ONS GSS codes like E06000001; not codes: {', '.join(malformed)}")
+    formats, out_dir, templates = _report_settings(config, formats, output)
     outcomes = render_areas(config, areas, formats=formats, out_dir=out_dir, templates=templates,
                             workers=workers or config.report.workers, progress=progress)
     return BatchReportResult(index=out_dir / "index.html", areas=outcomes, seconds=time.perf_counter() - start)
