@@ -80,15 +80,42 @@ def load_group(group: str) -> tuple[list[LoadedEntryPoint], list[PluginFailure]]
     return loaded, failures
 
 
-# -- report sections -----------------------------------------------------------------------------
-class SectionRegistry:
-    """Section plugins (blocks added to report sections) by id."""
+class PluginRegistry:
+    """Plugins of one kind by identifier, with the package each came from and the failures.
+
+    Subclasses check a candidate in :meth:`register` and then call :meth:`_store`, which makes
+    two packages claiming one identifier a :class:`PluginConflictError` (exit code 3).
+    """
+
+    #: how an identifier is named in the collision message, e.g. "indicator id"
+    key_name = "plugin id"
+    #: the verb of the collision message ("declared" for ids, "provided" for ingest kinds)
+    claimed = "declared"
 
     def __init__(self) -> None:
-        self.plugins: dict[str, Any] = {}
+        self.entries: dict[str, Any] = {}
         self.origin: dict[str, str] = {}
         self.versions: dict[str, str | None] = {}
         self.failures: list[PluginFailure] = []
+
+    def _store(self, key: str, plugin: Any, origin: str, version: str | None) -> None:
+        if key in self.entries:
+            raise PluginConflictError(
+                f"{self.key_name} {key!r} is {self.claimed} by both {self.origin[key]} and {origin}")
+        self.entries[key] = plugin
+        self.origin[key] = origin
+        self.versions[key] = version
+
+
+# -- report sections -----------------------------------------------------------------------------
+class SectionRegistry(PluginRegistry):
+    """Section plugins (blocks added to report sections) by id."""
+
+    key_name = "section plugin id"
+
+    @property
+    def plugins(self) -> dict[str, Any]:
+        return self.entries
 
     def register(self, plugin: Any, origin: str = "jsna", version: str | None = None) -> None:
         """Add a section plugin; an invalid declaration or a clashing id raises :class:`PluginError`."""
@@ -99,12 +126,7 @@ class SectionRegistry:
         problems = plugin.problems()
         if problems:
             raise PluginError(f"{origin}: section plugin {plugin.id!r} is invalid: {'; '.join(problems)}")
-        if plugin.id in self.plugins:
-            raise PluginConflictError(
-                f"section plugin id {plugin.id!r} is declared by both {self.origin[plugin.id]} and {origin}")
-        self.plugins[plugin.id] = plugin
-        self.origin[plugin.id] = origin
-        self.versions[plugin.id] = version
+        self._store(plugin.id, plugin, origin, version)
 
     @classmethod
     def from_entry_points(cls) -> SectionRegistry:

@@ -41,10 +41,6 @@ def _deaths(ctx: ComputeContext) -> pd.DataFrame:
     return events[events["measure"].str.lower().eq("deaths")]
 
 
-def _banded(ctx: ComputeContext, frame: pd.DataFrame, bands: str) -> pd.DataFrame:
-    return rebin(frame, bands)
-
-
 def _esp_join(ctx: ComputeContext, events: pd.DataFrame, *, keys: list[str]) -> pd.DataFrame:
     """Events and population by ESP band for every area/period/sex with population, zeros filled."""
     import pandas as pd

@@ -225,6 +225,23 @@ def _latest_years(frame: pd.DataFrame, years: int) -> pd.DataFrame:
     return frame[y.gt(int(y.max()) - years)]
 
 
+def _life_expectancy_by_quantile(tables: dict[str, pd.DataFrame], area: str,
+                                 n: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(pooled deaths and population by local quantile, life expectancy at birth per quantile and sex)
+    for ``area``, or None when the area's LSOAs do not fill all ``n`` quantiles."""
+    from jsna.indicators import methods
+
+    pooled = by_quantile(tables, n=n, within="lad_code")
+    pooled = pooled[pooled["area_code"].eq(area)] if len(pooled) else pooled
+    if not len(pooled) or pooled["quantile"].nunique() != n:
+        return None
+    keys = ["quantile", "sex"]
+    pooled = pooled[pooled.groupby(keys)["age_band"].transform("nunique").eq(20)]
+    le = methods.life_expectancy(pooled, deaths="deaths", population="population", age_band="age_band", by=keys,
+                                 start_ages=[0], confidence=0.95)
+    return pooled, le.merge(pooled.groupby(keys, as_index=False)["population"].sum(), on=keys)
+
+
 def inequality_analysis(tables: Tables, area: str, benchmark: str, *, seed: int | None = None,
                         repetitions: int = 10_000) -> dict[str, pd.DataFrame]:
     """Everything section 7 shows for ``area``: LE by local quintile, the gap between the most and least
@@ -233,17 +250,11 @@ def inequality_analysis(tables: Tables, area: str, benchmark: str, *, seed: int 
     import pandas as pd
 
     from jsna.indicators import inequalities as ineq
-    from jsna.indicators import methods
 
     out: dict[str, pd.DataFrame] = {}
-    q5 = by_quantile(tables, n=5, within="lad_code")
-    q5 = q5[q5["area_code"].eq(area)] if len(q5) else q5
-    if len(q5) and q5["quantile"].nunique() == 5:
-        keys = ["quantile", "sex"]
-        q5 = q5[q5.groupby(keys)["age_band"].transform("nunique").eq(20)]
-        le = methods.life_expectancy(q5, deaths="deaths", population="population", age_band="age_band", by=keys,
-                                     start_ages=[0], confidence=0.95)
-        le = le.merge(q5.groupby(keys, as_index=False)["population"].sum(), on=keys)
+    quintiles = _life_expectancy_by_quantile(tables, area, 5)
+    if quintiles is not None:
+        q5, le = quintiles
         out["le_by_quintile"] = le.assign(period=q5["period"].iloc[0], category_type=q5["category_type"].iloc[0])
         out["gap"] = ineq.life_expectancy_gap(q5, deaths="deaths", population="population", age_band="age_band",
                                               group="quantile", comparison=1, reference=5, by="sex")
@@ -263,14 +274,9 @@ def inequality_analysis(tables: Tables, area: str, benchmark: str, *, seed: int 
                 kw.update(repetitions=max(1000, repetitions // 10), seed=seed)
             heat.append(fn(fine, **kw))
         out["heat"] = pd.concat(heat, ignore_index=True)
-    q10 = by_quantile(tables, n=10, within="lad_code")
-    q10 = q10[q10["area_code"].eq(area)] if len(q10) else q10
-    if len(q10) and q10["quantile"].nunique() == 10:
-        keys = ["quantile", "sex"]
-        q10 = q10[q10.groupby(keys)["age_band"].transform("nunique").eq(20)]
-        le10 = methods.life_expectancy(q10, deaths="deaths", population="population", age_band="age_band", by=keys,
-                                       start_ages=[0], confidence=0.95)
-        le10 = le10.merge(q10.groupby(keys, as_index=False)["population"].sum(), on=keys)
+    deciles = _life_expectancy_by_quantile(tables, area, 10)
+    if deciles is not None:
+        _, le10 = deciles
         out["le_by_decile"] = le10
         fine = le10[le10["value"].notna()]
         if len(fine):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.errors import PluginError
 from jsna.indicators.spec import REQUIRED_RESULT_COLUMNS, Indicator
-from jsna.plugins import INDICATOR_GROUP, PluginConflictError, PluginFailure, register_loaded
+from jsna.plugins import INDICATOR_GROUP, PluginFailure, PluginRegistry, register_loaded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,14 +17,14 @@ if TYPE_CHECKING:
     from jsna.indicators.context import ComputeContext
 
 
-class IndicatorRegistry:
+class IndicatorRegistry(PluginRegistry):
     """Indicators by id. Build with :meth:`from_entry_points`, or empty for tests."""
 
-    def __init__(self) -> None:
-        self.indicators: dict[str, Indicator] = {}
-        self.origin: dict[str, str] = {}
-        self.versions: dict[str, str | None] = {}
-        self.failures: list[PluginFailure] = []
+    key_name = "indicator id"
+
+    @property
+    def indicators(self) -> dict[str, Indicator]:
+        return self.entries
 
     def register(self, indicator: Indicator, origin: str = "jsna", version: str | None = None) -> None:
         """Add an indicator; an invalid declaration raises :class:`PluginError`, a clashing id
@@ -34,12 +34,7 @@ class IndicatorRegistry:
         problems = indicator.problems()
         if problems:
             raise PluginError(f"{origin}: indicator {indicator.id!r} is invalid: {'; '.join(problems)}")
-        if indicator.id in self.indicators:
-            raise PluginConflictError(
-                f"indicator id {indicator.id!r} is declared by both {self.origin[indicator.id]} and {origin}")
-        self.indicators[indicator.id] = indicator
-        self.origin[indicator.id] = origin
-        self.versions[indicator.id] = version
+        self._store(indicator.id, indicator, origin, version)
 
     @classmethod
     def from_entry_points(cls) -> IndicatorRegistry:

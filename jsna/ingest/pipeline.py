@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING, Any
 from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
 from jsna.ingest.base import DeferredFrame, Parsed, ReadOptions, Source
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.plugins import SOURCE_GROUP, PluginConflictError, PluginFailure, register_loaded
+from jsna.plugins import (
+    SOURCE_GROUP,
+    PluginRegistry,
+    register_loaded,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,26 +23,22 @@ if TYPE_CHECKING:
     from jsna.workspace import Workspace
 
 
-class SourceRegistry:
+class SourceRegistry(PluginRegistry):
     """Ingest sources by kind, from the ``jsna.sources`` entry points (built-ins included)."""
 
-    def __init__(self) -> None:
-        self.sources: dict[str, Source] = {}
-        self.origin: dict[str, str] = {}
-        self.versions: dict[str, str | None] = {}
-        self.failures: list[PluginFailure] = []
+    key_name = "ingest kind"
+    claimed = "provided"
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        return self.entries
 
     def register(self, source: Source, origin: str = "jsna", version: str | None = None) -> None:
         """Add a source; an invalid one raises :class:`PluginError`, a clashing kind
         :class:`PluginConflictError` (both exit code 3)."""
         if not isinstance(source, Source) or not source.kind:
             raise PluginError(f"{origin}: {source!r} is not an ingest Source with a kind")
-        if source.kind in self.sources:
-            raise PluginConflictError(
-                f"ingest kind {source.kind!r} is provided by both {self.origin[source.kind]} and {origin}")
-        self.sources[source.kind] = source
-        self.origin[source.kind] = origin
-        self.versions[source.kind] = version
+        self._store(source.kind, source, origin, version)
 
     @classmethod
     def from_entry_points(cls) -> SourceRegistry:

@@ -191,7 +191,7 @@ def tornado_chart(tornado: pd.DataFrame, *, title: str, figure_id: str = "roi-to
     lo = np.minimum(data["roi_at_low"], data["roi_at_high"]) * 100
     hi = np.maximum(data["roi_at_low"], data["roi_at_high"]) * 100
     fig, ax = plt.subplots(figsize=(6.4, 0.4 * len(data) + 1.4))
-    ax.barh(y, hi - centre, left=centre, color=PALETTE[1], label="Input at its high value" if False else None)
+    ax.barh(y, hi - centre, left=centre, color=PALETTE[1])
     ax.barh(y, lo - centre, left=centre, color=PALETTE[3])
     ax.axvline(centre, color="black", linewidth=1)
     ax.set_yticks(y, [f"{lab} ({_fmt(a)} to {_fmt(b)})" for lab, a, b in
