@@ -189,3 +189,9 @@ def test_real_imd_lsoa_file_ingests_cleanly(project: Path, cli) -> None:
     code, out, err = cli("ingest", "deprivation", path, "--project", project, "--json")
     assert code == 0, err
     assert '"rows_loaded": 32844' in out
+
+
+def test_report_areas_refuses_malformed_codes(project: Path, cli) -> None:
+    code, _out, err = cli("report", "--project", project, "--areas", "X1,E06999001")
+    assert code == 2
+    assert "X1" in err and "GSS" in err
