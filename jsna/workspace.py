@@ -7,7 +7,7 @@ the sha256 of the boundary file they came from.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +42,6 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
 def _quote(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
-
-
-def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_quote(str(path))})").fetchall()]
 
 
 @dataclass
@@ -144,6 +140,12 @@ class Workspace:
         ).fetchall()
         return int(row[0][0]) if row else None
 
+    def has_loaded_path(self, path: Path, kind: str) -> bool:
+        """Whether a file of ``kind`` was ever loaded from ``path`` (whatever its contents)."""
+        rows = self.con.execute("SELECT count(*) FROM provenance WHERE file_path = ? AND kind = ?",
+                                [str(Path(path).resolve()), kind]).fetchall()
+        return bool(rows[0][0])
+
     def provenance(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM provenance ORDER BY source_id").df()
 
@@ -152,17 +154,23 @@ class Workspace:
         self,
         *,
         provenance: dict[str, Any],
-        frames: dict[str, pd.DataFrame],
+        frames: dict[str, Any],
         quarantine: pd.DataFrame | None = None,
+        settle: Callable[[], pd.DataFrame | None] | None = None,
     ) -> LoadResult:
         """Load one file's canonical frames in a single transaction.
 
-        Rows of the same table whose replace keys (see ``REPLACE_KEYS``) match the new
-        rows are deleted first, so a newer file for the same kind and period replaces the
-        old one; the old provenance row is kept with status ``superseded`` when nothing
-        of it remains.
+        Frames are pandas DataFrames, or :class:`~jsna.ingest.base.StreamedFrame` objects that
+        DuckDB fills from their file. ``settle`` runs after the rows are in and before the
+        commit: it may refuse the load by raising (everything is rolled back), and returns the
+        quarantine rows. Rows of the same table whose replace keys (see ``REPLACE_KEYS``) match
+        the new rows are then deleted, so a newer file for the same kind and period replaces
+        the old one; the old provenance row is kept with status ``superseded`` when nothing of
+        it remains.
         """
-        existing = self.find_source(provenance["sha256"], provenance["kind"])
+        from jsna.ingest.base import StreamedFrame
+
+        existing = self.find_source(provenance["sha256"], provenance["kind"]) if provenance["sha256"] else None
         if existing is not None:
             return LoadResult(source_id=existing, skipped=True)
         con = self.con
@@ -170,40 +178,14 @@ class Workspace:
         try:
             row = con.execute("SELECT coalesce(max(source_id), 0) + 1 FROM provenance").fetchall()
             source_id = int(row[0][0]) if row else 1
-            replaced = 0
             for table, frame in frames.items():
-                columns = list(TABLES[table])
-                if hasattr(frame, "path") and hasattr(frame, "rows"):  # a DeferredFrame: Parquet, out of core
-                    present = set(_parquet_columns(con, frame.path))
-                    select = ", ".join(
-                        f'"{c}"' if c in present else f'NULL::{TABLES[table][c]} AS "{c}"'
-                        for c in columns if c != "source_id")
-                    _run(con, f"CREATE OR REPLACE TEMP VIEW _incoming AS SELECT {select}, {int(source_id)} AS source_id "
-                              f"FROM ({frame.sql()})")
+                if isinstance(frame, StreamedFrame):
+                    frame.insert(con, table, source_id)
                 else:
-                    frame = frame.copy()
-                    frame["source_id"] = source_id
-                    missing = [c for c in columns if c not in frame.columns]
-                    for col in missing:
-                        frame[col] = None
-                    frame = frame[columns]
-                    con.register("_incoming", frame)
-                keys = list(REPLACE_KEYS.get(table, ()))
-                if keys:
-                    cond = " AND ".join(
-                        f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in keys
-                    )
-                    key_list = ", ".join(f'"{k}"' for k in keys)
-                    result = con.execute(
-                        f'DELETE FROM "{table}" t USING (SELECT DISTINCT {key_list} FROM _incoming) k WHERE {cond}'
-                    ).fetchall()
-                    replaced += int(result[0][0]) if result else 0
-                col_list = ", ".join(f'"{c}"' for c in columns)
-                _run(con, f'INSERT INTO "{table}" ({col_list}) SELECT {col_list} FROM _incoming')
-                if hasattr(frame, "path") and hasattr(frame, "rows"):
-                    _run(con, "DROP VIEW _incoming")
-                else:
-                    con.unregister("_incoming")
+                    self._insert_frame(table, frame, source_id)
+            if settle is not None:
+                quarantine = settle()
+            replaced = sum(self._replace_older(table, source_id) for table in frames)
             if quarantine is not None and len(quarantine):
                 q = quarantine.copy()
                 q["source_id"] = source_id
@@ -224,6 +206,34 @@ class Workspace:
             _run(con, "ROLLBACK")
             raise
         return LoadResult(source_id=source_id, skipped=False, replaced_rows=replaced)
+
+    def _insert_frame(self, table: str, frame: pd.DataFrame, source_id: int) -> None:
+        columns = list(TABLES[table])
+        frame = frame.copy()
+        frame["source_id"] = source_id
+        for col in columns:
+            if col not in frame.columns:
+                frame[col] = None
+        self.con.register("_incoming", frame[columns])
+        col_list = ", ".join(f'"{c}"' for c in columns)
+        _run(self.con, f'INSERT INTO "{table}" ({col_list}) SELECT {col_list} FROM _incoming')
+        self.con.unregister("_incoming")
+
+    def _replace_older(self, table: str, source_id: int) -> int:
+        """Delete older rows of ``table`` whose replace keys match rows of ``source_id``; how many."""
+        keys = REPLACE_KEYS.get(table, ())
+        if not keys:
+            return 0
+        others = self.con.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE source_id <> ? LIMIT 1)',
+                                  [source_id]).fetchall()
+        if not others[0][0]:
+            return 0  # the table held nothing else
+        cond = " AND ".join(f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in keys)
+        key_list = ", ".join(f'"{k}"' for k in keys)
+        result = self.con.execute(
+            f'DELETE FROM "{table}" t USING (SELECT DISTINCT {key_list} FROM "{table}" WHERE source_id = ?) k '
+            f"WHERE t.source_id <> ? AND {cond}", [source_id, source_id]).fetchall()
+        return int(result[0][0]) if result else 0
 
     def _mark_superseded(self) -> None:
         """Provenance rows none of whose data remain are marked ``superseded``."""

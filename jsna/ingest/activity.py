@@ -15,12 +15,11 @@ file of one kind of activity), and optionally cost (£).
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from jsna.errors import UnreadableFileError
-from jsna.ingest.base import Columns, DeferredFrame, Parsed, ReadOptions, Source
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, StreamedFrame
 from jsna.ingest.issues import WARNING, ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name
 
@@ -37,12 +36,23 @@ POD = ("point_of_delivery", "pod", "activity_type", "setting", "measure")
 COST = ("cost", "cost_gbp", "tariff", "price", "actual_cost")
 
 #: DuckDB's working memory for the aggregation; beyond it DuckDB spills to a temporary folder
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "1700MB"
 
 _GSS = r"^[EW]0[0-3][0-9]{6}$"
 _DISTRICT = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
-_SEX_SQL = ("CASE lower(trim({c})) WHEN '1' THEN 'Male' WHEN 'm' THEN 'Male' WHEN 'male' THEN 'Male' "
-            "WHEN '2' THEN 'Female' WHEN 'f' THEN 'Female' WHEN 'female' THEN 'Female' END")
+_SEX_WORDS = {"1": 1, "m": 1, "male": 1, "2": 2, "f": 2, "female": 2}
+#: sex as 1 (male) or 2 (female): the usual spellings first, then any case and spacing
+_SEX_SQL = ("CASE {c} WHEN '1' THEN 1 WHEN '2' THEN 2 WHEN 'M' THEN 1 WHEN 'F' THEN 2 WHEN 'Male' THEN 1 "
+            "WHEN 'Female' THEN 2 ELSE CASE lower(trim({c})) "
+            + " ".join(f"WHEN '{w}' THEN {n}" for w, n in _SEX_WORDS.items()) + " END END")
+#: an area code without spaces, in capitals: codes already so (nearly all) are left as they are
+_AREA_SQL = ("CASE WHEN length({c}) = 9 AND {c} BETWEEN 'E00000000' AND 'W99999999' AND NOT contains({c}, ' ') "
+             "THEN {c} ELSE upper(replace(trim({c}), ' ', '')) END")
+#: text without surrounding spaces, NULL when blank
+_TEXT_SQL = ("CASE WHEN {c} <> '' AND NOT starts_with({c}, ' ') AND NOT ends_with({c}, ' ') THEN {c} "
+             "ELSE nullif(trim({c}), '') END")
+#: years an activity date may fall in
+_YEARS = (1900, 2199)
 
 
 class ActivitySource(Source):
@@ -52,6 +62,7 @@ class ActivitySource(Source):
     expected_columns = ("age, sex, lsoa_code (or postcode_district), date, point_of_delivery, optional cost; "
                         "one row per admission/attendance (CSV or Parquet)")
     suffixes = (".csv", ".parquet", ".txt")
+    streams = True
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
@@ -61,20 +72,153 @@ class ActivitySource(Source):
         return None
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
+        """Find the columns; the records are read, checked and aggregated when the frame is inserted."""
         import duckdb
 
         path = Path(path)
         if path.stat().st_size == 0:
             raise UnreadableFileError(f"{path.name}: the file is empty (0 bytes)")
-        folder = tempfile.TemporaryDirectory(prefix="jsna-activity-")
-        con = duckdb.connect()
-        for setting in ("SET enable_progress_bar = false", "SET preserve_insertion_order = false",
-                        f"SET temp_directory = '{folder.name}'", f"SET memory_limit = '{MEMORY_LIMIT}'"):
-            con.execute(setting).fetchall()
+        source, first_row = _source_sql(path, options)
         try:
-            return _aggregate(con, path, options, self.kind, Path(folder.name), folder)
+            described = duckdb.connect().execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        except duckdb.Error as exc:
+            raise UnreadableFileError(f"{path.name}: cannot read as a record-level extract: {exc}") from exc
+        frame = ActivityAggregate(path, options, source, first_row, {str(r[0]): str(r[1]).upper() for r in described})
+        report = ValidationReport(file=path.name, kind=self.kind, rows_read=0, issues=[])
+        return Parsed(frames={"events": frame}, report=report, layout="record-level")
+
+
+class ActivityAggregate(StreamedFrame):
+    """The events of one extract: every record checked and aggregated by DuckDB in one pass."""
+
+    def __init__(self, path: Path, options: ReadOptions, source: str, first_row: int, types: dict[str, str]) -> None:
+        import pandas as pd
+
+        super().__init__()
+        self.path, self.source, self.first_row = path, source, first_row
+        self.names = list(types)
+        self.table = TableText(frame=pd.DataFrame(columns=self.names), path=path, encoding="duckdb",
+                               header_line=first_row - 1)
+        cols = Columns(self.table, options.column_map)
+        self.q = q = {k: f'"{v}"' for k, v in {
+            "age": cols.require("age", *AGE), "sex": cols.require("sex", *SEX),
+            "area": cols.require("area (LSOA code or postcode district)", *AREA),
+            "date": cols.require("activity date", *DATE),
+        }.items()}
+        pod_col = None if options.measure else cols.require("point of delivery (or pass --measure)", *POD)
+        cost_col = cols.find(*COST)
+        #: the file's column behind each check, for the problems of invalid records
+        self.reported = {**q, **{k: f'"{c}"' for k, c in (("pod", pod_col), ("cost", cost_col)) if c}}
+        text = "CAST({} AS VARCHAR)"
+        pod = (_TEXT_SQL.format(c=text.format(chr(34) + pod_col + chr(34))) if pod_col
+               else "'" + (options.measure or "").replace("'", "''") + "'")
+        cost, cost_bad = _cost_sql(cost_col, types.get(cost_col or "", ""), text)
+        self.parsed = f"""
+            SELECT
+                {_age_sql(q['age'], types.get(q['age'].strip('"'), ''), text)} AS age,
+                {_SEX_SQL.format(c=text.format(q['sex']))} AS sex,
+                {_AREA_SQL.format(c=text.format(q['area']))} AS area,
+                {_date_sql(q['date'], types.get(q['date'].strip('"'), ''), text.format(q['date']))} AS day,
+                {pod} AS pod,
+                {cost} AS cost,
+                {cost_bad} AS cost_bad
+            FROM {source}"""
+        self.checks = {
+            "age": ("age IS NULL OR age < 0 OR age > 120", "age must be a whole number of years from 0 to 120"),
+            "sex": ("sex IS NULL", "sex must be 1/2, M/F or Male/Female"),
+            "area": (f"area IS NULL OR NOT (regexp_full_match(area, '{_GSS}') "
+                     f"OR regexp_full_match(area, '{_DISTRICT}'))",
+                     "area must be an LSOA/MSOA GSS code (E01…, E02…) or a postcode district (M33)"),
+            "date": (f"day IS NULL OR year(day) NOT BETWEEN {_YEARS[0]} AND {_YEARS[1]}",
+                     f"date must look like 2024-01-31 or 31/01/2024 (years {_YEARS[0]}-{_YEARS[1]})"),
+            "pod": ("pod IS NULL", "point of delivery must not be blank"),
+            "cost": ("cost_bad", "cost must be a number >= 0 (or blank)"),
+        }
+
+    def _aggregate_sql(self, source_id: int) -> str:
+        """Canonical events rows; groups holding invalid records carry ``-source_id``.
+
+        Every record is checked, but the area check (a regular expression) runs once per
+        group: the area is a group key, so a group's records share one area. Labels (period,
+        age band, sex) are joined to the groups from small tables rather than built per row.
+        """
+        record_checks = " OR ".join(f"({cond})" for name, (cond, _) in self.checks.items() if name != "area")
+        area_ok = f"NOT coalesce({self.checks['area'][0]}, true)"
+        fy_start = "(year(day) - CASE WHEN month(day) < 4 THEN 1 ELSE 0 END)"
+        bands = ", ".join(f"({a}, '{a}-{a + 4}', {a + 4})" for a in range(0, 90, 5)) + ", (90, '90+', NULL)"
+        years = (f"SELECT y AS fy, y::VARCHAR || '/' || lpad(((y + 1) % 100)::VARCHAR, 2, '0') AS period "
+                 f"FROM range({_YEARS[0] - 1}, {_YEARS[1] + 1}) t(y)")
+        return f"""
+            SELECT g.area AS area_code, y.period, CASE g.sex WHEN 1 THEN 'Male' WHEN 2 THEN 'Female' END AS sex,
+                   b.age_band, g.age_from, b.age_to, g.pod AS measure, g.count, g.cost,
+                   CASE WHEN g.ok_record AND {area_ok} THEN {source_id}
+                        ELSE {-source_id} END AS source_id
+            FROM (
+                SELECT NOT coalesce({record_checks}, true) AS ok_record, area, {fy_start} AS fy, sex,
+                       least(age // 5 * 5, 90)::INTEGER AS age_from, pod, count(*)::DOUBLE AS count,
+                       sum(cost) AS cost
+                FROM ({self.parsed})
+                GROUP BY ALL) g
+            LEFT JOIN ({years}) y ON y.fy = g.fy
+            LEFT JOIN (VALUES {bands}) b(age_from, age_band, age_to) ON b.age_from = g.age_from"""
+
+    def insert(self, con: duckdb.DuckDBPyConnection, table: str, source_id: int) -> None:
+        import duckdb
+
+        columns = "area_code, period, sex, age_band, age_from, age_to, measure, count, cost, source_id"
+        saved = {name: con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
+                 for name in ("memory_limit", "preserve_insertion_order")}
+        try:
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
+            con.execute("SET preserve_insertion_order = false").fetchall()
+            con.execute(f'INSERT INTO "{table}" ({columns}) {self._aggregate_sql(source_id)}').fetchall()
+        except duckdb.Error as exc:
+            raise UnreadableFileError(f"{self.path.name}: cannot read as a record-level extract: {exc}") from exc
         finally:
-            con.close()
+            for name, value in saved.items():
+                con.execute(f"SET {name} = '{value}'").fetchall()
+        found = con.execute(
+            f'SELECT area_code, period, source_id, sum(count) AS records, count(*) AS groups FROM "{table}" '
+            f"WHERE source_id IN ({source_id}, {-source_id}) GROUP BY ALL").df()
+        valid = found["source_id"] == source_id
+        self.rows_read, self.rows = int(found["records"].sum()), int(found.loc[valid, "groups"].sum())
+        if int(found.loc[valid, "records"].sum()) < self.rows_read:
+            self._list_invalid(con)
+            con.execute(f'DELETE FROM "{table}" WHERE source_id = {-source_id}').fetchall()
+        self.codes = (found.loc[valid, ["area_code", "period"]].drop_duplicates()
+                      .sort_values(["area_code", "period"], ignore_index=True))
+        self.periods = sorted(self.codes["period"].dropna().astype(str).unique())
+        districts = self.codes.drop_duplicates("area_code")["area_code"].str.fullmatch(_DISTRICT.strip("^$"))
+        if bool(districts.any()):
+            self.issues.append(ValidationIssue(
+                code="postcode-districts", severity=WARNING, file=self.path.name, column=self.q["area"].strip('"'),
+                message=f"{int(districts.sum())} areas are postcode districts, not GSS areas: their rows cannot "
+                        "be joined to population until mapped to LSOAs"))
+
+    def _list_invalid(self, con: duckdb.DuckDBPyConnection) -> None:
+        """One issue per failed check per invalid record, numbered as the file numbers its rows."""
+        q, checks = self.reported, self.checks
+        flags = ", ".join(f"coalesce(({cond}), true) AS bad_{name}" for name, (cond, _) in checks.items())
+        raw_list = " || ',' || ".join(f"coalesce(CAST(\"{n}\" AS VARCHAR), '')" for n in self.names)
+        numbered = f"(SELECT row_number() OVER () AS rn, * FROM {self.source})"
+        extra = f"rn, {raw_list} AS raw, " + ", ".join(f"{q[k]} AS src_{k}" for k in q) + ","
+        select_parsed = self.parsed.replace(f"FROM {self.source}", f"FROM {numbered}").replace(
+            "SELECT", "SELECT " + extra, 1)
+        where = "coalesce(" + " OR ".join(f"({cond})" for cond, _ in checks.values()) + ", true)"
+        flag_sql = (f"SELECT rn, raw, {', '.join('src_' + k for k in q)}, {flags} "
+                    f"FROM ({select_parsed}) WHERE {where} ORDER BY rn")
+        check_names = list(checks)
+        for record in con.execute(flag_sql).fetchall():
+            rn, raw = int(record[0]), record[1]
+            values = dict(zip(list(q), record[2:2 + len(q)], strict=True))
+            row = rn + self.first_row - 1
+            self.raw_rows[row] = raw
+            for name, bad in zip(check_names, record[2 + len(q):], strict=True):
+                if bad:
+                    self.issues.append(ValidationIssue(
+                        code=f"bad-{name}", file=self.table.label, row=row,
+                        column=q[name].strip('"') if name in q else name, value=values.get(name),
+                        message=checks[name][1]))
 
 
 def _source_sql(path: Path, options: ReadOptions) -> tuple[str, int]:
@@ -87,97 +231,6 @@ def _source_sql(path: Path, options: ReadOptions) -> tuple[str, int]:
     skip = f", skip={options.skip_rows}" if options.skip_rows else ""
     return (f"read_csv('{quoted}', header=true, all_varchar=true, auto_detect=true{enc}{skip})",
             2 + (options.skip_rows or 0))
-
-
-def _aggregate(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, kind: str, folder: Path,
-               keep_alive: Any) -> Parsed:
-    import duckdb
-    import pandas as pd
-
-    source, first_row = _source_sql(path, options)
-    try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        names = [r[0] for r in described]
-    except duckdb.Error as exc:
-        raise UnreadableFileError(f"{path.name}: cannot read as a record-level extract: {exc}") from exc
-    table = TableText(frame=pd.DataFrame(columns=names), path=path, encoding="duckdb", header_line=first_row - 1)
-    cols = Columns(table, options.column_map)
-    q = {k: f'"{v}"' for k, v in {
-        "age": cols.require("age", *AGE), "sex": cols.require("sex", *SEX),
-        "area": cols.require("area (LSOA code or postcode district)", *AREA),
-        "date": cols.require("activity date", *DATE),
-    }.items()}
-    pod_col = None if options.measure else cols.require("point of delivery (or pass --measure)", *POD)
-    cost_col = cols.find(*COST)
-    types = {r[0]: str(r[1]).upper() for r in described}
-    text = "trim(CAST({} AS VARCHAR))"
-    pod = f"nullif({text.format(chr(34) + pod_col + chr(34))}, '')" if pod_col else "'" + options.measure.replace(
-        "'", "''") + "'"  # type: ignore[union-attr]
-    cost, cost_bad = _cost_sql(cost_col, types.get(cost_col or "", ""), text)
-    date_text = text.format(q["date"])
-    parsed = f"""
-        SELECT
-            {_age_sql(q['age'], types.get(q['age'].strip('"'), ''), text)} AS age,
-            {_SEX_SQL.format(c=text.format(q['sex']))} AS sex,
-            upper(replace({text.format(q['area'])}, ' ', '')) AS area,
-            {_date_sql(q['date'], types.get(q['date'].strip('"'), ''), date_text)} AS day,
-            {pod} AS pod,
-            {cost} AS cost,
-            {cost_bad} AS cost_bad
-        FROM {source}"""
-    checks = {
-        "age": ("age IS NULL OR age < 0 OR age > 120", "age must be a whole number of years from 0 to 120"),
-        "sex": ("sex IS NULL", "sex must be 1/2, M/F or Male/Female"),
-        "area": (f"area IS NULL OR NOT (regexp_full_match(area, '{_GSS}') OR regexp_full_match(area, '{_DISTRICT}'))",
-                 "area must be an LSOA/MSOA GSS code (E01…, E02…) or a postcode district (M33)"),
-        "date": ("day IS NULL", "date must look like 2024-01-31 or 31/01/2024"),
-        "pod": ("pod IS NULL", "point of delivery must not be blank"),
-        "cost": ("cost_bad", "cost must be a number >= 0 (or blank)"),
-    }
-    band_from = "least(floor(age / 5) * 5, 90)::INTEGER"
-    fy_start = "(year(day) - CASE WHEN month(day) < 4 THEN 1 ELSE 0 END)"
-    # one pass: valid records grouped by their keys, invalid ones counted in a single group
-    # every record is checked, but the area check (a regular expression) runs once per group:
-    # the area is a group key, so a group's records share one area
-    record_checks = " OR ".join(f"({cond})" for name, (cond, _) in checks.items() if name != "area")
-    area_ok = f"NOT coalesce({checks['area'][0]}, true)"
-    aggregate = f"""
-        SELECT ok_record AND {area_ok} AS ok, area AS area_code,
-               fy::VARCHAR || '/' || lpad(((fy + 1) % 100)::VARCHAR, 2, '0') AS period, sex, age_from,
-               CASE WHEN age_from >= 90 THEN NULL ELSE age_from + 4 END AS age_to,
-               CASE WHEN age_from >= 90 THEN '90+' ELSE age_from::VARCHAR || '-' || (age_from + 4)::VARCHAR
-               END AS age_band, pod AS measure, count, cost
-        FROM (
-            SELECT NOT coalesce({record_checks}, true) AS ok_record, area, {fy_start} AS fy, sex,
-                   {band_from} AS age_from, pod, count(*)::DOUBLE AS count, sum(cost) AS cost
-            FROM ({parsed})
-            GROUP BY ALL)"""
-    aggregate_file = folder / "aggregate.parquet"
-    try:
-        con.execute(f"COPY ({aggregate}) TO '{aggregate_file}' (FORMAT parquet)").fetchall()
-    except duckdb.Error as exc:
-        raise UnreadableFileError(f"{path.name}: cannot read as a record-level extract: {exc}") from exc
-    agg = f"read_parquet('{aggregate_file}')"
-    total, loaded, groups = con.execute(
-        f"SELECT coalesce(sum(count), 0), coalesce(sum(count) FILTER (WHERE ok), 0), count(*) FILTER (WHERE ok) "
-        f"FROM {agg}").fetchall()[0]
-    issues: list[ValidationIssue] = []
-    raw_rows: dict[int, str] = {}
-    if loaded < total:
-        _list_invalid(con, parsed, source, checks, names, q, first_row, table, issues, raw_rows)
-    codes = con.execute(f"SELECT DISTINCT area_code, period FROM {agg} WHERE ok ORDER BY 1, 2").df()
-    periods = sorted(codes["period"].dropna().astype(str).unique())
-    districts = codes.drop_duplicates("area_code")["area_code"].str.fullmatch(_DISTRICT.strip("^$"))
-    if bool(districts.any()):
-        issues.append(ValidationIssue(
-            code="postcode-districts", severity=WARNING, file=path.name, column=q["area"].strip('"'),
-            message=f"{int(districts.sum())} areas are postcode districts, not GSS areas: their rows cannot "
-                    "be joined to population until mapped to LSOAs"))
-    report = ValidationReport(file=path.name, kind=kind, rows_read=int(total), issues=issues)
-    frame = DeferredFrame(path=aggregate_file, rows=int(groups), periods=periods, codes=codes, folder=keep_alive,
-                          where="ok")
-    return Parsed(frames={"events": frame}, report=report, layout="record-level",
-                  extra={"raw_rows": raw_rows, "records_aggregated": int(loaded)})
 
 
 _NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
@@ -193,8 +246,8 @@ def _cost_sql(column: str | None, dtype: str, text: str) -> tuple[str, str]:
         value = f"CAST({quoted} AS DOUBLE)"
         return value, f"coalesce({value} < 0, false)"
     raw = text.format(quoted)
-    value = f"TRY_CAST(replace(replace({raw}, ',', ''), '£', '') AS DOUBLE)"
-    return value, f"coalesce(({raw} <> '' AND {value} IS NULL) OR {value} < 0, false)"
+    value = f"coalesce(TRY_CAST({raw} AS DOUBLE), TRY_CAST(replace(replace({raw}, ',', ''), '£', '') AS DOUBLE))"
+    return value, f"CASE WHEN {value} IS NULL THEN coalesce(trim({raw}) <> '', false) ELSE {value} < 0 END"
 
 
 def _age_sql(column: str, dtype: str, text: str) -> str:
@@ -211,29 +264,3 @@ def _date_sql(column: str, dtype: str, date_text: str) -> str:
     if dtype.startswith("TIMESTAMP"):
         return f"CAST({column} AS DATE)"
     return f"coalesce(TRY_CAST({date_text} AS DATE), TRY_CAST(try_strptime({date_text}, '%d/%m/%Y') AS DATE))"
-
-
-def _list_invalid(con: Any, parsed: str, source: str, checks: dict[str, tuple[str, str]], names: list[str],
-                  q: dict[str, str], first_row: int, table: TableText, issues: list[ValidationIssue],
-                  raw_rows: dict[int, str]) -> None:
-    """One issue per failed check per invalid record, numbered as the file numbers its rows."""
-    flags = ", ".join(f"coalesce(({cond}), true) AS bad_{name}" for name, (cond, _) in checks.items())
-    raw_list = " || ',' || ".join(f"coalesce(CAST(\"{n}\" AS VARCHAR), '')" for n in names)
-    numbered = f"(SELECT row_number() OVER () AS rn, * FROM {source})"
-    extra = f"rn, {raw_list} AS raw, " + ", ".join(f"{q[k]} AS src_{k}" for k in q) + ","
-    select_parsed = parsed.replace(f"FROM {source}", f"FROM {numbered}").replace("SELECT", "SELECT " + extra, 1)
-    where = "coalesce(" + " OR ".join(f"({cond})" for cond, _ in checks.values()) + ", true)"
-    flag_sql = (f"SELECT rn, raw, {', '.join('src_' + k for k in q)}, {flags} "
-                f"FROM ({select_parsed}) WHERE {where} ORDER BY rn")
-    result = con.execute(flag_sql).fetchall()
-    check_names = list(checks)
-    for record in result:
-        rn, raw = int(record[0]), record[1]
-        sources = dict(zip(list(q), record[2:2 + len(q)], strict=True))
-        row = rn + first_row - 1
-        raw_rows[row] = raw
-        for name, bad in zip(check_names, record[2 + len(q):], strict=True):
-            if bad:
-                column = q.get(name, name).strip('"') if name in q else name
-                issues.append(ValidationIssue(code=f"bad-{name}", file=table.label, row=row, column=column,
-                                              value=sources.get(name), message=checks[name][1]))

@@ -6,15 +6,17 @@ file row it came from, so that rows with errors can be quarantined exactly.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jsna.errors import UsageError
-from jsna.ingest.issues import ValidationReport
+from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name
 
 if TYPE_CHECKING:
+    import duckdb
     import pandas as pd
 
 
@@ -42,38 +44,60 @@ class ReadOptions:
         return cls(**known, column_map=dict(mapping))
 
 
-@dataclass
-class DeferredFrame:
-    """Canonical rows in a Parquet file written by DuckDB, never loaded whole into pandas.
+class StreamedFrame:
+    """Canonical rows that DuckDB makes from a very large file, written once, never held in pandas.
 
-    Sources that aggregate very large files (record-level extracts) return one of these in
-    :attr:`Parsed.frames`; the workspace inserts it with DuckDB, out of core. Its rows carry no
-    ``_row``: the source has already left invalid records out of it.
+    Sources of record-level extracts return one of these in :attr:`Parsed.frames`. The
+    workspace calls :meth:`insert` inside its load transaction, so the rows go from the file to
+    the table in one pass; what the file held (records read, invalid records, areas, periods)
+    is known once :meth:`insert` has run, and the load can still be refused and rolled back
+    then. ``jsna validate`` runs the same insert into a scratch database (see
+    :func:`jsna.ingest.pipeline.parse_file`).
     """
 
-    path: Path
-    rows: int
+    #: records read from the file (valid or not)
+    rows_read: int = 0
+    #: canonical rows inserted (aggregated groups of valid records)
+    rows: int = 0
     periods: list[str]
-    #: distinct (area_code, period) pairs, for the checks of area codes against the workspace
+    #: distinct (area_code, period) pairs of the inserted rows, for the checks of area codes
     codes: pd.DataFrame
-    #: the temporary folder holding ``path``; removed when this object is
-    folder: Any = None
-    #: a boolean column of the file that marks the rows to load (others are left out)
-    where: str | None = None
+    #: one issue per failed check of an invalid record
+    issues: list[ValidationIssue]
+    #: file row -> the record as the file had it, for the invalid records
+    raw_rows: dict[int, str]
+    _scratch: Any = None
 
-    def sql(self, columns: list[str] | None = None) -> str:
-        """A SELECT over the file giving the rows to load."""
-        select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-        where = f' WHERE "{self.where}"' if self.where else ""
-        path = str(self.path).replace("'", "''")
-        return f"SELECT {select} FROM read_parquet('{path}'){where}"
+    def __init__(self) -> None:
+        import pandas as pd
 
-    def to_pandas(self) -> pd.DataFrame:
-        """The rows to load as a DataFrame (for small files and tests)."""
+        self.periods, self.issues, self.raw_rows = [], [], {}
+        self.codes = pd.DataFrame({"area_code": pd.Series(dtype=object), "period": pd.Series(dtype=object)})
+
+    def insert(self, con: duckdb.DuckDBPyConnection, table: str, source_id: int) -> None:
+        """Insert the valid rows into ``table`` with ``source_id`` and record what was found."""
+        raise NotImplementedError
+
+    def run_in_scratch(self, table: str) -> None:
+        """Insert into an empty in-memory copy of ``table`` (to validate without a workspace)."""
         import duckdb
 
-        frame = duckdb.sql(self.sql()).df()
-        return frame.drop(columns=[self.where]) if self.where else frame
+        from jsna.ingest.schemas import TABLES
+
+        folder = tempfile.TemporaryDirectory(prefix="jsna-scratch-")
+        con = duckdb.connect()
+        con.execute(f"SET temp_directory = '{folder.name}'").fetchall()
+        columns = ", ".join(f'"{c}" {t}' for c, t in TABLES[table].items())
+        con.execute(f'CREATE TABLE "{table}" ({columns})').fetchall()
+        self.insert(con, table, 1)
+        self._scratch = (con, table, folder)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The inserted rows of a scratch run as a DataFrame (for small files and tests)."""
+        if self._scratch is None:
+            raise RuntimeError("run_in_scratch() first")
+        con, table, _ = self._scratch
+        return con.execute(f'SELECT * EXCLUDE (source_id) FROM "{table}"').df()
 
     @property
     def areas(self) -> list[str]:
@@ -91,10 +115,16 @@ class Parsed:
     #: the table as read, so that quarantined rows can be stored as the file had them
     table: TableText | None = None
 
+    @property
+    def streamed(self) -> list[StreamedFrame]:
+        """The frames DuckDB makes in the load transaction (their report comes with them)."""
+        return [f for f in self.frames.values() if isinstance(f, StreamedFrame)]
+
     def raw_row(self, row: int) -> str | None:
         """The cells of file row ``row`` joined with commas, as read (None if unknown)."""
-        if "raw_rows" in self.extra:
-            return self.extra["raw_rows"].get(row)
+        for frame in self.streamed:
+            if row in frame.raw_rows:
+                return frame.raw_rows[row]
         if self.table is None:
             return None
         index = row - self.table.header_line - 1
@@ -112,6 +142,9 @@ class Source:
     #: human description of the columns expected, used when a file cannot be recognised
     expected_columns: ClassVar[str] = ""
     suffixes: ClassVar[tuple[str, ...]] = (".csv", ".xlsx", ".txt", ".tsv")
+    #: whether :meth:`parse` only finds the columns and returns :class:`StreamedFrame` objects
+    #: (the file is read when they are inserted)
+    streams: ClassVar[bool] = False
 
     def detect(self, columns: list[str]) -> str | None:
         """The layout name if a table with these columns is this kind, else None."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
-from jsna.ingest.base import DeferredFrame, Parsed, ReadOptions, Source
+from jsna.ingest.base import Parsed, ReadOptions, Source, StreamedFrame
 from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.plugins import (
     SOURCE_GROUP,
@@ -145,17 +145,37 @@ def detect_kind(path: Path, registry: SourceRegistry | None = None,
 
 def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
                registry: SourceRegistry | None = None) -> Parsed:
+    """Read and check a file without a workspace: the full report, and the frames to load.
+
+    Frames that DuckDB streams from the file (record-level extracts) are made in a scratch
+    database, so their problems are in the report too.
+    """
+    parsed = _read(kind, path, options, registry)
+    for frame in parsed.streamed:
+        frame.run_in_scratch(next(t for t, f in parsed.frames.items() if f is frame))
+    _settle_report(parsed)
+    return parsed
+
+
+def _read(kind: str, path: Path, options: ReadOptions | None, registry: SourceRegistry | None) -> Parsed:
+    """The source's parse: streamed frames are not run yet."""
     registry = registry or default_registry()
     source = registry.get(kind)
     path = Path(path)
     if not path.exists():
         raise UnreadableFileError(f"{path}: file not found")
-    parsed = source.parse(path, options or ReadOptions())
+    return source.parse(path, options or ReadOptions())
+
+
+def _settle_report(parsed: Parsed) -> None:
+    """Add what streamed frames found to the report, and refuse a file with no data rows."""
+    for frame in parsed.streamed:
+        parsed.report.rows_read += frame.rows_read
+        parsed.report.issues.extend(frame.issues)
     if parsed.report.rows_read == 0:
         parsed.report.issues.append(ValidationIssue(
             code="no-rows", file=parsed.report.file,
-            message="the file has a header but no data rows; nothing to load"))
-    return parsed
+            message="the file has a header but no data rows"))
 
 
 def validate_file(kind: str, path: Path, options: ReadOptions | None = None,
@@ -183,75 +203,137 @@ def ingest_file(
     path = Path(path)
     if not path.exists():
         raise UnreadableFileError(f"{path}: file not found")
+    registry = registry or default_registry()
+    source = registry.get(kind)
+    if source.streams and not workspace.has_loaded_path(path, kind):
+        return _ingest_streamed(workspace, source, path, options, skip_invalid_rows, registry)
     sha = sha256_of(path)
     existing = workspace.find_source(sha, kind)
     if existing is not None:
         return IngestOutcome(file=path.name, kind=kind, status="unchanged", sha256=sha)
-    registry = registry or default_registry()
-    parsed = parse_file(kind, path, options, registry)
-    report = parsed.report
-    check_area_codes_against_workspace(workspace, parsed)
-    registry.get(kind).cross_check(workspace, parsed)
-    bad_rows = report.bad_rows
-    if report.errors and not skip_invalid_rows:
-        raise InvalidDataError(
-            f"{path.name}: {len(report.errors)} problem(s) in {len(bad_rows) or 'the'} row(s); nothing was loaded "
-            f"(fix the file, or load the good rows with --skip-invalid-rows). First: {report.errors[0]}",
-            report.errors)
-    file_level = [i for i in report.errors if i.row is None]
-    if file_level:
-        raise InvalidDataError(f"{path.name}: {file_level[0].message}; nothing was loaded", report.errors)
-    frames: dict[str, Any] = {}
-    records = 0
-    periods_seen: set[str] = set()
-    areas: set[str] = set()
-    for table, frame in parsed.frames.items():
-        if isinstance(frame, DeferredFrame):  # aggregated out of core, bad records already left out
-            frames[table] = frame
-            records += frame.rows
-            periods_seen.update(frame.periods)
-            areas.update(frame.areas)
-            continue
-        # rows aggregated from many file rows carry _row -1: their source has already left
-        # the bad rows out of the aggregate
-        keep = ~frame["_row"].isin(bad_rows)
-        frames[table] = kept = frame[keep].drop(columns=["_row"])
-        records += int(keep.sum())
-        if "period" in kept:
-            periods_seen.update(str(p) for p in kept["period"].dropna().unique())
-        for col in ("area_code", "lsoa_code", "child_code"):
-            if col in kept:
-                areas.update(str(a) for a in kept[col].dropna().unique())
-    quarantine = _quarantine_frame(parsed, kind, path.name) if bad_rows else None
-    periods = sorted(periods_seen)
-    provenance = {
+    if source.streams:
+        return _ingest_streamed(workspace, source, path, options, skip_invalid_rows, registry, sha=sha)
+    parsed = _read(kind, path, options, registry)
+    provenance: dict[str, Any] = {
         "kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
-        "layout": parsed.layout, "rows_read": report.rows_read,
-        "rows_loaded": report.rows_read - len(bad_rows), "rows_quarantined": len(bad_rows),
-        "records": records, "periods": ", ".join(periods[:50]), "areas": len(areas),
-        "ingested_at": _now(),
-    }
+        "layout": parsed.layout}
+    _settle_report(parsed)
+    quarantine = _refuse_or_quarantine(workspace, source, parsed, kind, path, skip_invalid_rows, provenance)
     geometry_tmp: Path | None = None
     geo = parsed.extra.get("geometry")
     if geo is not None:
         workspace.geometry_dir.mkdir(parents=True, exist_ok=True)
         final = workspace.geometry_dir / f"{sha}.parquet"
         geometry_tmp = workspace.geometry_dir / f".{sha}.parquet.tmp"
-        geo[~geo["_row"].isin(bad_rows)].drop(columns=["_row"]).to_parquet(geometry_tmp)
-        frames["areas"]["geometry_file"] = final.name
+        geo[~geo["_row"].isin(parsed.report.bad_rows)].drop(columns=["_row"]).to_parquet(geometry_tmp)
+        parsed.frames["areas"]["geometry_file"] = final.name
     try:
-        result = workspace.load(provenance=provenance, frames=frames, quarantine=quarantine)
+        result = workspace.load(provenance=provenance, frames=parsed.frames, quarantine=quarantine)
     except BaseException:
         if geometry_tmp is not None:
             geometry_tmp.unlink(missing_ok=True)
         raise
     if geometry_tmp is not None:
         os.replace(geometry_tmp, workspace.geometry_dir / f"{sha}.parquet")
+    return _outcome(path, kind, sha, parsed, provenance, result.replaced_rows)
+
+
+class _Unchanged(Exception):
+    """The file turned out to be one already loaded: the load is rolled back."""
+
+
+def _ingest_streamed(workspace: Workspace, source: Source, path: Path, options: ReadOptions | None,
+                     skip_invalid_rows: bool, registry: SourceRegistry, sha: str | None = None) -> IngestOutcome:
+    """Load a file whose rows DuckDB writes straight into the workspace (record-level extracts).
+
+    The checks run after the rows are in and before the commit; a refusal rolls the whole load
+    back. A file never loaded from this path before is hashed while DuckDB reads it (the two
+    take the same order of time on a large file); if it proves to be a file already loaded
+    from elsewhere, the load is rolled back and the file reported unchanged.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jsna.workspace import sha256_of
+
+    kind = source.kind
+    parsed = _read(kind, path, options, registry)
+    provenance: dict[str, Any] = {
+        "kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
+        "layout": parsed.layout}
+    hashing = None
+    if sha is None:
+        hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jsna-sha256")
+        digest = hashing.submit(sha256_of, path)
+
+    def settle() -> pd.DataFrame | None:
+        if hashing is not None:
+            provenance["sha256"] = digest.result()
+            if workspace.find_source(provenance["sha256"], kind) is not None:
+                raise _Unchanged
+        _settle_report(parsed)
+        return _refuse_or_quarantine(workspace, source, parsed, kind, path, skip_invalid_rows, provenance)
+
+    try:
+        result = workspace.load(provenance=provenance, frames=parsed.frames, settle=settle)
+    except _Unchanged:
+        return IngestOutcome(file=path.name, kind=kind, status="unchanged", sha256=provenance["sha256"])
+    finally:
+        if hashing is not None:
+            hashing.shutdown(wait=False, cancel_futures=True)
+    return _outcome(path, kind, provenance["sha256"], parsed, provenance, result.replaced_rows)
+
+
+def _refuse_or_quarantine(workspace: Workspace, source: Source, parsed: Parsed, kind: str, path: Path,
+                          skip_invalid_rows: bool, provenance: dict[str, Any]) -> pd.DataFrame | None:
+    """Check against the workspace, refuse a file with errors (unless skipping invalid rows),
+    leave the bad rows out of the frames and fill in ``provenance``; the quarantine rows."""
+    report = parsed.report
+    check_area_codes_against_workspace(workspace, parsed)
+    source.cross_check(workspace, parsed)
+    bad_rows = report.bad_rows
+    file_level = [i for i in report.errors if i.row is None]
+    if file_level:  # no row can be quarantined for these
+        raise InvalidDataError(f"{path.name}: {file_level[0].message}; nothing was loaded", report.errors)
+    if report.errors and not skip_invalid_rows:
+        raise InvalidDataError(
+            f"{path.name}: {len(report.errors)} problem(s) in {len(bad_rows)} row(s); nothing was loaded "
+            f"(fix the file, or load the good rows with --skip-invalid-rows). First: {report.errors[0]}",
+            report.errors)
+    records = 0
+    periods: set[str] = set()
+    areas: set[str] = set()
+    for table, frame in parsed.frames.items():
+        if isinstance(frame, StreamedFrame):  # aggregated by DuckDB, bad records already left out
+            records += frame.rows
+            periods.update(frame.periods)
+            areas.update(frame.areas)
+            continue
+        # rows aggregated from many file rows carry _row -1: their source has already left
+        # the bad rows out of the aggregate
+        keep = ~frame["_row"].isin(bad_rows)
+        parsed.frames[table] = kept = frame[keep].drop(columns=["_row"])
+        records += int(keep.sum())
+        if "period" in kept:
+            periods.update(str(p) for p in kept["period"].dropna().unique())
+        for col in ("area_code", "lsoa_code", "child_code"):
+            if col in kept:
+                areas.update(str(a) for a in kept[col].dropna().unique())
+    period_list = sorted(periods)
+    provenance.update({
+        "rows_read": report.rows_read, "rows_loaded": report.rows_read - len(bad_rows),
+        "rows_quarantined": len(bad_rows), "records": records, "periods": ", ".join(period_list[:50]),
+        "areas": len(areas), "ingested_at": _now()})
+    parsed.extra["periods"] = period_list
+    return _quarantine_frame(parsed, kind, path.name) if bad_rows else None
+
+
+def _outcome(path: Path, kind: str, sha: str, parsed: Parsed, provenance: dict[str, Any],
+             replaced: int) -> IngestOutcome:
     return IngestOutcome(
         file=path.name, kind=kind, status="loaded", sha256=sha, layout=parsed.layout,
-        rows_read=report.rows_read, rows_loaded=report.rows_read - len(bad_rows),
-        rows_quarantined=len(bad_rows), records=records, replaced_records=result.replaced_rows,
-        periods=periods, areas=len(areas), report=report,
+        rows_read=provenance["rows_read"], rows_loaded=provenance["rows_loaded"],
+        rows_quarantined=provenance["rows_quarantined"], records=provenance["records"], replaced_records=replaced,
+        periods=parsed.extra["periods"], areas=provenance["areas"], report=parsed.report,
     )
 
 
@@ -289,14 +371,18 @@ def check_area_codes_against_workspace(workspace: Workspace, parsed: Parsed) -> 
     prefixes = {code[:3] for codes in known.values() for code in codes}
     all_known = set().union(*known.values()) if known else set()
     for frame in parsed.frames.values():
-        if isinstance(frame, DeferredFrame):
+        if isinstance(frame, StreamedFrame):
             frame = frame.codes.assign(_row=-1)
         col = next((c for c in ("area_code", "lsoa_code", "child_code") if c in frame.columns), None)
         if col is None or frame.empty:
             continue
         codes = frame[col].astype(str)
         periods = frame["period"].astype(str) if "period" in frame.columns else None
-        for code, rows in frame.groupby(codes, sort=True)["_row"]:
+        # the checks are per code; only the (few) flagged codes have their rows looked up
+        flagged = sorted(code for code in codes.dropna().unique() if abolished(code) is not None or (
+            known and code[:3] in prefixes and code not in all_known and GSS_PATTERN.match(code)))
+        subset = frame[codes.isin(flagged)]
+        for code, rows in subset.groupby(codes[subset.index], sort=True)["_row"]:
             change = abolished(code)
             if change is not None:
                 when = ""
@@ -311,13 +397,12 @@ def check_area_codes_against_workspace(workspace: Workspace, parsed: Parsed) -> 
                     row=_first_row(rows),
                     message=f"{change.describe()}{when} ({len(rows)} row(s)); the rows are kept as published"))
                 continue
-            if known and code[:3] in prefixes and code not in all_known and GSS_PATTERN.match(code):
-                vintages = ", ".join(sorted(known))
-                report.issues.append(ValidationIssue(
-                    code="unknown-area-code", severity=WARNING, file=report.file, column=col, value=code,
-                    row=_first_row(rows),
-                    message=f"{code} is in none of the loaded lookup/boundary vintages ({vintages}) "
-                            f"({len(rows)} row(s)); check it is current, or load the lookup for its vintage"))
+            vintages = ", ".join(sorted(known))
+            report.issues.append(ValidationIssue(
+                code="unknown-area-code", severity=WARNING, file=report.file, column=col, value=code,
+                row=_first_row(rows),
+                message=f"{code} is in none of the loaded lookup/boundary vintages ({vintages}) "
+                        f"({len(rows)} row(s)); check it is current, or load the lookup for its vintage"))
 
 
 def _after_change(period: str, year: int) -> bool:
