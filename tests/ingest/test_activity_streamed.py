@@ -101,6 +101,6 @@ def test_problems_name_the_files_own_columns_and_values(tmp_path: Path) -> None:
             ingest_file(ws, "activity", path)
         header_only = tmp_path / "h.csv"
         header_only.write_text(HEADER, encoding="utf-8")
-        with pytest.raises(InvalidDataError, match="^h.csv: the file has a header but no data rows; nothing was loaded$"):
+        with pytest.raises(InvalidDataError, match=r"^h\.csv: the file has a header but no data rows; nothing was loaded$"):
             ingest_file(ws, "activity", header_only)
         assert _state(ws)[1] == []
