@@ -251,10 +251,12 @@ def _cost_sql(column: str | None, dtype: str, text: str) -> tuple[str, str]:
 
 
 def _age_sql(column: str, dtype: str, text: str) -> str:
-    """Whole years of age: typed integers are used as they are; text is cast, NULL when not a number."""
+    """Whole years of age: typed integers are used as they are; other values (text, decimals) must
+    be whole numbers (``40`` or ``40.0``), else NULL (an invalid record): ``4.5`` is not rounded."""
     if dtype in _NUMERIC - {"FLOAT", "DOUBLE", "REAL"}:
         return f"CAST({column} AS INTEGER)"
-    return f"TRY_CAST({text.format(column)} AS INTEGER)"
+    number = f"TRY_CAST({text.format(column)} AS DOUBLE)"
+    return f"CASE WHEN {number} = floor({number}) THEN TRY_CAST({number} AS INTEGER) END"
 
 
 def _date_sql(column: str, dtype: str, date_text: str) -> str:

@@ -42,12 +42,15 @@ def test_spellings_of_sex_area_and_text_are_normalised(tmp_path: Path) -> None:
     assert frame.loc[frame["sex"] == "Female", "count"].tolist() == [2]
 
 
-def test_dates_outside_the_plausible_years_are_errors(tmp_path: Path) -> None:
+def test_dates_outside_the_plausible_years_and_part_years_of_age_are_errors(tmp_path: Path) -> None:
     path = _extract(tmp_path / "x.csv", "40,1,E01006001,0023-05-01,Outpatient,10",
-                    "40,1,E01006001,2023-05-01,Outpatient,10")
+                    "40.0,1,E01006001,2023-05-01,Outpatient,10", "4.5,1,E01006001,2023-05-01,Outpatient,10",
+                    "nan,1,E01006001,2023-05-01,Outpatient,10")
     parsed = parse_file("activity", path)
-    assert [(i.row, i.column) for i in parsed.report.errors] == [(2, "admission_date")]
+    assert [(i.row, i.column, i.value) for i in parsed.report.errors] == [
+        (2, "admission_date", "0023-05-01"), (4, "age", "4.5"), (5, "age", "nan")]
     assert "1900-2199" in parsed.report.errors[0].message
+    assert parsed.frames["events"].to_pandas()["age_band"].tolist() == ["40-44"]
 
 
 def test_refused_extract_leaves_the_workspace_as_it_was(tmp_path: Path) -> None:
