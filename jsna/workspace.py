@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna import __version__
 from jsna.errors import WorkspaceError
-from jsna.ingest.schemas import REPLACE_KEYS, TABLES
+from jsna.ingest.schemas import REPLACE_KEYS, TABLES, create_table_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -113,8 +113,7 @@ class Workspace:
             self.ensure_table(name)
 
     def ensure_table(self, name: str) -> None:
-        columns = ", ".join(f'"{col}" {typ}' for col, typ in TABLES[name].items())
-        _run(self.con, f'CREATE TABLE IF NOT EXISTS "{name}" ({columns})')
+        _run(self.con, create_table_sql(name))
 
     # -- reading ---------------------------------------------------------------------------
     def table(self, name: str, where: str | None = None, params: list[Any] | None = None) -> pd.DataFrame:

@@ -80,7 +80,8 @@ class ActivitySource(Source):
             raise UnreadableFileError(f"{path.name}: the file is empty (0 bytes)")
         source, first_row = _source_sql(path, options)
         try:
-            described = duckdb.connect().execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+            with duckdb.connect() as con:
+                described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         except duckdb.Error as exc:
             raise UnreadableFileError(f"{path.name}: cannot read as a record-level extract: {exc}") from exc
         frame = ActivityAggregate(path, options, source, first_row, {str(r[0]): str(r[1]).upper() for r in described})

@@ -82,13 +82,12 @@ class StreamedFrame:
         """Insert into an empty in-memory copy of ``table`` (to validate without a workspace)."""
         import duckdb
 
-        from jsna.ingest.schemas import TABLES
+        from jsna.ingest.schemas import create_table_sql
 
         folder = tempfile.TemporaryDirectory(prefix="jsna-scratch-")
         con = duckdb.connect()
         con.execute(f"SET temp_directory = '{folder.name}'").fetchall()
-        columns = ", ".join(f'"{c}" {t}' for c, t in TABLES[table].items())
-        con.execute(f'CREATE TABLE "{table}" ({columns})').fetchall()
+        con.execute(create_table_sql(table)).fetchall()
         self.insert(con, table, 1)
         self._scratch = (con, table, folder)
 

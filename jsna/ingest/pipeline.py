@@ -151,8 +151,9 @@ def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
     database, so their problems are in the report too.
     """
     parsed = _read(kind, path, options, registry)
-    for frame in parsed.streamed:
-        frame.run_in_scratch(next(t for t, f in parsed.frames.items() if f is frame))
+    for table, frame in parsed.frames.items():
+        if isinstance(frame, StreamedFrame):
+            frame.run_in_scratch(table)
     _settle_report(parsed)
     return parsed
 
@@ -214,9 +215,7 @@ def ingest_file(
     if source.streams:
         return _ingest_streamed(workspace, source, path, options, skip_invalid_rows, registry, sha=sha)
     parsed = _read(kind, path, options, registry)
-    provenance: dict[str, Any] = {
-        "kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
-        "layout": parsed.layout}
+    provenance = _provenance(kind, path, sha, parsed)
     _settle_report(parsed)
     quarantine = _refuse_or_quarantine(workspace, source, parsed, kind, path, skip_invalid_rows, provenance)
     geometry_tmp: Path | None = None
@@ -238,6 +237,12 @@ def ingest_file(
     return _outcome(path, kind, sha, parsed, provenance, result.replaced_rows)
 
 
+def _provenance(kind: str, path: Path, sha: str | None, parsed: Parsed) -> dict[str, Any]:
+    """The provenance fields known before the checks (the counts are added by them)."""
+    return {"kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
+            "layout": parsed.layout}
+
+
 class _Unchanged(Exception):
     """The file turned out to be one already loaded: the load is rolled back."""
 
@@ -257,9 +262,7 @@ def _ingest_streamed(workspace: Workspace, source: Source, path: Path, options: 
 
     kind = source.kind
     parsed = _read(kind, path, options, registry)
-    provenance: dict[str, Any] = {
-        "kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
-        "layout": parsed.layout}
+    provenance = _provenance(kind, path, sha, parsed)
     hashing = None
     if sha is None:
         hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jsna-sha256")

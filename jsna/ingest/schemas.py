@@ -262,6 +262,12 @@ REPLACE_KEYS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+def create_table_sql(table: str) -> str:
+    """The DuckDB statement that creates ``table`` (if it does not exist) with its canonical columns."""
+    columns = ", ".join(f'"{col}" {typ}' for col, typ in TABLES[table].items())
+    return f'CREATE TABLE IF NOT EXISTS "{table}" ({columns})'
+
+
 def empty_frame(table: str):  # type: ignore[no-untyped-def]
     """An empty DataFrame with the columns (and pandas dtypes) of ``table``."""
     import pandas as pd
