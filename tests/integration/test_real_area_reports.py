@@ -1,0 +1,265 @@
+"""A real area's report, built from the real files as downloaded, publishes the right figures.
+
+Each area's project is built once per test session through the CLI, the way a new user would:
+``jsna init``, ``jsna ingest`` of each file as downloaded (options only where the file cannot say
+what it holds), ``jsna compute`` and ``jsna report``. Every expected figure is computed here
+independently from the source files with plain pandas, never through jsna.
+
+Two areas keep the rules general: Trafford (a metropolitan district with its own small-area
+population, projections and boundaries) and Birmingham (a large city with only national files
+and a local XLSX of falls admissions).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REAL
+
+pytestmark = [pytest.mark.real, pytest.mark.slow]
+
+TRAFFORD = "E08000009"
+BIRMINGHAM = "E08000025"
+
+# (arguments before the files, folder or file globs, arguments after the files)
+Step = tuple[Sequence[str], Sequence[str], Sequence[str]]
+
+TRAFFORD_STEPS: list[Step] = [
+    ((), ("trafford_mye2024/*.csv", "trafford_mye2020/*.csv"), ()),
+    ((), ("ons_mye2021_lad/*.csv",), ()),
+    ((), ("ons_snpp2022_trafford/*.csv",), ()),
+    ((), ("imd2019_lsoa/File_1_*.csv",), ()),
+    ((), ("lookups/lsoa11_msoa11_lad17_rgn11_gb_lookup.csv", "lookups/gm_ward22_lad22_lookup.csv"), ()),
+    ((), ("boundaries_trafford_gm/trafford_lsoa_2011_generalised.geojson",
+          "boundaries_trafford_gm/trafford_ward_2022_generalised.geojson"), ()),
+    ((), ("fingertips_lad_indicators_trafford_themes/*.csv",), ()),
+    ((), ("trafford_ward_health_fingertips_localhealth/*.csv",), ()),
+    ((), ("ons_drug_poisoning_deaths_lad/*.csv",), ()),
+    ((), ("nhs_gp_registrations_2021/*.csv",), ()),
+    ((), ("oflog_asc_outcomes_la/*.csv",), ()),
+    ((), ("dementia_prevalence_cfas2/*.xlsx",), ()),
+]
+
+BIRMINGHAM_STEPS: list[Step] = [
+    ((), ("ons_mye2021_lad/*.csv",), ()),
+    ((), ("imd2019_lsoa/File_1_*.csv",), ()),
+    ((), ("lookups/lsoa11_msoa11_lad17_rgn11_gb_lookup.csv",), ()),
+    ((), ("boundaries_lad2021_england_imd/*.geojson",), ()),
+    ((), ("fingertips_lad_indicators_trafford_themes/*.csv",), ()),
+    ((), ("ons_drug_poisoning_deaths_lad/*.csv",), ("--cause", "Drug poisoning")),
+    ((), ("oflog_asc_outcomes_la/*.csv",), ()),
+    ((), ("dementia_prevalence_cfas2/*.xlsx",), ()),
+    (("events",), ("birmingham_falls_admissions_age_sex/*.xlsx",),
+     ("--area", BIRMINGHAM, "--period", "2022-24")),
+]
+
+
+@dataclass
+class Built:
+    """One area's project after ingest, compute and report."""
+
+    area: str
+    project: Path
+    ingests: list[dict]
+    compute: dict
+    html: str
+
+    @property
+    def text(self) -> str:
+        """The report's visible text, tags removed, entities decoded, white space folded."""
+        body = re.sub(r"<(script|style)\b.*?</\1>", " ", self.html, flags=re.S)
+        body = re.sub(r"<[^>]+>", " ", body)
+        body = html_lib.unescape(body).replace("\u00a0", " ").replace("\u2009", " ")
+        return re.sub(r"\s+", " ", body)
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from jsna.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.stdout
+
+
+def _files(patterns: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for pattern in patterns:
+        matches = sorted(REAL.glob(pattern))
+        if not matches:
+            pytest.skip(f"real data {pattern} is absent")
+        found += [str(p) for p in matches]
+    return found
+
+
+def _build(area: str, steps: list[Step], tmp: Path) -> Built:
+    if not REAL.is_dir():
+        pytest.skip(f"real data folder {REAL} is absent")
+    project = tmp / area
+    code, out = _invoke("init", str(project))
+    assert code == 0, out
+    ingests = []
+    for before, patterns, after in steps:
+        code, out = _invoke("ingest", *before, *_files(patterns), *after, "--project", str(project), "--json")
+        assert code == 0, out
+        ingests.append(json.loads(out))
+    # a failed indicator exits 1 but still stores the others: the tests below say which failed
+    code, out = _invoke("compute", "--project", str(project), "--json")
+    computed = {**json.loads(out), "exit_code": code}
+    code, out = _invoke("report", "--area", area, "--format", "html", "--project", str(project))
+    assert code == 0, out
+    html = (project / "output" / f"jsna-{area}.html").read_text(encoding="utf-8")
+    return Built(area, project, ingests, computed, html)
+
+
+@pytest.fixture(scope="session")
+def trafford(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(TRAFFORD, TRAFFORD_STEPS, tmp_path_factory.mktemp("real-areas"))
+
+
+@pytest.fixture(scope="session")
+def birmingham(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return _build(BIRMINGHAM, BIRMINGHAM_STEPS, tmp_path_factory.mktemp("real-areas"))
+
+
+def _fmt(value: float) -> str:
+    return f"{round(value):,}"
+
+
+# -- independent figures from the source files ------------------------------------------------
+def _mye2024_total(area: str) -> int:
+    frame = pd.read_csv(REAL / "trafford_mye2024" / "mid-year_2024_population_estimates_local_authority.csv")
+    row = frame[frame["area_code"].eq(area) & frame["sex"].eq("Persons")]
+    return int(row["all_ages"].iloc[0])
+
+
+def _mye2021_total(area: str) -> int:
+    frame = pd.read_csv(REAL / "ons_mye2021_lad" / "mye2021_lad21_uk_syoa_long.csv")
+    return int(frame.loc[frame["ladcode21"].eq(area), "population_2021"].sum())
+
+
+def _snpp_totals() -> pd.Series:
+    """Projected persons by year: females + males, single years only (the 'All ages' row dropped)."""
+    folder = REAL / "ons_snpp2022_trafford"
+    frames = [pd.read_csv(p) for p in sorted(folder.glob("*.csv"))]
+    both = pd.concat(frames)
+    both = both[both["AGE_GROUP"].astype(str).ne("All ages")]
+    years = [c for c in both.columns if c.isdigit()]
+    return both[years].sum()
+
+
+def _deprived_fifth(area: str) -> tuple[int, int]:
+    frame = pd.read_csv(REAL / "imd2019_lsoa" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv",
+                        encoding="utf-8-sig")
+    mine = frame[frame["Local Authority District code (2019)"].eq(area)]
+    decile = mine["Index of Multiple Deprivation (IMD) Decile"].astype(int)
+    return int(decile.le(2).sum()), len(mine)
+
+
+def _latest_health_check(area: str) -> float:
+    frame = pd.read_csv(REAL / "fingertips_lad_indicators_trafford_themes" / "nhs_health_checks.csv")
+    mine = frame[frame["area_code"].eq(area)].copy()
+    # the period that ends last: the end of a cumulative range is its last 'YYYY/YY Qn'
+    ends = mine["period"].str.extract(r"(\d{4})/\d{2} Q(\d)\s*$").astype(int)
+    mine["end"] = ends[0] * 10 + ends[1]
+    return float(mine.sort_values("end")["value"].iloc[-1])
+
+
+def _falls_total() -> int:
+    book = pd.read_excel(next(REAL.glob("birmingham_falls_admissions_age_sex/*.xlsx")), sheet_name=None)
+    data = [frame for frame in book.values() if frame.select_dtypes("number").size][-1]
+    return int(data.select_dtypes("number").iloc[:, -1].sum())
+
+
+# -- Trafford ---------------------------------------------------------------------------------
+def test_trafford_no_indicator_fails(trafford: Built) -> None:
+    assert trafford.compute["failed"] == []
+    assert trafford.compute["plugin_failures"] == []
+    assert trafford.compute["exit_code"] == 0
+
+
+def test_trafford_2024_population(trafford: Built) -> None:
+    expected = _mye2024_total(TRAFFORD)
+    assert expected == 241_025
+    assert f"{expected:,}" in trafford.text
+
+
+def test_trafford_projection_is_females_plus_males(trafford: Built) -> None:
+    totals = _snpp_totals()
+    assert 245_000 < totals["2034"] < 255_000
+    for year in ("2025", "2034"):
+        assert _fmt(totals[year]) in trafford.text, f"projected {year} population {_fmt(totals[year])} not in the report"
+    # the male-only figures of the superseding bug never appear
+    assert "122,402" not in trafford.text
+
+
+def test_trafford_split_projection_files_both_stay_loaded(trafford: Built) -> None:
+    snpp = next(i for i in trafford.ingests if any("SNPP" in f["file"] for f in i["files"]))
+    assert [f["status"] for f in snpp["files"]] == ["loaded", "loaded"]
+    code, out = _invoke("inputs", "--project", str(trafford.project), "--json")
+    listed = {r["file_name"]: r for r in json.loads(out)["inputs"]}
+    assert all(listed[f["file"]]["status"] == "loaded" for f in snpp["files"])
+
+
+def test_trafford_deprived_fifth(trafford: Built) -> None:
+    deprived, total = _deprived_fifth(TRAFFORD)
+    assert (deprived, total) == (12, 138)
+    assert re.search(rf"\b{deprived} of (Trafford's )?{total}\b", trafford.text)
+
+
+def test_trafford_latest_health_check(trafford: Built) -> None:
+    latest = _latest_health_check(TRAFFORD)
+    assert latest == pytest.approx(50.5)
+    sentence = re.search(r"NHS Health Check[^.]*?(\d+\.\d)%", trafford.text)
+    assert sentence and float(sentence.group(1)) == pytest.approx(latest)
+
+
+def test_trafford_unstated_cause_deaths_feed_no_all_cause_rate(trafford: Built) -> None:
+    # drug-poisoning deaths loaded without --cause: never an all-cause mortality rate of 8 per 100,000
+    assert not re.search(r"deaths from all causes[^.]*\b8\.0\b", trafford.text, flags=re.I)
+
+
+def test_trafford_has_no_internal_or_placeholder_text(trafford: Built) -> None:
+    text = trafford.text
+    for bad in ("This text appears in section", "Traceback", "result lacks columns", "nan%", "<NA>",
+                "(aged Not applicable)", "IMD IMD2019", "ENGLAND", "£-"):
+        assert bad not in text, bad
+    assert "Trafford" in text.split("Contents")[0]
+
+
+# -- Birmingham -------------------------------------------------------------------------------
+def test_birmingham_no_indicator_fails(birmingham: Built) -> None:
+    assert birmingham.compute["failed"] == []
+    assert birmingham.compute["exit_code"] == 0
+
+
+def test_birmingham_2021_population(birmingham: Built) -> None:
+    expected = _mye2021_total(BIRMINGHAM)
+    assert expected > 1_000_000
+    assert f"{expected:,}" in birmingham.text
+
+
+def test_birmingham_deprived_fifth(birmingham: Built) -> None:
+    deprived, total = _deprived_fifth(BIRMINGHAM)
+    assert re.search(rf"\b{deprived} of (Birmingham's )?{total}\b", birmingham.text)
+
+
+def test_birmingham_latest_health_check(birmingham: Built) -> None:
+    latest = _latest_health_check(BIRMINGHAM)
+    sentence = re.search(r"NHS Health Check[^.]*?(\d+\.\d)%", birmingham.text)
+    assert sentence and float(sentence.group(1)) == pytest.approx(latest)
+
+
+def test_birmingham_falls_admissions_loaded_whole(birmingham: Built) -> None:
+    falls = birmingham.ingests[-1]["files"][0]
+    assert falls["status"] == "loaded" and falls["rows_loaded"] == falls["rows_read"] > 0
+    assert "Birmingham" in birmingham.text.split("Contents")[0]
+    assert "This text appears in section" not in birmingham.text
