@@ -25,6 +25,8 @@ from jsna.ingest.pipeline import (
     ingest_file,
     validate_file,
 )
+from jsna.report.narrative import STARTER_FILES as NARRATIVE_FILES
+from jsna.report.narrative import starter_file
 from jsna.runner import RunResult
 from jsna.workspace import Workspace
 
@@ -49,14 +51,6 @@ class InitResult:
         return {"directory": str(self.directory), "created": self.created}
 
 
-NARRATIVE_FILES = {
-    "voice.md": "# What service users tell us\n\nSummarise Healthwatch reports, complaints and compliments, "
-                "and engagement findings here. This text appears in section 5 of the report.\n",
-    "public_demands.md": "# What residents ask for\n\nSummarise consultations, petitions, councillor and MP "
-                         "enquiries here. This text appears in section 6 of the report.\n",
-}
-
-
 def init_project(directory: Path, *, name: str | None = None) -> InitResult:
     """Scaffold a project: jsna.toml, inputs/, narrative/ (with starter files), .gitignore."""
     directory = Path(directory)
@@ -66,13 +60,13 @@ def init_project(directory: Path, *, name: str | None = None) -> InitResult:
     for sub in ("inputs", "narrative", "output"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
         created.append(f"{sub}/")
-    title = name or f"{directory.resolve().name} Joint Strategic Needs Assessment"
+    title = name or "Joint Strategic Needs Assessment"  # the report puts the area's name in front
     (directory / CONFIG_FILE).write_text(DEFAULT_TOML.format(name=title.replace('"', "'")), encoding="utf-8")
     created.append(CONFIG_FILE)
-    for file, text in NARRATIVE_FILES.items():
+    for file in NARRATIVE_FILES:
         target = directory / "narrative" / file
         if not target.exists():
-            target.write_text(text, encoding="utf-8")
+            target.write_text(starter_file(file), encoding="utf-8")
             created.append(f"narrative/{file}")
     gitignore = directory / ".gitignore"
     if not gitignore.exists():

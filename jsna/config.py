@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from jsna.errors import ConfigError
 
@@ -178,6 +186,37 @@ class CompareSettings(_Strict):
     confidence: float = Field(default=0.95, gt=0, lt=1, description="confidence level of the z-test")
 
 
+class ComparatorSettings(_Strict):
+    """Which areas the report compares its area with (bar charts, the 'similar areas' chart, funnels).
+
+    Give an explicit list of GSS codes, or a CSV of nearest neighbours (``area_code``,
+    ``neighbour_code``, ``rank``: CIPFA's, say) or of area groups (``area_code``, ``group``: ONS's
+    area classification supergroups). Without either, the comparators are the other areas of the
+    same tier in the area's region (found from the loaded lookups).
+    """
+
+    areas: list[str] = Field(default_factory=list, description="GSS codes of the comparator areas")
+    neighbours_file: str | None = Field(default=None, description="CSV of nearest neighbours or area groups")
+    neighbours: int = Field(default=15, ge=1, le=100, description="how many nearest neighbours to take")
+    name: str | None = Field(default=None, description="how the report names the set, e.g. 'CIPFA nearest neighbours'")
+
+    @field_validator("areas")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        from jsna.ingest.fields import GSS_PATTERN
+
+        bad = [v for v in value if not GSS_PATTERN.match(v)]
+        if bad:
+            raise ValueError(f"must be ONS GSS codes like E08000009, got {', '.join(map(repr, bad))}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ComparatorSettings:
+        if self.areas and self.neighbours_file:
+            raise ValueError("give either areas or neighbours_file, not both")
+        return self
+
+
 class Config(_Strict):
     project: ProjectSettings = Field(default_factory=ProjectSettings)
     organisation: OrganisationSettings = Field(default_factory=OrganisationSettings)
@@ -192,6 +231,7 @@ class Config(_Strict):
     scenarios: list[ScenarioSettings] = Field(default_factory=list)
     roi: list[RoiSettings] = Field(default_factory=list)
     phb: PhbSettings = Field(default_factory=PhbSettings)
+    comparators: ComparatorSettings = Field(default_factory=ComparatorSettings)
 
     #: folder the config file lives in (not part of the file)
     root: Path = Field(default=Path("."), exclude=True)
@@ -225,7 +265,8 @@ class Config(_Strict):
                                 f"file not found: {path}")
         named = [(("organisation", "logo"), self.organisation.logo, "file"),
                  (("report", "templates_dir"), self.report.templates_dir, "folder"),
-                 (("compare", "previous_results"), self.compare.previous_results, "file")]
+                 (("compare", "previous_results"), self.compare.previous_results, "file"),
+                 (("comparators", "neighbours_file"), self.comparators.neighbours_file, "file")]
         for loc, value, what in named:
             if value and not self.path(value).exists():
                 problems.append(f"{self.where(*loc)}: {'.'.join(loc)}: {what} not found: {self.path(value)}")
@@ -487,7 +528,16 @@ colour = "#12436D"
 [report]
 formats = ["html"]
 output_dir = "output"
-narrative_dir = "narrative"
+narrative_dir = "narrative"   # narrative/<section>.md, or narrative/<area code>/<section>.md for one area
+# title = "Trafford JSNA 2025"  # default: "<area name> Joint Strategic Needs Assessment"
+
+# The areas each area is compared with. Default: the other councils of the same tier in its
+# region (read from a loaded lookup with region codes). Or name them:
+# [comparators]
+# areas = ["E08000001", "E08000002"]              # GSS codes, or instead:
+# neighbours_file = "inputs/cipfa_neighbours.csv" # area_code,neighbour_code,rank (or area_code,group)
+# neighbours = 15                                 # nearest neighbours to take
+# name = "CIPFA nearest neighbours"               # how the report names the set
 
 [indicators]
 disabled = []

@@ -171,7 +171,7 @@ def quadrant_scatter(frame: pd.DataFrame, *, highlight: str, title: str, outcome
     ax.set_xlabel("Spend per head (£)")
     ax.set_ylabel(outcome_label)
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=8, loc="upper right" if low_is_good else "lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)  # clear of the points
     quadrant = str(me["quadrant"].iloc[0]) if len(me) else "not shown"
     alt = (f"Scatter of spend per head against {outcome_label.lower()} for {len(frame)} areas, with dotted lines "
            f"at the comparators' medians; the area is in the '{quadrant.lower()}' quadrant.")
@@ -188,12 +188,13 @@ def tornado_chart(tornado: pd.DataFrame, *, title: str, figure_id: str = "roi-to
     data = tornado.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(data))
     centre = float(data["roi"].iloc[0]) * 100
-    lo = np.minimum(data["roi_at_low"], data["roi_at_high"]) * 100
-    hi = np.maximum(data["roi_at_low"], data["roi_at_high"]) * 100
-    fig, ax = plt.subplots(figsize=(6.4, 0.4 * len(data) + 1.4))
-    ax.barh(y, hi - centre, left=centre, color=PALETTE[1])
-    ax.barh(y, lo - centre, left=centre, color=PALETTE[3])
-    ax.axvline(centre, color="black", linewidth=1)
+    fig, ax = plt.subplots(figsize=(6.4, 0.4 * len(data) + 1.8))
+    # each bar runs from the central ROI to the ROI with the input at its low (orange) or high (blue) value
+    ax.barh(y, data["roi_at_low"] * 100 - centre, left=centre, color=PALETTE[3], label="Input at its low value")
+    ax.barh(y, data["roi_at_high"] * 100 - centre, left=centre, color=PALETTE[1], label="Input at its high value")
+    ax.axvline(centre, color="black", linewidth=1, label=f"Central estimate ({centre:,.0f}%)")
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.4 * len(data) + 1.8) - 0.12),
+              ncols=3)
     ax.set_yticks(y, [f"{lab} ({_fmt(a)} to {_fmt(b)})" for lab, a, b in
                       zip(data["label"], data["low_value"], data["high_value"], strict=True)])
     ax.set_xlabel("Return on investment (%)")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.report import analysis_charts as ac
 from jsna.report.model import Cell, Headline, Section, Table
-from jsna.report.text import fmt, fmt_interval, is_missing
+from jsna.report.text import fmt, fmt_interval, fmt_money, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -397,8 +397,8 @@ def _spend(rc: ReportContext, section: Section, spend: pd.DataFrame) -> None:
             outcome_label=str(rows["outcome_indicator"].dropna().iloc[0]) if rows["outcome_indicator"].notna().any()
             else "Outcome", figure_id=f"vfm-quadrant-{_slug(prog)}",
             source="Source: programme budgeting spend and outcome table; dotted lines at the comparators' medians"))
-    body = [[Cell(str(r["programme"])), Cell(f"£{r['spend_per_head']:,.0f}", numeric=True),
-             Cell(f"£{r['spend_reference']:,.0f}", numeric=True), Cell(str(r.get("outcome_indicator") or "–")),
+    body = [[Cell(str(r["programme"])), Cell(fmt_money(r['spend_per_head']), numeric=True),
+             Cell(fmt_money(r['spend_reference']), numeric=True), Cell(str(r.get("outcome_indicator") or "–")),
              Cell(fmt(r["outcome_value"], 1), numeric=True), Cell(fmt(r["outcome_reference"], 1), numeric=True),
              Cell(str(r["quadrant"]))] for _, r in mine.iterrows()]
     section.tables.append(Table(caption=f"Spend per head and outcome by programme, {rc.area_name}, {period}",
@@ -410,24 +410,24 @@ def _spend(rc: ReportContext, section: Section, spend: pd.DataFrame) -> None:
 def _roi(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     roi = res["roi"]
     for _, r in roi.iterrows():
-        section.headlines.append(Headline(f"Return per £1: {r['name']}", f"£{r['return_per_pound']:.2f}",
-                                          f"95% interval £{r['return_per_pound_lower_ci_95']:.2f} to "
-                                          f"£{r['return_per_pound_upper_ci_95']:.2f}"))
+        section.headlines.append(Headline(f"Return per £1: {r['name']}", f"{fmt_money(r['return_per_pound'], 2)}",
+                                          f"95% interval {fmt_money(r['return_per_pound_lower_ci_95'], 2)} to "
+                                          f"{fmt_money(r['return_per_pound_upper_ci_95'], 2)}"))
         likely = r["probability_saves"]
         section.summary.append(
-            f"{r['name']}: for £{r['cost']:,.0f} over {int(r['horizon_years'])} years, the model expects "
+            f"{r['name']}: for {fmt_money(r['cost'])} over {int(r['horizon_years'])} years, the model expects "
             f"{fmt(r['outcomes'], 0)} outcomes avoided (95% interval "
-            f"{fmt_interval(r['outcomes_lower_ci_95'], r['outcomes_upper_ci_95'], 0)}), worth £{r['benefit']:,.0f} "
-            f"discounted at {r['discount_rate']:.1%} — £{r['return_per_pound']:.2f} back for each £1 spent "
-            f"(£{r['return_per_pound_lower_ci_95']:.2f} to £{r['return_per_pound_upper_ci_95']:.2f}); the benefits "
+            f"{fmt_interval(r['outcomes_lower_ci_95'], r['outcomes_upper_ci_95'], 0)}), worth {fmt_money(r['benefit'])} "
+            f"discounted at {r['discount_rate']:.1%} — {fmt_money(r['return_per_pound'], 2)} back for each £1 spent "
+            f"({fmt_money(r['return_per_pound_lower_ci_95'], 2)} to {fmt_money(r['return_per_pound_upper_ci_95'], 2)}); the benefits "
             f"exceed the cost in {likely:.0%} of simulations.")
     first = roi.iloc[0]
     section.figures.append(ac.tornado_chart(res["tornado"], title=f"What drives the return on investment: {first['name']}",
                                             figure_id="vfm-roi-tornado",
                                             source="Source: one-way sensitivity analysis of the jsna.toml [[roi]] inputs"))
-    body = [[Cell(str(r["name"])), Cell(f"£{r['cost']:,.0f}", numeric=True),
-             Cell(fmt(r["outcomes"], 0), numeric=True), Cell(f"£{r['benefit']:,.0f}", numeric=True),
-             Cell(f"£{r['net_cost']:,.0f}", numeric=True), Cell(f"£{r['cost_per_outcome']:,.0f}", numeric=True),
+    body = [[Cell(str(r["name"])), Cell(fmt_money(r['cost']), numeric=True),
+             Cell(fmt(r["outcomes"], 0), numeric=True), Cell(fmt_money(r['benefit']), numeric=True),
+             Cell(fmt_money(r['net_cost']), numeric=True), Cell(fmt_money(r['cost_per_outcome']), numeric=True),
              Cell(f"{r['roi'] * 100:.0f}%", numeric=True),
              Cell(f"{r['roi_lower_ci_95'] * 100:.0f}% to {r['roi_upper_ci_95'] * 100:.0f}%", numeric=True)]
             for _, r in roi.iterrows()]
@@ -481,16 +481,16 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
         dist, costs = res["phb_budgets"], res["phb_costs"]
         all_d = dist[dist["phb_type"].eq("All types")].iloc[0]
         section.summary.append(
-            f"Locally, {int(all_d['n'])} budgets have a median of £{all_d['median']:,.0f} a year (middle half "
-            f"£{all_d['p25']:,.0f} to £{all_d['p75']:,.0f}).")
+            f"Locally, {int(all_d['n'])} budgets have a median of {fmt_money(all_d['median'])} a year (middle half "
+            f"{fmt_money(all_d['p25'])} to {fmt_money(all_d['p75'])}).")
         all_c = costs[costs["phb_type"].eq("All types")]
         if len(all_c):
             c = all_c.iloc[0]
             sig = _significant(c["lower_ci_95"], c["upper_ci_95"])
             section.summary.append(
-                f"On average a budget costs £{abs(c['mean_difference']):,.0f} a year "
+                f"On average a budget costs {fmt_money(abs(c['mean_difference']))} a year "
                 f"{'less' if c['mean_difference'] < 0 else 'more'} than the conventional care it replaced (95% CI "
-                f"£{c['lower_ci_95']:,.0f} to £{c['upper_ci_95']:,.0f}, n = {int(c['n'])})"
+                f"{fmt_money(c['lower_ci_95'])} to {fmt_money(c['upper_ci_95'])}, n = {int(c['n'])})"
                 + ("" if sig else ", a difference that could be chance")
                 + "; the national evaluation also found budgets no more costly on average.")
         oc = res.get("phb_outcomes_all")
@@ -500,8 +500,8 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                     f"{o['outcome_measure']} changed by {o['mean_difference']:+.3f} on average after a budget started "
                     f"(95% CI {o['lower_ci_95']:+.3f} to {o['upper_ci_95']:+.3f}, n = {int(o['n'])}); without a "
                     "comparison group this cannot be attributed to the budget alone.")
-        body = [[Cell(str(r["phb_type"])), Cell(str(int(r["n"])), numeric=True), Cell(f"£{r['median']:,.0f}", numeric=True),
-                 Cell(f"£{r['p25']:,.0f} to £{r['p75']:,.0f}", numeric=True), Cell(f"£{r['mean']:,.0f}", numeric=True)]
+        body = [[Cell(str(r["phb_type"])), Cell(str(int(r["n"])), numeric=True), Cell(fmt_money(r['median']), numeric=True),
+                 Cell(f"{fmt_money(r['p25'])} to {fmt_money(r['p75'])}", numeric=True), Cell(fmt_money(r['mean']), numeric=True)]
                 for _, r in dist.iterrows()]
         section.tables.append(Table(caption="Annual budget sizes by type (local budgets file)", id="vfm-phb-budgets",
                                     columns=["Type", "Budgets", "Median", "Middle half", "Mean"], rows=body))
@@ -517,23 +517,23 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     if "phb_scenarios" in res:
         sc = res["phb_scenarios"]
         body = [[Cell(f"{r['uptake']:.1%}"), Cell(f"{r['people']:,.0f}", numeric=True),
-                 Cell(f"£{r['budget_size']:,.0f}", numeric=True), Cell(f"£{r['budget_spend']:,.0f}", numeric=True),
-                 Cell(f"£{r['saving']:,.0f}", numeric=True),
-                 Cell(f"£{r['saving_low']:,.0f} to £{r['saving_high']:,.0f}", numeric=True)] for _, r in sc.iterrows()]
+                 Cell(fmt_money(r['budget_size']), numeric=True), Cell(fmt_money(r['budget_spend']), numeric=True),
+                 Cell(fmt_money(r['saving']), numeric=True),
+                 Cell(f"{fmt_money(r['saving_low'])} to {fmt_money(r['saving_high'])}", numeric=True)] for _, r in sc.iterrows()]
         section.tables.append(Table(caption="Uptake scenarios: people, budget spend and savings a year", id="vfm-phb-scenarios",
                                     columns=["Uptake of eligible", "People", "Budget size", "Budget spend",
                                              "Saving against conventional care", "Range"], rows=body,
                                     note=str(sc["basis"].iloc[0])))
         top = sc.iloc[-1]
         text = (f"If uptake rose to {top['uptake']:.0%} of the {rc.config.phb.eligible:,.0f} eligible people "
-                f"({top['people']:,.0f} people) with budgets of £{top['budget_size']:,.0f}, budgets would total "
-                f"£{top['budget_spend']:,.0f} a year")
+                f"({top['people']:,.0f} people) with budgets of {fmt_money(top['budget_size'])}, budgets would total "
+                f"{fmt_money(top['budget_spend'])} a year")
         if top["saving_low"] == top["saving_high"] == 0:
             text += ("; no saving is assumed, because the national evaluation found budgets no more costly than "
                      "conventional care on average and no local costs of conventional care were given")
         else:
-            text += (f", with a saving against conventional care of £{top['saving_low']:,.0f} to "
-                     f"£{top['saving_high']:,.0f} a year (negative = extra cost)")
+            text += (f", with a saving against conventional care of {fmt_money(top['saving_low'])} to "
+                     f"{fmt_money(top['saving_high'])} a year (negative = extra cost)")
         section.summary.append(text + ".")
     elif "phb_budgets" in res:
         section.missing.append("uptake scenarios: set [phb] eligible (people eligible for a budget) in jsna.toml")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from jsna import __version__
 from jsna.indicators.context import ENGLAND, ESP_BANDS, rebin
 from jsna.report import charts
+from jsna.report.comparators import ComparatorSet
 from jsna.report.disclosure import (
     DEFAULT_POLICY,
     DisclosurePolicy,
@@ -19,7 +20,17 @@ from jsna.report.disclosure import (
     results_csv_text,
 )
 from jsna.report.model import Cell, Headline, Report, Section, Table
-from jsna.report.text import fmt, fmt_interval, indicator_sentence, is_missing
+from jsna.report.text import (
+    age_phrase,
+    fmt,
+    fmt_interval,
+    index_label,
+    indicator_sentence,
+    is_missing,
+    outcome_key,
+    outcome_words,
+    unit_label,
+)
 from jsna.sections import SECTIONS, SectionInfo
 
 if TYPE_CHECKING:
@@ -44,6 +55,7 @@ class ReportContext:
     policy: DisclosurePolicy = DEFAULT_POLICY
     area_type: str = ""
     indicators: dict[str, Any] = field(default_factory=dict)
+    comparators: ComparatorSet | None = None
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
@@ -69,13 +81,17 @@ class ReportContext:
         return frame[filled["period_sortable"].eq(latest)]
 
     def narrative(self, name: str) -> str:
-        path = self.config.narrative_dir / f"{name}.md"
-        if not path.exists():
+        """The analyst's text for section ``name`` as HTML: ``narrative/<area code>/<name>.md``, else the
+        shared ``narrative/<name>.md``; empty when neither exists or the file holds only starter text."""
+        from jsna.report.narrative import narrative_text
+
+        text = narrative_text(self.config.narrative_dir, name, self.area_code)
+        if not text:
             return ""
         from markdown_it import MarkdownIt
 
         md = MarkdownIt("commonmark", {"html": False}).enable("table")
-        html = md.render(path.read_text(encoding="utf-8"))
+        html = md.render(text)
         # narrative headings sit below the section's h2
         for level in (4, 3, 2, 1):
             html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(f"</h{level}>", f"</h{min(level + 2, 6)}>")
@@ -105,12 +121,12 @@ def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_i
         who = []
         if r.get("sex") not in (None, "Persons") and not is_missing(r.get("sex")):
             who.append(str(r["sex"]))
-        if r.get("age") not in (None, "All ages") and not is_missing(r.get("age")):
-            who.append(str(r["age"]))
+        if age_phrase(r.get("age")):
+            who.append(age_phrase(r.get("age")))
         if not is_missing(r.get("category")) and r.get("category"):
             who.append(str(r["category"]))
         name = str(r["indicator_name"]) + (f" ({', '.join(who)})" if who else "")
-        unit = str(r.get("unit") or "")
+        unit = unit_label(r.get("unit"), str(r["indicator_name"]))
         value_text = str(r["value_text"]) if not is_missing(r["value_text"]) else fmt(r["value"], d)
         interval = fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), d)
         if r["value_flag"] == "marked":
@@ -123,8 +139,7 @@ def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_i
             Cell(value_text, numeric=True), Cell(unit),
             Cell(interval, numeric=True),
             Cell(fmt(r.get("benchmark_value"), d), numeric=True),
-            Cell(_text_or(r.get("compared_to_benchmark"), "Not compared"),
-                 outcome=_text_or(r.get("compared_to_benchmark"), "Not compared")),
+            Cell(outcome_words(r.get("compared_to_benchmark")), outcome=outcome_key(r.get("compared_to_benchmark"))),
             Cell(_text_or(r.get("trend"), "–")),
         ])
     note = ("Comparison uses the 95% confidence interval of the area's value and the benchmark value. "
@@ -148,8 +163,13 @@ def _sentences(rc: ReportContext, rows: pd.DataFrame, limit: int = 6) -> list[st
     return out
 
 
+#: above this many comparators an area-comparison bar chart would be unreadable, so it is not drawn
+MAX_BARS = 40
+
+
 def _compare_figure(rc: ReportContext, indicator_id: str, *, sex: str = "Persons", figure_id: str,
                     title: str | None = None) -> charts.Figure | None:
+    """The area, its comparators, its region and the benchmark as bars (latest period of the area)."""
     res = rc.results
     rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()]
     if rows.empty:
@@ -157,19 +177,56 @@ def _compare_figure(rc: ReportContext, indicator_id: str, *, sex: str = "Persons
     latest_period = rows.loc[rows["area_code"].eq(rc.area_code), "period_sortable"].max()
     if is_missing(latest_period):
         return None
-    rows = rows[rows["period_sortable"].eq(latest_period)]
-    peers = rows[rows["area_code"].ne(rc.benchmark_code) & rows["value"].notna()]
-    peers = peers[peers["area_type"].eq(peers.loc[peers["area_code"].eq(rc.area_code), "area_type"].iloc[0])] \
-        if (peers["area_code"] == rc.area_code).any() else peers
-    if len(peers) < 2:
+    rows = rows[rows["period_sortable"].eq(latest_period) & rows["value"].notna()]
+    mine = rows[rows["area_code"].eq(rc.area_code)]
+    if mine.empty:
         return None
+    rows = rows[rows["age"].eq(mine["age"].iloc[0])] if "age" in rows else rows
+    peers = _comparator_rows(rc, rows)
+    if len(peers) < 2 or len(peers) > MAX_BARS:
+        return None
+    region = _region_rows(rc, rows)
     bench = rows.loc[rows["area_code"].eq(rc.benchmark_code), "value"]
-    first = rows.iloc[0]
+    reference = region.assign(compared_to_benchmark="Reference")
+    if len(bench):
+        reference = pd_concat([reference, rows[rows["area_code"].eq(rc.benchmark_code)].iloc[:1].assign(
+            compared_to_benchmark="Reference", area_name=rc.benchmark_name)])
+    first = mine.iloc[0]
     name = title or f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, {first['period']}"
-    return charts.compare_areas_bar(peers, title=name, unit=str(first.get("unit") or ""), highlight=rc.area_code,
+    frame = pd_concat([peers, reference]).drop_duplicates("area_code")
+    frame = frame.assign(area_name=frame["area_code"].map(lambda c: _short_name(rc, c)))
+    assert rc.comparators is not None
+    return charts.compare_areas_bar(frame, title=name, unit=unit_label(first.get("unit"), str(first["indicator_name"])),
+                                    highlight=rc.area_code,
                                     benchmark_value=float(bench.iloc[0]) if len(bench) else None,
                                     benchmark_name=rc.benchmark_name, figure_id=figure_id,
-                                    source=f"Source: {first['method']}")
+                                    source=f"Source: {first['method']}. Compared with {rc.comparators.name}, "
+                                           f"{rc.benchmark_name}{' and the region' if len(region) else ''}")
+
+
+def pd_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _short_name(rc: ReportContext, code: str) -> str:
+    from jsna.report.comparators import _short_region
+
+    name = rc.names.get(code, code)
+    return rc.benchmark_name if code == rc.benchmark_code else _short_region(name) if code.startswith("E12") else name
+
+
+def _comparator_rows(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the report area and its comparator set (region and benchmark excluded)."""
+    codes = {rc.area_code, *(rc.comparators.codes if rc.comparators else [])}
+    return rows[rows["area_code"].isin(codes)]
+
+
+def _region_rows(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
+    region = rc.comparators.region_code if rc.comparators else None
+    return rows[rows["area_code"].eq(region)].iloc[:1] if region else rows.iloc[0:0]
 
 
 def _trend_figure(rc: ReportContext, indicator_id: str, *, sex: str, figure_id: str) -> charts.Figure | None:
@@ -203,8 +260,8 @@ def _series_label(r: Any, width: int = 56) -> str:
     suffix = ""
     if r.get("sex") in ("Male", "Female"):
         suffix += f", {str(r['sex']).lower()}s"
-    if r.get("age") not in (None, "All ages") and not is_missing(r.get("age")):
-        suffix += f", {r['age']}"
+    if age_phrase(r.get("age")):
+        suffix += f", {age_phrase(r.get('age'))}"
     name = textwrap.shorten(str(r["indicator_name"]), max(width - len(suffix), 12), placeholder="…")
     return name + suffix
 
@@ -258,35 +315,49 @@ def _spine_figure(rc: ReportContext, rows: pd.DataFrame) -> charts.Figure | None
                                      "comparison at 95% confidence")
 
 
-def _tartan_figure(rc: ReportContext, rows: pd.DataFrame) -> charts.Figure | None:
-    """Latest values of the area's indicators for the benchmark, the area and up to eight peers."""
+#: comparator columns in one "similar areas" chart; a larger set is drawn over several charts
+TARTAN_COLUMNS = 12
+
+
+def _tartan_figures(rc: ReportContext, rows: pd.DataFrame) -> list[charts.Figure]:
+    """Latest values of the area's indicators for the benchmark, the region, the area and its comparators.
+
+    The comparators with any value are shown in the set's order, twelve to a chart.
+    """
     import pandas as pd
 
     rows = rows[rows["category_type"].isna() & rows["sex"].eq("Persons") & rows["value"].notna()]
-    if rows.empty:
-        return None
+    if rows.empty or rc.comparators is None:
+        return []
     res = rc.results
     parts = []
-    peer_codes: list[str] = []
+    region = rc.comparators.region_code
+    wanted = {rc.benchmark_code, rc.area_code, *rc.comparators.codes, *([region] if region else [])}
     for _, r in rows.iterrows():
         same = res[res["indicator_id"].eq(r["indicator_id"]) & res["period"].eq(r["period"])
-                   & res["sex"].eq("Persons") & res["age"].eq(r["age"]) & res["category_type"].isna()]
-        peers = _peers(rc, same)
-        peer_codes.extend(c for c in sorted(peers["area_code"]) if c != rc.area_code)
-        parts.append(pd.concat([same[same["area_code"].eq(rc.benchmark_code)], peers]).assign(
-            label=_series_label(r), decimals=rc.decimals(str(r["indicator_id"]))))
-    others = list(dict.fromkeys(peer_codes))[:8]
+                   & res["sex"].eq("Persons") & res["age"].eq(r["age"]) & res["category_type"].isna()
+                   & res["area_code"].isin(wanted)]
+        parts.append(same.drop_duplicates("area_code").assign(label=_series_label(r),
+                                                              decimals=rc.decimals(str(r["indicator_id"]))))
+    frame = pd.concat(parts).rename(columns={"compared_to_benchmark": "outcome"})
+    with_data = set(frame.loc[frame["value"].notna(), "area_code"])
+    others = [c for c in rc.comparators.codes if c in with_data]
     if not others:
-        return None
-    codes = [rc.benchmark_code, rc.area_code, *others]
-    frame = pd.concat(parts)
-    frame = frame[frame["area_code"].isin(codes)].rename(columns={"compared_to_benchmark": "outcome"})
-    labels = [rc.names.get(c, c) for c in codes]
-    return charts.tartan_rug(frame, area_codes=codes, area_labels=labels,
-                             title=f"Latest values for {rc.area_name} and similar areas", figure_id="health-tartan",
-                             benchmark_name=rc.benchmark_name,
-                             source="Source: indicator results; colours show comparison with "
-                                    f"{rc.benchmark_name} at 95% confidence")
+        return []
+    fixed = [rc.benchmark_code, *([region] if region and region in with_data else []), rc.area_code]
+    chunks = [others[i:i + TARTAN_COLUMNS] for i in range(0, len(others), TARTAN_COLUMNS)]
+    figures = []
+    for n, chunk in enumerate(chunks, start=1):
+        codes = [*fixed, *chunk]
+        part = f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""
+        figures.append(charts.tartan_rug(
+            frame[frame["area_code"].isin(codes)], area_codes=codes, area_labels=[_short_name(rc, c) for c in codes],
+            title=f"Latest values for {rc.area_name} and its comparators{part}",
+            figure_id="health-tartan" + (f"-{n}" if n > 1 else ""), benchmark_name=rc.benchmark_name,
+            reference_columns=len(fixed) - 1,
+            source=f"Source: indicator results. Comparators: {rc.comparators.name}. Colours show comparison with "
+                   f"{rc.benchmark_name} at 95% confidence"))
+    return figures
 
 
 def _funnel_figure(rc: ReportContext, indicator_id: str, *, figure_id: str) -> charts.Figure | None:
@@ -298,7 +369,7 @@ def _funnel_figure(rc: ReportContext, indicator_id: str, *, figure_id: str) -> c
     r = rows.iloc[0]
     same = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq("Persons") & res["category_type"].isna()
                & res["period"].eq(r["period"]) & res["age"].eq(r["age"])]
-    peers = _peers(rc, same)
+    peers = _comparator_rows(rc, same)
     peers = peers[peers["count"].notna() & peers["denominator"].gt(0)]
     if len(peers) < 5:
         return None
@@ -445,7 +516,7 @@ def _small_area_map(rc: ReportContext) -> charts.Figure | None:
 def build_social_context(rc: ReportContext, section: Section) -> None:
     lsoas = _area_lsoas(rc)
     if len(lsoas):
-        vintage = str(lsoas["vintage"].iloc[0])
+        vintage = index_label(lsoas["vintage"].iloc[0])
         counts = lsoas.groupby("imd_decile").size().reindex(range(1, 11), fill_value=0).rename("lsoas").reset_index()
         most = int(counts.loc[counts["imd_decile"].le(2), "lsoas"].sum())
         share = most / len(lsoas) * 100
@@ -453,7 +524,7 @@ def build_social_context(rc: ReportContext, section: Section) -> None:
                                           f"{share:.0f}% of LSOAs ({vintage})"))
         section.summary.append(
             f"{most} of {rc.area_name}'s {len(lsoas)} neighbourhoods (LSOAs) are among the 20% most deprived in "
-            f"England on the {vintage} Index of Multiple Deprivation, against 20% nationally by construction; "
+            f"England on the Index of Multiple Deprivation ({vintage}), against 20% nationally by construction; "
             f"{int(counts.loc[counts['imd_decile'].ge(9), 'lsoas'].sum())} are among the 20% least deprived.")
         counts["decile"] = counts["imd_decile"].map(lambda d: f"{d}" + (" (most)" if d == 1 else " (least)" if d == 10 else ""))
         if rc.config.report.maps:
@@ -469,7 +540,7 @@ def build_social_context(rc: ReportContext, section: Section) -> None:
         section.figures.append(charts.category_bars(
             counts, category="decile", value="lsoas", title=f"Neighbourhoods by national deprivation decile ({vintage})",
             unit="Number of LSOAs", figure_id="context-imd-deciles",
-            source=f"Source: {vintage} Index of Multiple Deprivation, by LSOA",
+            source=f"Source: Index of Multiple Deprivation ({vintage}), by LSOA",
             alt=(f"Bar chart of the number of {rc.area_name} LSOAs in each national IMD decile, from 1 (most deprived) "
                  f"to 10 (least deprived); {most} are in deciles 1 and 2.")))
     else:
@@ -507,7 +578,7 @@ def build_health_status(rc: ReportContext, section: Section) -> None:
                                           outcome=r0.get("compared_to_benchmark")))
     key = rows[rows["indicator_id"].isin(["life-expectancy-at-birth", "mortality-under-75-dsr"])]
     section.summary.extend(_sentences(rc, key if len(key) else rows, 5))
-    for fig in (_spine_figure(rc, rows), _tartan_figure(rc, rows),
+    for fig in (_spine_figure(rc, rows), *_tartan_figures(rc, rows),
                 _compare_figure(rc, "life-expectancy-at-birth", sex="Female", figure_id="health-le-female"),
                 _compare_figure(rc, "life-expectancy-at-birth", sex="Male", figure_id="health-le-male"),
                 _funnel_figure(rc, "mortality-all-causes-crude-rate", figure_id="health-mortality-funnel"),
@@ -606,6 +677,9 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
                        results=results, workspace=workspace, config=config, names=names,
                        policy=policy or DisclosurePolicy.from_settings(config.disclosure),
                        area_type=_area_type(workspace, results, area_code), indicators=dict(registry.indicators))
+    from jsna.report.comparators import comparator_set
+
+    rc.comparators = comparator_set(config, rc.table, area_code, names, set(results["area_code"].dropna()))
     sections = []
     for info in SECTIONS:
         section = Section(info=info, intro=config.report.section_intros.get(info.id, info.question))
@@ -617,7 +691,7 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
 
     skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
     return Report(
-        title=config.report.title or f"{config.project.name}: {rc.area_name}",
+        title=report_title(config, rc.area_name),
         area_code=area_code, area_name=rc.area_name, benchmark_name=rc.benchmark_name,
         run_date=config.run_date().strftime("%-d %B %Y"),
         organisation=config.organisation.name, colour=config.organisation.colour, sections=sections,
@@ -636,7 +710,24 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
         footer=config.report.footer,
         disclosure_note=rc.policy.note(),
         area_type=rc.area_type,
+        comparators_name=rc.comparators.name,
+        comparators_reason=rc.comparators.reason,
+        comparators_areas=", ".join(names.get(c, c) for c in rc.comparators.codes),
+        comparators_notes=list(rc.comparators.notes),
     )
+
+
+def report_title(config: Config, area_name: str) -> str:
+    """``report.title``, else "<area> Joint Strategic Needs Assessment" when the project name is the
+    default (``jsna init`` names nothing; older projects were named after their folder), else
+    "<project name>: <area>"."""
+    if config.report.title:
+        return config.report.title
+    generic = "Joint Strategic Needs Assessment"
+    name = config.project.name.strip()
+    if name in {generic, f"{Path(config.root).resolve().name} {generic}"}:
+        return f"{area_name} {generic}"
+    return name if area_name.lower() in name.lower() else f"{name}: {area_name}"
 
 
 def _flagged(rc: ReportContext, outcome: str) -> list[dict[str, str]]:
@@ -649,7 +740,7 @@ def _flagged(rc: ReportContext, outcome: str) -> list[dict[str, str]]:
         cat = f" – {r['category']}" if not is_missing(r.get("category")) and r.get("category") else ""
         out.append({"indicator": f"{r['indicator_name']}{who}{cat}", "period": str(r["period"]),
                     "value": fmt(r["value"], d), "benchmark": fmt(r.get("benchmark_value"), d),
-                    "unit": str(r.get("unit") or ""), "section": str(r["section"])})
+                    "unit": unit_label(r.get("unit"), str(r["indicator_name"])), "section": str(r["section"])})
     return out
 
 

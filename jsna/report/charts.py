@@ -24,6 +24,12 @@ OUTCOME_COLOURS = {
 }
 
 
+def outcome_key(outcome: object) -> str:
+    from jsna.report.text import outcome_key as key
+
+    return key(outcome)
+
+
 @dataclass
 class Figure:
     """A chart ready for the page."""
@@ -131,7 +137,8 @@ def population_pyramid(area: pd.DataFrame, *, area_name: str, period: str,
     ax.set_ylabel("Age band (years)")
     ax.axvline(0, color="white", linewidth=0.8)
     ax.set_title(f"Population by age and sex, {area_name}, {period}", loc="left")
-    ax.legend(loc="upper right", fontsize=8)
+    # below the axes, so that no entry hides a bar or an outline
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2, fontsize=8)
     import pandas as pd
 
     data = pd.DataFrame(rows)
@@ -158,19 +165,40 @@ def compare_areas_bar(frame: pd.DataFrame, *, title: str, unit: str, highlight: 
 
     _setup()
     data = frame.sort_values("value", ascending=True).reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(data) + 1.4))
-    colours = [OUTCOME_COLOURS.get(str(c), "#BFBFBF") for c in data["compared_to_benchmark"].fillna("Not compared")]
-    edge = ["black" if code == highlight else "#7F7F7F" for code in data["area_code"]]
+    fig, ax = plt.subplots(figsize=(6.4, 0.24 * len(data) + 1.4))
+    outcomes = data["compared_to_benchmark"].map(outcome_key)
+    reference = outcomes.eq("Reference")
+    colours = ["#FFFFFF" if ref else OUTCOME_COLOURS.get(o, "#BFBFBF") for o, ref in zip(outcomes, reference, strict=True)]
+    edge = ["black" if code == highlight or ref else "#7F7F7F" for code, ref in zip(data["area_code"], reference,
+                                                                                    strict=True)]
     y = np.arange(len(data))
-    ax.barh(y, data["value"], color=colours, edgecolor=edge, linewidth=[1.6 if e == "black" else 0.5 for e in edge])
+    ax.barh(y, data["value"], color=colours, edgecolor=edge, height=0.75, linewidth=[1.6 if e == "black" else 0.5 for e in edge])
+    for i in np.flatnonzero(reference.to_numpy()):
+        ax.barh(y[i], data["value"].iloc[i], color="none", edgecolor="#3D3D3D", hatch="////", height=0.75,
+                linewidth=0.8)
     lower = (data["value"] - data["lower_ci_95"]).clip(lower=0).fillna(0)
     upper = (data["upper_ci_95"] - data["value"]).clip(lower=0).fillna(0)
     ax.errorbar(data["value"], y, xerr=[lower, upper], fmt="none", ecolor="#3D3D3D", capsize=2, linewidth=0.8)
     labels = [f"{n}" + (" ◀" if c == highlight else "") for n, c in zip(data["area_name"], data["area_code"], strict=True)]
     ax.set_yticks(y, labels)
+    for tick, code in zip(ax.get_yticklabels(), data["area_code"], strict=True):
+        if code == highlight:
+            tick.set_fontweight("bold")
+    ax.set_ylim(-0.6, len(data) - 0.4)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}"))
+    shown = [o for o in ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared") if o in set(outcomes)]
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=OUTCOME_COLOURS[o], edgecolor="#7F7F7F",
+                     label=o if o in ("Similar", "Not compared") else f"{o} than {benchmark_name}") for o in shown]
+    if reference.any():
+        handles.append(Patch(facecolor="#FFFFFF", edgecolor="#3D3D3D", hatch="////", label="Region and country"))
     if benchmark_value is not None and np.isfinite(benchmark_value):
-        ax.axvline(benchmark_value, color="black", linestyle="--", linewidth=1)
-        ax.text(benchmark_value, len(data) - 0.4, f" {benchmark_name} {benchmark_value:,.1f}", fontsize=8, va="bottom")
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1, label=benchmark_name))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.24 * len(data) + 1.4)),
+              ncols=min(4, len(handles)), fontsize=7.5)
     ax.set_xlabel(unit)
     ax.set_title(title, loc="left")
     alt = (f"Bar chart of {title.lower()} for {len(data)} areas with 95% confidence limits; "
@@ -179,31 +207,101 @@ def compare_areas_bar(frame: pd.DataFrame, *, title: str, unit: str, highlight: 
                   data=data[["area_code", "area_name", "value", "lower_ci_95", "upper_ci_95", "compared_to_benchmark"]])
 
 
+_YEAR_AT_START = re.compile(r"^(\d{4})")
+_FINANCIAL = re.compile(r"^(\d{4})\s*/\s*(\d{2}|\d{4})$")
+_SPAN = re.compile(r"^(\d{4})\s*(?:-|to)\s*(\d{2}|\d{4})$")
+_QUARTER_LABEL = re.compile(r"^(\d{4})(?:\s*/\s*(\d{2}|\d{4}))?\s*Q([1-4])$")
+_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?$")
+
+
+def _full_year(start: int, end: str) -> int:
+    """The end year of a range written '2018-20' or '1999/00' (two digits: the next such year after the start)."""
+    if len(end) == 4:
+        return int(end)
+    year = (start // 100) * 100 + int(end)
+    return year + 100 if year < start else year
+
+
+def period_position(period: object) -> float:
+    """Where a period sits on a time axis: by when it ends, so unevenly spaced periods stay uneven.
+
+    The position is the decimal year at the period's end, less one, so that a calendar year ``Y``
+    sits at ``Y``: ``2021`` -> 2021.0; the financial year ``2023/24`` (to March 2024) -> 2023.25;
+    the ranges ``2018-20`` and ``2018 - 20`` -> 2020.0; ``2024 Q2`` (to June 2024) -> 2023.5;
+    ``2024/25 Q3`` (to December 2024) -> 2024.0; a cumulative range such as
+    ``2021/22 Q1 - 2025/26 Q3`` is placed by its last part. ``nan`` when no year is found.
+    """
+    text = str(period).strip()
+    parts = re.split(r"\s+(?:-|to)\s+", text)
+    if len(parts) > 1 and _YEAR_AT_START.match(parts[0]):  # a range of periods: its last part decides
+        last = parts[-1].strip()
+        if re.match(r"^\d{2}(?:/|\s|$)", last):  # "2020/21 - 22/23": the century comes from the start
+            last = parts[0][:2] + last
+        text = last
+    if m := _QUARTER_LABEL.match(text):
+        start, quarter = int(m.group(1)), int(m.group(3))
+        # a financial-year quarter starts in April: its Q1 ends in June of the starting year
+        return start + quarter * 0.25 + (0.25 if m.group(2) else 0.0) - 1
+    if m := _FINANCIAL.match(text):
+        start = int(m.group(1))
+        if _full_year(start, m.group(2)) == start + 1:
+            return start + 0.25
+    if (m := _SPAN.match(text)) and _full_year(int(m.group(1)), m.group(2)) - int(m.group(1)) in range(1, 20):
+        return float(_full_year(int(m.group(1)), m.group(2)))
+    if (m := _MONTH_LABEL.match(text)) and 1 <= int(m.group(2)) <= 12:
+        return int(m.group(1)) + int(m.group(2)) / 12 - 1
+    if m := _YEAR_AT_START.match(text):
+        return float(m.group(1))
+    return float("nan")
+
+
+def _time_ticks(ax, positions: list[float], labels: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Label the periods at their positions, skipping labels that would crowd their neighbours."""
+    if not positions:
+        return
+    span = (max(positions) - min(positions)) or 1.0
+    widest = max(len(lab) for lab in labels)
+    gap = span * min(0.5, 0.012 * widest + 0.03)
+    kept: list[tuple[float, str]] = []
+    for pos, lab in sorted(zip(positions, labels, strict=True), reverse=True):  # the latest label always shows
+        if not kept or kept[-1][0] - pos >= gap:
+            kept.append((pos, lab))
+    kept.reverse()
+    ax.set_xticks([p for p, _ in kept], [lab for _, lab in kept])
+    ax.set_xlim(min(positions) - span * 0.04, max(positions) + span * 0.04)
+
+
 def trend_line(frame: pd.DataFrame, *, title: str, unit: str, area_name: str,
                comparator: pd.DataFrame | None = None, comparator_name: str = "England",
                figure_id: str = "trend", source: str = "") -> Figure:
-    """Value over time with 95% limits, against a comparator line."""
+    """Value over time with 95% limits, against a comparator line; periods placed on a numeric time axis."""
     import matplotlib.pyplot as plt
 
     _setup()
-    data = frame.sort_values("period_sortable")
+    data = frame.assign(x=frame["period"].map(period_position)).dropna(subset=["x"]).sort_values("x")
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    ax.plot(data["period"], data["value"], marker="o", color=PALETTE[0], label=area_name)
+    ax.plot(data["x"], data["value"], marker="o", color=PALETTE[0], label=area_name)
     if data["lower_ci_95"].notna().any():
-        ax.fill_between(data["period"], data["lower_ci_95"], data["upper_ci_95"], color=PALETTE[0], alpha=0.15,
+        ax.fill_between(data["x"], data["lower_ci_95"], data["upper_ci_95"], color=PALETTE[0], alpha=0.15,
                         linewidth=0, label="95% confidence interval")
+    periods = dict(zip(data["x"], data["period"].astype(str), strict=False))
     if comparator is not None and len(comparator):
-        comp = comparator.sort_values("period_sortable")
-        ax.plot(comp["period"], comp["value"], color="black", linestyle="--", label=comparator_name)
+        comp = comparator.assign(x=comparator["period"].map(period_position)).dropna(subset=["x"]).sort_values("x")
+        comp = comp[comp["x"].between(data["x"].min(), data["x"].max())]
+        if len(comp):
+            ax.plot(comp["x"], comp["value"], color="black", linestyle="--", label=comparator_name)
     ax.set_ylabel(unit)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"))
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=8)
-    ax.tick_params(axis="x", rotation=30 if len(data) > 5 else 0)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3)
+    _time_ticks(ax, list(periods), list(periods.values()))
+    ax.tick_params(axis="x", rotation=30 if max(len(p) for p in periods.values()) > 7 else 0)
     first, last = data.iloc[0], data.iloc[-1]
     alt = (f"Line chart of {title.lower()} for {area_name} from {first['period']} ({first['value']:,.1f}) "
-           f"to {last['period']} ({last['value']:,.1f}), with {comparator_name} for comparison.")
+           f"to {last['period']} ({last['value']:,.1f}), with {comparator_name} for comparison; periods are "
+           "spaced by time.")
     return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
-                  data=data[["period", "value", "lower_ci_95", "upper_ci_95"]])
+                  data=data[["period", "x", "value", "lower_ci_95", "upper_ci_95"]].rename(columns={"x": "position"}))
 
 
 def category_bars(frame: pd.DataFrame, *, category: str, value: str, title: str, unit: str,
@@ -334,10 +432,12 @@ def spine_chart(frame: pd.DataFrame, *, area_name: str, benchmark_name: str = "E
 
 
 def tartan_rug(frame: pd.DataFrame, *, area_codes: list[str], area_labels: list[str], title: str,
-               figure_id: str = "tartan", source: str = "", benchmark_name: str = "England") -> Figure:
+               figure_id: str = "tartan", source: str = "", benchmark_name: str = "England",
+               reference_columns: int = 1) -> Figure:
     """Indicators (rows) by areas (columns), each cell the value coloured by its comparison.
 
-    ``frame`` has ``label``, ``area_code``, ``value``, ``outcome``, ``decimals``.
+    ``frame`` has ``label``, ``area_code``, ``value``, ``outcome``, ``decimals``. The first
+    ``reference_columns`` columns (the benchmark, and the region when shown) are drawn grey.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -355,7 +455,7 @@ def tartan_rug(frame: pd.DataFrame, *, area_codes: list[str], area_labels: list[
             if r is None or r["value"] != r["value"]:
                 colour, text = "#FFFFFF", "–"
             else:
-                outcome = "Benchmark" if j == 0 else str(r["outcome"])
+                outcome = "Benchmark" if j < reference_columns else outcome_key(r["outcome"])
                 colour = "#F3F2F1" if outcome == "Benchmark" else OUTCOME_COLOURS.get(outcome, "#FFFFFF")
                 text = f"{r['value']:,.{int(r['decimals'])}f}"
             dark = colour in {"#C00000", "#5555E6"}

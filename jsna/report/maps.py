@@ -122,17 +122,19 @@ def deprivation_map(workspace: Workspace, lsoas: pd.DataFrame, *, area_name: str
     merged = geo.merge(lsoas[["lsoa_code", "imd_decile"]].rename(columns={"lsoa_code": "area_code"}),
                        on="area_code", how="left")
     outline = load_geometry(workspace, {area_code})
-    vintage = str(lsoas["vintage"].iloc[0])
+    from jsna.report.text import index_label
+
+    vintage = index_label(lsoas["vintage"].iloc[0])
     labels = [f"Decile {d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10 else "")
               for d in range(1, 11)]
     most = int(lsoas["imd_decile"].le(2).sum())
-    alt = (f"Map of {area_name}'s {len(merged)} neighbourhoods (LSOAs) shaded by national IMD {vintage} decile, "
+    alt = (f"Map of {area_name}'s {len(merged)} neighbourhoods (LSOAs) shaded by national {vintage} decile, "
            f"darkest for the most deprived; {most} are in the 20% most deprived in England.")
     data = merged[["area_code", "imd_decile"]].sort_values("area_code").reset_index(drop=True)
     return choropleth(merged, merged["imd_decile"], colours=DECILE_COLOURS, labels=labels,
-                      title=f"Deprivation by neighbourhood, {area_name} (IMD {vintage})",
+                      title=f"Deprivation by neighbourhood, {area_name} ({vintage})",
                       legend_title="National IMD decile", alt=alt, figure_id=figure_id,
-                      source=(f"Source: {vintage} Index of Multiple Deprivation (MHCLG); boundaries: Office for "
+                      source=(f"Source: {vintage.replace('IMD', 'English Indices of Deprivation')}, Index of Multiple Deprivation (MHCLG); boundaries: Office for "
                               "National Statistics, OGL v3.0, contains OS data © Crown copyright and database right"),
                       outline=outline, data=data)
 

@@ -88,6 +88,10 @@ class Report:
     footer: str = ""
     disclosure_note: str = ""
     area_type: str = ""
+    comparators_name: str = ""
+    comparators_reason: str = ""
+    comparators_areas: str = ""
+    comparators_notes: list[str] = field(default_factory=list)
 
     @property
     def figure_count(self) -> int:

@@ -30,7 +30,9 @@ def environment(user_templates: Path | None = None):  # type: ignore[no-untyped-
     loaders.append(FileSystemLoader(str(templates_dir())))
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["outcome_class"] = lambda o: "outcome-" + str(o or "not-compared").lower().replace(" ", "-")
+    from jsna.report.text import outcome_key
+
+    env.filters["outcome_class"] = lambda o: "outcome-" + outcome_key(o).lower().replace(" ", "-")
     return env
 
 
