@@ -374,18 +374,20 @@ class Workspace:
         return Removal(source_id=source_id, kind=str(kind), file_name=str(name), file_path=path, rows=rows,
                        quarantine_rows=int(quarantined), geometry_files=geometry, replaced=replaced)
 
-    def remove(self, source_id: int) -> Removal:
-        """Take one input out of every table in one transaction (its geometry file after the commit)."""
+    def remove(self, source_ids: list[int]) -> list[Removal]:
+        """Take inputs out of every table in one transaction (their geometry files after the commit)."""
+        removals = [self.removal(i) for i in source_ids]
         con = self.con
         _run(con, "BEGIN TRANSACTION")
         try:
-            removal = self._delete_source(source_id)
+            for source_id in source_ids:
+                self._delete_source(source_id)
             _run(con, "COMMIT")
         except BaseException:
             _run(con, "ROLLBACK")
             raise
-        self._drop_unused_geometry(removal.geometry_files)
-        return removal
+        self._drop_unused_geometry([g for r in removals for g in r.geometry_files])
+        return removals
 
     def _delete_source(self, source_id: int) -> Removal:
         """Inside a transaction: delete every row, quarantine row, replacement record and the

@@ -260,7 +260,7 @@ def _unchanged(path: Path, kind: str, sha: str, source_id: int) -> IngestOutcome
     return IngestOutcome(
         file=path.name, kind=kind, status="unchanged", sha256=sha, source_id=source_id,
         note=f"already loaded as input {source_id} (same sha256), nothing to do; to load it again with other "
-             f"options, run: jsna ingest --replace {kind} {path} [options]")
+             f"options, add --replace: jsna ingest --replace {kind} {path} --OPTION VALUE …")
 
 
 def _provenance(kind: str, path: Path, sha: str | None, parsed: Parsed,
