@@ -19,8 +19,14 @@ from jsna.workspace import Workspace
 from tests.conftest import real_file
 
 #: two distinct values per DuckDB type
-VALUES = {"VARCHAR": ("a", "b"), "INTEGER": (1, 2), "BIGINT": (1, 2), "DOUBLE": (1.5, 2.5),
-          "BOOLEAN": (True, False), "DATE": (dt.date(2024, 4, 1), dt.date(2024, 5, 1))}
+VALUES = {
+    "VARCHAR": ("a", "b"),
+    "INTEGER": (1, 2),
+    "BIGINT": (1, 2),
+    "DOUBLE": (1.5, 2.5),
+    "BOOLEAN": (True, False),
+    "DATE": (dt.date(2024, 4, 1), dt.date(2024, 5, 1)),
+}
 
 
 def _row(table: str, *, change: str | None = None, value: float = 10.0) -> dict[str, object]:
@@ -40,7 +46,13 @@ def _row(table: str, *, change: str | None = None, value: float = 10.0) -> dict[
 def _load(ws: Workspace, table: str, name: str, rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    prov = {"kind": table, "file_name": name, "file_path": f"/data/{name}", "sha256": name, "records": len(rows)}
+    prov = {
+        "kind": table,
+        "file_name": name,
+        "file_path": f"/data/{name}",
+        "sha256": name,
+        "records": len(rows),
+    }
     return ws.load(provenance=prov, frames={table: pd.DataFrame(rows)})
 
 
@@ -56,11 +68,14 @@ def test_files_differing_in_any_one_key_column_add_up(tmp_path: Path, table: str
     keys = REPLACE_KEYS[table]
     with Workspace.open(tmp_path / "jsna.duckdb") as ws:
         _load(ws, table, "first.csv", [_row(table)])
-        for i, column in enumerate(keys):  # each differs from the first (and from each other) in its own column
+        # each differs from the first (and from each other) in its own column
+        for i, column in enumerate(keys):
             result = _load(ws, table, f"split{i}.csv", [_row(table, change=column)])
             assert result.replacements == [] and result.replaced_rows == 0, column
         assert ws.count(table) == 1 + len(keys)
-        assert {s for (s,) in ws.con.execute("SELECT status FROM provenance").fetchall()} == {"loaded"}
+        assert {s for (s,) in ws.con.execute("SELECT status FROM provenance").fetchall()} == {
+            "loaded"
+        }
         assert ws.count("replacements") == 0
 
 
@@ -68,28 +83,47 @@ def test_files_differing_in_any_one_key_column_add_up(tmp_path: Path, table: str
 def test_a_reissue_of_the_same_key_replaces_and_is_recorded(tmp_path: Path, table: str) -> None:
     with Workspace.open(tmp_path / "jsna.duckdb") as ws:
         keys = REPLACE_KEYS[table]
-        _load(ws, table, "old.csv", [_row(table, value=1.0), _row(table, change=keys[0], value=1.0)])
+        _load(
+            ws, table, "old.csv", [_row(table, value=1.0), _row(table, change=keys[0], value=1.0)]
+        )
         result = _load(ws, table, "new.csv", [_row(table, value=2.0)])
-        assert [(r.table, r.source_id, r.file_name, r.rows) for r in result.replacements] == [(table, 1, "old.csv", 1)]
-        left = ws.con.execute(f'SELECT source_id, count(*) FROM "{table}" GROUP BY 1 ORDER BY 1').fetchall()
+        assert [(r.table, r.source_id, r.file_name, r.rows) for r in result.replacements] == [
+            (table, 1, "old.csv", 1)
+        ]
+        left = ws.con.execute(
+            f'SELECT source_id, count(*) FROM "{table}" GROUP BY 1 ORDER BY 1'
+        ).fetchall()
         assert left == [(1, 1), (2, 1)]  # the old file keeps its other row, and its status
-        assert ws.con.execute("SELECT status FROM provenance ORDER BY source_id").fetchall() == [("loaded",), ("loaded",)]
+        assert ws.con.execute("SELECT status FROM provenance ORDER BY source_id").fetchall() == [
+            ("loaded",),
+            ("loaded",),
+        ]
         assert ws.con.execute("SELECT * FROM replacements").fetchall() == [(2, 1, table, 1)]
         _load(ws, table, "newest.csv", [_row(table, change=keys[0], value=3.0)])
         assert ws.con.execute("SELECT status FROM provenance ORDER BY source_id").fetchall() == [
-            ("superseded",), ("loaded",), ("loaded",)]
+            ("superseded",),
+            ("loaded",),
+            ("loaded",),
+        ]
 
 
 POP = "area_code,period,sex,age,population\n"
 
 
 def _pop(path: Path, rows: list[tuple[str, str, str, int, int]]) -> Path:
-    path.write_text(POP + "".join(f"{a},{p},{s},{g},{n}\n" for a, p, s, g, n in rows), encoding="utf-8")
+    path.write_text(
+        POP + "".join(f"{a},{p},{s},{g},{n}\n" for a, p, s, g, n in rows), encoding="utf-8"
+    )
     return path
 
 
-def test_ingest_and_inputs_report_replacements_in_words_and_json(tmp_path: Path, project: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    old = _pop(tmp_path / "old.csv", [("E06000001", "2021", "Male", 0, 10), ("E06000001", "2021", "Female", 0, 9)])
+def test_ingest_and_inputs_report_replacements_in_words_and_json(
+    tmp_path: Path, project: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    old = _pop(
+        tmp_path / "old.csv",
+        [("E06000001", "2021", "Male", 0, 10), ("E06000001", "2021", "Female", 0, 9)],
+    )
     new = _pop(tmp_path / "new.csv", [("E06000001", "2021", "Male", 0, 12)])
     assert cli("ingest", "population", str(old), "--project", str(project))[0] == 0
     code, out, _ = cli("ingest", "population", str(new), "--project", str(project))
@@ -97,11 +131,15 @@ def test_ingest_and_inputs_report_replacements_in_words_and_json(tmp_path: Path,
     code, out, _ = cli("inputs", "--project", str(project), "--json")
     rows = {r["file_name"]: r for r in json.loads(out)["inputs"]}
     assert rows["old.csv"]["status"] == "loaded" and rows["old.csv"]["state"] == "partly replaced"
-    assert [(x["file"], x["rows"], x["table"]) for x in rows["old.csv"]["replaced_by"]] == [("new.csv", 1, "population")]
+    assert [(x["file"], x["rows"], x["table"]) for x in rows["old.csv"]["replaced_by"]] == [
+        ("new.csv", 1, "population")
+    ]
     assert [(x["file"], x["rows"]) for x in rows["new.csv"]["replaced"]] == [("old.csv", 1)]
     assert rows["new.csv"]["replaced_by"] == []
     code, out, _ = cli("inputs", "--project", str(project))
-    assert "input 2 (new.csv) replaced 1 population rows from input 1 (old.csv)" in " ".join(out.split())
+    assert "input 2 (new.csv) replaced 1 population rows from input 1 (old.csv)" in " ".join(
+        out.split()
+    )
 
 
 def test_real_snpp_females_and_males_add_up(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -116,26 +154,35 @@ def test_real_snpp_females_and_males_add_up(project: Path, cli) -> None:  # type
     # independently of jsna: the single-year rows of both files, summed with pandas
     expected = {}
     for year in ("2022", "2034", "2047"):
-        expected[year] = sum(float(pd.read_csv(p).query("AGE_GROUP != 'All ages'")[year].sum()) for p in (females, males))
+        expected[year] = sum(
+            float(pd.read_csv(p).query("AGE_GROUP != 'All ages'")[year].sum())
+            for p in (females, males)
+        )
     with Workspace.open(project / "jsna.duckdb", read_only=True) as ws:
         for year, total in expected.items():
-            got = ws.con.execute("SELECT sum(count) FROM population WHERE area_code = 'E08000009' AND period = ?",
-                                 [year]).fetchall()[0][0]
+            got = ws.con.execute(
+                "SELECT sum(count) FROM population WHERE area_code = 'E08000009' AND period = ?",
+                [year],
+            ).fetchall()[0][0]
             assert got == pytest.approx(total, abs=1e-6)
         by_sex = dict(ws.con.execute("SELECT sex, count(*) FROM population GROUP BY 1").fetchall())
     assert 245_000 < expected["2034"] < 255_000  # about 249 thousand, as ONS publishes
     assert by_sex == {"Female": 26 * 91, "Male": 26 * 91}
     _code, out, _ = cli("inputs", "--project", str(project), "--json")
     assert [(r["status"], r["replaced"], r["replaced_by"]) for r in json.loads(out)["inputs"]] == [
-        ("loaded", [], []), ("loaded", [], [])]
+        ("loaded", [], []),
+        ("loaded", [], []),
+    ]
 
 
 def test_split_files_add_up_through_ingest(tmp_path: Path) -> None:
     """Files split by sex, by year and by area load side by side; totals are preserved."""
-    parts = [_pop(tmp_path / "m.csv", [("E06000001", "2021", "Male", a, 10 + a) for a in range(3)]),
-             _pop(tmp_path / "f.csv", [("E06000001", "2021", "Female", a, 20 + a) for a in range(3)]),
-             _pop(tmp_path / "y.csv", [("E06000001", "2022", "Female", a, 30 + a) for a in range(3)]),
-             _pop(tmp_path / "a.csv", [("E06000002", "2021", "Female", a, 40 + a) for a in range(3)])]
+    parts = [
+        _pop(tmp_path / "m.csv", [("E06000001", "2021", "Male", a, 10 + a) for a in range(3)]),
+        _pop(tmp_path / "f.csv", [("E06000001", "2021", "Female", a, 20 + a) for a in range(3)]),
+        _pop(tmp_path / "y.csv", [("E06000001", "2022", "Female", a, 30 + a) for a in range(3)]),
+        _pop(tmp_path / "a.csv", [("E06000002", "2021", "Female", a, 40 + a) for a in range(3)]),
+    ]
     with Workspace.open(tmp_path / "jsna.duckdb") as ws:
         outcomes = [ingest_file(ws, "population", p) for p in parts]
         total = ws.con.execute("SELECT sum(count) FROM population").fetchall()[0][0]
