@@ -219,6 +219,7 @@ class MissingColumnError(UsageError):
     exit_code = 1
 
     def __init__(self, table: TableText, what: str, aliases: tuple[str, ...]) -> None:
+        self.table = table
         found = ", ".join(repr(c) for c in table.frame.columns)
         names = ", ".join(repr(a) for a in aliases[:6])
         super().__init__(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
-from jsna.ingest.base import Parsed, ReadOptions, Source, StreamedFrame
+from jsna.ingest.base import MissingColumnError, Parsed, ReadOptions, Source, StreamedFrame
 from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.plugins import (
     SOURCE_GROUP,
@@ -20,6 +20,7 @@ from jsna.plugins import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from jsna.ingest.readers import TableText
     from jsna.workspace import Removal, Replacement, Workspace
 
 
@@ -142,6 +143,8 @@ def detect_kind(path: Path, registry: SourceRegistry | None = None,
     if len(matches) == 1:
         return matches[0]
     found = ", ".join(repr(c) for c in columns[:40]) + (" …" if len(columns) > 40 else "")
+    if not matches and (reason := reference_file_reason(table)):
+        raise UsageError(reason)
     if not matches:
         expected = "\n".join(f"  {kind}: {src.expected_columns}" for kind, src in sorted(registry.sources.items())
                              if src.expected_columns)
@@ -151,6 +154,57 @@ def detect_kind(path: Path, registry: SourceRegistry | None = None,
     names = ", ".join(f"{k} ({layout})" for k, layout in matches)
     raise UsageError(f"{table.label}: could be any of {names}; name the kind (jsna ingest KIND FILE). "
                      f"Columns found: {found}")
+
+
+#: column names (normalised) of a data dictionary: what each variable of an extract means
+_DICTIONARY_NAMES = {"variable", "variable_name", "field", "field_name", "column", "column_name", "item"}
+_DICTIONARY_TEXT = {"description", "definition", "meaning", "label", "notes"}
+
+
+def reference_file_reason(table: TableText) -> str | None:
+    """Why a file is reference material rather than data to load (None if it is not).
+
+    Two kinds are recognised by their columns: a standard population (an age column and a
+    ``standard population`` column, no area), which jsna carries built in, and a data dictionary
+    (a variable/field column and a description column), which describes an extract but holds
+    none of it.
+    """
+    from jsna.ingest.readers import normalise_name
+
+    names = {normalise_name(str(c)): c for c in table.frame.columns}
+    areas = [n for n in names if n in {"area_code", "code", "lad_code"} or n.endswith(("cd", "_code"))]
+    standard = [c for n, c in names.items() if "standard" in n or n in {"esp", "esp2013", "weight"}]
+    age = [c for n, c in names.items() if n in {"age", "age_band", "ageband", "age_group"}]
+    if standard and age and not areas:
+        if _is_esp2013(table.frame, age[0], standard[0]):
+            return (f"{table.label}: this is the 2013 European Standard Population, which jsna carries built in "
+                    f"(jsna.indicators.methods.esp2013) and uses for every directly standardised rate; "
+                    f"no need to load it")
+        return (f"{table.label}: this is a standard population (age bands and their weights), reference data for "
+                f"standardisation rather than a local input; jsna standardises to the 2013 European Standard "
+                f"Population, built in, and does not load others")
+    if set(names) & _DICTIONARY_NAMES and set(names) & _DICTIONARY_TEXT:
+        folder = table.path.parent
+        data = sorted(p.name for p in folder.iterdir() if p != table.path and
+                      p.suffix.lower() in {".csv", ".xlsx", ".parquet"}) if folder.is_dir() else []
+        hint = f"load the data file it describes ({', '.join(data[:5])} in the same folder)" if data else \
+            "load the data file it describes"
+        return (f"{table.label}: this is a data dictionary, not data (columns "
+                f"{', '.join(repr(c) for c in table.frame.columns[:5])}: one row per variable of an extract, "
+                f"saying what it means); {hint}")
+    return None
+
+
+def _is_esp2013(frame: pd.DataFrame, age: str, weight: str) -> bool:
+    """Whether the age bands and weights are exactly ESP2013's 19 bands."""
+    from jsna.indicators.methods.esp2013 import ESP2013_BANDS
+
+    try:
+        given = {str(a).strip().replace(" ", ""): float(str(w).replace(",", ""))
+                 for a, w in zip(frame[age], frame[weight], strict=True)}
+    except ValueError:
+        return False
+    return given == {band: float(n) for band, n in ESP2013_BANDS.items()}
 
 
 def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
@@ -175,7 +229,13 @@ def _read(kind: str, path: Path, options: ReadOptions | None, registry: SourceRe
     path = Path(path)
     if not path.exists():
         raise UnreadableFileError(f"{path}: file not found")
-    return source.parse(path, options or ReadOptions())
+    try:
+        return source.parse(path, options or ReadOptions())
+    except MissingColumnError as exc:  # a reference file named with a kind gets its own reason
+        reason = reference_file_reason(exc.table)
+        if reason:
+            raise UsageError(reason) from exc
+        raise
 
 
 def _settle_report(parsed: Parsed) -> None:
