@@ -389,11 +389,16 @@ def demo(directory: Path | None = None, *, progress: Progress = None, formats: S
         raise UsageError(f"{target} already holds a jsna project; choose an empty or new folder")
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(samples, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("bad", "README.md", "__pycache__"))
-    if formats:
+    if formats:  # the HTML report always, and the formats asked for as well
+        chosen = list(dict.fromkeys(["html", *formats]))
+        bad = [f for f in chosen if f not in {"html", "pdf"}]
+        if bad:
+            raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
         config_file = target / CONFIG_FILE
         text = config_file.read_text(encoding="utf-8")
-        text = text.replace('formats = ["html"]', f"formats = {json.dumps(list(formats))}")
-        config_file.write_text(text, encoding="utf-8")
+        if 'formats = ["html"]' not in text:
+            raise JsnaError(f"the bundled samples' {CONFIG_FILE} has no report formats line; reinstall jsna")
+        config_file.write_text(text.replace('formats = ["html"]', f"formats = {json.dumps(chosen)}"), encoding="utf-8")
     return run(target / CONFIG_FILE, progress=progress)
 
 
