@@ -188,3 +188,22 @@ def test_split_files_add_up_through_ingest(tmp_path: Path) -> None:
         total = ws.con.execute("SELECT sum(count) FROM population").fetchall()[0][0]
     assert [o.replaced for o in outcomes] == [[], [], [], []]
     assert total == sum(b + a for b in (10, 20, 30, 40) for a in range(3))
+
+
+def test_real_census_counts_and_age_standardised_percentages_both_stay(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Two Census files whose indicator names differ only after 80 characters are two indicators."""
+    import pandas as pd
+
+    crude = real_file("trafford_census2021/2021_general_health_la_gm.csv")
+    standardised = real_file("trafford_census2021/2021_general_health_age_standardised_la_gm.csv")
+    code, out, err = cli(
+        "ingest", str(standardised), str(crude), "--project", str(project), "--json"
+    )
+    assert code == 0, err
+    assert [f["replaced"] for f in json.loads(out)["files"]] == [[], []]
+    expected = sum(float(pd.read_csv(p)["value"].sum()) for p in (crude, standardised))
+    with Workspace.open(project / "jsna.duckdb", read_only=True) as ws:
+        total, ids = ws.con.execute(
+            "SELECT sum(value), count(DISTINCT indicator_id) FROM indicator_values"
+        ).fetchall()[0]
+    assert total == pytest.approx(expected) and ids == 2
