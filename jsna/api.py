@@ -79,20 +79,27 @@ def init_project(directory: Path, *, name: str | None = None) -> InitResult:
 @dataclass
 class IngestSummary:
     outcomes: list[IngestOutcome] = field(default_factory=list)
+    #: ``--replace`` took out rows the results table was computed from
+    results_stale: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"files": [o.to_dict() for o in self.outcomes]}
+        return {"files": [o.to_dict() for o in self.outcomes], "results_stale": self.results_stale}
 
 
 def ingest(config: Config, kind: str | None, files: Sequence[Path], options: ReadOptions | None = None, *,
-           skip_invalid_rows: bool = False) -> IngestSummary:
-    """Validate and load files into the project's workspace, each in its own transaction."""
+           skip_invalid_rows: bool = False, replace: bool = False) -> IngestSummary:
+    """Validate and load files into the project's workspace, each in its own transaction.
+
+    With ``replace`` a file already loaded (same bytes or same path, same kind) is loaded again
+    with ``options``, its earlier load taken out in the same transaction.
+    """
     summary = IngestSummary()
     with Workspace.open(config.workspace_path) as ws:
         for file in files:
             file_kind = kind or detect_kind(Path(file), options=options)[0]
             summary.outcomes.append(ingest_file(ws, file_kind, Path(file), options,
-                                                skip_invalid_rows=skip_invalid_rows))
+                                                skip_invalid_rows=skip_invalid_rows, replace=replace))
+        summary.results_stale = ws.has_data("results") and any(o.dropped for o in summary.outcomes)
     return summary
 
 
@@ -111,10 +118,80 @@ class InputsListing:
 
 
 def list_inputs(config: Config) -> InputsListing:
+    """Every input with its provenance, what it replaced in older files and what replaced it."""
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         prov = ws.provenance()
+        pairs = ws.replacements() if "replacements" in _table_names(ws) else []
     rows = [{k: (None if v != v else v) for k, v in r.items()} for r in prov.to_dict("records")]
+    for row in rows:
+        row["replaced"] = [old.to_dict() for new, old in pairs if new.source_id == row["source_id"]]
+        row["replaced_by"] = [new.to_dict() for new, old in pairs if old.source_id == row["source_id"]]
+        partly = row["status"] == "loaded" and row["replaced_by"]
+        row["state"] = "partly replaced" if partly else row["status"]
     return InputsListing(rows)
+
+
+def _table_names(ws: Workspace) -> set[str]:
+    return {name for (name,) in ws.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+# -- remove -----------------------------------------------------------------------------------
+@dataclass
+class RemoveResult:
+    """Inputs taken out of the workspace (or, with ``dry_run``, that would be)."""
+
+    removals: list[Any]
+    dry_run: bool = False
+    #: the results table holds figures computed with the removed rows
+    results_stale: bool = False
+
+    @property
+    def lost(self) -> list[Any]:
+        """Rows of other (older) files the removed ones had replaced: gone for good."""
+        removed = {r.source_id for r in self.removals}
+        return [rep for r in self.removals for rep in r.replaced if rep.source_id not in removed]
+
+    def to_dict(self) -> dict[str, Any]:
+        reingest = sorted({rep.file_path or rep.file_name for rep in self.lost})
+        return {"dry_run": self.dry_run, "removed": [r.to_dict() for r in self.removals],
+                "lost": [rep.to_dict() for rep in self.lost], "reingest": reingest,
+                "results_stale": self.results_stale}
+
+
+def remove(config: Config, targets: Sequence[str], *, dry_run: bool = False) -> RemoveResult:
+    """Take loaded files (by input id, path or file name) out of every workspace table, in one
+    transaction; with ``dry_run`` only say what would go."""
+    if not targets:
+        raise UsageError("give at least one FILE or input id (jsna inputs lists them)")
+    with Workspace.open(config.workspace_path, read_only=dry_run) as ws:
+        ids = list(dict.fromkeys(_resolve_input(ws, str(t)) for t in targets))
+        removals = [ws.removal(i) for i in ids] if dry_run else ws.remove(ids)
+        stale = ws.has_data("results")
+    return RemoveResult(removals=removals, dry_run=dry_run, results_stale=stale)
+
+
+def _resolve_input(ws: Workspace, target: str) -> int:
+    """The input id a command-line target names: an id, a loaded file's path, or its file name."""
+    from jsna.workspace import sha256_of
+
+    prov = ws.provenance()
+    if target.isdigit():
+        if int(target) in set(prov["source_id"]):
+            return int(target)
+        raise UsageError(f"no input with id {target}; jsna inputs lists the loaded files and their ids")
+    path = Path(target)
+    candidates = prov[prov["file_path"].eq(str(path.resolve()))]
+    if candidates.empty and path.is_file():
+        candidates = prov[prov["sha256"].eq(sha256_of(path))]
+    if candidates.empty:
+        candidates = prov[prov["file_name"].eq(path.name)]
+    if candidates.empty:
+        raise UsageError(f"{target}: no loaded input has this path, contents or file name; "
+                         f"jsna inputs lists the loaded files and their ids")
+    if len(candidates) > 1:
+        listed = ", ".join(f"{int(r.source_id)} ({r.kind}, {r.file_path})" for r in candidates.itertuples())
+        raise UsageError(f"{target} names {len(candidates)} inputs: {listed}; give the input id instead")
+    return int(candidates["source_id"].iloc[0])
 
 
 @dataclass
@@ -306,11 +383,16 @@ def demo(directory: Path | None = None, *, progress: Progress = None, formats: S
         raise UsageError(f"{target} already holds a jsna project; choose an empty or new folder")
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(samples, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("bad", "README.md", "__pycache__"))
-    if formats:
+    if formats:  # the HTML report always, and the formats asked for as well
+        chosen = list(dict.fromkeys(["html", *formats]))
+        bad = [f for f in chosen if f not in {"html", "pdf"}]
+        if bad:
+            raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
         config_file = target / CONFIG_FILE
         text = config_file.read_text(encoding="utf-8")
-        text = text.replace('formats = ["html"]', f"formats = {json.dumps(list(formats))}")
-        config_file.write_text(text, encoding="utf-8")
+        if 'formats = ["html"]' not in text:
+            raise JsnaError(f"the bundled samples' {CONFIG_FILE} has no report formats line; reinstall jsna")
+        config_file.write_text(text.replace('formats = ["html"]', f"formats = {json.dumps(chosen)}"), encoding="utf-8")
     return run(target / CONFIG_FILE, progress=progress)
 
 

@@ -15,6 +15,15 @@ import typer
 from jsna import __version__
 from jsna.errors import EXIT_CANNOT_RUN, EXIT_INVALID, InvalidDataError, JsnaError
 
+_STATE: dict[str, Any] = {"debug": False}
+
+
+def _set_debug(value: bool) -> bool:
+    if value:
+        _STATE["debug"] = True
+    return value
+
+
 app = typer.Typer(
     name="jsna",
     help="Joint Strategic Needs Assessment toolkit: ingest public-health files, compute OHID/Fingertips "
@@ -27,11 +36,12 @@ app = typer.Typer(
 indicators_app = typer.Typer(help="List and describe the indicators jsna can compute.", no_args_is_help=True)
 app.add_typer(indicators_app, name="indicators")
 
-_STATE: dict[str, Any] = {"debug": False}
-
 ProjectOpt = Annotated[Path, typer.Option("--project", "-p", help="Project folder (holds jsna.toml and the workspace).",
                                           file_okay=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON for machines.")]
+#: every command takes --debug (as the root does), wherever it is put on the line
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", callback=_set_debug,
+                                        is_eager=True)]
 
 
 def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
@@ -63,7 +73,8 @@ def _root(
                                           help="Show the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
 ) -> None:
-    _STATE["debug"] = debug
+    if debug:
+        _STATE["debug"] = True
 
 
 def _options(sheet: str | None, skip_rows: int | None, period: str | None, variant: str | None,
@@ -104,7 +115,8 @@ def _print_issues(report: Any, limit: int = 50) -> None:
 @app.command()
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
          name: Annotated[str | None, typer.Option(help="Report title.")] = None,
-         as_json: JsonOpt = False) -> None:
+         as_json: JsonOpt = False,
+         debug: DebugOpt = False) -> None:
     """Scaffold a project: jsna.toml, inputs/, narrative/ and .gitignore."""
     from jsna import api
 
@@ -130,30 +142,48 @@ def ingest(
     cause: Annotated[str | None, typer.Option(help="Cause of death for files that do not say.")] = None,
     vintage: Annotated[str | None, typer.Option(help="Geography or IMD vintage, e.g. 2021 or IMD2019.")] = None,
     skip_invalid_rows: Annotated[bool, typer.Option(help="Load the good rows; quarantine the bad ones.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Load again a file already loaded (e.g. with other "
+                                          "options), taking its earlier load out.")] = False,
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Validate files and load them into the workspace (all or nothing per file).
 
     Kinds: see docs/data-formats.md. Bad rows are refused with their row, column and value;
-    --skip-invalid-rows loads the rest and keeps the bad ones (jsna quarantine list).
+    --skip-invalid-rows loads the rest and keeps the bad ones (jsna quarantine list). A newer
+    file replaces older rows only where it has the same full key (area, period, sex, age,
+    cause, variant, ...); each replacement is listed.
     """
+    from rich.markup import escape
+
     from jsna import api
 
     kind, files = _kind_and_files(args)
     config = api.project_config(project)
     options = _options(sheet, skip_rows, period, variant, measure, mapping, encoding, area, cause, vintage)
-    summary = api.ingest(config, kind, files, options, skip_invalid_rows=skip_invalid_rows)
+    summary = api.ingest(config, kind, files, options, skip_invalid_rows=skip_invalid_rows, replace=replace)
     if as_json:
         return _emit_json(summary.to_dict())
+    console = _console()
     for o in summary.outcomes:
         if o.status == "unchanged":
-            _console().print(f"[dim]{o.file}: already loaded (same sha256), nothing to do[/dim]")
+            console.print(f"[dim]{escape(o.file)}: {escape(o.note)}[/dim]")
             continue
         quarantined = f", {o.rows_quarantined:,} quarantined" if o.rows_quarantined else ""
-        _console().print(f"[green]✓[/green] {o.file}: {o.kind} ({o.layout}), {o.rows_loaded:,} of {o.rows_read:,} rows "
-                         f"loaded{quarantined}; {o.records:,} records, {o.areas:,} areas, periods {', '.join(o.periods[:6]) or '–'}")
+        console.print(f"[green]✓[/green] {o.file}: {o.kind} ({o.layout}), {o.rows_loaded:,} of {o.rows_read:,} rows "
+                      f"loaded{quarantined}; {o.records:,} records, {o.areas:,} areas, periods {', '.join(o.periods[:6]) or '–'}")
+        for d in o.dropped:
+            console.print(f"  took out its earlier load (input {d.source_id}): {_rows_in_words(d.rows)}")
+        for r in o.replaced:
+            console.print(f"  {r.describe()}")
         if o.report and o.report.warnings:
             _print_issues(o.report, limit=10)
+    if summary.results_stale:
+        console.print("[yellow]![/yellow] results were computed from rows now taken out: run jsna compute again")
+
+
+def _rows_in_words(rows: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} {table} row{'s' if n != 1 else ''}" for table, n in rows.items()) or "no rows"
 
 
 def _kind_and_files(args: list[str]) -> tuple[str | None, list[Path]]:
@@ -183,6 +213,7 @@ def validate(
     measure: Annotated[str | None, typer.Option(help="Event measure for files that do not say.")] = None,
     area: Annotated[str | None, typer.Option(help="Area code for a file about one area that does not say.")] = None,
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Check a file against its kind's schema and list every problem; loads nothing."""
     from jsna import api
@@ -203,7 +234,8 @@ def validate(
 
 
 @app.command()
-def inputs(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def inputs(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
+           debug: DebugOpt = False) -> None:
     """List the files loaded into the workspace, with their sha256."""
     from rich.table import Table
 
@@ -217,8 +249,46 @@ def inputs(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
         table.add_column(col)
     for r in listing.rows:
         table.add_row(str(r["source_id"]), r["kind"], r["file_name"], f"{r['rows_loaded']:,}/{r['rows_read']:,}",
-                      str(r["periods"] or "")[:30], str(r["areas"]), r["status"], str(r["sha256"])[:12])
-    _console().print(table)
+                      str(r["periods"] or "")[:30], str(r["areas"]), r["state"], str(r["sha256"])[:12])
+    console = _console()
+    console.print(table)
+    for r in listing.rows:
+        for x in r["replaced"]:
+            console.print(f"input {r['source_id']} ({r['file_name']}) replaced {x['rows']:,} {x['table']} rows "
+                          f"from input {x['source_id']} ({x['file']})")
+
+
+@app.command()
+def remove(
+    targets: Annotated[list[str], typer.Argument(help="Input ids (jsna inputs), or the loaded files' paths or names.",
+                                                 metavar="FILE|ID...")],
+    project: ProjectOpt = Path("."),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would be removed.")] = False,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Take loaded files out of the workspace: every row, quarantined row and boundary file (one transaction)."""
+    from rich.markup import escape
+
+    from jsna import api
+
+    result = api.remove(api.project_config(project), targets, dry_run=dry_run)
+    if as_json:
+        return _emit_json(result.to_dict())
+    console = _console()
+    verb = "would remove" if dry_run else "removed"
+    for r in result.removals:
+        extra = [f"{r.quarantine_rows:,} quarantined rows"] if r.quarantine_rows else []
+        extra += [f"boundary file {g}" for g in r.geometry_files]
+        console.print(f"{'[dim]–[/dim]' if dry_run else '[green]✓[/green]'} {verb} input {r.source_id} "
+                      f"({r.kind}, {r.file_name}): {', '.join([_rows_in_words(r.rows), *extra])}")
+    for rep in result.lost:
+        console.print(f"[yellow]![/yellow] {rep.rows:,} {rep.table} rows of {escape(rep.file_name)} (input "
+                      f"{rep.source_id}) that it had replaced do not come back when it goes; to have them again: "
+                      f"jsna ingest --replace {rep.kind} "
+                      f"{escape(rep.file_path or rep.file_name)}")
+    if result.results_stale and not dry_run:
+        console.print("[yellow]![/yellow] results were computed with these rows: run jsna compute again")
 
 
 quarantine_app = typer.Typer(help="Inspect and export rows held back by ingest --skip-invalid-rows.",
@@ -232,6 +302,7 @@ def quarantine_list(
     source_id: Annotated[int | None, typer.Option("--input", help="Only rows of this input id (jsna inputs).")] = None,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """List quarantined rows: input, row, column, value and the problem."""
     from rich.table import Table
@@ -257,6 +328,7 @@ def quarantine_export(
     source_id: Annotated[int | None, typer.Option("--input", help="Only rows of this input id (jsna inputs).")] = None,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Write quarantined rows (with the raw row as read) to a file for fixing."""
     from jsna import api
@@ -268,7 +340,8 @@ def quarantine_export(
 
 
 @app.command()
-def compute(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def compute(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
+            debug: DebugOpt = False) -> None:
     """Run every enabled indicator (built-in and plugins) into the results table."""
     from jsna import api
 
@@ -302,6 +375,7 @@ def report(
     areas: Annotated[str | None, typer.Option("--areas", help="Comma-separated GSS codes: one report each, plus index.html.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes for --all-areas/--areas (default: CPUs).")] = None,
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Render the minimum-dataset report for one area (or many) as HTML or PDF."""
     from jsna import api
@@ -358,6 +432,7 @@ def run(
     area: Annotated[str | None, typer.Option(help="Override project.area.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Validate config, plugins and inputs only; write nothing.")] = False,
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Ingest the inputs listed in jsna.toml, compute and report: the scheduled path.
 
@@ -398,6 +473,7 @@ def demo(
     directory: Annotated[Path | None, typer.Argument(help="Folder for the demo project (default: a new temporary folder).")] = None,
     fmt: Annotated[list[str] | None, typer.Option("--format", "-f", help="html or pdf (repeatable).")] = None,
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Build a complete report from the bundled synthetic samples."""
     from jsna import api
@@ -411,7 +487,8 @@ def demo(
 
 
 @indicators_app.command("list")
-def indicators_list(project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+def indicators_list(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
+                    debug: DebugOpt = False) -> None:
     """List every registered indicator (built-in and plugins) and whether its inputs are loaded."""
     from rich.table import Table
 
@@ -440,7 +517,8 @@ def _inputs_cell(ind: dict[str, Any], workspace: str | None) -> str:
 
 @indicators_app.command("show")
 def indicators_show(indicator_id: Annotated[str, typer.Argument(help="Indicator id.")],
-                    project: ProjectOpt = Path("."), as_json: JsonOpt = False) -> None:
+                    project: ProjectOpt = Path("."), as_json: JsonOpt = False,
+                 debug: DebugOpt = False) -> None:
     """Show one indicator's declaration: definition, method, and which inputs are loaded."""
     from jsna import api
     from jsna.indicators.registry import list_indicators
@@ -461,7 +539,8 @@ def indicators_show(indicator_id: Annotated[str, typer.Argument(help="Indicator 
 
 
 @app.command()
-def plugins(as_json: JsonOpt = False) -> None:
+def plugins(as_json: JsonOpt = False,
+            debug: DebugOpt = False) -> None:
     """List installed packages that add indicators, ingest kinds or report blocks."""
     from rich.table import Table
 
@@ -496,6 +575,7 @@ def export(
     indicator: Annotated[list[str] | None, typer.Option("--indicator", help="Only these indicators (repeatable).")] = None,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Export the results table: CSV in Fingertips column order, JSON, Parquet or an Excel workbook."""
     from jsna import api
@@ -513,6 +593,7 @@ def new_plugin(
     name: Annotated[str, typer.Argument(help="Plugin name, e.g. falls-admissions (becomes jsna-falls-admissions).")],
     directory: Annotated[Path | None, typer.Option("--directory", "-d", help="Folder to create (default: ./jsna-NAME).")] = None,
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Scaffold a plugin package: pyproject with the entry point, an example indicator and a test."""
     from jsna.scaffold import new_plugin as scaffold
@@ -548,7 +629,8 @@ def _print_analysis(result: Any, as_json: bool, limit: int = 25) -> None:
 
 
 @app.command()
-def inequality(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: JsonOpt = False) -> None:
+def inequality(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: JsonOpt = False,
+               debug: DebugOpt = False) -> None:
     """Inequalities: life expectancy by deprivation, the gap and its decomposition, SII and HEAT measures."""
     from jsna import api
 
@@ -561,6 +643,7 @@ def project_command(
     horizon: Annotated[int | None, typer.Option(help="Years ahead (default: projections.horizon).")] = None,
     year_type: Annotated[str | None, typer.Option(help="calendar or financial.")] = None,
     as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Projections: population, service use and outcomes with intervals and scenarios."""
     from jsna import api
@@ -570,7 +653,8 @@ def project_command(
 
 
 @app.command()
-def vfm(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: JsonOpt = False) -> None:
+def vfm(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: JsonOpt = False,
+        debug: DebugOpt = False) -> None:
     """Value for money: spend against outcome, return on investment, personal health budgets."""
     from jsna import api
 
@@ -583,6 +667,7 @@ def main() -> None:
 
     Usage errors (unknown option, missing argument) are handled by typer and exit 2.
     """
+    _STATE["debug"] = False
     try:
         app()
     except JsnaError as exc:

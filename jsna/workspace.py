@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,12 +45,60 @@ def _quote(text: str) -> str:
 
 
 @dataclass
+class Replacement:
+    """Rows of one table of an older file that a newer file replaced (same full key)."""
+
+    table: str
+    source_id: int
+    file_name: str
+    rows: int
+    file_path: str | None = None
+    kind: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "source_id": self.source_id, "file": self.file_name, "rows": self.rows,
+                "path": self.file_path, "kind": self.kind}
+
+    def describe(self, verb: str = "replaced") -> str:
+        """In words: ``replaced 2,366 population rows from females.csv (input 1)``."""
+        return f"{verb} {self.rows:,} {self.table} row{'s' if self.rows != 1 else ''} from {self.file_name} " \
+               f"(input {self.source_id})"
+
+
+@dataclass
+class Removal:
+    """What taking one loaded file out of the workspace removes (or, in a dry run, would remove)."""
+
+    source_id: int
+    kind: str
+    file_name: str
+    file_path: str | None
+    #: table -> rows of this file in it (tables with none left out)
+    rows: dict[str, int] = field(default_factory=dict)
+    quarantine_rows: int = 0
+    geometry_files: list[str] = field(default_factory=list)
+    #: rows of older files this file had replaced: they are gone and do not come back
+    replaced: list[Replacement] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source_id": self.source_id, "kind": self.kind, "file": self.file_name, "path": self.file_path,
+                "rows": self.rows, "quarantine_rows": self.quarantine_rows, "geometry_files": self.geometry_files,
+                "replaced": [r.to_dict() for r in self.replaced]}
+
+
+@dataclass
 class LoadResult:
     """What one load did to the workspace."""
 
     source_id: int | None
     skipped: bool
-    replaced_rows: int = 0
+    replacements: list[Replacement] = field(default_factory=list)
+    #: earlier loads of the same file taken out first (``jsna ingest --replace``)
+    dropped: list[Removal] = field(default_factory=list)
+
+    @property
+    def replaced_rows(self) -> int:
+        return sum(r.rows for r in self.replacements)
 
 
 class Workspace:
@@ -111,9 +159,21 @@ class Workspace:
             )
         for name in TABLES:
             self.ensure_table(name)
+        self._add_missing_columns()
 
     def ensure_table(self, name: str) -> None:
         _run(self.con, create_table_sql(name))
+
+    def _add_missing_columns(self) -> None:
+        """Columns added to a canonical table since the workspace was made (appended, empty)."""
+        present: dict[str, set[str]] = {}
+        for table, column in self.con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'").fetchall():
+            present.setdefault(table, set()).add(column)
+        for name, columns in TABLES.items():
+            for column, sql_type in columns.items():
+                if column not in present.get(name, {column}):
+                    _run(self.con, f'ALTER TABLE "{name}" ADD COLUMN "{column}" {sql_type}')
 
     # -- reading ---------------------------------------------------------------------------
     def table(self, name: str, where: str | None = None, params: list[Any] | None = None) -> pd.DataFrame:
@@ -139,6 +199,17 @@ class Workspace:
         ).fetchall()
         return int(row[0][0]) if row else None
 
+    def earlier_loads(self, kind: str, sha256: str, path: Path, *, superseded_only: bool = False) -> list[int]:
+        """Inputs of ``kind`` loaded from the same bytes or the same path, whatever their status;
+        with ``superseded_only``, the same bytes loaded before and since wholly replaced."""
+        if superseded_only:
+            sql, params = "sha256 = ? AND status = 'superseded'", [sha256]
+        else:
+            sql, params = "(sha256 = ? OR file_path = ?)", [sha256, str(Path(path).resolve())]
+        rows = self.con.execute(f"SELECT source_id FROM provenance WHERE kind = ? AND {sql} ORDER BY source_id",
+                                [kind, *params]).fetchall()
+        return [int(r[0]) for r in rows]
+
     def has_loaded_path(self, path: Path, kind: str) -> bool:
         """Whether a file of ``kind`` was ever loaded from ``path`` (whatever its contents)."""
         rows = self.con.execute("SELECT count(*) FROM provenance WHERE file_path = ? AND kind = ?",
@@ -148,6 +219,16 @@ class Workspace:
     def provenance(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM provenance ORDER BY source_id").df()
 
+    def replacements(self) -> list[tuple[Replacement, Replacement]]:
+        """Every recorded replacement as (newer file, older file), each with the table and rows."""
+        rows = self.con.execute(
+            "SELECT r.table_name, sum(r.rows), n.source_id, n.file_name, n.file_path, n.kind, "
+            "o.source_id, o.file_name, o.file_path, o.kind FROM replacements r "
+            "JOIN provenance n ON n.source_id = r.source_id JOIN provenance o ON o.source_id = r.replaced_source_id "
+            "GROUP BY ALL ORDER BY n.source_id, o.source_id, r.table_name").fetchall()
+        return [(Replacement(t, ns, nf, int(n), np_, nk), Replacement(t, os_, of, int(n), op, ok))
+                for t, n, ns, nf, np_, nk, os_, of, op, ok in rows]
+
     # -- writing ---------------------------------------------------------------------------
     def load(
         self,
@@ -156,27 +237,35 @@ class Workspace:
         frames: dict[str, Any],
         quarantine: pd.DataFrame | None = None,
         settle: Callable[[], pd.DataFrame | None] | None = None,
+        drop_sources: tuple[int, ...] | list[int] = (),
     ) -> LoadResult:
         """Load one file's canonical frames in a single transaction.
 
         Frames are pandas DataFrames, or :class:`~jsna.ingest.base.StreamedFrame` objects that
         DuckDB fills from their file. ``settle`` runs after the rows are in and before the
         commit: it may refuse the load by raising (everything is rolled back), and returns the
-        quarantine rows. Rows of the same table whose replace keys (see ``REPLACE_KEYS``) match
-        the new rows are then deleted, so a newer file for the same kind and period replaces
-        the old one; the old provenance row is kept with status ``superseded`` when nothing of
-        it remains.
+        quarantine rows. ``drop_sources`` are earlier loads of the same file, taken out first
+        (re-ingest with other options); what they had replaced is carried over to the new load.
+
+        Rows of older files with the same full key (``REPLACE_KEYS``) as a new row are then
+        deleted, and each replacement is recorded in ``replacements`` (so files split by sex,
+        age, year or cause add up, and a re-issue of the same rows replaces them). An older
+        file keeps status ``loaded`` while any of its rows remain, ``superseded`` once none do.
         """
         from jsna.ingest.base import StreamedFrame
 
         existing = self.find_source(provenance["sha256"], provenance["kind"]) if provenance["sha256"] else None
-        if existing is not None:
+        if existing is not None and existing not in drop_sources:
             return LoadResult(source_id=existing, skipped=True)
         con = self.con
         _run(con, "BEGIN TRANSACTION")
         try:
             row = con.execute("SELECT coalesce(max(source_id), 0) + 1 FROM provenance").fetchall()
             source_id = int(row[0][0]) if row else 1
+            dropped = []
+            for old in drop_sources:
+                _run(con, "UPDATE replacements SET source_id = ? WHERE source_id = ?", [source_id, old])
+                dropped.append(self._delete_source(old))
             for table, frame in frames.items():
                 if isinstance(frame, StreamedFrame):
                     frame.insert(con, table, source_id)
@@ -184,7 +273,9 @@ class Workspace:
                     self._insert_frame(table, frame, source_id)
             if settle is not None:
                 quarantine = settle()
-            replaced = sum(self._replace_older(table, source_id) for table in frames)
+            counts = [(table, old, rows) for table in frames for old, rows in self._replace_older(table, source_id)]
+            for table, old, rows in counts:
+                _run(con, "INSERT INTO replacements VALUES (?, ?, ?, ?)", [source_id, old, table, rows])
             if quarantine is not None and len(quarantine):
                 q = quarantine.copy()
                 q["source_id"] = source_id
@@ -199,12 +290,14 @@ class Workspace:
                 f"INSERT INTO provenance ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
                 [record.get(c) for c in cols],
             )
+            replacements = [self._describe(table, old, rows) for table, old, rows in counts]
             self._mark_superseded()
             _run(con, "COMMIT")
         except BaseException:
             _run(con, "ROLLBACK")
             raise
-        return LoadResult(source_id=source_id, skipped=False, replaced_rows=replaced)
+        self._drop_unused_geometry([g for d in dropped for g in d.geometry_files])
+        return LoadResult(source_id=source_id, skipped=False, replacements=replacements, dropped=dropped)
 
     def _insert_frame(self, table: str, frame: pd.DataFrame, source_id: int) -> None:
         columns = list(TABLES[table])
@@ -218,21 +311,33 @@ class Workspace:
         _run(self.con, f'INSERT INTO "{table}" ({col_list}) SELECT {col_list} FROM _incoming')
         self.con.unregister("_incoming")
 
-    def _replace_older(self, table: str, source_id: int) -> int:
-        """Delete older rows of ``table`` whose replace keys match rows of ``source_id``; how many."""
+    def _replace_older(self, table: str, source_id: int) -> list[tuple[int, int]]:
+        """Delete rows of other files in ``table`` with the full key of a row of ``source_id``;
+        (older source id, rows deleted) for each file that lost rows."""
         keys = REPLACE_KEYS.get(table, ())
         if not keys:
-            return 0
+            return []
         others = self.con.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE source_id <> ? LIMIT 1)',
                                   [source_id]).fetchall()
         if not others[0][0]:
-            return 0  # the table held nothing else
+            return []  # the table held nothing else
         cond = " AND ".join(f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in keys)
         key_list = ", ".join(f'"{k}"' for k in keys)
-        result = self.con.execute(
-            f'DELETE FROM "{table}" t USING (SELECT DISTINCT {key_list} FROM "{table}" WHERE source_id = ?) k '
-            f"WHERE t.source_id <> ? AND {cond}", [source_id, source_id]).fetchall()
-        return int(result[0][0]) if result else 0
+        matched = (f'FROM "{table}" t SEMI JOIN (SELECT DISTINCT {key_list} FROM "{table}" WHERE source_id = ?) k '
+                   f"ON {cond} WHERE t.source_id <> ?")
+        hits = self.con.execute(f"SELECT t.source_id, count(*) {matched} GROUP BY 1 ORDER BY 1",
+                                [source_id, source_id]).fetchall()
+        if hits:
+            self.con.execute(
+                f'DELETE FROM "{table}" t USING (SELECT DISTINCT {key_list} FROM "{table}" WHERE source_id = ?) k '
+                f"WHERE t.source_id <> ? AND {cond}", [source_id, source_id]).fetchall()
+        return [(int(old), int(rows)) for old, rows in hits]
+
+    def _describe(self, table: str, source_id: int, rows: int) -> Replacement:
+        found = self.con.execute("SELECT file_name, file_path, kind FROM provenance WHERE source_id = ?",
+                                 [source_id]).fetchall()
+        name, path, kind = found[0] if found else (f"input {source_id}", None, None)
+        return Replacement(table, source_id, name, rows, path, kind)
 
     def _mark_superseded(self) -> None:
         """Provenance rows none of whose data remain are marked ``superseded``."""
@@ -244,6 +349,63 @@ class Workspace:
             f"UPDATE provenance SET status = 'superseded' WHERE status = 'loaded' "
             f"AND records > 0 AND source_id NOT IN ({live})"
         )
+
+    # -- removing --------------------------------------------------------------------------
+    def removal(self, source_id: int) -> Removal:
+        """What removing input ``source_id`` takes out (nothing is changed)."""
+        found = self.con.execute("SELECT kind, file_name, file_path FROM provenance WHERE source_id = ?",
+                                 [source_id]).fetchall()
+        if not found:
+            raise WorkspaceError(f"no input with id {source_id} in {self.path}")
+        kind, name, path = found[0]
+        rows = {}
+        for table in REPLACE_KEYS:
+            n = self.con.execute(f'SELECT count(*) FROM "{table}" WHERE source_id = ?', [source_id]).fetchall()[0][0]
+            if n:
+                rows[table] = int(n)
+        quarantined = self.con.execute("SELECT count(*) FROM quarantine WHERE source_id = ?",
+                                       [source_id]).fetchall()[0][0]
+        geometry = [str(g) for (g,) in self.con.execute(
+            "SELECT DISTINCT geometry_file FROM areas WHERE source_id = ? AND geometry_file IS NOT NULL ORDER BY 1",
+            [source_id]).fetchall()]
+        replaced = [self._describe(t, old, int(n)) for old, t, n in self.con.execute(
+            "SELECT replaced_source_id, table_name, rows FROM replacements WHERE source_id = ? ORDER BY 1, 2",
+            [source_id]).fetchall()]
+        return Removal(source_id=source_id, kind=str(kind), file_name=str(name), file_path=path, rows=rows,
+                       quarantine_rows=int(quarantined), geometry_files=geometry, replaced=replaced)
+
+    def remove(self, source_ids: list[int]) -> list[Removal]:
+        """Take inputs out of every table in one transaction (their geometry files after the commit)."""
+        removals = [self.removal(i) for i in source_ids]
+        con = self.con
+        _run(con, "BEGIN TRANSACTION")
+        try:
+            for source_id in source_ids:
+                self._delete_source(source_id)
+            _run(con, "COMMIT")
+        except BaseException:
+            _run(con, "ROLLBACK")
+            raise
+        self._drop_unused_geometry([g for r in removals for g in r.geometry_files])
+        return removals
+
+    def _delete_source(self, source_id: int) -> Removal:
+        """Inside a transaction: delete every row, quarantine row, replacement record and the
+        provenance row of ``source_id``; what went."""
+        removal = self.removal(source_id)
+        for table in [*removal.rows, "quarantine"]:
+            _run(self.con, f'DELETE FROM "{table}" WHERE source_id = ?', [source_id])
+        _run(self.con, "DELETE FROM replacements WHERE source_id = ? OR replaced_source_id = ?",
+             [source_id, source_id])
+        _run(self.con, "DELETE FROM provenance WHERE source_id = ?", [source_id])
+        return removal
+
+    def _drop_unused_geometry(self, names: list[str]) -> None:
+        """Delete geometry files no row of ``areas`` refers to any longer."""
+        for name in names:
+            used = self.con.execute("SELECT count(*) FROM areas WHERE geometry_file = ?", [name]).fetchall()[0][0]
+            if not used:
+                (self.geometry_dir / name).unlink(missing_ok=True)
 
     def replace_results(self, frame: pd.DataFrame) -> None:
         """Replace the whole results table in one transaction."""

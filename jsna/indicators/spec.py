@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from jsna.ingest.schemas import TABLES
+from jsna.ingest.schemas import BOOKKEEPING_TABLES, TABLES
 from jsna.sections import SECTION_IDS
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ BENCHMARKS = ("england", "parent", "none")
 #: ``none``: no counts of people lie behind the value (e.g. a published score or index).
 DISCLOSURE_RULES = ("counts", "value-is-count", "none")
 #: canonical tables an indicator may read: every workspace table except bookkeeping and output
-TABLES_AVAILABLE = tuple(t for t in TABLES if t not in {"provenance", "results", "quarantine"})
+TABLES_AVAILABLE = tuple(t for t in TABLES if t not in BOOKKEEPING_TABLES)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 #: columns a compute function must return (others of the results schema are optional)

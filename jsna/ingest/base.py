@@ -37,6 +37,19 @@ class ReadOptions:
     cause: str | None = None
     column_map: dict[str, str] = field(default_factory=dict)  # source column -> canonical
 
+    def describe(self) -> str:
+        """The options given, as command-line flags (``--cause 'Drug poisoning' --period 2024``)."""
+        import shlex
+
+        parts = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name == "column_map":
+                parts += [f"--map {shlex.quote(f'{k}={v}')}" for k, v in sorted(value.items())]
+            elif value is not None:
+                parts.append(f"--{name.replace('_', '-')} {shlex.quote(str(value))}")
+        return " ".join(parts)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReadOptions:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "column_map"}
@@ -206,6 +219,7 @@ class MissingColumnError(UsageError):
     exit_code = 1
 
     def __init__(self, table: TableText, what: str, aliases: tuple[str, ...]) -> None:
+        self.table = table
         found = ", ".join(repr(c) for c in table.frame.columns)
         names = ", ".join(repr(a) for a in aliases[:6])
         super().__init__(

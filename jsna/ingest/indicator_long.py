@@ -111,9 +111,18 @@ def _is_population_count(table: TableText) -> bool:
 
 
 def slug(text: str) -> str:
-    """A short, stable identifier for an indicator that has only a name."""
+    """A short, stable identifier for an indicator that has only a name.
+
+    Names longer than 80 characters keep their first words and end in a hash of the whole
+    name, so two indicators whose names differ only further on never share an identifier
+    (a newer file replaces rows of the same identifier).
+    """
+    import hashlib
+
     words = re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
-    return words[:80]
+    if len(words) <= 80:
+        return words
+    return words[:71].rstrip("-") + "-" + hashlib.sha256(words.encode()).hexdigest()[:8]
 
 
 def _parse(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue],

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
-from jsna.ingest.base import Parsed, ReadOptions, Source, StreamedFrame
+from jsna.ingest.base import MissingColumnError, Parsed, ReadOptions, Source, StreamedFrame
 from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.plugins import (
     SOURCE_GROUP,
@@ -20,7 +20,8 @@ from jsna.plugins import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from jsna.workspace import Workspace
+    from jsna.ingest.readers import TableText
+    from jsna.workspace import Removal, Replacement, Workspace
 
 
 class SourceRegistry(PluginRegistry):
@@ -86,6 +87,14 @@ class IngestOutcome:
     periods: list[str] = field(default_factory=list)
     areas: int = 0
     report: ValidationReport | None = None
+    #: the input id (``jsna inputs``) this file is loaded as
+    source_id: int | None = None
+    #: rows of older files this one replaced (same full key), per file and table
+    replaced: list[Replacement] = field(default_factory=list)
+    #: earlier loads of this file taken out first (``--replace``)
+    dropped: list[Removal] = field(default_factory=list)
+    #: a sentence for the user (e.g. why nothing was done, and what to do instead)
+    note: str = ""
 
     @property
     def issues(self) -> list[ValidationIssue]:
@@ -94,10 +103,12 @@ class IngestOutcome:
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file, "kind": self.kind, "status": self.status, "sha256": self.sha256,
+            "source_id": self.source_id,
             "layout": self.layout, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
             "rows_quarantined": self.rows_quarantined, "records": self.records,
             "replaced_records": self.replaced_records, "periods": self.periods, "areas": self.areas,
-            "issues": [i.to_dict() for i in self.issues],
+            "replaced": [r.to_dict() for r in self.replaced], "dropped": [d.to_dict() for d in self.dropped],
+            "note": self.note, "issues": [i.to_dict() for i in self.issues],
         }
 
 
@@ -132,6 +143,8 @@ def detect_kind(path: Path, registry: SourceRegistry | None = None,
     if len(matches) == 1:
         return matches[0]
     found = ", ".join(repr(c) for c in columns[:40]) + (" …" if len(columns) > 40 else "")
+    if not matches and (reason := reference_file_reason(table)):
+        raise UsageError(reason)
     if not matches:
         expected = "\n".join(f"  {kind}: {src.expected_columns}" for kind, src in sorted(registry.sources.items())
                              if src.expected_columns)
@@ -141,6 +154,57 @@ def detect_kind(path: Path, registry: SourceRegistry | None = None,
     names = ", ".join(f"{k} ({layout})" for k, layout in matches)
     raise UsageError(f"{table.label}: could be any of {names}; name the kind (jsna ingest KIND FILE). "
                      f"Columns found: {found}")
+
+
+#: column names (normalised) of a data dictionary: what each variable of an extract means
+_DICTIONARY_NAMES = {"variable", "variable_name", "field", "field_name", "column", "column_name", "item"}
+_DICTIONARY_TEXT = {"description", "definition", "meaning", "label", "notes"}
+
+
+def reference_file_reason(table: TableText) -> str | None:
+    """Why a file is reference material rather than data to load (None if it is not).
+
+    Two kinds are recognised by their columns: a standard population (an age column and a
+    ``standard population`` column, no area), which jsna carries built in, and a data dictionary
+    (a variable/field column and a description column), which describes an extract but holds
+    none of it.
+    """
+    from jsna.ingest.readers import normalise_name
+
+    names = {normalise_name(str(c)): c for c in table.frame.columns}
+    areas = [n for n in names if n in {"area_code", "code", "lad_code"} or n.endswith(("cd", "_code"))]
+    standard = [c for n, c in names.items() if "standard" in n or n in {"esp", "esp2013", "weight"}]
+    age = [c for n, c in names.items() if n in {"age", "age_band", "ageband", "age_group"}]
+    if standard and age and not areas:
+        if _is_esp2013(table.frame, age[0], standard[0]):
+            return (f"{table.label}: this is the 2013 European Standard Population, which jsna carries built in "
+                    f"(jsna.indicators.methods.esp2013) and uses for every directly standardised rate; "
+                    f"no need to load it")
+        return (f"{table.label}: this is a standard population (age bands and their weights), reference data for "
+                f"standardisation rather than a local input; jsna standardises to the 2013 European Standard "
+                f"Population, built in, and does not load others")
+    if set(names) & _DICTIONARY_NAMES and set(names) & _DICTIONARY_TEXT:
+        folder = table.path.parent
+        data = sorted(p.name for p in folder.iterdir() if p != table.path and
+                      p.suffix.lower() in {".csv", ".xlsx", ".parquet"}) if folder.is_dir() else []
+        hint = f"load the data file it describes ({', '.join(data[:5])} in the same folder)" if data else \
+            "load the data file it describes"
+        return (f"{table.label}: this is a data dictionary, not data (columns "
+                f"{', '.join(repr(c) for c in table.frame.columns[:5])}: one row per variable of an extract, "
+                f"saying what it means); {hint}")
+    return None
+
+
+def _is_esp2013(frame: pd.DataFrame, age: str, weight: str) -> bool:
+    """Whether the age bands and weights are exactly ESP2013's 19 bands."""
+    from jsna.indicators.methods.esp2013 import ESP2013_BANDS
+
+    try:
+        given = {str(a).strip().replace(" ", ""): float(str(w).replace(",", ""))
+                 for a, w in zip(frame[age], frame[weight], strict=True)}
+    except ValueError:
+        return False
+    return given == {band: float(n) for band, n in ESP2013_BANDS.items()}
 
 
 def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
@@ -165,7 +229,13 @@ def _read(kind: str, path: Path, options: ReadOptions | None, registry: SourceRe
     path = Path(path)
     if not path.exists():
         raise UnreadableFileError(f"{path}: file not found")
-    return source.parse(path, options or ReadOptions())
+    try:
+        return source.parse(path, options or ReadOptions())
+    except MissingColumnError as exc:  # a reference file named with a kind gets its own reason
+        reason = reference_file_reason(exc.table)
+        if reason:
+            raise UsageError(reason) from exc
+        raise
 
 
 def _settle_report(parsed: Parsed) -> None:
@@ -192,12 +262,16 @@ def ingest_file(
     options: ReadOptions | None = None,
     *,
     skip_invalid_rows: bool = False,
+    replace: bool = False,
     registry: SourceRegistry | None = None,
 ) -> IngestOutcome:
     """Validate and load one file. Raises :class:`InvalidDataError` (nothing loaded) on errors.
 
     With ``skip_invalid_rows`` rows with errors are moved to the ``quarantine`` table and
-    the rest is loaded; rows read always equals rows loaded plus rows quarantined.
+    the rest is loaded; rows read always equals rows loaded plus rows quarantined. A file
+    already loaded (same sha256 and kind) is left alone unless ``replace`` is given: then the
+    earlier load of it (same bytes or same path) is taken out and the file loaded again with
+    ``options``, in one transaction.
     """
     from jsna.workspace import sha256_of
 
@@ -206,16 +280,20 @@ def ingest_file(
         raise UnreadableFileError(f"{path}: file not found")
     registry = registry or default_registry()
     source = registry.get(kind)
-    if source.streams and not workspace.has_loaded_path(path, kind):
+    if source.streams and not replace and not workspace.has_loaded_path(path, kind):
         return _ingest_streamed(workspace, source, path, options, skip_invalid_rows, registry)
     sha = sha256_of(path)
-    existing = workspace.find_source(sha, kind)
-    if existing is not None:
-        return IngestOutcome(file=path.name, kind=kind, status="unchanged", sha256=sha)
+    if replace:
+        drop = workspace.earlier_loads(kind, sha, path)
+    else:
+        existing = workspace.find_source(sha, kind)
+        if existing is not None:
+            return _unchanged(path, kind, sha, existing)
+        drop = workspace.earlier_loads(kind, sha, path, superseded_only=True)
     if source.streams:
-        return _ingest_streamed(workspace, source, path, options, skip_invalid_rows, registry, sha=sha)
+        return _ingest_streamed(workspace, source, path, options, skip_invalid_rows, registry, sha=sha, drop=drop)
     parsed = _read(kind, path, options, registry)
-    provenance = _provenance(kind, path, sha, parsed)
+    provenance = _provenance(kind, path, sha, parsed, options)
     _settle_report(parsed)
     quarantine = _refuse_or_quarantine(workspace, source, parsed, kind, path, skip_invalid_rows, provenance)
     geometry_tmp: Path | None = None
@@ -227,28 +305,42 @@ def ingest_file(
         geo[~geo["_row"].isin(parsed.report.bad_rows)].drop(columns=["_row"]).to_parquet(geometry_tmp)
         parsed.frames["areas"]["geometry_file"] = final.name
     try:
-        result = workspace.load(provenance=provenance, frames=parsed.frames, quarantine=quarantine)
+        result = workspace.load(provenance=provenance, frames=parsed.frames, quarantine=quarantine,
+                                drop_sources=drop)
     except BaseException:
         if geometry_tmp is not None:
             geometry_tmp.unlink(missing_ok=True)
         raise
     if geometry_tmp is not None:
         os.replace(geometry_tmp, workspace.geometry_dir / f"{sha}.parquet")
-    return _outcome(path, kind, sha, parsed, provenance, result.replaced_rows)
+    return _outcome(path, kind, sha, parsed, provenance, result)
 
 
-def _provenance(kind: str, path: Path, sha: str | None, parsed: Parsed) -> dict[str, Any]:
+def _unchanged(path: Path, kind: str, sha: str, source_id: int) -> IngestOutcome:
+    return IngestOutcome(
+        file=path.name, kind=kind, status="unchanged", sha256=sha, source_id=source_id,
+        note=f"already loaded as input {source_id} (same sha256), nothing to do; to load it again with other "
+             f"options, add --replace: jsna ingest --replace {kind} {path} --OPTION VALUE …")
+
+
+def _provenance(kind: str, path: Path, sha: str | None, parsed: Parsed,
+                options: ReadOptions | None = None) -> dict[str, Any]:
     """The provenance fields known before the checks (the counts are added by them)."""
     return {"kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
-            "layout": parsed.layout}
+            "layout": parsed.layout, "options": (options or ReadOptions()).describe()}
 
 
 class _Unchanged(Exception):
     """The file turned out to be one already loaded: the load is rolled back."""
 
+    def __init__(self, source_id: int) -> None:
+        super().__init__(source_id)
+        self.source_id = source_id
+
 
 def _ingest_streamed(workspace: Workspace, source: Source, path: Path, options: ReadOptions | None,
-                     skip_invalid_rows: bool, registry: SourceRegistry, sha: str | None = None) -> IngestOutcome:
+                     skip_invalid_rows: bool, registry: SourceRegistry, sha: str | None = None,
+                     drop: list[int] | None = None) -> IngestOutcome:
     """Load a file whose rows DuckDB writes straight into the workspace (record-level extracts).
 
     The checks run after the rows are in and before the commit; a refusal rolls the whole load
@@ -262,7 +354,7 @@ def _ingest_streamed(workspace: Workspace, source: Source, path: Path, options: 
 
     kind = source.kind
     parsed = _read(kind, path, options, registry)
-    provenance = _provenance(kind, path, sha, parsed)
+    provenance = _provenance(kind, path, sha, parsed, options)
     hashing = None
     if sha is None:
         hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jsna-sha256")
@@ -271,19 +363,20 @@ def _ingest_streamed(workspace: Workspace, source: Source, path: Path, options: 
     def settle() -> pd.DataFrame | None:
         if hashing is not None:
             provenance["sha256"] = digest.result()
-            if workspace.find_source(provenance["sha256"], kind) is not None:
-                raise _Unchanged
+            existing = workspace.find_source(provenance["sha256"], kind)
+            if existing is not None:
+                raise _Unchanged(existing)
         _settle_report(parsed)
         return _refuse_or_quarantine(workspace, source, parsed, kind, path, skip_invalid_rows, provenance)
 
     try:
-        result = workspace.load(provenance=provenance, frames=parsed.frames, settle=settle)
-    except _Unchanged:
-        return IngestOutcome(file=path.name, kind=kind, status="unchanged", sha256=provenance["sha256"])
+        result = workspace.load(provenance=provenance, frames=parsed.frames, settle=settle, drop_sources=drop or ())
+    except _Unchanged as unchanged:
+        return _unchanged(path, kind, provenance["sha256"], unchanged.source_id)
     finally:
         if hashing is not None:
             hashing.shutdown(wait=False, cancel_futures=True)
-    return _outcome(path, kind, provenance["sha256"], parsed, provenance, result.replaced_rows)
+    return _outcome(path, kind, provenance["sha256"], parsed, provenance, result)
 
 
 def _refuse_or_quarantine(workspace: Workspace, source: Source, parsed: Parsed, kind: str, path: Path,
@@ -331,12 +424,14 @@ def _refuse_or_quarantine(workspace: Workspace, source: Source, parsed: Parsed, 
 
 
 def _outcome(path: Path, kind: str, sha: str, parsed: Parsed, provenance: dict[str, Any],
-             replaced: int) -> IngestOutcome:
+             result: Any) -> IngestOutcome:
     return IngestOutcome(
         file=path.name, kind=kind, status="loaded", sha256=sha, layout=parsed.layout,
         rows_read=provenance["rows_read"], rows_loaded=provenance["rows_loaded"],
-        rows_quarantined=provenance["rows_quarantined"], records=provenance["records"], replaced_records=replaced,
-        periods=parsed.extra["periods"], areas=provenance["areas"], report=parsed.report,
+        rows_quarantined=provenance["rows_quarantined"], records=provenance["records"],
+        replaced_records=result.replaced_rows, periods=parsed.extra["periods"], areas=provenance["areas"],
+        report=parsed.report, source_id=result.source_id, replaced=list(result.replacements),
+        dropped=list(result.dropped),
     )
 
 

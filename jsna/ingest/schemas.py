@@ -27,6 +27,7 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "ingested_at": "VARCHAR",
         "jsna_version": "VARCHAR",
         "status": "VARCHAR",
+        "options": "VARCHAR",
     },
     "population": {
         "area_code": "VARCHAR",
@@ -230,6 +231,12 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "rank_proportion_bottom_decile": "INTEGER",
         "source_id": "INTEGER",
     },
+    "replacements": {
+        "source_id": "INTEGER",
+        "replaced_source_id": "INTEGER",
+        "table_name": "VARCHAR",
+        "rows": "BIGINT",
+    },
     "quarantine": {
         "source_id": "INTEGER",
         "kind": "VARCHAR",
@@ -244,22 +251,27 @@ TABLES: Final[dict[str, dict[str, str]]] = {
 
 RESULT_COLUMNS: Final = tuple(TABLES["results"])
 
-#: per table, the columns whose combinations a newer file replaces
+#: per table, its full key: every column that tells one row from another (the rest are values).
+#: A newer file replaces an older file's rows only where it holds a row with the same full key,
+#: so files split by sex, age, year, cause or area add up (see ``Workspace.load``).
 REPLACE_KEYS: Final[dict[str, tuple[str, ...]]] = {
-    "population": ("area_code", "period", "variant"),
-    "events": ("area_code", "period", "measure"),
-    "indicator_values": ("indicator_id", "area_code", "period"),
-    "areas": ("area_code",),
-    "lookups": ("child_code", "parent_type", "vintage"),
+    "population": ("area_code", "period", "sex", "age_band", "age_from", "age_to", "variant"),
+    "events": ("area_code", "period", "sex", "age_band", "age_from", "age_to", "measure", "cause"),
+    "indicator_values": ("indicator_id", "area_code", "period", "sex", "age", "category_type", "category"),
+    "areas": ("area_code", "area_type", "vintage"),
+    "lookups": ("child_code", "child_type", "parent_type", "vintage"),
     "deprivation": ("lsoa_code", "vintage"),
-    "phb_uptake": ("period", "sub_icb_code", "icb_code"),
-    "phb_budgets": ("person_id",),
-    "survey": ("survey", "area_code", "period"),
-    "spend": ("area_code", "period", "programme"),
-    "prevalence": ("condition",),
-    "registrations": ("practice_code", "period"),
-    "deprivation_summaries": ("area_code", "index_domain", "vintage"),
+    "phb_uptake": ("period", "region_code", "icb_code", "sub_icb_code", "phb_type"),
+    "phb_budgets": ("area_code", "person_id", "start_date", "phb_type", "outcome_measure"),
+    "survey": ("survey", "area_code", "period", "question", "response"),
+    "spend": ("area_code", "period", "programme", "outcome_indicator"),
+    "prevalence": ("condition", "sex", "age_band", "age_from", "age_to"),
+    "registrations": ("practice_code", "period", "sex", "age_band", "age_from", "age_to"),
+    "deprivation_summaries": ("area_code", "area_type", "vintage", "index_domain"),
 }
+
+#: tables that keep the workspace's books rather than data (no indicator reads them)
+BOOKKEEPING_TABLES: Final = ("provenance", "results", "quarantine", "replacements")
 
 
 def create_table_sql(table: str) -> str:

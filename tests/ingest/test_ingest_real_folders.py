@@ -78,17 +78,24 @@ def test_census_folder_splits_into_population_and_indicators(real_data: Path, pr
     assert kinds["2021_unpaid_care_lsoa_trafford.csv"] == "indicator"
 
 
-@pytest.mark.parametrize(("relative", "needle"), [
-    ("esp2013/esp2013_5yr_bands.csv", "cannot tell what kind of file this is"),
-    ("fingertips_london_family_hubs/data_dictionary.xlsx", "cannot tell what kind of file this is"),
+@pytest.mark.parametrize(("relative", "kind", "needle"), [
+    ("esp2013/esp2013_5yr_bands.csv", None,
+     "this is the 2013 European Standard Population, which jsna carries built in"),
+    ("esp2013/esp2013_5yr_bands.csv", "population",
+     "this is the 2013 European Standard Population, which jsna carries built in"),
+    ("fingertips_london_family_hubs/data_dictionary.xlsx", None,
+     "this is a data dictionary, not data"),
 ])
-def test_reference_files_are_refused_with_the_columns_found(relative: str, needle: str, project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_reference_files_are_refused_with_the_reason(relative: str, kind: str | None, needle: str,  # type: ignore[no-untyped-def]
+                                                     project: Path, cli) -> None:
     path = REAL / relative
     if not path.exists():
         pytest.skip(f"{path} is absent")
-    code, _, err = cli("ingest", str(path), "--project", str(project))
+    code, _, err = cli("ingest", *([kind] if kind else []), str(path), "--project", str(project))
     assert code == 2
-    assert needle in err and "Columns found" in err and "population:" in err
+    assert needle in err and "Columns found" not in err
+    if "dictionary" in needle:
+        assert "fingertips_data_london.csv" in err  # the data file it describes, to load instead
 
 
 def test_london_family_hubs_extract_loads_as_fingertips(real_data: Path, project: Path, cli) -> None:  # type: ignore[no-untyped-def]
