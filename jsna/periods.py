@@ -148,10 +148,10 @@ def _single(text: str) -> Period | None:
         return Period(label, (year, first), (year, first + 2))
     if m := _ISO_MONTH.match(s):
         y, tail = int(m.group(1)), m.group(2)
-        end = y // 100 * 100 + int(tail)  # no wrap into the next century: "2021-01" is a month
-        if int(tail) == (y + 1) % 100:  # "2023-24", "1999-00": a financial year
+        end = _follows(y, tail)  # "2021-01" would end in 2101: a month, not a range
+        if end == y + 1:  # "2023-24", "1999-00": a financial year
             return Period(f"{y}/{tail}", (y, 4), (y + 1, 3))
-        if end is not None and end > y + 1:  # "2019-21": three calendar years
+        if end is not None and y + 1 < end <= y + 20:  # "2019-21": three calendar years
             return Period(f"{y}-{tail}", (y, 1), (end, 12))
         mo = int(tail)
         if 1 <= mo <= 12:  # "2021-01": a month (its end cannot be a year before the start)
