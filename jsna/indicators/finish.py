@@ -71,11 +71,13 @@ def choose_sources(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFra
     """One value per indicator, area, period and sex where a computed and a published indicator agree to measure it.
 
     A built-in indicator declares the published indicators that measure the same thing
-    (:attr:`Indicator.equivalents`). Where both have a value for one area, period and sex, the
-    value computed from counts is shown when there is one (its inputs are on record and its
-    method is the same for every area), else the published one. Both rows stay in the results;
-    the one set aside gets ``value_note`` ``"Not shown: …"`` naming the shown value and the
-    difference, and the shown one a note naming the other source's value.
+    (:attr:`Indicator.equivalents`). Where jsna computes the indicator for an area and sex from
+    counts, that series is shown and the published series of the same area and sex is set
+    aside, every period of it, so its latest value never gives a second verdict; a period that
+    could not be computed (too few deaths) shows the published value instead. Areas jsna does
+    not compute keep the published values. Both rows stay in the results; the one set aside
+    gets ``value_note`` ``"Not shown: …"`` naming the value shown and the difference, and the
+    one shown a note naming the other source's value.
     """
     import numpy as np
 
@@ -97,23 +99,30 @@ def choose_sources(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFra
         computed = out[overall & out["indicator_id"].eq(ind.id)]
         if published.empty or computed.empty:
             continue
-        pairs = computed[keys].reset_index().merge(published[keys].reset_index(), on=keys, suffixes=("_c", "_p"))
-        pairs = pairs.drop_duplicates("index_p").drop_duplicates("index_c")
         d, unit = ind.decimals, (f" {ind.unit}" if ind.unit else "")
-        for ci, pi in zip(pairs["index_c"], pairs["index_p"], strict=True):
-            c, p = out.loc[ci], out.loc[pi]
-            what_c = f"{ind.title.lower()} computed by jsna from counts"
+        what_c = f"{ind.title.lower()} computed by jsna from counts"
+        # the series (area and sex) jsna computes: the published series of that area and sex is set aside
+        series = computed.loc[computed["value"].notna(), ["area_code", "sex"]].drop_duplicates()
+        pub = published[keys].reset_index().merge(series, on=["area_code", "sex"])
+        same = pub.merge(computed[[*keys, "value"]].reset_index(), on=keys, how="left", suffixes=("_p", "_c"))
+        for _, m in same.iterrows():
+            pi, p = m["index_p"], out.loc[m["index_p"]]
             what_p = f"value published by OHID (Fingertips {p['indicator_id']}, {p['indicator_name']})"
-            if c["value"] == c["value"]:  # computed where the inputs allow
-                note = f"the report shows the {what_c}, {c['value']:.{d}f}{unit}"
-                out.at[pi, "value_note"] = _set_aside(out.at[pi, "value_note"], note, float(p["value"]) - float(c["value"]), d)
+            if m["index_c"] == m["index_c"] and m["value"] != m["value"]:
+                # this period could not be computed (too few deaths, a missing age band): the published value
+                ci = int(m["index_c"])
+                out.at[ci, "value_note"] = _set_aside(out.at[ci, "value_note"], "no value could be computed from "
+                                                      f"counts for this period; the report shows the {what_p}", None, d)
+                continue
+            if m["index_c"] == m["index_c"]:
+                ci = int(m["index_c"])
+                note = f"the report shows the {what_c}, {out.at[ci, 'value']:.{d}f}{unit}"
+                diff = float(p["value"]) - float(out.at[ci, "value"])
                 out.at[ci, "value_note"] = _join(out.at[ci, "value_note"],
                                                  f"shown instead of the {what_p}, {p['value']:.{d}f}{unit}")
-            else:  # no computed value (too few deaths, a missing age band): the published one
-                note = f"no value could be computed from counts; the report shows the {what_p}"
-                out.at[ci, "value_note"] = _set_aside(out.at[ci, "value_note"], note, None, d)
-                out.at[pi, "value_note"] = _join(out.at[pi, "value_note"],
-                                                 f"shown instead of the {ind.title.lower()} computed by jsna")
+            else:
+                note, diff = f"jsna computes the {ind.title.lower()} for this area from counts, and the report shows that", None
+            out.at[pi, "value_note"] = _set_aside(out.at[pi, "value_note"], note, diff, d)
     return out
 
 
