@@ -529,13 +529,21 @@ def indicators_show(indicator_id: Annotated[str, typer.Argument(help="Indicator 
         return _emit_json(dict(info, workspace=listing.workspace))
     console = _console()
     for key, value in info.items():
-        if key != "inputs":
+        if key not in {"inputs", "missing", "ready"}:
             console.print(f"[bold]{key}[/bold]: {value}")
     console.print("[bold]inputs[/bold]:" + ("" if listing.workspace else " (no workspace yet: jsna ingest …)"))
     for i in info["inputs"]:
         state = f"{i['rows']:,} rows" if i["present"] else f"missing: {i['hint']}"
-        console.print(f"  {'✓' if i['present'] else '✗'} {i['table']}: {state}" if listing.workspace
-                      else f"  {i['table']}: {i['hint'] or 'load it with jsna ingest'}")
+        console.print(f"  {'✓' if i['present'] else '✗'} {i['table']} ({i['what']}): {state}" if listing.workspace
+                      else f"  {i['table']} ({i['what']}): {i['hint'] or 'load it with jsna ingest'}")
+    from rich.markup import escape
+
+    if info["missing"]:
+        console.print("[bold]still missing[/bold]:")
+        for what in info["missing"]:
+            console.print(f"  ✗ {escape(what)}")
+    else:
+        console.print("[bold]still missing[/bold]: nothing; jsna compute will calculate it")
 
 
 @app.command()

@@ -203,9 +203,11 @@ def _run(config: Config, result: RunResult, progress: Progress) -> None:
     result.timings["compute"] = time.perf_counter() - t1
     result.problems += [f"indicator {r.id} failed: {r.reason}" for r in outcome.failed]
     result.problems += [f"plugin {f.label}: {f.reason}" for f in outcome.plugin_failures]
-    skipped = [{"id": r.id, "reason": f"failed: {r.reason}"} for r in outcome.failed]
-    skipped += [{"id": f.label, "reason": f"plugin failed to load: {f.reason}"} for f in outcome.plugin_failures]
-    skipped += [{"id": r.id, "reason": r.reason} for r in outcome.runs if r.status == "skipped"]
+    # the report names each indicator by its title and says in words why it is missing (no error text)
+    skipped = [r.to_report() for r in outcome.failed]
+    skipped += [{"id": f.label, "reason": "not included: the plugin that provides it could not be loaded; "
+                                          "the run log (run.json) gives the details"} for f in outcome.plugin_failures]
+    skipped += [r.to_report() for r in outcome.runs if r.status == "skipped"]
     t2 = time.perf_counter()
     if progress:
         progress("report")

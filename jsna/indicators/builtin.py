@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from jsna.indicators.context import ESP_BANDS, ComputeContext, rebin
-from jsna.indicators.spec import Indicator
+from jsna.indicators.context import ENGLAND, ESP_BANDS, ComputeContext, rebin
+from jsna.indicators.spec import Indicator, MissingInput
+from jsna.ingest.events import UNSTATED_CAUSE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,15 +31,149 @@ def _with_persons(frame: pd.DataFrame, keys: list[str], value: str = "count") ->
     return pd.concat([frame, persons], ignore_index=True)
 
 
-def _population_totals(ctx: ComputeContext) -> pd.DataFrame:
+#: lower-tier local authorities (unitary, district, metropolitan district, London borough): they tile England
+LOWER_TIER_PREFIXES = ("E06", "E07", "E08", "E09")
+#: a file of at least this many English lower-tier authorities covers England (296 to 326 since 2009)
+ENGLAND_AUTHORITIES_MINIMUM = 290
+
+
+def england_population(ctx: ComputeContext) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Population estimates with England added for periods that lack it; and how each was made.
+
+    For a period with no England (E92000001) rows, England is the sum of the nine English
+    regions (E12) when one file has all nine, else the sum of the lower-tier local authorities
+    (E06, E07, E08, E09: they tile England, so counties are never added to their districts) of
+    the one file that lists at least :data:`ENGLAND_AUTHORITIES_MINIMUM` of them. Returns the
+    frame and ``{period: note}`` saying which sum gave England's figure.
+    """
+    import pandas as pd
+
     pop = ctx.population()
+    have = set(pop.loc[pop["area_code"].eq(ENGLAND), "period"])
+    rest = pop[~pop["period"].isin(have) & pop["area_code"].str[:3].isin(("E12", *LOWER_TIER_PREFIXES))]
+    if rest.empty:
+        return pop, {}
+    files = _file_names(ctx, rest["source_id"].unique())
+    pieces, notes = [pop], {}
+    keys = ["period", "sex", "age_from", "age_to", "age_band", "variant"]
+    for period, rows in rest.groupby("period"):
+        regions = rows[rows["area_code"].str.startswith("E12")]
+        per_file = regions.groupby("source_id")["area_code"].nunique()
+        if len(per_file) and per_file.max() >= 9:
+            source, what = per_file.idxmax(), "the nine English regions"
+            use = regions[regions["source_id"].eq(source)]
+        else:
+            lower = rows[rows["area_code"].str[:3].isin(LOWER_TIER_PREFIXES)]
+            per_file = lower.groupby("source_id")["area_code"].nunique()
+            if per_file.empty or per_file.max() < ENGLAND_AUTHORITIES_MINIMUM:
+                continue
+            source = per_file.idxmax()
+            use = lower[lower["source_id"].eq(source)]
+            what = f"England's {use['area_code'].nunique()} lower-tier local authorities"
+        summed = use.groupby(keys, as_index=False, dropna=False)["count"].sum()
+        pieces.append(summed.assign(area_code=ENGLAND, area_name="England", source_id=source))
+        notes[str(period)] = f"England: sum of {what} in {files.get(int(source), f'input #{source}')}"
+    return pd.concat(pieces, ignore_index=True), notes
+
+
+def _population_totals(ctx: ComputeContext, pop: pd.DataFrame | None = None) -> pd.DataFrame:
+    pop = ctx.population() if pop is None else pop
     totals = pop.groupby(AREA_PERIOD_SEX, as_index=False)["count"].sum()
     return _with_persons(totals, AREA_PERIOD_SEX)
 
 
 def _deaths(ctx: ComputeContext) -> pd.DataFrame:
+    """Deaths from all causes (see :func:`all_cause_deaths`); :class:`MissingInput` when there are none."""
+    deaths = all_cause_deaths(ctx.table_view("events"))
+    if deaths.empty:
+        raise MissingInput(all_cause_deaths_missing(ctx))
+    return deaths
+
+
+ALL_CAUSES = "All causes"
+_ALL_CAUSE_LABELS = {"all causes", "all cause", "all-cause", "all-causes", "all", "total", "all deaths"}
+#: the residual group that makes a breakdown by cause complete ("Other", "All other causes")
+_RESIDUAL_CAUSE = r"^(?:all\s+)?other(?:\s+causes?)?$"
+
+
+def all_cause_deaths(events: pd.DataFrame) -> pd.DataFrame:
+    """Deaths from all causes, one row per input row that counts toward them.
+
+    Deaths count toward all causes when their cause says so (``All causes``: a cause column
+    that says it, or ``jsna ingest deaths FILE --cause 'All causes'``), or when they are one
+    file's complete breakdown by cause: a file whose causes include a residual group
+    (``Other``, ``All other causes``) adds up to all causes. Where an area and period has both,
+    the rows that say "All causes" are used and the breakdown is not added to them. Deaths
+    whose cause is not stated (``Cause not stated in file``) or that belong to a partial
+    breakdown (say drug poisoning alone) count toward no all-cause figure.
+    """
+    import pandas as pd
+
+    deaths = events[events["measure"].astype(str).str.lower().eq("deaths")]
+    if deaths.empty:
+        return deaths
+    cause = deaths["cause"].fillna(UNSTATED_CAUSE).astype(str).str.strip().str.lower()
+    explicit = deaths[cause.isin(_ALL_CAUSE_LABELS)]
+    breakdown = cause_breakdown_deaths(events)
+    if len(explicit) and len(breakdown):
+        covered = explicit[["area_code", "period"]].drop_duplicates().assign(_covered=True)
+        flag = breakdown[["area_code", "period"]].merge(covered, how="left", on=["area_code", "period"])["_covered"]
+        breakdown = breakdown[~flag.eq(True).to_numpy()]
+    return pd.concat([explicit, breakdown]).assign(cause=ALL_CAUSES)
+
+
+def cause_breakdown_deaths(events: pd.DataFrame) -> pd.DataFrame:
+    """Deaths of the files that break all deaths down by cause (their causes include ``Other``)."""
+    deaths = events[events["measure"].astype(str).str.lower().eq("deaths")]
+    cause = deaths["cause"].fillna(UNSTATED_CAUSE).astype(str).str.strip().str.lower()
+    stated = cause.ne(UNSTATED_CAUSE.lower()) & ~cause.isin(_ALL_CAUSE_LABELS)
+    complete = deaths.loc[cause.str.match(_RESIDUAL_CAUSE) & stated, "source_id"].unique()
+    return deaths[stated & deaths["source_id"].isin(complete)]
+
+
+def all_cause_deaths_missing(ctx: ComputeContext) -> str:
+    """Why there are no deaths from all causes, in words, naming the files that could supply them."""
     events = ctx.table_view("events")
-    return events[events["measure"].str.lower().eq("deaths")]
+    deaths = events[events["measure"].astype(str).str.lower().eq("deaths")]
+    if deaths.empty:
+        return ("deaths from all causes by age and sex: jsna ingest deaths FILE (registrations by area, year, "
+                "sex and age band)")
+    files = _file_names(ctx, deaths["source_id"].unique())
+    unstated = deaths[deaths["cause"].fillna(UNSTATED_CAUSE).eq(UNSTATED_CAUSE)]
+    named = ", ".join(files.get(i, f"input #{i}") for i in sorted(unstated["source_id"].unique()))
+    causes = sorted(set(deaths["cause"].dropna()) - {UNSTATED_CAUSE})
+    text = "deaths from all causes: the deaths loaded "
+    if named:
+        text += (f"do not say which cause they are from ({named}, stored as '{UNSTATED_CAUSE}'), so they count "
+                 "toward no cause. If a file counts deaths from all causes, reload it with "
+                 "jsna ingest --replace deaths FILE --cause 'All causes'")
+    else:
+        text += (f"are for {', '.join(causes[:4])} only, not all causes; load deaths from all causes "
+                 "(jsna ingest deaths FILE)")
+    return text
+
+
+def needs_all_cause_deaths(ctx: ComputeContext) -> None:
+    """:class:`MissingInput` unless some loaded deaths count toward all causes."""
+    if all_cause_deaths(ctx.table_view("events")).empty:
+        raise MissingInput(all_cause_deaths_missing(ctx))
+
+
+def needs_activity(ctx: ComputeContext) -> None:
+    """:class:`MissingInput` unless service activity (events other than deaths) is loaded."""
+    events = ctx.table_view("events")
+    if not (~events["measure"].astype(str).str.lower().eq("deaths")).any():
+        raise MissingInput("counts of service activity (admissions, attendances) by area, year, age and sex "
+                           "(jsna ingest events FILE)")
+
+
+def _file_names(ctx: ComputeContext, source_ids: Any) -> dict[int, str]:
+    """Input number -> file name from the provenance table."""
+    prov = ctx.workspace.provenance() if hasattr(ctx.workspace, "provenance") else None
+    if prov is None or prov.empty:
+        return {}
+    rows = prov[prov["source_id"].isin(list(source_ids))]
+    return {int(i): str(n) for i, n in zip(rows["source_id"], rows["file_name"], strict=True)}
 
 
 def _esp_join(ctx: ComputeContext, events: pd.DataFrame, *, keys: list[str]) -> pd.DataFrame:
@@ -71,13 +206,19 @@ def total_population(ctx: ComputeContext) -> pd.DataFrame:
 def _percent_aged(ctx: ComputeContext, min_age: int) -> pd.DataFrame:
     from jsna.indicators import methods
 
-    pop = ctx.population()
+    pop, notes = england_population(ctx)
     older = pop[pop["age_from"].ge(min_age)].groupby(AREA_PERIOD_SEX, as_index=False)["count"].sum()
     older = _with_persons(older, AREA_PERIOD_SEX).rename(columns={"count": "older"})
-    totals = _population_totals(ctx).rename(columns={"count": "total"})
+    totals = _population_totals(ctx, pop).rename(columns={"count": "total"})
     data = totals.merge(older, on=AREA_PERIOD_SEX, how="left").fillna({"older": 0.0})
     out = methods.proportion(data, numerator="older", denominator="total", by=AREA_PERIOD_SEX, multiplier=100)
-    return out.rename(columns={"note": "value_note"})
+    out = out.rename(columns={"note": "value_note"})
+    if notes:
+        summed = out["area_code"].eq(ENGLAND) & out["period"].astype(str).isin(notes)
+        note = out.loc[summed, "period"].astype(str).map(notes)
+        existing = out.loc[summed, "value_note"]
+        out.loc[summed, "value_note"] = note.where(existing.isna() | existing.eq(""), existing + "; " + note)
+    return out
 
 
 def percent_aged_65_plus(ctx: ComputeContext) -> pd.DataFrame:
@@ -180,7 +321,8 @@ def _life_expectancy(ctx: ComputeContext, start_age: int) -> pd.DataFrame:
     complete = data.groupby(AREA_PERIOD_SEX)["age_band"].transform("nunique").eq(20)
     data = data[complete]
     if data.empty:
-        return data.assign(value=[])
+        raise MissingInput("three consecutive years of deaths from all causes and of population estimates for one "
+                           "area, by sex and in all 20 life-table age bands (<1, 1-4, 5-9 … 85-89, 90+)")
     out = methods.life_expectancy(data, deaths="deaths", population="count", age_band="age_band",
                                   by=AREA_PERIOD_SEX, start_ages=[start_age])
     label = "All ages" if start_age == 0 else f"{start_age} yrs"
@@ -315,6 +457,7 @@ INDICATORS = [
         # a crude rate mostly reflects the age structure, so it is compared without judgement
         section="health_status", polarity="no_judgement", unit="per 100,000", multiplier=100_000,
         compute=crude_mortality_rate, requires=("population", "events"),
+        needs=needs_all_cause_deaths,
         method="Crude rate; Byar's limits (exact Poisson below 10 deaths)",
         definition="Deaths from all causes registered in the period per 100,000 residents.",
     ),
@@ -322,6 +465,8 @@ INDICATORS = [
         id="mortality-all-causes-dsr", title="Deaths from all causes, directly standardised rate",
         section="health_status", polarity="low_is_good", unit="per 100,000", multiplier=100_000,
         compute=mortality_dsr, requires=("population", "events"),
+        equivalents=(("Mortality rate from all causes", None), ("All-cause mortality", None)),
+        needs=needs_all_cause_deaths,
         method="Directly standardised to the 2013 European Standard Population; Dobson limits",
         definition="Age-standardised rate of deaths from all causes per 100,000 (ESP2013).",
     ),
@@ -329,27 +474,34 @@ INDICATORS = [
         id="mortality-under-75-dsr", title="Deaths under 75 from all causes, directly standardised rate",
         section="health_status", polarity="low_is_good", unit="per 100,000", multiplier=100_000,
         compute=mortality_under_75_dsr, requires=("population", "events"),
+        # Fingertips 108, "Under 75 mortality rate from all causes" (Public Health Outcomes Framework)
+        equivalents=(("108", "<75 yrs"), ("Under 75 mortality rate from all causes", None)),
+        needs=needs_all_cause_deaths,
         method="Directly standardised (ESP2013, ages 0-74); Dobson limits",
         definition="Age-standardised rate of deaths under 75 from all causes per 100,000.",
     ),
     Indicator(
         id="life-expectancy-at-birth", title="Life expectancy at birth", section="health_status",
         polarity="high_is_good", unit="years", compute=life_expectancy_at_birth,
-        requires=("population", "events"),
+        # Fingertips 90366, "Life expectancy at birth" (PHOF A01b), published by sex for 3-year periods
+        equivalents=(("90366", "All ages"), ("Life expectancy at birth", None)),
+        requires=("population", "events"), needs=needs_all_cause_deaths,
         method="Chiang II abridged life table (20 bands, 90+), Silcocks variance; 3 years pooled",
         definition="Average years a newborn would live at the death rates of the three-year period.",
     ),
     Indicator(
         id="life-expectancy-at-65", title="Life expectancy at 65", section="health_status",
         polarity="high_is_good", unit="years", compute=life_expectancy_at_65,
-        requires=("population", "events"),
+        # Fingertips 90366 at age "65 yrs" ("Life expectancy at 65", PHOF A01c)
+        equivalents=(("90366", "65 yrs"), ("Life expectancy at 65", None)),
+        requires=("population", "events"), needs=needs_all_cause_deaths,
         method="Chiang II abridged life table (20 bands, 90+), Silcocks variance; 3 years pooled",
         definition="Average further years a person aged 65 would live at current death rates.",
     ),
     Indicator(
         id="service-use-dsr", title="Service use, directly standardised rate", section="met_needs",
         polarity="no_judgement", unit="per 100,000", multiplier=100_000, compute=service_use_dsr,
-        requires=("population", "events"),
+        requires=("population", "events"), needs=needs_activity,
         method="Directly standardised (ESP2013, over the ages the activity covers); Dobson limits",
         definition="Admissions, attendances or other activity per 100,000 residents, by activity.",
     ),

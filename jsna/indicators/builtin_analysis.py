@@ -7,10 +7,13 @@ breakdown in ``category_type``/``category``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from jsna.indicators.builtin import all_cause_deaths, cause_breakdown_deaths
 from jsna.indicators.context import ComputeContext, rebin
-from jsna.indicators.spec import Indicator
+from jsna.indicators.spec import Indicator, MissingInput
+from jsna.periods import latest_period
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,9 +50,8 @@ def small_area_deaths_population(tables: Tables, bands: str = "life_table", year
     import numpy as np
     import pandas as pd
 
-    events = tables("events")
-    deaths = events[events["measure"].str.lower().eq("deaths") & events["area_code"].str[:3].isin(SMALL_AREA_PREFIXES)
-                    & events["sex"].isin(["Male", "Female"])]
+    deaths = all_cause_deaths(tables("events"))
+    deaths = deaths[deaths["area_code"].str[:3].isin(SMALL_AREA_PREFIXES) & deaths["sex"].isin(["Male", "Female"])]
     pop = tables("population")
     pop = pop[pop["variant"].eq("estimate") & pop["area_code"].str[:3].isin(SMALL_AREA_PREFIXES)
               & pop["sex"].isin(["Male", "Female"])]
@@ -95,6 +97,29 @@ def by_quantile(tables: Tables, *, n: int, within: str | None, bands: str = "lif
     return data.groupby(keys, as_index=False)[["deaths", "population"]].sum()
 
 
+SMALL_AREA_DEATHS = ("deaths from all causes by LSOA, sex and age band, with population estimates by LSOA "
+                     "(jsna ingest deaths FILE and jsna ingest population FILE with LSOA codes)")
+
+
+def _small_area_inputs(ctx: ComputeContext, *, deprivation: bool = False, wards: bool = False) -> None:
+    """:class:`MissingInput` naming, in words, the small-area inputs that are not loaded."""
+    tables = ctx.table_view
+    missing = []
+    pop = tables("population")
+    deaths = all_cause_deaths(tables("events"))
+    if not (deaths["area_code"].str[:3].isin(SMALL_AREA_PREFIXES).any()
+            and pop["area_code"].str[:3].isin(SMALL_AREA_PREFIXES).any()):
+        missing.append(SMALL_AREA_DEATHS)
+    if deprivation and tables("deprivation").empty:
+        missing.append("deprivation by LSOA (jsna ingest deprivation FILE: IoD File 1)")
+    if wards:
+        lk = tables("lookups")
+        if lk.empty or not (lk["child_type"].eq("LSOA") & lk["parent_type"].eq("Ward")).any():
+            missing.append("an LSOA to ward lookup (jsna ingest lookup FILE)")
+    if missing:
+        raise MissingInput("; ".join(missing))
+
+
 def _label(frame: pd.DataFrame, n: int) -> pd.DataFrame:
     from jsna.indicators.inequalities import quantile_label
 
@@ -105,6 +130,7 @@ def _label(frame: pd.DataFrame, n: int) -> pd.DataFrame:
 def _le_by_quantile(ctx: ComputeContext, n: int) -> pd.DataFrame:
     from jsna.indicators import methods
 
+    _small_area_inputs(ctx, deprivation=True)
     data = by_quantile(ctx.table_view, n=n, within="lad_code")
     if data.empty:
         return data.assign(value=[])
@@ -126,6 +152,7 @@ def mortality_dsr_by_deprivation_decile(ctx: ComputeContext) -> pd.DataFrame:
 
     from jsna.indicators import methods
 
+    _small_area_inputs(ctx, deprivation=True)
     data = by_quantile(ctx.table_view, n=10, within=None, bands="esp")
     if data.empty:
         return data.assign(value=[])
@@ -164,15 +191,15 @@ def mortality_dsr_by_ward(ctx: ComputeContext) -> pd.DataFrame:
 
     from jsna.indicators import methods
 
+    _small_area_inputs(ctx, wards=True)
     small = small_area_deaths_population(ctx.table_view, "esp")
     lk = ctx.table_view("lookups")
-    if small.empty or lk.empty:
-        return small.assign(value=[])
     wards = lk[lk["child_type"].eq("LSOA") & lk["parent_type"].eq("Ward")][["child_code", "parent_code", "parent_name"]]
     wards = wards.drop_duplicates("child_code").rename(columns={"child_code": "lsoa_code"})
     data = small.merge(wards, on="lsoa_code", how="inner").merge(lsoa_parents(ctx.table_view), on="lsoa_code")
     if data.empty:
-        return data.assign(value=[])
+        raise MissingInput("a ward lookup for the LSOAs whose deaths are loaded: the LSOA to ward lookup and the "
+                           "small-area deaths share no LSOA codes (check both use the same LSOA vintage)")
     data = data.rename(columns={"lad_code": "area_code"})
     vintage = lk.loc[lk["parent_type"].eq("Ward"), "vintage"].dropna()
     data["category_type"] = f"Ward ({vintage.iloc[0]})" if len(vintage) else "Ward"
@@ -190,7 +217,8 @@ INDICATORS = [
     Indicator(
         id="life-expectancy-by-deprivation-quintile", title="Life expectancy at birth by deprivation quintile",
         section="inequalities", polarity="high_is_good", unit="years", compute=life_expectancy_by_deprivation_quintile,
-        requires=("population", "events", "deprivation"), benchmark="none",
+        requires=("population", "events", "deprivation"),
+        needs=partial(_small_area_inputs, deprivation=True), benchmark="none",
         method=f"Chiang II life table by local IMD quintile (LSOAs ranked within the area); {_POOLED}",
         definition="Life expectancy at birth in each fifth of the area's neighbourhoods ranked by deprivation.",
     ),
@@ -198,13 +226,15 @@ INDICATORS = [
         id="mortality-dsr-by-deprivation-decile", title="Deaths from all causes by national deprivation decile",
         section="inequalities", polarity="low_is_good", unit="per 100,000", multiplier=100_000,
         compute=mortality_dsr_by_deprivation_decile, requires=("population", "events", "deprivation"),
+        needs=partial(_small_area_inputs, deprivation=True),
         benchmark="none", method=f"Directly standardised rate (ESP2013), Dobson limits, by national IMD decile; {_POOLED}",
         definition="Age-standardised death rate of residents of the area's LSOAs in each national deprivation decile.",
     ),
     Indicator(
         id="sii-life-expectancy", title="Slope index of inequality in life expectancy at birth",
         section="inequalities", polarity="low_is_good", unit="years", compute=sii_life_expectancy,
-        requires=("population", "events", "deprivation"), benchmark="none",
+        requires=("population", "events", "deprivation"),
+        needs=partial(_small_area_inputs, deprivation=True), benchmark="none",
         method="Slope index of inequality (Low & Low) across local deprivation deciles, simulated limits",
         definition="The modelled gap in life expectancy between the most and least deprived ends of the area, "
                    "using all ten local deprivation deciles.",
@@ -212,7 +242,8 @@ INDICATORS = [
     Indicator(
         id="mortality-dsr-by-ward", title="Deaths from all causes by ward", section="inequalities",
         polarity="low_is_good", unit="per 100,000", multiplier=100_000, compute=mortality_dsr_by_ward,
-        requires=("population", "events", "lookups"), benchmark="none",
+        requires=("population", "events", "lookups"),
+        needs=partial(_small_area_inputs, wards=True), benchmark="none",
         method=f"Directly standardised rate (ESP2013), Dobson limits, by ward; {_POOLED}",
         definition="Age-standardised death rate of the residents of each ward (LSOAs aggregated by the lookup).",
     ),
@@ -293,8 +324,11 @@ def _cause_gap(tables: Tables, area: str, benchmark: str) -> tuple[pd.DataFrame,
     from jsna.indicators import inequalities as ineq
 
     events = tables("events")
-    d = events[events["measure"].str.lower().eq("deaths") & events["area_code"].isin([area, benchmark])
-               & events["sex"].isin(["Male", "Female"])]
+    events = events[events["area_code"].isin([area, benchmark]) & events["sex"].isin(["Male", "Female"])]
+    # by cause where both areas have a complete breakdown by cause, else all causes as one
+    d = cause_breakdown_deaths(events)
+    if set(d["area_code"]) != {area, benchmark}:
+        d = all_cause_deaths(events)
     if d.empty or set(d["area_code"]) != {area, benchmark}:
         return None
     d = _latest_years(d, 3)
@@ -304,7 +338,7 @@ def _cause_gap(tables: Tables, area: str, benchmark: str) -> tuple[pd.DataFrame,
     if pop.empty:
         return None
     label = f"{d['period'].min()}-{str(d['period'].max())[-2:]}"
-    deaths = rebin(d.assign(cause=d["cause"].fillna("All causes")), "life_table",
+    deaths = rebin(d, "life_table",
                    keys=("area_code", "sex", "cause")).rename(columns={"count": "deaths"})
     people = rebin(pop, "life_table", keys=("area_code", "sex")).rename(columns={"count": "population"})
     grid = people.merge(deaths[["cause"]].drop_duplicates(), how="cross")
@@ -371,6 +405,9 @@ def projection_analysis(tables: Tables, area: str, *, horizon: int = 10, year_ty
         out["service_history"] = hist.groupby(["measure", "year"], as_index=False)["count"].sum().rename(
             columns={"count": "value"})
         out["service_rates"] = rates
+        # the year whose rates the projection uses, and the years whose counts set its interval
+        out["service_rate_period"] = str(rates["rate_period"].iloc[0]) if len(rates) else str(last)
+        out["service_base_period"] = str(rates["base_period"].iloc[0]) if len(rates) else str(last)
     prevalence = tables("prevalence")
     if len(prevalence):
         rates = pj.prevalence_rates(prevalence)
@@ -396,7 +433,7 @@ def value_for_money_analysis(tables: Tables, area: str, area_name: str, *, roi: 
     out: dict[str, Any] = {}
     spend = tables("spend")
     if len(spend):
-        latest = spend[spend["period"].eq(sorted(spend["period"].unique())[-1])]
+        latest = spend[spend["period"].eq(latest_period(spend["period"].unique()))]
         out["spend"] = vfm.spend_outcome_quadrants(latest, spend="spend", by=["programme", "period"])
     specs = [r if isinstance(r, dict) else r.model_dump() for r in roi]
     if specs:
@@ -416,7 +453,7 @@ def value_for_money_analysis(tables: Tables, area: str, area_name: str, *, roi: 
             rates = phbm.uptake_rate(uptake, totals.rename(columns={"count": "population"}), area="icb_code")
             rates["area_name"] = rates["icb_code"].map(names)
             out["phb_rates"] = rates
-            latest_q = sorted(rates["period"].unique())[-1]
+            latest_q = latest_period(rates["period"].unique())
             cur = rates[rates["period"].eq(latest_q) & rates["phb_type"].eq("All types") & rates["value"].notna()]
             cur = cur.assign(se=(cur["upper_ci_95"] - cur["lower_ci_95"]) / (2 * 1.959964))
             if len(cur) >= 2:

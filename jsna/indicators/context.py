@@ -12,6 +12,15 @@ if TYPE_CHECKING:
 
 ENGLAND = "E92000001"
 
+#: the proper names of the countries and English regions, whatever spelling a file uses ("ENGLAND")
+CANONICAL_NAMES = {
+    "E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland", "N92000002": "Northern Ireland",
+    "K02000001": "United Kingdom", "K03000001": "Great Britain", "K04000001": "England and Wales",
+    "E12000001": "North East", "E12000002": "North West", "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands", "E12000005": "West Midlands", "E12000006": "East of England",
+    "E12000007": "London", "E12000008": "South East", "E12000009": "South West",
+}
+
 #: 2013 European Standard Population bands, as labelled throughout jsna
 ESP_BANDS = ("0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
              "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")
@@ -96,6 +105,10 @@ class ComputeContext:
             frame = self.table_view(table)
             if len(frame):
                 sub = frame[[code, name]].dropna().drop_duplicates(code)
-                names.update(dict(zip(sub[code], sub[name], strict=False)))
-        names.setdefault(ENGLAND, "England")
+                for c, n in zip(sub[code], sub[name], strict=False):
+                    n = str(n).strip()
+                    # a name in capitals ("TRAFFORD") never replaces one written as a name ("Trafford")
+                    if n and not (n.isupper() and c in names and not names[c].isupper()):
+                        names[c] = n
+        names.update(CANONICAL_NAMES)
         return names

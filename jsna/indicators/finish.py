@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jsna.ingest.fields import area_type_of, period_sortable
+from jsna.indicators.context import CANONICAL_NAMES
+from jsna.ingest.fields import area_type_of
 from jsna.ingest.schemas import RESULT_COLUMNS
+from jsna.periods import period_sortable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,15 +32,113 @@ def finish_results(frame: pd.DataFrame, ctx: ComputeContext, registry: Indicator
                 "compared_to_benchmark", "compared_to_benchmark_99_8", "trend", "benchmark_code"):
         out[col] = out[col].astype(object)
     names = ctx.area_names()
-    out["area_name"] = out["area_name"].fillna(out["area_code"].map(names))
+    # one name per area: countries and regions by their proper names, others as the inputs name them
+    out["area_name"] = out["area_code"].map(CANONICAL_NAMES).fillna(out["area_name"]).fillna(
+        out["area_code"].map(names))
     out["area_type"] = out["area_type"].fillna(out["area_code"].map(area_type_of))
-    out["period_sortable"] = out["period_sortable"].fillna(out["period"].map(period_sortable)).astype("Int64")
+    # the latest period is the one that ends last: the key always comes from the label (jsna.periods),
+    # never from a file's own sortable column (Fingertips' orders by start)
+    out["period_sortable"] = out["period"].map(period_sortable).astype("Int64")
+    out = _distinct_imported_ids(out, registry)
     benchmark = {ind.id: ind.benchmark for ind in registry.indicators.values()}
     out = _compare(out, ctx.benchmark_code, benchmark, _parents(ctx))
     out = _trend(out)
+    out = choose_sources(out, registry)
     keys = ["section", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable", "period"]
     out = out.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
     return out
+
+
+#: ``value_note`` of a row the report does not show because another source gives the same figure
+NOT_SHOWN = "Not shown"
+
+
+def _distinct_imported_ids(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFrame:
+    """Published rows whose id is a computed indicator's id (a tidy file's name slug such as
+    ``life-expectancy-at-birth``) take the id ``published-<id>``, so the two never mix."""
+    computed = {i for i, ind in registry.indicators.items() if ind.source != "imported"}
+    clash = out["source"].eq("imported") & out["indicator_id"].isin(computed)
+    out.loc[clash, "indicator_id"] = "published-" + out.loc[clash, "indicator_id"].astype(str)
+    return out
+
+
+def shown(results: pd.DataFrame) -> pd.Series:
+    """True for the rows a report shows: every row except those :func:`choose_sources` set aside."""
+    return ~results["value_note"].fillna("").astype(str).str.startswith(NOT_SHOWN)
+
+
+def choose_sources(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFrame:
+    """One value per indicator, area, period and sex where a computed and a published indicator agree to measure it.
+
+    A built-in indicator declares the published indicators that measure the same thing
+    (:attr:`Indicator.equivalents`). Where jsna computes the indicator for an area and sex from
+    counts, that series is shown and the published series of the same area and sex is set
+    aside, every period of it, so its latest value never gives a second verdict; a period that
+    could not be computed (too few deaths) shows the published value instead. Areas jsna does
+    not compute keep the published values. Both rows stay in the results; the one set aside
+    gets ``value_note`` ``"Not shown: …"`` naming the value shown and the difference, and the
+    one shown a note naming the other source's value.
+    """
+    import numpy as np
+
+    specs = [ind for ind in registry.indicators.values() if ind.equivalents]
+    if not specs or out.empty:
+        return out
+    keys = ["area_code", "period", "sex"]
+    overall = out["category_type"].isna()
+    imported = overall & out["source"].eq("imported") & out["value"].notna()
+    ident = out.loc[imported, ["indicator_id", "indicator_name", "age"]].astype(str)
+    ident = ident.assign(indicator_id=ident["indicator_id"].str.strip().str.lower(),
+                         indicator_name=ident["indicator_name"].str.strip().str.lower())
+    for ind in specs:
+        hit = np.zeros(len(ident), dtype=bool)
+        for name, age in ind.equivalents:
+            same = ident["indicator_id"].eq(name.strip().lower()) | ident["indicator_name"].eq(name.strip().lower())
+            hit |= (same & (ident["age"].eq(age) if age is not None else True)).to_numpy()
+        published = out.loc[ident.index[hit]]
+        computed = out[overall & out["indicator_id"].eq(ind.id)]
+        if published.empty or computed.empty:
+            continue
+        d, unit = ind.decimals, (f" {ind.unit}" if ind.unit else "")
+        what_c = f"{ind.title.lower()} computed by jsna from counts"
+        # the series (area and sex) jsna computes: the published series of that area and sex is set aside
+        series = computed.loc[computed["value"].notna(), ["area_code", "sex"]].drop_duplicates()
+        pub = published[keys].reset_index().merge(series, on=["area_code", "sex"])
+        same = pub.merge(computed[[*keys, "value"]].reset_index(), on=keys, how="left", suffixes=("_p", "_c"))
+        for _, m in same.iterrows():
+            pi, p = m["index_p"], out.loc[m["index_p"]]
+            what_p = f"value published by OHID (Fingertips {p['indicator_id']}, {p['indicator_name']})"
+            if m["index_c"] == m["index_c"] and m["value"] != m["value"]:
+                # this period could not be computed (too few deaths, a missing age band): the published value
+                ci = int(m["index_c"])
+                out.at[ci, "value_note"] = _set_aside(out.at[ci, "value_note"], "no value could be computed from "
+                                                      f"counts for this period; the report shows the {what_p}", None, d)
+                continue
+            if m["index_c"] == m["index_c"]:
+                ci = int(m["index_c"])
+                note = f"the report shows the {what_c}, {out.at[ci, 'value']:.{d}f}{unit}"
+                diff = float(p["value"]) - float(out.at[ci, "value"])
+                out.at[ci, "value_note"] = _join(out.at[ci, "value_note"],
+                                                 f"shown instead of the {what_p}, {p['value']:.{d}f}{unit}")
+            else:
+                note, diff = f"jsna computes the {ind.title.lower()} for this area from counts, and the report shows that", None
+            out.at[pi, "value_note"] = _set_aside(out.at[pi, "value_note"], note, diff, d)
+    return out
+
+
+def _set_aside(existing: object, note: str, difference: float | None, decimals: int) -> str:
+    """The note of a row the report does not show: :data:`NOT_SHOWN` first, so :func:`shown` finds it."""
+    text = f"{NOT_SHOWN}: {note}"
+    if difference is not None:
+        text += f" (this value minus the one shown: {difference:+.{decimals}f})"
+    return _join(text, str(existing)) if _join("", existing) else text
+
+
+def _join(existing: object, note: object) -> str:
+    def text(v: object) -> str:
+        return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+
+    return "; ".join(t for t in (text(existing), text(note)) if t)
 
 
 def _parents(ctx: ComputeContext) -> dict[str, str]:
@@ -105,8 +205,9 @@ def _trend(out: pd.DataFrame) -> pd.DataFrame:
     if not eligible.any():
         return out
     work = filled[eligible].copy()
-    work["_t"] = work["period_sortable"].astype("float64")
-    work = work.drop_duplicates([*SERIES_KEYS, "_t"])
+    work = work.drop_duplicates([*SERIES_KEYS, "period_sortable"])
+    # the trend test wants equally spaced time points: each series' periods numbered 1, 2, ... in order
+    work["_t"] = work.groupby(SERIES_KEYS)["period_sortable"].rank(method="dense").astype("float64")
     result = methods.trend(work, period="_t", kind="other", by=SERIES_KEYS, polarity="polarity")
     latest = result[[*SERIES_KEYS, "trend"]].rename(columns={"trend": "_trend"})
     merged = filled.merge(latest, on=SERIES_KEYS, how="left")

@@ -232,18 +232,23 @@ def project_population(population: pd.DataFrame, *, horizon: int = 25, base_peri
 
 # -- rates -----------------------------------------------------------------------------------------
 def service_use_rates(events: pd.DataFrame, population: pd.DataFrame, *, base_years: int = 3,
-                      series: str = "measure", area: str = "area_code") -> pd.DataFrame:
-    """Age/sex-specific use rates pooled over the latest ``base_years`` years; one row per area, series, sex and band.
+                      series: str = "measure", area: str = "area_code",
+                      anchor: Literal["latest", "pooled"] = "latest") -> pd.DataFrame:
+    """Age/sex-specific use rates of the latest recorded year (or pooled); one row per area, series, sex and band.
 
     ``events`` and ``population`` are the workspace tables (single years or bands; the
     population is summed into each event band). Returns ``area_code``, the ``series``
-    column, ``sex``, ``age_from``, ``age_to``, ``count``, ``population``, ``rate`` (per head),
-    ``base_period`` and ``kind`` ("count").
+    column, ``sex``, ``age_from``, ``age_to``, ``count`` and ``population`` (pooled over the
+    latest ``base_years`` years), ``rate`` (per head), ``rate_period`` (the year or years the
+    rate is of), ``base_period`` (the pooled years) and ``kind`` ("count").
 
     Notes
     -----
-    :math:`r = \\sum_t E_t / \\sum_t P_t` over the base years; its sampling uncertainty is the
-    Poisson uncertainty of the pooled count (see :func:`projected_cases`).
+    With ``anchor="latest"`` (the default) :math:`r = E_L / P_L`, the latest recorded year's
+    rate, so a projection starts where the record ends: the first projected year is the latest
+    year's rates times that year's projected population. With ``anchor="pooled"``
+    :math:`r = \\sum_t E_t / \\sum_t P_t` over the base years. Either way the sampling
+    uncertainty is that of the pooled count, centred on :math:`r` (see :func:`projected_cases`).
     """
     ev = events[events["sex"].isin(["Male", "Female"])].copy()
     ev["_year"] = pd.to_numeric(ev["period"].astype(str).str[:4], errors="coerce")
@@ -261,10 +266,24 @@ def service_use_rates(events: pd.DataFrame, population: pd.DataFrame, *, base_ye
                                          on=[area, "sex", "_year", "age_from", "age_to"], how="inner")
         pieces.append(e)
     joined = pd.concat(pieces, ignore_index=True) if pieces else ev.assign(population=[])
-    rates = joined.groupby([area, series, "sex", "age_from", "age_to"], as_index=False, dropna=False)[
-        ["count", "population"]].sum()
-    rates["rate"] = rates["count"] / rates["population"]
-    rates["base_period"] = f"{first}-{str(last)[-2:]}" if first != last else str(last)
+    cells = [area, series, "sex", "age_from", "age_to"]
+    rates = joined.groupby(cells, as_index=False, dropna=False)[["count", "population"]].sum()
+    pooled = f"{first}-{str(last)[-2:]}" if first != last else str(last)
+    if anchor == "latest":
+        # the latest year that has both counts and a population to divide them by
+        last = int(joined["_year"].max()) if len(joined) else last
+        latest = joined[joined["_year"].eq(last)].groupby(cells, as_index=False, dropna=False)[
+            ["count", "population"]].sum().rename(columns={"count": "_e", "population": "_p"})
+        rates = rates.merge(latest, on=cells, how="left")
+        rates["rate"] = (rates["_e"] / rates["_p"]).fillna(0.0)
+        rates["rate_period"] = str(last)
+        rates = rates.drop(columns=["_e", "_p"])
+    elif anchor == "pooled":
+        rates["rate"] = rates["count"] / rates["population"]
+        rates["rate_period"] = pooled
+    else:
+        raise ValueError(f"anchor must be 'latest' or 'pooled', got {anchor!r}")
+    rates["base_period"] = pooled
     rates["kind"] = "count"
     return rates
 
@@ -451,8 +470,22 @@ def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, 
             E[:, rr["_c"]] = rr["count"].to_numpy(dtype="float64")
             N[:, rr["_c"]] = rr["population"].to_numpy(dtype="float64")
         R = E / N
-        draws = rng.gamma(E[..., None] + 0.5, 1.0, size=(nA, nC, repetitions)) / N[..., None]
-        basis = "rates from counts (Poisson uncertainty)"
+        if "rate" in rr:  # the rates' own centre (the latest year's), with the pooled counts' uncertainty
+            R = np.zeros((nA, nC))
+            if ai is not None:
+                R[ai, rr["_c"]] = rr["rate"].to_numpy(dtype="float64")
+            else:
+                R[:, rr["_c"]] = rr["rate"].to_numpy(dtype="float64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(E > 0, R * N / np.where(E > 0, E, 1.0), 1.0)
+        draws = rng.gamma(E[..., None] + 0.5, 1.0, size=(nA, nC, repetitions)) / N[..., None] * scale[..., None]
+        periods = rr[["rate_period", "base_period"]].drop_duplicates() if {"rate_period", "base_period"} <= set(rr) \
+            else None
+        if periods is not None and len(periods) == 1 and periods.iloc[0, 0] != periods.iloc[0, 1]:
+            basis = (f"{periods.iloc[0, 0]} rates by age and sex (interval from the Poisson uncertainty of the "
+                     f"{periods.iloc[0, 1]} counts)")
+        else:
+            basis = "rates from counts (Poisson uncertainty)"
     else:
         rate = rr["rate"].to_numpy(dtype="float64")
         se = rr["se_logit"].to_numpy(dtype="float64")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import PluginError
-from jsna.indicators.spec import REQUIRED_RESULT_COLUMNS, Indicator
+from jsna.indicators.spec import REQUIRED_RESULT_COLUMNS, Indicator, MissingInput
 from jsna.plugins import INDICATOR_GROUP, PluginFailure, PluginRegistry, register_loaded
 
 if TYPE_CHECKING:
@@ -95,7 +95,10 @@ def list_indicators(workspace_path: Path | None = None, *, indicator_id: str | N
 
     Each entry has the declaration (:meth:`Indicator.describe`), ``origin`` and ``version``
     (the package that provides it), and ``inputs``: one ``{"table", "rows", "present",
-    "hint"}`` per required table; ``ready`` is true when every required table has rows.
+    "hint"}`` per required table. For one indicator (``indicator_id``) with a workspace, its
+    ``needs`` check also runs, so ``missing`` lists, in words, every input still missing
+    (tables with no rows, then what the loaded rows lack, such as deaths from all causes);
+    ``ready`` is true when nothing is missing.
     """
     registry = registry or IndicatorRegistry.from_entry_points()
     chosen = [registry.get(indicator_id)] if indicator_id else list(registry)
@@ -105,12 +108,31 @@ def list_indicators(workspace_path: Path | None = None, *, indicator_id: str | N
         inputs = []
         for table in ind.requires:
             count = None if rows is None else rows.get(table, 0)
-            inputs.append({"table": table, "rows": count, "present": bool(count),
+            inputs.append({"table": table, "rows": count, "present": bool(count), "what": INPUT_WORDS.get(table, table),
                            "hint": "" if count else _INGEST_HINT.get(table, f"jsna ingest a file that fills {table}")})
+        missing = [f"{i['what']} ({i['hint']})" for i in inputs if not i["present"]]
+        if indicator_id and rows is not None and not missing and ind.needs is not None:
+            missing = _needs(ind, Path(workspace_path))  # type: ignore[arg-type]
+        if rows is None:
+            missing = [f"{i['what']} ({i['hint']})" for i in inputs]
         out.append(dict(ind.describe(), origin=registry.origin[ind.id], version=registry.versions.get(ind.id),
-                        inputs=inputs, ready=all(i["present"] for i in inputs)))
+                        inputs=inputs, missing=missing, ready=not missing))
     return IndicatorListing(indicators=out, failures=list(registry.failures),
                             workspace=str(workspace_path) if rows is not None else None)
+
+
+def _needs(ind: Indicator, workspace_path: Path) -> list[str]:
+    """What the workspace's rows still lack for ``ind``, from its ``needs`` check."""
+    from jsna.indicators.context import ComputeContext
+    from jsna.indicators.spec import MissingInput
+    from jsna.workspace import Workspace
+
+    with Workspace.open(workspace_path, read_only=True) as ws:
+        try:
+            ind.needs(ComputeContext(ws))  # type: ignore[misc]
+        except MissingInput as exc:
+            return [str(exc)]
+    return []
 
 
 @dataclass
@@ -120,10 +142,18 @@ class IndicatorRun:
     rows: int = 0
     seconds: float = 0.0
     reason: str = ""
+    #: the indicator's title, for readers of a report
+    title: str = ""
+    #: why it is not in the report, in words (no exception text): what is missing, or that it failed
+    report_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "rows": self.rows,
                 "seconds": round(self.seconds, 3), "reason": self.reason}
+
+    def to_report(self) -> dict[str, str]:
+        """``{"id", "reason"}`` as a published report lists it: the title and a reason in words."""
+        return {"id": self.title or self.id, "reason": self.report_reason or self.reason}
 
 
 @dataclass
@@ -149,6 +179,16 @@ class ComputeResult:
             "plugin_failures": [f.to_dict() for f in self.plugin_failures],
         }
 
+
+#: each canonical table an indicator may need, in words
+INPUT_WORDS = {
+    "population": "population estimates by age and sex",
+    "events": "counts of deaths or of service activity by age and sex",
+    "indicator_values": "published indicator values (a Fingertips download)",
+    "areas": "area boundaries",
+    "lookups": "a lookup from small areas to wards and local authorities",
+    "deprivation": "deprivation by LSOA (Index of Multiple Deprivation)",
+}
 
 _INGEST_HINT = {
     "population": "jsna ingest population FILE",
@@ -257,31 +297,51 @@ def run_indicators(ctx: ComputeContext, registry: IndicatorRegistry,
             progress(ind.id)
         missing = [t for t in ind.requires if not ctx.has(t)]
         if missing:
-            hints = "; ".join(_INGEST_HINT.get(t, t) for t in missing)
-            result.runs.append(IndicatorRun(ind.id, "skipped", reason=f"needs {', '.join(missing)}: {hints}"))
+            words = "; ".join(f"{INPUT_WORDS.get(t, t)} ({_INGEST_HINT.get(t, 'jsna ingest')})" for t in missing)
+            result.runs.append(IndicatorRun(ind.id, "skipped", reason=f"needs {words}", title=ind.title,
+                                            report_reason=f"not computed: needs {words}"))
             continue
         start = time.perf_counter()
         try:
+            if ind.needs is not None:
+                ind.needs(ctx)
             frame = ind.compute(ctx)
+        except MissingInput as exc:  # the inputs cannot give it: skipped, with what is missing in words
+            result.runs.append(IndicatorRun(ind.id, "skipped", seconds=time.perf_counter() - start,
+                                            reason=f"needs {exc}", title=ind.title,
+                                            report_reason=f"not computed: needs {exc}"))
+            continue
         except Exception as exc:  # a broken indicator is reported by name; the others carry on
             result.runs.append(IndicatorRun(ind.id, "failed", seconds=time.perf_counter() - start,
-                                            reason=f"{type(exc).__name__}: {exc}"))
+                                            reason=f"{type(exc).__name__}: {exc}", title=ind.title,
+                                            report_reason=_failed_words(ind)))
+            continue
+        if isinstance(frame, pd.DataFrame) and len(frame) == 0:
+            words = "; ".join(INPUT_WORDS.get(t, t) for t in ind.requires)
+            reason = f"no rows: the loaded {words or 'inputs'} hold no data this indicator can use"
+            result.runs.append(IndicatorRun(ind.id, "skipped", seconds=time.perf_counter() - start,
+                                            reason=reason, title=ind.title, report_reason=f"not computed: {reason[9:]}"))
             continue
         problems = check_result_frame(ind, frame)
         if problems:
             result.runs.append(IndicatorRun(ind.id, "failed", seconds=time.perf_counter() - start,
-                                            reason="; ".join(problems)))
-            continue
-        if len(frame) == 0:
-            result.runs.append(IndicatorRun(ind.id, "skipped", seconds=time.perf_counter() - start,
-                                            reason="no rows: the inputs it needs hold no matching data"))
+                                            reason="; ".join(problems), title=ind.title,
+                                            report_reason=_failed_words(ind)))
             continue
         frames.append(_with_metadata(frame, ind))
-        result.runs.append(IndicatorRun(ind.id, "computed", rows=len(frame), seconds=time.perf_counter() - start))
+        result.runs.append(IndicatorRun(ind.id, "computed", rows=len(frame), seconds=time.perf_counter() - start,
+                                        title=ind.title))
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     results = finish_results(combined, ctx, registry)
     result.rows = len(results)
     return results, result
+
+
+def _failed_words(ind: Indicator) -> str:
+    """A failed indicator's reason for a report: what it was computed from, not the error text."""
+    words = ", ".join(INPUT_WORDS.get(t, t) for t in ind.requires) or "the loaded inputs"
+    return (f"not computed: it could not be calculated from the {words} loaded; the compute log "
+            "(jsna compute, or run.json) gives the details")
 
 
 def _with_metadata(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:

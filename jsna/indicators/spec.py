@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from jsna.errors import JsnaError
 from jsna.ingest.schemas import BOOKKEEPING_TABLES, TABLES
 from jsna.sections import SECTION_IDS
 
@@ -34,6 +35,18 @@ DISCLOSURE_RULES = ("counts", "value-is-count", "none")
 #: canonical tables an indicator may read: every workspace table except bookkeeping and output
 TABLES_AVAILABLE = tuple(t for t in TABLES if t not in BOOKKEEPING_TABLES)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+
+class MissingInput(JsnaError):
+    """Raised by a compute function when the loaded inputs cannot give the indicator.
+
+    The message says, in words a reader of the report understands, which input is needed and
+    how to load it (``"deaths by LSOA: jsna ingest deaths FILE with LSOA codes"``). The
+    indicator is then *skipped* with that reason, never *failed*: a scheduled run with partial
+    inputs still exits 0.
+    """
+
 
 #: columns a compute function must return (others of the results schema are optional)
 REQUIRED_RESULT_COLUMNS = ("area_code", "period", "value")
@@ -76,6 +89,18 @@ class Indicator:
         Small-number rule for the report (see :data:`DISCLOSURE_RULES`).
     source
         ``computed`` for indicators jsna computes, ``imported`` for published values.
+    needs
+        Optional cheap check ``(ComputeContext) -> None`` that raises :class:`MissingInput`
+        when the loaded inputs cannot give the indicator (finer than ``requires``: deaths
+        *from all causes*, deaths *by LSOA*). Run before ``compute`` and by
+        ``jsna indicators show``; it must not compute the indicator.
+    equivalents
+        Published indicators that measure the same thing, as ``(indicator id or name, age)``
+        pairs: Fingertips ids (``"90366"``) or names (``"Life expectancy at birth"``), matched
+        case-insensitively; ``age`` is the published row's age label (``None``: any). Where both
+        give a value for one area, period and sex, the report shows one: this indicator when it
+        was computed from counts, else the published one (see
+        :func:`jsna.indicators.finish.choose_sources`).
     """
 
     id: str
@@ -92,6 +117,8 @@ class Indicator:
     benchmark: str = "england"
     disclosure: str = "counts"
     source: str = "computed"
+    equivalents: tuple[tuple[str, str | None], ...] = ()
+    needs: Callable[[ComputeContext], None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
@@ -116,6 +143,8 @@ class Indicator:
             out.append(f"requires unknown tables {unknown}; tables are {', '.join(TABLES_AVAILABLE)}")
         if not callable(self.compute):
             out.append("compute is not callable")
+        if self.needs is not None and not callable(self.needs):
+            out.append("needs is not callable")
         if not isinstance(self.decimals, int) or isinstance(self.decimals, bool) or self.decimals < 0:
             out.append(f"decimals must be a whole number >= 0, got {self.decimals!r}")
         if not isinstance(self.multiplier, int | float) or isinstance(self.multiplier, bool) \
@@ -125,6 +154,9 @@ class Indicator:
             out.append(f"unit must be text, got {self.unit!r}")
         if self.disclosure not in DISCLOSURE_RULES:
             out.append(f"disclosure {self.disclosure!r} is not one of {', '.join(DISCLOSURE_RULES)}")
+        if not all(isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], str)
+                   and (e[1] is None or isinstance(e[1], str)) for e in self.equivalents):
+            out.append(f"equivalents must be (indicator id or name, age or None) pairs, got {self.equivalents!r}")
         return out
 
     def describe(self) -> dict[str, Any]:
@@ -133,4 +165,5 @@ class Indicator:
             "unit": self.unit, "multiplier": self.multiplier, "decimals": self.decimals,
             "method": self.method, "definition": self.definition, "requires": list(self.requires),
             "benchmark": self.benchmark, "disclosure": self.disclosure, "source": self.source,
+            "equivalents": [list(e) for e in self.equivalents],
         }

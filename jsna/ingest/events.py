@@ -99,10 +99,8 @@ def _parse_years_wide(table: TableText, options: ReadOptions) -> Parsed:
     if options.cause:
         base["cause"] = options.cause
     else:
-        base["cause"] = "Cause not stated in file"
-        issues.append(warn(table, None, None, None, "no-cause",
-                           "the file does not say which cause these deaths are from; stored as "
-                           "'Cause not stated in file' (pass --cause, e.g. --cause 'Drug poisoning')"))
+        base["cause"] = UNSTATED_CAUSE
+        issues.append(_unstated_cause(table))
     pieces = []
     missing_cells = 0
     for col in [c for c in raw.columns if _YEAR.match(c.strip())]:
@@ -121,6 +119,18 @@ def _parse_years_wide(table: TableText, options: ReadOptions) -> Parsed:
     frame = with_rows(long, table).reset_index(drop=True).astype({"age_from": "Int64", "age_to": "Int64"})
     report = ValidationReport(file=table.label, kind="deaths", rows_read=len(raw), issues=issues)
     return Parsed(frames={"events": frame}, report=report, layout="years-as-columns", table=table)
+
+
+#: the cause stored for deaths whose file does not say (see jsna.indicators.builtin.all_cause_deaths)
+UNSTATED_CAUSE = "Cause not stated in file"
+
+
+def _unstated_cause(table: TableText) -> ValidationIssue:
+    return warn(table, None, None, None, "no-cause",
+                f"the file does not say which cause these deaths are from: they are stored as '{UNSTATED_CAUSE}' "
+                "and count toward no indicator, neither all-cause nor cause-specific. If the file counts deaths "
+                "from all causes, load it with --cause 'All causes' (a file already loaded: jsna ingest --replace "
+                "deaths FILE --cause 'All causes'); if it counts one cause, name it, e.g. --cause 'Drug poisoning'")
 
 
 def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None:
@@ -177,7 +187,16 @@ def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
     label, lo, hi = parse_age(raw[age_col], table=table, column=age_col, issues=issues)
     out["age_band"], out["age_from"], out["age_to"] = label, lo, hi
     cause_col = cols.find(*CAUSE_ALIASES)
-    out["cause"] = raw[cause_col].str.strip() if cause_col else (options.cause or "All causes")
+    if cause_col:
+        out["cause"] = raw[cause_col].str.strip()
+    elif options.cause:
+        out["cause"] = options.cause
+    elif kind == "deaths":
+        # a deaths file that does not say its cause is never taken for deaths from all causes
+        out["cause"] = UNSTATED_CAUSE
+        issues.append(_unstated_cause(table))
+    else:
+        out["cause"] = "All causes"
     if kind == "deaths":
         out["measure"] = options.measure or "deaths"
     elif options.measure:

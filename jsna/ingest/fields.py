@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from jsna import periods as _periods
 from jsna.ingest.issues import WARNING, ValidationIssue
 from jsna.ingest.readers import MISSING_MARKERS, TableText
 
@@ -221,46 +222,9 @@ def check_area_codes(series: pd.Series, *, table: TableText, column: str,
     return text
 
 
-_YEAR = re.compile(r"^(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-\d{2}-\d{2}$")
-_FIN_YEAR = re.compile(r"^(\d{4})\s*/\s*(\d{2}|\d{4})$")
-_FIN_YEAR_DASH = re.compile(r"^(\d{4})-(\d{2})$")
-_RANGE = re.compile(r"^(\d{4})\s*-\s*(\d{2}|\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})(?:/(\d{2}))?\s*Q([1-4])$")
-
-
-def normalise_period(value: str) -> str | None:
-    """Canonical period label ('2024-06-30' -> '2024'; '2019 - 21' -> '2019-21'), or None."""
-    s = str(value).strip()
-    if _YEAR.match(s):
-        return s
-    if m := _ISO_DATE.match(s):
-        return m.group(1)
-    if m := _FIN_YEAR.match(s):
-        end = m.group(2)[-2:]
-        return f"{m.group(1)}/{end}"
-    if m := _RANGE.match(s):
-        end = m.group(2)[-2:]
-        start = int(m.group(1))
-        end_full = int(str(start)[:2] + end) if len(m.group(2)) == 2 else int(m.group(2))
-        if end_full == start + 1 and len(m.group(2)) == 2:
-            return f"{start}/{end}"
-        return f"{start}-{end}"
-    if m := _QUARTER.match(s):
-        return f"{m.group(1)}{'/' + m.group(2) if m.group(2) else ''} Q{m.group(3)}"
-    return None
-
-
-def period_sortable(period: str) -> int:
-    """Sortable integer for a period label, as Fingertips' 'Time period Sortable' (YYYY0000)."""
-    s = str(period)
-    m = re.match(r"^(\d{4})", s)
-    if not m:
-        return 0
-    key = int(m.group(1)) * 10000
-    if q := re.search(r"Q([1-4])$", s):
-        key += int(q.group(1)) * 100
-    return key
+# the period vocabulary lives in jsna.periods; these names stay importable from here
+normalise_period = _periods.normalise_period
+period_sortable = _periods.period_sortable
 
 
 def parse_period(series: pd.Series, *, table: TableText, column: str,
@@ -270,7 +234,7 @@ def parse_period(series: pd.Series, *, table: TableText, column: str,
     parsed = text.map(uniques)
     for idx in text.index[parsed.isna().to_numpy()]:
         issues.append(_issue(table, idx, column, text[idx], "bad-period",
-                             f"period must look like 2024, 2022-24, 2023/24 or 2024 Q2, got {text[idx]!r}"))
+                             f"period must look like 2024, 2022-24, 2023/24, 2024 Q2 or Jan 2024, got {text[idx]!r}"))
     return parsed
 
 

@@ -15,6 +15,7 @@ from jsna.ingest.fields import (
     duplicate_keys,
     normalise_period,
     parse_number,
+    period_sortable,
     warn,
 )
 from jsna.ingest.issues import ValidationIssue, ValidationReport
@@ -65,13 +66,9 @@ class FingertipsSource(Source):
         periods = raw[period_col].str.strip()
         norm_periods = periods.map(lambda p: normalise_period(p) or p)
         out["period"] = norm_periods
-        sortable_col = cols.find("time_period_sortable", "timeperiodsortable")
-        if sortable_col:
-            out["period_sortable"] = pd.to_numeric(raw[sortable_col], errors="coerce").astype("Int64")
-        else:
-            from jsna.ingest.fields import period_sortable
-
-            out["period_sortable"] = norm_periods.map(period_sortable).astype("Int64")
+        # jsna orders periods by their end (jsna.periods); Fingertips' "Time period Sortable" orders
+        # them by their start, so it is not used: cumulative ranges would all tie with the first quarter
+        out["period_sortable"] = norm_periods.map(period_sortable).astype("Int64")
         value_col = cols.require("value", "value")
         out["value"] = parse_number(raw[value_col], table=table, column=value_col, issues=issues,
                                     allow_missing=True, what="value")

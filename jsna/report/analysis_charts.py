@@ -107,10 +107,20 @@ def fan_chart(projection: pd.DataFrame, *, title: str, unit: str, history: pd.Da
     ``history`` has ``year`` and ``value``.
     """
     import matplotlib.pyplot as plt
+    import pandas as pd
 
     _setup()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     base = projection[projection["scenario"].eq("Baseline")].sort_values("year")
+    if history is not None and len(history) and len(base):
+        # the projection starts where the record ends: join the fan and the line to the last recorded year
+        last = history.sort_values("year").iloc[-1]
+        if last["year"] < base["year"].iloc[0]:
+            join = {c: last["value"] for c in ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8")
+                    if c in base}
+            base = pd.concat([pd.DataFrame([{**join, "year": last["year"], "scenario": "Baseline",
+                                             "period": str(last.get("period", int(last["year"])))}]), base],
+                             ignore_index=True)
     if "lower_ci_99_8" in base and base["lower_ci_99_8"].notna().any():
         ax.fill_between(base["year"], base["lower_ci_99_8"], base["upper_ci_99_8"], color=PALETTE[0], alpha=0.10,
                         linewidth=0, label="99.8% interval")
@@ -137,7 +147,7 @@ def fan_chart(projection: pd.DataFrame, *, title: str, unit: str, history: pd.Da
     ax.set_title(title, loc="left")
     ax.legend(fontsize=7, loc="upper left")
     first, last = base.iloc[0], base.iloc[-1]
-    alt = (f"Fan chart of {title.lower()}: the baseline rises from {first['value']:,.0f} in {first['period']} to "
+    alt = (f"Fan chart of {title.lower()}: the baseline goes from {first['value']:,.0f} in {first['period']} to "
            f"{last['value']:,.0f} in {last['period']} (95% interval {last['lower_ci_95']:,.0f} to "
            f"{last['upper_ci_95']:,.0f}); dashed lines show scenarios.")
     return _figure(fig, figure_id, title, alt, source, projection.copy())

@@ -258,16 +258,19 @@ def build_projected_service_use(rc: ReportContext, section: Section) -> None:
             change = end["value"] / start_row["value"] - 1
             section.headlines.append(Headline(f"{name}, {end['period']}", fmt(end["value"], 0),
                                               f"{'+' if change >= 0 else ''}{change * 100:.0f}% on {start_row['year']}"))
+            rate_year = res.get("service_rate_period", str(start_row["year"]))
             section.summary.append(
-                f"At today's age- and sex-specific rates, {_lc(name)} would go from {fmt(start_row['value'], 0)} "
-                f"in {start_row['year']} to about {fmt(end['value'], 0)} in {end['period']} (95% interval "
+                f"At {rate_year}'s age- and sex-specific rates, {_lc(name)} would go from {fmt(start_row['value'], 0)} "
+                f"recorded in {start_row['year']} to about {fmt(end['value'], 0)} in {end['period']} (95% interval "
                 f"{fmt_interval(end['lower_ci_95'], end['upper_ci_95'], 0)}), "
                 f"{'a rise' if change >= 0 else 'a fall'} of {abs(change) * 100:.0f}% driven by the changing size and "
                 "age of the population.")
             section.figures.append(ac.fan_chart(
                 use[use["measure"].eq(name)], title=f"Projected {_lc(name)}, {rc.area_name}", unit="Number a year",
                 history=hist[hist["measure"].eq(name)], figure_id=f"projected-use-{_slug(name)}",
-                source="Source: use rates × projected population; " + _population_note(res)))
+                source=(f"Source: {res.get('service_rate_period', '')} use rates by age and sex × projected "
+                        f"population, so the projection starts from the latest recorded year; interval from the "
+                        f"{res.get('service_base_period', '')} counts. " + _population_note(res))))
         for scen in rc.config.scenarios:
             rows = use[use["scenario"].eq(scen.name) & use["year"].eq(last)]
             if len(rows):

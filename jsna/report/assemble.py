@@ -144,6 +144,9 @@ def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_i
         ])
     note = ("Comparison uses the 95% confidence interval of the area's value and the benchmark value. "
             + rc.policy.note())
+    if rows["value_note"].fillna("").astype(str).str.contains("shown instead of").any():
+        note += (" Where jsna computes an indicator that OHID also publishes, one value is shown: the one computed "
+                 "from counts where the inputs allow, else the published one; the methods appendix gives the other.")
     return Table(caption=caption, id=table_id, columns=[
         "Indicator", "Period", "Count", "Value", "Unit", "95% confidence interval", rc.benchmark_name,
         f"Compared with {rc.benchmark_name}", "Recent trend"], rows=body, note=note)
@@ -406,8 +409,7 @@ def build_demography(rc: ReportContext, section: Section) -> None:
         if rows.empty:
             continue
         r = rows.iloc[0]
-        section.headlines.append(Headline(label, fmt(r["value"], 1, "%"),
-                                          f"{rc.benchmark_name}: {fmt(r.get('benchmark_value'), 1, '%')}",
+        section.headlines.append(Headline(label, fmt(r["value"], 1, "%"), _benchmark_note(rc, ind_id, r),
                                           outcome=r.get("compared_to_benchmark")))
         section.summary.append(indicator_sentence(f"The share of residents {label.lower()}", rc.area_name,
                                                   r.to_dict(), rc.benchmark_name, 1))
@@ -422,6 +424,19 @@ def build_demography(rc: ReportContext, section: Section) -> None:
     if trend:
         section.figures.append(trend)
     section.tables.append(_broad_age_table(rc, current, str(period)))
+
+
+def _benchmark_note(rc: ReportContext, indicator_id: str, r: Any) -> str:
+    """The benchmark's figure for a headline: the same period's, else its latest with the year, else what supplies it."""
+    if not is_missing(r.get("benchmark_value")):
+        return f"{rc.benchmark_name}: {fmt(r.get('benchmark_value'), 1, '%')}"
+    bench = rc.latest(rc.results[rc.results["indicator_id"].eq(indicator_id) & rc.results["area_code"].eq(
+        rc.benchmark_code) & rc.results["sex"].eq("Persons") & rc.results["category_type"].isna()])
+    if len(bench):
+        b = bench.iloc[0]
+        return f"{rc.benchmark_name} ({b['period']}): {fmt(b['value'], 1, '%')}"
+    return (f"{rc.benchmark_name}: not loaded (needs population estimates for {rc.benchmark_name} or for all its "
+            "local authorities: jsna ingest population FILE)")
 
 
 def _broad_age_table(rc: ReportContext, banded: pd.DataFrame, period: str) -> Table:
@@ -662,9 +677,13 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
     """Build the report data model for ``area_code`` from the stored results."""
     from jsna.errors import UsageError
     from jsna.indicators.context import ComputeContext
+    from jsna.indicators.finish import shown
     from jsna.indicators.registry import IndicatorRegistry
 
-    results = workspace.table("results")
+    every = workspace.table("results")
+    # one value per indicator, area, period and sex: the row set aside for another source goes to the appendix
+    results = every[shown(every).to_numpy()]
+    alternatives = every[~shown(every).to_numpy()]
     names = ComputeContext(workspace).area_names()
     known = set(results["area_code"]) | set(workspace.table("population")["area_code"])
     if area_code not in known:
@@ -697,7 +716,7 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
         organisation=config.organisation.name, colour=config.organisation.colour, sections=sections,
         executive_summary=_executive_summary(rc, sections),
         worse_than_benchmark=_flagged(rc, "Worse"),
-        indicators_appendix=_indicator_appendix(rc, registry),
+        indicators_appendix=_indicator_appendix(rc, registry, alternatives),
         sources_appendix=_sources(workspace),
         skipped=skipped or [],
         results_csv=_results_csv(rc),
@@ -756,14 +775,34 @@ def _executive_summary(rc: ReportContext, sections: list[Section]) -> list[str]:
     return lines
 
 
-def _indicator_appendix(rc: ReportContext, registry: Any) -> list[dict[str, str]]:
+def _alternative_text(rc: ReportContext, alternatives: pd.DataFrame, indicator_id: str) -> str:
+    """The area's values of one indicator that another source's figures replaced in the report, with the difference."""
+    rows = alternatives[alternatives["indicator_id"].eq(indicator_id) & alternatives["area_code"].eq(rc.area_code)]
+    if rows.empty:
+        return ""
+    d = rc.decimals(indicator_id)
+    parts = []
+    for _, r in rows.sort_values(["period_sortable", "sex"]).iterrows():
+        who = "" if r["sex"] in ("Persons", None) else f", {str(r['sex']).lower()}s"
+        note = str(r["value_note"]).split(": ", 1)[-1]
+        parts.append(f"{r['period']}{who}: {fmt(r['value'], d)} ({note})")
+    return " Not shown for this area, because the same figure comes from another source: " + "; ".join(parts) + "."
+
+
+def _indicator_appendix(rc: ReportContext, registry: Any, alternatives: pd.DataFrame | None = None) -> list[dict[str, str]]:
+    import pandas as pd
+
     prov = rc.workspace.provenance()
     live = prov[prov["status"].eq("loaded")]
     kind_of_table = {"population": ["population"], "events": ["deaths", "events"],
                      "indicator_values": ["fingertips"], "deprivation": ["deprivation"],
                      "areas": ["boundaries"], "lookups": ["lookup"]}
     rows = []
-    present = rc.results.drop_duplicates("indicator_id")
+    shown_ids = set(rc.results["indicator_id"])
+    alternatives = alternatives if alternatives is not None else rc.results.iloc[0:0]
+    every = rc.results if alternatives.empty else pd.concat([rc.results, alternatives])
+    present = every[every["indicator_id"].isin(shown_ids | set(
+        alternatives.loc[alternatives["area_code"].eq(rc.area_code), "indicator_id"]))].drop_duplicates("indicator_id")
     for _, r in present.sort_values(["section", "indicator_id"]).iterrows():
         ind = registry.indicators.get(r["indicator_id"])
         if ind is None:
@@ -776,11 +815,14 @@ def _indicator_appendix(rc: ReportContext, registry: Any) -> list[dict[str, str]
             kinds = [k for t in ind.requires for k in kind_of_table.get(t, [])]
             files = live[live["kind"].isin(kinds)]
             definition, method = ind.definition, ind.method
-        periods = rc.results.loc[rc.results["indicator_id"].eq(r["indicator_id"]), "period"]
+        from jsna.periods import sort_periods
+
+        periods = sort_periods(every.loc[every["indicator_id"].eq(r["indicator_id"]), "period"])
+        method += _alternative_text(rc, alternatives, str(r["indicator_id"]))
         rows.append({
             "id": str(r["indicator_id"]), "name": str(r["indicator_name"]), "section": str(r["section"]),
             "definition": definition, "method": method, "unit": str(r.get("unit") or ""),
-            "periods": f"{periods.min()} to {periods.max()}" if periods.nunique() > 1 else str(periods.iloc[0]),
+            "periods": f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else periods[0],
             "sources": "; ".join(f"{f} (sha256 {s[:12]}…)" for f, s in zip(files["file_name"], files["sha256"], strict=True)),
         })
     return rows

@@ -88,10 +88,14 @@ def test_service_use_rates_pool_base_years():
     est = _estimates()
     events = pd.DataFrame({"area_code": "E06999001", "period": ["2023", "2024"] * 2, "sex": ["Male"] * 2 + ["Female"] * 2,
                            "age_from": 65, "age_to": np.nan, "measure": "Falls", "count": [100.0, 140.0, 50.0, 70.0]})
-    rates = service_use_rates(events, est, base_years=2)
+    rates = service_use_rates(events, est, base_years=2, anchor="pooled")
     male = rates[rates["sex"].eq("Male")].iloc[0]
     assert male["rate"] == pytest.approx(240 / (2 * 26_000))  # ages 65..89 + 90+ = 26 x 1000, two years
     assert male["base_period"] == "2023-24"
+    latest = service_use_rates(events, est, base_years=2)  # the default: the latest year's rates
+    male = latest[latest["sex"].eq("Male")].iloc[0]
+    assert male["rate"] == pytest.approx(140 / 26_000) and male["rate_period"] == "2024"
+    assert male["count"] == 240 and male["base_period"] == "2023-24"  # the pooled counts set the interval
     out = projected_cases(rates, _projection(), series="measure", year_type="financial", years=[2025, 2026, 2027],
                           repetitions=300)
     assert list(out["period"]) == ["2025/26", "2026/27", "2027/28"]

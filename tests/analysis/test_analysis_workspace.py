@@ -60,7 +60,9 @@ def analysis_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = root / "p"
     config = api.project_config(project)
     for kind, name in FILES:
-        api.ingest(config, kind, [SAMPLES / name])
+        # the LSOA deaths file has no cause column; it counts deaths from all causes
+        cause = "All causes" if name == "deaths_lsoa_2020_2024.csv" else None
+        api.ingest(config, kind, [SAMPLES / name], ReadOptions(cause=cause))
     (project / "jsna.toml").write_text((project / "jsna.toml").read_text() + "\n".join([
         "", "[projections]", "horizon = 5", "repetitions = 300", "", "[analysis]", "repetitions = 2000",
         "", "[[roi]]", 'name = "Falls prevention"', "cost = 100000", "reached = 1000", "effect = 0.05",
