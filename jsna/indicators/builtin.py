@@ -416,19 +416,37 @@ def fingertips_imports(ctx: ComputeContext) -> pd.DataFrame:
         values["polarity"] = values["indicator_id"].map(polarity_overrides).fillna(values["polarity"])
     values["method"] = "Published by OHID (Fingertips)"
     values["source"] = "imported"
-    values["unit"] = values["indicator_name"].map(_unit_from_name)
+    pairs = list(zip(values["unit"].astype("object").where(values["unit"].notna(), None),
+                     values["indicator_name"], strict=True))
+    units = {pair: _unit_of(*pair) for pair in set(pairs)}
+    values["unit"] = [units[pair] for pair in pairs]
     return values.drop(columns=["source_id"]).drop_duplicates(
         ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"])
 
 
-def _unit_from_name(name: str) -> str:
-    text = str(name)
-    if m := re.search(r"per ([\d,]+)", text):
-        return f"per {m.group(1)}"
-    if "%" in text or "percent" in text.lower() or "prevalence" in text.lower() or "proportion" in text.lower():
-        return "%"
-    if "life expectancy" in text.lower():
-        return "years"
+_RATIO = re.compile(r"\b(smr|sir|sar|standardi[sz]ed (mortality|incidence|admission) ratio)\b")
+
+
+def _unit_of(measure: object, name: object) -> str:
+    """The unit of a published value, from the file's measure/unit text, else its name.
+
+    Fingertips and Local Health files state what a value is in a measure column ("Percentage",
+    "Cumulative percentage from eligible", "Rate per 1,000", "SMR") or only in the indicator's
+    name ("… (per 100,000 population)"). Standardised ratios are indexed to England = 100.
+    """
+    texts = [str(t) for t in (measure, name) if isinstance(t, str) and t.strip()]
+    for text in texts:
+        if m := re.search(r"per ([\d,]+)", text):
+            return f"per {m.group(1)}"
+    for text in (t.lower() for t in texts):
+        if "%" in text or "percent" in text or "prevalence" in text or "proportion" in text:
+            return "%"
+        if _RATIO.search(text):
+            return "ratio (England = 100)"
+        if "life expectancy" in text or text == "years":
+            return "years"
+        if text == "count":
+            return "count"
     return ""
 
 
