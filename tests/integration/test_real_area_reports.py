@@ -210,6 +210,7 @@ def test_trafford_split_projection_files_both_stay_loaded(trafford: Built) -> No
     snpp = next(i for i in trafford.ingests if any("SNPP" in f["file"] for f in i["files"]))
     assert [f["status"] for f in snpp["files"]] == ["loaded", "loaded"]
     code, out = _invoke("inputs", "--project", str(trafford.project), "--json")
+    assert code == 0, out
     listed = {r["file_name"]: r for r in json.loads(out)["inputs"]}
     assert all(listed[f["file"]]["status"] == "loaded" for f in snpp["files"])
 
