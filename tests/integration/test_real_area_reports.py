@@ -37,9 +37,19 @@ TRAFFORD_STEPS: list[Step] = [
     ((), ("ons_mye2021_lad/*.csv",), ()),
     ((), ("ons_snpp2022_trafford/*.csv",), ()),
     ((), ("imd2019_lsoa/File_1_*.csv",), ()),
-    ((), ("lookups/lsoa11_msoa11_lad17_rgn11_gb_lookup.csv", "lookups/gm_ward22_lad22_lookup.csv"), ()),
-    ((), ("boundaries_trafford_gm/trafford_lsoa_2011_generalised.geojson",
-          "boundaries_trafford_gm/trafford_ward_2022_generalised.geojson"), ()),
+    (
+        (),
+        ("lookups/lsoa11_msoa11_lad17_rgn11_gb_lookup.csv", "lookups/gm_ward22_lad22_lookup.csv"),
+        (),
+    ),
+    (
+        (),
+        (
+            "boundaries_trafford_gm/trafford_lsoa_2011_generalised.geojson",
+            "boundaries_trafford_gm/trafford_ward_2022_generalised.geojson",
+        ),
+        (),
+    ),
     ((), ("fingertips_lad_indicators_trafford_themes/*.csv",), ()),
     ((), ("trafford_ward_health_fingertips_localhealth/*.csv",), ()),
     ((), ("ons_drug_poisoning_deaths_lad/*.csv",), ()),
@@ -57,8 +67,11 @@ BIRMINGHAM_STEPS: list[Step] = [
     ((), ("ons_drug_poisoning_deaths_lad/*.csv",), ("--cause", "Drug poisoning")),
     ((), ("oflog_asc_outcomes_la/*.csv",), ()),
     ((), ("dementia_prevalence_cfas2/*.xlsx",), ()),
-    (("events",), ("birmingham_falls_admissions_age_sex/*.xlsx",),
-     ("--area", BIRMINGHAM, "--period", "2022-24")),
+    (
+        ("events",),
+        ("birmingham_falls_admissions_age_sex/*.xlsx",),
+        ("--area", BIRMINGHAM, "--period", "2022-24"),
+    ),
 ]
 
 
@@ -108,7 +121,9 @@ def _build(area: str, steps: list[Step], tmp: Path) -> Built:
     assert code == 0, out
     ingests = []
     for before, patterns, after in steps:
-        code, out = _invoke("ingest", *before, *_files(patterns), *after, "--project", str(project), "--json")
+        code, out = _invoke(
+            "ingest", *before, *_files(patterns), *after, "--project", str(project), "--json"
+        )
         assert code == 0, out
         ingests.append(json.loads(out))
     # a failed indicator exits 1 but still stores the others: the tests below say which failed
@@ -136,7 +151,9 @@ def _fmt(value: float) -> str:
 
 # -- independent figures from the source files ------------------------------------------------
 def _mye2024_total(area: str) -> int:
-    frame = pd.read_csv(REAL / "trafford_mye2024" / "mid-year_2024_population_estimates_local_authority.csv")
+    frame = pd.read_csv(
+        REAL / "trafford_mye2024" / "mid-year_2024_population_estimates_local_authority.csv"
+    )
     row = frame[frame["area_code"].eq(area) & frame["sex"].eq("Persons")]
     return int(row["all_ages"].iloc[0])
 
@@ -157,15 +174,19 @@ def _snpp_totals() -> pd.Series:
 
 
 def _deprived_fifth(area: str) -> tuple[int, int]:
-    frame = pd.read_csv(REAL / "imd2019_lsoa" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv",
-                        encoding="utf-8-sig")
+    frame = pd.read_csv(
+        REAL / "imd2019_lsoa" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv",
+        encoding="utf-8-sig",
+    )
     mine = frame[frame["Local Authority District code (2019)"].eq(area)]
     decile = mine["Index of Multiple Deprivation (IMD) Decile"].astype(int)
     return int(decile.le(2).sum()), len(mine)
 
 
 def _latest_health_check(area: str) -> float:
-    frame = pd.read_csv(REAL / "fingertips_lad_indicators_trafford_themes" / "nhs_health_checks.csv")
+    frame = pd.read_csv(
+        REAL / "fingertips_lad_indicators_trafford_themes" / "nhs_health_checks.csv"
+    )
     mine = frame[frame["area_code"].eq(area)].copy()
     # the period that ends last: the end of a cumulative range is its last 'YYYY/YY Qn'
     ends = mine["period"].str.extract(r"(\d{4})/\d{2} Q(\d)\s*$").astype(int)
@@ -174,7 +195,9 @@ def _latest_health_check(area: str) -> float:
 
 
 def _falls_total() -> int:
-    book = pd.read_excel(next(REAL.glob("birmingham_falls_admissions_age_sex/*.xlsx")), sheet_name=None)
+    book = pd.read_excel(
+        next(REAL.glob("birmingham_falls_admissions_age_sex/*.xlsx")), sheet_name=None
+    )
     data = [frame for frame in book.values() if frame.select_dtypes("number").size][-1]
     return int(data.select_dtypes("number").iloc[:, -1].sum())
 
@@ -196,8 +219,10 @@ def test_trafford_projection_is_females_plus_males(trafford: Built) -> None:
     totals = _snpp_totals()
     assert 245_000 < totals["2034"] < 255_000
     # every projected population the report states is females + males of that year
-    stated = re.findall(r"population is projected to change from ([\d,]+) in (\d{4}) to ([\d,]+) in (\d{4})",
-                        trafford.text)
+    stated = re.findall(
+        r"population is projected to change from ([\d,]+) in (\d{4}) to ([\d,]+) in (\d{4})",
+        trafford.text,
+    )
     assert stated, "the report states no population projection"
     for first, year1, last, year2 in stated:
         assert first == _fmt(totals[year1]) and last == _fmt(totals[year2])
@@ -235,8 +260,17 @@ def test_trafford_unstated_cause_deaths_feed_no_all_cause_rate(trafford: Built) 
 
 def test_trafford_has_no_internal_or_placeholder_text(trafford: Built) -> None:
     text = trafford.text
-    for bad in ("This text appears in section", "Traceback", "result lacks columns", "nan%", "<NA>",
-                "(aged Not applicable)", "IMD IMD2019", "ENGLAND", "£-"):
+    for bad in (
+        "This text appears in section",
+        "Traceback",
+        "result lacks columns",
+        "nan%",
+        "<NA>",
+        "(aged Not applicable)",
+        "IMD IMD2019",
+        "ENGLAND",
+        "£-",
+    ):
         assert bad not in text, bad
     assert "Trafford" in text.split("Contents")[0]
 
