@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna import __version__
 from jsna.indicators.context import ENGLAND, ESP_BANDS, rebin
-from jsna.report import charts
+from jsna.report import charts, input_blocks
 from jsna.report.disclosure import (
     DEFAULT_POLICY,
     DisclosurePolicy,
@@ -485,10 +485,12 @@ def build_social_context(rc: ReportContext, section: Section) -> None:
 
 
 def build_health_status(rc: ReportContext, section: Section) -> None:
-    rows = rc.latest(rc.area_results(section="health_status"))
+    input_blocks.add_health_status_blocks(rc, section)
+    rows = input_blocks.generic(rc.latest(rc.area_results(section="health_status")))
     if rows.empty:
-        section.missing.append("deaths by age and sex (jsna ingest deaths FILE) with population estimates, "
-                               "or a Fingertips download (jsna ingest fingertips FILE)")
+        if section.empty:
+            section.missing.append("deaths by age and sex (jsna ingest deaths FILE) with population estimates, "
+                                   "or a Fingertips download (jsna ingest fingertips FILE)")
         return
     for ind_id, label in (("life-expectancy-at-birth", "Life expectancy at birth"),):
         le = rows[rows["indicator_id"].eq(ind_id)]
@@ -525,10 +527,12 @@ def build_health_status(rc: ReportContext, section: Section) -> None:
 
 
 def build_met_needs(rc: ReportContext, section: Section) -> None:
-    rows = rc.latest(rc.area_results(section="met_needs"))
+    input_blocks.add_met_needs_blocks(rc, section)
+    rows = input_blocks.generic(rc.latest(rc.area_results(section="met_needs")))
     if rows.empty:
-        section.missing.append("service activity counts by age and sex: jsna ingest events FILE "
-                               "(admissions, attendances) with population estimates")
+        if section.empty:
+            section.missing.append("service activity counts by age and sex: jsna ingest events FILE "
+                                   "(admissions, attendances) with population estimates")
         return
     persons = rows[rows["sex"].eq("Persons")]
     for _, r in persons[persons["indicator_id"].eq("service-use-dsr")].head(4).iterrows():
@@ -540,7 +544,8 @@ def build_met_needs(rc: ReportContext, section: Section) -> None:
 
 
 def build_voice(rc: ReportContext, section: Section) -> None:
-    rows = rc.latest(rc.area_results(section="voice"))
+    input_blocks.add_voice_blocks(rc, section)
+    rows = input_blocks.generic(rc.latest(rc.area_results(section="voice")))
     if len(rows):
         section.tables.append(indicator_table(rc, rows, f"Service-user experience, {rc.area_name}", "voice-indicators"))
         section.summary.extend(_sentences(rc, rows, 4))
@@ -564,6 +569,12 @@ from jsna.report.analysis_sections import (  # noqa: E402  (sections 7-10 live b
     build_value_for_money,
 )
 
+
+def build_inequalities_and_wards(rc: ReportContext, section: Section) -> None:
+    build_inequalities(rc, section)
+    input_blocks.add_inequality_blocks(rc, section)
+
+
 BUILDERS: dict[str, SectionBuilder] = {
     "demography": build_demography,
     "social_context": build_social_context,
@@ -571,7 +582,7 @@ BUILDERS: dict[str, SectionBuilder] = {
     "met_needs": build_met_needs,
     "voice": build_voice,
     "public_demands": build_public_demands,
-    "inequalities": build_inequalities,
+    "inequalities": build_inequalities_and_wards,
     "projected_service_use": build_projected_service_use,
     "projected_outcomes": build_projected_outcomes,
     "value_for_money": build_value_for_money,
@@ -624,7 +635,7 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
         executive_summary=_executive_summary(rc, sections),
         worse_than_benchmark=_flagged(rc, "Worse"),
         indicators_appendix=_indicator_appendix(rc, registry),
-        sources_appendix=_sources(workspace),
+        sources_appendix=input_blocks.sources_appendix(rc, sections),
         skipped=skipped or [],
         results_csv=_results_csv(rc),
         logo_data_uri=_logo(config),
