@@ -98,7 +98,9 @@ def nearest_population(needed: pd.DataFrame, years: pd.DataFrame) -> pd.DataFram
     Adds ``population`` and ``population_year``; an area with no estimate at all is dropped.
     Ties go to the earlier year.
     """
-    merged = needed.merge(years.rename(columns={"year": "population_year"}), on="area_code", how="inner")
+    merged = needed.merge(
+        years.rename(columns={"year": "population_year"}), on="area_code", how="inner"
+    )
     if merged.empty:
         return merged.assign(population=[], population_year=[])
     merged["_gap"] = (merged["population_year"] - merged["year"]).abs()
@@ -114,7 +116,9 @@ def _authority_of(ctx: ComputeContext, level: str) -> pd.DataFrame:
 
     lk = ctx.table_view("lookups")
     if level == "LA":
-        parents = lsoa_parents(ctx.table_view).rename(columns={"lsoa_code": "child_code", "lad_code": "parent_code"})
+        parents = lsoa_parents(ctx.table_view).rename(
+            columns={"lsoa_code": "child_code", "lad_code": "parent_code"}
+        )
         if len(lk):
             msoa = lk[lk["child_type"].eq("MSOA") & lk["parent_code"].str[:3].isin(LA_PREFIXES)]
             parents = pd.concat([parents, msoa[["child_code", "parent_code"]]], ignore_index=True)
@@ -131,11 +135,16 @@ def survey_responses(ctx: ComputeContext) -> pd.DataFrame:
 
     survey = ctx.table("survey")
     survey = survey[survey["base"].gt(0) & survey["percentage"].notna()]
-    survey = survey.assign(respondents=(survey["percentage"] / 100 * survey["base"]).round(),
-                           category_type=survey["question"], category=survey["response"])
+    survey = survey.assign(
+        respondents=(survey["percentage"] / 100 * survey["base"]).round(),
+        category_type=survey["question"],
+        category=survey["response"],
+    )
     survey["respondents"] = survey["respondents"].clip(upper=survey["base"])
     keys = ["survey", "area_code", "period", "category_type", "category"]
-    out = methods.proportion(survey, numerator="respondents", denominator="base", by=keys, multiplier=100)
+    out = methods.proportion(
+        survey, numerator="respondents", denominator="base", by=keys, multiplier=100
+    )
     # the published percentage is the value; the limits are Wilson's on the respondents it implies
     published = survey.set_index(keys)["percentage"]
     out["value"] = out.set_index(keys).index.map(published).to_numpy()
@@ -144,14 +153,18 @@ def survey_responses(ctx: ComputeContext) -> pd.DataFrame:
         out[lo] = out[[lo, "value"]].min(axis=1)
         out[up] = out[[up, "value"]].max(axis=1)
     out = out.rename(columns={"survey": "indicator_name", "note": "value_note"})
-    return out.assign(method="Published percentage; Wilson score limits on the respondents it implies")
+    return out.assign(
+        method="Published percentage; Wilson score limits on the respondents it implies"
+    )
 
 
 # -- record-level activity --------------------------------------------------------------------------
 def _activity(ctx: ComputeContext) -> pd.DataFrame:
     events = ctx.table_view("events")
-    return events[events["area_code"].str[:3].isin(SMALL_AREA_PREFIXES)
-                  & ~events["measure"].str.lower().eq("deaths")]
+    return events[
+        events["area_code"].str[:3].isin(SMALL_AREA_PREFIXES)
+        & ~events["measure"].str.lower().eq("deaths")
+    ]
 
 
 def _activity_by(ctx: ComputeContext, level: str) -> pd.DataFrame:
@@ -162,12 +175,17 @@ def _activity_by(ctx: ComputeContext, level: str) -> pd.DataFrame:
         return events.iloc[0:0].assign(parent_code=[], category=[], events=[])
     joined = events.merge(mapping, left_on="area_code", right_on="child_code", how="inner")
     grouped = joined.groupby(["parent_code", "period", "measure"], as_index=False).agg(
-        events=("count", "sum"), cost=("cost", "sum"), _costed=("cost", "count"))
+        events=("count", "sum"), cost=("cost", "sum"), _costed=("cost", "count")
+    )
     grouped.loc[grouped["_costed"].eq(0), "cost"] = float("nan")
-    grouped = grouped.drop(columns="_costed").rename(columns={"parent_code": "area_code", "measure": "category"})
+    grouped = grouped.drop(columns="_costed").rename(
+        columns={"parent_code": "area_code", "measure": "category"}
+    )
     if level != "LA":
         la = _authority_of(ctx, "LA")
-        lsoa_la = joined[["child_code", "parent_code"]].merge(la, on="child_code", suffixes=("", "_la"))
+        lsoa_la = joined[["child_code", "parent_code"]].merge(
+            la, on="child_code", suffixes=("", "_la")
+        )
         owner = lsoa_la.drop_duplicates("parent_code").set_index("parent_code")["parent_code_la"]
         grouped["parent_code"] = grouped["area_code"].map(owner)
     else:
@@ -181,8 +199,11 @@ def _small_area_population(ctx: ComputeContext, level: str) -> pd.DataFrame:
     mapping = _authority_of(ctx, level)
     lsoa = years[years["area_code"].str[:3].isin(SMALL_AREA_PREFIXES)]
     joined = lsoa.merge(mapping, left_on="area_code", right_on="child_code", how="inner")
-    return joined.groupby(["parent_code", "year"], as_index=False)["population"].sum().rename(
-        columns={"parent_code": "area_code"})
+    return (
+        joined.groupby(["parent_code", "year"], as_index=False)["population"]
+        .sum()
+        .rename(columns={"parent_code": "area_code"})
+    )
 
 
 def _with_population(ctx: ComputeContext, frame: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -191,7 +212,9 @@ def _with_population(ctx: ComputeContext, frame: pd.DataFrame, level: str) -> pd
     needed = needed.assign(year=_year(needed["period"]))
     pops = nearest_population(needed[["area_code", "year"]].drop_duplicates(), years)
     needed = needed.merge(pops, on=["area_code", "year"], how="inner")
-    return frame.merge(needed[["area_code", "period", "population", "population_year"]], on=["area_code", "period"])
+    return frame.merge(
+        needed[["area_code", "period", "population", "population_year"]], on=["area_code", "period"]
+    )
 
 
 def _activity_levels(ctx: ComputeContext) -> list[str]:
@@ -199,7 +222,11 @@ def _activity_levels(ctx: ComputeContext) -> list[str]:
     lk = ctx.table_view("lookups")
     levels = ["LA"]
     if len(lk):
-        levels += [lv for lv in ("Ward", "MSOA") if (lk["child_type"].eq("LSOA") & lk["parent_type"].eq(lv)).any()]
+        levels += [
+            lv
+            for lv in ("Ward", "MSOA")
+            if (lk["child_type"].eq("LSOA") & lk["parent_type"].eq(lv)).any()
+        ]
     return levels
 
 
@@ -219,8 +246,13 @@ def _rates(ctx: ComputeContext) -> pd.DataFrame:
         if data.empty:
             continue
         keys = ["area_code", "parent_code", "period", "category", "population_year"]
-        out = methods.crude_rate(data.fillna({"parent_code": ""}), count="events", population="population",
-                                 by=keys, multiplier=1000)
+        out = methods.crude_rate(
+            data.fillna({"parent_code": ""}),
+            count="events",
+            population="population",
+            by=keys,
+            multiplier=1000,
+        )
         out["parent_code"] = out["parent_code"].replace("", None)
         out["level"] = level
         pieces.append(out)
@@ -243,11 +275,20 @@ def _funnel_compare(rates: pd.DataFrame) -> pd.DataFrame:
     merged = merged[merged["denominator"].gt(0) & merged["_n"].gt(0)]
     for (_, _, _), group in merged.groupby(["parent_code", "period", "category"]):
         centre = float(group["_c"].iloc[0] / group["_n"].iloc[0])
-        limits = methods.funnel_limits(group, numerator="count", denominator="denominator", statistic="rate",
-                                       target=centre, multiplier=1000)
+        limits = methods.funnel_limits(
+            group,
+            numerator="count",
+            denominator="denominator",
+            statistic="rate",
+            target=centre,
+            multiplier=1000,
+        )
         idx = group.index
         merged.loc[idx, "benchmark_value"] = centre * 1000
-        for level, column in (("95", "compared_to_benchmark"), ("99_8", "compared_to_benchmark_99_8")):
+        for level, column in (
+            ("95", "compared_to_benchmark"),
+            ("99_8", "compared_to_benchmark_99_8"),
+        ):
             value = limits["value"]
             merged.loc[idx, column] = "Similar"
             merged.loc[idx[(value > limits[f"upper_ci_{level}"]).to_numpy()], column] = "Higher"
@@ -266,7 +307,8 @@ def activity_rate(ctx: ComputeContext) -> pd.DataFrame:
         return rates
     note = rates["population_year"].astype("Int64").astype(str)
     rates["value_note"] = ("denominator: mid-" + note + " population estimate").where(
-        rates["population_year"].ne(_year(rates["period"])), rates.get("note"))
+        rates["population_year"].ne(_year(rates["period"])), rates.get("note")
+    )
     rates["area_type"] = rates["level"].map({"LA": None, "Ward": "Ward", "MSOA": "MSOA"})
     rates["category_type"] = POD
     return rates.drop(columns=["level", "population_year", "note"], errors="ignore")
@@ -285,7 +327,9 @@ def activity_funnel_limits(ctx: ComputeContext) -> pd.DataFrame:
     for level in ("Ward", "MSOA"):
         points = small[small["level"].eq(level)]
         for (parent, period, pod), group in points.groupby(["parent_code", "period", "category"]):
-            owner = la[la["area_code"].eq(parent) & la["period"].eq(period) & la["category"].eq(pod)]
+            owner = la[
+                la["area_code"].eq(parent) & la["period"].eq(period) & la["category"].eq(pod)
+            ]
             if len(group) < 5 or owner.empty:
                 continue
             centre = float(owner["count"].iloc[0] / owner["denominator"].iloc[0])
@@ -305,7 +349,9 @@ def activity_funnel_limits(ctx: ComputeContext) -> pd.DataFrame:
     return out.assign(method="Exact Poisson funnel limits (OHID)")
 
 
-def _funnel_grid(points: pd.DataFrame, centre: float, owner: str, period: str, pod: str, level: str) -> pd.DataFrame:
+def _funnel_grid(
+    points: pd.DataFrame, centre: float, owner: str, period: str, pod: str, level: str
+) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
@@ -313,15 +359,29 @@ def _funnel_grid(points: pd.DataFrame, centre: float, owner: str, period: str, p
 
     low, high = float(points["denominator"].min()) * 0.8, float(points["denominator"].max()) * 1.15
     grid = pd.DataFrame({"count": 0.0, "denominator": np.geomspace(low, high, FUNNEL_POINTS)})
-    lines = methods.funnel_limits(grid, numerator="count", denominator="denominator", statistic="rate",
-                                  target=centre, multiplier=1000)
-    return pd.DataFrame({
-        "area_code": owner, "period": period, "category_type": f"Funnel: {POD.lower()}",
-        "category": [f"{pod} | {i:02d}" for i in range(len(lines))], "value": lines["target"],
-        "denominator": lines["denominator"], "lower_ci_95": lines["lower_ci_95"],
-        "upper_ci_95": lines["upper_ci_95"], "lower_ci_99_8": lines["lower_ci_99_8"],
-        "upper_ci_99_8": lines["upper_ci_99_8"], "value_note": level,
-    })
+    lines = methods.funnel_limits(
+        grid,
+        numerator="count",
+        denominator="denominator",
+        statistic="rate",
+        target=centre,
+        multiplier=1000,
+    )
+    return pd.DataFrame(
+        {
+            "area_code": owner,
+            "period": period,
+            "category_type": f"Funnel: {POD.lower()}",
+            "category": [f"{pod} | {i:02d}" for i in range(len(lines))],
+            "value": lines["target"],
+            "denominator": lines["denominator"],
+            "lower_ci_95": lines["lower_ci_95"],
+            "upper_ci_95": lines["upper_ci_95"],
+            "lower_ci_99_8": lines["lower_ci_99_8"],
+            "upper_ci_99_8": lines["upper_ci_99_8"],
+            "value_note": level,
+        }
+    )
 
 
 def activity_dsr(ctx: ComputeContext) -> pd.DataFrame:
@@ -335,7 +395,9 @@ def activity_dsr(ctx: ComputeContext) -> pd.DataFrame:
     mapping = _authority_of(ctx, "LA")
     if events.empty or mapping.empty:
         return pd.DataFrame(columns=["area_code", "period", "value"])
-    events = events.merge(mapping, left_on="area_code", right_on="child_code").drop(columns=["area_code"])
+    events = events.merge(mapping, left_on="area_code", right_on="child_code").drop(
+        columns=["area_code"]
+    )
     events = events.rename(columns={"parent_code": "area_code"})
     events = events[events["sex"].isin(["Male", "Female"])]
     keys = [*AREA_PERIOD_SEX, "measure"]
@@ -349,8 +411,13 @@ def activity_dsr(ctx: ComputeContext) -> pd.DataFrame:
             continue
         out = _standardise(subset, standard[standard.index.isin(set(bands))], AREA_PERIOD_SEX)
         youngest = min(int(re.match(r"\d+", b).group(0)) for b in bands)  # type: ignore[union-attr]
-        pieces.append(out.assign(age="All ages" if youngest == 0 else f"{youngest}+ yrs", category_type=POD,
-                                 category=measure))
+        pieces.append(
+            out.assign(
+                age="All ages" if youngest == 0 else f"{youngest}+ yrs",
+                category_type=POD,
+                category=measure,
+            )
+        )
     if not pieces:
         return pd.DataFrame(columns=["area_code", "period", "value"])
     out = pd.concat(pieces, ignore_index=True).rename(columns={"note": "value_note"})
@@ -364,16 +431,37 @@ def activity_cost_per_head(ctx: ComputeContext) -> pd.DataFrame:
     if data.empty or data["cost"].isna().all():
         return pd.DataFrame(columns=["area_code", "period", "value"])
     data = data[data["cost"].notna()]
-    total = data.groupby(["area_code", "period"], as_index=False)[["events", "cost"]].sum().assign(
-        category="All activity")
+    total = (
+        data.groupby(["area_code", "period"], as_index=False)[["events", "cost"]]
+        .sum()
+        .assign(category="All activity")
+    )
     data = pd.concat([data.drop(columns=["parent_code"]), total], ignore_index=True)
     data = _with_population(ctx, data, "LA")
     data = data[data["population"].gt(0)]
-    out = data.assign(value=data["cost"] / data["population"], count=data["events"],
-                      denominator=data["population"], category_type=POD)
-    out["value_note"] = ("denominator: mid-" + out["population_year"].astype("Int64").astype(str)
-                         + " population estimate").where(out["population_year"].ne(_year(out["period"])))
-    return out[["area_code", "period", "category_type", "category", "value", "count", "denominator", "value_note"]]
+    out = data.assign(
+        value=data["cost"] / data["population"],
+        count=data["events"],
+        denominator=data["population"],
+        category_type=POD,
+    )
+    out["value_note"] = (
+        "denominator: mid-"
+        + out["population_year"].astype("Int64").astype(str)
+        + " population estimate"
+    ).where(out["population_year"].ne(_year(out["period"])))
+    return out[
+        [
+            "area_code",
+            "period",
+            "category_type",
+            "category",
+            "value",
+            "count",
+            "denominator",
+            "value_note",
+        ]
+    ]
 
 
 # -- GP registrations ------------------------------------------------------------------------------------
@@ -387,11 +475,17 @@ def practice_authorities(ctx: ComputeContext) -> pd.DataFrame:
     pairs = []
     if len(lk):
         direct = lk[lk["child_code"].isin(codes) & lk["parent_code"].str[:3].isin(LA_PREFIXES)]
-        pairs.append(direct.rename(columns={"child_code": "sub_icb", "parent_code": "area_code"})[["sub_icb", "area_code"]])
+        pairs.append(
+            direct.rename(columns={"child_code": "sub_icb", "parent_code": "area_code"})[
+                ["sub_icb", "area_code"]
+            ]
+        )
     names = ctx.area_names()
     authorities = {c: n for c, n in names.items() if str(c)[:3] in LA_PREFIXES and n}
-    patterns = sorted(((re.compile(rf"\b{re.escape(n.lower())}\b"), c, len(n)) for c, n in authorities.items()),
-                      key=lambda t: -t[2])
+    patterns = sorted(
+        ((re.compile(rf"\b{re.escape(n.lower())}\b"), c, len(n)) for c, n in authorities.items()),
+        key=lambda t: -t[2],
+    )
     found = []
     for code in sorted(c for c in codes if str(c).startswith("E38")):
         name = str(names.get(code, "")).lower()
@@ -410,14 +504,19 @@ def _attached_practices(ctx: ComputeContext) -> pd.DataFrame:
     reg = reg[reg["sex"].eq("Persons") & reg["age_band"].eq("All ages")]
     if reg.empty:
         reg = ctx.table_view("registrations")
-        reg = reg.groupby(["practice_code", "period", "sub_icb_code", "sub_icb_ons_code"], as_index=False,
-                          dropna=False)["count"].sum()
+        reg = reg.groupby(
+            ["practice_code", "period", "sub_icb_code", "sub_icb_ons_code"],
+            as_index=False,
+            dropna=False,
+        )["count"].sum()
     links = practice_authorities(ctx)
     by_ons = reg.merge(links, left_on="sub_icb_ons_code", right_on="sub_icb", how="inner")
     by_ods = reg.merge(links, left_on="sub_icb_code", right_on="sub_icb", how="inner")
     import pandas as pd
 
-    both = pd.concat([by_ons, by_ods], ignore_index=True).drop_duplicates(["practice_code", "period"])
+    both = pd.concat([by_ons, by_ods], ignore_index=True).drop_duplicates(
+        ["practice_code", "period"]
+    )
     return both
 
 
@@ -428,13 +527,19 @@ def gp_registered_patients(ctx: ComputeContext) -> pd.DataFrame:
     if practices.empty:
         return pd.DataFrame(columns=["area_code", "period", "value"])
     totals = practices.groupby(["area_code", "period"], as_index=False).agg(
-        value=("count", "sum"), count=("practice_code", "nunique"))
+        value=("count", "sum"), count=("practice_code", "nunique")
+    )
     totals = totals.assign(year=_year(totals["period"]))
-    pops = nearest_population(totals[["area_code", "year"]].drop_duplicates(), _population_years(ctx))
+    pops = nearest_population(
+        totals[["area_code", "year"]].drop_duplicates(), _population_years(ctx)
+    )
     totals = totals.merge(pops, on=["area_code", "year"], how="left")
     totals["denominator"] = totals["population"]
-    totals["value_note"] = ("residents: mid-" + totals["population_year"].astype("Int64").astype(str)
-                            + " population estimate").where(totals["population"].notna())
+    totals["value_note"] = (
+        "residents: mid-"
+        + totals["population_year"].astype("Int64").astype(str)
+        + " population estimate"
+    ).where(totals["population"].notna())
     return totals[["area_code", "period", "value", "count", "denominator", "value_note"]]
 
 
@@ -444,17 +549,26 @@ def gp_practice_list_size(ctx: ComputeContext) -> pd.DataFrame:
     practices = _attached_practices(ctx)
     if practices.empty:
         return pd.DataFrame(columns=["area_code", "period", "value"])
-    return pd.DataFrame({"area_code": practices["practice_code"], "parent_code": practices["area_code"],
-                         "area_type": "GP practice", "period": practices["period"],
-                         "value": practices["count"].astype("float64")})
+    return pd.DataFrame(
+        {
+            "area_code": practices["practice_code"],
+            "parent_code": practices["area_code"],
+            "area_type": "GP practice",
+            "period": practices["period"],
+            "value": practices["count"].astype("float64"),
+        }
+    )
 
 
 # -- ward-level published values ------------------------------------------------------------------
 def ward_values(ctx: ComputeContext) -> pd.DataFrame:
     """Imported values of wards with their authority: ``indicator_values`` rows plus ``authority``."""
     values = ctx.table_view("indicator_values")
-    wards = values[values["area_code"].str[:3].isin(("E05", "W05")) & values["value"].notna()
-                   & values["category_type"].isna()]
+    wards = values[
+        values["area_code"].str[:3].isin(("E05", "W05"))
+        & values["value"].notna()
+        & values["category_type"].isna()
+    ]
     if wards.empty:
         return wards.assign(authority=[])
     lk = ctx.table_view("lookups")
@@ -463,7 +577,9 @@ def ward_values(ctx: ComputeContext) -> pd.DataFrame:
         rows = lk[lk["child_type"].eq("Ward") & lk["parent_code"].str[:3].isin(LA_PREFIXES)]
         parents = dict(zip(rows["child_code"], rows["parent_code"], strict=False))
     authority = wards["area_code"].map(parents)
-    authority = authority.fillna(wards["parent_code"].where(wards["parent_code"].str[:3].isin(LA_PREFIXES)))
+    authority = authority.fillna(
+        wards["parent_code"].where(wards["parent_code"].str[:3].isin(LA_PREFIXES))
+    )
     return wards.assign(authority=authority).dropna(subset=["authority"])
 
 
@@ -478,68 +594,139 @@ def ward_spread(ctx: ComputeContext) -> pd.DataFrame:
     latest = filled["period_sortable"].eq(filled.groupby(keys)["period_sortable"].transform("max"))
     filled = filled[latest]
     out = filled.groupby([*keys, "indicator_name", "period"], as_index=False).agg(
-        high=("value", "max"), low=("value", "min"), count=("value", "size"))
+        high=("value", "max"), low=("value", "min"), count=("value", "size")
+    )
     out = out[out["count"].ge(2)]
     ratio = (out["high"] / out["low"]).where(out["low"].gt(0))
-    out["value_note"] = ratio.map(lambda r: f"highest is {r:.1f} times the lowest" if r == r else None)
-    return out.assign(area_code=out["authority"], value=out["high"] - out["low"], category_type="Ward indicator",
-                      category=out["indicator_name"] + " (" + out["indicator_id"] + ")")[
-        ["area_code", "period", "sex", "age", "category_type", "category", "value", "count", "value_note"]]
+    out["value_note"] = ratio.map(
+        lambda r: f"highest is {r:.1f} times the lowest" if r == r else None
+    )
+    return out.assign(
+        area_code=out["authority"],
+        value=out["high"] - out["low"],
+        category_type="Ward indicator",
+        category=out["indicator_name"] + " (" + out["indicator_id"] + ")",
+    )[
+        [
+            "area_code",
+            "period",
+            "sex",
+            "age",
+            "category_type",
+            "category",
+            "value",
+            "count",
+            "value_note",
+        ]
+    ]
 
 
 INDICATORS = [
     Indicator(
-        id="survey-responses", title="Survey responses", section="voice", polarity="no_judgement", unit="%",
-        multiplier=100, compute=survey_responses, requires=("survey",),
+        id="survey-responses",
+        title="Survey responses",
+        section="voice",
+        polarity="no_judgement",
+        unit="%",
+        multiplier=100,
+        compute=survey_responses,
+        requires=("survey",),
         method="Published percentage; Wilson score limits on the respondents it implies",
         definition="Share of respondents giving each answer to each survey question, with the base (respondents).",
     ),
     Indicator(
-        id="activity-rate", title="Service use per 1,000 residents, by point of delivery", section="met_needs",
-        polarity="no_judgement", unit="per 1,000", multiplier=1000, compute=activity_rate, benchmark="none",
+        id="activity-rate",
+        title="Service use per 1,000 residents, by point of delivery",
+        section="met_needs",
+        polarity="no_judgement",
+        unit="per 1,000",
+        multiplier=1000,
+        compute=activity_rate,
+        benchmark="none",
         requires=("events", "population"),
         method="Crude rate; Byar's limits (exact Poisson below 10); small areas against their authority's "
-               "rate with exact Poisson funnel limits",
+        "rate with exact Poisson funnel limits",
         definition="Admissions, attendances and other activity of the record-level extract per 1,000 residents, "
-                   "by point of delivery, for each authority and its wards or MSOAs.",
+        "by point of delivery, for each authority and its wards or MSOAs.",
     ),
     Indicator(
-        id="activity-dsr", title="Service use by point of delivery, directly standardised rate",
-        section="met_needs", polarity="no_judgement", unit="per 100,000", multiplier=100_000,
-        compute=activity_dsr, benchmark="none", requires=("events", "population"),
+        id="activity-dsr",
+        title="Service use by point of delivery, directly standardised rate",
+        section="met_needs",
+        polarity="no_judgement",
+        unit="per 100,000",
+        multiplier=100_000,
+        compute=activity_dsr,
+        benchmark="none",
+        requires=("events", "population"),
         method="Directly standardised (ESP2013, over the ages the activity covers); Dobson limits",
         definition="Activity of the record-level extract per 100,000, age-standardised, by point of delivery.",
     ),
     Indicator(
-        id="activity-cost-per-head", title="Cost of service use per resident, by point of delivery",
-        section="met_needs", polarity="no_judgement", unit="£ per resident", decimals=2,
-        compute=activity_cost_per_head, benchmark="none", requires=("events", "population"),
+        id="activity-cost-per-head",
+        title="Cost of service use per resident, by point of delivery",
+        section="met_needs",
+        polarity="no_judgement",
+        unit="£ per resident",
+        decimals=2,
+        compute=activity_cost_per_head,
+        benchmark="none",
+        requires=("events", "population"),
         method="Summed cost of the records divided by the resident population",
         definition="Cost (£) of the activity in the record-level extract per resident, by point of delivery.",
     ),
     Indicator(
-        id="activity-funnel-limits", title="Funnel limits for service use per 1,000 residents",
-        section="met_needs", polarity="no_judgement", unit="per 1,000", multiplier=1000,
-        compute=activity_funnel_limits, benchmark="none", disclosure="none", requires=("events", "population"),
+        id="activity-funnel-limits",
+        title="Funnel limits for service use per 1,000 residents",
+        section="met_needs",
+        polarity="no_judgement",
+        unit="per 1,000",
+        multiplier=1000,
+        compute=activity_funnel_limits,
+        benchmark="none",
+        disclosure="none",
+        requires=("events", "population"),
         method="Exact Poisson funnel limits at 95% and 99.8% around the authority's rate (OHID)",
         definition="Control limits along the population axis for the service-use funnel plots.",
     ),
     Indicator(
-        id="gp-registered-patients", title="Patients registered at the area's GP practices", section="met_needs",
-        polarity="no_judgement", unit="patients", decimals=0, compute=gp_registered_patients, benchmark="none",
-        disclosure="none", requires=("registrations",),
+        id="gp-registered-patients",
+        title="Patients registered at the area's GP practices",
+        section="met_needs",
+        polarity="no_judgement",
+        unit="patients",
+        decimals=0,
+        compute=gp_registered_patients,
+        benchmark="none",
+        disclosure="none",
+        requires=("registrations",),
         method="Sum of practice list sizes; practices attached through their sub-ICB location (CCG)",
         definition="Patients registered at the GP practices of the sub-ICB location that matches the authority.",
     ),
     Indicator(
-        id="gp-practice-list-size", title="GP practice list size", section="met_needs", polarity="no_judgement",
-        unit="patients", decimals=0, compute=gp_practice_list_size, benchmark="none", disclosure="none",
-        requires=("registrations",), method="Registered patients per practice, as published",
+        id="gp-practice-list-size",
+        title="GP practice list size",
+        section="met_needs",
+        polarity="no_judgement",
+        unit="patients",
+        decimals=0,
+        compute=gp_practice_list_size,
+        benchmark="none",
+        disclosure="none",
+        requires=("registrations",),
+        method="Registered patients per practice, as published",
         definition="Patients registered at each practice attached to the authority.",
     ),
     Indicator(
-        id="ward-spread", title="Range between wards", section="inequalities", polarity="no_judgement", unit="",
-        compute=ward_spread, benchmark="none", disclosure="none", requires=("indicator_values",),
+        id="ward-spread",
+        title="Range between wards",
+        section="inequalities",
+        polarity="no_judgement",
+        unit="",
+        compute=ward_spread,
+        benchmark="none",
+        disclosure="none",
+        requires=("indicator_values",),
         method="Highest minus lowest ward value in the latest period",
         definition="How far apart the authority's wards are on each published ward-level indicator.",
     ),
