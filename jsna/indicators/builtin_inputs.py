@@ -14,9 +14,11 @@ What each writes to the results table
     record-level activity (``events`` rows of small areas, any measure but deaths) summed to
     each local authority and to each ward or MSOA of the lookups: crude rate per 1,000
     residents by point of delivery (``category``), Byar's limits. A small area's row is
-    compared with its authority's rate through funnel limits (``benchmark_code`` the
-    authority, ``compared_to_benchmark`` Higher / Similar / Lower at 95%,
-    ``compared_to_benchmark_99_8`` at 99.8%).
+    compared through funnel limits with the pooled rate of its authority's small areas of the
+    same level (the same denominators: ``benchmark_value``; ``benchmark_code`` the authority;
+    ``compared_to_benchmark`` Higher / Similar / Lower at 95%, ``compared_to_benchmark_99_8``
+    at 99.8%). Each area's denominator is the estimate of the year the period starts in, or
+    the nearest year the area has (named in ``value_note``).
 ``activity-dsr`` (section 4)
     the same activity per 100,000 directly standardised to ESP2013 over the ages it covers,
     for authorities with population by age for the year the period starts in.
@@ -263,18 +265,15 @@ def _rates(ctx: ComputeContext) -> pd.DataFrame:
 
 
 def _funnel_compare(rates: pd.DataFrame) -> pd.DataFrame:
-    """Compare each small area with its authority's rate through 95% and 99.8% funnel limits."""
+    """Compare each small area with the pooled rate of its authority's small areas (95% and 99.8% funnels)."""
     from jsna.indicators import methods
 
-    la = rates[rates["level"].eq("LA")][["area_code", "period", "category", "count", "denominator"]]
     small = rates[rates["level"].ne("LA") & rates["parent_code"].notna()]
     if small.empty:
         return rates
-    target = la.rename(columns={"area_code": "parent_code", "count": "_c", "denominator": "_n"})
-    merged = small.merge(target, on=["parent_code", "period", "category"], how="inner")
-    merged = merged[merged["denominator"].gt(0) & merged["_n"].gt(0)]
-    for (_, _, _), group in merged.groupby(["parent_code", "period", "category"]):
-        centre = float(group["_c"].iloc[0] / group["_n"].iloc[0])
+    merged = small[small["denominator"].gt(0)].copy()
+    for _, group in merged.groupby(["level", "parent_code", "period", "category"]):
+        centre = float(group["count"].sum() / group["denominator"].sum())
         limits = methods.funnel_limits(
             group,
             numerator="count",
@@ -327,12 +326,9 @@ def activity_funnel_limits(ctx: ComputeContext) -> pd.DataFrame:
     for level in ("Ward", "MSOA"):
         points = small[small["level"].eq(level)]
         for (parent, period, pod), group in points.groupby(["parent_code", "period", "category"]):
-            owner = la[
-                la["area_code"].eq(parent) & la["period"].eq(period) & la["category"].eq(pod)
-            ]
-            if len(group) < 5 or owner.empty:
+            if len(group) < 5:
                 continue
-            centre = float(owner["count"].iloc[0] / owner["denominator"].iloc[0])
+            centre = float(group["count"].sum() / group["denominator"].sum())
             pieces.append(_funnel_grid(group, centre, parent, period, pod, level))
         if pieces:
             break  # the finest level the lookups give with enough areas

@@ -485,12 +485,15 @@ def build_social_context(rc: ReportContext, section: Section) -> None:
 
 
 def build_health_status(rc: ReportContext, section: Section) -> None:
+    _health_status_indicators(rc, section)
     input_blocks.add_health_status_blocks(rc, section)
+
+
+def _health_status_indicators(rc: ReportContext, section: Section) -> None:
     rows = input_blocks.generic(rc.latest(rc.area_results(section="health_status")))
     if rows.empty:
-        if section.empty:
-            section.missing.append("deaths by age and sex (jsna ingest deaths FILE) with population estimates, "
-                                   "or a Fingertips download (jsna ingest fingertips FILE)")
+        section.missing.append("deaths by age and sex (jsna ingest deaths FILE) with population estimates, "
+                               "or a Fingertips download (jsna ingest fingertips FILE)")
         return
     for ind_id, label in (("life-expectancy-at-birth", "Life expectancy at birth"),):
         le = rows[rows["indicator_id"].eq(ind_id)]
@@ -527,12 +530,15 @@ def build_health_status(rc: ReportContext, section: Section) -> None:
 
 
 def build_met_needs(rc: ReportContext, section: Section) -> None:
+    _met_needs_indicators(rc, section)
     input_blocks.add_met_needs_blocks(rc, section)
+
+
+def _met_needs_indicators(rc: ReportContext, section: Section) -> None:
     rows = input_blocks.generic(rc.latest(rc.area_results(section="met_needs")))
     if rows.empty:
-        if section.empty:
-            section.missing.append("service activity counts by age and sex: jsna ingest events FILE "
-                                   "(admissions, attendances) with population estimates")
+        section.missing.append("service activity counts by age and sex: jsna ingest events FILE "
+                               "(admissions, attendances) with population estimates")
         return
     persons = rows[rows["sex"].eq("Persons")]
     for _, r in persons[persons["indicator_id"].eq("service-use-dsr")].head(4).iterrows():
@@ -544,11 +550,11 @@ def build_met_needs(rc: ReportContext, section: Section) -> None:
 
 
 def build_voice(rc: ReportContext, section: Section) -> None:
-    input_blocks.add_voice_blocks(rc, section)
     rows = input_blocks.generic(rc.latest(rc.area_results(section="voice")))
     if len(rows):
         section.tables.append(indicator_table(rc, rows, f"Service-user experience, {rc.area_name}", "voice-indicators"))
         section.summary.extend(_sentences(rc, rows, 4))
+    input_blocks.add_voice_blocks(rc, section)
     section.narrative_html = rc.narrative("voice")
     if section.empty:
         section.missing.append("what service users say: write narrative/voice.md (Healthwatch reports, "

@@ -194,7 +194,7 @@ def _trend_figures(rc: ReportContext, section: Section, section_id: str, limit: 
 
     rows = rc.area_results(section=section_id)
     rows = rows[rows["source"].eq("imported") & rows["category_type"].isna()]
-    counts = rows.groupby("indicator_id")["period"].nunique()
+    counts = rows[rows["value"].notna()].groupby("indicator_id")["period"].nunique()
     for ind in sorted(counts[counts.ge(3)].index)[:limit]:
         sex = rows.loc[rows["indicator_id"].eq(ind), "sex"].mode().iloc[0]
         fig = _trend_figure(
@@ -249,9 +249,9 @@ def _activity(rc: ReportContext, section: Section) -> None:
             [
                 Cell("All activity"),
                 Cell(rc.policy.count(c["count"]), numeric=True),
-                Cell("–"),
-                Cell("–"),
-                Cell("–"),
+                Cell("–", numeric=True),
+                Cell("–", numeric=True),
+                Cell("–", numeric=True),
                 Cell(_money(c["value"]), numeric=True),
             ]
         )
@@ -282,10 +282,9 @@ def _activity(rc: ReportContext, section: Section) -> None:
         f"In {period}, {rc.area_name} residents' most frequent recorded activity was "
         f"{str(top['category']).lower()}: {fmt(top['value'], 1)} per 1,000 residents."
     )
-    for n, pod in enumerate(sorted(rates["category"])):
-        fig = _funnel(rc, str(pod), period, figure_id=f"met-needs-funnel-{n + 1}")
-        if fig is not None:
-            section.figures.append(fig)
+    fig = _funnels(rc, sorted(str(p) for p in rates["category"]), period)
+    if fig is not None:
+        section.figures.append(fig)
 
 
 def _note_text(rates: pd.DataFrame) -> str:
@@ -301,11 +300,10 @@ def _money(value: Any) -> str:
     return f"{'−' if float(value) < 0 else ''}£{abs(float(value)):,.2f}"
 
 
-def _funnel(rc: ReportContext, pod: str, period: str, *, figure_id: str) -> Figure | None:
-    import matplotlib.pyplot as plt
-
-    from jsna.report import charts
-
+def _funnel_data(
+    rc: ReportContext, pod: str, period: str
+) -> tuple[pd.DataFrame, pd.DataFrame, str] | None:
+    """The stored funnel limits and points of one point of delivery, and their level."""
     res = rc.results
     limits = res[
         res["indicator_id"].eq("activity-funnel-limits")
@@ -315,97 +313,161 @@ def _funnel(rc: ReportContext, pod: str, period: str, *, figure_id: str) -> Figu
     ]
     if limits.empty:
         return None
-    limits = limits.sort_values("denominator")
     level = str(limits["value_note"].iloc[0])
     rates = res[
         res["indicator_id"].eq("activity-rate") & res["period"].eq(period) & res["category"].eq(pod)
     ]
     if level == "Local authority":
-        points = rates[
-            rates["area_type"].eq(
-                rates.loc[rates["area_code"].eq(rc.area_code), "area_type"].iloc[0]
-            )
-        ]
+        kind = rates.loc[rates["area_code"].eq(rc.area_code), "area_type"]
+        points = rates[rates["area_type"].eq(kind.iloc[0])] if len(kind) else rates.iloc[0:0]
     else:
         points = rates[rates["parent_code"].eq(rc.area_code) & rates["area_type"].eq(level)]
     if points.empty:
         return None
+    return limits.sort_values("denominator"), points, level
+
+
+def _funnels(rc: ReportContext, pods: list[str], period: str) -> Figure | None:
+    """One funnel plot per point of delivery, side by side, from the limits stored by compute."""
+    import math
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from jsna.report import charts
+
+    found = [(pod, d) for pod in pods if (d := _funnel_data(rc, pod, period)) is not None]
+    if not found:
+        return None
     charts._setup()
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.plot(
-        limits["denominator"],
-        limits["upper_ci_99_8"],
-        color="#3D3D3D",
-        linestyle="--",
-        linewidth=1,
-        label="99.8% limits",
-    )
-    ax.plot(
-        limits["denominator"], limits["lower_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1
-    )
-    ax.plot(
-        limits["denominator"],
-        limits["upper_ci_95"],
-        color=charts.PALETTE[0],
-        linewidth=1,
-        label="95% limits",
-    )
-    ax.plot(limits["denominator"], limits["lower_ci_95"], color=charts.PALETTE[0], linewidth=1)
-    target = float(limits["value"].iloc[0])
-    centre = rc.area_name if level != "Local authority" else "the areas shown"
-    ax.axhline(target, color="black", linewidth=0.8, label=f"Rate of {centre}")
-    mine = points["area_code"].eq(rc.area_code)
-    label = f"{level}s of {rc.area_name}" if level != "Local authority" else "Other authorities"
-    ax.scatter(
-        points.loc[~mine, "denominator"],
-        points.loc[~mine, "value"],
-        s=18,
-        color=charts.PALETTE[4],
-        zorder=3,
-        label=label,
-    )
-    if mine.any():
-        ax.scatter(
-            points.loc[mine, "denominator"],
-            points.loc[mine, "value"],
-            s=60,
-            color=charts.PALETTE[3],
-            edgecolor="black",
-            zorder=4,
-            label=rc.area_name,
+    cols = 2 if len(found) > 1 else 1
+    rows = math.ceil(len(found) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.6, 2.6 * rows + 0.6), squeeze=False)
+    level = found[0][1][2]
+    plural = "areas" if level == "Local authority" else f"{level.lower()}s"
+    outside = []
+    data = []
+    for ax, (pod, (limits, points, _)) in zip(axes.flat, found, strict=False):
+        ax.plot(
+            limits["denominator"],
+            limits["upper_ci_99_8"],
+            color="#3D3D3D",
+            linestyle="--",
+            linewidth=1,
         )
-    ax.set_xlabel("Residents (denominator)")
-    ax.set_ylabel("per 1,000 residents")
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    title = f"{pod} per 1,000 residents by {level.lower()}, {period}"
-    ax.set_title(title, loc="left")
-    ax.legend(fontsize=7.5, loc="upper right")
-    high = points[points["compared_to_benchmark_99_8"].eq("Higher")]
-    low = points[points["compared_to_benchmark_99_8"].eq("Lower")]
-    alt = (
-        f"Funnel plot of {pod.lower()} per 1,000 residents against population for {len(points)} "
-        f"{level.lower()}s, with 95% and 99.8% limits around {fmt(target, 1)}; {len(high)} above and "
-        f"{len(low)} below the 99.8% limits."
+        ax.plot(
+            limits["denominator"],
+            limits["lower_ci_99_8"],
+            color="#3D3D3D",
+            linestyle="--",
+            linewidth=1,
+        )
+        ax.plot(limits["denominator"], limits["upper_ci_95"], color=charts.PALETTE[0], linewidth=1)
+        ax.plot(limits["denominator"], limits["lower_ci_95"], color=charts.PALETTE[0], linewidth=1)
+        ax.axhline(float(limits["value"].iloc[0]), color="black", linewidth=0.8)
+        mine = points["area_code"].eq(rc.area_code)
+        ax.scatter(
+            points.loc[~mine, "denominator"],
+            points.loc[~mine, "value"],
+            s=14,
+            color=charts.PALETTE[4],
+            zorder=3,
+        )
+        if mine.any():
+            ax.scatter(
+                points.loc[mine, "denominator"],
+                points.loc[mine, "value"],
+                s=50,
+                color=charts.PALETTE[3],
+                edgecolor="black",
+                zorder=4,
+            )
+        ax.set_title(pod, loc="left", fontsize=9)
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.tick_params(labelsize=7.5)
+        outside.append(int(points["compared_to_benchmark_99_8"].isin(["Higher", "Lower"]).sum()))
+        data.append(points.assign(point_of_delivery=pod))
+    for ax in list(axes.flat)[len(found) :]:
+        ax.set_visible(False)
+    fig.supxlabel("Residents (denominator)", fontsize=8.5)
+    fig.supylabel("per 1,000 residents", fontsize=8.5)
+    handles = [
+        plt.Line2D([], [], color="#3D3D3D", linestyle="--", linewidth=1, label="99.8% limits"),
+        plt.Line2D([], [], color=charts.PALETTE[0], linewidth=1, label="95% limits"),
+        plt.Line2D([], [], color="black", linewidth=0.8, label=f"Rate of all the {plural} shown"),
+        plt.Line2D(
+            [],
+            [],
+            color=charts.PALETTE[4],
+            marker="o",
+            linestyle="",
+            markersize=4,
+            label=f"{plural.capitalize()} of {rc.area_name}"
+            if level != "Local authority"
+            else "Other authorities",
+        ),
+    ]
+    if level == "Local authority":
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                color=charts.PALETTE[3],
+                marker="o",
+                markeredgecolor="black",
+                linestyle="",
+                markersize=6,
+                label=rc.area_name,
+            )
+        )
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=len(handles),
+        fontsize=7,
+        bbox_to_anchor=(0.5, -0.02),
     )
-    svg = charts.to_svg(fig, figure_id=figure_id, title=title, alt=alt)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    title = f"Service use per 1,000 residents by {level.lower()}, {rc.area_name}, {period}"
+    alt = (
+        f"Funnel plots of service use per 1,000 residents against population for the {plural} of "
+        f"{rc.area_name}, one per point of delivery ({', '.join(p for p, _ in found)}), with 95% and 99.8% "
+        f"limits around the rate of all of them; "
+        + "; ".join(
+            f"{p}: {n} outside the 99.8% limits" for (p, _), n in zip(found, outside, strict=True)
+        )
+        + "."
+    )
+    svg = charts.to_svg(fig, figure_id="met-needs-funnels", title=title, alt=alt)
+    notes = sorted(
+        {
+            str(n)
+            for _, (_, pts, _) in found
+            for n in pts["value_note"].dropna()
+            if str(n).startswith("denominator")
+        }
+    )
+    frame = pd.concat(data, ignore_index=True)[
+        [
+            "point_of_delivery",
+            "area_code",
+            "area_name",
+            "count",
+            "denominator",
+            "value",
+            "compared_to_benchmark",
+            "compared_to_benchmark_99_8",
+        ]
+    ]
     return charts.Figure(
-        id=figure_id,
+        id="met-needs-funnels",
         title=title,
         svg=svg,
         alt=alt,
-        source="Source: record-level activity extract and population estimates; "
-        "exact Poisson funnel limits (OHID)",
-        data=points[
-            [
-                "area_code",
-                "area_name",
-                "count",
-                "denominator",
-                "value",
-                "compared_to_benchmark",
-                "compared_to_benchmark_99_8",
-            ]
-        ],
+        source="Source: record-level activity extract and population estimates"
+        + (f" ({'; '.join(notes)})" if notes else "")
+        + "; exact Poisson funnel limits (OHID)",
+        data=frame,
     )
 
 
@@ -526,10 +588,16 @@ def add_health_status_blocks(rc: ReportContext, section: Section) -> None:
     ):
         first = group.iloc[0]
         has_limits = group["lower_ci_95"].notna().any()
+        compared = group["compared_to_benchmark"].notna().any()
         head = (
             "<tr><th scope='col'>Ward</th><th scope='col' class='num'>Value</th>"
             + ("<th scope='col' class='num'>95% confidence interval</th>" if has_limits else "")
-            + f"<th scope='col'>Compared with {escape(rc.benchmark_name)}</th></tr>"
+            + (
+                f"<th scope='col'>Compared with {escape(rc.benchmark_name)}</th>"
+                if compared
+                else ""
+            )
+            + "</tr>"
         )
         body = "".join(
             f"<tr><th scope='row'>{escape(str(r['area_name']))}</th><td class='num'>{fmt(r['value'], 1)}</td>"
@@ -538,10 +606,12 @@ def add_health_status_blocks(rc: ReportContext, section: Section) -> None:
                 if has_limits
                 else ""
             )
-            + f"<td>{escape(_outcome(r))}</td></tr>"
+            + (f"<td>{escape(_outcome(r))}</td>" if compared else "")
+            + "</tr>"
             for _, r in group.sort_values("value", ascending=False).iterrows()
         )
-        unit = f" ({escape(str(first['unit']))})" if first.get("unit") else ""
+        unit_text = _unit(rc, first)
+        unit = f" ({escape(unit_text)})" if unit_text else ""
         parts.append(
             f"<details><summary>{escape(str(first['indicator_name']))}{unit}, {escape(str(first['period']))}"
             f" – {len(group)} wards</summary><table class='data'><thead>{head}</thead><tbody>{body}"
@@ -569,7 +639,10 @@ def _ward_map(rc: ReportContext, section: Section, wards: pd.DataFrame) -> None:
 
     preferred = wards[wards["indicator_name"].str.contains("life expectancy", case=False, na=False)]
     chosen = preferred if len(preferred) else wards
-    ind = sorted(chosen["indicator_id"].unique())[0]
+    # the most recent life expectancy (else the most recent indicator), by name
+    ind = chosen.sort_values(["period_sortable", "indicator_name"], ascending=[False, True])[
+        "indicator_id"
+    ].iloc[0]
     rows = wards[wards["indicator_id"].eq(ind)]
     first = rows.iloc[0]
     fig = maps.indicator_map(
@@ -586,6 +659,23 @@ def _ward_map(rc: ReportContext, section: Section, wards: pd.DataFrame) -> None:
     )
     if fig is not None:
         section.figures.append(fig)
+
+
+def _unit(rc: ReportContext, row: Any) -> str:
+    """The row's unit, else the unit the loaded file gave the indicator."""
+    if not is_missing(row.get("unit")) and row.get("unit"):
+        return str(row["unit"])
+    values = rc.table("indicator_values")
+    units = values.loc[values["indicator_id"].eq(row["indicator_id"]), "unit"].dropna()
+    return str(units.iloc[0]) if len(units) else ""
+
+
+def _ratio(note: Any) -> str:
+    """'1.9×' from a stored note 'highest is 1.9 times the lowest'."""
+    import re
+
+    found = re.search(r"([\d.]+) times", str(note)) if not is_missing(note) else None
+    return f"{found.group(1)}×" if found else "–"
 
 
 def add_inequality_blocks(rc: ReportContext, section: Section) -> None:
@@ -617,7 +707,7 @@ def add_inequality_blocks(rc: ReportContext, section: Section) -> None:
                 Cell(str(s["period"])),
                 Cell(str(int(s["count"])), numeric=True),
                 Cell(fmt(s["value"], 1), numeric=True),
-                Cell(str(s["value_note"]) if not is_missing(s["value_note"]) else "–"),
+                Cell(_ratio(s["value_note"]), numeric=True),
                 Cell(high),
                 Cell(low),
             ]
@@ -633,7 +723,7 @@ def add_inequality_blocks(rc: ReportContext, section: Section) -> None:
                 "Period",
                 "Wards",
                 "Range (highest − lowest)",
-                "Ratio",
+                "Highest ÷ lowest",
                 "Five highest",
                 "Five lowest",
             ],

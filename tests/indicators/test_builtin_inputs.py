@@ -84,10 +84,15 @@ def test_ward_rates_are_judged_against_the_authority_with_stored_funnel_limits(
     la = res[res["indicator_id"].eq("activity-rate") & res["area_code"].eq(AMBRIDGE)].set_index(
         "category"
     )
+    # wards are judged against the rate of all the wards: records over the mid-2024 LSOA residents
+    lsoa = pd.read_csv(SAMPLES / "population_mye2024_lsoa_wide.csv")
+    lookup = pd.read_csv(SAMPLES / "lookup_lsoa21_ward24_msoa21_lad24.csv")
+    persons = lsoa[lsoa["sex"].eq("Persons")]
+    residents = persons[persons["area_code"].isin(lookup["LSOA21CD"])]["all_ages"].sum()
+    records = pd.read_csv(SAMPLES / "service_activity_extract.csv")
     for pod, group in wards.groupby("category"):
-        assert group["benchmark_value"].tolist() == pytest.approx(
-            [la.loc[pod, "value"]] * len(group)
-        )
+        expected = (records["point_of_delivery"] == pod).sum() / residents * 1000
+        assert group["benchmark_value"].tolist() == pytest.approx([expected] * len(group), rel=1e-9)
         # the wards add up to the authority
         assert group["count"].sum() == la.loc[pod, "count"]
     limits = res[res["indicator_id"].eq("activity-funnel-limits") & res["area_code"].eq(AMBRIDGE)]
