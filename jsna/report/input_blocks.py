@@ -768,6 +768,9 @@ _DIRECT = {
     "population": ("demography",),
     "deprivation": ("social_context",),
     "deprivation_summaries": ("social_context",),
+    "spend": ("value_for_money",),
+    "phb_uptake": ("value_for_money",),
+    "phb_budgets": ("value_for_money",),
 }
 #: why an input that holds this area's rows may still reach no section
 _WHY = {
@@ -906,6 +909,19 @@ def _table_use(
         if secs:
             return secs, ""
     columns = _AREA_COLUMNS.get(table)
+    nhs = rows["area_code"].str[:3].isin(("E38", "E54")) if table == "population" else None
+    if nhs is not None and len(rows) and nhs.all():
+        phb = rc.table("phb_uptake")
+        if (
+            len(phb)
+            and phb["icb_code"].isin(rows["area_code"]).any()
+            | phb["sub_icb_code"].isin(rows["area_code"]).any()
+        ):
+            return {"value_for_money"}, ""
+        return (
+            set(),
+            "NHS area populations: used as denominators of personal health budget uptake (section 10)",
+        )
     if columns:
         relevant = any(rows[c].isin(family).any() for c in columns)
         if not relevant:
@@ -913,6 +929,14 @@ def _table_use(
     secs = set(needs.get(table, set())) | set(_DIRECT.get(table, ()))
     if table in {"areas", "lookups"}:
         secs |= with_maps
+    if table == "events":
+        deaths = rows["measure"].str.lower().eq("deaths")
+        if deaths.all():
+            secs -= {"met_needs", "projected_service_use"}
+        elif not deaths.any():
+            # projected service use starts from the authority's own counts
+            own = rows["area_code"].eq(rc.area_code).any()
+            secs = (secs & {"met_needs"}) | ({"projected_service_use"} if own else set())
     if table == "population" and rows["variant"].ne("estimate").all():
         variant = str(rows["variant"].iloc[0])
         later = rows["period"].astype(str).str[:4].max() > _latest_estimate(rc)

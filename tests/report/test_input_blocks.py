@@ -73,6 +73,8 @@ def test_appendix_b_lists_every_input_with_its_use(demo_report) -> None:  # type
         assert text.startswith(("Section ", "Sections ")) or (
             text.startswith("Not used: ") and len(text) > 20
         ), name
-    assert "5" in used["survey_results.csv"]
-    assert used["service_activity_extract.csv"].startswith("Section")
-    assert "4" in used["service_activity_extract.csv"]
+    assert used["survey_results.csv"] == "Section 5"
+    assert used["service_activity_extract.csv"] == "Section 4"
+    assert used["deaths_lad_2020_2024.csv"] == "Sections 3, 7"
+    assert used["spend_by_programme.csv"] == "Section 10"
+    assert used["dementia_prevalence_rates.csv"] == "Section 9"
