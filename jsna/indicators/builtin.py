@@ -374,7 +374,10 @@ _SECTION_RULES = (
                        r"employment|loneli|violence|poverty|school|care leaver|ksi|killed"),
     ("met_needs", r"admission|attendance|a&e|screening|vaccin|immunis|coverage|health check|uptake|"
                   r"treatment|referral|emergency|elective|outpatient|diagnos"),
-    ("voice", r"satisf|survey|experience|quality of life"),
+    # service-user and carer experience (ASCOF 1D, 1J, 3D and the like) before service measures
+    ("voice", r"satisf|survey|experience|quality of life|finding information|ease of"),
+    ("met_needs", r"short-term service|requests? (?:for support )?resulting|workforce|turnover|reablement|"
+                  r"delayed transfer|care home|home care"),
 )
 
 

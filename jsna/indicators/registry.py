@@ -197,6 +197,8 @@ _INGEST_HINT = {
     "areas": "jsna ingest boundaries FILE",
     "lookups": "jsna ingest lookup FILE",
     "deprivation": "jsna ingest deprivation FILE",
+    "survey": "jsna ingest survey FILE (question, response, percentage, base by area)",
+    "registrations": "jsna ingest registrations FILE (NHS Digital patients registered at a GP practice)",
 }
 
 

@@ -53,7 +53,9 @@ def build_inequalities(rc: ReportContext, section: Section) -> None:
         _benchmark_gap(rc, section, res)
     rows = rc.latest(rc.area_results(section="inequalities"))
     rows = rows[rows["category_type"].notna() & ~rows["indicator_id"].eq("life-expectancy-by-deprivation-quintile")]
-    other = rc.latest(rc.area_results())
+    from jsna.report.input_blocks import generic
+
+    other = generic(rc.latest(rc.area_results()))
     other = other[other["category_type"].notna() & other["category_type"].ne("Activity")
                   & other["section"].ne("inequalities")]
     for frame, caption, tid in ((rows, f"Indicators by deprivation and ward, {rc.area_name}", "inequality-breakdowns"),

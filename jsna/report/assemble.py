@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna import __version__
 from jsna.indicators.context import ENGLAND, ESP_BANDS, rebin
-from jsna.report import charts
+from jsna.report import charts, input_blocks
 from jsna.report.comparators import ComparatorSet
 from jsna.report.disclosure import (
     DEFAULT_POLICY,
@@ -571,7 +571,12 @@ def build_social_context(rc: ReportContext, section: Section) -> None:
 
 
 def build_health_status(rc: ReportContext, section: Section) -> None:
-    rows = rc.latest(rc.area_results(section="health_status"))
+    _health_status_indicators(rc, section)
+    input_blocks.add_health_status_blocks(rc, section)
+
+
+def _health_status_indicators(rc: ReportContext, section: Section) -> None:
+    rows = input_blocks.generic(rc.latest(rc.area_results(section="health_status")))
     if rows.empty:
         section.missing.append("deaths by age and sex (jsna ingest deaths FILE) with population estimates, "
                                "or a Fingertips download (jsna ingest fingertips FILE)")
@@ -611,7 +616,12 @@ def build_health_status(rc: ReportContext, section: Section) -> None:
 
 
 def build_met_needs(rc: ReportContext, section: Section) -> None:
-    rows = rc.latest(rc.area_results(section="met_needs"))
+    _met_needs_indicators(rc, section)
+    input_blocks.add_met_needs_blocks(rc, section)
+
+
+def _met_needs_indicators(rc: ReportContext, section: Section) -> None:
+    rows = input_blocks.generic(rc.latest(rc.area_results(section="met_needs")))
     if rows.empty:
         section.missing.append("service activity counts by age and sex: jsna ingest events FILE "
                                "(admissions, attendances) with population estimates")
@@ -626,10 +636,11 @@ def build_met_needs(rc: ReportContext, section: Section) -> None:
 
 
 def build_voice(rc: ReportContext, section: Section) -> None:
-    rows = rc.latest(rc.area_results(section="voice"))
+    rows = input_blocks.generic(rc.latest(rc.area_results(section="voice")))
     if len(rows):
         section.tables.append(indicator_table(rc, rows, f"Service-user experience, {rc.area_name}", "voice-indicators"))
         section.summary.extend(_sentences(rc, rows, 4))
+    input_blocks.add_voice_blocks(rc, section)
     section.narrative_html = rc.narrative("voice")
     if section.empty:
         section.missing.append("what service users say: write narrative/voice.md (Healthwatch reports, "
@@ -650,6 +661,12 @@ from jsna.report.analysis_sections import (  # noqa: E402  (sections 7-10 live b
     build_value_for_money,
 )
 
+
+def build_inequalities_and_wards(rc: ReportContext, section: Section) -> None:
+    build_inequalities(rc, section)
+    input_blocks.add_inequality_blocks(rc, section)
+
+
 BUILDERS: dict[str, SectionBuilder] = {
     "demography": build_demography,
     "social_context": build_social_context,
@@ -657,7 +674,7 @@ BUILDERS: dict[str, SectionBuilder] = {
     "met_needs": build_met_needs,
     "voice": build_voice,
     "public_demands": build_public_demands,
-    "inequalities": build_inequalities,
+    "inequalities": build_inequalities_and_wards,
     "projected_service_use": build_projected_service_use,
     "projected_outcomes": build_projected_outcomes,
     "value_for_money": build_value_for_money,
@@ -717,7 +734,7 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
         executive_summary=_executive_summary(rc, sections),
         worse_than_benchmark=_flagged(rc, "Worse"),
         indicators_appendix=_indicator_appendix(rc, registry, alternatives),
-        sources_appendix=_sources(workspace),
+        sources_appendix=input_blocks.sources_appendix(rc, sections),
         skipped=skipped or [],
         results_csv=_results_csv(rc),
         logo_data_uri=_logo(config),
@@ -826,14 +843,6 @@ def _indicator_appendix(rc: ReportContext, registry: Any, alternatives: pd.DataF
             "sources": "; ".join(f"{f} (sha256 {s[:12]}…)" for f, s in zip(files["file_name"], files["sha256"], strict=True)),
         })
     return rows
-
-
-def _sources(workspace: Workspace) -> list[dict[str, str]]:
-    prov = workspace.provenance()
-    return [{"kind": str(r["kind"]), "file": str(r["file_name"]), "sha256": str(r["sha256"]),
-             "rows": f"{int(r['rows_loaded']):,} of {int(r['rows_read']):,}", "periods": str(r["periods"] or ""),
-             "status": str(r["status"]), "ingested": str(r["ingested_at"])}
-            for _, r in prov.iterrows()]
 
 
 def _results_csv(rc: ReportContext) -> str:

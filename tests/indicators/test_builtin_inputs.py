@@ -1,8 +1,5 @@
-"""Every built-in indicator computes or is skipped with the input it needs, in words; never fails.
-
-Also: deaths whose cause the file does not state feed no indicator; England's figure is made from
-its local authorities; one source per indicator where jsna and OHID both give it.
-"""
+"""Indicators for survey results, activity extracts, GP registrations and ward values, checked
+against plain pandas sums of the source files (never through jsna)."""
 
 from __future__ import annotations
 
@@ -11,231 +8,201 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jsna import api
-from jsna.indicators.context import ComputeContext
-from jsna.indicators.registry import IndicatorRegistry, list_indicators, run_indicators
-from jsna.ingest.base import ReadOptions
-from jsna.workspace import Workspace
-from tests.conftest import REAL, SAMPLES
+from tests.conftest import SAMPLES, real_file
 
-TRAFFORD, BIRMINGHAM, ENGLAND = "E08000009", "E08000025", "E92000001"
-
-# Trafford's real files as downloaded (kind detected), each with the options an analyst would pass
-TRAFFORD_FILES = [
-    ("trafford_mye2024/mid-year_2024_population_estimates_local_authority.csv", None),
-    ("trafford_mye2024/mid-year_2024_population_estimates_lsoa.csv", None),
-    ("ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv", None),
-    ("ons_snpp2022_trafford/2022_SNPP_population_females_trafford.csv", None),
-    ("ons_snpp2022_trafford/2022_SNPP_population_males_trafford.csv", None),
-    ("imd2019_lsoa/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv", None),
-    ("lookups/gm_ward22_lad22_lookup.csv", None),
-    ("lookups/gm_oa21_lsoa21_msoa21_lad22_lookup.csv", None),
-    ("fingertips_lad_indicators_trafford_themes/life_expectancy.csv", None),
-    ("fingertips_lad_indicators_trafford_themes/nhs_health_checks.csv", None),
-    ("fingertips_lad_indicators_trafford_themes/mortality_rate.csv", None),
-    ("ons_drug_poisoning_deaths_lad/drug_poisoning_registrations_by_LA_1993_2020.csv", None),
-]
+AMBRIDGE = "E06999001"
+TRAFFORD = "E08000009"
 
 
-def _run(workspace: Path, config: dict | None = None) -> dict[str, object]:
-    with Workspace.open(workspace) as ws:
-        ctx = ComputeContext(ws, config=config or {})
-        results, outcome = run_indicators(ctx, IndicatorRegistry.from_entry_points())
-        ws.replace_results(results)
-    return {"results": results, "outcome": outcome, "runs": {r.id: r for r in outcome.runs}}
+@pytest.fixture(scope="module")
+def demo_results(demo_project: Path) -> pd.DataFrame:
+    from jsna.workspace import Workspace
+
+    with Workspace.open(demo_project / "jsna.duckdb", read_only=True) as ws:
+        return ws.table("results")
 
 
-def _assert_none_failed(runs: dict[str, object]) -> None:
-    failed = {i: r.reason for i, r in runs.items() if r.status == "failed"}  # type: ignore[attr-defined]
-    assert not failed
-    for run in runs.values():
-        if run.status == "skipped":  # type: ignore[attr-defined]
-            text = run.to_report()["reason"]  # type: ignore[attr-defined]
-            assert (
-                text.startswith("not computed")
-                and "Error" not in text
-                and "lacks columns" not in text
-            )
-            assert run.to_report()["id"] != run.id  # the report names it by its title  # type: ignore[attr-defined]
+def test_survey_responses_are_the_published_percentages_with_bases(
+    demo_results: pd.DataFrame,
+) -> None:
+    source = pd.read_csv(SAMPLES / "survey_results.csv")
+    rows = demo_results[demo_results["indicator_id"].eq("survey-responses")]
+    assert len(rows) == len(source)
+    merged = source.merge(
+        rows,
+        left_on=["area_code", "question", "response"],
+        right_on=["area_code", "category_type", "category"],
+    )
+    assert len(merged) == len(source)
+    assert merged["value"].tolist() == pytest.approx(merged["percentage"].tolist())
+    assert merged["denominator"].tolist() == pytest.approx(merged["base"].tolist())
+    assert (merged["lower_ci_95"] <= merged["value"]).all() and (
+        merged["value"] <= merged["upper_ci_95"]
+    ).all()
+    area = merged[merged["area_code"].eq(AMBRIDGE)]
+    england = source[source["area_code"].eq("E92000001")].set_index(["question", "response"])[
+        "percentage"
+    ]
+    expected = [england[(q, r)] for q, r in zip(area["question"], area["response"], strict=True)]
+    assert area["benchmark_value"].tolist() == pytest.approx(expected)
 
 
-@pytest.fixture(scope="session")
-def trafford(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Trafford's real files ingested as downloaded and computed once (skipped without the real data)."""
-    if not REAL.is_dir():
-        pytest.skip(f"real data folder {REAL} is absent")
-    root = tmp_path_factory.mktemp("trafford") / "proj"
+def test_activity_rates_and_cost_per_head_match_the_extract(demo_results: pd.DataFrame) -> None:
+    records = pd.read_csv(SAMPLES / "service_activity_extract.csv")
+    pop = pd.read_csv(SAMPLES / "population_mye_lad_2020_2024.csv")
+    # the extract covers 2023/24: residents at mid-2023
+    residents = pop[(pop["area_code"] == AMBRIDGE) & (pop["period"] == 2023)]["population"].sum()
+    by_pod = records.groupby("point_of_delivery").agg(
+        n=("record_id", "size"), cost=("cost_gbp", "sum")
+    )
+    rates = demo_results[
+        demo_results["indicator_id"].eq("activity-rate") & demo_results["area_code"].eq(AMBRIDGE)
+    ]
+    got = rates.set_index("category")
+    assert set(got.index) == set(by_pod.index)
+    for pod, row in by_pod.iterrows():
+        assert got.loc[pod, "count"] == row["n"]
+        assert got.loc[pod, "value"] == pytest.approx(row["n"] / residents * 1000, rel=1e-9)
+    cost = demo_results[
+        demo_results["indicator_id"].eq("activity-cost-per-head")
+        & demo_results["area_code"].eq(AMBRIDGE)
+    ].set_index("category")
+    assert cost.loc["All activity", "value"] == pytest.approx(
+        records["cost_gbp"].sum() / residents, rel=1e-9
+    )
+    for pod, row in by_pod.iterrows():
+        assert cost.loc[pod, "value"] == pytest.approx(row["cost"] / residents, rel=1e-9)
+
+
+def test_ward_rates_are_judged_against_the_authority_with_stored_funnel_limits(
+    demo_results: pd.DataFrame,
+) -> None:
+    res = demo_results
+    wards = res[res["indicator_id"].eq("activity-rate") & res["area_type"].eq("Ward")]
+    assert wards["parent_code"].eq(AMBRIDGE).all() and wards["area_code"].nunique() == 18
+    assert set(wards["compared_to_benchmark"]) <= {"Higher", "Similar", "Lower"}
+    la = res[res["indicator_id"].eq("activity-rate") & res["area_code"].eq(AMBRIDGE)].set_index(
+        "category"
+    )
+    # wards are judged against the rate of all the wards: records over the mid-2024 LSOA residents
+    lsoa = pd.read_csv(SAMPLES / "population_mye2024_lsoa_wide.csv")
+    lookup = pd.read_csv(SAMPLES / "lookup_lsoa21_ward24_msoa21_lad24.csv")
+    persons = lsoa[lsoa["sex"].eq("Persons")]
+    residents = persons[persons["area_code"].isin(lookup["LSOA21CD"])]["all_ages"].sum()
+    records = pd.read_csv(SAMPLES / "service_activity_extract.csv")
+    for pod, group in wards.groupby("category"):
+        expected = (records["point_of_delivery"] == pod).sum() / residents * 1000
+        assert group["benchmark_value"].tolist() == pytest.approx([expected] * len(group), rel=1e-9)
+        # the wards add up to the authority
+        assert group["count"].sum() == la.loc[pod, "count"]
+    limits = res[res["indicator_id"].eq("activity-funnel-limits") & res["area_code"].eq(AMBRIDGE)]
+    assert len(limits) == 40 * len(la)
+    assert (limits["lower_ci_99_8"] <= limits["lower_ci_95"]).all()
+    assert (limits["lower_ci_95"] <= limits["value"]).all() and (
+        limits["value"] <= limits["upper_ci_95"]
+    ).all()
+    assert (limits["upper_ci_95"] <= limits["upper_ci_99_8"]).all()
+
+
+@pytest.fixture(scope="module")
+def traf_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Trafford workspace with the inputs these indicators read, each file as downloaded."""
+    from jsna import api
+
+    files = [
+        real_file("trafford_mye2024/mid-year_2024_population_estimates_local_authority.csv"),
+        real_file("lookups/gm_ward22_lad22_lookup.csv"),
+        real_file("nhs_gp_registrations_2021/gp-reg-pat-prac-all_jan2021.csv"),
+        real_file("fingertips_gp_qof_ae_heec/smok_qof_prev.csv"),
+        real_file("boundaries_trafford_gm/trafford_ward_2022_generalised.geojson"),
+        real_file("oflog_asc_outcomes_la/ASC_data.csv"),
+        *sorted(real_file("trafford_ward_health_fingertips_localhealth").glob("*.csv")),
+    ]
+    root = tmp_path_factory.mktemp("traf") / "proj"
     api.init_project(root)
     config = api.project_config(root)
-    for relative, cause in TRAFFORD_FILES:
-        api.ingest(config, None, [REAL / relative], ReadOptions(cause=cause))
+    summary = api.ingest(config, None, files)
+    assert all(o.status == "loaded" for o in summary.outcomes), [
+        o.file for o in summary.outcomes if o.status != "loaded"
+    ]
     api.compute(config)
     return root
 
 
-def test_every_builtin_on_an_empty_workspace_is_skipped_with_what_it_needs(project: Path) -> None:
-    config = api.project_config(project)
-    with Workspace.open(config.workspace_path):
-        pass
-    ran = _run(config.workspace_path)
-    _assert_none_failed(ran["runs"])  # type: ignore[arg-type]
-    assert all(r.status == "skipped" for r in ran["runs"].values())  # type: ignore[attr-defined]
-    assert "population estimates by age and sex" in ran["runs"]["total-population"].reason  # type: ignore[index]
+def _results(root: Path) -> pd.DataFrame:
+    from jsna.workspace import Workspace
+
+    with Workspace.open(root / "jsna.duckdb", read_only=True) as ws:
+        return ws.table("results")
 
 
-def test_population_only_computes_demography_and_skips_the_rest_in_words(project: Path) -> None:
-    config = api.project_config(project)
-    api.ingest(config, "population", [SAMPLES / "population_mye_lad_2020_2024.csv"])
-    ran = _run(config.workspace_path)
-    runs = ran["runs"]
-    _assert_none_failed(runs)  # type: ignore[arg-type]
-    assert runs["total-population"].status == "computed"  # type: ignore[index]
-    assert runs["mortality-dsr-by-ward"].status == "skipped"  # type: ignore[index]
-
-
-def test_trafford_real_inputs_no_builtin_fails(trafford: Path) -> None:
-    config = api.project_config(trafford)
-    ran = _run(config.workspace_path)
-    runs = ran["runs"]
-    _assert_none_failed(runs)  # type: ignore[arg-type]
-    # a ward lookup without small-area deaths: skipped, naming the input in words
-    ward = runs["mortality-dsr-by-ward"]  # type: ignore[index]
-    assert ward.status == "skipped" and "deaths from all causes by LSOA" in ward.reason
-
-
-def test_scheduled_run_with_partial_inputs_exits_0_and_the_report_shows_no_error_text(
-    tmp_path: Path,
-) -> None:
-    root = tmp_path / "p"
-    (root / "inputs").mkdir(parents=True)
-    blocks = ""
-    for kind, name in (
-        ("population", "population_mye_lad_2020_2024.csv"),
-        ("lookup", "lookup_lsoa21_ward24_msoa21_lad24.csv"),
-    ):
-        (root / "inputs" / name).write_bytes((SAMPLES / name).read_bytes())
-        blocks += f'[[inputs]]\nkind = "{kind}"\npath = "inputs/{name}"\n\n'
-    config_path = root / "jsna.toml"
-    config_path.write_text(
-        '[project]\nname = "Partial"\narea = "E06999001"\nrun_date = 2025-03-31\n\n'
-        + blocks
-        + '[report]\nformats = ["html"]\noutput_dir = "output"\n',
-        encoding="utf-8",
-    )
-    result = api.run(config_path)
-    assert result.ok, result.problems
-    html = next((tmp_path / "p" / "output").glob("*.html")).read_text(encoding="utf-8")
+def test_gp_registrations_of_the_matching_ccg(traf_small: Path) -> None:
+    source = pd.read_csv(real_file("nhs_gp_registrations_2021/gp-reg-pat-prac-all_jan2021.csv"))
+    trafford = source[source["ONS_CCG_CODE"].eq("E38000187")]  # NHS Trafford CCG
+    res = _results(traf_small)
+    total = res[res["indicator_id"].eq("gp-registered-patients") & res["area_code"].eq(TRAFFORD)]
+    assert len(total) == 1
+    assert total["value"].iloc[0] == trafford["NUMBER_OF_PATIENTS"].sum()  # 243,418
+    assert total["count"].iloc[0] == trafford["CODE"].nunique()  # 30 practices
+    lists = res[res["indicator_id"].eq("gp-practice-list-size") & res["parent_code"].eq(TRAFFORD)]
+    expected = trafford.set_index("CODE")["NUMBER_OF_PATIENTS"].sort_index()
     assert (
-        "mortality-dsr-by-ward" not in html and "Traceback" not in html and "KeyError" not in html
+        lists.set_index("area_code")["value"].sort_index().tolist()
+        == expected.astype(float).tolist()
     )
 
 
-def test_unstated_cause_deaths_feed_nothing_and_say_how_to_fix(trafford: Path) -> None:
-    runs = _run(api.project_config(trafford).workspace_path)["runs"]
-    crude = runs["mortality-all-causes-crude-rate"]  # type: ignore[index]
-    assert crude.status == "skipped"
-    assert "drug_poisoning_registrations_by_LA_1993_2020.csv" in crude.reason
-    assert "jsna ingest --replace deaths FILE --cause 'All causes'" in crude.reason
+def test_ward_spread_is_highest_minus_lowest_of_the_file(traf_small: Path) -> None:
+    path = real_file("trafford_ward_health_fingertips_localhealth/female_life_expectancy.csv")
+    source = pd.read_csv(path)
+    res = _results(traf_small)
+    spread = res[res["indicator_id"].eq("ward-spread") & res["area_code"].eq(TRAFFORD)]
+    row = spread[spread["category"].str.startswith(str(source["indicator"].iloc[0]), na=False)]
+    assert len(row) == 1
+    assert row["value"].iloc[0] == pytest.approx(source["value"].max() - source["value"].min())
+    assert row["count"].iloc[0] == len(source)
 
 
-def test_ingest_warns_when_a_deaths_file_does_not_state_its_cause(project: Path) -> None:
-    from jsna.ingest.pipeline import validate_file
+def test_asc_measures_are_routed_by_name(traf_small: Path) -> None:
+    source = pd.read_csv(real_file("oflog_asc_outcomes_la/ASC_data.csv"))
+    res = _results(traf_small)
+    asc = res[res["area_code"].eq(TRAFFORD) & res["indicator_id"].str.match(r"ASC\d")]
+    sections = asc.drop_duplicates("indicator_id").set_index("indicator_id")["section"].to_dict()
+    assert sections == {
+        "ASC1": "voice",
+        "ASC2": "voice",
+        "ASC3": "voice",
+        "ASC4": "voice",
+        "ASC5": "met_needs",
+        "ASC6": "met_needs",
+        "ASC7": "met_needs",
+    }
+    mine = source[source["Local authority code"].eq(TRAFFORD) & source["Value"].notna()]
+    assert asc["indicator_id"].nunique() == mine["Code"].nunique() == 7
 
-    path = REAL / "ons_drug_poisoning_deaths_lad/drug_poisoning_registrations_by_LA_1993_2020.csv"
-    if not path.exists():
-        pytest.skip("real data absent")
-    report = validate_file("deaths", path, ReadOptions())
-    warning = [i for i in report.issues if i.code == "no-cause"]
-    assert (
-        warning
-        and "--cause 'All causes'" in warning[0].message
-        and "count toward no indicator" in warning[0].message
+
+def test_trafford_report_uses_or_explains_every_input(traf_small: Path) -> None:
+    from jsna import api
+    from jsna.report.assemble import assemble_report
+    from jsna.workspace import Workspace
+
+    config = api.project_config(traf_small)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        report = assemble_report(ws, config, TRAFFORD)
+        files = set(ws.provenance()["file_name"])
+    listed = {s["file"]: s["used"] for s in report.sources_appendix}
+    assert set(listed) == files
+    for name, used in listed.items():
+        assert used.startswith(("Section ", "Sections ")) or (
+            used.startswith("Not used: ") and len(used) > 20
+        ), name
+    assert listed["gp-reg-pat-prac-all_jan2021.csv"] == "Section 4"
+    assert listed["ASC_data.csv"] == "Sections 4, 5"
+    assert listed["female_life_expectancy.csv"] == "Sections 3, 7"
+    by_id = {s.info.id: s for s in report.sections}
+    assert any(b["title"].startswith("Ward values") for b in by_id["health_status"].blocks)
+    assert any(t.id == "inequalities-wards" for t in by_id["inequalities"].tables)
+    assert any(
+        h.label.startswith("Patients registered") and h.value == "243,418"
+        for h in by_id["met_needs"].headlines
     )
-
-
-def test_a_long_deaths_file_without_a_cause_column_is_all_causes_only_when_told(
-    project: Path,
-) -> None:
-    config = api.project_config(project)
-    api.ingest(config, "population", [SAMPLES / "population_mye_lad_2020_2024.csv"])
-    deaths = project / "deaths.csv"
-    frame = pd.read_csv(SAMPLES / "deaths_lad_2020_2024.csv")
-    frame.groupby(["area_code", "year", "sex", "age_band"], as_index=False)["deaths"].sum().to_csv(
-        deaths, index=False
-    )
-    api.ingest(config, "deaths", [deaths])
-    assert _run(config.workspace_path)["runs"]["mortality-all-causes-dsr"].status == "skipped"  # type: ignore[index]
-    # the sample file's own breakdown by cause (with "Other") adds up to all causes
-    api.ingest(config, "deaths", [SAMPLES / "deaths_lad_2020_2024.csv"])
-    ran = _run(config.workspace_path)
-    assert ran["runs"]["mortality-all-causes-dsr"].status == "computed"  # type: ignore[index]
-    crude = ran["results"]
-    crude = crude[
-        crude["indicator_id"].eq("mortality-all-causes-crude-rate")
-        & crude["area_code"].eq("E06999001")
-        & crude["sex"].eq("Persons")
-        & crude["period"].eq("2024")
-    ]
-    expected = frame[frame["area_code"].eq("E06999001") & frame["year"].eq(2024)]["deaths"].sum()
-    assert crude["count"].iloc[0] == expected  # all five causes, the unstated copy not added on top
-
-
-def test_england_65_plus_share_from_the_sum_of_its_authorities(trafford: Path) -> None:
-    source = pd.read_csv(REAL / "ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv")
-    england = source[source["ladcode21"].str[:3].isin(["E06", "E07", "E08", "E09"])]
-    expected = (
-        england.loc[england["age"].ge(65), "population_2021"].sum()
-        / england["population_2021"].sum()
-        * 100
-    )
-    with Workspace.open(api.project_config(trafford).workspace_path, read_only=True) as ws:
-        results = ws.table("results")
-    for area, share in ((ENGLAND, expected), (BIRMINGHAM, None)):
-        row = results[
-            results["indicator_id"].eq("percent-aged-65-plus")
-            & results["area_code"].eq(area)
-            & results["period"].eq("2021")
-            & results["sex"].eq("Persons")
-        ]
-        if share is None:  # Birmingham, straight from the file
-            mine = source[source["ladcode21"].eq(area)]
-            share = (
-                mine.loc[mine["age"].ge(65), "population_2021"].sum()
-                / mine["population_2021"].sum()
-                * 100
-            )
-            assert row["benchmark_value"].iloc[0] == pytest.approx(expected)
-        assert row["value"].iloc[0] == pytest.approx(share)
-    note = results.loc[
-        results["indicator_id"].eq("percent-aged-65-plus") & results["area_code"].eq(ENGLAND),
-        "value_note",
-    ].iloc[0]
-    assert "309 lower-tier local authorities" in note
-    assert set(results.loc[results["area_code"].eq(ENGLAND), "area_name"]) == {"England"}
-
-
-def test_indicators_show_lists_what_is_still_missing(trafford: Path) -> None:
-    config = api.project_config(trafford)
-    info = list_indicators(config.workspace_path, indicator_id="mortality-dsr-by-ward").indicators[
-        0
-    ]
-    assert not info["ready"]
-    assert any("deaths from all causes by LSOA" in m for m in info["missing"])
-    assert all(
-        i["present"] for i in info["inputs"]
-    )  # the tables have rows; what they lack is listed
-    ready = list_indicators(config.workspace_path, indicator_id="total-population").indicators[0]
-    assert ready["ready"] and ready["missing"] == []
-
-
-def test_indicators_show_cli_says_still_missing(trafford: Path) -> None:
-    from typer.testing import CliRunner
-
-    from jsna.cli import app
-
-    out = CliRunner().invoke(
-        app, ["indicators", "show", "mortality-all-causes-dsr", "--project", str(trafford)]
-    )
-    assert out.exit_code == 0
-    assert "still missing" in out.output and "ready: True" not in out.output
-    assert "--cause 'All causes'" in out.output
