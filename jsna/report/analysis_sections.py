@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.report import analysis_charts as ac
 from jsna.report.model import Cell, Headline, Section, Table
-from jsna.report.text import fmt, fmt_interval, fmt_money, is_missing
+from jsna.report.text import fmt, fmt_change, fmt_interval, fmt_money, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -220,10 +220,26 @@ def _projections(rc: ReportContext) -> dict[str, Any]:
 
 def _population_note(res: dict[str, Any]) -> str:
     if res.get("population_source") == "supplied":
-        return (f"Projected population: supplied projections ({', '.join(map(str, res['variants']))}; central "
-                f"{res['central_variant']}).")
+        variants = [str(v) for v in res["variants"]]
+        if len(variants) == 1:
+            return f"The projected population is the one supplied ({variants[0]} variant)."
+        return (f"The projected population is the one supplied, in {len(variants)} variants ({', '.join(variants)}); "
+                f"figures use the {res['central_variant']} variant.")
     return (f"No population projection was supplied, so jsna projected the population itself: "
             f"{res.get('population_method', 'trend')}. Treat the later years with caution.")
+
+
+def _estimate_note(rc: ReportContext, year: int, projected: float) -> str:
+    """Where a projection's first year differs from the mid-year estimate of that year, say both."""
+    rows = rc.area_results("total-population")
+    rows = rows[rows["sex"].eq("Persons") & rows["period"].astype(str).eq(str(year))]
+    if rows.empty or is_missing(rows["value"].iloc[0]):
+        return ""
+    estimate = float(rows["value"].iloc[0])
+    if round(estimate) == round(projected):
+        return ""
+    return (f" The projection's {year} figure is its own starting point; the mid-{year} estimate is "
+            f"{fmt(estimate, 0)}.")
 
 
 def _projection_table(frame: pd.DataFrame, series: str, caption: str, table_id: str) -> Table:
@@ -303,12 +319,12 @@ def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
         first, last = central.iloc[0], central.iloc[-1]
         spread = pop[pop["year"].eq(last["year"])]["count"]
         section.headlines.append(Headline(f"Projected residents, {int(last['year'])}", fmt(last["count"], 0),
-                                          f"{(last['count'] / first['count'] - 1) * 100:+.1f}% on {int(first['year'])}"))
+                                          f"{fmt_change(last['count'] / first['count'] - 1, 1)} on {int(first['year'])}"))
         section.summary.append(
             f"{rc.area_name}'s population is projected to change from {fmt(first['count'], 0)} in {int(first['year'])} "
             f"to {fmt(last['count'], 0)} in {int(last['year'])}"
             + (f" (from {fmt(spread.min(), 0)} to {fmt(spread.max(), 0)} across the variants)" if len(spread) > 1 else "")
-            + ". " + _population_note(res))
+            + "." + _estimate_note(rc, int(first["year"]), float(first["count"])) + " " + _population_note(res))
         if res.get("pyramid_then") is not None and len(res["pyramid_then"]):
             section.figures.append(charts.population_pyramid(
                 res["pyramid_now"], area_name=rc.area_name, period=str(res["base_year"]),
@@ -322,7 +338,7 @@ def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
             a, b = rows[rows["year"].eq(y0)].iloc[0], rows[rows["year"].eq(y1)].iloc[0]
             change = b["value"] / a["value"] - 1 if a["value"] else float("nan")
             section.headlines.append(Headline(f"{name}, {b['period']}", fmt(b["value"], 0),
-                                              f"{change * 100:+.0f}% on {a['period']}"))
+                                              f"{fmt_change(change)} on {a['period']}"))
             section.summary.append(
                 f"An estimated {fmt(a['value'], 0)} residents had {_lc(name)} in {a['period']} (95% interval "
                 f"{fmt_interval(a['lower_ci_95'], a['upper_ci_95'], 0)}); applying the same age- and sex-specific "
