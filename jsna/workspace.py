@@ -86,6 +86,29 @@ class Removal:
                 "replaced": [r.to_dict() for r in self.replaced]}
 
 
+_AGE_KEYS = ("age_band", "age_from", "age_to")
+
+
+def _key_condition(keys: tuple[str, ...]) -> str:
+    """SQL matching a row ``t`` to a key ``k`` of the newer file.
+
+    Every key column must match, except age: two rows with ages are the same population (or
+    the same events) where their age ranges *overlap*, whatever their bands. So a census table
+    in broad bands replaces a mid-year estimate in single years of the same area, period, sex
+    and variant, instead of both being counted; files split by age (0-64 and 65+) add up.
+    Rows without numeric ages match on the age label.
+    """
+    plain = [k for k in keys if k not in _AGE_KEYS]
+    cond = [f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in plain]
+    if "age_from" in keys:
+        cond.append(
+            "(CASE WHEN t.age_from IS NULL OR k.age_from IS NULL "
+            "THEN t.age_band IS NOT DISTINCT FROM k.age_band "
+            "ELSE t.age_from <= coalesce(k.age_to, 1000) AND k.age_from <= coalesce(t.age_to, 1000) END)"
+        )
+    return " AND ".join(cond)
+
+
 @dataclass
 class LoadResult:
     """What one load did to the workspace."""
@@ -321,7 +344,7 @@ class Workspace:
                                   [source_id]).fetchall()
         if not others[0][0]:
             return []  # the table held nothing else
-        cond = " AND ".join(f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in keys)
+        cond = _key_condition(keys)
         key_list = ", ".join(f'"{k}"' for k in keys)
         matched = (f'FROM "{table}" t SEMI JOIN (SELECT DISTINCT {key_list} FROM "{table}" WHERE source_id = ?) k '
                    f"ON {cond} WHERE t.source_id <> ?")

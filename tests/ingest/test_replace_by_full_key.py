@@ -29,18 +29,28 @@ VALUES = {
 }
 
 
+AGE = ("age_band", "age_from", "age_to")
+
+
 def _row(table: str, *, change: str | None = None, value: float = 10.0) -> dict[str, object]:
     """One row of ``table``: the first value of every column, the second for column ``change``;
-    every non-key number column holds ``value``."""
+    every non-key number column holds ``value``. Ages change as a whole range (band, from, to):
+    rows whose age ranges overlap are the same people."""
     row: dict[str, object] = {}
     for col, sql_type in TABLES[table].items():
         if col == "source_id":
             continue
         first, second = VALUES[sql_type]
-        row[col] = second if col == change else first
+        row[col] = second if col == change or (change in AGE and col in AGE) else first
         if col not in REPLACE_KEYS[table] and sql_type == "DOUBLE":
             row[col] = value
     return row
+
+
+def _distinct_keys(table: str) -> list[str]:
+    """The key columns that can differ on their own (an age range counts once)."""
+    keys = REPLACE_KEYS[table]
+    return [k for k in keys if k not in ("age_band", "age_to") or "age_from" not in keys]
 
 
 def _load(ws: Workspace, table: str, name: str, rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
@@ -65,7 +75,7 @@ def test_every_data_table_has_a_full_key() -> None:
 
 @pytest.mark.parametrize("table", sorted(REPLACE_KEYS))
 def test_files_differing_in_any_one_key_column_add_up(tmp_path: Path, table: str) -> None:
-    keys = REPLACE_KEYS[table]
+    keys = _distinct_keys(table)
     with Workspace.open(tmp_path / "jsna.duckdb") as ws:
         _load(ws, table, "first.csv", [_row(table)])
         # each differs from the first (and from each other) in its own column
@@ -207,3 +217,22 @@ def test_real_census_counts_and_age_standardised_percentages_both_stay(project: 
             "SELECT sum(value), count(DISTINCT indicator_id) FROM indicator_values"
         ).fetchall()[0]
     assert total == pytest.approx(expected) and ids == 2
+
+
+@pytest.mark.parametrize("table", sorted(t for t, keys in REPLACE_KEYS.items() if "age_from" in keys))
+def test_overlapping_age_ranges_are_the_same_people(tmp_path: Path, table: str) -> None:
+    """A table in broad bands replaces single years of the same key (census after a mid-year
+    estimate); bands that do not overlap add up."""
+    def aged(band: str, lo: int, hi: int | None) -> dict[str, object]:
+        return {**_row(table), "age_band": band, "age_from": lo, "age_to": hi}
+
+    with Workspace.open(tmp_path / "jsna.duckdb") as ws:
+        _load(ws, table, "single.csv", [aged(str(a), a, a) for a in range(0, 10)] + [aged("90+", 90, None)])
+        result = _load(ws, table, "young.csv", [aged("0-4", 0, 4)])
+        assert result.replaced_rows == 5
+        result = _load(ws, table, "old.csv", [aged("85+", 85, None)])
+        assert result.replaced_rows == 1  # 90+ lies inside 85+
+        result = _load(ws, table, "middle.csv", [aged("10-14", 10, 14)])
+        assert result.replaced_rows == 0
+        bands = sorted(b for (b,) in ws.con.execute(f'SELECT age_band FROM "{table}"').fetchall())
+        assert bands == sorted(["5", "6", "7", "8", "9", "0-4", "85+", "10-14"])
