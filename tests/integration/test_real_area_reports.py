@@ -35,6 +35,7 @@ Step = tuple[Sequence[str], Sequence[str], Sequence[str]]
 TRAFFORD_STEPS: list[Step] = [
     ((), ("trafford_mye2024/*.csv", "trafford_mye2020/*.csv"), ()),
     ((), ("ons_mye2021_lad/*.csv",), ()),
+    ((), ("trafford_census2021/1981-2021_population_by_sex_and_age_group_la_gm.csv",), ()),
     ((), ("ons_snpp2022_trafford/*.csv",), ()),
     ((), ("imd2019_lsoa/File_1_*.csv",), ()),
     (
@@ -213,6 +214,44 @@ def test_trafford_2024_population(trafford: Built) -> None:
     expected = _mye2024_total(TRAFFORD)
     assert expected == 241_025
     assert f"{expected:,}" in trafford.text
+
+
+def _census_totals(area: str) -> dict[str, int]:
+    """Census usual residents by census year: the females' and males' age groups summed.
+
+    Census cells are rounded (2021) or perturbed (1981-2011) one by one, so the age groups can
+    differ from the published 'All ages' row by a few people; jsna sums the age groups, so the
+    pyramid, the age table and the total agree (ingest warns of each difference).
+    """
+    frame = pd.read_csv(
+        REAL / "trafford_census2021" / "1981-2021_population_by_sex_and_age_group_la_gm.csv"
+    )
+    rows = frame[
+        frame["area_code"].eq(area)
+        & frame["sex"].isin(["Females", "Males"])
+        & frame["age_group"].ne("All ages")
+    ]
+    return {str(p)[:4]: int(v) for p, v in rows.groupby("period")["value"].sum().items()}
+
+
+def test_trafford_population_by_year_is_each_source_once(trafford: Built) -> None:
+    """The census (loaded after the 2021 mid-year estimates) replaces them for 2021; no year
+    counts the same people twice."""
+    import duckdb
+
+    con = duckdb.connect(str(trafford.project / "jsna.duckdb"), read_only=True)
+    stored = dict(
+        con.execute(
+            "SELECT period, value FROM results WHERE indicator_id = 'total-population' "
+            "AND area_code = ? AND sex = 'Persons'",
+            [TRAFFORD],
+        ).fetchall()
+    )
+    con.close()
+    expected = {**_census_totals(TRAFFORD), "2024": _mye2024_total(TRAFFORD)}
+    assert expected["2021"] > 230_000
+    for year, total in expected.items():
+        assert stored[year] == pytest.approx(total), year
 
 
 def test_trafford_projection_is_females_plus_males(trafford: Built) -> None:
