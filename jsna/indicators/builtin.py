@@ -417,7 +417,8 @@ def fingertips_imports(ctx: ComputeContext) -> pd.DataFrame:
     values["polarity"] = _infer_polarity(values)
     if polarity_overrides:
         values["polarity"] = values["indicator_id"].map(polarity_overrides).fillna(values["polarity"])
-    values["method"] = "Published by OHID (Fingertips)"
+    values["method"] = _publisher_note(ctx, values["source_id"])
+    values["age"] = _one_age_per_indicator(values)
     values["source"] = "imported"
     pairs = list(zip(values["unit"].astype("object").where(values["unit"].notna(), None),
                      values["indicator_name"], strict=True))
@@ -425,6 +426,41 @@ def fingertips_imports(ctx: ComputeContext) -> pd.DataFrame:
     values["unit"] = [units[pair] for pair in pairs]
     return values.drop(columns=["source_id"]).drop_duplicates(
         ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"])
+
+
+#: age labels that state no age group: Fingertips writes "Not applicable" for some periods of a
+#: series whose other periods name the age group
+_NO_AGE = ("Not applicable", "All ages")
+
+
+def _one_age_per_indicator(values: pd.DataFrame) -> pd.Series:
+    """Ages of published rows, with "Not applicable" (or none) read as the indicator's one stated age.
+
+    Where an indicator states exactly one age group in some rows and none in others (QOF
+    smoking: "Not applicable" in 2015/16, "15+ yrs" after), the rows are one series, so the
+    report shows one latest value. An indicator with several age groups keeps its rows as they are.
+    """
+    age = values["age"].astype("object")
+    generic = age.isna() | age.isin(_NO_AGE)
+    specific = age[~generic].groupby(values.loc[~generic, "indicator_id"]).unique()
+    single = {i: a[0] for i, a in specific.items() if len(a) == 1}
+    fill = values["indicator_id"].map(single)
+    return age.where(~(generic & fill.notna()), fill)
+
+
+def _publisher_note(ctx: ComputeContext, source_ids: pd.Series) -> pd.Series:
+    """Who published each imported value, in words, with the file it came from.
+
+    A Fingertips data download names OHID; any other tidy file of published values (Local
+    Health, Census tables, Oflog, a council's own) is credited to its file, never to OHID.
+    """
+    prov = ctx.table("provenance")
+    notes = {
+        int(sid): (f"Published by OHID (Fingertips), from {name}" if layout == "fingertips-download"
+                   else f"Published values, from {name}")
+        for sid, name, layout in zip(prov["source_id"], prov["file_name"], prov["layout"], strict=True)
+    }
+    return source_ids.map(lambda sid: notes.get(int(sid), "Published values"))
 
 
 _RATIO = re.compile(r"\b(smr|sir|sar|standardi[sz]ed (mortality|incidence|admission) ratio)\b")

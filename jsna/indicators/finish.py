@@ -44,6 +44,7 @@ def finish_results(frame: pd.DataFrame, ctx: ComputeContext, registry: Indicator
     out = _compare(out, ctx.benchmark_code, benchmark, _parents(ctx))
     out = _trend(out)
     out = choose_sources(out, registry)
+    out = latest_published_series(out)
     keys = ["section", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable", "period"]
     out = out.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
     return out
@@ -123,6 +124,44 @@ def choose_sources(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFra
             else:
                 note, diff = f"jsna computes the {ind.title.lower()} for this area from counts, and the report shows that", None
             out.at[pi, "value_note"] = _set_aside(out.at[pi, "value_note"], note, diff, d)
+    return out
+
+
+def latest_published_series(out: pd.DataFrame) -> pd.DataFrame:
+    """One published series per indicator name, area and sex when several files publish it.
+
+    Two files can carry the same published indicator under different ids (a Fingertips data
+    download with its numeric id, a tidy extract with a name): the report would show two
+    latest values of one indicator, one of them years old. Where the names agree (ignoring
+    case and spacing) and the ages do not contradict each other (equal, or stated in only one
+    file), the series whose latest period ends last is shown; the other is set aside with a
+    ``"Not shown: …"`` note naming the one shown. Computed indicators are never touched.
+    """
+    if out.empty:
+        return out
+    pub = out[out["source"].eq("imported") & out["category_type"].isna() & shown(out) & out["value"].notna()]
+    if pub.empty:
+        return out
+    name = pub["indicator_name"].astype(str).str.lower().str.replace(r"\s+", " ", regex=True).str.strip(" .")
+    work = pub.assign(_name=name, _age=pub["age"].astype("object").where(pub["age"].notna(), None))
+    work["_age"] = work["_age"].replace({"All ages": None, "Not applicable": None})
+    several = work.groupby("_name")["indicator_id"].transform("nunique") > 1
+    work = work[several]
+    for (_, area, sex), group in work.groupby(["_name", "area_code", "sex"], dropna=False, sort=False):
+        ids = group["indicator_id"].unique()
+        if len(ids) < 2 or group["_age"].dropna().nunique() > 1:
+            continue
+        ends = group.groupby("indicator_id")["period_sortable"].max()
+        keep = ends.idxmax()
+        latest = group.loc[group["indicator_id"].eq(keep) & group["period_sortable"].eq(ends[keep]), "period"].iloc[0]
+        for other in ids:
+            if other == keep:
+                continue
+            rows = out.index[out["indicator_id"].eq(other) & out["area_code"].eq(area)
+                             & (out["sex"].eq(sex) if sex == sex else out["sex"].isna())]
+            note = (f"the same indicator is also published as {keep}, to a later period ({latest}); "
+                    f"the report shows that series")
+            out.loc[rows, "value_note"] = [_set_aside(v, note, None, 0) for v in out.loc[rows, "value_note"]]
     return out
 
 

@@ -8,6 +8,7 @@ by meaning. Category rows (deprivation deciles) are kept with their category typ
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import (
@@ -19,7 +20,10 @@ from jsna.ingest.fields import (
     warn,
 )
 from jsna.ingest.issues import ValidationIssue, ValidationReport
-from jsna.ingest.readers import normalise_name
+from jsna.ingest.readers import TableText, normalise_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ID_ALIASES = ("indicator_id", "indicatorid")
 AREA_ALIASES = ("area_code", "areacode")
@@ -51,6 +55,7 @@ class FingertipsSource(Source):
         out["indicator_id"] = raw[id_col].str.strip()
         name_col = cols.find("indicator_name", "indicatorname", "indicator")
         out["indicator_name"] = raw[name_col].str.strip() if name_col else out["indicator_id"]
+        out["indicator_id"] = _fill_missing_ids(out, table, id_col, issues)
         code_col = cols.require("area code", *AREA_ALIASES)
         out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues, allow_ods=True,
                                              allow_fingertips=True)
@@ -104,3 +109,43 @@ class FingertipsSource(Source):
         frame = with_rows(out, table).reset_index(drop=True)
         report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(raw), issues=issues)
         return Parsed(frames={"indicator_values": frame}, report=report, layout="fingertips-download", table=table)
+
+
+def _fill_missing_ids(out: pd.DataFrame, table: TableText, id_col: str, issues: list[ValidationIssue]) -> pd.Series:
+    """Indicator ids for rows that have none, from their name; each inference is a warning.
+
+    Fingertips downloads joined by hand can carry rows without an ``Indicator ID`` (a later
+    year of GP rows pasted under an older export). A row without an id whose name has exactly
+    one id elsewhere in the file takes that id; a name with no id anywhere takes an id made
+    from the name, as tidy files do. A name with several ids is an error: the row cannot be
+    placed.
+    """
+    from jsna.ingest.indicator_long import slug
+
+    ids = out["indicator_id"].replace("", None)
+    blank = ids.isna() & out["indicator_name"].notna()
+    if not blank.any():
+        return ids
+    known = out.loc[ids.notna(), ["indicator_name", "indicator_id"]].drop_duplicates()
+    per_name = known.groupby("indicator_name")["indicator_id"].unique()
+    filled = ids.copy()
+    for name, rows in out.index[blank].to_series().groupby(out.loc[blank, "indicator_name"]):
+        found = per_name.get(name)
+        first = int(rows.iloc[0])
+        if found is None:
+            filled[rows.index] = slug(str(name))
+            issues.append(warn(table, first, id_col, "", "id-from-name",
+                               f"{len(rows)} row(s) of {name!r} have no indicator ID: stored under "
+                               f"{slug(str(name))!r}, made from the name"))
+        elif len(found) == 1:
+            filled[rows.index] = found[0]
+            issues.append(warn(table, first, id_col, "", "id-from-name",
+                               f"{len(rows)} row(s) of {name!r} have no indicator ID: given {found[0]}, "
+                               f"the ID of the same name elsewhere in the file"))
+        else:
+            for idx in rows.index:
+                issues.append(ValidationIssue(
+                    code="missing-id", message=f"indicator ID is missing and the name {name!r} has several IDs "
+                    f"in the file ({', '.join(map(str, found))}): cannot tell which", file=table.label,
+                    row=table.file_row(idx), column=id_col, value=""))
+    return filled

@@ -303,7 +303,7 @@ def spine_frame(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
         # the same name twice (computed here and imported from Fingertips): say which is which
         repeated = frame["label"].duplicated(keep=False)
         frame.loc[repeated, "label"] += " (" + frame.loc[repeated, "indicator_id"].map(
-            lambda i: "jsna" if i in rc.indicators else f"Fingertips {i}") + ")"
+            lambda i: "jsna" if i in rc.indicators else f"published {i}") + ")"
     return frame
 
 
@@ -314,8 +314,8 @@ def _spine_figure(rc: ReportContext, rows: pd.DataFrame) -> charts.Figure | None
     return charts.spine_chart(frame, area_name=rc.area_name, benchmark_name=rc.benchmark_name,
                               figure_id="health-spine",
                               title=f"Health summary: {rc.area_name} compared with {rc.benchmark_name}",
-                              source="Source: indicators computed by jsna and imported from OHID Fingertips; "
-                                     "comparison at 95% confidence")
+                              source="Source: indicators computed by jsna and published values imported "
+                                     "(Appendix A names each one's source); comparison at 95% confidence")
 
 
 #: comparator columns in one "similar areas" chart; a larger set is drawn over several charts
@@ -610,7 +610,7 @@ def _health_status_indicators(rc: ReportContext, section: Section) -> None:
     if len(computed):
         section.tables.append(indicator_table(rc, computed, f"Life expectancy and mortality, {rc.area_name}", "health-computed"))
     if len(imported):
-        section.tables.append(indicator_table(rc, imported, f"Health indicators published in Fingertips, {rc.area_name}",
+        section.tables.append(indicator_table(rc, imported, f"Published health indicators, {rc.area_name}",
                                               "health-imported"))
         section.summary.extend(_sentences(rc, imported[imported["compared_to_benchmark"].isin(["Worse", "Better"])], 4))
 
@@ -826,7 +826,7 @@ def _indicator_appendix(rc: ReportContext, registry: Any, alternatives: pd.DataF
             vals = rc.table("indicator_values")
             src_ids = set(vals.loc[vals["indicator_id"].eq(r["indicator_id"]), "source_id"])
             files = live[live["source_id"].isin(src_ids)]
-            definition = f"Fingertips indicator {r['indicator_id']}, imported as published"
+            definition = f"Published indicator {r['indicator_id']}, imported as published"
             method = str(r["method"])
         else:
             kinds = [k for t in ind.requires for k in kind_of_table.get(t, [])]
