@@ -271,6 +271,18 @@ def _time_ticks(ax, positions: list[float], labels: list[str]) -> None:  # type:
     ax.set_xlim(min(positions) - span * 0.04, max(positions) + span * 0.04)
 
 
+def _range_ends(labels: list[str]) -> tuple[list[str], str]:
+    """Tick labels for periods: a series of ranges that all start together (cumulative figures,
+    ``2021/22 Q1 - 2025/26 Q3``) is labelled by each range's end, and the shared start returned."""
+    parts = [re.split(r"\s+(?:-|to)\s+", label.strip(), maxsplit=1) for label in labels]
+    starts = {p[0] for p in parts}
+    ranges = [p for p in parts if len(p) == 2]
+    if len(labels) < 2 or len(starts) != 1 or len(ranges) < len(labels) - 1:
+        return labels, ""
+    start = starts.pop()
+    return [p[1] if len(p) == 2 else p[0] for p in parts], start
+
+
 def trend_line(frame: pd.DataFrame, *, title: str, unit: str, area_name: str,
                comparator: pd.DataFrame | None = None, comparator_name: str = "England",
                figure_id: str = "trend", source: str = "") -> Figure:
@@ -293,9 +305,14 @@ def trend_line(frame: pd.DataFrame, *, title: str, unit: str, area_name: str,
     ax.set_ylabel(unit)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"))
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3)
-    _time_ticks(ax, list(periods), list(periods.values()))
-    ax.tick_params(axis="x", rotation=30 if max(len(p) for p in periods.values()) > 7 else 0)
+    labels, common_start = _range_ends(list(periods.values()))
+    if common_start:
+        ax.set_xlabel(f"Cumulative from {common_start}; labelled by the period's end", fontsize=8)
+    rotated = max(len(p) for p in labels) > 7
+    _time_ticks(ax, list(periods), labels)
+    ax.tick_params(axis="x", rotation=30 if rotated else 0)
+    below = -0.18 - (0.16 if rotated else 0.0) - (0.08 if common_start else 0.0)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, below), ncols=3)
     first, last = data.iloc[0], data.iloc[-1]
     alt = (f"Line chart of {title.lower()} for {area_name} from {first['period']} ({first['value']:,.1f}) "
            f"to {last['period']} ({last['value']:,.1f}), with {comparator_name} for comparison; periods are "
