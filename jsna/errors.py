@@ -75,3 +75,15 @@ class ChecksFailedError(JsnaError):
     """The run completed but something failed (an indicator, a check) and was reported."""
 
     exit_code = EXIT_INVALID
+
+
+class MissingInput(JsnaError):
+    """Raised by a compute function when the loaded inputs cannot give the indicator.
+
+    The message says, in words a reader of the report understands, which input is needed and
+    how to load it (``"deaths by LSOA: jsna ingest deaths FILE with LSOA codes"``). The
+    indicator is then *skipped* with that reason, never *failed*: a scheduled run with partial
+    inputs still exits 0.
+    """
+
+    exit_code = EXIT_INVALID

@@ -56,7 +56,7 @@ import re
 from typing import TYPE_CHECKING
 
 from jsna.indicators.context import ComputeContext
-from jsna.indicators.spec import Indicator
+from jsna.indicators.spec import Indicator, MissingInput
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,6 +167,15 @@ def _activity(ctx: ComputeContext) -> pd.DataFrame:
         events["area_code"].str[:3].isin(SMALL_AREA_PREFIXES)
         & ~events["measure"].str.lower().eq("deaths")
     ]
+
+
+def needs_small_area_activity(ctx: ComputeContext) -> None:
+    """The activity indicators need activity counts by LSOA (a record-level extract) and a way up to the authority."""
+    if _activity(ctx).empty:
+        raise MissingInput("service activity by LSOA, such as a record-level extract of admissions or attendances "
+                           "(jsna ingest activity FILE)")
+    if _authority_of(ctx, "LA").empty:
+        raise MissingInput("a lookup from the activity's LSOAs to their local authority (jsna ingest lookup FILE)")
 
 
 def _activity_by(ctx: ComputeContext, level: str) -> pd.DataFrame:
@@ -640,6 +649,7 @@ INDICATORS = [
         compute=activity_rate,
         benchmark="none",
         requires=("events", "population"),
+        needs=needs_small_area_activity,
         method="Crude rate; Byar's limits (exact Poisson below 10); small areas against their authority's "
         "rate with exact Poisson funnel limits",
         definition="Admissions, attendances and other activity of the record-level extract per 1,000 residents, "
@@ -655,6 +665,7 @@ INDICATORS = [
         compute=activity_dsr,
         benchmark="none",
         requires=("events", "population"),
+        needs=needs_small_area_activity,
         method="Directly standardised (ESP2013, over the ages the activity covers); Dobson limits",
         definition="Activity of the record-level extract per 100,000, age-standardised, by point of delivery.",
     ),
@@ -668,6 +679,7 @@ INDICATORS = [
         compute=activity_cost_per_head,
         benchmark="none",
         requires=("events", "population"),
+        needs=needs_small_area_activity,
         method="Summed cost of the records divided by the resident population",
         definition="Cost (£) of the activity in the record-level extract per resident, by point of delivery.",
     ),
@@ -682,6 +694,7 @@ INDICATORS = [
         benchmark="none",
         disclosure="none",
         requires=("events", "population"),
+        needs=needs_small_area_activity,
         method="Exact Poisson funnel limits at 95% and 99.8% around the authority's rate (OHID)",
         definition="Control limits along the population axis for the service-use funnel plots.",
     ),

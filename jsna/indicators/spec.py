@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from jsna.errors import JsnaError
+from jsna.errors import MissingInput as MissingInput  # re-exported: plugins raise it from here
 from jsna.ingest.schemas import BOOKKEEPING_TABLES, TABLES
 from jsna.sections import SECTION_IDS
 
@@ -36,16 +36,6 @@ DISCLOSURE_RULES = ("counts", "value-is-count", "none")
 TABLES_AVAILABLE = tuple(t for t in TABLES if t not in BOOKKEEPING_TABLES)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-
-
-class MissingInput(JsnaError):
-    """Raised by a compute function when the loaded inputs cannot give the indicator.
-
-    The message says, in words a reader of the report understands, which input is needed and
-    how to load it (``"deaths by LSOA: jsna ingest deaths FILE with LSOA codes"``). The
-    indicator is then *skipped* with that reason, never *failed*: a scheduled run with partial
-    inputs still exits 0.
-    """
 
 
 #: columns a compute function must return (others of the results schema are optional)
