@@ -79,7 +79,8 @@ def _root(
 
 def _options(sheet: str | None, skip_rows: int | None, period: str | None, variant: str | None,
              measure: str | None, mapping: list[str] | None, encoding: str | None = None,
-             area: str | None = None, cause: str | None = None, vintage: str | None = None):  # type: ignore[no-untyped-def]
+             area: str | None = None, cause: str | None = None, vintage: str | None = None,
+             sex_codes: str | None = None):  # type: ignore[no-untyped-def]
     from jsna.errors import UsageError
     from jsna.ingest.base import ReadOptions
 
@@ -90,7 +91,8 @@ def _options(sheet: str | None, skip_rows: int | None, period: str | None, varia
         source, canonical = item.split("=", 1)
         column_map[source.strip()] = canonical.strip()
     return ReadOptions(sheet=sheet, skip_rows=skip_rows, period=period, variant=variant, measure=measure,
-                       encoding=encoding, area=area, cause=cause, vintage=vintage, column_map=column_map)
+                       encoding=encoding, area=area, cause=cause, vintage=vintage, sex_codes=sex_codes,
+                       column_map=column_map)
 
 
 def _print_issues(report: Any, limit: int = 50) -> None:
@@ -141,6 +143,8 @@ def ingest(
     area: Annotated[str | None, typer.Option(help="Area code for a file about one area that does not say.")] = None,
     cause: Annotated[str | None, typer.Option(help="Cause of death for files that do not say.")] = None,
     vintage: Annotated[str | None, typer.Option(help="Geography or IMD vintage, e.g. 2021 or IMD2019.")] = None,
+    sex_codes: Annotated[str | None, typer.Option(help="How the file codes sex as numbers, e.g. 1=Female,2=Male "
+                                                  "(default as ONS: 1=Male,2=Female).")] = None,
     skip_invalid_rows: Annotated[bool, typer.Option(help="Load the good rows; quarantine the bad ones.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Load again a file already loaded (e.g. with other "
                                           "options), taking its earlier load out.")] = False,
@@ -160,7 +164,7 @@ def ingest(
 
     kind, files = _kind_and_files(args)
     config = api.project_config(project)
-    options = _options(sheet, skip_rows, period, variant, measure, mapping, encoding, area, cause, vintage)
+    options = _options(sheet, skip_rows, period, variant, measure, mapping, encoding, area, cause, vintage, sex_codes)
     summary = api.ingest(config, kind, files, options, skip_invalid_rows=skip_invalid_rows, replace=replace)
     if as_json:
         return _emit_json(summary.to_dict())
@@ -212,6 +216,8 @@ def validate(
     encoding: Annotated[str | None, typer.Option(help="Text encoding (detected when omitted).")] = None,
     measure: Annotated[str | None, typer.Option(help="Event measure for files that do not say.")] = None,
     area: Annotated[str | None, typer.Option(help="Area code for a file about one area that does not say.")] = None,
+    sex_codes: Annotated[str | None, typer.Option(help="How the file codes sex as numbers, e.g. 1=Female,2=Male "
+                                                  "(default as ONS: 1=Male,2=Female).")] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -219,7 +225,7 @@ def validate(
     from jsna import api
 
     kind, files = _kind_and_files(args)
-    options = _options(sheet, skip_rows, period, None, measure, mapping, encoding, area)
+    options = _options(sheet, skip_rows, period, None, measure, mapping, encoding, area, sex_codes=sex_codes)
     reports = [api.validate(kind, f, options) for f in files]
     if as_json:
         _emit_json({"files": [r.to_dict() for r in reports]})

@@ -79,6 +79,7 @@ class InputSpec(_Strict):
     vintage: str | None = None
     area: str | None = None
     cause: str | None = None
+    sex_codes: str | None = None
     map: dict[str, str] = Field(default_factory=dict)
 
     def options(self) -> dict[str, Any]:

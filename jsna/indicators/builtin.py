@@ -350,6 +350,11 @@ def service_use_dsr(ctx: ComputeContext) -> pd.DataFrame:
         return pd.DataFrame(columns=["area_code", "period", "value"])
     keys = [*AREA_PERIOD_SEX, "measure"]
     joined = _esp_join(ctx, events, keys=keys)
+    if joined.empty:
+        wanted = ", ".join(sorted(events["period"].astype(str).unique()))
+        have = ", ".join(sorted(ctx.population()["period"].astype(str).unique())) or "no period"
+        raise MissingInput(f"population estimates of the same areas for the periods of the activity counts "
+                           f"({wanted}); the estimates loaded are for {have}")
     covered = rebin(events, "esp", keys=("measure",))
     standard = methods.european_standard_population()
     pieces = []

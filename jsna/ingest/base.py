@@ -35,7 +35,19 @@ class ReadOptions:
     area: str | None = None
     #: cause of death for files that do not say (e.g. ONS drug-poisoning deaths by year)
     cause: str | None = None
+    #: how a file codes sex as numbers, e.g. ``1=Female,2=Male`` (ONS: 1 = male, 2 = female)
+    sex_codes: str | None = None
     column_map: dict[str, str] = field(default_factory=dict)  # source column -> canonical
+
+    def sex_code_map(self) -> dict[str, str]:
+        """``sex_codes`` as code -> Male/Female/Persons (empty when not given)."""
+        from jsna.errors import UsageError
+        from jsna.ingest.fields import parse_sex_codes
+
+        try:
+            return parse_sex_codes(self.sex_codes)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
 
     def describe(self) -> str:
         """The options given, as command-line flags (``--cause 'Drug poisoning' --period 2024``)."""

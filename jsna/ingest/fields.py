@@ -129,11 +129,29 @@ def parse_number(
     return numbers
 
 
+def parse_sex_codes(text: str | None) -> dict[str, str]:
+    """``--sex-codes 1=Female,2=Male`` as a mapping of code to Male/Female/Persons; raises ValueError."""
+    if not text:
+        return {}
+    codes: dict[str, str] = {}
+    for part in text.split(","):
+        code, _, sex = part.partition("=")
+        canonical = _SEX_MAP.get(sex.strip().lower())
+        if not code.strip() or canonical is None or sex.strip().isdigit():
+            raise ValueError(f"--sex-codes takes CODE=SEX pairs such as 1=Female,2=Male, got {part.strip()!r}")
+        codes[code.strip().lower()] = canonical
+    return codes
+
+
 def parse_sex(series: pd.Series, *, table: TableText, column: str,
-              issues: list[ValidationIssue]) -> pd.Series:
-    """Map the many spellings of sex (1/2, M/F, Males, Persons, All) to Male/Female/Persons."""
+              issues: list[ValidationIssue], codes: dict[str, str] | None = None) -> pd.Series:
+    """Map the many spellings of sex (1/2, M/F, Males, Persons, All) to Male/Female/Persons.
+
+    Numeric codes follow ONS (1 = male, 2 = female) unless ``codes`` (``--sex-codes``) says
+    otherwise.
+    """
     text = strip(series)
-    mapped = text.str.lower().map(_SEX_MAP)
+    mapped = text.str.lower().map({**_SEX_MAP, **(codes or {})})
     for idx in text.index[mapped.isna().to_numpy()]:
         issues.append(_issue(table, idx, column, text[idx], "bad-sex",
                              f"sex must be one of Male/Female/Persons (or 1/2, M/F), got {text[idx]!r}"))
@@ -260,3 +278,37 @@ def warn(table: TableText, index: int | None, column: str | None, value: object,
     return ValidationIssue(code=code, message=message, file=table.label,
                            row=table.file_row(index) if index is not None else None,
                            column=column, value=value, severity=WARNING)
+
+
+def check_sex_codes(frame: pd.DataFrame, raw_sex: pd.Series, *, table: TableText, column: str,
+                    issues: list[ValidationIssue], stated: bool) -> None:
+    """Refuse a population file whose numeric sex codes are the wrong way round.
+
+    Women outnumber men among people aged 85 and over in every real population of any size (by
+    about 1.6 to 1 in England). When a file codes sex as numbers and, read the ONS way
+    (1 = male, 2 = female), shows more men than women aged 85+ in nine areas out of ten (at
+    least five areas with 50 or more people of that age, or one with 500 or more), its codes
+    are reversed, and every figure by sex would be published the wrong way round. The user
+    says which way the file codes sex with ``--sex-codes``; nothing is guessed.
+    """
+    if stated or frame.empty or not strip(raw_sex).isin(["1", "2", "0", "3"]).all():
+        return
+    old = frame[frame["age_from"].ge(85) & frame["sex"].isin(["Male", "Female"])]
+    if old.empty:
+        return
+    by = old.pivot_table(index=["area_code", "period"], columns="sex", values="count", aggfunc="sum", fill_value=0)
+    if not {"Male", "Female"} <= set(by.columns):
+        return
+    total = by["Male"] + by["Female"]
+    big = by[total.ge(50)]
+    if big.empty:
+        return
+    men_more = int((big["Male"] > big["Female"]).sum())
+    enough = len(big) >= 5 or total.max() >= 500
+    if enough and men_more >= 0.9 * len(big):
+        issues.append(ValidationIssue(
+            code="sex-codes-reversed", file=table.label, column=column, value="1/2",
+            message=f"the sex codes look reversed: read as ONS codes (1 = male, 2 = female), more men than women "
+            f"are aged 85 and over in {men_more} of {len(big)} areas, the opposite of every real population. "
+            f"If the file codes 1 = female, load it with --sex-codes 1=Female,2=Male; if it really is "
+            f"1 = male, say so with --sex-codes 1=Male,2=Female"))

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, read_table
 from jsna.ingest.fields import (
     check_area_codes,
+    check_sex_codes,
     duplicate_keys,
     parse_age,
     parse_number,
@@ -119,6 +120,10 @@ class PopulationSource(Source):
         else:
             frame = _parse_long(table, cols, options, issues)
         frame = _finish(frame, table, issues)
+        sex_col = cols.find(*SEX_ALIASES)
+        if sex_col is not None and layout != "census-age-bands" and "sex" in frame.columns:
+            check_sex_codes(frame, table.frame[sex_col], table=table, column=sex_col, issues=issues,
+                            stated=bool(options.sex_codes))
         report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues)
         return Parsed(frames={"population": frame}, report=report, layout=layout, table=table)
 
@@ -169,7 +174,8 @@ def _parse_long(table: TableText, cols: Columns, options: ReadOptions, issues: l
         out["sex"] = sex
     else:
         sex_col = cols.require("sex", *SEX_ALIASES)
-        out["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues)
+        out["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues,
+                              codes=options.sex_code_map())
     age_text = raw[age_col].str.strip()
     is_total = age_text.str.lower().isin(TOTAL_AGE_LABELS)
     out["_is_total"] = is_total.to_numpy()
@@ -245,7 +251,8 @@ def _parse_wide(table: TableText, cols: Columns, options: ReadOptions, issues: l
     pieces = []
     if age_cols:
         sex_col = cols.require("sex", *SEX_ALIASES)
-        base["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues)
+        base["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues,
+                              codes=options.sex_code_map())
         for col in age_cols:
             piece = base.copy()
             piece["_age_text"] = col.strip()
@@ -308,7 +315,8 @@ def _parse_years_as_columns(table: TableText, cols: Columns, options: ReadOption
         base["variant"] = "principal"
     sex_col = cols.require("sex", *SEX_ALIASES)
     age_col = cols.require("age", *AGE_ALIASES)
-    base["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues)
+    base["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues,
+                              codes=options.sex_code_map())
     age_text = raw[age_col].str.strip()
     is_total = age_text.str.lower().isin(TOTAL_AGE_LABELS)
     label, lo, hi = parse_age(age_text.where(~is_total, "0"), table=table, column=age_col, issues=issues)

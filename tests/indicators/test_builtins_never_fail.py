@@ -21,10 +21,11 @@ from tests.conftest import REAL, SAMPLES
 TRAFFORD, BIRMINGHAM, ENGLAND = "E08000009", "E08000025", "E92000001"
 
 # Trafford's real files as downloaded (kind detected), each with the options an analyst would pass
+# (the mid-2021 extract codes sex 1 = female, 2 = male: see tests/ingest/test_sex_codes.py)
 TRAFFORD_FILES = [
     ("trafford_mye2024/mid-year_2024_population_estimates_local_authority.csv", None),
     ("trafford_mye2024/mid-year_2024_population_estimates_lsoa.csv", None),
-    ("ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv", None),
+    ("ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv", ReadOptions(sex_codes="1=Female,2=Male")),
     ("ons_snpp2022_trafford/2022_SNPP_population_females_trafford.csv", None),
     ("ons_snpp2022_trafford/2022_SNPP_population_males_trafford.csv", None),
     ("imd2019_lsoa/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv", None),
@@ -67,8 +68,8 @@ def trafford(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("trafford") / "proj"
     api.init_project(root)
     config = api.project_config(root)
-    for relative, cause in TRAFFORD_FILES:
-        api.ingest(config, None, [REAL / relative], ReadOptions(cause=cause))
+    for relative, options in TRAFFORD_FILES:
+        api.ingest(config, None, [REAL / relative], options or ReadOptions())
     api.compute(config)
     return root
 

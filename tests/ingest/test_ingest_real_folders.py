@@ -26,7 +26,7 @@ FOLDERS = {
     "nhs_gp_registrations_2021": ("registrations", [], None),
     "oflog_asc_outcomes_la": ("indicator", [], None),
     "ons_drug_poisoning_deaths_lad": ("deaths", ["--cause", "Drug poisoning"], None),
-    "ons_mye2021_lad": ("population", [], None),
+    "ons_mye2021_lad": ("population", ["--sex-codes", "1=Female,2=Male"], None),
     "ons_snpp2022_trafford": ("population", [], None),
     "trafford_mye2020": ("population", [], None),
     "trafford_mye2024": ("population", [], None),

@@ -29,12 +29,16 @@ pytestmark = [pytest.mark.real, pytest.mark.slow]
 TRAFFORD = "E08000009"
 BIRMINGHAM = "E08000025"
 
+#: the mid-2021 extract codes sex 1 = female, 2 = male (its SOURCE.md says otherwise; the data,
+#: with twice as many "men" as women aged 90+, do not): jsna refuses it without this option
+SEX_1_FEMALE = ("--sex-codes", "1=Female,2=Male")
+
 # (arguments before the files, folder or file globs, arguments after the files)
 Step = tuple[Sequence[str], Sequence[str], Sequence[str]]
 
 TRAFFORD_STEPS: list[Step] = [
     ((), ("trafford_mye2024/*.csv", "trafford_mye2020/*.csv"), ()),
-    ((), ("ons_mye2021_lad/*.csv",), ()),
+    ((), ("ons_mye2021_lad/*.csv",), SEX_1_FEMALE),
     ((), ("trafford_census2021/1981-2021_population_by_sex_and_age_group_la_gm.csv",), ()),
     ((), ("ons_snpp2022_trafford/*.csv",), ()),
     ((), ("imd2019_lsoa/File_1_*.csv",), ()),
@@ -60,7 +64,7 @@ TRAFFORD_STEPS: list[Step] = [
 ]
 
 BIRMINGHAM_STEPS: list[Step] = [
-    ((), ("ons_mye2021_lad/*.csv",), ()),
+    ((), ("ons_mye2021_lad/*.csv",), SEX_1_FEMALE),
     ((), ("imd2019_lsoa/File_1_*.csv",), ()),
     ((), ("lookups/lsoa11_msoa11_lad17_rgn11_gb_lookup.csv",), ()),
     ((), ("boundaries_lad2021_england_imd/*.geojson",), ()),

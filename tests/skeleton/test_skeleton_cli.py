@@ -178,7 +178,7 @@ def test_run_with_config_does_everything(tmp_path: Path, cli) -> None:
 @pytest.mark.real
 def test_real_mid_year_estimates_ingest_cleanly(project: Path, cli) -> None:
     path = real_file("ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv")
-    code, out, err = cli("ingest", "population", path, "--project", project, "--json")
+    code, out, err = cli("ingest", "population", path, "--project", project, "--json", "--sex-codes", "1=Female,2=Male")
     assert code == 0, err
     assert '"rows_loaded": 68068' in out
 
