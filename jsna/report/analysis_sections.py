@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.report import analysis_charts as ac
 from jsna.report.model import Cell, Headline, Section, Table
-from jsna.report.text import fmt, fmt_change, fmt_interval, fmt_money, is_missing
+from jsna.report.text import change_phrase, fmt, fmt_change, fmt_interval, fmt_money, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -229,6 +229,18 @@ def _population_note(res: dict[str, Any]) -> str:
             f"{res.get('population_method', 'trend')}. Treat the later years with caution.")
 
 
+def _projected_population(rc: ReportContext, section: Section, res: dict[str, Any], first: Any, last: Any,
+                          spread: Any) -> None:
+    """The projected-residents card and sentence (a projection with a trend or supplied variants)."""
+    section.headlines.append(Headline(f"Projected residents, {int(last['year'])}", fmt(last["count"], 0),
+                                      f"{fmt_change(last['count'] / first['count'] - 1, 1)} on {int(first['year'])}"))
+    section.summary.append(
+        f"{rc.area_name}'s population is projected to change from {fmt(first['count'], 0)} in {int(first['year'])} "
+        f"to {fmt(last['count'], 0)} in {int(last['year'])}"
+        + (f" (from {fmt(spread.min(), 0)} to {fmt(spread.max(), 0)} across the variants)" if len(spread) > 1 else "")
+        + "." + _estimate_note(rc, int(first["year"]), float(first["count"])) + " " + _population_note(res))
+
+
 def _estimate_note(rc: ReportContext, year: int, projected: float) -> str:
     """Where a projection's first year differs from the mid-year estimate of that year, say both."""
     rows = rc.area_results("total-population")
@@ -266,7 +278,9 @@ def _projection_table(frame: pd.DataFrame, series: str, caption: str, table_id: 
 
 def build_projected_service_use(rc: ReportContext, section: Section) -> None:
     res = _projections(rc)
-    if "service_use" in res:
+    held = res.get("central_variant") == "no change" and res.get("population_source") != "supplied"
+    usable = "service_use" in res and len(res["service_use"]) > 0 and not held
+    if usable:
         use, hist = res["service_use"], res["service_history"]
         base = use[use["scenario"].eq("Baseline")]
         last = base["year"].max()
@@ -275,14 +289,13 @@ def build_projected_service_use(rc: ReportContext, section: Section) -> None:
             end = rows[rows["year"].eq(last)].iloc[0]
             change = end["value"] / start_row["value"] - 1
             section.headlines.append(Headline(f"{name}, {end['period']}", fmt(end["value"], 0),
-                                              f"{'+' if change >= 0 else ''}{change * 100:.0f}% on {start_row['year']}"))
+                                              f"{fmt_change(change)} on {start_row['year']}"))
             rate_year = res.get("service_rate_period", str(start_row["year"]))
             section.summary.append(
                 f"At {rate_year}'s age- and sex-specific rates, {_lc(name)} would go from {fmt(start_row['value'], 0)} "
                 f"recorded in {start_row['year']} to about {fmt(end['value'], 0)} in {end['period']} (95% interval "
                 f"{fmt_interval(end['lower_ci_95'], end['upper_ci_95'], 0)}), "
-                f"{'a rise' if change >= 0 else 'a fall'} of {abs(change) * 100:.0f}% driven by the changing size and "
-                "age of the population.")
+                f"{change_phrase(change)} driven by the changing size and age of the population.")
             section.figures.append(ac.fan_chart(
                 use[use["measure"].eq(name)], title=f"Projected {_lc(name)}, {rc.area_name}", unit="Number a year",
                 history=hist[hist["measure"].eq(name)], figure_id=f"projected-use-{_slug(name)}",
@@ -304,7 +317,11 @@ def build_projected_service_use(rc: ReportContext, section: Section) -> None:
                                                 "projected-use-table"))
         section.summary.append(_population_note(res))
     section.narrative_html = rc.narrative("projected_service_use")
-    if "service_use" not in res:
+    if held and "service_use" in res:
+        section.missing.append(f"population projections (ONS SNPP: jsna ingest population FILE) or estimates for "
+                               f"more than one year: only {res['base_year']} is loaded, so there is no trend to "
+                               "carry today's rates of service use forward")
+    elif not usable:
         section.missing.append("population projections (jsna ingest population FILE with a variant column, or "
                                "ONS SNPP) together with service activity counts (jsna ingest events FILE)")
 
@@ -318,14 +335,14 @@ def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
         central = pop[pop["variant"].eq(res["central_variant"])].sort_values("year")
         first, last = central.iloc[0], central.iloc[-1]
         spread = pop[pop["year"].eq(last["year"])]["count"]
-        section.headlines.append(Headline(f"Projected residents, {int(last['year'])}", fmt(last["count"], 0),
-                                          f"{fmt_change(last['count'] / first['count'] - 1, 1)} on {int(first['year'])}"))
-        section.summary.append(
-            f"{rc.area_name}'s population is projected to change from {fmt(first['count'], 0)} in {int(first['year'])} "
-            f"to {fmt(last['count'], 0)} in {int(last['year'])}"
-            + (f" (from {fmt(spread.min(), 0)} to {fmt(spread.max(), 0)} across the variants)" if len(spread) > 1 else "")
-            + "." + _estimate_note(rc, int(first["year"]), float(first["count"])) + " " + _population_note(res))
-        if res.get("pyramid_then") is not None and len(res["pyramid_then"]):
+        if res.get("population_source") != "supplied" and res["central_variant"] == "no change":
+            section.summary.append(
+                f"No population projection is loaded and only one year of estimates ({res['base_year']}: "
+                f"{fmt(first['count'], 0)} residents), so there is no trend to project; load ONS sub-national "
+                f"population projections (jsna ingest population FILE) for one.")
+        else:
+            _projected_population(rc, section, res, first, last, spread)
+        if res.get("pyramid_then") is not None and len(res["pyramid_then"]) and res["central_variant"] != "no change":
             section.figures.append(charts.population_pyramid(
                 res["pyramid_now"], area_name=rc.area_name, period=str(res["base_year"]),
                 projected=res["pyramid_then"], projected_label=f"Projected {res['pyramid_then_year']}",
@@ -334,8 +351,18 @@ def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
         out = res["outcomes"]
         base = out[out["scenario"].eq("Baseline")]
         y0, y1 = base["year"].min(), base["year"].max()
+        held = res.get("central_variant") == "no change" and res.get("population_source") != "supplied"
         for name, rows in base.groupby("condition", sort=True):
             a, b = rows[rows["year"].eq(y0)].iloc[0], rows[rows["year"].eq(y1)].iloc[0]
+            if held:  # no projection: today's estimate only, not a flat line dressed as a forecast
+                section.headlines.append(Headline(f"{name}, estimate", fmt(a["value"], 0),
+                                                  f"at the {res['base_year']} population"))
+                section.summary.append(
+                    f"An estimated {fmt(a['value'], 0)} residents have {_lc(name)} (95% interval "
+                    f"{fmt_interval(a['lower_ci_95'], a['upper_ci_95'], 0)}), from the age- and sex-specific "
+                    f"prevalence ({res['outcome_references'].get(name, 'supplied rates')}) and the "
+                    f"{res['base_year']} population; it is carried forward only once a projection is loaded.")
+                continue
             change = b["value"] / a["value"] - 1 if a["value"] else float("nan")
             section.headlines.append(Headline(f"{name}, {b['period']}", fmt(b["value"], 0),
                                               f"{fmt_change(change)} on {a['period']}"))
@@ -349,8 +376,9 @@ def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
                 unit="People", figure_id=f"projected-outcome-{_slug(name)}",
                 source=f"Source: prevalence ({res['outcome_references'].get(name, 'supplied rates')}) × projected "
                        "population"))
-        section.tables.append(_projection_table(out, "condition", f"Projected outcomes, {rc.area_name}",
-                                                "projected-outcomes-table"))
+        if not held:
+            section.tables.append(_projection_table(out, "condition", f"Projected outcomes, {rc.area_name}",
+                                                    "projected-outcomes-table"))
     section.narrative_html = rc.narrative("projected_outcomes")
     if "outcomes" not in res:
         section.missing.append("prevalence rates by condition, age and sex (jsna ingest prevalence FILE, e.g. the "
