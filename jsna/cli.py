@@ -32,6 +32,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    epilog="Try it: jsna demo. Docs: README.md and docs/. Developers: the test suite (pytest) also builds "
+           "real areas' reports from openly licensed files in ../shared/data/real, or the folder named by "
+           "JSNA_REAL_DATA, and skips those tests when neither is there.",
 )
 indicators_app = typer.Typer(help="List and describe the indicators jsna can compute.", no_args_is_help=True)
 app.add_typer(indicators_app, name="indicators")
