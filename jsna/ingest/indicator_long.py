@@ -21,7 +21,7 @@ Layouts recognised
     ", age-standardised" when the definition says the values are age-standardised; its id
     adds the measure ("general-health-count", "general-health-age-standardised-percentage"),
     so counts and percentages stay separate indicators. The definition itself is given in a
-    warning of the file's report (``jsna validate``, ``jsna ingest``).
+    warning of the file's report (``jsna validate``, ``jsna ingest``, ``--json``).
 ``measure-code``
     Oflog-style: ``Financial year, Local authority code, Local authority name, Measure, Code,
     Value`` with ``rank_order`` (asc/desc, in any case) giving the polarity. A value of exactly
@@ -285,9 +285,9 @@ def _name_definitions(out: pd.DataFrame, raw: pd.DataFrame, table: TableText, na
         out.loc[rows, "indicator_id"] = r.id
         measure = f" ({r.measure})" if r.measure else ""
         issues.append(warn(table, None, name_col, r.text, "indicator-named-from-definition",
-                           f"column {name_col!r} holds a definition, not a name: stored as the indicator "
-                           f"{r.name!r}{measure}, id {r.id!r}, by {topic.lower()} (column {category_col!r}); "
-                           f"the definition reads: {r.text}"))
+                           f"column {name_col!r} holds a definition (the value shown), not a name: stored as "
+                           f"the indicator {r.name!r}{measure}, id {r.id!r}, by {topic.lower()} "
+                           f"(column {category_col!r})"))
 
 
 def _sex(raw: pd.DataFrame, cols: Columns) -> pd.Series:

@@ -113,8 +113,8 @@ def test_synthetic_definition_is_named_after_the_category_column(tmp_path: Path)
     notes = [i for i in report.warnings if i.code == "indicator-named-from-definition"]
     assert [i.value for i in notes] == [HEALTH, STANDARDISED]
     assert (
-        "'General health, age-standardised'" in notes[1].message
-        and STANDARDISED in notes[1].message
+        "'General health, age-standardised' (Percentage)" in notes[1].message
+        and "column 'general_health'" in notes[1].message
     )
 
 
