@@ -11,7 +11,17 @@ Layouts recognised
     ``geography``), ``measure``/``unit`` (what the value is: Percentage, SMR, Years),
     ``compared_to_<benchmark>``, ``inequality``. Sex is read from a ``sex`` column, else from
     ``inequality`` or ``unit`` where those hold Male/Female/Persons (tidy Fingertips extracts
-    put it in either). One further column (e.g. Census ``general_health``) is a category.
+    put it in either). One further column (e.g. Census ``general_health``) is a category;
+    its header, in words, is the category type ("General health").
+
+    Where the indicator text is a definition rather than a name (see :func:`is_definition`),
+    as in ONS Census 2021 tables ("Estimates that classify usual residents by their own
+    assessment of the general state of their health …"), and the file has one descriptive
+    category column, the indicator is named after that column ("General health"), with
+    ", age-standardised" when the definition says the values are age-standardised; its id
+    adds the measure ("general-health-count", "general-health-age-standardised-percentage"),
+    so counts and percentages stay separate indicators. The definition itself is given in a
+    warning of the file's report (``jsna validate``, ``jsna ingest``, ``--json``).
 ``measure-code``
     Oflog-style: ``Financial year, Local authority code, Local authority name, Measure, Code,
     Value`` with ``rank_order`` (asc/desc, in any case) giving the polarity. A value of exactly
@@ -181,8 +191,10 @@ def _parse(table: TableText, cols: Columns, options: ReadOptions, issues: list[V
     used = {code_col, name_col, period_col, value_col, *(v for v in cols.table_map_sources())}
     category = [c for c in raw.columns if normalise_name(c) not in KNOWN and c not in used
                 and not normalise_name(c).startswith("compared_to")]
+    if layout == "indicator-long" and len(category) == 1:
+        _name_definitions(out, raw, table, name_col, category[0], unit_col, issues)
     if category:
-        out["category_type"] = category[0]
+        out["category_type"] = header_words(category[0])
         out["category"] = raw[category[0]].str.strip().replace("", None)
         for extra in category[1:]:
             issues.append(warn(table, None, extra, None, "column-not-stored",
@@ -197,6 +209,85 @@ def _parse(table: TableText, cols: Columns, options: ReadOptions, issues: list[V
     duplicate_keys(out.fillna({"sex": "", "age": "", "category_type": "", "category": ""}), key,
                    table=table, issues=issues)
     return out
+
+
+
+#: headers that say only "this is a breakdown", not what it classifies
+_GENERIC_HEADERS = {"category", "categories", "category_type", "category_name", "breakdown", "group", "subgroup",
+                    "type", "classification"}
+#: words dropped from the end of a category column's header to name its topic
+_GENERIC_HEADER_WORDS = {"category", "categories", "classification"}
+_AGE_STANDARDISED = re.compile(r"\bage[- ]?standardi[sz](?:ed|ation)\b", re.IGNORECASE)
+_RELATIVE_CLAUSE = re.compile(r"\b(?:that|which)\s+\w+\s+\w+", re.IGNORECASE)
+
+
+def is_definition(text: str) -> bool:
+    """Whether an indicator column's text is a definition sentence rather than a name.
+
+    Names are noun phrases, however long ("Emergency hospital admissions for intentional
+    self-harm, directly standardised rate per 100,000"); definitions are sentences. A text
+    is a definition when it has at least 8 words and either ends with a full stop (a name
+    never does) or has at least 12 words and a relative clause ("Estimates that classify
+    usual residents by the number of hours of unpaid care they provide").
+    """
+    words = text.split()
+    if len(words) < 8:
+        return False
+    return text.rstrip().endswith(".") or (len(words) >= 12 and bool(_RELATIVE_CLAUSE.search(text)))
+
+
+def header_words(column: str) -> str:
+    """A column header as words, capitalised: ``general_health`` -> "General health"."""
+    words = normalise_name(column).replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def _topic(column: str) -> str | None:
+    """What a category column classifies ("disability_category" -> "Disability"); None when its
+    header says nothing but "category"."""
+    words = normalise_name(column).split("_")
+    if "_".join(words) in _GENERIC_HEADERS:
+        return None
+    while len(words) > 1 and words[-1] in _GENERIC_HEADER_WORDS:
+        words.pop()
+    if not any(w.isalpha() for w in words):
+        return None
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _name_definitions(out: pd.DataFrame, raw: pd.DataFrame, table: TableText, name_col: str, category_col: str,
+                      unit_col: str | None, issues: list[ValidationIssue]) -> None:
+    """Name the indicators whose text is a definition after the file's category column.
+
+    The name is the column's topic, with ", age-standardised" when the definition says so;
+    the id adds the measure, so that a count and a percentage are two indicators. When one
+    file holds several definitions that would get one name and measure, those rows keep
+    their text as the name (two indicators are never merged).
+    """
+    import pandas as pd
+
+    topic = _topic(category_col)
+    if topic is None:
+        return
+    measures = raw[unit_col].str.strip() if unit_col else pd.Series("", index=raw.index)
+    pairs = pd.DataFrame({"text": out["indicator_name"], "measure": measures}).drop_duplicates()
+    pairs = pairs[pairs["text"].map(is_definition)]
+    if pairs.empty:
+        return
+    pairs["name"] = pairs["text"].map(
+        lambda t: topic + (", age-standardised" if _AGE_STANDARDISED.search(t) else ""))
+    pairs["id"] = [slug(f"{n} {m}") for n, m in zip(pairs["name"], pairs["measure"], strict=True)]
+    pairs = pairs[pairs.groupby("id")["text"].transform("nunique").eq(1)]
+    for r in pairs.itertuples():
+        rows = out["indicator_name"].eq(r.text) & measures.eq(r.measure)
+        out.loc[rows, "indicator_name"] = r.name
+        out.loc[rows, "indicator_id"] = r.id
+        measure = f" ({r.measure})" if r.measure else ""
+        issues.append(warn(table, None, name_col, r.text, "indicator-named-from-definition",
+                           f"column {name_col!r} holds a definition (the value shown), not a name: stored as "
+                           f"the indicator {r.name!r}{measure}, id {r.id!r}, by {topic.lower()} "
+                           f"(column {category_col!r})"))
 
 
 def _sex(raw: pd.DataFrame, cols: Columns) -> pd.Series:
