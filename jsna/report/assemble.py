@@ -612,7 +612,8 @@ def _health_status_indicators(rc: ReportContext, section: Section) -> None:
     if len(imported):
         section.tables.append(indicator_table(rc, imported, f"Published health indicators, {rc.area_name}",
                                               "health-imported"))
-        section.summary.extend(_sentences(rc, imported[imported["compared_to_benchmark"].isin(["Worse", "Better"])], 4))
+        judged = _sentences(rc, imported[imported["compared_to_benchmark"].isin(["Worse", "Better"])], 4)
+        section.summary.extend(s for s in judged if s not in section.summary)
 
 
 def build_met_needs(rc: ReportContext, section: Section) -> None:
