@@ -32,6 +32,16 @@ def real_file(relative: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def trafford_report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Trafford's project built once from its real files as downloaded (``tests/real_areas.py``):
+    ingested, computed and reported through the CLI. Shared: tests must not change it (copy the
+    project folder first). Skipped when the real data is absent."""
+    from tests.real_areas import TRAFFORD, TRAFFORD_STEPS, _build
+
+    return _build(TRAFFORD, TRAFFORD_STEPS, tmp_path_factory.mktemp("real-areas"))
+
+
+@pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
 
