@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# the sample project run once per session for the run, export and plugin tests: defined here, once,
+# so that every package shares one run rather than each conftest making its own
+from tests.run.helpers_run import ran_project, sample_inputs  # noqa: F401  (fixtures)
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
 REAL = Path(os.environ.get("JSNA_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
@@ -63,6 +67,20 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("demo") / "project"
     api.demo(target)
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_assembled(demo_project: Path):  # type: ignore[no-untyped-def]
+    """The demo area's report model, assembled once from the demo workspace, with the workspace's
+    results and provenance: ``(report, results, provenance)``. Tests must not change them."""
+    from jsna import api
+    from jsna.report.assemble import assemble_report
+    from jsna.workspace import Workspace
+
+    config = api.project_config(demo_project)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        report = assemble_report(ws, config, config.project.area)
+        return report, ws.table("results"), ws.provenance()
 
 
 @pytest.fixture()
