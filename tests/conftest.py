@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# the sample project run once per session for the run, export and plugin tests: defined here, once,
+# so that every package shares one run rather than each conftest making its own
+from tests.run.helpers_run import ran_project, sample_inputs  # noqa: F401  (fixtures)
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
 REAL = Path(os.environ.get("JSNA_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
@@ -32,6 +36,16 @@ def real_file(relative: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def trafford_report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Trafford's project built once from its real files as downloaded (``tests/real_areas.py``):
+    ingested, computed and reported through the CLI. Shared: tests must not change it (copy the
+    project folder first). Skipped when the real data is absent."""
+    from tests.real_areas import TRAFFORD, TRAFFORD_STEPS, _build
+
+    return _build(TRAFFORD, TRAFFORD_STEPS, tmp_path_factory.mktemp("real-areas"))
+
+
+@pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
 
@@ -53,6 +67,20 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("demo") / "project"
     api.demo(target)
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_assembled(demo_project: Path):  # type: ignore[no-untyped-def]
+    """The demo area's report model, assembled once from the demo workspace, with the workspace's
+    results and provenance: ``(report, results, provenance)``. Tests must not change them."""
+    from jsna import api
+    from jsna.report.assemble import assemble_report
+    from jsna.workspace import Workspace
+
+    config = api.project_config(demo_project)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        report = assemble_report(ws, config, config.project.area)
+        return report, ws.table("results"), ws.provenance()
 
 
 @pytest.fixture()

@@ -105,11 +105,12 @@ def test_ward_rates_are_judged_against_the_authority_with_stored_funnel_limits(
 
 
 @pytest.fixture(scope="module")
-def traf_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A Trafford workspace with the inputs these indicators read, each file as downloaded."""
-    from jsna import api
-
-    files = [
+def traf_small(trafford_report) -> Path:  # type: ignore[no-untyped-def]
+    """Trafford's shared real-data project (``tests/real_areas.py``): among its inputs, as
+    downloaded, the ones these indicators read: the 2024 mid-year estimates, the ward lookup, GP
+    registrations, practice QOF prevalence, ward boundaries, the adult social care outcomes and
+    the ward-level Local Health files. Read only."""
+    needed = [
         real_file("trafford_mye2024/mid-year_2024_population_estimates_local_authority.csv"),
         real_file("lookups/gm_ward22_lad22_lookup.csv"),
         real_file("nhs_gp_registrations_2021/gp-reg-pat-prac-all_jan2021.csv"),
@@ -118,15 +119,14 @@ def traf_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
         real_file("oflog_asc_outcomes_la/ASC_data.csv"),
         *sorted(real_file("trafford_ward_health_fingertips_localhealth").glob("*.csv")),
     ]
-    root = tmp_path_factory.mktemp("traf") / "proj"
-    api.init_project(root)
-    config = api.project_config(root)
-    summary = api.ingest(config, None, files)
-    assert all(o.status == "loaded" for o in summary.outcomes), [
-        o.file for o in summary.outcomes if o.status != "loaded"
-    ]
-    api.compute(config)
-    return root
+    loaded = {
+        f["file"]
+        for step in trafford_report.ingests
+        for f in step["files"]
+        if f["status"] == "loaded"
+    }
+    assert {p.name for p in needed} <= loaded, sorted({p.name for p in needed} - loaded)
+    return trafford_report.project
 
 
 def _results(root: Path) -> pd.DataFrame:

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from jsna import api
 from jsna.indicators.finish import NOT_SHOWN, shown
-from jsna.workspace import Workspace
 from tests.conftest import SAMPLES
 
 AREA = "E06999001"
 
 
 @pytest.fixture(scope="module")
-def demo_model(demo_project: Path):  # type: ignore[no-untyped-def]
-    from jsna.report.assemble import assemble_report, spine_frame
+def demo_model(demo_assembled):  # type: ignore[no-untyped-def]
+    from jsna.report.assemble import spine_frame
 
-    config = api.project_config(demo_project)
-    with Workspace.open(config.workspace_path, read_only=True) as ws:
-        results = ws.table("results")
-        report = assemble_report(ws, config, AREA)
+    report, results, _provenance = demo_assembled
     return results, report, spine_frame
 
 

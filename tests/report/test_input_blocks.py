@@ -3,8 +3,6 @@ every loaded file."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -12,14 +10,9 @@ from tests.conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")
-def demo_report(demo_project: Path):  # type: ignore[no-untyped-def]
-    from jsna import api
-    from jsna.report.assemble import assemble_report
-    from jsna.workspace import Workspace
-
-    config = api.project_config(demo_project)
-    with Workspace.open(config.workspace_path, read_only=True) as ws:
-        return assemble_report(ws, config, "E06999001"), ws.provenance()
+def demo_report(demo_assembled):  # type: ignore[no-untyped-def]
+    report, _results, provenance = demo_assembled
+    return report, provenance
 
 
 def _section(report, section_id: str):  # type: ignore[no-untyped-def]

@@ -73,16 +73,9 @@ def test_sentence_says_similar_when_limits_overlap_even_if_lower() -> None:
     assert sentence.startswith("Life expectancy at birth (males) in Area was 78.9 years in 2022-24")
 
 
-def test_demo_spine_frame_golden(demo_project) -> None:  # type: ignore[no-untyped-def]
+def test_demo_spine_frame_golden(demo_assembled) -> None:  # type: ignore[no-untyped-def]
     """The spine's worst/best follow polarity and bracket the 25th-75th percentile band."""
-    from jsna import api
-    from jsna.report.assemble import assemble_report
-
-    config = api.project_config(demo_project)
-    from jsna.workspace import Workspace
-
-    with Workspace.open(config.workspace_path, read_only=True) as ws:
-        report = assemble_report(ws, config, config.project.area)
+    report, _results, _provenance = demo_assembled
     spine = next(f for s in report.sections for f in s.figures if f.id == "health-spine")
     data = spine.data
     assert len(data) >= 3
