@@ -42,8 +42,9 @@ def england_population(ctx: ComputeContext) -> tuple[pd.DataFrame, dict[str, str
 
     For a period with no England (E92000001) rows, England is the sum of the nine English
     regions (E12) when one file has all nine, else the sum of the lower-tier local authorities
-    (E06, E07, E08, E09: they tile England, so counties are never added to their districts) of
-    the one file that lists at least :data:`ENGLAND_AUTHORITIES_MINIMUM` of them. Returns the
+    (E06, E07, E08, E09: they tile England, so counties are never added to their districts)
+    loaded for the period, whichever files hold them, when there are at least
+    :data:`ENGLAND_AUTHORITIES_MINIMUM` of them. Returns the
     frame and ``{period: note}`` saying which sum gave England's figure.
     """
     import pandas as pd
@@ -63,16 +64,17 @@ def england_population(ctx: ComputeContext) -> tuple[pd.DataFrame, dict[str, str
             source, what = per_file.idxmax(), "the nine English regions"
             use = regions[regions["source_id"].eq(source)]
         else:
-            lower = rows[rows["area_code"].str[:3].isin(LOWER_TIER_PREFIXES)]
-            per_file = lower.groupby("source_id")["area_code"].nunique()
-            if per_file.empty or per_file.max() < ENGLAND_AUTHORITIES_MINIMUM:
+            # every authority of the period, whichever file holds it: a newer file that replaced some
+            # authorities (a census table for one county's districts) leaves the others in the older one
+            use = rows[rows["area_code"].str[:3].isin(LOWER_TIER_PREFIXES)]
+            if use["area_code"].nunique() < ENGLAND_AUTHORITIES_MINIMUM:
                 continue
-            source = per_file.idxmax()
-            use = lower[lower["source_id"].eq(source)]
+            source = use.groupby("source_id")["area_code"].nunique().idxmax()
             what = f"England's {use['area_code'].nunique()} lower-tier local authorities"
         summed = use.groupby(keys, as_index=False, dropna=False)["count"].sum()
         pieces.append(summed.assign(area_code=ENGLAND, area_name="England", source_id=source))
-        notes[str(period)] = f"England: sum of {what} in {files.get(int(source), f'input #{source}')}"
+        names = [files.get(int(s), f"input #{s}") for s in sorted(use["source_id"].unique())]
+        notes[str(period)] = f"England: sum of {what} in {' and '.join(names)}"
     return pd.concat(pieces, ignore_index=True), notes
 
 

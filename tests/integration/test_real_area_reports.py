@@ -230,3 +230,16 @@ def test_birmingham_falls_admissions_loaded_whole(birmingham: Built) -> None:
     assert falls["status"] == "loaded" and falls["rows_loaded"] == falls["rows_read"] > 0
     assert "Birmingham" in birmingham.text.split("Contents")[0]
     assert "This text appears in section" not in birmingham.text
+
+
+def test_trafford_england_benchmark_counts_every_authority(trafford: Built) -> None:
+    """England's 65+ share is summed over all 309 authorities, although the census replaced ten
+    of them for 2021 (a sum over the file that lost them gave 18.7%)."""
+    source = pd.read_csv(REAL / "ons_mye2021_lad" / "mye2021_lad21_uk_syoa_long.csv")
+    england = source[source["ladcode21"].str[:3].isin(["E06", "E07", "E08", "E09"])]
+    share = (
+        england.loc[england["age"].ge(65), "population_2021"].sum()
+        / england["population_2021"].sum()
+    )
+    card = re.search(r"Aged 65 and over [\d.]+% England \(2021\): ([\d.]+)%", trafford.text)
+    assert card and card.group(1) == f"{share * 100:.1f}"
