@@ -503,13 +503,19 @@ def _registrations(rc: ReportContext, section: Section) -> None:
         line += "."
     section.summary.append(line)
     names = rc.names
+    # list sizes of 1 to 7 are hidden like any small count; with the total in the text, one hidden
+    # list could be worked out by subtraction, so the next smallest is hidden with it
+    sizes = practices["value"].astype(float)
+    hidden = sizes.map(rc.policy.suppressed).astype(bool)
+    if hidden.sum() == 1 and (~hidden).any():
+        hidden.loc[sizes[~hidden].idxmin()] = True
     body = [
         [
             Cell(f"{names.get(p, p) if names.get(p, p) != p else p}"),
             Cell(str(p)),
-            Cell(fmt(v, 0), numeric=True),
+            Cell(rc.policy.count(v, hidden=bool(h)), numeric=True),
         ]
-        for p, v in zip(practices["area_code"], practices["value"], strict=True)
+        for p, v, h in zip(practices["area_code"], sizes, hidden, strict=True)
     ]
     section.tables.append(
         Table(

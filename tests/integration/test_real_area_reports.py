@@ -243,3 +243,17 @@ def test_trafford_england_benchmark_counts_every_authority(trafford: Built) -> N
     )
     card = re.search(r"Aged 65 and over [\d.]+% England \(2021\): ([\d.]+)%", trafford.text)
     assert card and card.group(1) == f"{share * 100:.1f}"
+
+
+def test_trafford_small_practice_lists_are_hidden(trafford: Built) -> None:
+    """A practice with 4 registered patients (P91032 in the source file) is shown as *, and so
+    is one other list, so the hidden one cannot be worked out from the total."""
+    source = pd.read_csv(REAL / "nhs_gp_registrations_2021" / "gp-reg-pat-prac-all_jan2021.csv")
+    small = set(source.loc[source["NUMBER_OF_PATIENTS"].between(1, 7), "CODE"])
+    listed = dict(re.findall(r"\b(P9\d{4}) ([\d,]+|\*) ", trafford.text))
+    assert small & set(listed), (
+        "the test expects a small practice of Trafford's CCG in the source file"
+    )
+    assert all(listed[code] == "*" for code in small & set(listed))
+    assert not any(v.isdigit() and 1 <= int(v) <= 7 for v in listed.values())
+    assert list(listed.values()).count("*") >= 2
