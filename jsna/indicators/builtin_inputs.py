@@ -598,19 +598,25 @@ def ward_spread(ctx: ComputeContext) -> pd.DataFrame:
     filled = wards.assign(sex=wards["sex"].fillna("Persons"), age=wards["age"].fillna("All ages"))
     latest = filled["period_sortable"].eq(filled.groupby(keys)["period_sortable"].transform("max"))
     filled = filled[latest]
+    filled = filled.assign(unit=filled["unit"].astype("object").where(filled["unit"].notna(), ""))
     out = filled.groupby([*keys, "indicator_name", "period"], as_index=False).agg(
-        high=("value", "max"), low=("value", "min"), count=("value", "size")
+        high=("value", "max"), low=("value", "min"), count=("value", "size"), unit=("unit", "first")
     )
     out = out[out["count"].ge(2)]
     ratio = (out["high"] / out["low"]).where(out["low"].gt(0))
-    out["value_note"] = ratio.map(
-        lambda r: f"highest is {r:.1f} times the lowest" if r == r else None
-    )
+    unit = out["unit"].map(lambda u: f" ({str(u).lower()})" if str(u).strip() else "")
+    out["value_note"] = [
+        f"highest minus lowest ward{u}" + (f"; highest is {r:.1f} times the lowest" if r == r else "")
+        for u, r in zip(unit, ratio, strict=True)
+    ]
+    # the indicator's name says which ward values; two indicators of one name are told apart by period
+    name = out["indicator_name"].astype(str)
+    twice = name.duplicated(keep=False) & out.duplicated(["authority", "indicator_name", "sex", "age"], keep=False)
     return out.assign(
         area_code=out["authority"],
         value=out["high"] - out["low"],
         category_type="Ward indicator",
-        category=out["indicator_name"] + " (" + out["indicator_id"] + ")",
+        category=name.where(~twice, name + ", " + out["period"].astype(str)),
     )[
         [
             "area_code",

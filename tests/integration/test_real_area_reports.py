@@ -199,6 +199,8 @@ def test_trafford_has_no_internal_or_placeholder_text(trafford: Built) -> None:
         "£-",
     ):
         assert bad not in text, bad
+    # no internal identifier (a slug such as "(female-life-expectancy-at-birth)") reaches the page
+    assert not re.findall(r"\(([a-z0-9]+(?:-[a-z0-9]+){2,})\)", text)
     assert "Trafford" in text.split("Contents")[0]
 
 
