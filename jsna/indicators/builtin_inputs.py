@@ -588,6 +588,13 @@ def ward_values(ctx: ComputeContext) -> pd.DataFrame:
     return wards.assign(authority=authority).dropna(subset=["authority"])
 
 
+def needs_ward_values(ctx: ComputeContext) -> None:
+    """The ward range needs published values for at least two wards of one authority."""
+    if ward_values(ctx).empty:
+        raise MissingInput("published values for wards (a Local Health or Fingertips download with ward codes, "
+                           "jsna ingest FILE) and the authority of each ward (a ward lookup, jsna ingest lookup FILE)")
+
+
 def ward_spread(ctx: ComputeContext) -> pd.DataFrame:
     import pandas as pd
 
@@ -742,6 +749,7 @@ INDICATORS = [
         benchmark="none",
         disclosure="none",
         requires=("indicator_values",),
+        needs=needs_ward_values,
         method="Highest minus lowest ward value in the latest period",
         definition="How far apart the authority's wards are on each published ward-level indicator.",
     ),
