@@ -691,10 +691,13 @@ def add_inequality_blocks(rc: ReportContext, section: Section) -> None:
         return
     body = []
     for _, s in spread.sort_values("category").iterrows():
-        ind = str(s["category"]).rsplit(" (", 1)[-1].rstrip(")")
-        group = wards[wards["indicator_id"].eq(ind) & wards["period"].eq(s["period"])].sort_values(
-            "value"
-        )
+        # the range is named by its ward indicator's name ("name, period" where one name has two series)
+        name = str(s["category"])
+        same = wards["period"].eq(s["period"]) & wards["sex"].fillna("Persons").eq(s["sex"])
+        group = wards[same & wards["indicator_name"].eq(name)]
+        if group.empty and ", " in name:
+            group = wards[same & wards["indicator_name"].eq(name.rsplit(", ", 1)[0])]
+        group = group.sort_values("value")
         if group.empty:
             continue
         low = ", ".join(
