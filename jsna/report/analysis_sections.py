@@ -51,14 +51,15 @@ def build_inequalities(rc: ReportContext, section: Section) -> None:
                                           "inequalities-heat", decimals=2))
     if "benchmark_gap_by_cause" in res:
         _benchmark_gap(rc, section, res)
-    rows = rc.latest(rc.area_results(section="inequalities"))
-    rows = rows[rows["category_type"].notna() & ~rows["indicator_id"].eq("life-expectancy-by-deprivation-quintile")]
     from jsna.report.input_blocks import generic
 
+    # ward ranges have their own table (input_blocks.add_inequality_blocks)
+    rows = generic(rc.latest(rc.area_results(section="inequalities")))
+    rows = rows[rows["category_type"].notna() & ~rows["indicator_id"].eq("life-expectancy-by-deprivation-quintile")]
     other = generic(rc.latest(rc.area_results()))
     other = other[other["category_type"].notna() & other["category_type"].ne("Activity")
                   & other["section"].ne("inequalities")]
-    for frame, caption, tid in ((rows, f"Indicators by deprivation and ward, {rc.area_name}", "inequality-breakdowns"),
+    for frame, caption, tid in ((rows, f"Indicators by deprivation, {rc.area_name}", "inequality-breakdowns"),
                                 (other, f"Other indicators by population group, {rc.area_name}", "inequality-other")):
         if len(frame):
             section.tables.append(_breakdown_table(rc, frame, caption, tid))
