@@ -82,12 +82,20 @@ PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_m
 
 def run(code: str, *args: str) -> dict[str, float]:
     """Run ``code`` in a child process; its wall time, result size and peak RSS (MiB)."""
-    wrapper = ("import subprocess, sys, resource\n"
-               f"p = subprocess.run([sys.executable, '-c', {code!r}, *{list(args)!r}], capture_output=True, text=True)\n"
-               "sys.stderr.write(p.stderr)\n"
-               "print(p.stdout.strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, check=True).stdout.split()
-    return {"seconds": round(float(out[0]), 2), "groups": int(out[1]), "peak_rss_mib": round(int(out[2]) / 1024)}
+    wrapper = (
+        "import subprocess, sys, resource\n"
+        f"p = subprocess.run([sys.executable, '-c', {code!r}, *{list(args)!r}], capture_output=True, text=True)\n"
+        "sys.stderr.write(p.stderr)\n"
+        "print(p.stdout.strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {
+        "seconds": round(float(out[0]), 2),
+        "groups": int(out[1]),
+        "peak_rss_mib": round(int(out[2]) / 1024),
+    }
 
 
 def make_extract(folder: Path, rows: int) -> tuple[Path, Path]:
@@ -117,7 +125,10 @@ def make_extract(folder: Path, rows: int) -> tuple[Path, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=20_000_000)
-    parser.add_argument("--imd", default="../shared/data/real/imd2019_lsoa/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv")
+    parser.add_argument(
+        "--imd",
+        default="../shared/data/real/imd2019_lsoa/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv",
+    )
     args = parser.parse_args()
     results: dict[str, object] = {"rows": args.rows}
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,11 +139,14 @@ def main() -> None:
             hand, capped = run(HAND, str(path)), run(HAND, str(path), MEMORY_LIMIT)
             to_python, ours = run(HAND_TO_PYTHON, str(path)), run(JSNA, str(path))
             results[path.suffix.lstrip(".")] = {
-                "duckdb_group_by_into_table": hand, f"duckdb_group_by_into_table_at_{MEMORY_LIMIT}": capped,
-                "duckdb_group_by_to_pandas": to_python, "jsna_activity": ours,
+                "duckdb_group_by_into_table": hand,
+                f"duckdb_group_by_into_table_at_{MEMORY_LIMIT}": capped,
+                "duckdb_group_by_to_pandas": to_python,
+                "jsna_activity": ours,
                 "ratio_to_table": round(ours["seconds"] / hand["seconds"], 2),
                 "ratio_to_table_same_memory_limit": round(ours["seconds"] / capped["seconds"], 2),
-                "ratio_to_pandas": round(ours["seconds"] / to_python["seconds"], 2)}
+                "ratio_to_pandas": round(ours["seconds"] / to_python["seconds"], 2),
+            }
     if Path(args.imd).exists():
         results["imd_lsoa_ingest"] = run(IMD, str(Path(args.imd).resolve()))
     print(json.dumps(results, indent=2))

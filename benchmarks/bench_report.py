@@ -14,7 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REAL = Path(os.environ.get("JSNA_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"))
+REAL = Path(
+    os.environ.get(
+        "JSNA_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+    )
+)
 
 
 def _timed(label: str, func):  # type: ignore[no-untyped-def]
@@ -36,8 +40,14 @@ def main() -> None:
         demo = Path(tmp) / "demo"
         api.demo(demo)
         config = api.project_config(demo)
-        _timed("one area, HTML (demo)", lambda: api.report(config, formats=["html"], output=Path(tmp) / "one"))
-        _timed("one area, PDF (demo)", lambda: api.report(config, formats=["pdf"], output=Path(tmp) / "one"))
+        _timed(
+            "one area, HTML (demo)",
+            lambda: api.report(config, formats=["html"], output=Path(tmp) / "one"),
+        )
+        _timed(
+            "one area, PDF (demo)",
+            lambda: api.report(config, formats=["pdf"], output=Path(tmp) / "one"),
+        )
         if args.skip_all:
             return
         project = Path(tmp) / "real"
@@ -45,14 +55,24 @@ def main() -> None:
         config = api.project_config(project)
         mye = next((REAL / "ons_mye2021_lad").glob("*.csv"))
         imd = sorted((REAL / "imd2019_lsoa").glob("*.csv"))[0]
-        _timed("ingest MYE 2021 + IMD 2019", lambda: (api.ingest(config, "population", [mye]),
-                                                     api.ingest(config, "deprivation", [imd])))
+        _timed(
+            "ingest MYE 2021 + IMD 2019",
+            lambda: (
+                api.ingest(config, "population", [mye]),
+                api.ingest(config, "deprivation", [imd]),
+            ),
+        )
         _timed("compute", lambda: api.compute(config))
-        batch = _timed(f"all areas, HTML, {args.workers} workers",
-                       lambda: api.report_all_areas(config, formats=["html"], output=project / "output",
-                                                    workers=args.workers))
+        batch = _timed(
+            f"all areas, HTML, {args.workers} workers",
+            lambda: api.report_all_areas(
+                config, formats=["html"], output=project / "output", workers=args.workers
+            ),
+        )
         ok = sum(a.status == "ok" for a in batch.areas)
-        print(f"areas reported: {ok} of {len(batch.areas)}; per area {batch.seconds / max(len(batch.areas), 1):.2f} s")
+        print(
+            f"areas reported: {ok} of {len(batch.areas)}; per area {batch.seconds / max(len(batch.areas), 1):.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -61,7 +61,9 @@ def init_project(directory: Path, *, name: str | None = None) -> InitResult:
         (directory / sub).mkdir(parents=True, exist_ok=True)
         created.append(f"{sub}/")
     title = name or "Joint Strategic Needs Assessment"  # the report puts the area's name in front
-    (directory / CONFIG_FILE).write_text(DEFAULT_TOML.format(name=title.replace('"', "'")), encoding="utf-8")
+    (directory / CONFIG_FILE).write_text(
+        DEFAULT_TOML.format(name=title.replace('"', "'")), encoding="utf-8"
+    )
     created.append(CONFIG_FILE)
     for file in NARRATIVE_FILES:
         target = directory / "narrative" / file
@@ -86,8 +88,15 @@ class IngestSummary:
         return {"files": [o.to_dict() for o in self.outcomes], "results_stale": self.results_stale}
 
 
-def ingest(config: Config, kind: str | None, files: Sequence[Path], options: ReadOptions | None = None, *,
-           skip_invalid_rows: bool = False, replace: bool = False) -> IngestSummary:
+def ingest(
+    config: Config,
+    kind: str | None,
+    files: Sequence[Path],
+    options: ReadOptions | None = None,
+    *,
+    skip_invalid_rows: bool = False,
+    replace: bool = False,
+) -> IngestSummary:
     """Validate and load files into the project's workspace, each in its own transaction.
 
     With ``replace`` a file already loaded (same bytes or same path, same kind) is loaded again
@@ -97,8 +106,16 @@ def ingest(config: Config, kind: str | None, files: Sequence[Path], options: Rea
     with Workspace.open(config.workspace_path) as ws:
         for file in files:
             file_kind = kind or detect_kind(Path(file), options=options)[0]
-            summary.outcomes.append(ingest_file(ws, file_kind, Path(file), options,
-                                                skip_invalid_rows=skip_invalid_rows, replace=replace))
+            summary.outcomes.append(
+                ingest_file(
+                    ws,
+                    file_kind,
+                    Path(file),
+                    options,
+                    skip_invalid_rows=skip_invalid_rows,
+                    replace=replace,
+                )
+            )
         summary.results_stale = ws.has_data("results") and any(o.dropped for o in summary.outcomes)
     return summary
 
@@ -125,7 +142,9 @@ def list_inputs(config: Config) -> InputsListing:
     rows = [{k: (None if v != v else v) for k, v in r.items()} for r in prov.to_dict("records")]
     for row in rows:
         row["replaced"] = [old.to_dict() for new, old in pairs if new.source_id == row["source_id"]]
-        row["replaced_by"] = [new.to_dict() for new, old in pairs if old.source_id == row["source_id"]]
+        row["replaced_by"] = [
+            new.to_dict() for new, old in pairs if old.source_id == row["source_id"]
+        ]
         partly = row["status"] == "loaded" and row["replaced_by"]
         row["state"] = "partly replaced" if partly else row["status"]
     return InputsListing(rows)
@@ -153,9 +172,13 @@ class RemoveResult:
 
     def to_dict(self) -> dict[str, Any]:
         reingest = sorted({rep.file_path or rep.file_name for rep in self.lost})
-        return {"dry_run": self.dry_run, "removed": [r.to_dict() for r in self.removals],
-                "lost": [rep.to_dict() for rep in self.lost], "reingest": reingest,
-                "results_stale": self.results_stale}
+        return {
+            "dry_run": self.dry_run,
+            "removed": [r.to_dict() for r in self.removals],
+            "lost": [rep.to_dict() for rep in self.lost],
+            "reingest": reingest,
+            "results_stale": self.results_stale,
+        }
 
 
 def remove(config: Config, targets: Sequence[str], *, dry_run: bool = False) -> RemoveResult:
@@ -178,7 +201,9 @@ def _resolve_input(ws: Workspace, target: str) -> int:
     if target.isdigit():
         if int(target) in set(prov["source_id"]):
             return int(target)
-        raise UsageError(f"no input with id {target}; jsna inputs lists the loaded files and their ids")
+        raise UsageError(
+            f"no input with id {target}; jsna inputs lists the loaded files and their ids"
+        )
     path = Path(target)
     candidates = prov[prov["file_path"].eq(str(path.resolve()))]
     if candidates.empty and path.is_file():
@@ -186,11 +211,17 @@ def _resolve_input(ws: Workspace, target: str) -> int:
     if candidates.empty:
         candidates = prov[prov["file_name"].eq(path.name)]
     if candidates.empty:
-        raise UsageError(f"{target}: no loaded input has this path, contents or file name; "
-                         f"jsna inputs lists the loaded files and their ids")
+        raise UsageError(
+            f"{target}: no loaded input has this path, contents or file name; "
+            f"jsna inputs lists the loaded files and their ids"
+        )
     if len(candidates) > 1:
-        listed = ", ".join(f"{int(r.source_id)} ({r.kind}, {r.file_path})" for r in candidates.itertuples())
-        raise UsageError(f"{target} names {len(candidates)} inputs: {listed}; give the input id instead")
+        listed = ", ".join(
+            f"{int(r.source_id)} ({r.kind}, {r.file_path})" for r in candidates.itertuples()
+        )
+        raise UsageError(
+            f"{target} names {len(candidates)} inputs: {listed}; give the input id instead"
+        )
     return int(candidates["source_id"].iloc[0])
 
 
@@ -202,14 +233,19 @@ class QuarantineListing:
     exported_to: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"quarantine": self.rows, "problems": len(self.rows),
-                                "rows": len({(r["source_id"], r["row"]) for r in self.rows})}
+        data: dict[str, Any] = {
+            "quarantine": self.rows,
+            "problems": len(self.rows),
+            "rows": len({(r["source_id"], r["row"]) for r in self.rows}),
+        }
         if self.exported_to:
             data["exported_to"] = self.exported_to
         return data
 
 
-def list_quarantine(config: Config, *, file: str | None = None, source_id: int | None = None) -> QuarantineListing:
+def list_quarantine(
+    config: Config, *, file: str | None = None, source_id: int | None = None
+) -> QuarantineListing:
     """The quarantined rows of every input (or of one file name or input id), in file order."""
     where, params = [], []
     if file:
@@ -225,14 +261,17 @@ def list_quarantine(config: Config, *, file: str | None = None, source_id: int |
     return QuarantineListing(rows)
 
 
-def export_quarantine(config: Config, output: Path, *, file: str | None = None,
-                      source_id: int | None = None) -> QuarantineListing:
+def export_quarantine(
+    config: Config, output: Path, *, file: str | None = None, source_id: int | None = None
+) -> QuarantineListing:
     """Write the quarantined rows to CSV (or Parquet/JSON by the output's suffix)."""
     import pandas as pd
 
     listing = list_quarantine(config, file=file, source_id=source_id)
-    frame = pd.DataFrame(listing.rows, columns=["source_id", "kind", "file_name", "row", "column_name", "value",
-                                                "problem", "raw"])
+    frame = pd.DataFrame(
+        listing.rows,
+        columns=["source_id", "kind", "file_name", "row", "column_name", "value", "problem", "raw"],
+    )
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     suffix = output.suffix.lower()
@@ -243,7 +282,9 @@ def export_quarantine(config: Config, output: Path, *, file: str | None = None,
     elif suffix in {".csv", ""}:
         frame.to_csv(output, index=False)
     else:
-        raise UsageError(f"cannot export quarantine to {output.name}: use a .csv, .parquet or .json file")
+        raise UsageError(
+            f"cannot export quarantine to {output.name}: use a .csv, .parquet or .json file"
+        )
     listing.exported_to = str(output)
     return listing
 
@@ -264,8 +305,12 @@ def compute(config: Config, *, progress: Progress = None):  # type: ignore[no-un
     if unknown:
         raise UsageError(f"indicators.disabled names unknown indicators: {', '.join(unknown)}")
     with Workspace.open(config.workspace_path) as ws:
-        ctx = ComputeContext(ws, benchmark_code=config.project.benchmark, config=config.model_dump())
-        results, outcome = run_indicators(ctx, registry, tuple(config.indicators.disabled), progress=progress)
+        ctx = ComputeContext(
+            ws, benchmark_code=config.project.benchmark, config=config.model_dump()
+        )
+        results, outcome = run_indicators(
+            ctx, registry, tuple(config.indicators.disabled), progress=progress
+        )
         ws.replace_results(results)
     return outcome
 
@@ -280,24 +325,39 @@ class ReportResult:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"area_code": self.area_code, "outputs": [str(p) for p in self.outputs],
-                "seconds": round(self.seconds, 2), "skipped": self.skipped}
+        return {
+            "area_code": self.area_code,
+            "outputs": [str(p) for p in self.outputs],
+            "seconds": round(self.seconds, 2),
+            "skipped": self.skipped,
+        }
 
 
-def _report_settings(config: Config, formats: Sequence[str] | None,
-                     output: Path | None) -> tuple[list[str], Path, Path]:
+def _report_settings(
+    config: Config, formats: Sequence[str] | None, output: Path | None
+) -> tuple[list[str], Path, Path]:
     """The formats (checked), output folder and user templates folder of a report command."""
     chosen = list(formats or config.report.formats)
     bad = [f for f in chosen if f not in {"html", "pdf"}]
     if bad:
         raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
     out_dir = Path(output) if output else config.output_dir
-    templates = config.path(config.report.templates_dir) if config.report.templates_dir else config.root / "templates"
+    templates = (
+        config.path(config.report.templates_dir)
+        if config.report.templates_dir
+        else config.root / "templates"
+    )
     return chosen, out_dir, templates
 
 
-def report(config: Config, *, area: str | None = None, formats: Sequence[str] | None = None,
-           output: Path | None = None, skipped: list[dict[str, str]] | None = None) -> ReportResult:
+def report(
+    config: Config,
+    *,
+    area: str | None = None,
+    formats: Sequence[str] | None = None,
+    output: Path | None = None,
+    skipped: list[dict[str, str]] | None = None,
+) -> ReportResult:
     """Render the report for one area as HTML and/or PDF; returns the files written."""
     from jsna.report.assemble import assemble_report
     from jsna.report.render import write_html, write_pdf
@@ -315,8 +375,12 @@ def report(config: Config, *, area: str | None = None, formats: Sequence[str] | 
         path = out_dir / f"{stem}.{fmt}"
         writer = write_html if fmt == "html" else write_pdf
         outputs.append(writer(model, path, user_templates=templates))
-    return ReportResult(outputs=outputs, area_code=area_code, seconds=time.perf_counter() - start,
-                        skipped=list(model.skipped))
+    return ReportResult(
+        outputs=outputs,
+        area_code=area_code,
+        seconds=time.perf_counter() - start,
+        skipped=list(model.skipped),
+    )
 
 
 @dataclass
@@ -330,14 +394,24 @@ class BatchReportResult:
         return not any(a.status == "failed" for a in self.areas)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": str(self.index), "ok": self.ok, "seconds": round(self.seconds, 2),
-                "reported": sum(a.status == "ok" for a in self.areas),
-                "areas": [a.to_dict() for a in self.areas]}
+        return {
+            "index": str(self.index),
+            "ok": self.ok,
+            "seconds": round(self.seconds, 2),
+            "reported": sum(a.status == "ok" for a in self.areas),
+            "areas": [a.to_dict() for a in self.areas],
+        }
 
 
-def report_all_areas(config: Config, *, areas: Sequence[str] | None = None, formats: Sequence[str] | None = None,
-                     output: Path | None = None, workers: int | None = None,
-                     progress: Callable[[int, int, Any], None] | None = None) -> BatchReportResult:
+def report_all_areas(
+    config: Config,
+    *,
+    areas: Sequence[str] | None = None,
+    formats: Sequence[str] | None = None,
+    output: Path | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int, Any], None] | None = None,
+) -> BatchReportResult:
     """One report per area (every reportable area when ``areas`` is None) plus ``index.html``.
 
     Runs on a process pool (``workers``, default ``report.workers`` or the CPU count). Areas with
@@ -350,16 +424,28 @@ def report_all_areas(config: Config, *, areas: Sequence[str] | None = None, form
     start = time.perf_counter()
     malformed = [a for a in areas or () if not GSS_PATTERN.match(a)]
     if malformed:
-        raise UsageError(f"--areas takes ONS GSS codes like E06000001; not codes: {', '.join(malformed)}")
+        raise UsageError(
+            f"--areas takes ONS GSS codes like E06000001; not codes: {', '.join(malformed)}"
+        )
     formats, out_dir, templates = _report_settings(config, formats, output)
-    outcomes = render_areas(config, areas, formats=formats, out_dir=out_dir, templates=templates,
-                            workers=workers or config.report.workers, progress=progress)
-    return BatchReportResult(index=out_dir / "index.html", areas=outcomes, seconds=time.perf_counter() - start)
+    outcomes = render_areas(
+        config,
+        areas,
+        formats=formats,
+        out_dir=out_dir,
+        templates=templates,
+        workers=workers or config.report.workers,
+        progress=progress,
+    )
+    return BatchReportResult(
+        index=out_dir / "index.html", areas=outcomes, seconds=time.perf_counter() - start
+    )
 
 
 # -- run and demo ------------------------------------------------------------------------------
-def run(config_path: Path, *, progress: Progress = None, area: str | None = None,
-        check: bool = False) -> RunResult:
+def run(
+    config_path: Path, *, progress: Progress = None, area: str | None = None, check: bool = False
+) -> RunResult:
     """Ingest every [[inputs]] file, compute, and render: the unattended, scheduled path.
 
     Writes the report, ``results.csv`` and ``run.json`` to the output folder; with ``check``
@@ -371,7 +457,12 @@ def run(config_path: Path, *, progress: Progress = None, area: str | None = None
     return run_project(Path(config_path), area=area, progress=progress, check=check)
 
 
-def demo(directory: Path | None = None, *, progress: Progress = None, formats: Sequence[str] | None = None) -> RunResult:
+def demo(
+    directory: Path | None = None,
+    *,
+    progress: Progress = None,
+    formats: Sequence[str] | None = None,
+) -> RunResult:
     """Copy the synthetic samples into a project folder and run the whole pipeline on them."""
     from jsna.resources import samples_dir
 
@@ -382,7 +473,12 @@ def demo(directory: Path | None = None, *, progress: Progress = None, formats: S
     if (target / CONFIG_FILE).exists() or (target / "jsna.duckdb").exists():
         raise UsageError(f"{target} already holds a jsna project; choose an empty or new folder")
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(samples, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("bad", "README.md", "__pycache__"))
+    shutil.copytree(
+        samples,
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("bad", "README.md", "__pycache__"),
+    )
     if formats:  # the HTML report always, and the formats asked for as well
         chosen = list(dict.fromkeys(["html", *formats]))
         bad = [f for f in chosen if f not in {"html", "pdf"}]
@@ -391,8 +487,12 @@ def demo(directory: Path | None = None, *, progress: Progress = None, formats: S
         config_file = target / CONFIG_FILE
         text = config_file.read_text(encoding="utf-8")
         if 'formats = ["html"]' not in text:
-            raise JsnaError(f"the bundled samples' {CONFIG_FILE} has no report formats line; reinstall jsna")
-        config_file.write_text(text.replace('formats = ["html"]', f"formats = {json.dumps(chosen)}"), encoding="utf-8")
+            raise JsnaError(
+                f"the bundled samples' {CONFIG_FILE} has no report formats line; reinstall jsna"
+            )
+        config_file.write_text(
+            text.replace('formats = ["html"]', f"formats = {json.dumps(chosen)}"), encoding="utf-8"
+        )
     return run(target / CONFIG_FILE, progress=progress)
 
 
@@ -414,9 +514,15 @@ class AnalysisResult:
                 return None
             return v.item() if hasattr(v, "item") else v
 
-        return {"analysis": self.analysis, "area_code": self.area_code, "notes": self.notes,
-                "tables": {k: [{c: clean(v) for c, v in row.items()} for row in t.to_dict("records")]
-                           for k, t in self.tables.items()}}
+        return {
+            "analysis": self.analysis,
+            "area_code": self.area_code,
+            "notes": self.notes,
+            "tables": {
+                k: [{c: clean(v) for c, v in row.items()} for row in t.to_dict("records")]
+                for k, t in self.tables.items()
+            },
+        }
 
 
 def _analysis_area(config: Config, area: str | None) -> str:
@@ -450,29 +556,51 @@ def inequality(config: Config, *, area: str | None = None) -> AnalysisResult:
 
     code = _analysis_area(config, area)
     with Workspace.open(config.workspace_path, read_only=True) as ws:
-        found = inequality_analysis(_tables(ws), code, config.project.benchmark, seed=config.analysis.seed,
-                                    repetitions=config.analysis.repetitions)
+        found = inequality_analysis(
+            _tables(ws),
+            code,
+            config.project.benchmark,
+            seed=config.analysis.seed,
+            repetitions=config.analysis.repetitions,
+        )
     if not found:
-        raise UsageError(f"nothing to analyse for {code}: ingest LSOA deaths and population with IMD by LSOA, "
-                         "or deaths by cause for the area and its benchmark")
+        raise UsageError(
+            f"nothing to analyse for {code}: ingest LSOA deaths and population with IMD by LSOA, "
+            "or deaths by cause for the area and its benchmark"
+        )
     return AnalysisResult("inequality", code, _frames(found))
 
 
-def project(config: Config, *, area: str | None = None, horizon: int | None = None,
-            year_type: str | None = None) -> AnalysisResult:
+def project(
+    config: Config,
+    *,
+    area: str | None = None,
+    horizon: int | None = None,
+    year_type: str | None = None,
+) -> AnalysisResult:
     """Sections 8-9 for one area: projected population, service use and outcomes with intervals."""
     from jsna.indicators.builtin_analysis import projection_analysis
 
     code = _analysis_area(config, area)
     p = config.projections
     with Workspace.open(config.workspace_path, read_only=True) as ws:
-        found = projection_analysis(_tables(ws), code, horizon=horizon or p.horizon, year_type=year_type or p.year_type,
-                                    base_years=p.base_years, principal=p.principal, scenarios=config.scenarios,
-                                    repetitions=p.repetitions, seed=config.analysis.seed)
+        found = projection_analysis(
+            _tables(ws),
+            code,
+            horizon=horizon or p.horizon,
+            year_type=year_type or p.year_type,
+            base_years=p.base_years,
+            principal=p.principal,
+            scenarios=config.scenarios,
+            repetitions=p.repetitions,
+            seed=config.analysis.seed,
+        )
     if not found:
         raise UsageError(f"no population estimates for {code}: jsna ingest population FILE")
-    notes = [f"population: {found.get('population_source')}" + (f" ({found['population_method']})"
-                                                                 if found.get("population_method") else "")]
+    notes = [
+        f"population: {found.get('population_source')}"
+        + (f" ({found['population_method']})" if found.get("population_method") else "")
+    ]
     frames = _frames(found)
     frames.pop("pyramid_now", None)
     frames.pop("pyramid_then", None)
@@ -488,11 +616,20 @@ def vfm(config: Config, *, area: str | None = None) -> AnalysisResult:
         from jsna.indicators.context import ComputeContext
 
         name = ComputeContext(ws).area_names().get(code, code)
-        found = value_for_money_analysis(_tables(ws), code, name, roi=config.roi, phb=config.phb,
-                                         repetitions=config.analysis.repetitions, seed=config.analysis.seed)
+        found = value_for_money_analysis(
+            _tables(ws),
+            code,
+            name,
+            roi=config.roi,
+            phb=config.phb,
+            repetitions=config.analysis.repetitions,
+            seed=config.analysis.seed,
+        )
     if not found:
-        raise UsageError("nothing to analyse: ingest a spend table (jsna ingest spend FILE), PHB returns, "
-                         "or add [[roi]] to jsna.toml")
+        raise UsageError(
+            "nothing to analyse: ingest a spend table (jsna ingest spend FILE), PHB returns, "
+            "or add [[roi]] to jsna.toml"
+        )
     frames = _frames(found)
     frames.pop("phb_counts", None)
     return AnalysisResult("vfm", code, frames)

@@ -27,24 +27,37 @@ def _set_debug(value: bool) -> bool:
 app = typer.Typer(
     name="jsna",
     help="Joint Strategic Needs Assessment toolkit: ingest public-health files, compute OHID/Fingertips "
-         "indicators and report the 2007 minimum dataset as HTML or PDF.",
+    "indicators and report the 2007 minimum dataset as HTML or PDF.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
     epilog="Try it: jsna demo. Docs: README.md and docs/. Developers: the test suite (pytest) also builds "
-           "real areas' reports from openly licensed files in ../shared/data/real, or the folder named by "
-           "JSNA_REAL_DATA, and skips those tests when neither is there.",
+    "real areas' reports from openly licensed files in ../shared/data/real, or the folder named by "
+    "JSNA_REAL_DATA, and skips those tests when neither is there.",
 )
-indicators_app = typer.Typer(help="List and describe the indicators jsna can compute.", no_args_is_help=True)
+indicators_app = typer.Typer(
+    help="List and describe the indicators jsna can compute.", no_args_is_help=True
+)
 app.add_typer(indicators_app, name="indicators")
 
-ProjectOpt = Annotated[Path, typer.Option("--project", "-p", help="Project folder (holds jsna.toml and the workspace).",
-                                          file_okay=False)]
+ProjectOpt = Annotated[
+    Path,
+    typer.Option(
+        "--project",
+        "-p",
+        help="Project folder (holds jsna.toml and the workspace).",
+        file_okay=False,
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON for machines.")]
 #: every command takes --debug (as the root does), wherever it is put on the line
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", callback=_set_debug,
-                                        is_eager=True)]
+DebugOpt = Annotated[
+    bool,
+    typer.Option(
+        "--debug", help="Show the full traceback on errors.", callback=_set_debug, is_eager=True
+    ),
+]
 
 
 def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
@@ -72,18 +85,33 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback on errors.")
+    ] = False,
 ) -> None:
     if debug:
         _STATE["debug"] = True
 
 
-def _options(sheet: str | None, skip_rows: int | None, period: str | None, variant: str | None,
-             measure: str | None, mapping: list[str] | None, encoding: str | None = None,
-             area: str | None = None, cause: str | None = None, vintage: str | None = None,
-             sex_codes: str | None = None):  # type: ignore[no-untyped-def]
+def _options(
+    sheet: str | None,
+    skip_rows: int | None,
+    period: str | None,
+    variant: str | None,
+    measure: str | None,
+    mapping: list[str] | None,
+    encoding: str | None = None,
+    area: str | None = None,
+    cause: str | None = None,
+    vintage: str | None = None,
+    sex_codes: str | None = None,
+):  # type: ignore[no-untyped-def]
     from jsna.errors import UsageError
     from jsna.ingest.base import ReadOptions
 
@@ -93,9 +121,19 @@ def _options(sheet: str | None, skip_rows: int | None, period: str | None, varia
             raise UsageError(f"--map takes SOURCE=CANONICAL, got {item!r}")
         source, canonical = item.split("=", 1)
         column_map[source.strip()] = canonical.strip()
-    return ReadOptions(sheet=sheet, skip_rows=skip_rows, period=period, variant=variant, measure=measure,
-                       encoding=encoding, area=area, cause=cause, vintage=vintage, sex_codes=sex_codes,
-                       column_map=column_map)
+    return ReadOptions(
+        sheet=sheet,
+        skip_rows=skip_rows,
+        period=period,
+        variant=variant,
+        measure=measure,
+        encoding=encoding,
+        area=area,
+        cause=cause,
+        vintage=vintage,
+        sex_codes=sex_codes,
+        column_map=column_map,
+    )
 
 
 def _print_issues(report: Any, limit: int = 50) -> None:
@@ -104,13 +142,21 @@ def _print_issues(report: Any, limit: int = 50) -> None:
     console = _console()
     if not report.issues:
         return
-    table = Table(title=f"{report.file}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)",
-                  show_lines=False)
+    table = Table(
+        title=f"{report.file}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)",
+        show_lines=False,
+    )
     for col in ("", "row", "column", "value", "problem"):
         table.add_column(col)
     for issue in report.issues[:limit]:
         mark = "[red]✗[/red]" if issue.severity == "error" else "[yellow]![/yellow]"
-        table.add_row(mark, str(issue.row or ""), str(issue.column or ""), str(issue.value or ""), issue.message)
+        table.add_row(
+            mark,
+            str(issue.row or ""),
+            str(issue.column or ""),
+            str(issue.value or ""),
+            issue.message,
+        )
     console.print(table)
     if len(report.issues) > limit:
         console.print(f"… and {len(report.issues) - limit} more (use --json for all)")
@@ -118,39 +164,77 @@ def _print_issues(report: Any, limit: int = 50) -> None:
 
 # -- commands -------------------------------------------------------------------------------
 @app.command()
-def init(directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
-         name: Annotated[str | None, typer.Option(help="Report title.")] = None,
-         as_json: JsonOpt = False,
-         debug: DebugOpt = False) -> None:
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
+    name: Annotated[str | None, typer.Option(help="Report title.")] = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
     """Scaffold a project: jsna.toml, inputs/, narrative/ and .gitignore."""
     from jsna import api
 
     result = api.init_project(directory, name=name)
     if as_json:
         return _emit_json(result.to_dict())
-    _console().print(f"Created a jsna project in [bold]{result.directory}[/bold]: {', '.join(result.created)}")
+    _console().print(
+        f"Created a jsna project in [bold]{result.directory}[/bold]: {', '.join(result.created)}"
+    )
     _console().print("Next: put your files in inputs/ and run [bold]jsna ingest KIND FILE[/bold].")
 
 
 @app.command()
 def ingest(
-    args: Annotated[list[str], typer.Argument(help="KIND FILE… (or just FILE… to detect the kind).", metavar="[KIND] FILE...")],
+    args: Annotated[
+        list[str],
+        typer.Argument(
+            help="KIND FILE… (or just FILE… to detect the kind).", metavar="[KIND] FILE..."
+        ),
+    ],
     project: ProjectOpt = Path("."),
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet name or number.")] = None,
     skip_rows: Annotated[int | None, typer.Option(help="Rows above the header row.")] = None,
-    period: Annotated[str | None, typer.Option(help="Period for files that do not say, e.g. 2024.")] = None,
-    variant: Annotated[str | None, typer.Option(help="Projection variant for population files.")] = None,
-    measure: Annotated[str | None, typer.Option(help="Event measure for files that do not say.")] = None,
-    encoding: Annotated[str | None, typer.Option(help="Text encoding (detected when omitted).")] = None,
-    mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE=CANONICAL column mapping.")] = None,
-    area: Annotated[str | None, typer.Option(help="Area code for a file about one area that does not say.")] = None,
-    cause: Annotated[str | None, typer.Option(help="Cause of death for files that do not say.")] = None,
-    vintage: Annotated[str | None, typer.Option(help="Geography or IMD vintage, e.g. 2021 or IMD2019.")] = None,
-    sex_codes: Annotated[str | None, typer.Option(help="How the file codes sex as numbers, e.g. 1=Female,2=Male "
-                                                  "(default as ONS: 1=Male,2=Female).")] = None,
-    skip_invalid_rows: Annotated[bool, typer.Option(help="Load the good rows; quarantine the bad ones.")] = False,
-    replace: Annotated[bool, typer.Option("--replace", help="Load again a file already loaded (e.g. with other "
-                                          "options), taking its earlier load out.")] = False,
+    period: Annotated[
+        str | None, typer.Option(help="Period for files that do not say, e.g. 2024.")
+    ] = None,
+    variant: Annotated[
+        str | None, typer.Option(help="Projection variant for population files.")
+    ] = None,
+    measure: Annotated[
+        str | None, typer.Option(help="Event measure for files that do not say.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding (detected when omitted).")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="SOURCE=CANONICAL column mapping.")
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Area code for a file about one area that does not say.")
+    ] = None,
+    cause: Annotated[
+        str | None, typer.Option(help="Cause of death for files that do not say.")
+    ] = None,
+    vintage: Annotated[
+        str | None, typer.Option(help="Geography or IMD vintage, e.g. 2021 or IMD2019.")
+    ] = None,
+    sex_codes: Annotated[
+        str | None,
+        typer.Option(
+            help="How the file codes sex as numbers, e.g. 1=Female,2=Male "
+            "(default as ONS: 1=Male,2=Female)."
+        ),
+    ] = None,
+    skip_invalid_rows: Annotated[
+        bool, typer.Option(help="Load the good rows; quarantine the bad ones.")
+    ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Load again a file already loaded (e.g. with other "
+            "options), taking its earlier load out.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -167,8 +251,22 @@ def ingest(
 
     kind, files = _kind_and_files(args)
     config = api.project_config(project)
-    options = _options(sheet, skip_rows, period, variant, measure, mapping, encoding, area, cause, vintage, sex_codes)
-    summary = api.ingest(config, kind, files, options, skip_invalid_rows=skip_invalid_rows, replace=replace)
+    options = _options(
+        sheet,
+        skip_rows,
+        period,
+        variant,
+        measure,
+        mapping,
+        encoding,
+        area,
+        cause,
+        vintage,
+        sex_codes,
+    )
+    summary = api.ingest(
+        config, kind, files, options, skip_invalid_rows=skip_invalid_rows, replace=replace
+    )
     if as_json:
         return _emit_json(summary.to_dict())
     console = _console()
@@ -177,20 +275,29 @@ def ingest(
             console.print(f"[dim]{escape(o.file)}: {escape(o.note)}[/dim]")
             continue
         quarantined = f", {o.rows_quarantined:,} quarantined" if o.rows_quarantined else ""
-        console.print(f"[green]✓[/green] {o.file}: {o.kind} ({o.layout}), {o.rows_loaded:,} of {o.rows_read:,} rows "
-                      f"loaded{quarantined}; {o.records:,} records, {o.areas:,} areas, periods {', '.join(o.periods[:6]) or '–'}")
+        console.print(
+            f"[green]✓[/green] {o.file}: {o.kind} ({o.layout}), {o.rows_loaded:,} of {o.rows_read:,} rows "
+            f"loaded{quarantined}; {o.records:,} records, {o.areas:,} areas, periods {', '.join(o.periods[:6]) or '–'}"
+        )
         for d in o.dropped:
-            console.print(f"  took out its earlier load (input {d.source_id}): {_rows_in_words(d.rows)}")
+            console.print(
+                f"  took out its earlier load (input {d.source_id}): {_rows_in_words(d.rows)}"
+            )
         for r in o.replaced:
             console.print(f"  {r.describe()}")
         if o.report and o.report.warnings:
             _print_issues(o.report, limit=10)
     if summary.results_stale:
-        console.print("[yellow]![/yellow] results were computed from rows now taken out: run jsna compute again")
+        console.print(
+            "[yellow]![/yellow] results were computed from rows now taken out: run jsna compute again"
+        )
 
 
 def _rows_in_words(rows: dict[str, int]) -> str:
-    return ", ".join(f"{n:,} {table} row{'s' if n != 1 else ''}" for table, n in rows.items()) or "no rows"
+    return (
+        ", ".join(f"{n:,} {table} row{'s' if n != 1 else ''}" for table, n in rows.items())
+        or "no rows"
+    )
 
 
 def _kind_and_files(args: list[str]) -> tuple[str | None, list[Path]]:
@@ -211,16 +318,31 @@ def _kind_and_files(args: list[str]) -> tuple[str | None, list[Path]]:
 
 @app.command()
 def validate(
-    args: Annotated[list[str], typer.Argument(help="KIND FILE (or just FILE).", metavar="[KIND] FILE")],
+    args: Annotated[
+        list[str], typer.Argument(help="KIND FILE (or just FILE).", metavar="[KIND] FILE")
+    ],
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet name or number.")] = None,
     skip_rows: Annotated[int | None, typer.Option(help="Rows above the header row.")] = None,
     period: Annotated[str | None, typer.Option(help="Period for files that do not say.")] = None,
-    mapping: Annotated[list[str] | None, typer.Option("--map", help="SOURCE=CANONICAL column mapping.")] = None,
-    encoding: Annotated[str | None, typer.Option(help="Text encoding (detected when omitted).")] = None,
-    measure: Annotated[str | None, typer.Option(help="Event measure for files that do not say.")] = None,
-    area: Annotated[str | None, typer.Option(help="Area code for a file about one area that does not say.")] = None,
-    sex_codes: Annotated[str | None, typer.Option(help="How the file codes sex as numbers, e.g. 1=Female,2=Male "
-                                                  "(default as ONS: 1=Male,2=Female).")] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="SOURCE=CANONICAL column mapping.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding (detected when omitted).")
+    ] = None,
+    measure: Annotated[
+        str | None, typer.Option(help="Event measure for files that do not say.")
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option(help="Area code for a file about one area that does not say.")
+    ] = None,
+    sex_codes: Annotated[
+        str | None,
+        typer.Option(
+            help="How the file codes sex as numbers, e.g. 1=Female,2=Male "
+            "(default as ONS: 1=Male,2=Female)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -228,7 +350,9 @@ def validate(
     from jsna import api
 
     kind, files = _kind_and_files(args)
-    options = _options(sheet, skip_rows, period, None, measure, mapping, encoding, area, sex_codes=sex_codes)
+    options = _options(
+        sheet, skip_rows, period, None, measure, mapping, encoding, area, sex_codes=sex_codes
+    )
     reports = [api.validate(kind, f, options) for f in files]
     if as_json:
         _emit_json({"files": [r.to_dict() for r in reports]})
@@ -236,15 +360,18 @@ def validate(
         for r in reports:
             _print_issues(r)
             mark = "[green]✓ valid[/green]" if r.ok else "[red]✗ invalid[/red]"
-            _console().print(f"{mark}: {r.file} ({r.kind}), {r.rows_read:,} rows, {len(r.errors)} error(s), "
-                             f"{len(r.warnings)} warning(s)")
+            _console().print(
+                f"{mark}: {r.file} ({r.kind}), {r.rows_read:,} rows, {len(r.errors)} error(s), "
+                f"{len(r.warnings)} warning(s)"
+            )
     if any(not r.ok for r in reports):
         raise typer.Exit(EXIT_INVALID)
 
 
 @app.command()
-def inputs(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
-           debug: DebugOpt = False) -> None:
+def inputs(
+    project: ProjectOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False
+) -> None:
     """List the files loaded into the workspace, with their sha256."""
     from rich.table import Table
 
@@ -257,22 +384,39 @@ def inputs(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
     for col in ("id", "kind", "file", "rows", "periods", "areas", "status", "sha256"):
         table.add_column(col)
     for r in listing.rows:
-        table.add_row(str(r["source_id"]), r["kind"], r["file_name"], f"{r['rows_loaded']:,}/{r['rows_read']:,}",
-                      str(r["periods"] or "")[:30], str(r["areas"]), r["state"], str(r["sha256"])[:12])
+        table.add_row(
+            str(r["source_id"]),
+            r["kind"],
+            r["file_name"],
+            f"{r['rows_loaded']:,}/{r['rows_read']:,}",
+            str(r["periods"] or "")[:30],
+            str(r["areas"]),
+            r["state"],
+            str(r["sha256"])[:12],
+        )
     console = _console()
     console.print(table)
     for r in listing.rows:
         for x in r["replaced"]:
-            console.print(f"input {r['source_id']} ({r['file_name']}) replaced {x['rows']:,} {x['table']} rows "
-                          f"from input {x['source_id']} ({x['file']})")
+            console.print(
+                f"input {r['source_id']} ({r['file_name']}) replaced {x['rows']:,} {x['table']} rows "
+                f"from input {x['source_id']} ({x['file']})"
+            )
 
 
 @app.command()
 def remove(
-    targets: Annotated[list[str], typer.Argument(help="Input ids (jsna inputs), or the loaded files' paths or names.",
-                                                 metavar="FILE|ID...")],
+    targets: Annotated[
+        list[str],
+        typer.Argument(
+            help="Input ids (jsna inputs), or the loaded files' paths or names.",
+            metavar="FILE|ID...",
+        ),
+    ],
     project: ProjectOpt = Path("."),
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show what would be removed.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what would be removed.")
+    ] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -289,26 +433,35 @@ def remove(
     for r in result.removals:
         extra = [f"{r.quarantine_rows:,} quarantined rows"] if r.quarantine_rows else []
         extra += [f"boundary file {g}" for g in r.geometry_files]
-        console.print(f"{'[dim]–[/dim]' if dry_run else '[green]✓[/green]'} {verb} input {r.source_id} "
-                      f"({r.kind}, {r.file_name}): {', '.join([_rows_in_words(r.rows), *extra])}")
+        console.print(
+            f"{'[dim]–[/dim]' if dry_run else '[green]✓[/green]'} {verb} input {r.source_id} "
+            f"({r.kind}, {r.file_name}): {', '.join([_rows_in_words(r.rows), *extra])}"
+        )
     for rep in result.lost:
-        console.print(f"[yellow]![/yellow] {rep.rows:,} {rep.table} rows of {escape(rep.file_name)} (input "
-                      f"{rep.source_id}) that it had replaced do not come back when it goes; to have them again: "
-                      f"jsna ingest --replace {rep.kind} "
-                      f"{escape(rep.file_path or rep.file_name)}")
+        console.print(
+            f"[yellow]![/yellow] {rep.rows:,} {rep.table} rows of {escape(rep.file_name)} (input "
+            f"{rep.source_id}) that it had replaced do not come back when it goes; to have them again: "
+            f"jsna ingest --replace {rep.kind} "
+            f"{escape(rep.file_path or rep.file_name)}"
+        )
     if result.results_stale and not dry_run:
-        console.print("[yellow]![/yellow] results were computed with these rows: run jsna compute again")
+        console.print(
+            "[yellow]![/yellow] results were computed with these rows: run jsna compute again"
+        )
 
 
-quarantine_app = typer.Typer(help="Inspect and export rows held back by ingest --skip-invalid-rows.",
-                             no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Inspect and export rows held back by ingest --skip-invalid-rows.", no_args_is_help=True
+)
 app.add_typer(quarantine_app, name="quarantine")
 
 
 @quarantine_app.command("list")
 def quarantine_list(
     file: Annotated[str | None, typer.Option(help="Only rows of this input file (name).")] = None,
-    source_id: Annotated[int | None, typer.Option("--input", help="Only rows of this input id (jsna inputs).")] = None,
+    source_id: Annotated[
+        int | None, typer.Option("--input", help="Only rows of this input id (jsna inputs).")
+    ] = None,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -325,8 +478,14 @@ def quarantine_list(
     for col in ("input", "file", "row", "column", "value", "problem"):
         table.add_column(col)
     for r in listing.rows:
-        table.add_row(str(r["source_id"]), r["file_name"], str(r["row"]), str(r["column_name"] or ""),
-                      str(r["value"] or ""), r["problem"])
+        table.add_row(
+            str(r["source_id"]),
+            r["file_name"],
+            str(r["row"]),
+            str(r["column_name"] or ""),
+            str(r["value"] or ""),
+            r["problem"],
+        )
     _console().print(table)
 
 
@@ -334,7 +493,9 @@ def quarantine_list(
 def quarantine_export(
     output: Annotated[Path, typer.Argument(help="File to write: .csv, .parquet or .json.")],
     file: Annotated[str | None, typer.Option(help="Only rows of this input file (name).")] = None,
-    source_id: Annotated[int | None, typer.Option("--input", help="Only rows of this input id (jsna inputs).")] = None,
+    source_id: Annotated[
+        int | None, typer.Option("--input", help="Only rows of this input id (jsna inputs).")
+    ] = None,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -342,19 +503,24 @@ def quarantine_export(
     """Write quarantined rows (with the raw row as read) to a file for fixing."""
     from jsna import api
 
-    listing = api.export_quarantine(api.project_config(project), output, file=file, source_id=source_id)
+    listing = api.export_quarantine(
+        api.project_config(project), output, file=file, source_id=source_id
+    )
     if as_json:
         return _emit_json(listing.to_dict())
     _console().print(f"Wrote {len(listing.rows)} quarantined problem(s) to {listing.exported_to}")
 
 
 @app.command()
-def compute(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
-            debug: DebugOpt = False) -> None:
+def compute(
+    project: ProjectOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False
+) -> None:
     """Run every enabled indicator (built-in and plugins) into the results table."""
     from jsna import api
 
-    result = api.compute(api.project_config(project), progress=None if as_json else _progress(_console(True)))
+    result = api.compute(
+        api.project_config(project), progress=None if as_json else _progress(_console(True))
+    )
     if as_json:
         _emit_json(result.to_dict())
     else:
@@ -366,7 +532,11 @@ def compute(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
 def _print_compute(result: Any) -> None:
     console = _console()
     for run in result.runs:
-        mark = {"computed": "[green]✓[/green]", "skipped": "[yellow]–[/yellow]", "failed": "[red]✗[/red]"}[run.status]
+        mark = {
+            "computed": "[green]✓[/green]",
+            "skipped": "[yellow]–[/yellow]",
+            "failed": "[red]✗[/red]",
+        }[run.status]
         detail = f"{run.rows:,} rows" if run.status == "computed" else run.reason
         console.print(f"{mark} {run.id}: {detail}")
     for failure in result.plugin_failures:
@@ -377,12 +547,27 @@ def _print_compute(result: Any) -> None:
 @app.command()
 def report(
     project: ProjectOpt = Path("."),
-    area: Annotated[str | None, typer.Option(help="GSS code of the area (default: project.area).")] = None,
-    fmt: Annotated[list[str] | None, typer.Option("--format", "-f", help="html or pdf (repeatable).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the report.")] = None,
-    all_areas: Annotated[bool, typer.Option("--all-areas", help="One report per area, plus index.html.")] = False,
-    areas: Annotated[str | None, typer.Option("--areas", help="Comma-separated GSS codes: one report each, plus index.html.")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Processes for --all-areas/--areas (default: CPUs).")] = None,
+    area: Annotated[
+        str | None, typer.Option(help="GSS code of the area (default: project.area).")
+    ] = None,
+    fmt: Annotated[
+        list[str] | None, typer.Option("--format", "-f", help="html or pdf (repeatable).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder for the report.")
+    ] = None,
+    all_areas: Annotated[
+        bool, typer.Option("--all-areas", help="One report per area, plus index.html.")
+    ] = False,
+    areas: Annotated[
+        str | None,
+        typer.Option(
+            "--areas", help="Comma-separated GSS codes: one report each, plus index.html."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes for --all-areas/--areas (default: CPUs).")
+    ] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -405,11 +590,15 @@ def report(
     if as_json:
         _emit_json(batch.to_dict())
     else:
-        _console().print(f"[green]✓[/green] {sum(a.status == 'ok' for a in batch.areas)} of {len(batch.areas)} areas "
-                         f"reported in {batch.seconds:.0f} s; index: {batch.index}")
+        _console().print(
+            f"[green]✓[/green] {sum(a.status == 'ok' for a in batch.areas)} of {len(batch.areas)} areas "
+            f"reported in {batch.seconds:.0f} s; index: {batch.index}"
+        )
         for a in batch.areas:
             if a.status != "ok":
-                _console(True).print(f"[yellow]![/yellow] {a.area_code} {a.area_name}: {a.status}: {a.note}")
+                _console(True).print(
+                    f"[yellow]![/yellow] {a.area_code} {a.area_name}: {a.status}: {a.note}"
+                )
     if not batch.ok:
         raise ChecksFailedError("some areas failed to render; see the index page")
     return None
@@ -425,21 +614,35 @@ def _report_batch(api, config, codes, fmt, output, workers, *, quiet: bool):  # 
         TimeRemainingColumn,
     )
 
-    with Progress(TextColumn("[bold]report[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=_console(True), disable=quiet, transient=False) as bar:
+    with Progress(
+        TextColumn("[bold]report[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=_console(True),
+        disable=quiet,
+        transient=False,
+    ) as bar:
         task = bar.add_task("areas", total=None)
 
         def tick(done: int, total: int, outcome) -> None:  # type: ignore[no-untyped-def]
             bar.update(task, completed=done, total=total, description=f"{outcome.area_code:<10}")
 
-        return api.report_all_areas(config, areas=codes, formats=fmt, output=output, workers=workers, progress=tick)
+        return api.report_all_areas(
+            config, areas=codes, formats=fmt, output=output, workers=workers, progress=tick
+        )
 
 
 @app.command()
 def run(
-    config: Annotated[Path, typer.Option("--config", "-c", help="The project's jsna.toml.", dir_okay=False)] = Path("jsna.toml"),
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The project's jsna.toml.", dir_okay=False)
+    ] = Path("jsna.toml"),
     area: Annotated[str | None, typer.Option(help="Override project.area.")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Validate config, plugins and inputs only; write nothing.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Validate config, plugins and inputs only; write nothing."),
+    ] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -450,7 +653,9 @@ def run(
     """
     from jsna import api
 
-    result = api.run(config, area=area, check=check, progress=None if as_json else _progress(_console(True)))
+    result = api.run(
+        config, area=area, check=check, progress=None if as_json else _progress(_console(True))
+    )
     _print_run(result, as_json)
     if not result.ok:
         raise typer.Exit(result.exit_code)
@@ -466,8 +671,10 @@ def _print_run(result: Any, as_json: bool) -> None:
             console.print(f"{mark} {entry['file']} ({entry['kind']}): {entry['status']}")
     else:
         comp = result.compute
-        console.print(f"Inputs: {len(result.ingested)}; indicators computed {len(comp.get('computed', []))}, "
-                      f"skipped {len(comp.get('skipped', []))}, failed {len(comp.get('failed', []))}")
+        console.print(
+            f"Inputs: {len(result.ingested)}; indicators computed {len(comp.get('computed', []))}, "
+            f"skipped {len(comp.get('skipped', []))}, failed {len(comp.get('failed', []))}"
+        )
         if result.comparison:
             counts = ", ".join(f"{k.lower()} {v}" for k, v in result.comparison["counts"].items())
             console.print(f"Since {result.comparison['previous_results']}: {counts}")
@@ -479,15 +686,22 @@ def _print_run(result: Any, as_json: bool) -> None:
 
 @app.command()
 def demo(
-    directory: Annotated[Path | None, typer.Argument(help="Folder for the demo project (default: a new temporary folder).")] = None,
-    fmt: Annotated[list[str] | None, typer.Option("--format", "-f", help="html or pdf (repeatable).")] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Folder for the demo project (default: a new temporary folder)."),
+    ] = None,
+    fmt: Annotated[
+        list[str] | None, typer.Option("--format", "-f", help="html or pdf (repeatable).")
+    ] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Build a complete report from the bundled synthetic samples."""
     from jsna import api
 
-    result = api.demo(directory, progress=None if as_json else _progress(_console(True)), formats=fmt)
+    result = api.demo(
+        directory, progress=None if as_json else _progress(_console(True)), formats=fmt
+    )
     _print_run(result, as_json)
     if not as_json:
         _console().print(f"Open the report: [bold]{result.absolute(result.outputs[0])}[/bold]")
@@ -496,8 +710,9 @@ def demo(
 
 
 @indicators_app.command("list")
-def indicators_list(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
-                    debug: DebugOpt = False) -> None:
+def indicators_list(
+    project: ProjectOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False
+) -> None:
     """List every registered indicator (built-in and plugins) and whether its inputs are loaded."""
     from rich.table import Table
 
@@ -511,8 +726,15 @@ def indicators_list(project: ProjectOpt = Path("."), as_json: JsonOpt = False,
     for col in ("id", "title", "section", "unit", "polarity", "from", "inputs"):
         table.add_column(col)
     for ind in listing.indicators:
-        table.add_row(ind["id"], ind["title"], ind["section"], ind["unit"], ind["polarity"], ind["origin"],
-                      _inputs_cell(ind, listing.workspace))
+        table.add_row(
+            ind["id"],
+            ind["title"],
+            ind["section"],
+            ind["unit"],
+            ind["polarity"],
+            ind["origin"],
+            _inputs_cell(ind, listing.workspace),
+        )
     _console().print(table)
     for failure in listing.failures:
         _console(True).print(f"[red]✗ plugin {failure.label}[/red]: {failure.reason}")
@@ -525,9 +747,12 @@ def _inputs_cell(ind: dict[str, Any], workspace: str | None) -> str:
 
 
 @indicators_app.command("show")
-def indicators_show(indicator_id: Annotated[str, typer.Argument(help="Indicator id.")],
-                    project: ProjectOpt = Path("."), as_json: JsonOpt = False,
-                 debug: DebugOpt = False) -> None:
+def indicators_show(
+    indicator_id: Annotated[str, typer.Argument(help="Indicator id.")],
+    project: ProjectOpt = Path("."),
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
     """Show one indicator's declaration: definition, method, and which inputs are loaded."""
     from jsna import api
     from jsna.indicators.registry import list_indicators
@@ -540,11 +765,16 @@ def indicators_show(indicator_id: Annotated[str, typer.Argument(help="Indicator 
     for key, value in info.items():
         if key not in {"inputs", "missing", "ready"}:
             console.print(f"[bold]{key}[/bold]: {value}")
-    console.print("[bold]inputs[/bold]:" + ("" if listing.workspace else " (no workspace yet: jsna ingest …)"))
+    console.print(
+        "[bold]inputs[/bold]:" + ("" if listing.workspace else " (no workspace yet: jsna ingest …)")
+    )
     for i in info["inputs"]:
         state = f"{i['rows']:,} rows" if i["present"] else f"missing: {i['hint']}"
-        console.print(f"  {'✓' if i['present'] else '✗'} {i['table']} ({i['what']}): {state}" if listing.workspace
-                      else f"  {i['table']} ({i['what']}): {i['hint'] or 'load it with jsna ingest'}")
+        console.print(
+            f"  {'✓' if i['present'] else '✗'} {i['table']} ({i['what']}): {state}"
+            if listing.workspace
+            else f"  {i['table']} ({i['what']}): {i['hint'] or 'load it with jsna ingest'}"
+        )
     from rich.markup import escape
 
     if info["missing"]:
@@ -556,8 +786,7 @@ def indicators_show(indicator_id: Annotated[str, typer.Argument(help="Indicator 
 
 
 @app.command()
-def plugins(as_json: JsonOpt = False,
-            debug: DebugOpt = False) -> None:
+def plugins(as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """List installed packages that add indicators, ingest kinds or report blocks."""
     from rich.table import Table
 
@@ -571,10 +800,18 @@ def plugins(as_json: JsonOpt = False,
         for col in ("package", "version", "indicators", "ingest kinds", "report blocks"):
             table.add_column(col)
         for p in listing.plugins:
-            table.add_row(p.name, p.version or "?", _listed(p.indicators), _listed(p.sources), _listed(p.sections))
+            table.add_row(
+                p.name,
+                p.version or "?",
+                _listed(p.indicators),
+                _listed(p.sources),
+                _listed(p.sections),
+            )
         _console().print(table)
         for failure in listing.failures:
-            _console(True).print(f"[red]✗ {failure.label}[/red] ({failure.group}): {failure.reason}")
+            _console(True).print(
+                f"[red]✗ {failure.label}[/red] ({failure.group}): {failure.reason}"
+            )
     if not listing.ok:
         raise typer.Exit(EXIT_INVALID)
 
@@ -586,10 +823,22 @@ def _listed(items: list[str], limit: int = 6) -> str:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv (Fingertips column order), json, parquet or xlsx.")] = "csv",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: output/results.FORMAT).")] = None,
-    area: Annotated[list[str] | None, typer.Option("--area", help="Only these areas (repeatable).")] = None,
-    indicator: Annotated[list[str] | None, typer.Option("--indicator", help="Only these indicators (repeatable).")] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="csv (Fingertips column order), json, parquet or xlsx."
+        ),
+    ] = "csv",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: output/results.FORMAT)."),
+    ] = None,
+    area: Annotated[
+        list[str] | None, typer.Option("--area", help="Only these areas (repeatable).")
+    ] = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", help="Only these indicators (repeatable).")
+    ] = None,
     project: ProjectOpt = Path("."),
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -598,17 +847,27 @@ def export(
     from jsna import api
     from jsna.export import export as export_results
 
-    result = export_results(api.project_config(project), fmt, output=output, areas=area, indicators=indicator)
+    result = export_results(
+        api.project_config(project), fmt, output=output, areas=area, indicators=indicator
+    )
     if as_json:
         return _emit_json(result.to_dict())
-    _console().print(f"[green]✓[/green] wrote {result.path}: {result.rows:,} rows, {result.indicators} indicators, "
-                     f"{result.areas} areas ({result.format}; counts are not disclosure-controlled)")
+    _console().print(
+        f"[green]✓[/green] wrote {result.path}: {result.rows:,} rows, {result.indicators} indicators, "
+        f"{result.areas} areas ({result.format}; counts are not disclosure-controlled)"
+    )
 
 
 @app.command("new-plugin")
 def new_plugin(
-    name: Annotated[str, typer.Argument(help="Plugin name, e.g. falls-admissions (becomes jsna-falls-admissions).")],
-    directory: Annotated[Path | None, typer.Option("--directory", "-d", help="Folder to create (default: ./jsna-NAME).")] = None,
+    name: Annotated[
+        str,
+        typer.Argument(help="Plugin name, e.g. falls-admissions (becomes jsna-falls-admissions)."),
+    ],
+    directory: Annotated[
+        Path | None,
+        typer.Option("--directory", "-d", help="Folder to create (default: ./jsna-NAME)."),
+    ] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -618,9 +877,13 @@ def new_plugin(
     result = scaffold(name, directory)
     if as_json:
         return _emit_json(result.to_dict())
-    _console().print(f"Created {result.distribution} in [bold]{result.directory}[/bold]: {', '.join(result.files)}")
-    _console().print(f"Next: [bold]pip install -e {result.directory}[/bold], then [bold]jsna indicators list[/bold] "
-                     f"shows {result.indicator_id}.")
+    _console().print(
+        f"Created {result.distribution} in [bold]{result.directory}[/bold]: {', '.join(result.files)}"
+    )
+    _console().print(
+        f"Next: [bold]pip install -e {result.directory}[/bold], then [bold]jsna indicators list[/bold] "
+        f"shows {result.indicator_id}."
+    )
 
 
 # -- analyses (sections 7-10) -----------------------------------------------------------------------
@@ -637,7 +900,9 @@ def _print_analysis(result: Any, as_json: bool, limit: int = 25) -> None:
         console.print(f"[dim]{note}[/dim]")
     for name, frame in result.tables.items():
         table = Table(title=f"{name} ({len(frame):,} rows)")
-        cols = [c for c in frame.columns if c not in {"method", "note", "source", "basis", "measure_id"}][:10]
+        cols = [
+            c for c in frame.columns if c not in {"method", "note", "source", "basis", "measure_id"}
+        ][:10]
         for col in cols:
             table.add_column(str(col), overflow="fold")
         for _, row in frame.head(limit).iterrows():
@@ -646,8 +911,12 @@ def _print_analysis(result: Any, as_json: bool, limit: int = 25) -> None:
 
 
 @app.command()
-def inequality(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: JsonOpt = False,
-               debug: DebugOpt = False) -> None:
+def inequality(
+    project: ProjectOpt = Path("."),
+    area: AreaOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
     """Inequalities: life expectancy by deprivation, the gap and its decomposition, SII and HEAT measures."""
     from jsna import api
 
@@ -656,8 +925,11 @@ def inequality(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: J
 
 @app.command("project")
 def project_command(
-    project: ProjectOpt = Path("."), area: AreaOpt = None,
-    horizon: Annotated[int | None, typer.Option(help="Years ahead (default: projections.horizon).")] = None,
+    project: ProjectOpt = Path("."),
+    area: AreaOpt = None,
+    horizon: Annotated[
+        int | None, typer.Option(help="Years ahead (default: projections.horizon).")
+    ] = None,
     year_type: Annotated[str | None, typer.Option(help="calendar or financial.")] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -665,13 +937,19 @@ def project_command(
     """Projections: population, service use and outcomes with intervals and scenarios."""
     from jsna import api
 
-    _print_analysis(api.project(api.project_config(project), area=area, horizon=horizon, year_type=year_type),
-                    as_json)
+    _print_analysis(
+        api.project(api.project_config(project), area=area, horizon=horizon, year_type=year_type),
+        as_json,
+    )
 
 
 @app.command()
-def vfm(project: ProjectOpt = Path("."), area: AreaOpt = None, as_json: JsonOpt = False,
-        debug: DebugOpt = False) -> None:
+def vfm(
+    project: ProjectOpt = Path("."),
+    area: AreaOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
     """Value for money: spend against outcome, return on investment, personal health budgets."""
     from jsna import api
 
@@ -713,7 +991,9 @@ def _report_error(exc: JsnaError) -> None:
         for issue in exc.issues[:30]:
             console.print(f"  [red]✗[/red] {escape(str(issue))}")
         if len(exc.issues) > 30:
-            console.print(f"  … and {len(exc.issues) - 30} more (jsna validate KIND FILE --json lists all)")
+            console.print(
+                f"  … and {len(exc.issues) - 30} more (jsna validate KIND FILE --json lists all)"
+            )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,12 @@ SERIES = ["indicator_id", "area_code", "sex", "age", "category_type", "category"
 _Z95 = 1.959963984540054
 
 #: change labels, by polarity and direction of a significant difference
-_LABELS = {("high_is_good", 1): "Improved", ("high_is_good", -1): "Worsened",
-           ("low_is_good", 1): "Worsened", ("low_is_good", -1): "Improved"}
+_LABELS = {
+    ("high_is_good", 1): "Improved",
+    ("high_is_good", -1): "Worsened",
+    ("low_is_good", 1): "Worsened",
+    ("low_is_good", -1): "Improved",
+}
 
 
 @functools.lru_cache(maxsize=4)
@@ -59,8 +63,9 @@ def _read_cached(path: str, mtime_ns: int) -> pd.DataFrame:
             raise UnreadableFileError(f"{file}: not a readable Parquet file: {exc}") from exc
     parsed = FingertipsSource().parse(file, ReadOptions())
     if not parsed.report.ok:
-        raise InvalidDataError(f"{file}: the previous results have errors; nothing was compared",
-                               parsed.report.errors)
+        raise InvalidDataError(
+            f"{file}: the previous results have errors; nothing was compared", parsed.report.errors
+        )
     return parsed.frames["indicator_values"].drop(columns="_row")
 
 
@@ -70,7 +75,9 @@ def read_previous(path: Path) -> pd.DataFrame:
 
     path = Path(path)
     if not path.exists():
-        raise UnreadableFileError(f"{path}: previous results not found ([compare] previous_results)")
+        raise UnreadableFileError(
+            f"{path}: previous results not found ([compare] previous_results)"
+        )
     return _read_cached(str(path.resolve()), path.stat().st_mtime_ns).copy()
 
 
@@ -85,7 +92,9 @@ def _years(period: Any) -> tuple[int, int] | None:
     return None
 
 
-def changes(current: pd.DataFrame, previous: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
+def changes(
+    current: pd.DataFrame, previous: pd.DataFrame, *, confidence: float = 0.95
+) -> pd.DataFrame:
     """One row per series of ``current``: latest value now, latest value before, and the verdict.
 
     Columns: the series keys, ``indicator_name``, ``section``, ``unit``, ``polarity``,
@@ -99,7 +108,9 @@ def changes(current: pd.DataFrame, previous: pd.DataFrame, *, confidence: float 
 
     def latest(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.assign(**{k: frame[k].astype("string").fillna("") for k in SERIES})
-        frame = frame.assign(_order=pd.to_numeric(frame["period_sortable"], errors="coerce").fillna(0))
+        frame = frame.assign(
+            _order=pd.to_numeric(frame["period_sortable"], errors="coerce").fillna(0)
+        )
         frame = frame.sort_values([*SERIES, "_order", "period"], kind="stable")
         return frame.drop_duplicates(SERIES, keep="last")
 
@@ -108,8 +119,13 @@ def changes(current: pd.DataFrame, previous: pd.DataFrame, *, confidence: float 
     before = latest(previous)[[*SERIES, *cols]].rename(columns={c: f"previous_{c}" for c in cols})
     merged = now.merge(before, on=SERIES, how="left")
     v1, v0 = merged["value"].astype("float64"), merged["previous_value"].astype("float64")
-    se1 = (merged["upper_ci_95"].astype("float64") - merged["lower_ci_95"].astype("float64")) / (2 * _Z95)
-    se0 = (merged["previous_upper_ci_95"].astype("float64") - merged["previous_lower_ci_95"].astype("float64")) / (2 * _Z95)
+    se1 = (merged["upper_ci_95"].astype("float64") - merged["lower_ci_95"].astype("float64")) / (
+        2 * _Z95
+    )
+    se0 = (
+        merged["previous_upper_ci_95"].astype("float64")
+        - merged["previous_lower_ci_95"].astype("float64")
+    ) / (2 * _Z95)
     se = np.sqrt(se1**2 + se0**2)
     merged["difference"] = v1 - v0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -117,8 +133,13 @@ def changes(current: pd.DataFrame, previous: pd.DataFrame, *, confidence: float 
     critical = float(norm.ppf(0.5 + confidence / 2))
     spans_now = merged["period"].map(_years)
     spans_before = merged["previous_period"].map(_years)
-    overlap = pd.Series([a is not None and b is not None and a != b and a[0] <= b[1] and b[0] <= a[1]
-                         for a, b in zip(spans_now, spans_before, strict=True)], index=merged.index)
+    overlap = pd.Series(
+        [
+            a is not None and b is not None and a != b and a[0] <= b[1] and b[0] <= a[1]
+            for a, b in zip(spans_now, spans_before, strict=True)
+        ],
+        index=merged.index,
+    )
     reason = pd.Series("", index=merged.index, dtype=object)
     reason[merged["previous_value"].isna()] = "not in the previous results"
     reason[reason.eq("") & merged["previous_period"].eq(merged["period"])] = "no newer period"
@@ -127,12 +148,29 @@ def changes(current: pd.DataFrame, previous: pd.DataFrame, *, confidence: float 
     significant = reason.eq("") & merged["z"].abs().gt(critical)
     direction = np.sign(merged["difference"].fillna(0.0)).astype(int)
     polarity = merged["polarity"].fillna("no_judgement")
-    label = [(_LABELS.get((p, d)) or ("Increased" if d > 0 else "Decreased")) for p, d in zip(polarity, direction, strict=True)]
-    merged["change"] = np.where(reason.ne(""), "Not compared",
-                                np.where(significant, label, "No significant change"))
+    label = [
+        (_LABELS.get((p, d)) or ("Increased" if d > 0 else "Decreased"))
+        for p, d in zip(polarity, direction, strict=True)
+    ]
+    merged["change"] = np.where(
+        reason.ne(""), "Not compared", np.where(significant, label, "No significant change")
+    )
     merged["reason"] = reason
-    keep = [*SERIES, "indicator_name", "section", "unit", "polarity", "period", "value", "previous_period",
-            "previous_value", "difference", "z", "change", "reason"]
+    keep = [
+        *SERIES,
+        "indicator_name",
+        "section",
+        "unit",
+        "polarity",
+        "period",
+        "value",
+        "previous_period",
+        "previous_value",
+        "difference",
+        "z",
+        "change",
+        "reason",
+    ]
     return merged.reindex(columns=keep).reset_index(drop=True)
 
 
@@ -163,39 +201,65 @@ def _changes_block(section_id: str, ctx: BlockContext) -> ReportBlock | None:
     steady = int(rows["change"].eq("No significant change").sum())
     not_compared = int(rows["change"].eq("Not compared").sum())
     level = round(ctx.config.compare.confidence * 100, 1)
-    summary = (f"<p>Compared with {label}: {len(moved)} significant change{'s' if len(moved) != 1 else ''} "
-               f"at the {level:g}% level, {steady} without significant change"
-               f"{f', {not_compared} not compared (new, no newer period, overlapping periods or no limits)' if not_compared else ''}.</p>")
+    summary = (
+        f"<p>Compared with {label}: {len(moved)} significant change{'s' if len(moved) != 1 else ''} "
+        f"at the {level:g}% level, {steady} without significant change"
+        f"{f', {not_compared} not compared (new, no newer period, overlapping periods or no limits)' if not_compared else ''}.</p>"
+    )
     if moved.empty:
         return ReportBlock(title=f"Changes since {ctx.config.compare.label}", html=summary)
     body = []
     order = {"Persons": 0, "Female": 1, "Male": 2}
     moved = moved.assign(_sex=moved["sex"].map(order).fillna(3))
-    for _, r in moved.sort_values(["change", "indicator_name", "_sex", "age", "category"]).iterrows():
+    for _, r in moved.sort_values(
+        ["change", "indicator_name", "_sex", "age", "category"]
+    ).iterrows():
         ind = ctx.indicators.get(str(r["indicator_id"]))
         decimals = ind.decimals if ind is not None else 1
         unit = str(r["unit"] or "")
-        who = [str(r[k]) for k in ("sex", "age", "category") if r[k] and r[k] not in ("Persons", "All ages")]
+        who = [
+            str(r[k])
+            for k in ("sex", "age", "category")
+            if r[k] and r[k] not in ("Persons", "All ages")
+        ]
         name = html.escape(str(r["indicator_name"]) + (f" ({', '.join(who)})" if who else ""))
-        css = {"Improved": "outcome-better", "Worsened": "outcome-worse", "Increased": "outcome-higher",
-               "Decreased": "outcome-lower"}[str(r["change"])]
-        body.append(f"<tr><th scope=\"row\">{name}</th>"
-                    f"<td class=\"num\">{fmt(r['previous_value'], decimals, unit)} ({html.escape(str(r['previous_period']))})</td>"
-                    f"<td class=\"num\">{fmt(r['value'], decimals, unit)} ({html.escape(str(r['period']))})</td>"
-                    f"<td class=\"{css}\">{html.escape(str(r['change']))}</td></tr>")
-    table = ("<table class=\"data\"><caption>Indicators that changed significantly since " + label + "</caption><thead><tr>"
-             "<th scope=\"col\">Indicator</th><th scope=\"col\">Before</th><th scope=\"col\">Now</th>"
-             "<th scope=\"col\">Change</th></tr></thead><tbody>" + "".join(body) + "</tbody></table>")
-    note = (f"<p class=\"note\">A change is significant when a z-test on the difference between the two "
-            f"values, with standard errors taken from their 95% confidence limits, rejects no change at the "
-            f"{level:g}% level. Series whose periods overlap, or without a newer period, are not compared.</p>")
-    return ReportBlock(title=f"Changes since {ctx.config.compare.label}", html=summary + table + note)
+        css = {
+            "Improved": "outcome-better",
+            "Worsened": "outcome-worse",
+            "Increased": "outcome-higher",
+            "Decreased": "outcome-lower",
+        }[str(r["change"])]
+        body.append(
+            f'<tr><th scope="row">{name}</th>'
+            f'<td class="num">{fmt(r["previous_value"], decimals, unit)} ({html.escape(str(r["previous_period"]))})</td>'
+            f'<td class="num">{fmt(r["value"], decimals, unit)} ({html.escape(str(r["period"]))})</td>'
+            f'<td class="{css}">{html.escape(str(r["change"]))}</td></tr>'
+        )
+    table = (
+        '<table class="data"><caption>Indicators that changed significantly since '
+        + label
+        + "</caption><thead><tr>"
+        '<th scope="col">Indicator</th><th scope="col">Before</th><th scope="col">Now</th>'
+        '<th scope="col">Change</th></tr></thead><tbody>' + "".join(body) + "</tbody></table>"
+    )
+    note = (
+        f'<p class="note">A change is significant when a z-test on the difference between the two '
+        f"values, with standard errors taken from their 95% confidence limits, rejects no change at the "
+        f"{level:g}% level. Series whose periods overlap, or without a newer period, are not compared.</p>"
+    )
+    return ReportBlock(
+        title=f"Changes since {ctx.config.compare.label}", html=summary + table + note
+    )
 
 
 #: one block per section, registered through the ``jsna.sections`` entry point
 SECTION_PLUGINS = [
-    SectionPlugin(id=f"changes-since-previous-{info.id.replace('_', '-')}", section=info.id,
-                  title="Significant changes since the previous results ([compare] previous_results)",
-                  render=functools.partial(_changes_block, info.id), order=10)
+    SectionPlugin(
+        id=f"changes-since-previous-{info.id.replace('_', '-')}",
+        section=info.id,
+        title="Significant changes since the previous results ([compare] previous_results)",
+        render=functools.partial(_changes_block, info.id),
+        order=10,
+    )
     for info in SECTIONS
 ]

@@ -98,7 +98,9 @@ class ReportSettings(_Strict):
     section_intros: dict[str, str] = Field(default_factory=dict)
     footer: str = ""
     maps: bool = True
-    workers: int | None = Field(default=None, ge=1, description="processes for --all-areas (default: CPU count)")
+    workers: int | None = Field(
+        default=None, ge=1, description="processes for --all-areas (default: CPU count)"
+    )
 
 
 class DisclosureSettings(_Strict):
@@ -110,7 +112,8 @@ class DisclosureSettings(_Strict):
     symbol: str = "*"
     rounding_base: int = Field(default=5, ge=1)
     small_area_types: list[str] = Field(
-        default_factory=lambda: ["LSOA", "MSOA", "Ward", "Output area", "OA", "Electoral ward"])
+        default_factory=lambda: ["LSOA", "MSOA", "Ward", "Output area", "OA", "Electoral ward"]
+    )
     rates_on_suppressed: Literal["mark", "suppress"] = "mark"
     marker: str = "†"
 
@@ -127,15 +130,25 @@ class FingertipsSettings(_Strict):
 class AnalysisSettings(_Strict):
     """Sections 7-10: simulation settings shared by inequalities, projections and value for money."""
 
-    seed: int = Field(default=20_070_101, description="seed of every simulation, so reports are reproducible")
-    repetitions: int = Field(default=10_000, ge=1000, description="simulations for SII/HEAT/ROI intervals")
+    seed: int = Field(
+        default=20_070_101, description="seed of every simulation, so reports are reproducible"
+    )
+    repetitions: int = Field(
+        default=10_000, ge=1000, description="simulations for SII/HEAT/ROI intervals"
+    )
 
 
 class ProjectionSettings(_Strict):
-    horizon: int = Field(default=10, ge=1, le=50, description="years projected beyond the latest data")
+    horizon: int = Field(
+        default=10, ge=1, le=50, description="years projected beyond the latest data"
+    )
     year_type: Literal["calendar", "financial"] = "calendar"
-    base_years: int = Field(default=3, ge=1, le=10, description="years of activity pooled for the use rates")
-    principal: str | None = Field(default=None, description="central population variant (default: 'principal')")
+    base_years: int = Field(
+        default=3, ge=1, le=10, description="years of activity pooled for the use rates"
+    )
+    principal: str | None = Field(
+        default=None, description="central population variant (default: 'principal')"
+    )
     repetitions: int = Field(default=2_000, ge=200)
 
 
@@ -143,10 +156,18 @@ class ScenarioSettings(_Strict):
     """A user scenario shown beside the baseline, e.g. "prevalence falls 1% a year"."""
 
     name: str
-    applies_to: list[str] = Field(default_factory=list, description="measures/conditions changed (empty: all)")
-    annual_change: float = Field(default=0.0, gt=-1, description="-0.01 = falls 1% a year (compounding)")
-    step_change: float = Field(default=0.0, gt=-1, description="-0.10 = a one-off 10% fall from `start`")
-    start: int | None = Field(default=None, description="first calendar year affected (default: first projected)")
+    applies_to: list[str] = Field(
+        default_factory=list, description="measures/conditions changed (empty: all)"
+    )
+    annual_change: float = Field(
+        default=0.0, gt=-1, description="-0.01 = falls 1% a year (compounding)"
+    )
+    step_change: float = Field(
+        default=0.0, gt=-1, description="-0.10 = a one-off 10% fall from `start`"
+    )
+    start: int | None = Field(
+        default=None, description="first calendar year affected (default: first projected)"
+    )
 
 
 class RoiSettings(_Strict):
@@ -159,20 +180,26 @@ class RoiSettings(_Strict):
     reached: float = Field(gt=0, description="people reached")
     reached_low: float | None = None
     reached_high: float | None = None
-    effect: float = Field(description="outcomes avoided per person reached per year (e.g. 0.02 admissions)")
+    effect: float = Field(
+        description="outcomes avoided per person reached per year (e.g. 0.02 admissions)"
+    )
     effect_low: float | None = None
     effect_high: float | None = None
     value_per_outcome: float = Field(description="£ saved (or QALY value) per outcome")
     value_low: float | None = None
     value_high: float | None = None
     horizon_years: int = Field(default=5, ge=1, le=50)
-    discount_rate: float = Field(default=0.035, ge=0, lt=1, description="HM Treasury Green Book 3.5%")
+    discount_rate: float = Field(
+        default=0.035, ge=0, lt=1, description="HM Treasury Green Book 3.5%"
+    )
 
 
 class PhbSettings(_Strict):
     """Personal health budgets: who is eligible and the uptake scenarios to model (section 10)."""
 
-    eligible: float | None = Field(default=None, gt=0, description="people eligible for a PHB in the area")
+    eligible: float | None = Field(
+        default=None, gt=0, description="people eligible for a PHB in the area"
+    )
     uptake_from: float = Field(default=0.01, gt=0, le=1)
     uptake_to: float = Field(default=0.05, gt=0, le=1)
     budget_sizes: list[float] = Field(default_factory=lambda: [5_000.0, 15_000.0, 40_000.0])
@@ -182,9 +209,14 @@ class CompareSettings(_Strict):
     """Year-on-year comparison with an earlier run's results (a results.csv or any Fingertips download)."""
 
     previous_results: str | None = Field(
-        default=None, description="results CSV of an earlier run, e.g. ../2024/output/results.csv")
-    label: str = Field(default="the previous report", description="how the report names the earlier run")
-    confidence: float = Field(default=0.95, gt=0, lt=1, description="confidence level of the z-test")
+        default=None, description="results CSV of an earlier run, e.g. ../2024/output/results.csv"
+    )
+    label: str = Field(
+        default="the previous report", description="how the report names the earlier run"
+    )
+    confidence: float = Field(
+        default=0.95, gt=0, lt=1, description="confidence level of the z-test"
+    )
 
 
 class ComparatorSettings(_Strict):
@@ -197,9 +229,15 @@ class ComparatorSettings(_Strict):
     """
 
     areas: list[str] = Field(default_factory=list, description="GSS codes of the comparator areas")
-    neighbours_file: str | None = Field(default=None, description="CSV of nearest neighbours or area groups")
-    neighbours: int = Field(default=15, ge=1, le=100, description="how many nearest neighbours to take")
-    name: str | None = Field(default=None, description="how the report names the set, e.g. 'CIPFA nearest neighbours'")
+    neighbours_file: str | None = Field(
+        default=None, description="CSV of nearest neighbours or area groups"
+    )
+    neighbours: int = Field(
+        default=15, ge=1, le=100, description="how many nearest neighbours to take"
+    )
+    name: str | None = Field(
+        default=None, description="how the report names the set, e.g. 'CIPFA nearest neighbours'"
+    )
 
     @field_validator("areas")
     @classmethod
@@ -208,7 +246,9 @@ class ComparatorSettings(_Strict):
 
         bad = [v for v in value if not GSS_PATTERN.match(v)]
         if bad:
-            raise ValueError(f"must be ONS GSS codes like E08000009, got {', '.join(map(repr, bad))}")
+            raise ValueError(
+                f"must be ONS GSS codes like E08000009, got {', '.join(map(repr, bad))}"
+            )
         return value
 
     @model_validator(mode="after")
@@ -262,15 +302,21 @@ class Config(_Strict):
         for number, spec in enumerate(self.inputs):
             path = self.path(spec.path)
             if not path.exists():
-                problems.append(f"{self.where('inputs', number, 'path')}: inputs[{number}].path: "
-                                f"file not found: {path}")
-        named = [(("organisation", "logo"), self.organisation.logo, "file"),
-                 (("report", "templates_dir"), self.report.templates_dir, "folder"),
-                 (("compare", "previous_results"), self.compare.previous_results, "file"),
-                 (("comparators", "neighbours_file"), self.comparators.neighbours_file, "file")]
+                problems.append(
+                    f"{self.where('inputs', number, 'path')}: inputs[{number}].path: "
+                    f"file not found: {path}"
+                )
+        named = [
+            (("organisation", "logo"), self.organisation.logo, "file"),
+            (("report", "templates_dir"), self.report.templates_dir, "folder"),
+            (("compare", "previous_results"), self.compare.previous_results, "file"),
+            (("comparators", "neighbours_file"), self.comparators.neighbours_file, "file"),
+        ]
         for loc, value, what in named:
             if value and not self.path(value).exists():
-                problems.append(f"{self.where(*loc)}: {'.'.join(loc)}: {what} not found: {self.path(value)}")
+                problems.append(
+                    f"{self.where(*loc)}: {'.'.join(loc)}: {what} not found: {self.path(value)}"
+                )
         return problems
 
     def path(self, relative: str) -> Path:
@@ -371,7 +417,11 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
             return []
         annotation = field.annotation
         inner = getattr(annotation, "__args__", None)
-        model = inner[0] if inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel) else annotation
+        model = (
+            inner[0]
+            if inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel)
+            else annotation
+        )
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return []
     return [name for name in model.model_fields if name != "root"]
@@ -427,7 +477,9 @@ def load_config(path: Path | None = None, *, root: Path | None = None) -> Config
         messages = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+            where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(
+                ".[", "["
+            )
             line = line_of(text, loc)
             at = f" (line {line})" if line else ""
             messages.append(f"{path.name}{at}: {where}: {_message(err)}")
@@ -461,7 +513,9 @@ def apply_env(config: Config, environ: dict[str, str] | None = None) -> Config:
 
     environ = dict(os.environ if environ is None else environ)
     settings = _env_settings()
-    tables = sorted((t for t, f in Config.model_fields.items() if t != "root"), key=len, reverse=True)
+    tables = sorted(
+        (t for t, f in Config.model_fields.items() if t != "root"), key=len, reverse=True
+    )
     data = config.model_dump()
     applied: dict[str, str] = {}
     problems = []
@@ -469,20 +523,39 @@ def apply_env(config: Config, environ: dict[str, str] | None = None) -> Config:
         if not var.startswith("JSNA_"):
             continue
         if var not in settings:
-            table = next((t for t in tables if var.startswith(f"JSNA_{t.upper()}_") or var == f"JSNA_{t.upper()}"), None)
+            table = next(
+                (
+                    t
+                    for t in tables
+                    if var.startswith(f"JSNA_{t.upper()}_") or var == f"JSNA_{t.upper()}"
+                ),
+                None,
+            )
             if table is not None:
-                keys = sorted(k for k, (t, _) in settings.items() if t == table and k.startswith("JSNA_" + table.upper()))
-                problems.append(f"environment variable {var}: no such setting in [{table}]"
-                                + (f"; settings are {', '.join(keys)}" if keys else ""))
+                keys = sorted(
+                    k
+                    for k, (t, _) in settings.items()
+                    if t == table and k.startswith("JSNA_" + table.upper())
+                )
+                problems.append(
+                    f"environment variable {var}: no such setting in [{table}]"
+                    + (f"; settings are {', '.join(keys)}" if keys else "")
+                )
             continue
         table, key = settings[var]
         raw = environ[var]
         current = data[table][key]
         if isinstance(current, dict):
-            problems.append(f"environment variable {var}: {table}.{key} is a table; set it in jsna.toml")
+            problems.append(
+                f"environment variable {var}: {table}.{key} is a table; set it in jsna.toml"
+            )
             continue
         if isinstance(current, list):
-            value: Any = json.loads(raw) if raw.strip().startswith("[") else [v.strip() for v in raw.split(",") if v.strip()]
+            value: Any = (
+                json.loads(raw)
+                if raw.strip().startswith("[")
+                else [v.strip() for v in raw.split(",") if v.strip()]
+            )
         else:
             value = None if raw == "" else raw
         data[table][key] = value

@@ -33,28 +33,73 @@ FORMATS = ("csv", "json", "parquet", "xlsx")
 
 #: the columns of a Fingertips data download, in order (27, with "Time period range")
 FINGERTIPS_COLUMNS = (
-    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type",
-    "Sex", "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit",
-    "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator",
-    "Value note", "Recent Trend", "Compared to England value or percentiles", "Compared to percentiles",
-    "Time period Sortable", "New data", "Compared to goal", "Time period range",
+    "Indicator ID",
+    "Indicator Name",
+    "Parent Code",
+    "Parent Name",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Category Type",
+    "Category",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Count",
+    "Denominator",
+    "Value note",
+    "Recent Trend",
+    "Compared to England value or percentiles",
+    "Compared to percentiles",
+    "Time period Sortable",
+    "New data",
+    "Compared to goal",
+    "Time period range",
 )
 
 #: Fingertips column <- results column (the rest are derived or left empty)
 _FROM_RESULTS = {
-    "Indicator ID": "indicator_id", "Indicator Name": "indicator_name", "Parent Code": "parent_code",
-    "Area Code": "area_code", "Area Name": "area_name", "Area Type": "area_type", "Sex": "sex", "Age": "age",
-    "Category Type": "category_type", "Category": "category", "Time period": "period", "Value": "value",
-    "Lower CI 95.0 limit": "lower_ci_95", "Upper CI 95.0 limit": "upper_ci_95",
-    "Lower CI 99.8 limit": "lower_ci_99_8", "Upper CI 99.8 limit": "upper_ci_99_8", "Count": "count",
-    "Denominator": "denominator", "Value note": "value_note", "Recent Trend": "trend",
+    "Indicator ID": "indicator_id",
+    "Indicator Name": "indicator_name",
+    "Parent Code": "parent_code",
+    "Area Code": "area_code",
+    "Area Name": "area_name",
+    "Area Type": "area_type",
+    "Sex": "sex",
+    "Age": "age",
+    "Category Type": "category_type",
+    "Category": "category",
+    "Time period": "period",
+    "Value": "value",
+    "Lower CI 95.0 limit": "lower_ci_95",
+    "Upper CI 95.0 limit": "upper_ci_95",
+    "Lower CI 99.8 limit": "lower_ci_99_8",
+    "Upper CI 99.8 limit": "upper_ci_99_8",
+    "Count": "count",
+    "Denominator": "denominator",
+    "Value note": "value_note",
+    "Recent Trend": "trend",
     "Compared to England value or percentiles": "compared_to_benchmark",
     "Time period Sortable": "period_sortable",
 }
 
 #: the order rows are written in
-SORT_KEYS = ("_section_order", "indicator_id", "area_code", "sex", "age", "category_type", "category",
-             "period_sortable", "period")
+SORT_KEYS = (
+    "_section_order",
+    "indicator_id",
+    "area_code",
+    "sex",
+    "age",
+    "category_type",
+    "category",
+    "period_sortable",
+    "period",
+)
 
 
 @dataclass
@@ -66,23 +111,34 @@ class ExportResult:
     areas: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "format": self.format, "rows": self.rows,
-                "indicators": self.indicators, "areas": self.areas}
+        return {
+            "path": str(self.path),
+            "format": self.format,
+            "rows": self.rows,
+            "indicators": self.indicators,
+            "areas": self.areas,
+        }
 
 
-def read_results(workspace: Workspace, *, areas: list[str] | None = None,
-                 indicators: list[str] | None = None) -> pd.DataFrame:
+def read_results(
+    workspace: Workspace, *, areas: list[str] | None = None, indicators: list[str] | None = None
+) -> pd.DataFrame:
     """The stored results, optionally for some areas/indicators, in a stable order."""
     results = workspace.table("results")
     if results.empty:
         raise UsageError("the results table is empty: run jsna compute (or jsna run) first")
-    for column, wanted, what in (("area_code", areas, "area"), ("indicator_id", indicators, "indicator")):
+    for column, wanted, what in (
+        ("area_code", areas, "area"),
+        ("indicator_id", indicators, "indicator"),
+    ):
         if not wanted:
             continue
         unknown = sorted(set(wanted) - set(results[column]))
         if unknown:
-            raise UsageError(f"no results for {what} {', '.join(unknown)}; see jsna indicators list "
-                             f"and the areas in output/results.csv")
+            raise UsageError(
+                f"no results for {what} {', '.join(unknown)}; see jsna indicators list "
+                f"and the areas in output/results.csv"
+            )
         results = results[results[column].isin(wanted)]
     return sort_results(results)
 
@@ -111,8 +167,9 @@ def _period_range(period: Any) -> str:
     return ""
 
 
-def to_fingertips(results: pd.DataFrame, *, benchmark_name: str = "England",
-                  names: dict[str, str] | None = None) -> pd.DataFrame:
+def to_fingertips(
+    results: pd.DataFrame, *, benchmark_name: str = "England", names: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The results as a Fingertips download: the 27 columns, in order, one row per result row.
 
     The comparison column is called ``Compared to England value or percentiles`` when the
@@ -135,8 +192,11 @@ def to_fingertips(results: pd.DataFrame, *, benchmark_name: str = "England",
     out["Time period range"] = results["period"].map(_period_range)
     out = out[list(FINGERTIPS_COLUMNS)]
     if benchmark_name != "England":
-        out = out.rename(columns={"Compared to England value or percentiles":
-                                  f"Compared to {benchmark_name} value or percentiles"})
+        out = out.rename(
+            columns={
+                "Compared to England value or percentiles": f"Compared to {benchmark_name} value or percentiles"
+            }
+        )
     return out
 
 
@@ -156,7 +216,9 @@ def _plain(value: Any) -> Any:
 
 def _records(results: pd.DataFrame) -> list[dict[str, Any]]:
     frame = results.reindex(columns=list(RESULT_COLUMNS))
-    return [{key: _plain(value) for key, value in record.items()} for record in frame.to_dict("records")]
+    return [
+        {key: _plain(value) for key, value in record.items()} for record in frame.to_dict("records")
+    ]
 
 
 def write_json(results: pd.DataFrame, path: Path, *, metadata: dict[str, Any]) -> Path:
@@ -183,7 +245,9 @@ def _sheet_name(number: int, title: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", " ", f"{number} {title}")[:31].rstrip()
 
 
-def write_xlsx(results: pd.DataFrame, path: Path, *, metadata: dict[str, Any], **fingertips: Any) -> Path:
+def write_xlsx(
+    results: pd.DataFrame, path: Path, *, metadata: dict[str, Any], **fingertips: Any
+) -> Path:
     """A workbook: a contents sheet, then one sheet per minimum-dataset section (Fingertips columns)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -197,7 +261,11 @@ def write_xlsx(results: pd.DataFrame, path: Path, *, metadata: dict[str, Any], *
     for key in ("area", "benchmark", "run_date", "jsna_version"):
         if metadata.get(key):
             contents.append([key.replace("_", " ").capitalize(), str(metadata[key])])
-    contents.append(["Small counts are NOT suppressed in this workbook; apply disclosure control before publishing."])
+    contents.append(
+        [
+            "Small counts are NOT suppressed in this workbook; apply disclosure control before publishing."
+        ]
+    )
     contents.append([])
     contents.append(["Sheet", "Section", "Indicators", "Rows"])
     header_row = contents.max_row
@@ -207,7 +275,9 @@ def write_xlsx(results: pd.DataFrame, path: Path, *, metadata: dict[str, Any], *
     for info in SECTIONS:
         rows = results["section"].eq(info.id).to_numpy()
         name = _sheet_name(info.number, info.title)
-        contents.append([name, info.title, int(results.loc[rows, "indicator_id"].nunique()), int(rows.sum())])
+        contents.append(
+            [name, info.title, int(results.loc[rows, "indicator_id"].nunique()), int(rows.sum())]
+        )
         sheet = workbook.create_sheet(name)
         sheet.append(list(table.columns))
         for cell in sheet[1]:
@@ -218,7 +288,9 @@ def write_xlsx(results: pd.DataFrame, path: Path, *, metadata: dict[str, Any], *
         if sheet.max_row > 1:
             sheet.auto_filter.ref = sheet.dimensions
         for index, column in enumerate(table.columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(len(column), 10) + 2, 45)
+            sheet.column_dimensions[get_column_letter(index)].width = min(
+                max(len(column), 10) + 2, 45
+            )
     contents.column_dimensions["A"].width = 34
     contents.column_dimensions["B"].width = 42
     fixed = _fixed_datetime(metadata.get("run_date"))
@@ -253,8 +325,19 @@ def _normalise_zip(path: Path, *, stamp: str) -> None:
 
     with zipfile.ZipFile(path) as source:
         members = [(info.filename, source.read(info.filename)) for info in source.infolist()]
-    members = [(name, re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp.encode()
-                             + rb"\g<2>", data) if name == "docProps/core.xml" else data) for name, data in members]
+    members = [
+        (
+            name,
+            re.sub(
+                rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                data,
+            )
+            if name == "docProps/core.xml"
+            else data,
+        )
+        for name, data in members
+    ]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
@@ -269,8 +352,15 @@ def _write_text(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def write_export(results: pd.DataFrame, path: Path, fmt: str, *, metadata: dict[str, Any],
-                 benchmark_name: str = "England", names: dict[str, str] | None = None) -> Path:
+def write_export(
+    results: pd.DataFrame,
+    path: Path,
+    fmt: str,
+    *,
+    metadata: dict[str, Any],
+    benchmark_name: str = "England",
+    names: dict[str, str] | None = None,
+) -> Path:
     """Write ``results`` to ``path`` as ``fmt`` (csv, json, parquet or xlsx)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -286,8 +376,14 @@ def write_export(results: pd.DataFrame, path: Path, fmt: str, *, metadata: dict[
     return write_xlsx(results, path, metadata=metadata, benchmark_name=benchmark_name, names=names)
 
 
-def export(config: Any, fmt: str = "csv", *, output: Path | None = None, areas: list[str] | None = None,
-           indicators: list[str] | None = None) -> ExportResult:
+def export(
+    config: Any,
+    fmt: str = "csv",
+    *,
+    output: Path | None = None,
+    areas: list[str] | None = None,
+    indicators: list[str] | None = None,
+) -> ExportResult:
     """Export the project's results (``jsna export``); returns where it wrote and how much."""
     from jsna import __version__
     from jsna.indicators.context import ComputeContext
@@ -299,13 +395,28 @@ def export(config: Any, fmt: str = "csv", *, output: Path | None = None, areas: 
         results = read_results(ws, areas=areas, indicators=indicators)
         names = ComputeContext(ws).area_names()
     benchmark = config.project.benchmark
-    metadata = {"title": config.project.name, "jsna_version": __version__,
-                "run_date": config.run_date().isoformat(), "benchmark": f"{names.get(benchmark, benchmark)} ({benchmark})",
-                "area": ", ".join(areas) if areas else "all areas",
-                "note": "Counts are not disclosure-controlled."}
+    metadata = {
+        "title": config.project.name,
+        "jsna_version": __version__,
+        "run_date": config.run_date().isoformat(),
+        "benchmark": f"{names.get(benchmark, benchmark)} ({benchmark})",
+        "area": ", ".join(areas) if areas else "all areas",
+        "note": "Counts are not disclosure-controlled.",
+    }
     suffix = "xlsx" if fmt == "xlsx" else fmt
     path = Path(output) if output else config.output_dir / f"results.{suffix}"
-    write_export(results, path, fmt, metadata=metadata, benchmark_name=names.get(benchmark, benchmark),
-                 names=names)
-    return ExportResult(path=path, format=fmt, rows=len(results), indicators=int(results["indicator_id"].nunique()),
-                        areas=int(results["area_code"].nunique()))
+    write_export(
+        results,
+        path,
+        fmt,
+        metadata=metadata,
+        benchmark_name=names.get(benchmark, benchmark),
+        names=names,
+    )
+    return ExportResult(
+        path=path,
+        format=fmt,
+        rows=len(results),
+        indicators=int(results["indicator_id"].nunique()),
+        areas=int(results["area_code"].nunique()),
+    )

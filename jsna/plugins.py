@@ -37,8 +37,14 @@ class PluginFailure:
         return f"{self.distribution}:{self.name}" if self.distribution else self.name
 
     def to_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "name": self.name, "value": self.value, "reason": self.reason,
-                "distribution": self.distribution, "label": self.label}
+        return {
+            "group": self.group,
+            "name": self.name,
+            "value": self.value,
+            "reason": self.reason,
+            "distribution": self.distribution,
+            "label": self.label,
+        }
 
 
 @dataclass
@@ -69,12 +75,19 @@ def load_group(group: str) -> tuple[list[LoadedEntryPoint], list[PluginFailure]]
         dist_name, version = _dist(ep)
         try:
             target = ep.load()
-            if callable(target) and not isinstance(target, type) and not hasattr(target, "kind") \
-                    and not hasattr(target, "compute") and not hasattr(target, "render"):
+            if (
+                callable(target)
+                and not isinstance(target, type)
+                and not hasattr(target, "kind")
+                and not hasattr(target, "compute")
+                and not hasattr(target, "render")
+            ):
                 target = target()
             objects = list(target) if isinstance(target, list | tuple) else [target]
         except Exception as exc:  # a broken plugin must not stop the others
-            failures.append(PluginFailure(group, ep.name, ep.value, f"{type(exc).__name__}: {exc}", dist_name))
+            failures.append(
+                PluginFailure(group, ep.name, ep.value, f"{type(exc).__name__}: {exc}", dist_name)
+            )
             continue
         loaded.append(LoadedEntryPoint(ep.name, ep.value, dist_name, version, objects))
     return loaded, failures
@@ -101,7 +114,8 @@ class PluginRegistry:
     def _store(self, key: str, plugin: Any, origin: str, version: str | None) -> None:
         if key in self.entries:
             raise PluginConflictError(
-                f"{self.key_name} {key!r} is {self.claimed} by both {self.origin[key]} and {origin}")
+                f"{self.key_name} {key!r} is {self.claimed} by both {self.origin[key]} and {origin}"
+            )
         self.entries[key] = plugin
         self.origin[key] = origin
         self.versions[key] = version
@@ -125,7 +139,9 @@ class SectionRegistry(PluginRegistry):
             raise PluginError(f"{origin}: {plugin!r} is not a jsna SectionPlugin")
         problems = plugin.problems()
         if problems:
-            raise PluginError(f"{origin}: section plugin {plugin.id!r} is invalid: {'; '.join(problems)}")
+            raise PluginError(
+                f"{origin}: section plugin {plugin.id!r} is invalid: {'; '.join(problems)}"
+            )
         self._store(plugin.id, plugin, origin, version)
 
     @classmethod
@@ -151,13 +167,14 @@ def register_loaded(registry: Any, group: str) -> None:
             except PluginConflictError:
                 raise
             except PluginError as exc:
-                registry.failures.append(PluginFailure(group, ep.name, ep.value, str(exc), ep.distribution))
+                registry.failures.append(
+                    PluginFailure(group, ep.name, ep.value, str(exc), ep.distribution)
+                )
 
 
-
-
-def add_section_blocks(context: Any, sections: list[Any],
-                       registry: SectionRegistry | None = None) -> list[dict[str, str]]:
+def add_section_blocks(
+    context: Any, sections: list[Any], registry: SectionRegistry | None = None
+) -> list[dict[str, str]]:
     """Run every section plugin for one area's report, appending blocks to ``sections``.
 
     ``context`` is the report's assembly context (it carries the area, results, config,
@@ -169,21 +186,34 @@ def add_section_blocks(context: Any, sections: list[Any],
     registry = registry or SectionRegistry.from_entry_points()
     skipped = [{"id": f.label, "reason": f.reason, "kind": "section"} for f in registry.failures]
     block_context = BlockContext(
-        area_code=context.area_code, area_name=context.area_name, benchmark_code=context.benchmark_code,
-        benchmark_name=context.benchmark_name, results=context.results, config=context.config,
-        policy=context.policy, table=context.workspace.table, indicators=dict(getattr(context, "indicators", {})))
+        area_code=context.area_code,
+        area_name=context.area_name,
+        benchmark_code=context.benchmark_code,
+        benchmark_name=context.benchmark_name,
+        results=context.results,
+        config=context.config,
+        policy=context.policy,
+        table=context.workspace.table,
+        indicators=dict(getattr(context, "indicators", {})),
+    )
     for section in sections:
         for plugin in registry.for_section(section.info.id):
             try:
                 made = plugin.render(block_context)
-                blocks = [] if made is None else [made] if isinstance(made, ReportBlock) else list(made)
+                blocks = (
+                    [] if made is None else [made] if isinstance(made, ReportBlock) else list(made)
+                )
                 bad = [b for b in blocks if not isinstance(b, ReportBlock)]
                 if bad:
                     raise TypeError(f"render returned {type(bad[0]).__name__}, not a ReportBlock")
             except Exception as exc:  # a broken plugin is reported by name; the report carries on
-                skipped.append({"id": plugin.id, "reason": f"{type(exc).__name__}: {exc}", "kind": "section"})
+                skipped.append(
+                    {"id": plugin.id, "reason": f"{type(exc).__name__}: {exc}", "kind": "section"}
+                )
                 continue
-            section.blocks.extend({"title": b.title, "html": b.html, "plugin": plugin.id} for b in blocks)
+            section.blocks.extend(
+                {"title": b.title, "html": b.html, "plugin": plugin.id} for b in blocks
+            )
     return skipped
 
 
@@ -199,8 +229,13 @@ class PluginInfo:
     sections: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "indicators": self.indicators,
-                "sources": self.sources, "sections": self.sections}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "indicators": self.indicators,
+            "sources": self.sources,
+            "sections": self.sections,
+        }
 
 
 @dataclass
@@ -213,7 +248,10 @@ class PluginListing:
         return not self.failures
 
     def to_dict(self) -> dict[str, Any]:
-        return {"plugins": [p.to_dict() for p in self.plugins], "failures": [f.to_dict() for f in self.failures]}
+        return {
+            "plugins": [p.to_dict() for p in self.plugins],
+            "failures": [f.to_dict() for f in self.failures],
+        }
 
 
 def list_plugins() -> PluginListing:
@@ -235,7 +273,9 @@ def list_plugins() -> PluginListing:
     for ind_id, origin in indicators.origin.items():
         info(origin, indicators.versions.get(ind_id)).indicators.append(ind_id)
     for kind, origin in sources.origin.items():
-        info(origin, getattr(sources, "versions", {}).get(kind) or _version_of(origin)).sources.append(kind)
+        info(
+            origin, getattr(sources, "versions", {}).get(kind) or _version_of(origin)
+        ).sources.append(kind)
     for sec_id, origin in sections.origin.items():
         info(origin, sections.versions.get(sec_id)).sections.append(sec_id)
     for item in by_name.values():

@@ -76,18 +76,28 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "jsna_version": __version__, "mode": self.mode, "config": self.config_path, "ok": self.ok,
-            "exit_code": self.exit_code, "area": self.area, "run_date": self.run_date,
-            "environment_overrides": self.overrides, "inputs": self.ingested, "indicators": self.compute,
-            "report_skipped": self.report_skipped, "comparison": self.comparison,
+            "jsna_version": __version__,
+            "mode": self.mode,
+            "config": self.config_path,
+            "ok": self.ok,
+            "exit_code": self.exit_code,
+            "area": self.area,
+            "run_date": self.run_date,
+            "environment_overrides": self.overrides,
+            "inputs": self.ingested,
+            "indicators": self.compute,
+            "report_skipped": self.report_skipped,
+            "comparison": self.comparison,
             "outputs": [{"path": p, "sha256": self.output_hashes.get(p)} for p in self.outputs],
-            "timings": {k: round(v, 3) for k, v in self.timings.items()}, "problems": self.problems,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "problems": self.problems,
             "error": self.error,
         }
 
 
-def run_project(config_path: Path, *, area: str | None = None, progress: Progress = None,
-                check: bool = False) -> RunResult:
+def run_project(
+    config_path: Path, *, area: str | None = None, progress: Progress = None, check: bool = False
+) -> RunResult:
     """Run (or with ``check``, only validate) the project described by ``config_path``.
 
     Raises :class:`ConfigError` (exit 3) for a bad config or a file it names that is
@@ -97,14 +107,21 @@ def run_project(config_path: Path, *, area: str | None = None, progress: Progres
     cannot be loaded stops the run with its error, after ``run.json`` is written.
     """
     config = load_config(Path(config_path))
-    result = RunResult(config_path=_relative(Path(config_path).resolve(), config.root), mode="check" if check else "run",
-                       area=area or config.project.area, run_date=config.run_date().isoformat(),
-                       overrides=config.overrides, root=str(config.root))
+    result = RunResult(
+        config_path=_relative(Path(config_path).resolve(), config.root),
+        mode="check" if check else "run",
+        area=area or config.project.area,
+        run_date=config.run_date().isoformat(),
+        overrides=config.overrides,
+        root=str(config.root),
+    )
     missing = config.missing_files()
     if missing:
         raise ConfigError("\n".join(missing))
     if not result.area:
-        raise UsageError(f"{config.where('project')}: no area: set project.area (or JSNA_AREA, or --area)")
+        raise UsageError(
+            f"{config.where('project')}: no area: set project.area (or JSNA_AREA, or --area)"
+        )
     _check_plugins(config)
     if check:
         return _check_inputs(config, result, progress)
@@ -130,8 +147,10 @@ def _check_plugins(config: Config) -> None:
     SectionRegistry.from_entry_points()
     unknown = [i for i in config.indicators.disabled if i not in registry.indicators]
     if unknown:
-        raise ConfigError(f"{config.where('indicators', 'disabled')}: indicators.disabled names unknown "
-                          f"indicators: {', '.join(unknown)} (see jsna indicators list)")
+        raise ConfigError(
+            f"{config.where('indicators', 'disabled')}: indicators.disabled names unknown "
+            f"indicators: {', '.join(unknown)} (see jsna indicators list)"
+        )
 
 
 def _check_inputs(config: Config, result: RunResult, progress: Progress) -> RunResult:
@@ -149,17 +168,30 @@ def _check_inputs(config: Config, result: RunResult, progress: Progress) -> RunR
         try:
             report = validate_file(spec.kind, path, ReadOptions.from_dict(spec.options()))
         except JsnaError as exc:
-            result.ingested.append({"kind": spec.kind, "file": spec.path, "status": "unreadable", "error": str(exc)})
+            result.ingested.append(
+                {"kind": spec.kind, "file": spec.path, "status": "unreadable", "error": str(exc)}
+            )
             result.problems.append(f"{config.where('inputs', number, 'path')}: {spec.path}: {exc}")
             continue
-        entry = {"kind": spec.kind, "file": spec.path, "sha256": sha256_of(path),
-                 "status": "valid" if report.ok else "invalid", "rows_read": report.rows_read,
-                 "errors": len(report.errors), "warnings": len(report.warnings)}
+        entry = {
+            "kind": spec.kind,
+            "file": spec.path,
+            "sha256": sha256_of(path),
+            "status": "valid" if report.ok else "invalid",
+            "rows_read": report.rows_read,
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+        }
         result.ingested.append(entry)
         if not report.ok:
             first = report.errors[0]
-            result.problems.append(f"{spec.path}: {len(report.errors)} invalid row(s), first: {first}")
-    failures = [*IndicatorRegistry.from_entry_points().failures, *SectionRegistry.from_entry_points().failures]
+            result.problems.append(
+                f"{spec.path}: {len(report.errors)} invalid row(s), first: {first}"
+            )
+    failures = [
+        *IndicatorRegistry.from_entry_points().failures,
+        *SectionRegistry.from_entry_points().failures,
+    ]
     result.problems += [f"plugin {f.label}: {f.reason}" for f in failures]
     if config.compare.previous_results:
         from jsna.compare import read_previous
@@ -188,14 +220,28 @@ def _run(config: Config, result: RunResult, progress: Progress) -> None:
             try:
                 outcome = ingest_file(ws, spec.kind, path, ReadOptions.from_dict(spec.options()))
             except InvalidDataError as exc:
-                result.ingested.append({"kind": spec.kind, "file": spec.path, "status": "invalid",
-                                        "issues": len(exc.issues)})
-                raise InvalidDataError(f"{config.where('inputs', number, 'path')}: {spec.path}: {exc}",
-                                       exc.issues) from exc
-            result.ingested.append({"kind": spec.kind, "file": spec.path, "sha256": outcome.sha256,
-                                    "status": outcome.status, "rows_read": outcome.rows_read,
-                                    "rows_loaded": outcome.rows_loaded,
-                                    "seconds": round(time.perf_counter() - started, 3)})
+                result.ingested.append(
+                    {
+                        "kind": spec.kind,
+                        "file": spec.path,
+                        "status": "invalid",
+                        "issues": len(exc.issues),
+                    }
+                )
+                raise InvalidDataError(
+                    f"{config.where('inputs', number, 'path')}: {spec.path}: {exc}", exc.issues
+                ) from exc
+            result.ingested.append(
+                {
+                    "kind": spec.kind,
+                    "file": spec.path,
+                    "sha256": outcome.sha256,
+                    "status": outcome.status,
+                    "rows_read": outcome.rows_read,
+                    "rows_loaded": outcome.rows_loaded,
+                    "seconds": round(time.perf_counter() - started, 3),
+                }
+            )
     result.timings["ingest"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     outcome = compute(config, progress=progress)
@@ -205,15 +251,23 @@ def _run(config: Config, result: RunResult, progress: Progress) -> None:
     result.problems += [f"plugin {f.label}: {f.reason}" for f in outcome.plugin_failures]
     # the report names each indicator by its title and says in words why it is missing (no error text)
     skipped = [r.to_report() for r in outcome.failed]
-    skipped += [{"id": f.label, "reason": "not included: the plugin that provides it could not be loaded; "
-                                          "the run log (run.json) gives the details"} for f in outcome.plugin_failures]
+    skipped += [
+        {
+            "id": f.label,
+            "reason": "not included: the plugin that provides it could not be loaded; "
+            "the run log (run.json) gives the details",
+        }
+        for f in outcome.plugin_failures
+    ]
     skipped += [r.to_report() for r in outcome.runs if r.status == "skipped"]
     t2 = time.perf_counter()
     if progress:
         progress("report")
     rendered = report(config, area=result.area, skipped=skipped)
     result.report_skipped = [s for s in rendered.skipped if s.get("kind") == "section"]
-    result.problems += [f"report block {s['id']} failed: {s['reason']}" for s in result.report_skipped]
+    result.problems += [
+        f"report block {s['id']} failed: {s['reason']}" for s in result.report_skipped
+    ]
     result.timings["report"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     paths = [*rendered.outputs, _write_results_csv(config, rendered.outputs[0].parent)]
@@ -237,8 +291,14 @@ def _write_results_csv(config: Config, folder: Path) -> Path:
         results = sort_results(ws.table("results"))
         names = ComputeContext(ws).area_names()
     benchmark = config.project.benchmark
-    return write_export(results, folder / RESULTS_CSV, "csv", metadata={},
-                        benchmark_name=names.get(benchmark, benchmark), names=names)
+    return write_export(
+        results,
+        folder / RESULTS_CSV,
+        "csv",
+        metadata={},
+        benchmark_name=names.get(benchmark, benchmark),
+        names=names,
+    )
 
 
 def _comparison(config: Config, area: str) -> dict[str, Any] | None:
@@ -252,17 +312,31 @@ def _comparison(config: Config, area: str) -> dict[str, Any] | None:
     previous = read_previous(path)
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         current = ws.table("results")
-    found = changes(current[current["area_code"].eq(area)], previous[previous["area_code"].eq(area)],
-                    confidence=config.compare.confidence)
+    found = changes(
+        current[current["area_code"].eq(area)],
+        previous[previous["area_code"].eq(area)],
+        confidence=config.compare.confidence,
+    )
     moved = found[~found["change"].isin(["No significant change", "Not compared"])]
     return {
-        "previous_results": config.compare.previous_results, "sha256": sha256_of(path),
+        "previous_results": config.compare.previous_results,
+        "sha256": sha256_of(path),
         "test": f"z-test on the difference, {config.compare.confidence:.1%} two-sided",
         "counts": {k: int(v) for k, v in sorted(found["change"].value_counts().items())},
-        "significant": [{"indicator_id": r["indicator_id"], "sex": r["sex"], "age": r["age"],
-                         "category": r["category"], "previous_period": r["previous_period"],
-                         "previous_value": float(r["previous_value"]), "period": r["period"],
-                         "value": float(r["value"]), "change": r["change"]} for _, r in moved.iterrows()],
+        "significant": [
+            {
+                "indicator_id": r["indicator_id"],
+                "sex": r["sex"],
+                "age": r["age"],
+                "category": r["category"],
+                "previous_period": r["previous_period"],
+                "previous_value": float(r["previous_value"]),
+                "period": r["period"],
+                "value": float(r["value"]),
+                "change": r["change"],
+            }
+            for _, r in moved.iterrows()
+        ],
     }
 
 

@@ -30,8 +30,13 @@ class ScaffoldResult:
     files: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"directory": str(self.directory), "distribution": self.distribution, "module": self.module,
-                "indicator_id": self.indicator_id, "files": self.files}
+        return {
+            "directory": str(self.directory),
+            "distribution": self.distribution,
+            "module": self.module,
+            "indicator_id": self.indicator_id,
+            "files": self.files,
+        }
 
 
 def plugin_names(name: str) -> dict[str, str]:
@@ -39,7 +44,9 @@ def plugin_names(name: str) -> dict[str, str]:
     base = name.strip().lower().replace("_", "-").replace(" ", "-")
     base = base.removeprefix("jsna-")
     if not _NAME.match(base):
-        raise UsageError(f"plugin name {name!r} must be lower-case words joined by '-', e.g. falls-admissions")
+        raise UsageError(
+            f"plugin name {name!r} must be lower-case words joined by '-', e.g. falls-admissions"
+        )
     return {
         "distribution": f"jsna-{base}",
         "module": f"jsna_{base.replace('-', '_')}",
@@ -60,7 +67,9 @@ def new_plugin(name: str, directory: Path | None = None) -> ScaffoldResult:
     names = plugin_names(name)
     target = Path(directory) if directory else Path.cwd() / names["distribution"]
     if target.exists() and any(target.iterdir()):
-        raise UsageError(f"{target} already exists and is not empty; choose a new folder (--directory)")
+        raise UsageError(
+            f"{target} already exists and is not empty; choose a new folder (--directory)"
+        )
     files = []
     for template in sorted(TEMPLATE_DIR.rglob("*.tmpl")):
         relative = template.relative_to(TEMPLATE_DIR).with_suffix("")
@@ -71,5 +80,10 @@ def new_plugin(name: str, directory: Path | None = None) -> ScaffoldResult:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         files.append(relative.as_posix())
-    return ScaffoldResult(directory=target.resolve(), distribution=names["distribution"], module=names["module"],
-                          indicator_id=names["indicator_id"], files=files)
+    return ScaffoldResult(
+        directory=target.resolve(),
+        distribution=names["distribution"],
+        module=names["module"],
+        indicator_id=names["indicator_id"],
+        files=files,
+    )

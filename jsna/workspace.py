@@ -56,13 +56,21 @@ class Replacement:
     kind: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "source_id": self.source_id, "file": self.file_name, "rows": self.rows,
-                "path": self.file_path, "kind": self.kind}
+        return {
+            "table": self.table,
+            "source_id": self.source_id,
+            "file": self.file_name,
+            "rows": self.rows,
+            "path": self.file_path,
+            "kind": self.kind,
+        }
 
     def describe(self, verb: str = "replaced") -> str:
         """In words: ``replaced 2,366 population rows from females.csv (input 1)``."""
-        return f"{verb} {self.rows:,} {self.table} row{'s' if self.rows != 1 else ''} from {self.file_name} " \
-               f"(input {self.source_id})"
+        return (
+            f"{verb} {self.rows:,} {self.table} row{'s' if self.rows != 1 else ''} from {self.file_name} "
+            f"(input {self.source_id})"
+        )
 
 
 @dataclass
@@ -81,9 +89,16 @@ class Removal:
     replaced: list[Replacement] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source_id": self.source_id, "kind": self.kind, "file": self.file_name, "path": self.file_path,
-                "rows": self.rows, "quarantine_rows": self.quarantine_rows, "geometry_files": self.geometry_files,
-                "replaced": [r.to_dict() for r in self.replaced]}
+        return {
+            "source_id": self.source_id,
+            "kind": self.kind,
+            "file": self.file_name,
+            "path": self.file_path,
+            "rows": self.rows,
+            "quarantine_rows": self.quarantine_rows,
+            "geometry_files": self.geometry_files,
+            "replaced": [r.to_dict() for r in self.replaced],
+        }
 
 
 _AGE_KEYS = ("age_band", "age_from", "age_to")
@@ -167,8 +182,13 @@ class Workspace:
         return self.directory / "geometry"
 
     def _ensure_schema(self) -> None:
-        _run(self.con, "CREATE TABLE IF NOT EXISTS jsna_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        rows = self.con.execute("SELECT value FROM jsna_meta WHERE key = 'schema_version'").fetchall()
+        _run(
+            self.con,
+            "CREATE TABLE IF NOT EXISTS jsna_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        )
+        rows = self.con.execute(
+            "SELECT value FROM jsna_meta WHERE key = 'schema_version'"
+        ).fetchall()
         row = rows[0] if rows else None
         if row is None:
             _run(
@@ -191,7 +211,8 @@ class Workspace:
         """Columns added to a canonical table since the workspace was made (appended, empty)."""
         present: dict[str, set[str]] = {}
         for table, column in self.con.execute(
-                "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'").fetchall():
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'"
+        ).fetchall():
             present.setdefault(table, set()).add(column)
         for name, columns in TABLES.items():
             for column, sql_type in columns.items():
@@ -199,7 +220,9 @@ class Workspace:
                     _run(self.con, f'ALTER TABLE "{name}" ADD COLUMN "{column}" {sql_type}')
 
     # -- reading ---------------------------------------------------------------------------
-    def table(self, name: str, where: str | None = None, params: list[Any] | None = None) -> pd.DataFrame:
+    def table(
+        self, name: str, where: str | None = None, params: list[Any] | None = None
+    ) -> pd.DataFrame:
         """Read a whole canonical table (optionally filtered) into pandas."""
         if name not in TABLES:
             raise WorkspaceError(f"unknown table {name!r}")
@@ -222,21 +245,27 @@ class Workspace:
         ).fetchall()
         return int(row[0][0]) if row else None
 
-    def earlier_loads(self, kind: str, sha256: str, path: Path, *, superseded_only: bool = False) -> list[int]:
+    def earlier_loads(
+        self, kind: str, sha256: str, path: Path, *, superseded_only: bool = False
+    ) -> list[int]:
         """Inputs of ``kind`` loaded from the same bytes or the same path, whatever their status;
         with ``superseded_only``, the same bytes loaded before and since wholly replaced."""
         if superseded_only:
             sql, params = "sha256 = ? AND status = 'superseded'", [sha256]
         else:
             sql, params = "(sha256 = ? OR file_path = ?)", [sha256, str(Path(path).resolve())]
-        rows = self.con.execute(f"SELECT source_id FROM provenance WHERE kind = ? AND {sql} ORDER BY source_id",
-                                [kind, *params]).fetchall()
+        rows = self.con.execute(
+            f"SELECT source_id FROM provenance WHERE kind = ? AND {sql} ORDER BY source_id",
+            [kind, *params],
+        ).fetchall()
         return [int(r[0]) for r in rows]
 
     def has_loaded_path(self, path: Path, kind: str) -> bool:
         """Whether a file of ``kind`` was ever loaded from ``path`` (whatever its contents)."""
-        rows = self.con.execute("SELECT count(*) FROM provenance WHERE file_path = ? AND kind = ?",
-                                [str(Path(path).resolve()), kind]).fetchall()
+        rows = self.con.execute(
+            "SELECT count(*) FROM provenance WHERE file_path = ? AND kind = ?",
+            [str(Path(path).resolve()), kind],
+        ).fetchall()
         return bool(rows[0][0])
 
     def provenance(self) -> pd.DataFrame:
@@ -248,9 +277,12 @@ class Workspace:
             "SELECT r.table_name, sum(r.rows), n.source_id, n.file_name, n.file_path, n.kind, "
             "o.source_id, o.file_name, o.file_path, o.kind FROM replacements r "
             "JOIN provenance n ON n.source_id = r.source_id JOIN provenance o ON o.source_id = r.replaced_source_id "
-            "GROUP BY ALL ORDER BY n.source_id, o.source_id, r.table_name").fetchall()
-        return [(Replacement(t, ns, nf, int(n), np_, nk), Replacement(t, os_, of, int(n), op, ok))
-                for t, n, ns, nf, np_, nk, os_, of, op, ok in rows]
+            "GROUP BY ALL ORDER BY n.source_id, o.source_id, r.table_name"
+        ).fetchall()
+        return [
+            (Replacement(t, ns, nf, int(n), np_, nk), Replacement(t, os_, of, int(n), op, ok))
+            for t, n, ns, nf, np_, nk, os_, of, op, ok in rows
+        ]
 
     # -- writing ---------------------------------------------------------------------------
     def load(
@@ -277,7 +309,11 @@ class Workspace:
         """
         from jsna.ingest.base import StreamedFrame
 
-        existing = self.find_source(provenance["sha256"], provenance["kind"]) if provenance["sha256"] else None
+        existing = (
+            self.find_source(provenance["sha256"], provenance["kind"])
+            if provenance["sha256"]
+            else None
+        )
         if existing is not None and existing not in drop_sources:
             return LoadResult(source_id=existing, skipped=True)
         con = self.con
@@ -287,7 +323,11 @@ class Workspace:
             source_id = int(row[0][0]) if row else 1
             dropped = []
             for old in drop_sources:
-                _run(con, "UPDATE replacements SET source_id = ? WHERE source_id = ?", [source_id, old])
+                _run(
+                    con,
+                    "UPDATE replacements SET source_id = ? WHERE source_id = ?",
+                    [source_id, old],
+                )
                 dropped.append(self._delete_source(old))
             for table, frame in frames.items():
                 if isinstance(frame, StreamedFrame):
@@ -296,9 +336,17 @@ class Workspace:
                     self._insert_frame(table, frame, source_id)
             if settle is not None:
                 quarantine = settle()
-            counts = [(table, old, rows) for table in frames for old, rows in self._replace_older(table, source_id)]
+            counts = [
+                (table, old, rows)
+                for table in frames
+                for old, rows in self._replace_older(table, source_id)
+            ]
             for table, old, rows in counts:
-                _run(con, "INSERT INTO replacements VALUES (?, ?, ?, ?)", [source_id, old, table, rows])
+                _run(
+                    con,
+                    "INSERT INTO replacements VALUES (?, ?, ?, ?)",
+                    [source_id, old, table, rows],
+                )
             if quarantine is not None and len(quarantine):
                 q = quarantine.copy()
                 q["source_id"] = source_id
@@ -306,7 +354,12 @@ class Workspace:
                 con.register("_quarantine", q)
                 _run(con, "INSERT INTO quarantine SELECT * FROM _quarantine")
                 con.unregister("_quarantine")
-            record = {**provenance, "source_id": source_id, "jsna_version": __version__, "status": "loaded"}
+            record = {
+                **provenance,
+                "source_id": source_id,
+                "jsna_version": __version__,
+                "status": "loaded",
+            }
             cols = list(TABLES["provenance"])
             _run(
                 con,
@@ -320,7 +373,9 @@ class Workspace:
             _run(con, "ROLLBACK")
             raise
         self._drop_unused_geometry([g for d in dropped for g in d.geometry_files])
-        return LoadResult(source_id=source_id, skipped=False, replacements=replacements, dropped=dropped)
+        return LoadResult(
+            source_id=source_id, skipped=False, replacements=replacements, dropped=dropped
+        )
 
     def _insert_frame(self, table: str, frame: pd.DataFrame, source_id: int) -> None:
         columns = list(TABLES[table])
@@ -340,62 +395,88 @@ class Workspace:
         keys = REPLACE_KEYS.get(table, ())
         if not keys:
             return []
-        others = self.con.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE source_id <> ? LIMIT 1)',
-                                  [source_id]).fetchall()
+        others = self.con.execute(
+            f'SELECT count(*) FROM (SELECT 1 FROM "{table}" WHERE source_id <> ? LIMIT 1)',
+            [source_id],
+        ).fetchall()
         if not others[0][0]:
             return []  # the table held nothing else
         cond = _key_condition(keys)
         key_list = ", ".join(f'"{k}"' for k in keys)
-        matched = (f'FROM "{table}" t SEMI JOIN (SELECT DISTINCT {key_list} FROM "{table}" WHERE source_id = ?) k '
-                   f"ON {cond} WHERE t.source_id <> ?")
-        hits = self.con.execute(f"SELECT t.source_id, count(*) {matched} GROUP BY 1 ORDER BY 1",
-                                [source_id, source_id]).fetchall()
+        matched = (
+            f'FROM "{table}" t SEMI JOIN (SELECT DISTINCT {key_list} FROM "{table}" WHERE source_id = ?) k '
+            f"ON {cond} WHERE t.source_id <> ?"
+        )
+        hits = self.con.execute(
+            f"SELECT t.source_id, count(*) {matched} GROUP BY 1 ORDER BY 1", [source_id, source_id]
+        ).fetchall()
         if hits:
             self.con.execute(
                 f'DELETE FROM "{table}" t USING (SELECT DISTINCT {key_list} FROM "{table}" WHERE source_id = ?) k '
-                f"WHERE t.source_id <> ? AND {cond}", [source_id, source_id]).fetchall()
+                f"WHERE t.source_id <> ? AND {cond}",
+                [source_id, source_id],
+            ).fetchall()
         return [(int(old), int(rows)) for old, rows in hits]
 
     def _describe(self, table: str, source_id: int, rows: int) -> Replacement:
-        found = self.con.execute("SELECT file_name, file_path, kind FROM provenance WHERE source_id = ?",
-                                 [source_id]).fetchall()
+        found = self.con.execute(
+            "SELECT file_name, file_path, kind FROM provenance WHERE source_id = ?", [source_id]
+        ).fetchall()
         name, path, kind = found[0] if found else (f"input {source_id}", None, None)
         return Replacement(table, source_id, name, rows, path, kind)
 
     def _mark_superseded(self) -> None:
         """Provenance rows none of whose data remain are marked ``superseded``."""
-        live = " UNION ".join(
-            f'SELECT DISTINCT source_id FROM "{t}"' for t in REPLACE_KEYS
-        )
+        live = " UNION ".join(f'SELECT DISTINCT source_id FROM "{t}"' for t in REPLACE_KEYS)
         _run(
             self.con,
             f"UPDATE provenance SET status = 'superseded' WHERE status = 'loaded' "
-            f"AND records > 0 AND source_id NOT IN ({live})"
+            f"AND records > 0 AND source_id NOT IN ({live})",
         )
 
     # -- removing --------------------------------------------------------------------------
     def removal(self, source_id: int) -> Removal:
         """What removing input ``source_id`` takes out (nothing is changed)."""
-        found = self.con.execute("SELECT kind, file_name, file_path FROM provenance WHERE source_id = ?",
-                                 [source_id]).fetchall()
+        found = self.con.execute(
+            "SELECT kind, file_name, file_path FROM provenance WHERE source_id = ?", [source_id]
+        ).fetchall()
         if not found:
             raise WorkspaceError(f"no input with id {source_id} in {self.path}")
         kind, name, path = found[0]
         rows = {}
         for table in REPLACE_KEYS:
-            n = self.con.execute(f'SELECT count(*) FROM "{table}" WHERE source_id = ?', [source_id]).fetchall()[0][0]
+            n = self.con.execute(
+                f'SELECT count(*) FROM "{table}" WHERE source_id = ?', [source_id]
+            ).fetchall()[0][0]
             if n:
                 rows[table] = int(n)
-        quarantined = self.con.execute("SELECT count(*) FROM quarantine WHERE source_id = ?",
-                                       [source_id]).fetchall()[0][0]
-        geometry = [str(g) for (g,) in self.con.execute(
-            "SELECT DISTINCT geometry_file FROM areas WHERE source_id = ? AND geometry_file IS NOT NULL ORDER BY 1",
-            [source_id]).fetchall()]
-        replaced = [self._describe(t, old, int(n)) for old, t, n in self.con.execute(
-            "SELECT replaced_source_id, table_name, rows FROM replacements WHERE source_id = ? ORDER BY 1, 2",
-            [source_id]).fetchall()]
-        return Removal(source_id=source_id, kind=str(kind), file_name=str(name), file_path=path, rows=rows,
-                       quarantine_rows=int(quarantined), geometry_files=geometry, replaced=replaced)
+        quarantined = self.con.execute(
+            "SELECT count(*) FROM quarantine WHERE source_id = ?", [source_id]
+        ).fetchall()[0][0]
+        geometry = [
+            str(g)
+            for (g,) in self.con.execute(
+                "SELECT DISTINCT geometry_file FROM areas WHERE source_id = ? AND geometry_file IS NOT NULL ORDER BY 1",
+                [source_id],
+            ).fetchall()
+        ]
+        replaced = [
+            self._describe(t, old, int(n))
+            for old, t, n in self.con.execute(
+                "SELECT replaced_source_id, table_name, rows FROM replacements WHERE source_id = ? ORDER BY 1, 2",
+                [source_id],
+            ).fetchall()
+        ]
+        return Removal(
+            source_id=source_id,
+            kind=str(kind),
+            file_name=str(name),
+            file_path=path,
+            rows=rows,
+            quarantine_rows=int(quarantined),
+            geometry_files=geometry,
+            replaced=replaced,
+        )
 
     def remove(self, source_ids: list[int]) -> list[Removal]:
         """Take inputs out of every table in one transaction (their geometry files after the commit)."""
@@ -418,15 +499,20 @@ class Workspace:
         removal = self.removal(source_id)
         for table in [*removal.rows, "quarantine"]:
             _run(self.con, f'DELETE FROM "{table}" WHERE source_id = ?', [source_id])
-        _run(self.con, "DELETE FROM replacements WHERE source_id = ? OR replaced_source_id = ?",
-             [source_id, source_id])
+        _run(
+            self.con,
+            "DELETE FROM replacements WHERE source_id = ? OR replaced_source_id = ?",
+            [source_id, source_id],
+        )
         _run(self.con, "DELETE FROM provenance WHERE source_id = ?", [source_id])
         return removal
 
     def _drop_unused_geometry(self, names: list[str]) -> None:
         """Delete geometry files no row of ``areas`` refers to any longer."""
         for name in names:
-            used = self.con.execute("SELECT count(*) FROM areas WHERE geometry_file = ?", [name]).fetchall()[0][0]
+            used = self.con.execute(
+                "SELECT count(*) FROM areas WHERE geometry_file = ?", [name]
+            ).fetchall()[0][0]
             if not used:
                 (self.geometry_dir / name).unlink(missing_ok=True)
 
@@ -439,7 +525,10 @@ class Workspace:
         try:
             _run(con, "DELETE FROM results")
             con.register("_results", frame)
-            _run(con, f"INSERT INTO results SELECT {', '.join(chr(34) + c + chr(34) for c in columns)} FROM _results")
+            _run(
+                con,
+                f"INSERT INTO results SELECT {', '.join(chr(34) + c + chr(34) for c in columns)} FROM _results",
+            )
             con.unregister("_results")
             _run(con, "COMMIT")
         except BaseException:

@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
 REAL = Path(os.environ.get("JSNA_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
 
-os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: reports compare byte for byte
+os.environ.setdefault(
+    "SOURCE_DATE_EPOCH", "1767225600"
+)  # 2026-01-01: reports compare byte for byte
 
 
 @pytest.fixture(scope="session")

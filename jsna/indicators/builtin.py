@@ -23,10 +23,14 @@ def _with_persons(frame: pd.DataFrame, keys: list[str], value: str = "count") ->
     others = [k for k in keys if k != "sex"]
     mf = frame[frame["sex"].isin(["Male", "Female"])]
     both = mf.groupby(others, dropna=False)["sex"].transform("nunique").eq(2)
-    persons = mf[both].groupby(others, as_index=False, dropna=False)[value].sum().assign(sex="Persons")
+    persons = (
+        mf[both].groupby(others, as_index=False, dropna=False)[value].sum().assign(sex="Persons")
+    )
     existing = frame[frame["sex"].eq("Persons")]
     if len(existing):
-        merged = persons.merge(existing[others].drop_duplicates(), on=others, how="left", indicator=True)
+        merged = persons.merge(
+            existing[others].drop_duplicates(), on=others, how="left", indicator=True
+        )
         persons = persons[merged["_merge"].eq("left_only").to_numpy()]
     return pd.concat([frame, persons], ignore_index=True)
 
@@ -51,7 +55,9 @@ def england_population(ctx: ComputeContext) -> tuple[pd.DataFrame, dict[str, str
 
     pop = ctx.population()
     have = set(pop.loc[pop["area_code"].eq(ENGLAND), "period"])
-    rest = pop[~pop["period"].isin(have) & pop["area_code"].str[:3].isin(("E12", *LOWER_TIER_PREFIXES))]
+    rest = pop[
+        ~pop["period"].isin(have) & pop["area_code"].str[:3].isin(("E12", *LOWER_TIER_PREFIXES))
+    ]
     if rest.empty:
         return pop, {}
     files = _file_names(ctx, rest["source_id"].unique())
@@ -93,7 +99,15 @@ def _deaths(ctx: ComputeContext) -> pd.DataFrame:
 
 
 ALL_CAUSES = "All causes"
-_ALL_CAUSE_LABELS = {"all causes", "all cause", "all-cause", "all-causes", "all", "total", "all deaths"}
+_ALL_CAUSE_LABELS = {
+    "all causes",
+    "all cause",
+    "all-cause",
+    "all-causes",
+    "all",
+    "total",
+    "all deaths",
+}
 #: the residual group that makes a breakdown by cause complete ("Other", "All other causes")
 _RESIDUAL_CAUSE = r"^(?:all\s+)?other(?:\s+causes?)?$"
 
@@ -119,7 +133,9 @@ def all_cause_deaths(events: pd.DataFrame) -> pd.DataFrame:
     breakdown = cause_breakdown_deaths(events)
     if len(explicit) and len(breakdown):
         covered = explicit[["area_code", "period"]].drop_duplicates().assign(_covered=True)
-        flag = breakdown[["area_code", "period"]].merge(covered, how="left", on=["area_code", "period"])["_covered"]
+        flag = breakdown[["area_code", "period"]].merge(
+            covered, how="left", on=["area_code", "period"]
+        )["_covered"]
         breakdown = breakdown[~flag.eq(True).to_numpy()]
     return pd.concat([explicit, breakdown]).assign(cause=ALL_CAUSES)
 
@@ -138,20 +154,26 @@ def all_cause_deaths_missing(ctx: ComputeContext) -> str:
     events = ctx.table_view("events")
     deaths = events[events["measure"].astype(str).str.lower().eq("deaths")]
     if deaths.empty:
-        return ("deaths from all causes by age and sex: jsna ingest deaths FILE (registrations by area, year, "
-                "sex and age band)")
+        return (
+            "deaths from all causes by age and sex: jsna ingest deaths FILE (registrations by area, year, "
+            "sex and age band)"
+        )
     files = _file_names(ctx, deaths["source_id"].unique())
     unstated = deaths[deaths["cause"].fillna(UNSTATED_CAUSE).eq(UNSTATED_CAUSE)]
     named = ", ".join(files.get(i, f"input #{i}") for i in sorted(unstated["source_id"].unique()))
     causes = sorted(set(deaths["cause"].dropna()) - {UNSTATED_CAUSE})
     text = "deaths from all causes: the deaths loaded "
     if named:
-        text += (f"do not say which cause they are from ({named}, stored as '{UNSTATED_CAUSE}'), so they count "
-                 "toward no cause. If a file counts deaths from all causes, reload it with "
-                 "jsna ingest --replace deaths FILE --cause 'All causes'")
+        text += (
+            f"do not say which cause they are from ({named}, stored as '{UNSTATED_CAUSE}'), so they count "
+            "toward no cause. If a file counts deaths from all causes, reload it with "
+            "jsna ingest --replace deaths FILE --cause 'All causes'"
+        )
     else:
-        text += (f"are for {', '.join(causes[:4])} only, not all causes; load deaths from all causes "
-                 "(jsna ingest deaths FILE)")
+        text += (
+            f"are for {', '.join(causes[:4])} only, not all causes; load deaths from all causes "
+            "(jsna ingest deaths FILE)"
+        )
     return text
 
 
@@ -165,8 +187,10 @@ def needs_activity(ctx: ComputeContext) -> None:
     """:class:`MissingInput` unless service activity (events other than deaths) is loaded."""
     events = ctx.table_view("events")
     if not (~events["measure"].astype(str).str.lower().eq("deaths")).any():
-        raise MissingInput("counts of service activity (admissions, attendances) by area, year, age and sex "
-                           "(jsna ingest events FILE)")
+        raise MissingInput(
+            "counts of service activity (admissions, attendances) by area, year, age and sex "
+            "(jsna ingest events FILE)"
+        )
 
 
 def _file_names(ctx: ComputeContext, source_ids: Any) -> dict[int, str]:
@@ -190,19 +214,29 @@ def _esp_join(ctx: ComputeContext, events: pd.DataFrame, *, keys: list[str]) -> 
     # (and measure), never a measure crossed with areas or periods it was not recorded for
     series = ev[["area_code", "period", *extra]].drop_duplicates()
     # a financial year's denominator is the mid-year estimate of the year it starts in (2023/24 -> 2023)
-    series["_pop_period"] = series["period"].astype(str).str.replace(r"^(\d{4})/\d{2}$", r"\1", regex=True)
-    pop = pop.rename(columns={"period": "_pop_period"}).merge(series, on=["area_code", "_pop_period"])
+    series["_pop_period"] = (
+        series["period"].astype(str).str.replace(r"^(\d{4})/\d{2}$", r"\1", regex=True)
+    )
+    pop = pop.rename(columns={"period": "_pop_period"}).merge(
+        series, on=["area_code", "_pop_period"]
+    )
     pop = pop.drop(columns=["_pop_period"])
     joined = pop.merge(ev.rename(columns={"count": "events"}), on=[*keys, "age_band"], how="left")
     joined["events"] = joined["events"].fillna(0.0)
-    return joined.rename(columns={"count": "population"}).astype({"age_band": str}).pipe(pd.DataFrame)
+    return (
+        joined.rename(columns={"count": "population"}).astype({"age_band": str}).pipe(pd.DataFrame)
+    )
 
 
 # -- demography ---------------------------------------------------------------------------
 def total_population(ctx: ComputeContext) -> pd.DataFrame:
     totals = _population_totals(ctx)
-    return totals.assign(value=totals["count"], denominator=None, method="Sum of mid-year estimates",
-                         count=totals["count"])
+    return totals.assign(
+        value=totals["count"],
+        denominator=None,
+        method="Sum of mid-year estimates",
+        count=totals["count"],
+    )
 
 
 def _percent_aged(ctx: ComputeContext, min_age: int) -> pd.DataFrame:
@@ -213,13 +247,17 @@ def _percent_aged(ctx: ComputeContext, min_age: int) -> pd.DataFrame:
     older = _with_persons(older, AREA_PERIOD_SEX).rename(columns={"count": "older"})
     totals = _population_totals(ctx, pop).rename(columns={"count": "total"})
     data = totals.merge(older, on=AREA_PERIOD_SEX, how="left").fillna({"older": 0.0})
-    out = methods.proportion(data, numerator="older", denominator="total", by=AREA_PERIOD_SEX, multiplier=100)
+    out = methods.proportion(
+        data, numerator="older", denominator="total", by=AREA_PERIOD_SEX, multiplier=100
+    )
     out = out.rename(columns={"note": "value_note"})
     if notes:
         summed = out["area_code"].eq(ENGLAND) & out["period"].astype(str).isin(notes)
         note = out.loc[summed, "period"].astype(str).map(notes)
         existing = out.loc[summed, "value_note"]
-        out.loc[summed, "value_note"] = note.where(existing.isna() | existing.eq(""), existing + "; " + note)
+        out.loc[summed, "value_note"] = note.where(
+            existing.isna() | existing.eq(""), existing + "; " + note
+        )
     return out
 
 
@@ -237,7 +275,9 @@ def crude_mortality_rate(ctx: ComputeContext) -> pd.DataFrame:
 
     deaths = _deaths(ctx).groupby(AREA_PERIOD_SEX, as_index=False)["count"].sum()
     deaths = _with_persons(deaths, AREA_PERIOD_SEX).rename(columns={"count": "deaths"})
-    data = deaths.merge(_population_totals(ctx).rename(columns={"count": "population"}), on=AREA_PERIOD_SEX)
+    data = deaths.merge(
+        _population_totals(ctx).rename(columns={"count": "population"}), on=AREA_PERIOD_SEX
+    )
     out = methods.crude_rate(data, count="deaths", population="population", by=AREA_PERIOD_SEX)
     return out.rename(columns={"note": "value_note"})
 
@@ -269,23 +309,40 @@ def _standardise(joined: pd.DataFrame, standard: pd.Series, by: list[str]) -> pd
     empty_band = joined["population"].le(0)
     bad_groups = joined.loc[empty_band, by].drop_duplicates()
     if len(bad_groups):
-        flagged = joined.merge(bad_groups.assign(_bad=True), on=by, how="left")["_bad"].eq(True).to_numpy()
+        flagged = (
+            joined.merge(bad_groups.assign(_bad=True), on=by, how="left")["_bad"]
+            .eq(True)
+            .to_numpy()
+        )
     else:
         flagged = np.zeros(len(joined), dtype=bool)
     good = joined[~flagged]
     pieces = []
     if len(good):
-        pieces.append(methods.directly_standardised_rate(good, count="events", population="population",
-                                                         age_band="age_band", standard_population=standard, by=by))
+        pieces.append(
+            methods.directly_standardised_rate(
+                good,
+                count="events",
+                population="population",
+                age_band="age_band",
+                standard_population=standard,
+                by=by,
+            )
+        )
     if len(bad_groups):
-        totals = joined[flagged].groupby(by, as_index=False).agg(count=("events", "sum"),
-                                                                 denominator=("population", "sum"))
+        totals = (
+            joined[flagged]
+            .groupby(by, as_index=False)
+            .agg(count=("events", "sum"), denominator=("population", "sum"))
+        )
         totals["value"] = np.nan
         totals["method"] = "Dobson"
         totals["note"] = "not calculated: an age band has no population"
         pieces.append(totals)
     if not pieces:
-        return pd.DataFrame({**{k: pd.Series(dtype=object) for k in by}, "value": pd.Series(dtype="float64")})
+        return pd.DataFrame(
+            {**{k: pd.Series(dtype=object) for k in by}, "value": pd.Series(dtype="float64")}
+        )
     return pd.concat(pieces, ignore_index=True)
 
 
@@ -306,7 +363,9 @@ def _pooled_three_years(frame: pd.DataFrame, keys: list[str], value: str) -> pd.
     others = [k for k in keys if k != "period"]
     pieces = [frame.assign(_end=frame["_year"] + shift) for shift in (0, 1, 2)]
     stacked = pd.concat(pieces, ignore_index=True)
-    grouped = stacked.groupby([*others, "_end"], as_index=False).agg(**{value: (value, "sum"), "_n": ("_year", "nunique")})
+    grouped = stacked.groupby([*others, "_end"], as_index=False).agg(
+        **{value: (value, "sum"), "_n": ("_year", "nunique")}
+    )
     grouped = grouped[grouped["_n"].eq(3) & grouped["_end"].le(frame["_year"].max())]
     grouped["period"] = grouped["_end"].map(lambda y: f"{y - 2}-{str(y)[-2:]}")
     return grouped.drop(columns=["_end", "_n"])
@@ -317,18 +376,32 @@ def _life_expectancy(ctx: ComputeContext, start_age: int) -> pd.DataFrame:
 
     keys = [*AREA_PERIOD_SEX, "age_band"]
     pop = _pooled_three_years(ctx.population("life_table"), keys, "count")
-    deaths = _pooled_three_years(rebin(_deaths(ctx), "life_table"), keys, "count").rename(columns={"count": "deaths"})
+    deaths = _pooled_three_years(rebin(_deaths(ctx), "life_table"), keys, "count").rename(
+        columns={"count": "deaths"}
+    )
     data = pop.merge(deaths, on=keys, how="inner")
     data = data[data["sex"].isin(["Male", "Female"])]
     complete = data.groupby(AREA_PERIOD_SEX)["age_band"].transform("nunique").eq(20)
     data = data[complete]
     if data.empty:
-        raise MissingInput("three consecutive years of deaths from all causes and of population estimates for one "
-                           "area, by sex and in all 20 life-table age bands (<1, 1-4, 5-9 … 85-89, 90+)")
-    out = methods.life_expectancy(data, deaths="deaths", population="count", age_band="age_band",
-                                  by=AREA_PERIOD_SEX, start_ages=[start_age])
+        raise MissingInput(
+            "three consecutive years of deaths from all causes and of population estimates for one "
+            "area, by sex and in all 20 life-table age bands (<1, 1-4, 5-9 … 85-89, 90+)"
+        )
+    out = methods.life_expectancy(
+        data,
+        deaths="deaths",
+        population="count",
+        age_band="age_band",
+        by=AREA_PERIOD_SEX,
+        start_ages=[start_age],
+    )
     label = "All ages" if start_age == 0 else f"{start_age} yrs"
-    return out.drop(columns=["age_band", "start_age"]).rename(columns={"note": "value_note"}).assign(age=label)
+    return (
+        out.drop(columns=["age_band", "start_age"])
+        .rename(columns={"note": "value_note"})
+        .assign(age=label)
+    )
 
 
 def life_expectancy_at_birth(ctx: ComputeContext) -> pd.DataFrame:
@@ -355,8 +428,10 @@ def service_use_dsr(ctx: ComputeContext) -> pd.DataFrame:
     if joined.empty:
         wanted = ", ".join(sorted(events["period"].astype(str).unique()))
         have = ", ".join(sorted(ctx.population()["period"].astype(str).unique())) or "no period"
-        raise MissingInput(f"population estimates of the same areas for the periods of the activity counts "
-                           f"({wanted}); the estimates loaded are for {have}")
+        raise MissingInput(
+            f"population estimates of the same areas for the periods of the activity counts "
+            f"({wanted}); the estimates loaded are for {have}"
+        )
     covered = rebin(events, "esp", keys=("measure",))
     standard = methods.european_standard_population()
     pieces = []
@@ -377,18 +452,29 @@ def service_use_dsr(ctx: ComputeContext) -> pd.DataFrame:
 
 # -- imported Fingertips values -----------------------------------------------------------
 _SECTION_RULES = (
-    ("social_context", r"depriv|income|unemploy|homeless|housing|crime|educat|pollution|fuel poverty|"
-                       r"employment|loneli|violence|poverty|school|care leaver|ksi|killed"),
-    ("met_needs", r"admission|attendance|a&e|screening|vaccin|immunis|coverage|health check|uptake|"
-                  r"treatment|referral|emergency|elective|outpatient|diagnos"),
+    (
+        "social_context",
+        r"depriv|income|unemploy|homeless|housing|crime|educat|pollution|fuel poverty|"
+        r"employment|loneli|violence|poverty|school|care leaver|ksi|killed",
+    ),
+    (
+        "met_needs",
+        r"admission|attendance|a&e|screening|vaccin|immunis|coverage|health check|uptake|"
+        r"treatment|referral|emergency|elective|outpatient|diagnos",
+    ),
     # service-user and carer experience (ASCOF 1D, 1J, 3D and the like) before service measures
     ("voice", r"satisf|survey|experience|quality of life|finding information|ease of"),
-    ("met_needs", r"short-term service|requests? (?:for support )?resulting|workforce|turnover|reablement|"
-                  r"delayed transfer|care home|home care"),
+    (
+        "met_needs",
+        r"short-term service|requests? (?:for support )?resulting|workforce|turnover|reablement|"
+        r"delayed transfer|care home|home care",
+    ),
 )
 
 
-def section_for(indicator_name: str, overrides: dict[str, str] | None = None, indicator_id: str = "") -> str:
+def section_for(
+    indicator_name: str, overrides: dict[str, str] | None = None, indicator_id: str = ""
+) -> str:
     """Minimum-dataset section of an imported indicator: config override, else by its name."""
     if overrides and indicator_id in overrides:
         return overrides[indicator_id]
@@ -405,10 +491,13 @@ def _infer_polarity(values: pd.DataFrame) -> pd.Series:
 
     england = values[values["area_code"].eq("E92000001") & values["category_type"].isna()]
     bench = england.drop_duplicates(["indicator_id", "period", "sex", "age"])[
-        ["indicator_id", "period", "sex", "age", "value"]].rename(columns={"value": "_b"})
+        ["indicator_id", "period", "sex", "age", "value"]
+    ].rename(columns={"value": "_b"})
     m = values.merge(bench, on=["indicator_id", "period", "sex", "age"], how="inner")
     judged = m[m["compared_to_benchmark"].isin(["Better", "Worse"])]
-    sign = np.sign(judged["value"] - judged["_b"]) * np.where(judged["compared_to_benchmark"].eq("Better"), 1, -1)
+    sign = np.sign(judged["value"] - judged["_b"]) * np.where(
+        judged["compared_to_benchmark"].eq("Better"), 1, -1
+    )
     score = sign.groupby(judged["indicator_id"]).mean()
     polarity = score.map(lambda s: "high_is_good" if s > 0 else "low_is_good")
     return values["indicator_id"].map(polarity).fillna("no_judgement")
@@ -423,16 +512,24 @@ def fingertips_imports(ctx: ComputeContext) -> pd.DataFrame:
     values["section"] = values["indicator_id"].map(sections)
     values["polarity"] = _infer_polarity(values)
     if polarity_overrides:
-        values["polarity"] = values["indicator_id"].map(polarity_overrides).fillna(values["polarity"])
+        values["polarity"] = (
+            values["indicator_id"].map(polarity_overrides).fillna(values["polarity"])
+        )
     values["method"] = _publisher_note(ctx, values["source_id"])
     values["age"] = _one_age_per_indicator(values)
     values["source"] = "imported"
-    pairs = list(zip(values["unit"].astype("object").where(values["unit"].notna(), None),
-                     values["indicator_name"], strict=True))
+    pairs = list(
+        zip(
+            values["unit"].astype("object").where(values["unit"].notna(), None),
+            values["indicator_name"],
+            strict=True,
+        )
+    )
     units = {pair: _unit_of(*pair) for pair in set(pairs)}
     values["unit"] = [units[pair] for pair in pairs]
     return values.drop(columns=["source_id"]).drop_duplicates(
-        ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"])
+        ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
+    )
 
 
 #: age labels that state no age group: Fingertips writes "Not applicable" for some periods of a
@@ -463,9 +560,14 @@ def _publisher_note(ctx: ComputeContext, source_ids: pd.Series) -> pd.Series:
     """
     prov = ctx.table("provenance")
     notes = {
-        int(sid): (f"Published by OHID (Fingertips), from {name}" if layout == "fingertips-download"
-                   else f"Published values, from {name}")
-        for sid, name, layout in zip(prov["source_id"], prov["file_name"], prov["layout"], strict=True)
+        int(sid): (
+            f"Published by OHID (Fingertips), from {name}"
+            if layout == "fingertips-download"
+            else f"Published values, from {name}"
+        )
+        for sid, name, layout in zip(
+            prov["source_id"], prov["file_name"], prov["layout"], strict=True
+        )
     }
     return source_ids.map(lambda sid: notes.get(int(sid), "Published values"))
 
@@ -498,46 +600,80 @@ def _unit_of(measure: object, name: object) -> str:
 
 INDICATORS = [
     Indicator(
-        id="total-population", title="Total population", section="demography", polarity="no_judgement",
-        unit="people", compute=total_population, decimals=0, benchmark="none", requires=("population",),
+        id="total-population",
+        title="Total population",
+        section="demography",
+        polarity="no_judgement",
+        unit="people",
+        compute=total_population,
+        decimals=0,
+        benchmark="none",
+        requires=("population",),
         disclosure="value-is-count",
         method="Sum of mid-year population estimates",
         definition="Usually resident population at mid-year, all ages.",
     ),
     Indicator(
-        id="percent-aged-65-plus", title="Population aged 65 and over", section="demography",
-        polarity="no_judgement", unit="%", multiplier=100, compute=percent_aged_65_plus,
-        requires=("population",), method="Proportion with Wilson score limits",
+        id="percent-aged-65-plus",
+        title="Population aged 65 and over",
+        section="demography",
+        polarity="no_judgement",
+        unit="%",
+        multiplier=100,
+        compute=percent_aged_65_plus,
+        requires=("population",),
+        method="Proportion with Wilson score limits",
         definition="Residents aged 65 and over as a percentage of all residents.",
     ),
     Indicator(
-        id="percent-aged-85-plus", title="Population aged 85 and over", section="demography",
-        polarity="no_judgement", unit="%", multiplier=100, compute=percent_aged_85_plus,
-        requires=("population",), method="Proportion with Wilson score limits",
+        id="percent-aged-85-plus",
+        title="Population aged 85 and over",
+        section="demography",
+        polarity="no_judgement",
+        unit="%",
+        multiplier=100,
+        compute=percent_aged_85_plus,
+        requires=("population",),
+        method="Proportion with Wilson score limits",
         definition="Residents aged 85 and over as a percentage of all residents.",
     ),
     Indicator(
-        id="mortality-all-causes-crude-rate", title="Deaths from all causes, crude rate",
+        id="mortality-all-causes-crude-rate",
+        title="Deaths from all causes, crude rate",
         # a crude rate mostly reflects the age structure, so it is compared without judgement
-        section="health_status", polarity="no_judgement", unit="per 100,000", multiplier=100_000,
-        compute=crude_mortality_rate, requires=("population", "events"),
+        section="health_status",
+        polarity="no_judgement",
+        unit="per 100,000",
+        multiplier=100_000,
+        compute=crude_mortality_rate,
+        requires=("population", "events"),
         needs=needs_all_cause_deaths,
         method="Crude rate; Byar's limits (exact Poisson below 10 deaths)",
         definition="Deaths from all causes registered in the period per 100,000 residents.",
     ),
     Indicator(
-        id="mortality-all-causes-dsr", title="Deaths from all causes, directly standardised rate",
-        section="health_status", polarity="low_is_good", unit="per 100,000", multiplier=100_000,
-        compute=mortality_dsr, requires=("population", "events"),
+        id="mortality-all-causes-dsr",
+        title="Deaths from all causes, directly standardised rate",
+        section="health_status",
+        polarity="low_is_good",
+        unit="per 100,000",
+        multiplier=100_000,
+        compute=mortality_dsr,
+        requires=("population", "events"),
         equivalents=(("Mortality rate from all causes", None), ("All-cause mortality", None)),
         needs=needs_all_cause_deaths,
         method="Directly standardised to the 2013 European Standard Population; Dobson limits",
         definition="Age-standardised rate of deaths from all causes per 100,000 (ESP2013).",
     ),
     Indicator(
-        id="mortality-under-75-dsr", title="Deaths under 75 from all causes, directly standardised rate",
-        section="health_status", polarity="low_is_good", unit="per 100,000", multiplier=100_000,
-        compute=mortality_under_75_dsr, requires=("population", "events"),
+        id="mortality-under-75-dsr",
+        title="Deaths under 75 from all causes, directly standardised rate",
+        section="health_status",
+        polarity="low_is_good",
+        unit="per 100,000",
+        multiplier=100_000,
+        compute=mortality_under_75_dsr,
+        requires=("population", "events"),
         # Fingertips 108, "Under 75 mortality rate from all causes" (Public Health Outcomes Framework)
         equivalents=(("108", "<75 yrs"), ("Under 75 mortality rate from all causes", None)),
         needs=needs_all_cause_deaths,
@@ -545,34 +681,56 @@ INDICATORS = [
         definition="Age-standardised rate of deaths under 75 from all causes per 100,000.",
     ),
     Indicator(
-        id="life-expectancy-at-birth", title="Life expectancy at birth", section="health_status",
-        polarity="high_is_good", unit="years", compute=life_expectancy_at_birth,
+        id="life-expectancy-at-birth",
+        title="Life expectancy at birth",
+        section="health_status",
+        polarity="high_is_good",
+        unit="years",
+        compute=life_expectancy_at_birth,
         # Fingertips 90366, "Life expectancy at birth" (PHOF A01b), published by sex for 3-year periods
         equivalents=(("90366", "All ages"), ("Life expectancy at birth", None)),
-        requires=("population", "events"), needs=needs_all_cause_deaths,
+        requires=("population", "events"),
+        needs=needs_all_cause_deaths,
         method="Chiang II abridged life table (20 bands, 90+), Silcocks variance; 3 years pooled",
         definition="Average years a newborn would live at the death rates of the three-year period.",
     ),
     Indicator(
-        id="life-expectancy-at-65", title="Life expectancy at 65", section="health_status",
-        polarity="high_is_good", unit="years", compute=life_expectancy_at_65,
+        id="life-expectancy-at-65",
+        title="Life expectancy at 65",
+        section="health_status",
+        polarity="high_is_good",
+        unit="years",
+        compute=life_expectancy_at_65,
         # Fingertips 90366 at age "65 yrs" ("Life expectancy at 65", PHOF A01c)
         equivalents=(("90366", "65 yrs"), ("Life expectancy at 65", None)),
-        requires=("population", "events"), needs=needs_all_cause_deaths,
+        requires=("population", "events"),
+        needs=needs_all_cause_deaths,
         method="Chiang II abridged life table (20 bands, 90+), Silcocks variance; 3 years pooled",
         definition="Average further years a person aged 65 would live at current death rates.",
     ),
     Indicator(
-        id="service-use-dsr", title="Service use, directly standardised rate", section="met_needs",
-        polarity="no_judgement", unit="per 100,000", multiplier=100_000, compute=service_use_dsr,
-        requires=("population", "events"), needs=needs_activity,
+        id="service-use-dsr",
+        title="Service use, directly standardised rate",
+        section="met_needs",
+        polarity="no_judgement",
+        unit="per 100,000",
+        multiplier=100_000,
+        compute=service_use_dsr,
+        requires=("population", "events"),
+        needs=needs_activity,
         method="Directly standardised (ESP2013, over the ages the activity covers); Dobson limits",
         definition="Admissions, attendances or other activity per 100,000 residents, by activity.",
     ),
     Indicator(
-        id="fingertips-imports", title="Indicators imported from Fingertips", section="health_status",
-        polarity="no_judgement", unit="", compute=fingertips_imports, requires=("indicator_values",),
-        source="imported", method="Published by OHID (Fingertips)",
+        id="fingertips-imports",
+        title="Indicators imported from Fingertips",
+        section="health_status",
+        polarity="no_judgement",
+        unit="",
+        compute=fingertips_imports,
+        requires=("indicator_values",),
+        source="imported",
+        method="Published by OHID (Fingertips)",
         definition="Values, limits and comparisons as published in Fingertips data downloads.",
     ),
 ]

@@ -172,10 +172,14 @@ def _activity(ctx: ComputeContext) -> pd.DataFrame:
 def needs_small_area_activity(ctx: ComputeContext) -> None:
     """The activity indicators need activity counts by LSOA (a record-level extract) and a way up to the authority."""
     if _activity(ctx).empty:
-        raise MissingInput("service activity by LSOA, such as a record-level extract of admissions or attendances "
-                           "(jsna ingest activity FILE)")
+        raise MissingInput(
+            "service activity by LSOA, such as a record-level extract of admissions or attendances "
+            "(jsna ingest activity FILE)"
+        )
     if _authority_of(ctx, "LA").empty:
-        raise MissingInput("a lookup from the activity's LSOAs to their local authority (jsna ingest lookup FILE)")
+        raise MissingInput(
+            "a lookup from the activity's LSOAs to their local authority (jsna ingest lookup FILE)"
+        )
 
 
 def _activity_by(ctx: ComputeContext, level: str) -> pd.DataFrame:
@@ -591,8 +595,10 @@ def ward_values(ctx: ComputeContext) -> pd.DataFrame:
 def needs_ward_values(ctx: ComputeContext) -> None:
     """The ward range needs published values for at least two wards of one authority."""
     if ward_values(ctx).empty:
-        raise MissingInput("published values for wards (a Local Health or Fingertips download with ward codes, "
-                           "jsna ingest FILE) and the authority of each ward (a ward lookup, jsna ingest lookup FILE)")
+        raise MissingInput(
+            "published values for wards (a Local Health or Fingertips download with ward codes, "
+            "jsna ingest FILE) and the authority of each ward (a ward lookup, jsna ingest lookup FILE)"
+        )
 
 
 def ward_spread(ctx: ComputeContext) -> pd.DataFrame:
@@ -613,12 +619,15 @@ def ward_spread(ctx: ComputeContext) -> pd.DataFrame:
     ratio = (out["high"] / out["low"]).where(out["low"].gt(0))
     unit = out["unit"].map(lambda u: f" ({str(u).lower()})" if str(u).strip() else "")
     out["value_note"] = [
-        f"highest minus lowest ward{u}" + (f"; highest is {r:.1f} times the lowest" if r == r else "")
+        f"highest minus lowest ward{u}"
+        + (f"; highest is {r:.1f} times the lowest" if r == r else "")
         for u, r in zip(unit, ratio, strict=True)
     ]
     # the indicator's name says which ward values; two indicators of one name are told apart by period
     name = out["indicator_name"].astype(str)
-    twice = name.duplicated(keep=False) & out.duplicated(["authority", "indicator_name", "sex", "age"], keep=False)
+    twice = name.duplicated(keep=False) & out.duplicated(
+        ["authority", "indicator_name", "sex", "age"], keep=False
+    )
     return out.assign(
         area_code=out["authority"],
         value=out["high"] - out["low"],

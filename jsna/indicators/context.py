@@ -14,16 +14,46 @@ ENGLAND = "E92000001"
 
 #: the proper names of the countries and English regions, whatever spelling a file uses ("ENGLAND")
 CANONICAL_NAMES = {
-    "E92000001": "England", "W92000004": "Wales", "S92000003": "Scotland", "N92000002": "Northern Ireland",
-    "K02000001": "United Kingdom", "K03000001": "Great Britain", "K04000001": "England and Wales",
-    "E12000001": "North East", "E12000002": "North West", "E12000003": "Yorkshire and The Humber",
-    "E12000004": "East Midlands", "E12000005": "West Midlands", "E12000006": "East of England",
-    "E12000007": "London", "E12000008": "South East", "E12000009": "South West",
+    "E92000001": "England",
+    "W92000004": "Wales",
+    "S92000003": "Scotland",
+    "N92000002": "Northern Ireland",
+    "K02000001": "United Kingdom",
+    "K03000001": "Great Britain",
+    "K04000001": "England and Wales",
+    "E12000001": "North East",
+    "E12000002": "North West",
+    "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands",
+    "E12000005": "West Midlands",
+    "E12000006": "East of England",
+    "E12000007": "London",
+    "E12000008": "South East",
+    "E12000009": "South West",
 }
 
 #: 2013 European Standard Population bands, as labelled throughout jsna
-ESP_BANDS = ("0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49",
-             "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84", "85-89", "90+")
+ESP_BANDS = (
+    "0-4",
+    "5-9",
+    "10-14",
+    "15-19",
+    "20-24",
+    "25-29",
+    "30-34",
+    "35-39",
+    "40-44",
+    "45-49",
+    "50-54",
+    "55-59",
+    "60-64",
+    "65-69",
+    "70-74",
+    "75-79",
+    "80-84",
+    "85-89",
+    "90+",
+)
 #: abridged life-table bands used by OHID for life expectancy
 LIFE_TABLE_BANDS = ("<1", "1-4", *ESP_BANDS[1:])
 
@@ -40,8 +70,13 @@ def band_of(age_from: int, bands: str = "esp") -> tuple[str, float]:
     return f"{lo}-{lo + 4}", float(lo + 4)
 
 
-def rebin(frame: pd.DataFrame, bands: str, *, value: str = "count",
-          keys: tuple[str, ...] = ("area_code", "period", "sex")) -> pd.DataFrame:
+def rebin(
+    frame: pd.DataFrame,
+    bands: str,
+    *,
+    value: str = "count",
+    keys: tuple[str, ...] = ("area_code", "period", "sex"),
+) -> pd.DataFrame:
     """Sum single years or finer bands into ``esp`` or ``life_table`` bands.
 
     A row whose band straddles a target band (say ``85+`` for target ``85-89``/``90+``)
@@ -56,7 +91,9 @@ def rebin(frame: pd.DataFrame, bands: str, *, value: str = "count",
     hi = frame["age_to"].astype("float64").fillna(np.inf)
     fits = (hi <= upper).to_numpy()
     out = frame[fits].assign(age_band=label[fits].to_numpy())
-    grouped = out.groupby([*keys, "age_band"], as_index=False, observed=True, dropna=False)[value].sum()
+    grouped = out.groupby([*keys, "age_band"], as_index=False, observed=True, dropna=False)[
+        value
+    ].sum()
     grouped.attrs["unbinnable"] = int((~fits).sum())
     return grouped
 
@@ -95,13 +132,15 @@ class ComputeContext:
     def area_names(self) -> dict[str, str]:
         """Area code -> name from every table that carries names (boundaries win)."""
         names: dict[str, str] = {}
-        for table, code, name in (("indicator_values", "area_code", "area_name"),
-                                  ("population", "area_code", "area_name"),
-                                  ("events", "area_code", "area_name"),
-                                  ("lookups", "parent_code", "parent_name"),
-                                  ("lookups", "child_code", "child_name"),
-                                  ("deprivation", "lsoa_code", "lsoa_name"),
-                                  ("areas", "area_code", "area_name")):
+        for table, code, name in (
+            ("indicator_values", "area_code", "area_name"),
+            ("population", "area_code", "area_name"),
+            ("events", "area_code", "area_name"),
+            ("lookups", "parent_code", "parent_name"),
+            ("lookups", "child_code", "child_name"),
+            ("deprivation", "lsoa_code", "lsoa_name"),
+            ("areas", "area_code", "area_name"),
+        ):
             frame = self.table_view(table)
             if len(frame):
                 sub = frame[[code, name]].dropna().drop_duplicates(code)

@@ -21,20 +21,36 @@ SERIES_KEYS = ["indicator_id", "area_code", "sex", "age", "category_type", "cate
 MATCH_KEYS = ["indicator_id", "period", "sex", "age"]
 
 
-def finish_results(frame: pd.DataFrame, ctx: ComputeContext, registry: IndicatorRegistry) -> pd.DataFrame:
+def finish_results(
+    frame: pd.DataFrame, ctx: ComputeContext, registry: IndicatorRegistry
+) -> pd.DataFrame:
     """Fill metadata, compare each row with its benchmark and mark recent trends."""
     import pandas as pd
 
     if frame.empty:
         return pd.DataFrame(columns=list(RESULT_COLUMNS))
     out = frame.reindex(columns=list(RESULT_COLUMNS)).copy()
-    for col in ("area_name", "area_type", "parent_code", "category_type", "category", "value_note",
-                "compared_to_benchmark", "compared_to_benchmark_99_8", "trend", "benchmark_code"):
+    for col in (
+        "area_name",
+        "area_type",
+        "parent_code",
+        "category_type",
+        "category",
+        "value_note",
+        "compared_to_benchmark",
+        "compared_to_benchmark_99_8",
+        "trend",
+        "benchmark_code",
+    ):
         out[col] = out[col].astype(object)
     names = ctx.area_names()
     # one name per area: countries and regions by their proper names, others as the inputs name them
-    out["area_name"] = out["area_code"].map(CANONICAL_NAMES).fillna(out["area_name"]).fillna(
-        out["area_code"].map(names))
+    out["area_name"] = (
+        out["area_code"]
+        .map(CANONICAL_NAMES)
+        .fillna(out["area_name"])
+        .fillna(out["area_code"].map(names))
+    )
     out["area_type"] = out["area_type"].fillna(out["area_code"].map(area_type_of))
     # the latest period is the one that ends last: the key always comes from the label (jsna.periods),
     # never from a file's own sortable column (Fingertips' orders by start)
@@ -45,7 +61,17 @@ def finish_results(frame: pd.DataFrame, ctx: ComputeContext, registry: Indicator
     out = _trend(out)
     out = choose_sources(out, registry)
     out = latest_published_series(out)
-    keys = ["section", "indicator_id", "area_code", "sex", "age", "category_type", "category", "period_sortable", "period"]
+    keys = [
+        "section",
+        "indicator_id",
+        "area_code",
+        "sex",
+        "age",
+        "category_type",
+        "category",
+        "period_sortable",
+        "period",
+    ]
     out = out.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
     return out
 
@@ -89,12 +115,16 @@ def choose_sources(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFra
     overall = out["category_type"].isna()
     imported = overall & out["source"].eq("imported") & out["value"].notna()
     ident = out.loc[imported, ["indicator_id", "indicator_name", "age"]].astype(str)
-    ident = ident.assign(indicator_id=ident["indicator_id"].str.strip().str.lower(),
-                         indicator_name=ident["indicator_name"].str.strip().str.lower())
+    ident = ident.assign(
+        indicator_id=ident["indicator_id"].str.strip().str.lower(),
+        indicator_name=ident["indicator_name"].str.strip().str.lower(),
+    )
     for ind in specs:
         hit = np.zeros(len(ident), dtype=bool)
         for name, age in ind.equivalents:
-            same = ident["indicator_id"].eq(name.strip().lower()) | ident["indicator_name"].eq(name.strip().lower())
+            same = ident["indicator_id"].eq(name.strip().lower()) | ident["indicator_name"].eq(
+                name.strip().lower()
+            )
             hit |= (same & (ident["age"].eq(age) if age is not None else True)).to_numpy()
         published = out.loc[ident.index[hit]]
         computed = out[overall & out["indicator_id"].eq(ind.id)]
@@ -105,24 +135,38 @@ def choose_sources(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFra
         # the series (area and sex) jsna computes: the published series of that area and sex is set aside
         series = computed.loc[computed["value"].notna(), ["area_code", "sex"]].drop_duplicates()
         pub = published[keys].reset_index().merge(series, on=["area_code", "sex"])
-        same = pub.merge(computed[[*keys, "value"]].reset_index(), on=keys, how="left", suffixes=("_p", "_c"))
+        same = pub.merge(
+            computed[[*keys, "value"]].reset_index(), on=keys, how="left", suffixes=("_p", "_c")
+        )
         for _, m in same.iterrows():
             pi, p = m["index_p"], out.loc[m["index_p"]]
-            what_p = f"value published by OHID (Fingertips {p['indicator_id']}, {p['indicator_name']})"
+            what_p = (
+                f"value published by OHID (Fingertips {p['indicator_id']}, {p['indicator_name']})"
+            )
             if m["index_c"] == m["index_c"] and m["value"] != m["value"]:
                 # this period could not be computed (too few deaths, a missing age band): the published value
                 ci = int(m["index_c"])
-                out.at[ci, "value_note"] = _set_aside(out.at[ci, "value_note"], "no value could be computed from "
-                                                      f"counts for this period; the report shows the {what_p}", None, d)
+                out.at[ci, "value_note"] = _set_aside(
+                    out.at[ci, "value_note"],
+                    "no value could be computed from "
+                    f"counts for this period; the report shows the {what_p}",
+                    None,
+                    d,
+                )
                 continue
             if m["index_c"] == m["index_c"]:
                 ci = int(m["index_c"])
                 note = f"the report shows the {what_c}, {out.at[ci, 'value']:.{d}f}{unit}"
                 diff = float(p["value"]) - float(out.at[ci, "value"])
-                out.at[ci, "value_note"] = _join(out.at[ci, "value_note"],
-                                                 f"shown instead of the {what_p}, {p['value']:.{d}f}{unit}")
+                out.at[ci, "value_note"] = _join(
+                    out.at[ci, "value_note"],
+                    f"shown instead of the {what_p}, {p['value']:.{d}f}{unit}",
+                )
             else:
-                note, diff = f"jsna computes the {ind.title.lower()} for this area from counts, and the report shows that", None
+                note, diff = (
+                    f"jsna computes the {ind.title.lower()} for this area from counts, and the report shows that",
+                    None,
+                )
             out.at[pi, "value_note"] = _set_aside(out.at[pi, "value_note"], note, diff, d)
     return out
 
@@ -139,29 +183,51 @@ def latest_published_series(out: pd.DataFrame) -> pd.DataFrame:
     """
     if out.empty:
         return out
-    pub = out[out["source"].eq("imported") & out["category_type"].isna() & shown(out) & out["value"].notna()]
+    pub = out[
+        out["source"].eq("imported")
+        & out["category_type"].isna()
+        & shown(out)
+        & out["value"].notna()
+    ]
     if pub.empty:
         return out
-    name = pub["indicator_name"].astype(str).str.lower().str.replace(r"\s+", " ", regex=True).str.strip(" .")
+    name = (
+        pub["indicator_name"]
+        .astype(str)
+        .str.lower()
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip(" .")
+    )
     work = pub.assign(_name=name, _age=pub["age"].astype("object").where(pub["age"].notna(), None))
     work["_age"] = work["_age"].replace({"All ages": None, "Not applicable": None})
     several = work.groupby("_name")["indicator_id"].transform("nunique") > 1
     work = work[several]
-    for (_, area, sex), group in work.groupby(["_name", "area_code", "sex"], dropna=False, sort=False):
+    for (_, area, sex), group in work.groupby(
+        ["_name", "area_code", "sex"], dropna=False, sort=False
+    ):
         ids = group["indicator_id"].unique()
         if len(ids) < 2 or group["_age"].dropna().nunique() > 1:
             continue
         ends = group.groupby("indicator_id")["period_sortable"].max()
         keep = ends.idxmax()
-        latest = group.loc[group["indicator_id"].eq(keep) & group["period_sortable"].eq(ends[keep]), "period"].iloc[0]
+        latest = group.loc[
+            group["indicator_id"].eq(keep) & group["period_sortable"].eq(ends[keep]), "period"
+        ].iloc[0]
         for other in ids:
             if other == keep:
                 continue
-            rows = out.index[out["indicator_id"].eq(other) & out["area_code"].eq(area)
-                             & (out["sex"].eq(sex) if sex == sex else out["sex"].isna())]
-            note = (f"the same indicator is also published as {keep}, to a later period ({latest}); "
-                    f"the report shows that series")
-            out.loc[rows, "value_note"] = [_set_aside(v, note, None, 0) for v in out.loc[rows, "value_note"]]
+            rows = out.index[
+                out["indicator_id"].eq(other)
+                & out["area_code"].eq(area)
+                & (out["sex"].eq(sex) if sex == sex else out["sex"].isna())
+            ]
+            note = (
+                f"the same indicator is also published as {keep}, to a later period ({latest}); "
+                f"the report shows that series"
+            )
+            out.loc[rows, "value_note"] = [
+                _set_aside(v, note, None, 0) for v in out.loc[rows, "value_note"]
+            ]
     return out
 
 
@@ -185,15 +251,27 @@ def _parents(ctx: ComputeContext) -> dict[str, str]:
     lookups = ctx.table_view("lookups")
     if lookups.empty:
         return {}
-    rank = {"Local authority district": 0, "Lower-tier local authority": 0, "County or unitary authority": 1,
-            "Upper-tier local authority": 1, "MSOA": 2, "Ward": 3}
-    ordered = lookups.assign(_rank=lookups["parent_type"].map(rank).fillna(9)).sort_values(["child_code", "_rank"])
+    rank = {
+        "Local authority district": 0,
+        "Lower-tier local authority": 0,
+        "County or unitary authority": 1,
+        "Upper-tier local authority": 1,
+        "MSOA": 2,
+        "Ward": 3,
+    }
+    ordered = lookups.assign(_rank=lookups["parent_type"].map(rank).fillna(9)).sort_values(
+        ["child_code", "_rank"]
+    )
     first = ordered.drop_duplicates("child_code")
     return dict(zip(first["child_code"], first["parent_code"], strict=True))
 
 
-def _compare(out: pd.DataFrame, benchmark_code: str, benchmark: dict[str, str],
-             parents: dict[str, str] | None = None) -> pd.DataFrame:
+def _compare(
+    out: pd.DataFrame,
+    benchmark_code: str,
+    benchmark: dict[str, str],
+    parents: dict[str, str] | None = None,
+) -> pd.DataFrame:
     import numpy as np
 
     from jsna.indicators import methods
@@ -202,18 +280,27 @@ def _compare(out: pd.DataFrame, benchmark_code: str, benchmark: dict[str, str],
     judged = kind.ne("none")
     out["parent_code"] = out["parent_code"].fillna(out["area_code"].map(parents or {}))
     # "england" indicators compare with the project benchmark, "parent" ones with each area's parent
-    target = out["parent_code"].where(kind.eq("parent") & out["parent_code"].notna(), benchmark_code)
+    target = out["parent_code"].where(
+        kind.eq("parent") & out["parent_code"].notna(), benchmark_code
+    )
     # a category row (e.g. one activity) is compared with the benchmark's row for the same
     # category; a category the benchmark does not have (a local deprivation quintile) with the
     # benchmark's overall value, as Fingertips does
     cat_keys = ["category_type", "category"]
     keyed = out.assign(**{k: out[k].fillna("") for k in cat_keys}, _target=target)
     values = keyed.drop(columns=["_target"]).rename(columns={"area_code": "_target"})
-    same = values[["_target", *MATCH_KEYS, *cat_keys, "value"]].drop_duplicates(["_target", *MATCH_KEYS, *cat_keys])
-    overall = values[values["category_type"].eq("")][["_target", *MATCH_KEYS, "value"]].drop_duplicates(
-        ["_target", *MATCH_KEYS])
-    merged = keyed.merge(same.rename(columns={"value": "_same"}), on=["_target", *MATCH_KEYS, *cat_keys], how="left")
-    merged = merged.merge(overall.rename(columns={"value": "_overall"}), on=["_target", *MATCH_KEYS], how="left")
+    same = values[["_target", *MATCH_KEYS, *cat_keys, "value"]].drop_duplicates(
+        ["_target", *MATCH_KEYS, *cat_keys]
+    )
+    overall = values[values["category_type"].eq("")][
+        ["_target", *MATCH_KEYS, "value"]
+    ].drop_duplicates(["_target", *MATCH_KEYS])
+    merged = keyed.merge(
+        same.rename(columns={"value": "_same"}), on=["_target", *MATCH_KEYS, *cat_keys], how="left"
+    )
+    merged = merged.merge(
+        overall.rename(columns={"value": "_overall"}), on=["_target", *MATCH_KEYS], how="left"
+    )
     merged.index = out.index
     merged["_bench"] = merged["_same"].fillna(merged["_overall"])
     compare = judged & merged["_bench"].notna() & out["area_code"].ne(target)
@@ -221,14 +308,34 @@ def _compare(out: pd.DataFrame, benchmark_code: str, benchmark: dict[str, str],
     out.loc[compare, "benchmark_value"] = merged.loc[compare, "_bench"]
     rows = out[compare]
     if len(rows):
-        work = rows[["value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8",
-                     "benchmark_value", "polarity"]].copy()
-        work["polarity"] = work["polarity"].where(work["polarity"].isin(methods.benchmark.POLARITIES), "no_judgement")
-        c95 = methods.compare_to_benchmark(work, polarity="polarity", confidence=0.95)["compared_to_benchmark"]
-        c998 = methods.compare_to_benchmark(work, polarity="polarity", confidence=0.998)["compared_to_benchmark"]
+        work = rows[
+            [
+                "value",
+                "lower_ci_95",
+                "upper_ci_95",
+                "lower_ci_99_8",
+                "upper_ci_99_8",
+                "benchmark_value",
+                "polarity",
+            ]
+        ].copy()
+        work["polarity"] = work["polarity"].where(
+            work["polarity"].isin(methods.benchmark.POLARITIES), "no_judgement"
+        )
+        c95 = methods.compare_to_benchmark(work, polarity="polarity", confidence=0.95)[
+            "compared_to_benchmark"
+        ]
+        c998 = methods.compare_to_benchmark(work, polarity="polarity", confidence=0.998)[
+            "compared_to_benchmark"
+        ]
         keep = out.loc[compare, "compared_to_benchmark"]
-        out.loc[compare, "compared_to_benchmark"] = np.where(keep.notna() & out.loc[compare, "source"].eq("imported")
-                                                             & c95.eq("Not compared").to_numpy(), keep, c95)
+        out.loc[compare, "compared_to_benchmark"] = np.where(
+            keep.notna()
+            & out.loc[compare, "source"].eq("imported")
+            & c95.eq("Not compared").to_numpy(),
+            keep,
+            c95,
+        )
         out.loc[compare, "compared_to_benchmark_99_8"] = c998.to_numpy()
     out.loc[out["area_code"].eq(benchmark_code), "compared_to_benchmark"] = "Benchmark"
     return out
@@ -237,7 +344,9 @@ def _compare(out: pd.DataFrame, benchmark_code: str, benchmark: dict[str, str],
 def _trend(out: pd.DataFrame) -> pd.DataFrame:
     from jsna.indicators import methods
 
-    filled = out.assign(**{c: out[c].fillna("") for c in ("category_type", "category", "sex", "age")})
+    filled = out.assign(
+        **{c: out[c].fillna("") for c in ("category_type", "category", "sex", "age")}
+    )
     has_limits = filled["lower_ci_95"].notna() & filled["upper_ci_95"].notna()
     series_len = filled.groupby(SERIES_KEYS)["period"].transform("nunique")
     eligible = has_limits & series_len.ge(5) & filled["polarity"].notna()
@@ -251,7 +360,9 @@ def _trend(out: pd.DataFrame) -> pd.DataFrame:
     latest = result[[*SERIES_KEYS, "trend"]].rename(columns={"trend": "_trend"})
     merged = filled.merge(latest, on=SERIES_KEYS, how="left")
     merged.index = out.index
-    is_latest = filled["period_sortable"].eq(filled.groupby(SERIES_KEYS)["period_sortable"].transform("max"))
+    is_latest = filled["period_sortable"].eq(
+        filled.groupby(SERIES_KEYS)["period_sortable"].transform("max")
+    )
     fill = merged["_trend"].notna() & is_latest & out["trend"].isna()
     out.loc[fill, "trend"] = merged.loc[fill, "_trend"]
     return out

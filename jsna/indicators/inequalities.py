@@ -54,7 +54,11 @@ class _Groups:
         self.codes = codes[self.order]
         self.keys = keys
         self.n = len(keys)
-        boundary = np.r_[True, self.codes[1:] != self.codes[:-1]] if len(self.codes) else np.array([], bool)
+        boundary = (
+            np.r_[True, self.codes[1:] != self.codes[:-1]]
+            if len(self.codes)
+            else np.array([], bool)
+        )
         self.starts = np.flatnonzero(boundary)
         self.sizes = np.diff(np.r_[self.starts, len(self.codes)])
         self.group_of_start = self.codes[self.starts]  # group code of each run
@@ -82,16 +86,25 @@ class _Groups:
         return out
 
 
-def _standard_error(data: pd.DataFrame, value: np.ndarray, *, se: str | None, lower_ci: str | None,
-                    upper_ci: str | None, transform: Callable[[np.ndarray], np.ndarray] | None = None,
-                    ci_confidence: float = 0.95) -> np.ndarray:
+def _standard_error(
+    data: pd.DataFrame,
+    value: np.ndarray,
+    *,
+    se: str | None,
+    lower_ci: str | None,
+    upper_ci: str | None,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    ci_confidence: float = 0.95,
+) -> np.ndarray:
     """Standard error from a column, or from 95% limits as (U - L) / (2 z) on the transformed scale."""
     if se is not None:
         s = v.numeric(data, se, "se")
         v.check_non_negative(data, s, se, "se")
         return s
     if lower_ci is None or upper_ci is None:
-        raise ValueError("give se=, or both lower_ci= and upper_ci= (the value's 95% confidence limits)")
+        raise ValueError(
+            "give se=, or both lower_ci= and upper_ci= (the value's 95% confidence limits)"
+        )
     lo = v.numeric(data, lower_ci, "lower_ci")
     up = v.numeric(data, upper_ci, "upper_ci")
     v.check_not_greater(data, lo, up, lower_ci, upper_ci, "lower_ci", "upper_ci")
@@ -100,18 +113,24 @@ def _standard_error(data: pd.DataFrame, value: np.ndarray, *, se: str | None, lo
         return (f(up) - f(lo)) / (2 * v.z_value(ci_confidence))
 
 
-def _check_range(data: pd.DataFrame, values: np.ndarray, column: str, role: str, value_type: str) -> None:
+def _check_range(
+    data: pd.DataFrame, values: np.ndarray, column: str, role: str, value_type: str
+) -> None:
     if value_type == "rate":
         v.check_positive(data, values, column, role)
     elif value_type == "proportion":
         bad = (values <= 0) | (values >= 1)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{role} must be a proportion strictly between 0 and 1 for value_type "
-                             f"'proportion', got {values[pos]!r} (column {column!r}, row {data.index[pos]})")
+            raise ValueError(
+                f"{role} must be a proportion strictly between 0 and 1 for value_type "
+                f"'proportion', got {values[pos]!r} (column {column!r}, row {data.index[pos]})"
+            )
 
 
-def _link(value_type: str) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
+def _link(
+    value_type: str,
+) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """(transform, inverse) for a value type: identity, log/exp or logit/expit."""
     if value_type == "rate":
         return np.log, np.exp
@@ -130,16 +149,25 @@ def _positions(repetitions: int, level: float) -> tuple[int, int]:
     return max(lo - 1, 0), min(max(hi - 1, 0), repetitions - 1)
 
 
-def _order_statistics(sims: np.ndarray, levels: tuple[float, ...]) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+def _order_statistics(
+    sims: np.ndarray, levels: tuple[float, ...]
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     reps = sims.shape[1]
     wanted = sorted({p for level in levels for p in _positions(reps, level)})
     part = np.partition(sims, wanted, axis=1)
-    return {level: (part[:, _positions(reps, level)[0]], part[:, _positions(reps, level)[1]]) for level in levels}
+    return {
+        level: (part[:, _positions(reps, level)[0]], part[:, _positions(reps, level)[1]])
+        for level in levels
+    }
 
 
 def _blocks(groups: _Groups, max_rows: int = 2_000) -> list[slice]:
     """Consecutive runs of whole groups with at most ``max_rows`` rows each (at least one group)."""
-    ends = np.r_[groups.starts[1:], groups.starts[-1] + groups.sizes[-1]] if len(groups.starts) else np.array([])
+    ends = (
+        np.r_[groups.starts[1:], groups.starts[-1] + groups.sizes[-1]]
+        if len(groups.starts)
+        else np.array([])
+    )
     blocks, g0, n_groups = [], 0, len(groups.starts)
     while g0 < n_groups:
         g1 = int(np.searchsorted(ends, groups.starts[g0] + max_rows, side="right"))
@@ -149,7 +177,9 @@ def _blocks(groups: _Groups, max_rows: int = 2_000) -> list[slice]:
     return blocks
 
 
-def _row_draws(groups: _Groups, mean: np.ndarray, se: np.ndarray) -> Callable[[np.random.Generator, slice, int], np.ndarray]:
+def _row_draws(
+    groups: _Groups, mean: np.ndarray, se: np.ndarray
+) -> Callable[[np.random.Generator, slice, int], np.ndarray]:
     """A draw function giving each row of a block ``n`` values from N(mean, se) (float32, rows x n)."""
     m32, s32 = mean.astype(np.float32), se.astype(np.float32)
 
@@ -164,10 +194,18 @@ def _row_draws(groups: _Groups, mean: np.ndarray, se: np.ndarray) -> Callable[[n
     return draw
 
 
-def _simulate(groups: _Groups, draw: Callable[[np.random.Generator, slice, int], np.ndarray],
-              statistic: Callable[[np.ndarray, slice], list[np.ndarray]], repetitions: int,
-              seed: int | np.random.Generator | None, levels: tuple[float, ...], *, n_out: int = 1,
-              rows_per_draw: int = 1, budget: int = 2_000_000) -> list[dict[float, tuple[np.ndarray, np.ndarray]]]:
+def _simulate(
+    groups: _Groups,
+    draw: Callable[[np.random.Generator, slice, int], np.ndarray],
+    statistic: Callable[[np.ndarray, slice], list[np.ndarray]],
+    repetitions: int,
+    seed: int | np.random.Generator | None,
+    levels: tuple[float, ...],
+    *,
+    n_out: int = 1,
+    rows_per_draw: int = 1,
+    budget: int = 2_000_000,
+) -> list[dict[float, tuple[np.ndarray, np.ndarray]]]:
     """Simulated limits of per-group statistics.
 
     ``draw(rng, block, n)`` gives ``n`` random draws for a block of whole groups and
@@ -181,7 +219,9 @@ def _simulate(groups: _Groups, draw: Callable[[np.random.Generator, slice, int],
     from concurrent.futures import ThreadPoolExecutor
 
     n_groups = len(groups.starts)
-    limits = [{level: (np.empty(n_groups), np.empty(n_groups)) for level in levels} for _ in range(n_out)]
+    limits = [
+        {level: (np.empty(n_groups), np.empty(n_groups)) for level in levels} for _ in range(n_out)
+    ]
     blocks = _blocks(groups, max_rows=max(1, 20_000_000 // (repetitions * 8)))
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**63))
@@ -190,9 +230,16 @@ def _simulate(groups: _Groups, draw: Callable[[np.random.Generator, slice, int],
     def run(i: int) -> None:
         block = blocks[i]
         rng = np.random.Generator(np.random.PCG64(streams[i]))
-        rows = int(groups.sizes[block].sum()) if rows_per_draw == 1 else (block.stop - block.start) * rows_per_draw
+        rows = (
+            int(groups.sizes[block].sum())
+            if rows_per_draw == 1
+            else (block.stop - block.start) * rows_per_draw
+        )
         chunk = max(1, min(repetitions, budget // max(rows, 1)))
-        sims = [np.empty((block.stop - block.start, repetitions), dtype=np.float32) for _ in range(n_out)]
+        sims = [
+            np.empty((block.stop - block.start, repetitions), dtype=np.float32)
+            for _ in range(n_out)
+        ]
         for c0 in range(0, repetitions, chunk):
             c1 = min(repetitions, c0 + chunk)
             for sim, res in zip(sims, statistic(draw(rng, block, c1 - c0), block), strict=True):
@@ -316,15 +363,28 @@ def slope_index_of_inequality(
     """
     by_ = v.normalise_by(by)
     levels = v.normalise_confidence(confidence)
-    v.check_columns(data, value=value, population=population, quantile=quantile, lower_ci=lower_ci,
-                    upper_ci=upper_ci, se=se)
+    v.check_columns(
+        data,
+        value=value,
+        population=population,
+        quantile=quantile,
+        lower_ci=lower_ci,
+        upper_ci=upper_ci,
+        se=se,
+    )
     v.check_by(data, by_)
     if value_type not in ("normal", "rate", "proportion"):
         raise ValueError(f"value_type must be 'normal', 'rate' or 'proportion', got {value_type!r}")
     if transform and value_type == "normal":
-        raise ValueError("transform=True applies to value_type 'rate' (log) or 'proportion' (logit), "
-                         "not 'normal'")
-    if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer) or repetitions < 1000:
+        raise ValueError(
+            "transform=True applies to value_type 'rate' (log) or 'proportion' (logit), "
+            "not 'normal'"
+        )
+    if (
+        isinstance(repetitions, bool)
+        or not isinstance(repetitions, int | np.integer)
+        or repetitions < 1000
+    ):
         raise ValueError(f"repetitions must be a whole number >= 1000, got {repetitions!r}")
     if not np.isfinite(multiplier) or multiplier == 0:
         raise ValueError(f"multiplier must be a non-zero number, got {multiplier!r}")
@@ -343,20 +403,27 @@ def slope_index_of_inequality(
             fine = ~np.isnan(lim)
             if fine.any():
                 _check_range(data[fine], lim[fine], col, col, value_type)
-    sd = _standard_error(data, y, se=se, lower_ci=lower_ci, upper_ci=upper_ci, transform=g_fun) \
-        if se is not None else _limits_se(data, lower_ci, upper_ci, g_fun)
+    sd = (
+        _standard_error(data, y, se=se, lower_ci=lower_ci, upper_ci=upper_ci, transform=g_fun)
+        if se is not None
+        else _limits_se(data, lower_ci, upper_ci, g_fun)
+    )
 
     groups = _Groups(data, by_, order=q)
     y_s, p_s, q_s, sd_s = (groups.take(x) for x in (y, pop, q, sd))
     n_quantiles = np.unique(q).size
     if not 2 <= n_quantiles <= 100:
-        raise ValueError(f"the number of quantiles must be between 2 and 100, got {n_quantiles} "
-                         f"(column {quantile!r})")
+        raise ValueError(
+            f"the number of quantiles must be between 2 and 100, got {n_quantiles} "
+            f"(column {quantile!r})"
+        )
     dup = np.r_[False, (q_s[1:] == q_s[:-1]) & (groups.codes[1:] == groups.codes[:-1])]
     if dup.any():
         pos = groups.order[int(np.flatnonzero(dup)[0])]
-        raise ValueError(f"quantile {q[pos]!r} appears twice in one group (column {quantile!r}, "
-                         f"row {data.index[pos]})")
+        raise ValueError(
+            f"quantile {q[pos]!r} appears twice in one group (column {quantile!r}, "
+            f"row {data.index[pos]})"
+        )
 
     # weights, mid-point ranks and the closed-form regression coefficients per row
     total = groups.sum(p_s)
@@ -403,8 +470,11 @@ def slope_index_of_inequality(
             s_, r_, _ = _sii_outputs(al, be, False, g_inv, multiplier)
             return [s_, r_]
 
-        sims = _simulate(groups, draw, statistic, int(repetitions), seed, levels_all, n_out=2, rows_per_draw=2)
+        sims = _simulate(
+            groups, draw, statistic, int(repetitions), seed, levels_all, n_out=2, rows_per_draw=2
+        )
     else:
+
         def statistic(draws: np.ndarray, block: slice) -> list[np.ndarray]:
             r0 = groups.starts[block.start]
             rows = slice(r0, r0 + int(groups.sizes[block].sum()))
@@ -414,8 +484,15 @@ def slope_index_of_inequality(
             s_, r_, _ = _sii_outputs(al, be, transform, g_inv, multiplier)
             return [s_, r_]
 
-        sims = _simulate(groups, _row_draws(groups, mean_t, sd_use), statistic, int(repetitions), seed,
-                         levels_all, n_out=2)
+        sims = _simulate(
+            groups,
+            _row_draws(groups, mean_t, sd_use),
+            statistic,
+            int(repetitions),
+            seed,
+            levels_all,
+            n_out=2,
+        )
     columns: dict[str, np.ndarray] = {"sii": np.where(invalid, np.nan, sii_v)}
     limits_sii, limits_rii = sims
     for level in levels:
@@ -431,9 +508,17 @@ def slope_index_of_inequality(
     if intercept:
         columns["intercept"] = np.where(invalid, np.nan, icpt)
     columns["quantiles"] = groups.sizes.astype("int64")
-    scale = {"normal": "", "rate": ", log scale" if transform else "", "proportion": ", logit scale" if transform else ""}
-    columns["method"] = np.full(len(groups.starts), f"Low & Low weighted regression{scale[value_type]}; "
-                                                    f"simulated limits ({int(repetitions):,} repetitions)", dtype=object)
+    scale = {
+        "normal": "",
+        "rate": ", log scale" if transform else "",
+        "proportion": ", logit scale" if transform else "",
+    }
+    columns["method"] = np.full(
+        len(groups.starts),
+        f"Low & Low weighted regression{scale[value_type]}; "
+        f"simulated limits ({int(repetitions):,} repetitions)",
+        dtype=object,
+    )
     columns["note"] = notes
     out = groups.finish(by_, columns)
     out["method"] = out["method"].astype("str")
@@ -441,21 +526,34 @@ def slope_index_of_inequality(
     return out
 
 
-def _limits_se(data: pd.DataFrame, lower_ci: str | None, upper_ci: str | None,
-               g_fun: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def _limits_se(
+    data: pd.DataFrame,
+    lower_ci: str | None,
+    upper_ci: str | None,
+    g_fun: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
     if lower_ci is None or upper_ci is None:
-        raise ValueError("give se=, or both lower_ci= and upper_ci= (the value's 95% confidence limits)")
+        raise ValueError(
+            "give se=, or both lower_ci= and upper_ci= (the value's 95% confidence limits)"
+        )
     lo = v.numeric(data, lower_ci, "lower_ci", allow_missing=True)
     up = v.numeric(data, upper_ci, "upper_ci", allow_missing=True)
     both = ~np.isnan(lo) & ~np.isnan(up)
     if both.any():
-        v.check_not_greater(data[both], lo[both], up[both], lower_ci, upper_ci, "lower_ci", "upper_ci")
+        v.check_not_greater(
+            data[both], lo[both], up[both], lower_ci, upper_ci, "lower_ci", "upper_ci"
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         return (g_fun(up) - g_fun(lo)) / (2 * _Z95)
 
 
-def _sii_outputs(alpha: np.ndarray, beta: np.ndarray, transform: bool, g_inv: Callable[[np.ndarray], np.ndarray],
-                 multiplier: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sii_outputs(
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    transform: bool,
+    g_inv: Callable[[np.ndarray], np.ndarray],
+    multiplier: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(SII, RII, intercept) from the fitted coefficients, with the multiplier's sign convention."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if transform:
@@ -476,18 +574,40 @@ def _sii_outputs(alpha: np.ndarray, beta: np.ndarray, transform: bool, g_inv: Ca
 class _Heat:
     """Prepared inputs shared by the HEAT measures."""
 
-    def __init__(self, data: pd.DataFrame, *, value: str, by: str | Sequence[str] | None, population: str | None,
-                 order: str | None, se: str | None, lower_ci: str | None, upper_ci: str | None,
-                 setting_average: str | None, need_population: bool, need_order: bool,
-                 need_se: bool) -> None:
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        value: str,
+        by: str | Sequence[str] | None,
+        population: str | None,
+        order: str | None,
+        se: str | None,
+        lower_ci: str | None,
+        upper_ci: str | None,
+        setting_average: str | None,
+        need_population: bool,
+        need_order: bool,
+        need_se: bool,
+    ) -> None:
         self.by = v.normalise_by(by)
-        v.check_columns(data, value=value, population=population, order=order, se=se, lower_ci=lower_ci,
-                        upper_ci=upper_ci, setting_average=setting_average)
+        v.check_columns(
+            data,
+            value=value,
+            population=population,
+            order=order,
+            se=se,
+            lower_ci=lower_ci,
+            upper_ci=upper_ci,
+            setting_average=setting_average,
+        )
         v.check_by(data, self.by)
         if need_population and population is None:
             raise ValueError("this measure weights subgroups by their population: give population=")
         if need_order and order is None:
-            raise ValueError("this measure needs ordered subgroups: give order= (1 = most disadvantaged)")
+            raise ValueError(
+                "this measure needs ordered subgroups: give order= (1 = most disadvantaged)"
+            )
         y = v.numeric(data, value, "value")
         o = v.numeric(data, order, "order") if order is not None else None
         self.groups = _Groups(data, self.by, order=o)
@@ -499,7 +619,9 @@ class _Heat:
             dup = np.r_[False, (o_s[1:] == o_s[:-1]) & (g.codes[1:] == g.codes[:-1])]
             if dup.any():
                 pos = g.order[int(np.flatnonzero(dup)[0])]
-                raise ValueError(f"order {o[pos]!r} appears twice in one group (column {order!r}, row {data.index[pos]})")
+                raise ValueError(
+                    f"order {o[pos]!r} appears twice in one group (column {order!r}, row {data.index[pos]})"
+                )
         if population is not None:
             p = v.numeric(data, population, "population")
             v.check_non_negative(data, p, population, "population")
@@ -516,20 +638,26 @@ class _Heat:
             mu_s = g.take(mu)
             first = mu_s[g.starts]
             if np.any(np.abs(mu_s - g.spread(first)) > 1e-9 * np.maximum(1, np.abs(first)).max()):
-                raise ValueError(f"setting_average must be the same on every row of a group (column {setting_average!r})")
+                raise ValueError(
+                    f"setting_average must be the same on every row of a group (column {setting_average!r})"
+                )
             self.mu_fixed: np.ndarray | None = first
         else:
             self.mu_fixed = None
         if need_se or se is not None or lower_ci is not None:
             if se is None and (lower_ci is None or upper_ci is None):
-                raise ValueError("intervals need the subgroups' standard errors: give se=, or lower_ci= and upper_ci=")
+                raise ValueError(
+                    "intervals need the subgroups' standard errors: give se=, or lower_ci= and upper_ci="
+                )
             self.se = g.take(_standard_error(data, y, se=se, lower_ci=lower_ci, upper_ci=upper_ci))
         else:
             self.se = None
         if (g.sizes < 2).any():
             raise ValueError("every group needs at least two subgroups")
 
-    def mean(self, yy: np.ndarray, groups_slice: slice | None = None, rows: slice | None = None) -> np.ndarray:
+    def mean(
+        self, yy: np.ndarray, groups_slice: slice | None = None, rows: slice | None = None
+    ) -> np.ndarray:
         if self.mu_fixed is not None:
             mu = self.mu_fixed if groups_slice is None else self.mu_fixed[groups_slice]
             return mu[:, None] * np.ones((1, yy.shape[1]))
@@ -539,10 +667,20 @@ class _Heat:
         return _block_sum(p[:, None] * yy, self.groups, groups_slice)
 
 
-def _run_heat(h: _Heat, stat: Callable[..., np.ndarray], *, confidence: v.Confidence, repetitions: int,
-              seed: int | np.random.Generator | None, measure: str, scale: float = 1.0,
-              analytic_se: np.ndarray | None = None, log_scale: bool = False, flip: np.ndarray | None = None,
-              weights: np.ndarray | None = None) -> pd.DataFrame:
+def _run_heat(
+    h: _Heat,
+    stat: Callable[..., np.ndarray],
+    *,
+    confidence: v.Confidence,
+    repetitions: int,
+    seed: int | np.random.Generator | None,
+    measure: str,
+    scale: float = 1.0,
+    analytic_se: np.ndarray | None = None,
+    log_scale: bool = False,
+    flip: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Point estimate and limits (analytic when ``analytic_se`` is given, else simulated).
 
     ``stat(yy, p, w, mu, rg, st)`` maps draws ``yy`` (rows x k) of a block of whole groups to
@@ -569,13 +707,23 @@ def _run_heat(h: _Heat, stat: Callable[..., np.ndarray], *, confidence: v.Confid
             z = v.z_value(level)
             lo, up = v.limit_columns(level)
             if log_scale:
-                columns[lo], columns[up] = estimate * np.exp(-z * analytic_se), estimate * np.exp(z * analytic_se)
+                columns[lo], columns[up] = (
+                    estimate * np.exp(-z * analytic_se),
+                    estimate * np.exp(z * analytic_se),
+                )
             else:
-                columns[lo], columns[up] = estimate - z * analytic_se * scale, estimate + z * analytic_se * scale
+                columns[lo], columns[up] = (
+                    estimate - z * analytic_se * scale,
+                    estimate + z * analytic_se * scale,
+                )
         columns["se"] = analytic_se * (1 if log_scale else scale)
         method = "analytic"
     elif h.se is not None:
-        if isinstance(repetitions, bool) or not isinstance(repetitions, int | np.integer) or repetitions < 100:
+        if (
+            isinstance(repetitions, bool)
+            or not isinstance(repetitions, int | np.integer)
+            or repetitions < 100
+        ):
             raise ValueError(f"repetitions must be a whole number >= 100, got {repetitions!r}")
 
         def statistic(draws: np.ndarray, block: slice) -> list[np.ndarray]:
@@ -583,7 +731,9 @@ def _run_heat(h: _Heat, stat: Callable[..., np.ndarray], *, confidence: v.Confid
             rows = slice(r0, r0 + int(g.sizes[block].sum()))
             return [apply(draws, block, rows)]
 
-        limits = _simulate(g, _row_draws(g, h.y, h.se), statistic, int(repetitions), seed, levels)[0]
+        limits = _simulate(g, _row_draws(g, h.y, h.se), statistic, int(repetitions), seed, levels)[
+            0
+        ]
         for level in levels:
             lo, up = v.limit_columns(level)
             columns[lo], columns[up] = limits[level]
@@ -612,16 +762,31 @@ def _extreme_rows(h: _Heat, favourable: bool) -> tuple[np.ndarray, np.ndarray]:
     g = h.groups
     last = g.starts + g.sizes - 1
     if h.ordered:
-        return last, g.starts.copy()  # most advantaged (highest order), most disadvantaged (order 1)
-    hi = np.array([s + int(np.argmax(h.y[s:s + n])) for s, n in zip(g.starts, g.sizes, strict=True)])
-    lo = np.array([s + int(np.argmin(h.y[s:s + n])) for s, n in zip(g.starts, g.sizes, strict=True)])
+        return (
+            last,
+            g.starts.copy(),
+        )  # most advantaged (highest order), most disadvantaged (order 1)
+    hi = np.array(
+        [s + int(np.argmax(h.y[s : s + n])) for s, n in zip(g.starts, g.sizes, strict=True)]
+    )
+    lo = np.array(
+        [s + int(np.argmin(h.y[s : s + n])) for s, n in zip(g.starts, g.sizes, strict=True)]
+    )
     return hi, lo
 
 
 def difference(
-    data: pd.DataFrame, *, value: str, by: str | Sequence[str] | None = None, order: str | None = None,
-    se: str | None = None, lower_ci: str | None = None, upper_ci: str | None = None, favourable: bool = True,
-    confidence: v.Confidence = 0.95, positive_is_more_inequality: bool = False,
+    data: pd.DataFrame,
+    *,
+    value: str,
+    by: str | Sequence[str] | None = None,
+    order: str | None = None,
+    se: str | None = None,
+    lower_ci: str | None = None,
+    upper_ci: str | None = None,
+    favourable: bool = True,
+    confidence: v.Confidence = 0.95,
+    positive_is_more_inequality: bool = False,
 ) -> pd.DataFrame:
     """Difference between two subgroups (HEAT "D"); one row per group.
 
@@ -638,8 +803,20 @@ def difference(
     World Health Organization. Health Equity Assessment Toolkit (HEAT): technical notes.
     Geneva: WHO; 2021 ("Difference"). Hosseinpoor AR et al. Int J Equity Health 2016;15:112.
     """
-    h = _Heat(data, value=value, by=by, population=None, order=order, se=se, lower_ci=lower_ci, upper_ci=upper_ci,
-              setting_average=None, need_population=False, need_order=False, need_se=False)
+    h = _Heat(
+        data,
+        value=value,
+        by=by,
+        population=None,
+        order=order,
+        se=se,
+        lower_ci=lower_ci,
+        upper_ci=upper_ci,
+        setting_average=None,
+        need_population=False,
+        need_order=False,
+        need_se=False,
+    )
     hi, lo = _extreme_rows(h, favourable)
     analytic = np.sqrt(h.se[hi] ** 2 + h.se[lo] ** 2) if h.se is not None else None
 
@@ -647,14 +824,30 @@ def difference(
         return yy[hi] - yy[lo]
 
     flip = np.full(len(hi), positive_is_more_inequality and h.ordered and not favourable)
-    return _run_heat(h, stat, confidence=confidence, repetitions=0, seed=None, measure="Difference",
-                     analytic_se=analytic if analytic is not None else np.full(len(hi), np.nan), flip=flip)
+    return _run_heat(
+        h,
+        stat,
+        confidence=confidence,
+        repetitions=0,
+        seed=None,
+        measure="Difference",
+        analytic_se=analytic if analytic is not None else np.full(len(hi), np.nan),
+        flip=flip,
+    )
 
 
 def ratio(
-    data: pd.DataFrame, *, value: str, by: str | Sequence[str] | None = None, order: str | None = None,
-    se: str | None = None, lower_ci: str | None = None, upper_ci: str | None = None, favourable: bool = True,
-    confidence: v.Confidence = 0.95, positive_is_more_inequality: bool = False,
+    data: pd.DataFrame,
+    *,
+    value: str,
+    by: str | Sequence[str] | None = None,
+    order: str | None = None,
+    se: str | None = None,
+    lower_ci: str | None = None,
+    upper_ci: str | None = None,
+    favourable: bool = True,
+    confidence: v.Confidence = 0.95,
+    positive_is_more_inequality: bool = False,
 ) -> pd.DataFrame:
     """Ratio of two subgroups (HEAT "R"); one row per group.
 
@@ -669,36 +862,73 @@ def ratio(
     ----------
     WHO. HEAT technical notes; 2021 ("Ratio").
     """
-    h = _Heat(data, value=value, by=by, population=None, order=order, se=se, lower_ci=lower_ci, upper_ci=upper_ci,
-              setting_average=None, need_population=False, need_order=False, need_se=False)
+    h = _Heat(
+        data,
+        value=value,
+        by=by,
+        population=None,
+        order=order,
+        se=se,
+        lower_ci=lower_ci,
+        upper_ci=upper_ci,
+        setting_average=None,
+        need_population=False,
+        need_order=False,
+        need_se=False,
+    )
     hi, lo = _extreme_rows(h, favourable)
     if (h.y[lo] == 0).any():
         raise ValueError("ratio: the denominator subgroup has a value of 0")
     inv = positive_is_more_inequality and h.ordered and not favourable
     num, den = (lo, hi) if inv else (hi, lo)
-    analytic = (np.sqrt((h.se[num] / h.y[num]) ** 2 + (h.se[den] / h.y[den]) ** 2)
-                if h.se is not None else np.full(len(hi), np.nan))
+    analytic = (
+        np.sqrt((h.se[num] / h.y[num]) ** 2 + (h.se[den] / h.y[den]) ** 2)
+        if h.se is not None
+        else np.full(len(hi), np.nan)
+    )
 
     def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
         return yy[num] / yy[den]
 
-    return _run_heat(h, stat, confidence=confidence, repetitions=0, seed=None, measure="Ratio",
-                     analytic_se=analytic, log_scale=True)
+    return _run_heat(
+        h,
+        stat,
+        confidence=confidence,
+        repetitions=0,
+        seed=None,
+        measure="Ratio",
+        analytic_se=analytic,
+        log_scale=True,
+    )
 
 
-def _reference_draw(h: _Heat, yy: np.ndarray, rg: np.ndarray, st: np.ndarray, favourable: bool) -> np.ndarray:
+def _reference_draw(
+    h: _Heat, yy: np.ndarray, rg: np.ndarray, st: np.ndarray, favourable: bool
+) -> np.ndarray:
     """Value of the reference subgroup per group and draw: most advantaged (ordered) or best."""
     if h.ordered:
         ends = np.r_[st[1:], yy.shape[0]] - 1
         return yy[ends]
-    return np.maximum.reduceat(yy, st, axis=0) if favourable else np.minimum.reduceat(yy, st, axis=0)
+    return (
+        np.maximum.reduceat(yy, st, axis=0) if favourable else np.minimum.reduceat(yy, st, axis=0)
+    )
 
 
 def population_attributable_risk(
-    data: pd.DataFrame, *, value: str, population: str, by: str | Sequence[str] | None = None,
-    order: str | None = None, se: str | None = None, lower_ci: str | None = None, upper_ci: str | None = None,
-    setting_average: str | None = None, favourable: bool = True, confidence: v.Confidence = 0.95,
-    repetitions: int = 10_000, seed: int | np.random.Generator | None = None,
+    data: pd.DataFrame,
+    *,
+    value: str,
+    population: str,
+    by: str | Sequence[str] | None = None,
+    order: str | None = None,
+    se: str | None = None,
+    lower_ci: str | None = None,
+    upper_ci: str | None = None,
+    setting_average: str | None = None,
+    favourable: bool = True,
+    confidence: v.Confidence = 0.95,
+    repetitions: int = 10_000,
+    seed: int | np.random.Generator | None = None,
     positive_is_more_inequality: bool = False,
 ) -> pd.DataFrame:
     """Population attributable risk (HEAT "PAR"); one row per group.
@@ -716,24 +946,52 @@ def population_attributable_risk(
     ----------
     WHO. HEAT technical notes; 2021 ("Population attributable risk").
     """
-    h = _Heat(data, value=value, by=by, population=population, order=order, se=se, lower_ci=lower_ci,
-              upper_ci=upper_ci, setting_average=setting_average, need_population=True, need_order=False,
-              need_se=False)
+    h = _Heat(
+        data,
+        value=value,
+        by=by,
+        population=population,
+        order=order,
+        se=se,
+        lower_ci=lower_ci,
+        upper_ci=upper_ci,
+        setting_average=setting_average,
+        need_population=True,
+        need_order=False,
+        need_se=False,
+    )
 
     def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
         par = _reference_draw(h, yy, rg, st, favourable) - mu
         return np.maximum(par, 0) if favourable else np.minimum(par, 0)
 
     flip = np.full(len(h.groups.starts), positive_is_more_inequality and not favourable)
-    return _run_heat(h, stat, confidence=confidence, repetitions=repetitions, seed=seed,
-                     measure="Population attributable risk", flip=flip)
+    return _run_heat(
+        h,
+        stat,
+        confidence=confidence,
+        repetitions=repetitions,
+        seed=seed,
+        measure="Population attributable risk",
+        flip=flip,
+    )
 
 
 def population_attributable_fraction(
-    data: pd.DataFrame, *, value: str, population: str, by: str | Sequence[str] | None = None,
-    order: str | None = None, se: str | None = None, lower_ci: str | None = None, upper_ci: str | None = None,
-    setting_average: str | None = None, favourable: bool = True, confidence: v.Confidence = 0.95,
-    repetitions: int = 10_000, seed: int | np.random.Generator | None = None,
+    data: pd.DataFrame,
+    *,
+    value: str,
+    population: str,
+    by: str | Sequence[str] | None = None,
+    order: str | None = None,
+    se: str | None = None,
+    lower_ci: str | None = None,
+    upper_ci: str | None = None,
+    setting_average: str | None = None,
+    favourable: bool = True,
+    confidence: v.Confidence = 0.95,
+    repetitions: int = 10_000,
+    seed: int | np.random.Generator | None = None,
     positive_is_more_inequality: bool = False,
 ) -> pd.DataFrame:
     """Population attributable fraction, % (HEAT "PAF"); one row per group.
@@ -747,9 +1005,20 @@ def population_attributable_fraction(
     ----------
     WHO. HEAT technical notes; 2021 ("Population attributable fraction").
     """
-    h = _Heat(data, value=value, by=by, population=population, order=order, se=se, lower_ci=lower_ci,
-              upper_ci=upper_ci, setting_average=setting_average, need_population=True, need_order=False,
-              need_se=False)
+    h = _Heat(
+        data,
+        value=value,
+        by=by,
+        population=population,
+        order=order,
+        se=se,
+        lower_ci=lower_ci,
+        upper_ci=upper_ci,
+        setting_average=setting_average,
+        need_population=True,
+        need_order=False,
+        need_se=False,
+    )
 
     def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
         par = _reference_draw(h, yy, rg, st, favourable) - mu
@@ -757,14 +1026,29 @@ def population_attributable_fraction(
         return par / mu
 
     flip = np.full(len(h.groups.starts), positive_is_more_inequality and not favourable)
-    return _run_heat(h, stat, confidence=confidence, repetitions=repetitions, seed=seed, scale=100.0,
-                     measure="Population attributable fraction", flip=flip)
+    return _run_heat(
+        h,
+        stat,
+        confidence=confidence,
+        repetitions=repetitions,
+        seed=seed,
+        scale=100.0,
+        measure="Population attributable fraction",
+        flip=flip,
+    )
 
 
 def between_group_variance(
-    data: pd.DataFrame, *, value: str, population: str, by: str | Sequence[str] | None = None,
-    se: str | None = None, lower_ci: str | None = None, upper_ci: str | None = None,
-    setting_average: str | None = None, confidence: v.Confidence = 0.95,
+    data: pd.DataFrame,
+    *,
+    value: str,
+    population: str,
+    by: str | Sequence[str] | None = None,
+    se: str | None = None,
+    lower_ci: str | None = None,
+    upper_ci: str | None = None,
+    setting_average: str | None = None,
+    confidence: v.Confidence = 0.95,
 ) -> pd.DataFrame:
     """Between-group variance (HEAT "BGV"); one row per group.
 
@@ -779,50 +1063,113 @@ def between_group_variance(
     ----------
     WHO. HEAT technical notes; 2021 ("Between-group variance").
     """
-    h = _Heat(data, value=value, by=by, population=population, order=None, se=se, lower_ci=lower_ci,
-              upper_ci=upper_ci, setting_average=setting_average, need_population=True, need_order=False,
-              need_se=False)
+    h = _Heat(
+        data,
+        value=value,
+        by=by,
+        population=population,
+        order=None,
+        se=se,
+        lower_ci=lower_ci,
+        upper_ci=upper_ci,
+        setting_average=setting_average,
+        need_population=True,
+        need_order=False,
+        need_se=False,
+    )
     g = h.groups
     mu = h.mean(h.y[:, None])[:, 0]
     analytic = None
     if h.se is not None:
         dev = h.y - g.spread(mu)
-        analytic = np.sqrt(g.sum(h.p ** 2 * (4 * dev ** 2 * h.se ** 2 + 2 * h.se ** 4)))
+        analytic = np.sqrt(g.sum(h.p**2 * (4 * dev**2 * h.se**2 + 2 * h.se**4)))
 
     def stat(yy, p, w, mu_, rg, st):  # type: ignore[no-untyped-def]
         return np.add.reduceat(p * (yy - mu_[rg]) ** 2, st, axis=0)
 
-    return _run_heat(h, stat, confidence=confidence, repetitions=0, seed=None, measure="Between-group variance",
-                     analytic_se=analytic if analytic is not None else np.full(len(g.starts), np.nan))
+    return _run_heat(
+        h,
+        stat,
+        confidence=confidence,
+        repetitions=0,
+        seed=None,
+        measure="Between-group variance",
+        analytic_se=analytic if analytic is not None else np.full(len(g.starts), np.nan),
+    )
 
 
-def _simulated_measure(name: str, kernel: Callable[..., np.ndarray], *, needs_population: bool, needs_order: bool,
-                       scale: float, doc: str) -> Callable[..., pd.DataFrame]:
+def _simulated_measure(
+    name: str,
+    kernel: Callable[..., np.ndarray],
+    *,
+    needs_population: bool,
+    needs_order: bool,
+    scale: float,
+    doc: str,
+) -> Callable[..., pd.DataFrame]:
     """Build a HEAT measure whose limits are simulated (shared signature, one docstring each)."""
 
-    def measure(data: pd.DataFrame, *, value: str, population: str | None = None,
-                by: str | Sequence[str] | None = None, order: str | None = None, se: str | None = None,
-                lower_ci: str | None = None, upper_ci: str | None = None, setting_average: str | None = None,
-                weighted: bool = True, favourable: bool = True, confidence: v.Confidence = 0.95,
-                repetitions: int = 10_000, seed: int | np.random.Generator | None = None,
-                positive_is_more_inequality: bool = False) -> pd.DataFrame:
+    def measure(
+        data: pd.DataFrame,
+        *,
+        value: str,
+        population: str | None = None,
+        by: str | Sequence[str] | None = None,
+        order: str | None = None,
+        se: str | None = None,
+        lower_ci: str | None = None,
+        upper_ci: str | None = None,
+        setting_average: str | None = None,
+        weighted: bool = True,
+        favourable: bool = True,
+        confidence: v.Confidence = 0.95,
+        repetitions: int = 10_000,
+        seed: int | np.random.Generator | None = None,
+        positive_is_more_inequality: bool = False,
+    ) -> pd.DataFrame:
         need_pop = needs_population or weighted
-        h = _Heat(data, value=value, by=by, population=population, order=order, se=se, lower_ci=lower_ci,
-                  upper_ci=upper_ci, setting_average=setting_average, need_population=need_pop,
-                  need_order=needs_order, need_se=False)
+        h = _Heat(
+            data,
+            value=value,
+            by=by,
+            population=population,
+            order=order,
+            se=se,
+            lower_ci=lower_ci,
+            upper_ci=upper_ci,
+            setting_average=setting_average,
+            need_population=need_pop,
+            need_order=needs_order,
+            need_se=False,
+        )
         w = h.p if weighted else 1 / h.groups.spread(h.n)
 
         def stat(yy, p, w_, mu, rg, st):  # type: ignore[no-untyped-def]
             return kernel(yy=yy, p=p, w=w_, mu=mu, rg=rg, st=st, favourable=favourable)
 
         flip = None
-        if positive_is_more_inequality and not favourable and name in {"Absolute concentration index",
-                                                                       "Relative concentration index"}:
+        if (
+            positive_is_more_inequality
+            and not favourable
+            and name in {"Absolute concentration index", "Relative concentration index"}
+        ):
             flip = np.full(len(h.groups.starts), True)
-        label = name if needs_population or name in {"Theil index", "Mean log deviation"} else \
-            f"{name} ({'weighted' if weighted else 'unweighted'})"
-        return _run_heat(h, stat, confidence=confidence, repetitions=repetitions, seed=seed, scale=scale,
-                         measure=label, flip=flip, weights=w)
+        label = (
+            name
+            if needs_population or name in {"Theil index", "Mean log deviation"}
+            else f"{name} ({'weighted' if weighted else 'unweighted'})"
+        )
+        return _run_heat(
+            h,
+            stat,
+            confidence=confidence,
+            repetitions=repetitions,
+            seed=seed,
+            scale=scale,
+            measure=label,
+            flip=flip,
+            weights=w,
+        )
 
     measure.__doc__ = doc
     measure.__name__ = name.lower().replace(" ", "_")
@@ -838,7 +1185,9 @@ def _k_mdm(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
 
 
 def _k_mdb(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
-    best = np.maximum.reduceat(yy, st, axis=0) if favourable else np.minimum.reduceat(yy, st, axis=0)
+    best = (
+        np.maximum.reduceat(yy, st, axis=0) if favourable else np.minimum.reduceat(yy, st, axis=0)
+    )
     return np.add.reduceat(w * np.abs(yy - best[rg]), st, axis=0)
 
 
@@ -906,9 +1255,15 @@ _COMMON_DOC = """
 """
 
 index_of_disparity = _simulated_measure(
-    "Index of disparity", _k_idis, needs_population=False, needs_order=False, scale=100.0,
+    "Index of disparity",
+    _k_idis,
+    needs_population=False,
+    needs_order=False,
+    scale=100.0,
     doc="""Index of disparity, % (HEAT "IDISU"/"IDISW"); one row per group.
-""" + _COMMON_DOC + """
+"""
+    + _COMMON_DOC
+    + """
     Notes
     -----
     Unweighted :math:`100 \\cdot \\frac1n \\sum_j |y_j - \\mu| / \\mu`; weighted
@@ -919,12 +1274,19 @@ index_of_disparity = _simulated_measure(
     ----------
     WHO. HEAT technical notes; 2021 ("Index of disparity"). Pearcy JN, Keppel KG. A summary
     measure of health disparity. Public Health Rep 2002;117:273-280.
-""")
+""",
+)
 
 mean_difference_from_best = _simulated_measure(
-    "Mean difference from best performing subgroup", _k_mdb, needs_population=False, needs_order=False,
-    scale=1.0, doc="""Mean difference from the best-performing subgroup (HEAT "MDBU"/"MDBW"); one row per group.
-""" + _COMMON_DOC + """
+    "Mean difference from best performing subgroup",
+    _k_mdb,
+    needs_population=False,
+    needs_order=False,
+    scale=1.0,
+    doc="""Mean difference from the best-performing subgroup (HEAT "MDBU"/"MDBW"); one row per group.
+"""
+    + _COMMON_DOC
+    + """
     Notes
     -----
     :math:`\\frac1n \\sum_j |y_j - y_{best}|` or :math:`\\sum_j p_j |y_j - y_{best}|`, with
@@ -933,12 +1295,19 @@ mean_difference_from_best = _simulated_measure(
     References
     ----------
     WHO. HEAT technical notes; 2021 ("Mean difference from best performing subgroup").
-""")
+""",
+)
 
 mean_difference_from_mean = _simulated_measure(
-    "Mean difference from mean", _k_mdm, needs_population=False, needs_order=False, scale=1.0,
+    "Mean difference from mean",
+    _k_mdm,
+    needs_population=False,
+    needs_order=False,
+    scale=1.0,
     doc="""Mean difference from the setting average (HEAT "MDMU"/"MDMW"); one row per group.
-""" + _COMMON_DOC + """
+"""
+    + _COMMON_DOC
+    + """
     Notes
     -----
     :math:`\\frac1n \\sum_j |y_j - \\mu|` or :math:`\\sum_j p_j |y_j - \\mu|`; simulated limits.
@@ -946,12 +1315,19 @@ mean_difference_from_mean = _simulated_measure(
     References
     ----------
     WHO. HEAT technical notes; 2021 ("Mean difference from mean").
-""")
+""",
+)
 
 theil_index = _simulated_measure(
-    "Theil index", _k_theil, needs_population=True, needs_order=False, scale=1000.0,
+    "Theil index",
+    _k_theil,
+    needs_population=True,
+    needs_order=False,
+    scale=1000.0,
     doc="""Theil index, ×1000 as HEAT reports it ("TI"); one row per group.
-""" + _COMMON_DOC + """
+"""
+    + _COMMON_DOC
+    + """
     Notes
     -----
     :math:`TI = 1000 \\sum_j p_j r_j \\ln r_j`, :math:`r_j = y_j/\\mu`; 0 means no inequality.
@@ -961,12 +1337,19 @@ theil_index = _simulated_measure(
     ----------
     WHO. HEAT technical notes; 2021 ("Theil index"). Theil H. Economics and information
     theory. Amsterdam: North-Holland; 1967.
-""")
+""",
+)
 
 mean_log_deviation = _simulated_measure(
-    "Mean log deviation", _k_mld, needs_population=True, needs_order=False, scale=1000.0,
+    "Mean log deviation",
+    _k_mld,
+    needs_population=True,
+    needs_order=False,
+    scale=1000.0,
     doc="""Mean log deviation, ×1000 as HEAT reports it ("MLD"); one row per group.
-""" + _COMMON_DOC + """
+"""
+    + _COMMON_DOC
+    + """
     Notes
     -----
     :math:`MLD = 1000 \\sum_j p_j (-\\ln r_j)`, :math:`r_j = y_j/\\mu`. Simulated limits.
@@ -974,12 +1357,19 @@ mean_log_deviation = _simulated_measure(
     References
     ----------
     WHO. HEAT technical notes; 2021 ("Mean log deviation").
-""")
+""",
+)
 
 absolute_concentration_index = _simulated_measure(
-    "Absolute concentration index", _k_aci, needs_population=True, needs_order=True, scale=1.0,
+    "Absolute concentration index",
+    _k_aci,
+    needs_population=True,
+    needs_order=True,
+    scale=1.0,
     doc="""Absolute concentration index (HEAT "ACI"); one row per group.
-""" + _COMMON_DOC + """
+"""
+    + _COMMON_DOC
+    + """
     Notes
     -----
     :math:`ACI = \\sum_j p_j (2X_j - 1) y_j`, :math:`X_j = \\sum_{k<j} p_k + p_j/2` the
@@ -990,12 +1380,19 @@ absolute_concentration_index = _simulated_measure(
     ----------
     WHO. HEAT technical notes; 2021 ("Absolute concentration index"). Kakwani N, Wagstaff A,
     van Doorslaer E. Socioeconomic inequalities in health. J Econometrics 1997;77:87-103.
-""")
+""",
+)
 
 relative_concentration_index = _simulated_measure(
-    "Relative concentration index", _k_rci, needs_population=True, needs_order=True, scale=100.0,
+    "Relative concentration index",
+    _k_rci,
+    needs_population=True,
+    needs_order=True,
+    scale=100.0,
     doc="""Relative concentration index, ×100 as HEAT reports it ("RCI"); one row per group.
-""" + _COMMON_DOC + """
+"""
+    + _COMMON_DOC
+    + """
     Notes
     -----
     :math:`RCI = 100 \\cdot ACI / \\mu`, between -100 and 100. Simulated limits.
@@ -1003,7 +1400,8 @@ relative_concentration_index = _simulated_measure(
     References
     ----------
     WHO. HEAT technical notes; 2021 ("Relative concentration index").
-""")
+""",
+)
 
 
 # -- life expectancy gap and its Arriaga decomposition ---------------------------------------------
@@ -1062,15 +1460,29 @@ def _arriaga(lt1: dict[str, np.ndarray], lt2: dict[str, np.ndarray]) -> np.ndarr
     return out
 
 
-def _gap_inputs(data: pd.DataFrame, *, deaths: str, population: str, age_band: str, group: str,
-                comparison: object, reference: object, by: list[str], cause: str | None):
+def _gap_inputs(
+    data: pd.DataFrame,
+    *,
+    deaths: str,
+    population: str,
+    age_band: str,
+    group: str,
+    comparison: object,
+    reference: object,
+    by: list[str],
+    cause: str | None,
+):
     """Deaths (by cause) and population arrays shaped (groups, bands[, causes]) for both populations."""
-    v.check_columns(data, deaths=deaths, population=population, age_band=age_band, group=group, cause=cause)
+    v.check_columns(
+        data, deaths=deaths, population=population, age_band=age_band, group=group, cause=cause
+    )
     v.check_by(data, by)
     present = set(pd.unique(data[group]))
     for label, role in ((comparison, "comparison"), (reference, "reference")):
         if label not in present:
-            raise ValueError(f"{role} {label!r} is not a value of column {group!r} (values: {sorted(map(str, present))})")
+            raise ValueError(
+                f"{role} {label!r} is not a value of column {group!r} (values: {sorted(map(str, present))})"
+            )
     sub = data[data[group].isin([comparison, reference])]
     d = v.numeric(sub, deaths, "deaths")
     v.check_non_negative(sub, d, deaths, "deaths")
@@ -1088,8 +1500,11 @@ def _gap_inputs(data: pd.DataFrame, *, deaths: str, population: str, age_band: s
     uniq, counts = np.unique(key, return_counts=True)
     if (counts > 1).any():
         k = uniq[np.flatnonzero(counts > 1)[0]]
-        raise ValueError(f"duplicate row for age band {band_index[(k // nc) % nb]!r}"
-                         + (f" and cause {causes[k % nc]!r}" if cause else "") + f" (column {age_band!r})")
+        raise ValueError(
+            f"duplicate row for age band {band_index[(k // nc) % nb]!r}"
+            + (f" and cause {causes[k % nc]!r}" if cause else "")
+            + f" (column {age_band!r})"
+        )
     Dc = np.zeros((g, 2, nb, nc))
     np.add.at(Dc, (codes, which, band, cause_codes), d)
     Pm = np.full((g, 2, nb), np.nan)
@@ -1099,13 +1514,17 @@ def _gap_inputs(data: pd.DataFrame, *, deaths: str, population: str, age_band: s
     first = pd.Series(p).groupby(pop_key).agg(["min", "max"])
     if (first["max"] - first["min"] > 1e-9 * first["max"]).any():
         k = int(first.index[(first["max"] - first["min"] > 1e-9 * first["max"]).to_numpy()][0])
-        raise ValueError(f"population differs between cause rows of age band {band_index[k % nb]!r} "
-                         f"(column {population!r})")
+        raise ValueError(
+            f"population differs between cause rows of age band {band_index[k % nb]!r} "
+            f"(column {population!r})"
+        )
     if np.isnan(Pm).any():
         gi, wi, bi = (int(x[0]) for x in np.nonzero(np.isnan(Pm)))
         who = ", ".join(f"{c}={keys[c].iloc[gi]!r}" for c in by) or "the data"
-        raise ValueError(f"age band {band_index[bi]!r} is missing for {[comparison, reference][wi]!r} in {who} "
-                         f"(column {age_band!r})")
+        raise ValueError(
+            f"age band {band_index[bi]!r} is missing for {[comparison, reference][wi]!r} in {who} "
+            f"(column {age_band!r})"
+        )
     return Dc, Pm, starts, band_index, keys, causes
 
 
@@ -1173,8 +1592,16 @@ def life_expectancy_gap_decomposition(
     """
     by_ = v.normalise_by(by)
     Dc, Pm, starts, band_index, keys, causes = _gap_inputs(
-        data, deaths=deaths, population=population, age_band=age_band, group=group, comparison=comparison,
-        reference=reference, by=by_, cause=cause)
+        data,
+        deaths=deaths,
+        population=population,
+        age_band=age_band,
+        group=group,
+        comparison=comparison,
+        reference=reference,
+        by=by_,
+        cause=cause,
+    )
     D = Dc.sum(axis=3)
     lt1 = _life_table(D[:, 0], Pm[:, 0], starts)
     lt2 = _life_table(D[:, 1], Pm[:, 1], starts)
@@ -1185,8 +1612,11 @@ def life_expectancy_gap_decomposition(
     with np.errstate(divide="ignore", invalid="ignore"):
         share_by_cause = np.where(np.abs(dm) > 1e-15, (m1 - m2) / dm, np.nan)
     total_d = Dc.sum(axis=1)
-    fallback = np.where(total_d.sum(axis=2, keepdims=True) > 0,
-                        total_d / np.maximum(total_d.sum(axis=2, keepdims=True), 1e-300), 1.0 / Dc.shape[3])
+    fallback = np.where(
+        total_d.sum(axis=2, keepdims=True) > 0,
+        total_d / np.maximum(total_d.sum(axis=2, keepdims=True), 1e-300),
+        1.0 / Dc.shape[3],
+    )
     share_by_cause = np.where(np.isnan(share_by_cause), fallback, share_by_cause)
     parts = contrib[:, :, None] * share_by_cause  # (g, nb, nc)
     g, nb, nc = parts.shape
@@ -1194,9 +1624,13 @@ def life_expectancy_gap_decomposition(
     gi = np.repeat(np.arange(g), nb * nc)
     bi = np.tile(np.repeat(np.arange(nb), nc), g)
     ci = np.tile(np.arange(nc), g * nb)
-    out = keys.iloc[gi].reset_index(drop=True) if by_ else pd.DataFrame(index=pd.RangeIndex(len(gi)))
+    out = (
+        keys.iloc[gi].reset_index(drop=True) if by_ else pd.DataFrame(index=pd.RangeIndex(len(gi)))
+    )
     labels = np.asarray(band_index, dtype=object)[bi]
-    out["age_band"] = pd.Series(labels, dtype="str") if isinstance(labels[0], str) else pd.Series(labels)
+    out["age_band"] = (
+        pd.Series(labels, dtype="str") if isinstance(labels[0], str) else pd.Series(labels)
+    )
     out["start_age"] = starts[bi].astype("int64")
     out["cause"] = pd.Series(np.asarray(causes, dtype=object)[ci], dtype="str")
     out["contribution"] = parts.reshape(-1)
@@ -1249,22 +1683,39 @@ def life_expectancy_gap(
     levels = v.normalise_confidence(confidence)
     v.check_columns(data, group=group)
     sub = data[data[group].isin([comparison, reference])]
-    le = life_expectancy(sub, deaths=deaths, population=population, age_band=age_band, by=[*by_, group],
-                         confidence=0.95, start_ages=[0])
+    le = life_expectancy(
+        sub,
+        deaths=deaths,
+        population=population,
+        age_band=age_band,
+        by=[*by_, group],
+        confidence=0.95,
+        start_ages=[0],
+    )
     le["se"] = (le["upper_ci_95"] - le["value"]) / v.z_value(0.95)
     one = le[le[group] == comparison].drop(columns=[group])
     two = le[le[group] == reference].drop(columns=[group])
     cols = ["value", "se", "note"]
     if by_:
-        merged = one[[*by_, *cols]].merge(two[[*by_, *cols]], on=by_, suffixes=("_1", "_2"), how="outer")
+        merged = one[[*by_, *cols]].merge(
+            two[[*by_, *cols]], on=by_, suffixes=("_1", "_2"), how="outer"
+        )
     else:
-        merged = pd.concat([one[cols].reset_index(drop=True).add_suffix("_1"),
-                            two[cols].reset_index(drop=True).add_suffix("_2")], axis=1)
+        merged = pd.concat(
+            [
+                one[cols].reset_index(drop=True).add_suffix("_1"),
+                two[cols].reset_index(drop=True).add_suffix("_2"),
+            ],
+            axis=1,
+        )
     out = merged[by_].copy() if by_ else pd.DataFrame(index=merged.index)
     out["e0_comparison"] = merged["value_1"].to_numpy()
     out["e0_reference"] = merged["value_2"].to_numpy()
     gap = (merged["value_2"] - merged["value_1"]).to_numpy(dtype="float64")
-    se = np.sqrt(merged["se_1"].to_numpy(dtype="float64") ** 2 + merged["se_2"].to_numpy(dtype="float64") ** 2)
+    se = np.sqrt(
+        merged["se_1"].to_numpy(dtype="float64") ** 2
+        + merged["se_2"].to_numpy(dtype="float64") ** 2
+    )
     out["value"] = gap
     for level in levels:
         lo, up = v.limit_columns(level)
@@ -1277,8 +1728,13 @@ def life_expectancy_gap(
 
 
 # -- deprivation breakdowns -------------------------------------------------------------------------
-def deprivation_quantiles(deprivation: pd.DataFrame, *, n: int = 5, within: str | None = "lad_code",
-                          lsoa: str = "lsoa_code") -> pd.DataFrame:
+def deprivation_quantiles(
+    deprivation: pd.DataFrame,
+    *,
+    n: int = 5,
+    within: str | None = "lad_code",
+    lsoa: str = "lsoa_code",
+) -> pd.DataFrame:
     """Deprivation quantile (1 = most deprived) of each LSOA, nationally or within its area; one row per input row.
 
     Parameters
@@ -1311,21 +1767,42 @@ def deprivation_quantiles(deprivation: pd.DataFrame, *, n: int = 5, within: str 
     from jsna.indicators import methods
 
     if n not in (5, 10) and within is None:
-        raise ValueError(f"national quantiles come from the published deciles: n must be 5 or 10, got {n}")
-    vintage = str(deprivation["vintage"].dropna().iloc[0]) if deprivation["vintage"].notna().any() else "IMD"
+        raise ValueError(
+            f"national quantiles come from the published deciles: n must be 5 or 10, got {n}"
+        )
+    vintage = (
+        str(deprivation["vintage"].dropna().iloc[0])
+        if deprivation["vintage"].notna().any()
+        else "IMD"
+    )
     word = {5: "quintile", 10: "decile"}.get(n, f"{n}-quantile")
     if within is None:
         dec = deprivation["imd_decile"].astype("Int64")
         q = dec if n == 10 else (dec + 1) // 2
-        return pd.DataFrame({"lsoa_code": deprivation[lsoa].to_numpy(), "quantile": q.to_numpy(),
-                             "category_type": f"{vintage} {word} (national)"})
+        return pd.DataFrame(
+            {
+                "lsoa_code": deprivation[lsoa].to_numpy(),
+                "quantile": q.to_numpy(),
+                "category_type": f"{vintage} {word} (national)",
+            }
+        )
     score = deprivation["imd_score"].astype("float64")
     key = -deprivation["imd_rank"].astype("float64") if score.isna().all() else score
-    frame = pd.DataFrame({"lsoa_code": deprivation[lsoa].to_numpy(), "_key": key.to_numpy(),
-                          "_area": deprivation[within].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "lsoa_code": deprivation[lsoa].to_numpy(),
+            "_key": key.to_numpy(),
+            "_area": deprivation[within].to_numpy(),
+        }
+    )
     ranked = methods.assign_quantiles(frame, value="_key", n=n, by="_area", first="highest")
-    return pd.DataFrame({"lsoa_code": ranked["lsoa_code"].to_numpy(), "quantile": ranked["quantile"].to_numpy(),
-                         "category_type": f"{vintage} {word} within area"})
+    return pd.DataFrame(
+        {
+            "lsoa_code": ranked["lsoa_code"].to_numpy(),
+            "quantile": ranked["quantile"].to_numpy(),
+            "category_type": f"{vintage} {word} within area",
+        }
+    )
 
 
 def quantile_label(q: int, n: int) -> str:

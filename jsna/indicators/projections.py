@@ -50,25 +50,35 @@ class Scenario:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Scenario:
-        return cls(name=str(data["name"]), annual_change=float(data.get("annual_change") or 0.0),
-                   step_change=float(data.get("step_change") or 0.0),
-                   start=int(data["start"]) if data.get("start") is not None else None,
-                   applies_to=tuple(str(x) for x in (data.get("applies_to") or ())))
+        return cls(
+            name=str(data["name"]),
+            annual_change=float(data.get("annual_change") or 0.0),
+            step_change=float(data.get("step_change") or 0.0),
+            start=int(data["start"]) if data.get("start") is not None else None,
+            applies_to=tuple(str(x) for x in (data.get("applies_to") or ())),
+        )
 
     def multiplier(self, years: np.ndarray, first_year: int) -> np.ndarray:
         """Rate multiplier for each projected year."""
         start = self.start if self.start is not None else first_year
         since = np.asarray(years) - start + 1
         on = since >= 1
-        return np.where(on, (1 + self.annual_change) ** np.maximum(since, 0) * (1 + self.step_change), 1.0)
+        return np.where(
+            on, (1 + self.annual_change) ** np.maximum(since, 0) * (1 + self.step_change), 1.0
+        )
 
     def applies(self, series: str) -> bool:
         return not self.applies_to or series in self.applies_to
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def financial_year(data: pd.DataFrame, *, value: str | Sequence[str], year: str = "year",
-                   by: str | Sequence[str] | None = None) -> pd.DataFrame:
+def financial_year(
+    data: pd.DataFrame,
+    *,
+    value: str | Sequence[str],
+    year: str = "year",
+    by: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Calendar-year (mid-year) values converted to financial years; one row per group and financial year.
 
     Notes
@@ -88,7 +98,9 @@ def financial_year(data: pd.DataFrame, *, value: str | Sequence[str], year: str 
     v.check_by(data, by_)
     nxt = data[[*by_, year, *values]].copy()
     nxt[year] = nxt[year].astype("int64") - 1
-    merged = data.assign(**{year: data[year].astype("int64")}).merge(nxt, on=[*by_, year], suffixes=("", "__next"))
+    merged = data.assign(**{year: data[year].astype("int64")}).merge(
+        nxt, on=[*by_, year], suffixes=("", "__next")
+    )
     for col in values:
         merged[col] = 0.75 * merged[col] + 0.25 * merged[f"{col}__next"]
     merged = merged.drop(columns=[f"{c}__next" for c in values])
@@ -96,14 +108,20 @@ def financial_year(data: pd.DataFrame, *, value: str | Sequence[str], year: str 
     return merged.sort_values([*by_, year], kind="stable").reset_index(drop=True)
 
 
-def aggregate_to_bands(population: pd.DataFrame, bands: pd.DataFrame, *, keys: Sequence[str],
-                       count: str = "count") -> pd.DataFrame:
+def aggregate_to_bands(
+    population: pd.DataFrame, bands: pd.DataFrame, *, keys: Sequence[str], count: str = "count"
+) -> pd.DataFrame:
     """Sum single-year (or finer) population into the target ``bands`` (``age_from``, ``age_to``; NaN = open).
 
     Rows that straddle a target band are an error (never silently split or dropped); ages
     outside every band are ignored (a band set may cover only 65+).
     """
-    bands = bands[["age_from", "age_to"]].drop_duplicates().sort_values("age_from").reset_index(drop=True)
+    bands = (
+        bands[["age_from", "age_to"]]
+        .drop_duplicates()
+        .sort_values("age_from")
+        .reset_index(drop=True)
+    )
     lo = bands["age_from"].to_numpy(dtype="float64")
     hi = bands["age_to"].to_numpy(dtype="float64", na_value=np.inf)
     a_from = population["age_from"].to_numpy(dtype="float64")
@@ -114,9 +132,11 @@ def aggregate_to_bands(population: pd.DataFrame, bands: pd.DataFrame, *, keys: S
     straddle = inside & ~fits
     if straddle.any():
         row = population.iloc[int(np.flatnonzero(straddle)[0])]
-        raise ValueError(f"population band {row.get('age_band', row['age_from'])!r} straddles the rate band "
-                         f"starting at {int(lo[idx[np.flatnonzero(straddle)[0]]])}: give population in single years "
-                         "or in the rates' bands")
+        raise ValueError(
+            f"population band {row.get('age_band', row['age_from'])!r} straddles the rate band "
+            f"starting at {int(lo[idx[np.flatnonzero(straddle)[0]]])}: give population in single years "
+            "or in the rates' bands"
+        )
     kept = population[fits].assign(age_from=lo[idx[fits]], age_to=hi[idx[fits]])
     out = kept.groupby([*keys, "age_from", "age_to"], as_index=False, dropna=False)[count].sum()
     out["age_to"] = out["age_to"].replace(np.inf, np.nan)
@@ -124,8 +144,15 @@ def aggregate_to_bands(population: pd.DataFrame, bands: pd.DataFrame, *, keys: S
 
 
 # -- population ------------------------------------------------------------------------------------
-def project_population(population: pd.DataFrame, *, horizon: int = 25, base_period: int | None = None,
-                       history: int = 5, area: str = "area_code", count: str = "count") -> pd.DataFrame:
+def project_population(
+    population: pd.DataFrame,
+    *,
+    horizon: int = 25,
+    base_period: int | None = None,
+    history: int = 5,
+    area: str = "area_code",
+    count: str = "count",
+) -> pd.DataFrame:
     """Trend projection of a population by single year of age and sex; one row per area, sex, age and year.
 
     Used when no official projection is supplied. ``population`` holds mid-year estimates
@@ -164,14 +191,18 @@ def project_population(population: pd.DataFrame, *, horizon: int = 25, base_peri
     pop = population[population["sex"].isin(["Male", "Female"])].copy()
     pop["_year"] = pd.to_numeric(pop["period"].astype(str).str[:4], errors="coerce")
     if pop["_year"].isna().any():
-        raise ValueError(f"population period must be a year, got {pop.loc[pop['_year'].isna(), 'period'].iloc[0]!r}")
+        raise ValueError(
+            f"population period must be a year, got {pop.loc[pop['_year'].isna(), 'period'].iloc[0]!r}"
+        )
     base = int(base_period or pop["_year"].max())
     years = np.arange(base - history, base + 1)
     pop = pop[pop["_year"].isin(years)]
     ages = np.sort(pop["age_from"].astype("int64").unique())
     if len(ages) < 20 or not np.array_equal(ages, np.arange(ages[0], ages[-1] + 1)) or ages[0] != 0:
-        raise ValueError("project_population needs single years of age from 0 (e.g. 0 … 89, 90+); "
-                         f"got {len(ages)} distinct ages starting at {ages[0] if len(ages) else '–'}")
+        raise ValueError(
+            "project_population needs single years of age from 0 (e.g. 0 … 89, 90+); "
+            f"got {len(ages)} distinct ages starting at {ages[0] if len(ages) else '–'}"
+        )
     areas = np.sort(pop[area].unique())
     present = np.sort(pop["_year"].unique()).astype(int)
     A, S, Y = len(ages), 2, len(present)
@@ -179,7 +210,11 @@ def project_population(population: pd.DataFrame, *, horizon: int = 25, base_peri
     ai = np.searchsorted(areas, pop[area].to_numpy())
     si = (pop["sex"] == "Female").to_numpy().astype(int)
     yi = np.searchsorted(present, pop["_year"].to_numpy())
-    np.add.at(arr, (ai, si, yi, pop["age_from"].astype("int64").to_numpy()), pop[count].to_numpy(dtype="float64"))
+    np.add.at(
+        arr,
+        (ai, si, yi, pop["age_from"].astype("int64").to_numpy()),
+        pop[count].to_numpy(dtype="float64"),
+    )
     consecutive = np.flatnonzero(np.diff(present) == 1)
     trend = len(consecutive) > 0 and present[-1] == base
     women = slice(15, 45)
@@ -190,10 +225,15 @@ def project_population(population: pd.DataFrame, *, horizon: int = 25, base_peri
         prev, nxt = arr[:, :, consecutive, :], arr[:, :, consecutive + 1, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             ccr = np.where(prev[..., :-1] > 0, nxt[..., 1:] / prev[..., :-1], 1.0).mean(axis=2)
-            open_ccr = np.where(prev[..., -2] + prev[..., -1] > 0,
-                                nxt[..., -1] / (prev[..., -2] + prev[..., -1]), 1.0).mean(axis=2)
+            open_ccr = np.where(
+                prev[..., -2] + prev[..., -1] > 0,
+                nxt[..., -1] / (prev[..., -2] + prev[..., -1]),
+                1.0,
+            ).mean(axis=2)
             w = arr[:, 1:2, :, women].sum(axis=3)  # (areas, 1, years)
-            cwr = np.where(w > 0, arr[:, :, :, 0] / w, 0.0)[:, :, np.r_[consecutive + 1]].mean(axis=2)
+            cwr = np.where(w > 0, arr[:, :, :, 0] / w, 0.0)[:, :, np.r_[consecutive + 1]].mean(
+                axis=2
+            )
         for k in range(len(out_years)):
             new = np.empty_like(current)
             new[..., 1:] = ccr * current[..., :-1]
@@ -201,10 +241,16 @@ def project_population(population: pd.DataFrame, *, horizon: int = 25, base_peri
             new[..., 0] = cwr * new[:, 1:2, women].sum(axis=2)
             proj[:, :, k, :] = new
             current = new
-        variant, method = "trend (Hamilton-Perry)", f"Hamilton-Perry cohort change ratios from {present[0]}-{base}"
+        variant, method = (
+            "trend (Hamilton-Perry)",
+            f"Hamilton-Perry cohort change ratios from {present[0]}-{base}",
+        )
     else:
         proj[:] = current[:, :, None, :]
-        variant, method = "no change", f"held at the {base} estimate (one year of estimates: no trend)"
+        variant, method = (
+            "no change",
+            f"held at the {base} estimate (one year of estimates: no trend)",
+        )
     n_cells = len(areas) * S * len(out_years) * A
     idx = np.arange(n_cells)
     g_age = idx % A
@@ -214,13 +260,15 @@ def project_population(population: pd.DataFrame, *, horizon: int = 25, base_peri
     top = int(ages[-1])
     labels = np.array([str(a) for a in ages[:-1]] + [f"{top}+"], dtype=object)
     year_text = np.array([str(y) for y in out_years], dtype=object)
-    out = pd.DataFrame({
-        area: pd.Categorical.from_codes(g_area, categories=areas),
-        "year": out_years[g_year],
-        "sex": pd.Categorical.from_codes(g_sex, categories=["Male", "Female"]),
-        "age_from": ages[g_age],
-        "count": proj.ravel(),
-    })
+    out = pd.DataFrame(
+        {
+            area: pd.Categorical.from_codes(g_area, categories=areas),
+            "year": out_years[g_year],
+            "sex": pd.Categorical.from_codes(g_sex, categories=["Male", "Female"]),
+            "age_from": ages[g_age],
+            "count": proj.ravel(),
+        }
+    )
     out["period"] = pd.Categorical.from_codes(g_year, categories=year_text)
     out["age_to"] = pd.array(np.where(g_age == A - 1, 0, ages[g_age]), dtype="Int64")
     out.loc[g_age == A - 1, "age_to"] = pd.NA
@@ -231,9 +279,15 @@ def project_population(population: pd.DataFrame, *, horizon: int = 25, base_peri
 
 
 # -- rates -----------------------------------------------------------------------------------------
-def service_use_rates(events: pd.DataFrame, population: pd.DataFrame, *, base_years: int = 3,
-                      series: str = "measure", area: str = "area_code",
-                      anchor: Literal["latest", "pooled"] = "latest") -> pd.DataFrame:
+def service_use_rates(
+    events: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    base_years: int = 3,
+    series: str = "measure",
+    area: str = "area_code",
+    anchor: Literal["latest", "pooled"] = "latest",
+) -> pd.DataFrame:
     """Age/sex-specific use rates of the latest recorded year (or pooled); one row per area, series, sex and band.
 
     ``events`` and ``population`` are the workspace tables (single years or bands; the
@@ -255,15 +309,20 @@ def service_use_rates(events: pd.DataFrame, population: pd.DataFrame, *, base_ye
     last = int(ev["_year"].max())
     ev = ev[ev["_year"].between(last - base_years + 1, last)]
     first = int(ev["_year"].min())
-    ev = ev.groupby([area, series, "sex", "age_from", "age_to", "_year"], as_index=False, dropna=False)["count"].sum()
+    ev = ev.groupby(
+        [area, series, "sex", "age_from", "age_to", "_year"], as_index=False, dropna=False
+    )["count"].sum()
     pop = population[population["sex"].isin(["Male", "Female"])].copy()
     pop["_year"] = pd.to_numeric(pop["period"].astype(str).str[:4], errors="coerce")
     pop = pop[pop["_year"].between(first, last)]
     pieces = []
     for name, bands in ev.groupby(series)[["age_from", "age_to"]]:
         banded = aggregate_to_bands(pop, bands, keys=[area, "sex", "_year"])
-        e = ev[ev[series] == name].merge(banded.rename(columns={"count": "population"}),
-                                         on=[area, "sex", "_year", "age_from", "age_to"], how="inner")
+        e = ev[ev[series] == name].merge(
+            banded.rename(columns={"count": "population"}),
+            on=[area, "sex", "_year", "age_from", "age_to"],
+            how="inner",
+        )
         pieces.append(e)
     joined = pd.concat(pieces, ignore_index=True) if pieces else ev.assign(population=[])
     cells = [area, series, "sex", "age_from", "age_to"]
@@ -272,8 +331,12 @@ def service_use_rates(events: pd.DataFrame, population: pd.DataFrame, *, base_ye
     if anchor == "latest":
         # the latest year that has both counts and a population to divide them by
         last = int(joined["_year"].max()) if len(joined) else last
-        latest = joined[joined["_year"].eq(last)].groupby(cells, as_index=False, dropna=False)[
-            ["count", "population"]].sum().rename(columns={"count": "_e", "population": "_p"})
+        latest = (
+            joined[joined["_year"].eq(last)]
+            .groupby(cells, as_index=False, dropna=False)[["count", "population"]]
+            .sum()
+            .rename(columns={"count": "_e", "population": "_p"})
+        )
         rates = rates.merge(latest, on=cells, how="left")
         rates["rate"] = (rates["_e"] / rates["_p"]).fillna(0.0)
         rates["rate_period"] = str(last)
@@ -301,17 +364,35 @@ def prevalence_rates(prevalence: pd.DataFrame, *, series: str = "condition") -> 
     persons = prev[prev["sex"].eq("Persons")]
     specific = set(prev.loc[prev["sex"].isin(["Male", "Female"]), series])
     extra = persons[~persons[series].isin(specific)]
-    prev = pd.concat([prev[prev["sex"].isin(["Male", "Female"])],
-                      extra.assign(sex="Male"), extra.assign(sex="Female")], ignore_index=True)
+    prev = pd.concat(
+        [
+            prev[prev["sex"].isin(["Male", "Female"])],
+            extra.assign(sex="Male"),
+            extra.assign(sex="Female"),
+        ],
+        ignore_index=True,
+    )
     p = prev["prevalence"].to_numpy(dtype="float64")
     bad = (p < 0) | (p > 1) | np.isnan(p)
     if bad.any():
-        raise ValueError(f"prevalence must be a proportion between 0 and 1, got {p[bad][0]!r} "
-                         f"({prev[series].iloc[int(np.flatnonzero(bad)[0])]})")
-    lo = prev["lower_ci_95"].to_numpy(dtype="float64") if "lower_ci_95" in prev else np.full(len(prev), np.nan)
-    hi = prev["upper_ci_95"].to_numpy(dtype="float64") if "upper_ci_95" in prev else np.full(len(prev), np.nan)
+        raise ValueError(
+            f"prevalence must be a proportion between 0 and 1, got {p[bad][0]!r} "
+            f"({prev[series].iloc[int(np.flatnonzero(bad)[0])]})"
+        )
+    lo = (
+        prev["lower_ci_95"].to_numpy(dtype="float64")
+        if "lower_ci_95" in prev
+        else np.full(len(prev), np.nan)
+    )
+    hi = (
+        prev["upper_ci_95"].to_numpy(dtype="float64")
+        if "upper_ci_95" in prev
+        else np.full(len(prev), np.nan)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = (logit(np.clip(hi, 1e-12, 1 - 1e-12)) - logit(np.clip(lo, 1e-12, 1 - 1e-12))) / (2 * v.z_value(0.95))
+        se = (logit(np.clip(hi, 1e-12, 1 - 1e-12)) - logit(np.clip(lo, 1e-12, 1 - 1e-12))) / (
+            2 * v.z_value(0.95)
+        )
     out = prev[[series, "sex", "age_from", "age_to"]].copy()
     out["rate"] = p
     out["se_logit"] = se
@@ -395,7 +476,9 @@ def projected_cases(
     if not variants:
         raise ValueError("projection is empty")
     if principal is not None and principal not in variants:
-        raise ValueError(f"principal variant {principal!r} is not in the projection (variants: {variants})")
+        raise ValueError(
+            f"principal variant {principal!r} is not in the projection (variants: {variants})"
+        )
     central = principal or next((x for x in variants if "principal" in str(x).lower()), None)
     if central is None:  # no principal: the variant with the median total population
         totals = proj.groupby("variant")["count"].sum().sort_values()
@@ -411,14 +494,33 @@ def projected_cases(
     for name, r in rates.groupby(series, sort=True):
         bands = r[["age_from", "age_to"]]
         pop = aggregate_to_bands(proj, bands, keys=[area, "variant", "year", "sex"])
-        pieces.append(_project_one(str(name), r, pop, series=series, area=area, per_area=per_area,
-                                   variants=variants, central=central, years=calc_years, scenarios=scenarios,
-                                   levels=levels, repetitions=repetitions, rng=rng))
+        pieces.append(
+            _project_one(
+                str(name),
+                r,
+                pop,
+                series=series,
+                area=area,
+                per_area=per_area,
+                variants=variants,
+                central=central,
+                years=calc_years,
+                scenarios=scenarios,
+                levels=levels,
+                repetitions=repetitions,
+                rng=rng,
+            )
+        )
     if not pieces:
         return pd.DataFrame(columns=[area, series, "scenario", "period", "year", "value"])
     out = pd.concat(pieces, ignore_index=True)
-    value_cols = ["value", "population", "variant_low", "variant_high",
-                  *[c for level in levels for c in v.limit_columns(level)]]
+    value_cols = [
+        "value",
+        "population",
+        "variant_low",
+        "variant_high",
+        *[c for level in levels for c in v.limit_columns(level)],
+    ]
     if year_type == "financial":
         out = financial_year(out, value=value_cols, year="year", by=[area, series, "scenario"])
         out = out[out["year"].isin(wanted)]
@@ -427,13 +529,28 @@ def projected_cases(
         out["period"] = out["year"].astype(str)
         out = out[out["year"].isin(wanted)]
     order = {BASELINE: 0, **{s.name: i + 1 for i, s in enumerate(scenarios)}}
-    out = out.assign(_o=out["scenario"].map(order)).sort_values([area, series, "_o", "year"], kind="stable")
+    out = out.assign(_o=out["scenario"].map(order)).sort_values(
+        [area, series, "_o", "year"], kind="stable"
+    )
     return out.drop(columns="_o").reset_index(drop=True)
 
 
-def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, area: str, per_area: bool,
-                 variants: list[str], central: str, years: np.ndarray, scenarios: Sequence[Scenario],
-                 levels: tuple[float, ...], repetitions: int, rng: np.random.Generator) -> pd.DataFrame:
+def _project_one(
+    name: str,
+    r: pd.DataFrame,
+    pop: pd.DataFrame,
+    *,
+    series: str,
+    area: str,
+    per_area: bool,
+    variants: list[str],
+    central: str,
+    years: np.ndarray,
+    scenarios: Sequence[Scenario],
+    levels: tuple[float, ...],
+    repetitions: int,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """One series: all areas, variants and years at once as arrays."""
     from scipy.special import expit, logit
 
@@ -445,12 +562,22 @@ def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, 
     nA, nC, nV, nY = len(areas), len(cells), len(variants), len(years)
     P = np.zeros((nA, nC, nV, nY))
     pp = pop[pop[area].isin(areas)].merge(cell_key, on=["sex", "age_from", "age_to"], how="inner")
-    np.add.at(P, (np.searchsorted(areas, pp[area].to_numpy()), pp["_c"].to_numpy(),
-                  np.searchsorted(variants, pp["variant"].to_numpy()), np.searchsorted(years, pp["year"].to_numpy())),
-              pp["count"].to_numpy(dtype="float64"))
+    np.add.at(
+        P,
+        (
+            np.searchsorted(areas, pp[area].to_numpy()),
+            pp["_c"].to_numpy(),
+            np.searchsorted(variants, pp["variant"].to_numpy()),
+            np.searchsorted(years, pp["year"].to_numpy()),
+        ),
+        pp["count"].to_numpy(dtype="float64"),
+    )
     have = np.zeros((nA, nV, nY), dtype=bool)
-    have[np.searchsorted(areas, pp[area].to_numpy()), np.searchsorted(variants, pp["variant"].to_numpy()),
-         np.searchsorted(years, pp["year"].to_numpy())] = True
+    have[
+        np.searchsorted(areas, pp[area].to_numpy()),
+        np.searchsorted(variants, pp["variant"].to_numpy()),
+        np.searchsorted(years, pp["year"].to_numpy()),
+    ] = True
     # rates (areas x cells) and their draws (areas x cells x reps)
     rr = r.merge(cell_key, on=["sex", "age_from", "age_to"])
     R = np.zeros((nA, nC))
@@ -470,7 +597,9 @@ def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, 
             E[:, rr["_c"]] = rr["count"].to_numpy(dtype="float64")
             N[:, rr["_c"]] = rr["population"].to_numpy(dtype="float64")
         R = E / N
-        if "rate" in rr:  # the rates' own centre (the latest year's), with the pooled counts' uncertainty
+        if (
+            "rate" in rr
+        ):  # the rates' own centre (the latest year's), with the pooled counts' uncertainty
             R = np.zeros((nA, nC))
             if ai is not None:
                 R[ai, rr["_c"]] = rr["rate"].to_numpy(dtype="float64")
@@ -478,12 +607,21 @@ def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, 
                 R[:, rr["_c"]] = rr["rate"].to_numpy(dtype="float64")
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(E > 0, R * N / np.where(E > 0, E, 1.0), 1.0)
-        draws = rng.gamma(E[..., None] + 0.5, 1.0, size=(nA, nC, repetitions)) / N[..., None] * scale[..., None]
-        periods = rr[["rate_period", "base_period"]].drop_duplicates() if {"rate_period", "base_period"} <= set(rr) \
+        draws = (
+            rng.gamma(E[..., None] + 0.5, 1.0, size=(nA, nC, repetitions))
+            / N[..., None]
+            * scale[..., None]
+        )
+        periods = (
+            rr[["rate_period", "base_period"]].drop_duplicates()
+            if {"rate_period", "base_period"} <= set(rr)
             else None
+        )
         if periods is not None and len(periods) == 1 and periods.iloc[0, 0] != periods.iloc[0, 1]:
-            basis = (f"{periods.iloc[0, 0]} rates by age and sex (interval from the Poisson uncertainty of the "
-                     f"{periods.iloc[0, 1]} counts)")
+            basis = (
+                f"{periods.iloc[0, 0]} rates by age and sex (interval from the Poisson uncertainty of the "
+                f"{periods.iloc[0, 1]} counts)"
+            )
         else:
             basis = "rates from counts (Poisson uncertainty)"
     else:
@@ -497,7 +635,9 @@ def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, 
         L[rr["_c"]] = logit(np.clip(rate, 1e-12, 1 - 1e-12))
         d = np.where(S[:, None] > 0, expit(L[:, None] + S[:, None] * z), R[0][:, None])
         draws = np.broadcast_to(d[None], (nA, nC, repetitions))
-        basis = "prevalence rates" + (" with their confidence limits" if np.any(S > 0) else " (no limits given)")
+        basis = "prevalence rates" + (
+            " with their confidence limits" if np.any(S > 0) else " (no limits given)"
+        )
     pick = rng.integers(0, nV, size=repetitions)
     vi = variants.index(central)
     rows = []
@@ -507,9 +647,16 @@ def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, 
         per_variant = np.einsum("ac,acvy->avy", R, P) * mult
         sims = np.einsum("acr,acry->ary", draws, P[:, :, pick, :]) * mult  # (areas, reps, years)
         popn = P[:, :, vi, :].sum(axis=1)
-        frame = pd.DataFrame({area: np.repeat(areas, nY), series: name, "scenario": scen.name,
-                              "year": np.tile(years, nA), "value": central_val.ravel(),
-                              "population": popn.ravel()})
+        frame = pd.DataFrame(
+            {
+                area: np.repeat(areas, nY),
+                series: name,
+                "scenario": scen.name,
+                "year": np.tile(years, nA),
+                "value": central_val.ravel(),
+                "population": popn.ravel(),
+            }
+        )
         for level in levels:
             lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
             lo, hi = v.limit_columns(level)
@@ -519,8 +666,14 @@ def _project_one(name: str, r: pd.DataFrame, pop: pd.DataFrame, *, series: str, 
         frame["variant_high"] = per_variant.max(axis=1).ravel()
         frame["variants"] = nV
         missing = ~have[:, vi, :].ravel()
-        frame.loc[missing, [c for c in frame.columns if c not in (area, series, "scenario", "year", "variants")]] = np.nan
-        frame["method"] = (f"{basis} × projected population ({central}"
-                           + (f"; interval also spans {nV} variants" if nV > 1 else "") + f"; {repetitions:,} simulations)")
+        frame.loc[
+            missing,
+            [c for c in frame.columns if c not in (area, series, "scenario", "year", "variants")],
+        ] = np.nan
+        frame["method"] = (
+            f"{basis} × projected population ({central}"
+            + (f"; interval also spans {nV} variants" if nV > 1 else "")
+            + f"; {repetitions:,} simulations)"
+        )
         rows.append(frame)
     return pd.concat(rows, ignore_index=True)

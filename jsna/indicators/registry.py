@@ -26,14 +26,18 @@ class IndicatorRegistry(PluginRegistry):
     def indicators(self) -> dict[str, Indicator]:
         return self.entries
 
-    def register(self, indicator: Indicator, origin: str = "jsna", version: str | None = None) -> None:
+    def register(
+        self, indicator: Indicator, origin: str = "jsna", version: str | None = None
+    ) -> None:
         """Add an indicator; an invalid declaration raises :class:`PluginError`, a clashing id
         :class:`PluginConflictError` (both exit code 3)."""
         if not isinstance(indicator, Indicator):
             raise PluginError(f"{origin}: {indicator!r} is not a jsna Indicator")
         problems = indicator.problems()
         if problems:
-            raise PluginError(f"{origin}: indicator {indicator.id!r} is invalid: {'; '.join(problems)}")
+            raise PluginError(
+                f"{origin}: indicator {indicator.id!r} is invalid: {'; '.join(problems)}"
+            )
         self._store(indicator.id, indicator, origin, version)
 
     @classmethod
@@ -46,7 +50,9 @@ class IndicatorRegistry(PluginRegistry):
         """
         registry = cls()
         register_loaded(registry, INDICATOR_GROUP)
-        if not registry.indicators and not registry.failures:  # a source tree that was never installed
+        if (
+            not registry.indicators and not registry.failures
+        ):  # a source tree that was never installed
             from jsna.indicators.builtin import INDICATORS
 
             for ind in INDICATORS:
@@ -73,8 +79,11 @@ class IndicatorListing:
     workspace: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"workspace": self.workspace, "indicators": self.indicators,
-                "failures": [f.to_dict() for f in self.failures]}
+        return {
+            "workspace": self.workspace,
+            "indicators": self.indicators,
+            "failures": [f.to_dict() for f in self.failures],
+        }
 
 
 def table_rows(workspace_path: Path | None) -> dict[str, int] | None:
@@ -85,12 +94,19 @@ def table_rows(workspace_path: Path | None) -> dict[str, int] | None:
     if workspace_path is None or not Path(workspace_path).exists():
         return None
     with Workspace.open(Path(workspace_path), read_only=True) as ws:
-        names = {row[0] for row in ws.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        names = {
+            row[0]
+            for row in ws.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
         return {t: (ws.count(t) if t in names else 0) for t in TABLES_AVAILABLE}
 
 
-def list_indicators(workspace_path: Path | None = None, *, indicator_id: str | None = None,
-                    registry: IndicatorRegistry | None = None) -> IndicatorListing:
+def list_indicators(
+    workspace_path: Path | None = None,
+    *,
+    indicator_id: str | None = None,
+    registry: IndicatorRegistry | None = None,
+) -> IndicatorListing:
     """Every registered indicator (or one), with which of its inputs the workspace holds.
 
     Each entry has the declaration (:meth:`Indicator.describe`), ``origin`` and ``version``
@@ -108,17 +124,37 @@ def list_indicators(workspace_path: Path | None = None, *, indicator_id: str | N
         inputs = []
         for table in ind.requires:
             count = None if rows is None else rows.get(table, 0)
-            inputs.append({"table": table, "rows": count, "present": bool(count), "what": INPUT_WORDS.get(table, table),
-                           "hint": "" if count else _INGEST_HINT.get(table, f"jsna ingest a file that fills {table}")})
+            inputs.append(
+                {
+                    "table": table,
+                    "rows": count,
+                    "present": bool(count),
+                    "what": INPUT_WORDS.get(table, table),
+                    "hint": ""
+                    if count
+                    else _INGEST_HINT.get(table, f"jsna ingest a file that fills {table}"),
+                }
+            )
         missing = [f"{i['what']} ({i['hint']})" for i in inputs if not i["present"]]
         if indicator_id and rows is not None and not missing and ind.needs is not None:
             missing = _needs(ind, Path(workspace_path))  # type: ignore[arg-type]
         if rows is None:
             missing = [f"{i['what']} ({i['hint']})" for i in inputs]
-        out.append(dict(ind.describe(), origin=registry.origin[ind.id], version=registry.versions.get(ind.id),
-                        inputs=inputs, missing=missing, ready=not missing))
-    return IndicatorListing(indicators=out, failures=list(registry.failures),
-                            workspace=str(workspace_path) if rows is not None else None)
+        out.append(
+            dict(
+                ind.describe(),
+                origin=registry.origin[ind.id],
+                version=registry.versions.get(ind.id),
+                inputs=inputs,
+                missing=missing,
+                ready=not missing,
+            )
+        )
+    return IndicatorListing(
+        indicators=out,
+        failures=list(registry.failures),
+        workspace=str(workspace_path) if rows is not None else None,
+    )
 
 
 def _needs(ind: Indicator, workspace_path: Path) -> list[str]:
@@ -148,8 +184,13 @@ class IndicatorRun:
     report_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "rows": self.rows,
-                "seconds": round(self.seconds, 3), "reason": self.reason}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "reason": self.reason,
+        }
 
     def to_report(self) -> dict[str, str]:
         """``{"id", "reason"}`` as a published report lists it: the title and a reason in words."""
@@ -203,11 +244,26 @@ _INGEST_HINT = {
 
 
 #: result columns that must be numbers when a compute function returns them
-NUMERIC_RESULT_COLUMNS = ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8",
-                          "count", "denominator")
+NUMERIC_RESULT_COLUMNS = (
+    "value",
+    "lower_ci_95",
+    "upper_ci_95",
+    "lower_ci_99_8",
+    "upper_ci_99_8",
+    "count",
+    "denominator",
+)
 #: result columns that must be text when returned
-TEXT_RESULT_COLUMNS = ("indicator_id", "area_code", "period", "sex", "age", "category_type", "category",
-                       "value_note")
+TEXT_RESULT_COLUMNS = (
+    "indicator_id",
+    "area_code",
+    "period",
+    "sex",
+    "age",
+    "category_type",
+    "category",
+    "value_note",
+)
 #: the columns that identify one row of an indicator's results
 RESULT_KEY = ("indicator_id", "area_code", "period", "sex", "age", "category_type", "category")
 _SEXES = ("Male", "Female", "Persons")
@@ -229,7 +285,9 @@ def check_result_frame(indicator: Indicator, frame: pd.DataFrame) -> list[str]:
         return [f"compute returned {type(frame).__name__}, not a DataFrame"]
     missing = [c for c in REQUIRED_RESULT_COLUMNS if c not in frame.columns]
     if missing:
-        return [f"result lacks columns {missing}; it must have {', '.join(REQUIRED_RESULT_COLUMNS)}"]
+        return [
+            f"result lacks columns {missing}; it must have {', '.join(REQUIRED_RESULT_COLUMNS)}"
+        ]
     problems = []
     for col in NUMERIC_RESULT_COLUMNS:
         if col not in frame.columns:
@@ -268,24 +326,36 @@ def check_result_frame(indicator: Indicator, frame: pd.DataFrame) -> list[str]:
     for level in ("95", "99_8"):
         lo, hi = f"lower_ci_{level}", f"upper_ci_{level}"
         if lo in frame and hi in frame:
-            v, low, up = (frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in ("value", lo, hi))
+            v, low, up = (
+                frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in ("value", lo, hi)
+            )
             tol = 1e-9 * np.maximum(1.0, np.abs(v))
-            bad = (~np.isnan(low) & ~np.isnan(v) & (low > v + tol)) | (~np.isnan(up) & ~np.isnan(v) & (up < v - tol))
+            bad = (~np.isnan(low) & ~np.isnan(v) & (low > v + tol)) | (
+                ~np.isnan(up) & ~np.isnan(v) & (up < v - tol)
+            )
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
-                problems.append(f"{int(bad.sum())} rows have {level.replace('_', '.')}% limits that do not bracket "
-                                f"the value (first: area {frame['area_code'].iloc[first]}, period "
-                                f"{frame['period'].iloc[first]}, value {v[first]!r}, limits {low[first]!r} to {up[first]!r})")
+                problems.append(
+                    f"{int(bad.sum())} rows have {level.replace('_', '.')}% limits that do not bracket "
+                    f"the value (first: area {frame['area_code'].iloc[first]}, period "
+                    f"{frame['period'].iloc[first]}, value {v[first]!r}, limits {low[first]!r} to {up[first]!r})"
+                )
     key = [c for c in RESULT_KEY if c in frame.columns]
     dupes = frame[key].astype("string").fillna("").duplicated()
     if dupes.any():
         first = frame[key].loc[dupes.to_numpy()].iloc[0].to_dict()
-        problems.append(f"{int(dupes.sum())} duplicate rows for one {' x '.join(key)} (first: {first})")
+        problems.append(
+            f"{int(dupes.sum())} duplicate rows for one {' x '.join(key)} (first: {first})"
+        )
     return problems
 
 
-def run_indicators(ctx: ComputeContext, registry: IndicatorRegistry,
-                   disabled: tuple[str, ...] = (), progress: Any = None) -> tuple[pd.DataFrame, ComputeResult]:
+def run_indicators(
+    ctx: ComputeContext,
+    registry: IndicatorRegistry,
+    disabled: tuple[str, ...] = (),
+    progress: Any = None,
+) -> tuple[pd.DataFrame, ComputeResult]:
     """Run every enabled indicator; returns the results frame and what happened to each."""
     import pandas as pd
 
@@ -299,40 +369,87 @@ def run_indicators(ctx: ComputeContext, registry: IndicatorRegistry,
             progress(ind.id)
         missing = [t for t in ind.requires if not ctx.has(t)]
         if missing:
-            words = "; ".join(f"{INPUT_WORDS.get(t, t)} ({_INGEST_HINT.get(t, 'jsna ingest')})" for t in missing)
-            result.runs.append(IndicatorRun(ind.id, "skipped", reason=f"needs {words}", title=ind.title,
-                                            report_reason=f"not computed: needs {words}"))
+            words = "; ".join(
+                f"{INPUT_WORDS.get(t, t)} ({_INGEST_HINT.get(t, 'jsna ingest')})" for t in missing
+            )
+            result.runs.append(
+                IndicatorRun(
+                    ind.id,
+                    "skipped",
+                    reason=f"needs {words}",
+                    title=ind.title,
+                    report_reason=f"not computed: needs {words}",
+                )
+            )
             continue
         start = time.perf_counter()
         try:
             if ind.needs is not None:
                 ind.needs(ctx)
             frame = ind.compute(ctx)
-        except MissingInput as exc:  # the inputs cannot give it: skipped, with what is missing in words
-            result.runs.append(IndicatorRun(ind.id, "skipped", seconds=time.perf_counter() - start,
-                                            reason=f"needs {exc}", title=ind.title,
-                                            report_reason=f"not computed: needs {exc}"))
+        except (
+            MissingInput
+        ) as exc:  # the inputs cannot give it: skipped, with what is missing in words
+            result.runs.append(
+                IndicatorRun(
+                    ind.id,
+                    "skipped",
+                    seconds=time.perf_counter() - start,
+                    reason=f"needs {exc}",
+                    title=ind.title,
+                    report_reason=f"not computed: needs {exc}",
+                )
+            )
             continue
         except Exception as exc:  # a broken indicator is reported by name; the others carry on
-            result.runs.append(IndicatorRun(ind.id, "failed", seconds=time.perf_counter() - start,
-                                            reason=f"{type(exc).__name__}: {exc}", title=ind.title,
-                                            report_reason=_failed_words(ind)))
+            result.runs.append(
+                IndicatorRun(
+                    ind.id,
+                    "failed",
+                    seconds=time.perf_counter() - start,
+                    reason=f"{type(exc).__name__}: {exc}",
+                    title=ind.title,
+                    report_reason=_failed_words(ind),
+                )
+            )
             continue
         if isinstance(frame, pd.DataFrame) and len(frame) == 0:
             words = "; ".join(INPUT_WORDS.get(t, t) for t in ind.requires)
             reason = f"no rows: the loaded {words or 'inputs'} hold no data this indicator can use"
-            result.runs.append(IndicatorRun(ind.id, "skipped", seconds=time.perf_counter() - start,
-                                            reason=reason, title=ind.title, report_reason=f"not computed: {reason[9:]}"))
+            result.runs.append(
+                IndicatorRun(
+                    ind.id,
+                    "skipped",
+                    seconds=time.perf_counter() - start,
+                    reason=reason,
+                    title=ind.title,
+                    report_reason=f"not computed: {reason[9:]}",
+                )
+            )
             continue
         problems = check_result_frame(ind, frame)
         if problems:
-            result.runs.append(IndicatorRun(ind.id, "failed", seconds=time.perf_counter() - start,
-                                            reason="; ".join(problems), title=ind.title,
-                                            report_reason=_failed_words(ind)))
+            result.runs.append(
+                IndicatorRun(
+                    ind.id,
+                    "failed",
+                    seconds=time.perf_counter() - start,
+                    reason="; ".join(problems),
+                    title=ind.title,
+                    report_reason=_failed_words(ind),
+                )
+            )
             continue
         frames.append(_with_metadata(frame, ind))
-        result.runs.append(IndicatorRun(ind.id, "computed", rows=len(frame), seconds=time.perf_counter() - start,
-                                        title=ind.title))
+        result.runs.append(
+            IndicatorRun(
+                ind.id,
+                "computed",
+                rows=len(frame),
+                seconds=time.perf_counter() - start,
+                title=ind.title,
+            )
+        )
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     results = finish_results(combined, ctx, registry)
     result.rows = len(results)
@@ -342,15 +459,23 @@ def run_indicators(ctx: ComputeContext, registry: IndicatorRegistry,
 def _failed_words(ind: Indicator) -> str:
     """A failed indicator's reason for a report: what it was computed from, not the error text."""
     words = ", ".join(INPUT_WORDS.get(t, t) for t in ind.requires) or "the loaded inputs"
-    return (f"not computed: it could not be calculated from the {words} loaded; the compute log "
-            "(jsna compute, or run.json) gives the details")
+    return (
+        f"not computed: it could not be calculated from the {words} loaded; the compute log "
+        "(jsna compute, or run.json) gives the details"
+    )
 
 
 def _with_metadata(frame: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     frame = frame.copy()
     defaults = {
-        "indicator_id": ind.id, "indicator_name": ind.title, "section": ind.section, "unit": ind.unit,
-        "polarity": ind.polarity, "method": ind.method, "source": ind.source, "sex": "Persons",
+        "indicator_id": ind.id,
+        "indicator_name": ind.title,
+        "section": ind.section,
+        "unit": ind.unit,
+        "polarity": ind.polarity,
+        "method": ind.method,
+        "source": ind.source,
+        "sex": "Persons",
         "age": "All ages",
     }
     for col, val in defaults.items():

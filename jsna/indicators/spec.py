@@ -37,7 +37,6 @@ TABLES_AVAILABLE = tuple(t for t in TABLES if t not in BOOKKEEPING_TABLES)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-
 #: columns a compute function must return (others of the results schema are optional)
 REQUIRED_RESULT_COLUMNS = ("area_code", "period", "value")
 
@@ -130,30 +129,57 @@ class Indicator:
         else:
             unknown = [t for t in self.requires if t not in TABLES_AVAILABLE]
         if unknown:
-            out.append(f"requires unknown tables {unknown}; tables are {', '.join(TABLES_AVAILABLE)}")
+            out.append(
+                f"requires unknown tables {unknown}; tables are {', '.join(TABLES_AVAILABLE)}"
+            )
         if not callable(self.compute):
             out.append("compute is not callable")
         if self.needs is not None and not callable(self.needs):
             out.append("needs is not callable")
-        if not isinstance(self.decimals, int) or isinstance(self.decimals, bool) or self.decimals < 0:
+        if (
+            not isinstance(self.decimals, int)
+            or isinstance(self.decimals, bool)
+            or self.decimals < 0
+        ):
             out.append(f"decimals must be a whole number >= 0, got {self.decimals!r}")
-        if not isinstance(self.multiplier, int | float) or isinstance(self.multiplier, bool) \
-                or not self.multiplier > 0:
+        if (
+            not isinstance(self.multiplier, int | float)
+            or isinstance(self.multiplier, bool)
+            or not self.multiplier > 0
+        ):
             out.append(f"multiplier must be a number > 0, got {self.multiplier!r}")
         if not isinstance(self.unit, str):
             out.append(f"unit must be text, got {self.unit!r}")
         if self.disclosure not in DISCLOSURE_RULES:
-            out.append(f"disclosure {self.disclosure!r} is not one of {', '.join(DISCLOSURE_RULES)}")
-        if not all(isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], str)
-                   and (e[1] is None or isinstance(e[1], str)) for e in self.equivalents):
-            out.append(f"equivalents must be (indicator id or name, age or None) pairs, got {self.equivalents!r}")
+            out.append(
+                f"disclosure {self.disclosure!r} is not one of {', '.join(DISCLOSURE_RULES)}"
+            )
+        if not all(
+            isinstance(e, tuple)
+            and len(e) == 2
+            and isinstance(e[0], str)
+            and (e[1] is None or isinstance(e[1], str))
+            for e in self.equivalents
+        ):
+            out.append(
+                f"equivalents must be (indicator id or name, age or None) pairs, got {self.equivalents!r}"
+            )
         return out
 
     def describe(self) -> dict[str, Any]:
         return {
-            "id": self.id, "title": self.title, "section": self.section, "polarity": self.polarity,
-            "unit": self.unit, "multiplier": self.multiplier, "decimals": self.decimals,
-            "method": self.method, "definition": self.definition, "requires": list(self.requires),
-            "benchmark": self.benchmark, "disclosure": self.disclosure, "source": self.source,
+            "id": self.id,
+            "title": self.title,
+            "section": self.section,
+            "polarity": self.polarity,
+            "unit": self.unit,
+            "multiplier": self.multiplier,
+            "decimals": self.decimals,
+            "method": self.method,
+            "definition": self.definition,
+            "requires": list(self.requires),
+            "benchmark": self.benchmark,
+            "disclosure": self.disclosure,
+            "source": self.source,
             "equivalents": [list(e) for e in self.equivalents],
         }

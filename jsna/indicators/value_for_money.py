@@ -13,7 +13,13 @@ import pandas as pd
 
 from jsna.indicators.methods import _validate as v
 
-__all__ = ["DEFAULT_SEED", "discount_factor", "return_on_investment", "roi_tornado", "spend_outcome_quadrants"]
+__all__ = [
+    "DEFAULT_SEED",
+    "discount_factor",
+    "return_on_investment",
+    "roi_tornado",
+    "spend_outcome_quadrants",
+]
 
 DEFAULT_SEED = 20_070_101
 QUADRANTS = {
@@ -24,10 +30,17 @@ QUADRANTS = {
 }
 
 
-def spend_outcome_quadrants(data: pd.DataFrame, *, spend: str = "spend", population: str = "population",
-                            outcome: str = "outcome_value", polarity: str = "outcome_polarity",
-                            area: str = "area_code", by: str | Sequence[str] | None = ("programme", "period"),
-                            reference: str | None = None) -> pd.DataFrame:
+def spend_outcome_quadrants(
+    data: pd.DataFrame,
+    *,
+    spend: str = "spend",
+    population: str = "population",
+    outcome: str = "outcome_value",
+    polarity: str = "outcome_polarity",
+    area: str = "area_code",
+    by: str | Sequence[str] | None = ("programme", "period"),
+    reference: str | None = None,
+) -> pd.DataFrame:
     """Spend per head and outcome against comparators, programme-budget style; one row per input row.
 
     Parameters
@@ -59,7 +72,9 @@ def spend_outcome_quadrants(data: pd.DataFrame, *, spend: str = "spend", populat
     Programme budgeting: technical guidance.
     """
     by_ = v.normalise_by(by)
-    v.check_columns(data, spend=spend, population=population, outcome=outcome, polarity=polarity, area=area)
+    v.check_columns(
+        data, spend=spend, population=population, outcome=outcome, polarity=polarity, area=area
+    )
     v.check_by(data, by_)
     s = v.numeric(data, spend, "spend")
     v.check_non_negative(data, s, spend, "spend")
@@ -70,8 +85,10 @@ def spend_outcome_quadrants(data: pd.DataFrame, *, spend: str = "spend", populat
     pol = out[polarity].fillna("high_is_good").astype(str)
     bad = ~pol.isin(["high_is_good", "low_is_good"])
     if bad.any():
-        raise ValueError(f"outcome polarity must be 'high_is_good' or 'low_is_good', got {pol[bad].iloc[0]!r} "
-                         f"(column {polarity!r}, row {out.index[bad.to_numpy()][0]})")
+        raise ValueError(
+            f"outcome polarity must be 'high_is_good' or 'low_is_good', got {pol[bad].iloc[0]!r} "
+            f"(column {polarity!r}, row {out.index[bad.to_numpy()][0]})"
+        )
     sign = np.where(pol.eq("low_is_good"), -1.0, 1.0)
     keys = by_ or None
     grouped = out.groupby(keys, dropna=False) if keys else None
@@ -80,19 +97,34 @@ def spend_outcome_quadrants(data: pd.DataFrame, *, spend: str = "spend", populat
         if ref.empty:
             raise ValueError(f"reference area {reference!r} is not in the spend data")
         cols = [*by_, "spend_per_head", outcome]
-        ref = ref[cols].rename(columns={"spend_per_head": "spend_reference", outcome: "outcome_reference"})
-        out = out.merge(ref, on=by_, how="left") if by_ else out.assign(
-            spend_reference=ref["spend_reference"].iloc[0], outcome_reference=ref["outcome_reference"].iloc[0])
+        ref = ref[cols].rename(
+            columns={"spend_per_head": "spend_reference", outcome: "outcome_reference"}
+        )
+        out = (
+            out.merge(ref, on=by_, how="left")
+            if by_
+            else out.assign(
+                spend_reference=ref["spend_reference"].iloc[0],
+                outcome_reference=ref["outcome_reference"].iloc[0],
+            )
+        )
     else:
-        out["spend_reference"] = grouped["spend_per_head"].transform("median") if grouped is not None else \
-            out["spend_per_head"].median()
-        out["outcome_reference"] = grouped[outcome].transform("median") if grouped is not None else out[outcome].median()
+        out["spend_reference"] = (
+            grouped["spend_per_head"].transform("median")
+            if grouped is not None
+            else out["spend_per_head"].median()
+        )
+        out["outcome_reference"] = (
+            grouped[outcome].transform("median") if grouped is not None else out[outcome].median()
+        )
     grouped = out.groupby(keys, dropna=False) if keys else None
 
     def z(col: str) -> pd.Series:
         if grouped is None:
             return (out[col] - out[col].mean()) / out[col].std(ddof=0)
-        return (out[col] - grouped[col].transform("mean")) / grouped[col].transform(lambda x: x.std(ddof=0))
+        return (out[col] - grouped[col].transform("mean")) / grouped[col].transform(
+            lambda x: x.std(ddof=0)
+        )
 
     out["spend_z"] = z("spend_per_head")
     out["outcome_z"] = z(outcome) * sign
@@ -109,23 +141,41 @@ def discount_factor(years: int, rate: float) -> float:
     return float(np.sum((1 + rate) ** -t))
 
 
-_UNCERTAIN = (("cost", "Cost"), ("reached", "People reached"), ("effect", "Effect per person a year"),
-              ("value_per_outcome", "Value per outcome"))
-_LOW_HIGH = {"cost": ("cost_low", "cost_high"), "reached": ("reached_low", "reached_high"),
-             "effect": ("effect_low", "effect_high"), "value_per_outcome": ("value_low", "value_high")}
+_UNCERTAIN = (
+    ("cost", "Cost"),
+    ("reached", "People reached"),
+    ("effect", "Effect per person a year"),
+    ("value_per_outcome", "Value per outcome"),
+)
+_LOW_HIGH = {
+    "cost": ("cost_low", "cost_high"),
+    "reached": ("reached_low", "reached_high"),
+    "effect": ("effect_low", "effect_high"),
+    "value_per_outcome": ("value_low", "value_high"),
+}
 
 
 def _roi_point(cost: Any, reached: Any, effect: Any, value: Any, factor: float) -> dict[str, Any]:
     outcomes = np.asarray(reached) * np.asarray(effect) * factor
     benefit = outcomes * np.asarray(value)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {"outcomes": outcomes, "benefit": benefit, "net_cost": np.asarray(cost) - benefit,
-                "roi": (benefit - np.asarray(cost)) / np.asarray(cost), "return_per_pound": benefit / np.asarray(cost),
-                "cost_per_outcome": np.asarray(cost) / outcomes}
+        return {
+            "outcomes": outcomes,
+            "benefit": benefit,
+            "net_cost": np.asarray(cost) - benefit,
+            "roi": (benefit - np.asarray(cost)) / np.asarray(cost),
+            "return_per_pound": benefit / np.asarray(cost),
+            "cost_per_outcome": np.asarray(cost) / outcomes,
+        }
 
 
-def return_on_investment(interventions: Sequence[Mapping[str, Any]], *, confidence: v.Confidence = 0.95,
-                         repetitions: int = 10_000, seed: int | None = None) -> pd.DataFrame:
+def return_on_investment(
+    interventions: Sequence[Mapping[str, Any]],
+    *,
+    confidence: v.Confidence = 0.95,
+    repetitions: int = 10_000,
+    seed: int | None = None,
+) -> pd.DataFrame:
     """Return on investment of interventions with Monte Carlo intervals; one row per intervention.
 
     Parameters
@@ -162,10 +212,16 @@ def return_on_investment(interventions: Sequence[Mapping[str, Any]], *, confiden
     rng = np.random.Generator(np.random.PCG64(DEFAULT_SEED if seed is None else seed))
     rows = []
     for spec in interventions:
-        missing = [k for k in ("name", "cost", "reached", "effect", "value_per_outcome") if spec.get(k) is None]
+        missing = [
+            k
+            for k in ("name", "cost", "reached", "effect", "value_per_outcome")
+            if spec.get(k) is None
+        ]
         if missing:
             raise ValueError(f"intervention {spec.get('name', '?')!r} lacks {', '.join(missing)}")
-        factor = discount_factor(int(spec.get("horizon_years") or 5), float(spec.get("discount_rate", 0.035)))
+        factor = discount_factor(
+            int(spec.get("horizon_years") or 5), float(spec.get("discount_rate", 0.035))
+        )
         draws = {}
         for key, _label in _UNCERTAIN:
             centre = float(spec[key])
@@ -175,13 +231,22 @@ def return_on_investment(interventions: Sequence[Mapping[str, Any]], *, confiden
                 draws[key] = np.full(repetitions, centre)
                 continue
             if float(lo) > float(hi):
-                raise ValueError(f"intervention {spec['name']!r}: {lo_key} ({lo}) is above {hi_key} ({hi})")
+                raise ValueError(
+                    f"intervention {spec['name']!r}: {lo_key} ({lo}) is above {hi_key} ({hi})"
+                )
             sd = (float(hi) - float(lo)) / (2 * v.z_value(0.95))
             x = centre + sd * rng.standard_normal(repetitions)
             draws[key] = np.maximum(x, 0) if key != "effect" else x
-        point = _roi_point(float(spec["cost"]), float(spec["reached"]), float(spec["effect"]),
-                           float(spec["value_per_outcome"]), factor)
-        sims = _roi_point(draws["cost"], draws["reached"], draws["effect"], draws["value_per_outcome"], factor)
+        point = _roi_point(
+            float(spec["cost"]),
+            float(spec["reached"]),
+            float(spec["effect"]),
+            float(spec["value_per_outcome"]),
+            factor,
+        )
+        sims = _roi_point(
+            draws["cost"], draws["reached"], draws["effect"], draws["value_per_outcome"], factor
+        )
         row: dict[str, Any] = {"name": str(spec["name"])}
         for key, val in point.items():
             row[key] = float(val)
@@ -189,14 +254,25 @@ def return_on_investment(interventions: Sequence[Mapping[str, Any]], *, confiden
                 label = v.level_label(level)
                 q = (1 - level) / 2
                 finite = sims[key][np.isfinite(sims[key])]
-                row[f"{key}_lower_ci_{label}"] = float(np.quantile(finite, q)) if finite.size else np.nan
-                row[f"{key}_upper_ci_{label}"] = float(np.quantile(finite, 1 - q)) if finite.size else np.nan
-        row["probability_saves"] = float(np.mean(sims["benefit"] > sims["cost"] if "cost" in sims else
-                                                 sims["benefit"] > draws["cost"]))
+                row[f"{key}_lower_ci_{label}"] = (
+                    float(np.quantile(finite, q)) if finite.size else np.nan
+                )
+                row[f"{key}_upper_ci_{label}"] = (
+                    float(np.quantile(finite, 1 - q)) if finite.size else np.nan
+                )
+        row["probability_saves"] = float(
+            np.mean(
+                sims["benefit"] > sims["cost"]
+                if "cost" in sims
+                else sims["benefit"] > draws["cost"]
+            )
+        )
         row["horizon_years"] = int(spec.get("horizon_years") or 5)
         row["discount_rate"] = float(spec.get("discount_rate", 0.035))
         row["cost"] = float(spec["cost"])
-        row["method"] = f"Monte Carlo ({repetitions:,} simulations); discounted at {row['discount_rate']:.1%} a year"
+        row["method"] = (
+            f"Monte Carlo ({repetitions:,} simulations); discounted at {row['discount_rate']:.1%} a year"
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -218,8 +294,15 @@ def roi_tornado(intervention: Mapping[str, Any]) -> pd.DataFrame:
     rate = float(intervention.get("discount_rate", 0.035))
 
     def roi(values: Mapping[str, float], h: int = years, r: float = rate) -> float:
-        return float(_roi_point(values["cost"], values["reached"], values["effect"], values["value_per_outcome"],
-                                discount_factor(h, r))["roi"])
+        return float(
+            _roi_point(
+                values["cost"],
+                values["reached"],
+                values["effect"],
+                values["value_per_outcome"],
+                discount_factor(h, r),
+            )["roi"]
+        )
 
     central = roi(base)
     rows = []
@@ -228,13 +311,36 @@ def roi_tornado(intervention: Mapping[str, Any]) -> pd.DataFrame:
         if intervention.get(lo_key) is None or intervention.get(hi_key) is None:
             continue
         lo, hi = float(intervention[lo_key]), float(intervention[hi_key])
-        rows.append({"input": key, "label": label, "low_value": lo, "high_value": hi,
-                     "roi_at_low": roi({**base, key: lo}), "roi_at_high": roi({**base, key: hi})})
-    rows.append({"input": "horizon_years", "label": "Time horizon (years)", "low_value": max(1, years - 2),
-                 "high_value": years + 2, "roi_at_low": roi(base, h=max(1, years - 2)),
-                 "roi_at_high": roi(base, h=years + 2)})
-    rows.append({"input": "discount_rate", "label": "Discount rate", "low_value": 0.0, "high_value": 0.06,
-                 "roi_at_low": roi(base, r=0.0), "roi_at_high": roi(base, r=0.06)})
+        rows.append(
+            {
+                "input": key,
+                "label": label,
+                "low_value": lo,
+                "high_value": hi,
+                "roi_at_low": roi({**base, key: lo}),
+                "roi_at_high": roi({**base, key: hi}),
+            }
+        )
+    rows.append(
+        {
+            "input": "horizon_years",
+            "label": "Time horizon (years)",
+            "low_value": max(1, years - 2),
+            "high_value": years + 2,
+            "roi_at_low": roi(base, h=max(1, years - 2)),
+            "roi_at_high": roi(base, h=years + 2),
+        }
+    )
+    rows.append(
+        {
+            "input": "discount_rate",
+            "label": "Discount rate",
+            "low_value": 0.0,
+            "high_value": 0.06,
+            "roi_at_low": roi(base, r=0.0),
+            "roi_at_high": roi(base, r=0.06),
+        }
+    )
     out = pd.DataFrame(rows)
     out["swing"] = (out["roi_at_high"] - out["roi_at_low"]).abs()
     out["roi"] = central

@@ -28,10 +28,29 @@ if TYPE_CHECKING:
 
 AGE = ("age", "age_years", "age_at_activity", "age_on_admission", "startage", "age_at_start")
 SEX = ("sex", "gender", "sex_code")
-AREA = ("lsoa_code", "lsoa", "lsoa21cd", "lsoa11cd", "lsoa_of_residence", "area_code", "postcode_district",
-        "postcode_sector", "msoa_code", "msoa21cd")
-DATE = ("date", "activity_date", "admission_date", "admidate", "attendance_date", "arrival_date",
-        "contact_date", "event_date", "appointment_date")
+AREA = (
+    "lsoa_code",
+    "lsoa",
+    "lsoa21cd",
+    "lsoa11cd",
+    "lsoa_of_residence",
+    "area_code",
+    "postcode_district",
+    "postcode_sector",
+    "msoa_code",
+    "msoa21cd",
+)
+DATE = (
+    "date",
+    "activity_date",
+    "admission_date",
+    "admidate",
+    "attendance_date",
+    "arrival_date",
+    "contact_date",
+    "event_date",
+    "appointment_date",
+)
 POD = ("point_of_delivery", "pod", "activity_type", "setting", "measure")
 COST = ("cost", "cost_gbp", "tariff", "price", "actual_cost")
 
@@ -42,15 +61,22 @@ _GSS = r"^[EW]0[0-3][0-9]{6}$"
 _DISTRICT = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
 _SEX_WORDS = {"1": 1, "m": 1, "male": 1, "2": 2, "f": 2, "female": 2}
 #: sex as 1 (male) or 2 (female): the usual spellings first, then any case and spacing
-_SEX_SQL = ("CASE {c} WHEN '1' THEN 1 WHEN '2' THEN 2 WHEN 'M' THEN 1 WHEN 'F' THEN 2 WHEN 'Male' THEN 1 "
-            "WHEN 'Female' THEN 2 ELSE CASE lower(trim({c})) "
-            + " ".join(f"WHEN '{w}' THEN {n}" for w, n in _SEX_WORDS.items()) + " END END")
+_SEX_SQL = (
+    "CASE {c} WHEN '1' THEN 1 WHEN '2' THEN 2 WHEN 'M' THEN 1 WHEN 'F' THEN 2 WHEN 'Male' THEN 1 "
+    "WHEN 'Female' THEN 2 ELSE CASE lower(trim({c})) "
+    + " ".join(f"WHEN '{w}' THEN {n}" for w, n in _SEX_WORDS.items())
+    + " END END"
+)
 #: an area code without spaces, in capitals: codes already so (nearly all) are left as they are
-_AREA_SQL = ("CASE WHEN length({c}) = 9 AND {c} BETWEEN 'E00000000' AND 'W99999999' AND NOT contains({c}, ' ') "
-             "THEN {c} ELSE upper(replace(trim({c}), ' ', '')) END")
+_AREA_SQL = (
+    "CASE WHEN length({c}) = 9 AND {c} BETWEEN 'E00000000' AND 'W99999999' AND NOT contains({c}, ' ') "
+    "THEN {c} ELSE upper(replace(trim({c}), ' ', '')) END"
+)
 #: text without surrounding spaces, NULL when blank
-_TEXT_SQL = ("CASE WHEN {c} <> '' AND NOT starts_with({c}, ' ') AND NOT ends_with({c}, ' ') THEN {c} "
-             "ELSE nullif(trim({c}), '') END")
+_TEXT_SQL = (
+    "CASE WHEN {c} <> '' AND NOT starts_with({c}, ' ') AND NOT ends_with({c}, ' ') THEN {c} "
+    "ELSE nullif(trim({c}), '') END"
+)
 #: years an activity date may fall in
 _YEARS = (1900, 2199)
 
@@ -59,8 +85,10 @@ class ActivitySource(Source):
     kind = "activity"
     title = "Record-level service use (one row per admission/attendance), aggregated in DuckDB to events"
     tables = ("events",)
-    expected_columns = ("age, sex, lsoa_code (or postcode_district), date, point_of_delivery, optional cost; "
-                        "one row per admission/attendance (CSV or Parquet)")
+    expected_columns = (
+        "age, sex, lsoa_code (or postcode_district), date, point_of_delivery, optional cost; "
+        "one row per admission/attendance (CSV or Parquet)"
+    )
     suffixes = (".csv", ".parquet", ".txt")
     streams = True
 
@@ -83,8 +111,12 @@ class ActivitySource(Source):
             with duckdb.connect() as con:
                 described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         except duckdb.Error as exc:
-            raise UnreadableFileError(f"{path.name}: cannot read as a record-level extract: {exc}") from exc
-        frame = ActivityAggregate(path, options, source, first_row, {str(r[0]): str(r[1]).upper() for r in described})
+            raise UnreadableFileError(
+                f"{path.name}: cannot read as a record-level extract: {exc}"
+            ) from exc
+        frame = ActivityAggregate(
+            path, options, source, first_row, {str(r[0]): str(r[1]).upper() for r in described}
+        )
         report = ValidationReport(file=path.name, kind=self.kind, rows_read=0, issues=[])
         return Parsed(frames={"events": frame}, report=report, layout="record-level")
 
@@ -92,46 +124,71 @@ class ActivitySource(Source):
 class ActivityAggregate(StreamedFrame):
     """The events of one extract: every record checked and aggregated by DuckDB in one pass."""
 
-    def __init__(self, path: Path, options: ReadOptions, source: str, first_row: int, types: dict[str, str]) -> None:
+    def __init__(
+        self, path: Path, options: ReadOptions, source: str, first_row: int, types: dict[str, str]
+    ) -> None:
         import pandas as pd
 
         super().__init__()
         self.path, self.source, self.first_row = path, source, first_row
         self.names = list(types)
-        self.table = TableText(frame=pd.DataFrame(columns=self.names), path=path, encoding="duckdb",
-                               header_line=first_row - 1)
+        self.table = TableText(
+            frame=pd.DataFrame(columns=self.names),
+            path=path,
+            encoding="duckdb",
+            header_line=first_row - 1,
+        )
         cols = Columns(self.table, options.column_map)
-        self.q = q = {k: f'"{v}"' for k, v in {
-            "age": cols.require("age", *AGE), "sex": cols.require("sex", *SEX),
-            "area": cols.require("area (LSOA code or postcode district)", *AREA),
-            "date": cols.require("activity date", *DATE),
-        }.items()}
-        pod_col = None if options.measure else cols.require("point of delivery (or pass --measure)", *POD)
+        self.q = q = {
+            k: f'"{v}"'
+            for k, v in {
+                "age": cols.require("age", *AGE),
+                "sex": cols.require("sex", *SEX),
+                "area": cols.require("area (LSOA code or postcode district)", *AREA),
+                "date": cols.require("activity date", *DATE),
+            }.items()
+        }
+        pod_col = (
+            None if options.measure else cols.require("point of delivery (or pass --measure)", *POD)
+        )
         cost_col = cols.find(*COST)
         #: the file's column behind each check, for the problems of invalid records
-        self.reported = {**q, **{k: f'"{c}"' for k, c in (("pod", pod_col), ("cost", cost_col)) if c}}
+        self.reported = {
+            **q,
+            **{k: f'"{c}"' for k, c in (("pod", pod_col), ("cost", cost_col)) if c},
+        }
         text = "CAST({} AS VARCHAR)"
-        pod = (_TEXT_SQL.format(c=text.format(chr(34) + pod_col + chr(34))) if pod_col
-               else "'" + (options.measure or "").replace("'", "''") + "'")
+        pod = (
+            _TEXT_SQL.format(c=text.format(chr(34) + pod_col + chr(34)))
+            if pod_col
+            else "'" + (options.measure or "").replace("'", "''") + "'"
+        )
         cost, cost_bad = _cost_sql(cost_col, types.get(cost_col or "", ""), text)
         self.parsed = f"""
             SELECT
-                {_age_sql(q['age'], types.get(q['age'].strip('"'), ''), text)} AS age,
-                {_SEX_SQL.format(c=text.format(q['sex']))} AS sex,
-                {_AREA_SQL.format(c=text.format(q['area']))} AS area,
-                {_date_sql(q['date'], types.get(q['date'].strip('"'), ''), text.format(q['date']))} AS day,
+                {_age_sql(q["age"], types.get(q["age"].strip('"'), ""), text)} AS age,
+                {_SEX_SQL.format(c=text.format(q["sex"]))} AS sex,
+                {_AREA_SQL.format(c=text.format(q["area"]))} AS area,
+                {_date_sql(q["date"], types.get(q["date"].strip('"'), ""), text.format(q["date"]))} AS day,
                 {pod} AS pod,
                 {cost} AS cost,
                 {cost_bad} AS cost_bad
             FROM {source}"""
         self.checks = {
-            "age": ("age IS NULL OR age < 0 OR age > 120", "age must be a whole number of years from 0 to 120"),
+            "age": (
+                "age IS NULL OR age < 0 OR age > 120",
+                "age must be a whole number of years from 0 to 120",
+            ),
             "sex": ("sex IS NULL", "sex must be 1/2, M/F or Male/Female"),
-            "area": (f"area IS NULL OR NOT (regexp_full_match(area, '{_GSS}') "
-                     f"OR regexp_full_match(area, '{_DISTRICT}'))",
-                     "area must be an LSOA/MSOA GSS code (E01…, E02…) or a postcode district (M33)"),
-            "date": (f"day IS NULL OR year(day) NOT BETWEEN {_YEARS[0]} AND {_YEARS[1]}",
-                     f"date must look like 2024-01-31 or 31/01/2024 (years {_YEARS[0]}-{_YEARS[1]})"),
+            "area": (
+                f"area IS NULL OR NOT (regexp_full_match(area, '{_GSS}') "
+                f"OR regexp_full_match(area, '{_DISTRICT}'))",
+                "area must be an LSOA/MSOA GSS code (E01…, E02…) or a postcode district (M33)",
+            ),
+            "date": (
+                f"day IS NULL OR year(day) NOT BETWEEN {_YEARS[0]} AND {_YEARS[1]}",
+                f"date must look like 2024-01-31 or 31/01/2024 (years {_YEARS[0]}-{_YEARS[1]})",
+            ),
             "pod": ("pod IS NULL", "point of delivery must not be blank"),
             "cost": ("cost_bad", "cost must be a number >= 0 (or blank)"),
         }
@@ -143,12 +200,19 @@ class ActivityAggregate(StreamedFrame):
         group: the area is a group key, so a group's records share one area. Labels (period,
         age band, sex) are joined to the groups from small tables rather than built per row.
         """
-        record_checks = " OR ".join(f"({cond})" for name, (cond, _) in self.checks.items() if name != "area")
+        record_checks = " OR ".join(
+            f"({cond})" for name, (cond, _) in self.checks.items() if name != "area"
+        )
         area_ok = f"NOT coalesce({self.checks['area'][0]}, true)"
         fy_start = "(year(day) - CASE WHEN month(day) < 4 THEN 1 ELSE 0 END)"
-        bands = ", ".join(f"({a}, '{a}-{a + 4}', {a + 4})" for a in range(0, 90, 5)) + ", (90, '90+', NULL)"
-        years = (f"SELECT y AS fy, y::VARCHAR || '/' || lpad(((y + 1) % 100)::VARCHAR, 2, '0') AS period "
-                 f"FROM range({_YEARS[0] - 1}, {_YEARS[1] + 1}) t(y)")
+        bands = (
+            ", ".join(f"({a}, '{a}-{a + 4}', {a + 4})" for a in range(0, 90, 5))
+            + ", (90, '90+', NULL)"
+        )
+        years = (
+            f"SELECT y AS fy, y::VARCHAR || '/' || lpad(((y + 1) % 100)::VARCHAR, 2, '0') AS period "
+            f"FROM range({_YEARS[0] - 1}, {_YEARS[1] + 1}) t(y)"
+        )
         return f"""
             SELECT g.area AS area_code, y.period, CASE g.sex WHEN 1 THEN 'Male' WHEN 2 THEN 'Female' END AS sex,
                    b.age_band, g.age_from, b.age_to, g.pod AS measure, g.count, g.cost,
@@ -166,60 +230,94 @@ class ActivityAggregate(StreamedFrame):
     def insert(self, con: duckdb.DuckDBPyConnection, table: str, source_id: int) -> None:
         import duckdb
 
-        columns = "area_code, period, sex, age_band, age_from, age_to, measure, count, cost, source_id"
-        saved = {name: con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
-                 for name in ("memory_limit", "preserve_insertion_order")}
+        columns = (
+            "area_code, period, sex, age_band, age_from, age_to, measure, count, cost, source_id"
+        )
+        saved = {
+            name: con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
+            for name in ("memory_limit", "preserve_insertion_order")
+        }
         try:
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
             con.execute("SET preserve_insertion_order = false").fetchall()
-            con.execute(f'INSERT INTO "{table}" ({columns}) {self._aggregate_sql(source_id)}').fetchall()
+            con.execute(
+                f'INSERT INTO "{table}" ({columns}) {self._aggregate_sql(source_id)}'
+            ).fetchall()
         except duckdb.Error as exc:
-            raise UnreadableFileError(f"{self.path.name}: cannot read as a record-level extract: {exc}") from exc
+            raise UnreadableFileError(
+                f"{self.path.name}: cannot read as a record-level extract: {exc}"
+            ) from exc
         finally:
             for name, value in saved.items():
                 con.execute(f"SET {name} = '{value}'").fetchall()
         found = con.execute(
             f'SELECT area_code, period, source_id, sum(count) AS records, count(*) AS groups FROM "{table}" '
-            f"WHERE source_id IN ({source_id}, {-source_id}) GROUP BY ALL").df()
+            f"WHERE source_id IN ({source_id}, {-source_id}) GROUP BY ALL"
+        ).df()
         valid = found["source_id"] == source_id
-        self.rows_read, self.rows = int(found["records"].sum()), int(found.loc[valid, "groups"].sum())
+        self.rows_read, self.rows = (
+            int(found["records"].sum()),
+            int(found.loc[valid, "groups"].sum()),
+        )
         if int(found.loc[valid, "records"].sum()) < self.rows_read:
             self._list_invalid(con)
             con.execute(f'DELETE FROM "{table}" WHERE source_id = {-source_id}').fetchall()
-        self.codes = (found.loc[valid, ["area_code", "period"]].drop_duplicates()
-                      .sort_values(["area_code", "period"], ignore_index=True))
+        self.codes = (
+            found.loc[valid, ["area_code", "period"]]
+            .drop_duplicates()
+            .sort_values(["area_code", "period"], ignore_index=True)
+        )
         self.periods = sorted(self.codes["period"].dropna().astype(str).unique())
-        districts = self.codes.drop_duplicates("area_code")["area_code"].str.fullmatch(_DISTRICT.strip("^$"))
+        districts = self.codes.drop_duplicates("area_code")["area_code"].str.fullmatch(
+            _DISTRICT.strip("^$")
+        )
         if bool(districts.any()):
-            self.issues.append(ValidationIssue(
-                code="postcode-districts", severity=WARNING, file=self.path.name, column=self.q["area"].strip('"'),
-                message=f"{int(districts.sum())} areas are postcode districts, not GSS areas: their rows cannot "
-                        "be joined to population until mapped to LSOAs"))
+            self.issues.append(
+                ValidationIssue(
+                    code="postcode-districts",
+                    severity=WARNING,
+                    file=self.path.name,
+                    column=self.q["area"].strip('"'),
+                    message=f"{int(districts.sum())} areas are postcode districts, not GSS areas: their rows cannot "
+                    "be joined to population until mapped to LSOAs",
+                )
+            )
 
     def _list_invalid(self, con: duckdb.DuckDBPyConnection) -> None:
         """One issue per failed check per invalid record, numbered as the file numbers its rows."""
         q, checks = self.reported, self.checks
-        flags = ", ".join(f"coalesce(({cond}), true) AS bad_{name}" for name, (cond, _) in checks.items())
+        flags = ", ".join(
+            f"coalesce(({cond}), true) AS bad_{name}" for name, (cond, _) in checks.items()
+        )
         raw_list = " || ',' || ".join(f"coalesce(CAST(\"{n}\" AS VARCHAR), '')" for n in self.names)
         numbered = f"(SELECT row_number() OVER () AS rn, * FROM {self.source})"
         extra = f"rn, {raw_list} AS raw, " + ", ".join(f"{q[k]} AS src_{k}" for k in q) + ","
         select_parsed = self.parsed.replace(f"FROM {self.source}", f"FROM {numbered}").replace(
-            "SELECT", "SELECT " + extra, 1)
+            "SELECT", "SELECT " + extra, 1
+        )
         where = "coalesce(" + " OR ".join(f"({cond})" for cond, _ in checks.values()) + ", true)"
-        flag_sql = (f"SELECT rn, raw, {', '.join('src_' + k for k in q)}, {flags} "
-                    f"FROM ({select_parsed}) WHERE {where} ORDER BY rn")
+        flag_sql = (
+            f"SELECT rn, raw, {', '.join('src_' + k for k in q)}, {flags} "
+            f"FROM ({select_parsed}) WHERE {where} ORDER BY rn"
+        )
         check_names = list(checks)
         for record in con.execute(flag_sql).fetchall():
             rn, raw = int(record[0]), record[1]
-            values = dict(zip(list(q), record[2:2 + len(q)], strict=True))
+            values = dict(zip(list(q), record[2 : 2 + len(q)], strict=True))
             row = rn + self.first_row - 1
             self.raw_rows[row] = raw
-            for name, bad in zip(check_names, record[2 + len(q):], strict=True):
+            for name, bad in zip(check_names, record[2 + len(q) :], strict=True):
                 if bad:
-                    self.issues.append(ValidationIssue(
-                        code=f"bad-{name}", file=self.table.label, row=row,
-                        column=q[name].strip('"') if name in q else name, value=values.get(name),
-                        message=checks[name][1]))
+                    self.issues.append(
+                        ValidationIssue(
+                            code=f"bad-{name}",
+                            file=self.table.label,
+                            row=row,
+                            column=q[name].strip('"') if name in q else name,
+                            value=values.get(name),
+                            message=checks[name][1],
+                        )
+                    )
 
 
 def _source_sql(path: Path, options: ReadOptions) -> tuple[str, int]:
@@ -230,12 +328,26 @@ def _source_sql(path: Path, options: ReadOptions) -> tuple[str, int]:
     encoding = (options.encoding or "utf-8").lower().replace("_", "-")
     enc = "" if encoding in {"utf-8", "utf8", "utf-8-sig"} else f", encoding='{encoding}'"
     skip = f", skip={options.skip_rows}" if options.skip_rows else ""
-    return (f"read_csv('{quoted}', header=true, all_varchar=true, auto_detect=true{enc}{skip})",
-            2 + (options.skip_rows or 0))
+    return (
+        f"read_csv('{quoted}', header=true, all_varchar=true, auto_detect=true{enc}{skip})",
+        2 + (options.skip_rows or 0),
+    )
 
 
-_NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-            "FLOAT", "DOUBLE", "REAL", "HUGEINT"}
+_NUMERIC = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "REAL",
+    "HUGEINT",
+}
 
 
 def _cost_sql(column: str | None, dtype: str, text: str) -> tuple[str, str]:
@@ -248,7 +360,10 @@ def _cost_sql(column: str | None, dtype: str, text: str) -> tuple[str, str]:
         return value, f"coalesce({value} < 0, false)"
     raw = text.format(quoted)
     value = f"coalesce(TRY_CAST({raw} AS DOUBLE), TRY_CAST(replace(replace({raw}, ',', ''), '£', '') AS DOUBLE))"
-    return value, f"CASE WHEN {value} IS NULL THEN coalesce(trim({raw}) <> '', false) ELSE {value} < 0 END"
+    return (
+        value,
+        f"CASE WHEN {value} IS NULL THEN coalesce(trim({raw}) <> '', false) ELSE {value} < 0 END",
+    )
 
 
 def _age_sql(column: str, dtype: str, text: str) -> str:

@@ -64,7 +64,9 @@ class ReadOptions:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReadOptions:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "column_map"}
+        known = {
+            k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "column_map"
+        }
         mapping = data.get("column_map") or data.get("map") or {}
         return cls(**known, column_map=dict(mapping))
 
@@ -97,7 +99,9 @@ class StreamedFrame:
         import pandas as pd
 
         self.periods, self.issues, self.raw_rows = [], [], {}
-        self.codes = pd.DataFrame({"area_code": pd.Series(dtype=object), "period": pd.Series(dtype=object)})
+        self.codes = pd.DataFrame(
+            {"area_code": pd.Series(dtype=object), "period": pd.Series(dtype=object)}
+        )
 
     def insert(self, con: duckdb.DuckDBPyConnection, table: str, source_id: int) -> None:
         """Insert the valid rows into ``table`` with ``source_id`` and record what was found."""
@@ -251,5 +255,7 @@ def read_table(path: Path, options: ReadOptions) -> tuple[TableText, Columns]:
     """Read ``path`` as text with the user's sheet/skip/encoding options, and its column finder."""
     from jsna.ingest.readers import read_text_table
 
-    table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+    table = read_text_table(
+        path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding
+    )
     return table, Columns(table, options.column_map)

@@ -34,8 +34,10 @@ class CodeChange:
         return int(self.changed[:4])
 
     def describe(self) -> str:
-        return (f"{self.old_code} ({self.old_name}) was abolished on {self.changed} "
-                f"({self.reason}; now {self.new_code} {self.new_name})")
+        return (
+            f"{self.old_code} ({self.old_name}) was abolished on {self.changed} "
+            f"({self.reason}; now {self.new_code} {self.new_name})"
+        )
 
 
 @cache

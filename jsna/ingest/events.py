@@ -26,8 +26,20 @@ from jsna.ingest.population import AREA_ALIASES, NAME_ALIASES, PERIOD_ALIASES, S
 from jsna.ingest.readers import TableText, normalise_name, read_text_table
 
 AGE_ALIASES = ("age_band", "age", "age_group", "ageband", "age_range", "ageband")
-COUNT_ALIASES = ("count", "deaths", "number", "value", "events", "admissions", "attendances", "n",
-                 "num_admissions", "number_of_admissions", "num_attendances", "activity")
+COUNT_ALIASES = (
+    "count",
+    "deaths",
+    "number",
+    "value",
+    "events",
+    "admissions",
+    "attendances",
+    "n",
+    "num_admissions",
+    "number_of_admissions",
+    "num_attendances",
+    "activity",
+)
 CAUSE_ALIASES = ("cause", "cause_of_death", "icd10_group", "cause_group")
 MEASURE_ALIASES = ("measure", "event", "event_type", "activity", "point_of_delivery")
 
@@ -43,13 +55,15 @@ class EventsSource(Source):
         if "indicator" in norm:
             return None  # Census tables carry an 'indicator' description: population or indicator
         need = [PERIOD_ALIASES, SEX_ALIASES, AGE_ALIASES, MEASURE_ALIASES, COUNT_ALIASES]
-        if all(norm & {normalise_name(a) for a in group} for group in need) and "deaths" not in norm:
+        if (
+            all(norm & {normalise_name(a) for a in group} for group in need)
+            and "deaths" not in norm
+        ):
             return "long"
         return None
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         return _parse(self.kind, path, options)
-
 
     def cross_check(self, workspace: Any, parsed: Parsed) -> None:
         """Counts above the population already loaded for the same area, period, sex and age."""
@@ -59,8 +73,10 @@ class EventsSource(Source):
 class DeathsSource(EventsSource):
     kind = "deaths"
     title = "Deaths by area, period, sex and age band (optionally by cause); or areas × years"
-    expected_columns = ("area_code, period (or year), sex, age_band, deaths (or count), optional cause; "
-                        "or code, name and one column per year (ONS deaths by local authority)")
+    expected_columns = (
+        "area_code, period (or year), sex, age_band, deaths (or count), optional cause; "
+        "or code, name and one column per year (ONS deaths by local authority)"
+    )
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
@@ -68,12 +84,18 @@ class DeathsSource(EventsSource):
         if "deaths" in norm and all(norm & {normalise_name(a) for a in group} for group in need):
             return "long"
         years = [c for c in columns if _YEAR.match(c.strip())]
-        if len(years) >= 3 and norm & {"code", "area_code", "lad_code"} and len(years) >= len(columns) - 3:
+        if (
+            len(years) >= 3
+            and norm & {"code", "area_code", "lad_code"}
+            and len(years) >= len(columns) - 3
+        ):
             return "years-as-columns"
         return None
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        table = read_text_table(
+            path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding
+        )
         if self.detect(list(table.frame.columns)) == "years-as-columns":
             return _parse_years_wide(table, options)
         return _parse(self.kind, path, options)
@@ -106,17 +128,37 @@ def _parse_years_wide(table: TableText, options: ReadOptions) -> Parsed:
     for col in [c for c in raw.columns if _YEAR.match(c.strip())]:
         piece = base.copy()
         piece["period"] = col.strip()
-        piece["count"] = parse_number(raw[col], table=table, column=col, issues=issues, whole=True, minimum=0,
-                                      allow_missing=True, what="deaths")
+        piece["count"] = parse_number(
+            raw[col],
+            table=table,
+            column=col,
+            issues=issues,
+            whole=True,
+            minimum=0,
+            allow_missing=True,
+            what="deaths",
+        )
         missing = piece["count"].isna() & is_missing(raw[col])
         missing_cells += int(missing.sum())
         pieces.append(piece[~missing])
     if missing_cells:
-        issues.append(warn(table, None, None, None, "missing-cells",
-                           f"{missing_cells} cells hold a missing-value marker (no figure published for that "
-                           "area and year); those area-years are not stored"))
+        issues.append(
+            warn(
+                table,
+                None,
+                None,
+                None,
+                "missing-cells",
+                f"{missing_cells} cells hold a missing-value marker (no figure published for that "
+                "area and year); those area-years are not stored",
+            )
+        )
     long = pd.concat(pieces)
-    frame = with_rows(long, table).reset_index(drop=True).astype({"age_from": "Int64", "age_to": "Int64"})
+    frame = (
+        with_rows(long, table)
+        .reset_index(drop=True)
+        .astype({"age_from": "Int64", "age_to": "Int64"})
+    )
     report = ValidationReport(file=table.label, kind="deaths", rows_read=len(raw), issues=issues)
     return Parsed(frames={"events": frame}, report=report, layout="years-as-columns", table=table)
 
@@ -126,11 +168,17 @@ UNSTATED_CAUSE = "Cause not stated in file"
 
 
 def _unstated_cause(table: TableText) -> ValidationIssue:
-    return warn(table, None, None, None, "no-cause",
-                f"the file does not say which cause these deaths are from: they are stored as '{UNSTATED_CAUSE}' "
-                "and count toward no indicator, neither all-cause nor cause-specific. If the file counts deaths "
-                "from all causes, load it with --cause 'All causes' (a file already loaded: jsna ingest --replace "
-                "deaths FILE --cause 'All causes'); if it counts one cause, name it, e.g. --cause 'Drug poisoning'")
+    return warn(
+        table,
+        None,
+        None,
+        None,
+        "no-cause",
+        f"the file does not say which cause these deaths are from: they are stored as '{UNSTATED_CAUSE}' "
+        "and count toward no indicator, neither all-cause nor cause-specific. If the file counts deaths "
+        "from all causes, load it with --cause 'All causes' (a file already loaded: jsna ingest --replace "
+        "deaths FILE --cause 'All causes'); if it counts one cause, name it, e.g. --cause 'Drug poisoning'",
+    )
 
 
 def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None:
@@ -139,23 +187,33 @@ def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None
     if frame is None or frame.empty or not workspace.has_data("population"):
         return
     con = workspace.con
-    con.register("_events_check", frame[["area_code", "period", "sex", "age_band", "count", "_row"]])
+    con.register(
+        "_events_check", frame[["area_code", "period", "sex", "age_band", "count", "_row"]]
+    )
     try:
         rows = con.execute(
             "SELECT e._row, e.area_code, e.period, e.sex, e.age_band, e.count, p.count, p.source_id "
             "FROM _events_check e JOIN (SELECT area_code, period, sex, age_band, sum(count) AS count, "
             "min(source_id) AS source_id FROM population WHERE variant = 'estimate' "
             "GROUP BY ALL) p USING (area_code, period, sex, age_band) "
-            "WHERE e.count > p.count ORDER BY e._row").fetchall()
+            "WHERE e.count > p.count ORDER BY e._row"
+        ).fetchall()
     finally:
         con.unregister("_events_check")
     what = "deaths" if kind == "deaths" else "events"
     for row, code, period, sex, band, count, population, source_id in rows:
-        parsed.report.issues.append(ValidationIssue(
-            code="count-exceeds-population", file=parsed.report.file, row=int(row), column="count", value=count,
-            message=f"{what} ({count:g}) exceed the population ({population:g}) of {code}, {period}, {sex}, "
-                    f"age {band} already in the workspace (input #{source_id}); a count cannot be larger than "
-                    "the population it happened in"))
+        parsed.report.issues.append(
+            ValidationIssue(
+                code="count-exceeds-population",
+                file=parsed.report.file,
+                row=int(row),
+                column="count",
+                value=count,
+                message=f"{what} ({count:g}) exceed the population ({population:g}) of {code}, {period}, {sex}, "
+                f"age {band} already in the workspace (input #{source_id}); a count cannot be larger than "
+                "the population it happened in",
+            )
+        )
 
 
 def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
@@ -173,10 +231,13 @@ def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
     count_col = cols.require("count", *(("deaths",) if kind == "deaths" else ()), *COUNT_ALIASES)
     out = pd.DataFrame(index=raw.index)
     if code_col:
-        out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues)
+        out["area_code"] = check_area_codes(
+            raw[code_col], table=table, column=code_col, issues=issues
+        )
     else:
-        out["area_code"] = check_area_codes(pd.Series(options.area, index=raw.index), table=table,
-                                            column="--area", issues=issues)
+        out["area_code"] = check_area_codes(
+            pd.Series(options.area, index=raw.index), table=table, column="--area", issues=issues
+        )
     out["area_name"] = raw[name_col].str.strip() if name_col else None
     if options.period:
         out["period"] = options.period
@@ -205,12 +266,26 @@ def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
         out["measure"] = raw[measure_col].str.strip()
     elif normalise_name(count_col) not in {"count", "value", "number", "n"}:
         # the count column says what it counts: Num_Admissions -> admissions
-        out["measure"] = re.sub(r"^(num|number)_(of_)?", "", normalise_name(count_col)).replace("_", " ")
+        out["measure"] = re.sub(r"^(num|number)_(of_)?", "", normalise_name(count_col)).replace(
+            "_", " "
+        )
     else:
         cols.require("measure (or pass --measure)", *MEASURE_ALIASES)
-    out["count"] = parse_number(raw[count_col], table=table, column=count_col, issues=issues,
-                                whole=True, minimum=0, what="count")
-    duplicate_keys(out, ["area_code", "period", "sex", "age_band", "measure", "cause"], table=table, issues=issues)
+    out["count"] = parse_number(
+        raw[count_col],
+        table=table,
+        column=count_col,
+        issues=issues,
+        whole=True,
+        minimum=0,
+        what="count",
+    )
+    duplicate_keys(
+        out,
+        ["area_code", "period", "sex", "age_band", "measure", "cause"],
+        table=table,
+        issues=issues,
+    )
     frame = with_rows(out, table).reset_index(drop=True)
     report = ValidationReport(file=table.label, kind=kind, rows_read=len(raw), issues=issues)
     return Parsed(frames={"events": frame}, report=report, layout="long", table=table)

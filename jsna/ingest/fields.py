@@ -55,11 +55,27 @@ AREA_TYPES = {
 }
 
 _SEX_MAP = {
-    "1": "Male", "m": "Male", "male": "Male", "males": "Male", "men": "Male",
-    "2": "Female", "f": "Female", "female": "Female", "females": "Female", "women": "Female",
-    "0": "Persons", "3": "Persons", "p": "Persons", "persons": "Persons", "person": "Persons",
-    "all": "Persons", "all persons": "Persons", "total": "Persons", "both": "Persons",
-    "people": "Persons", "all people": "Persons",
+    "1": "Male",
+    "m": "Male",
+    "male": "Male",
+    "males": "Male",
+    "men": "Male",
+    "2": "Female",
+    "f": "Female",
+    "female": "Female",
+    "females": "Female",
+    "women": "Female",
+    "0": "Persons",
+    "3": "Persons",
+    "p": "Persons",
+    "persons": "Persons",
+    "person": "Persons",
+    "all": "Persons",
+    "all persons": "Persons",
+    "total": "Persons",
+    "both": "Persons",
+    "people": "Persons",
+    "all people": "Persons",
 }
 
 
@@ -68,10 +84,24 @@ def area_type_of(code: str) -> str:
     return AREA_TYPES.get(str(code)[:3], "Unknown")
 
 
-def _issue(table: TableText, index: int, column: str, value: object, code: str, message: str,
-           severity: str = "error") -> ValidationIssue:
-    return ValidationIssue(code=code, message=message, file=table.label, row=table.file_row(index),
-                           column=column, value=value, severity=severity)
+def _issue(
+    table: TableText,
+    index: int,
+    column: str,
+    value: object,
+    code: str,
+    message: str,
+    severity: str = "error",
+) -> ValidationIssue:
+    return ValidationIssue(
+        code=code,
+        message=message,
+        file=table.label,
+        row=table.file_row(index),
+        column=column,
+        value=value,
+        severity=severity,
+    )
 
 
 def strip(series: pd.Series) -> pd.Series:
@@ -110,22 +140,44 @@ def parse_number(
     if minimum is not None:
         expectation += f" >= {minimum:g}"
     for idx in text.index[bad_text.to_numpy()]:
-        issues.append(_issue(table, idx, column, text[idx], "not-a-number",
-                             f"{expectation}, got {text[idx]!r}"))
+        issues.append(
+            _issue(
+                table, idx, column, text[idx], "not-a-number", f"{expectation}, got {text[idx]!r}"
+            )
+        )
     if not allow_missing:
         for idx in text.index[missing.to_numpy()]:
-            issues.append(_issue(table, idx, column, text[idx], "missing-value",
-                                 f"{expectation}, got the missing-value marker {text[idx]!r}"))
+            issues.append(
+                _issue(
+                    table,
+                    idx,
+                    column,
+                    text[idx],
+                    "missing-value",
+                    f"{expectation}, got the missing-value marker {text[idx]!r}",
+                )
+            )
     if whole:
         frac = numbers.notna() & (np.abs(numbers - np.round(numbers)) > 1e-9)
         for idx in numbers.index[frac.to_numpy()]:
-            issues.append(_issue(table, idx, column, text[idx], "not-whole",
-                                 f"{expectation}, got {text[idx]!r}"))
+            issues.append(
+                _issue(
+                    table, idx, column, text[idx], "not-whole", f"{expectation}, got {text[idx]!r}"
+                )
+            )
     if minimum is not None:
         low = numbers.notna() & (numbers < minimum)
         for idx in numbers.index[low.to_numpy()]:
-            issues.append(_issue(table, idx, column, text[idx], "below-minimum",
-                                 f"{expectation}, got {text[idx]!r}"))
+            issues.append(
+                _issue(
+                    table,
+                    idx,
+                    column,
+                    text[idx],
+                    "below-minimum",
+                    f"{expectation}, got {text[idx]!r}",
+                )
+            )
     return numbers
 
 
@@ -138,13 +190,21 @@ def parse_sex_codes(text: str | None) -> dict[str, str]:
         code, _, sex = part.partition("=")
         canonical = _SEX_MAP.get(sex.strip().lower())
         if not code.strip() or canonical is None or sex.strip().isdigit():
-            raise ValueError(f"--sex-codes takes CODE=SEX pairs such as 1=Female,2=Male, got {part.strip()!r}")
+            raise ValueError(
+                f"--sex-codes takes CODE=SEX pairs such as 1=Female,2=Male, got {part.strip()!r}"
+            )
         codes[code.strip().lower()] = canonical
     return codes
 
 
-def parse_sex(series: pd.Series, *, table: TableText, column: str,
-              issues: list[ValidationIssue], codes: dict[str, str] | None = None) -> pd.Series:
+def parse_sex(
+    series: pd.Series,
+    *,
+    table: TableText,
+    column: str,
+    issues: list[ValidationIssue],
+    codes: dict[str, str] | None = None,
+) -> pd.Series:
     """Map the many spellings of sex (1/2, M/F, Males, Persons, All) to Male/Female/Persons.
 
     Numeric codes follow ONS (1 = male, 2 = female) unless ``codes`` (``--sex-codes``) says
@@ -153,22 +213,35 @@ def parse_sex(series: pd.Series, *, table: TableText, column: str,
     text = strip(series)
     mapped = text.str.lower().map({**_SEX_MAP, **(codes or {})})
     for idx in text.index[mapped.isna().to_numpy()]:
-        issues.append(_issue(table, idx, column, text[idx], "bad-sex",
-                             f"sex must be one of Male/Female/Persons (or 1/2, M/F), got {text[idx]!r}"))
+        issues.append(
+            _issue(
+                table,
+                idx,
+                column,
+                text[idx],
+                "bad-sex",
+                f"sex must be one of Male/Female/Persons (or 1/2, M/F), got {text[idx]!r}",
+            )
+        )
     return mapped
 
 
 _BAND = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*(?:-|–|to|_)\s*(\d{1,3})(?:\s*(?:years?|yrs?))?$")
-_OPEN = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*(?:\+|and over|plus|years and over|years? plus|and older|\+\s*yrs?)$")
+_OPEN = re.compile(
+    r"^(?:aged?\s*)?(\d{1,3})\s*(?:\+|and over|plus|years and over|years? plus|and older|\+\s*yrs?)$"
+)
 _UNDER = re.compile(r"^(?:aged?\s*)?(?:<\s*|under\s*)(\d{1,3})(?:\s*years?)?$")
 _AND_UNDER = re.compile(r"^(?:aged?\s*)?(\d{1,3})\s*years?\s*and\s*under$")
 _SINGLE = re.compile(r"^(?:aged?\s*)?(\d{1,3})(?:\s*(?:years?|yrs?))?$")
 #: labels meaning "every age": a total, not a band
-ALL_AGES_LABELS = frozenset({"all ages", "all_ages", "all", "total", "all persons", "all_ages_total"})
+ALL_AGES_LABELS = frozenset(
+    {"all ages", "all_ages", "all", "total", "all persons", "all_ages_total"}
+)
 
 
-def parse_age(series: pd.Series, *, table: TableText, column: str,
-              issues: list[ValidationIssue]) -> tuple[pd.Series, pd.Series, pd.Series]:
+def parse_age(
+    series: pd.Series, *, table: TableText, column: str, issues: list[ValidationIssue]
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse age labels into (label, age_from, age_to); open bands have age_to missing.
 
     Accepts single years (``7``), bands (``5-9``, ``5 to 9``), open bands (``90+``,
@@ -184,12 +257,24 @@ def parse_age(series: pd.Series, *, table: TableText, column: str,
     parsed = text.map(lookup)
     bad = parsed.isna()
     for idx in text.index[bad.to_numpy()]:
-        issues.append(_issue(table, idx, column, text[idx], "bad-age",
-                             f"age must be a year of age (0-120), a band like '5-9', '<1' or an open band like '90+', got {text[idx]!r}"))
+        issues.append(
+            _issue(
+                table,
+                idx,
+                column,
+                text[idx],
+                "bad-age",
+                f"age must be a year of age (0-120), a band like '5-9', '<1' or an open band like '90+', got {text[idx]!r}",
+            )
+        )
     label = parsed.map(lambda t: t[0] if t else None)
     age_from = parsed.map(lambda t: t[1] if t else None).astype("Int64")
     age_to = parsed.map(lambda t: t[2] if t else None).astype("Int64")
-    return label.astype(object), age_from, age_to.astype("Int64") if len(age_to) else pd.Series(dtype="Int64")
+    return (
+        label.astype(object),
+        age_from,
+        age_to.astype("Int64") if len(age_to) else pd.Series(dtype="Int64"),
+    )
 
 
 def _parse_age_label(raw: str) -> tuple[str, int, int | None] | None:
@@ -217,9 +302,15 @@ def _parse_age_label(raw: str) -> tuple[str, int, int | None] | None:
 FINGERTIPS_PSEUDO_PATTERN = re.compile(r"^(?:Cl_L\d_[0-9A-Za-z]+|n[EWSNKJL]\d{8})$")
 
 
-def check_area_codes(series: pd.Series, *, table: TableText, column: str,
-                     issues: list[ValidationIssue], allow_ods: bool = False,
-                     allow_fingertips: bool = False) -> pd.Series:
+def check_area_codes(
+    series: pd.Series,
+    *,
+    table: TableText,
+    column: str,
+    issues: list[ValidationIssue],
+    allow_ods: bool = False,
+    allow_fingertips: bool = False,
+) -> pd.Series:
     """Check codes look like ONS GSS codes (or NHS ODS codes where ``allow_ods``).
 
     ``allow_fingertips`` also accepts Fingertips' pseudo-area codes (classification groups
@@ -235,8 +326,16 @@ def check_area_codes(series: pd.Series, *, table: TableText, column: str,
     if allow_ods:
         expected += " or an NHS organisation code like A81001"
     for idx in text.index[(~ok).to_numpy()]:
-        issues.append(_issue(table, idx, column, text[idx], "bad-area-code",
-                             f"area code must be {expected}, got {text[idx]!r}"))
+        issues.append(
+            _issue(
+                table,
+                idx,
+                column,
+                text[idx],
+                "bad-area-code",
+                f"area code must be {expected}, got {text[idx]!r}",
+            )
+        )
     return text
 
 
@@ -245,19 +344,34 @@ normalise_period = _periods.normalise_period
 period_sortable = _periods.period_sortable
 
 
-def parse_period(series: pd.Series, *, table: TableText, column: str,
-                 issues: list[ValidationIssue]) -> pd.Series:
+def parse_period(
+    series: pd.Series, *, table: TableText, column: str, issues: list[ValidationIssue]
+) -> pd.Series:
     text = strip(series)
     uniques = {raw: normalise_period(raw) for raw in text.unique()}
     parsed = text.map(uniques)
     for idx in text.index[parsed.isna().to_numpy()]:
-        issues.append(_issue(table, idx, column, text[idx], "bad-period",
-                             f"period must look like 2024, 2022-24, 2023/24, 2024 Q2 or Jan 2024, got {text[idx]!r}"))
+        issues.append(
+            _issue(
+                table,
+                idx,
+                column,
+                text[idx],
+                "bad-period",
+                f"period must look like 2024, 2022-24, 2023/24, 2024 Q2 or Jan 2024, got {text[idx]!r}",
+            )
+        )
     return parsed
 
 
-def duplicate_keys(frame: pd.DataFrame, keys: list[str], *, table: TableText,
-                   issues: list[ValidationIssue], index: pd.Index | None = None) -> None:
+def duplicate_keys(
+    frame: pd.DataFrame,
+    keys: list[str],
+    *,
+    table: TableText,
+    issues: list[ValidationIssue],
+    index: pd.Index | None = None,
+) -> None:
     """Report every row whose key repeats an earlier row's."""
     dup = frame.duplicated(subset=keys, keep="first")
     first_rows = {}
@@ -269,19 +383,41 @@ def duplicate_keys(frame: pd.DataFrame, keys: list[str], *, table: TableText,
         key = "|".join(str(frame.at[idx, k]) for k in keys)
         first = first_rows.get(key)
         where = f" (first seen on row {table.file_row(first)})" if first is not None else ""
-        issues.append(_issue(table, idx, ", ".join(keys), key.replace("|", ", "), "duplicate-key",
-                             f"each {' × '.join(keys)} must appear once, but this repeats an earlier row{where}"))
+        issues.append(
+            _issue(
+                table,
+                idx,
+                ", ".join(keys),
+                key.replace("|", ", "),
+                "duplicate-key",
+                f"each {' × '.join(keys)} must appear once, but this repeats an earlier row{where}",
+            )
+        )
 
 
-def warn(table: TableText, index: int | None, column: str | None, value: object, code: str,
-         message: str) -> ValidationIssue:
-    return ValidationIssue(code=code, message=message, file=table.label,
-                           row=table.file_row(index) if index is not None else None,
-                           column=column, value=value, severity=WARNING)
+def warn(
+    table: TableText, index: int | None, column: str | None, value: object, code: str, message: str
+) -> ValidationIssue:
+    return ValidationIssue(
+        code=code,
+        message=message,
+        file=table.label,
+        row=table.file_row(index) if index is not None else None,
+        column=column,
+        value=value,
+        severity=WARNING,
+    )
 
 
-def check_sex_codes(frame: pd.DataFrame, raw_sex: pd.Series, *, table: TableText, column: str,
-                    issues: list[ValidationIssue], stated: bool) -> None:
+def check_sex_codes(
+    frame: pd.DataFrame,
+    raw_sex: pd.Series,
+    *,
+    table: TableText,
+    column: str,
+    issues: list[ValidationIssue],
+    stated: bool,
+) -> None:
     """Refuse a population file whose numeric sex codes are the wrong way round.
 
     Women outnumber men among people aged 85 and over in every real population of any size (by
@@ -296,7 +432,9 @@ def check_sex_codes(frame: pd.DataFrame, raw_sex: pd.Series, *, table: TableText
     old = frame[frame["age_from"].ge(85) & frame["sex"].isin(["Male", "Female"])]
     if old.empty:
         return
-    by = old.pivot_table(index=["area_code", "period"], columns="sex", values="count", aggfunc="sum", fill_value=0)
+    by = old.pivot_table(
+        index=["area_code", "period"], columns="sex", values="count", aggfunc="sum", fill_value=0
+    )
     if not {"Male", "Female"} <= set(by.columns):
         return
     total = by["Male"] + by["Female"]
@@ -306,9 +444,15 @@ def check_sex_codes(frame: pd.DataFrame, raw_sex: pd.Series, *, table: TableText
     men_more = int((big["Male"] > big["Female"]).sum())
     enough = len(big) >= 5 or total.max() >= 500
     if enough and men_more >= 0.9 * len(big):
-        issues.append(ValidationIssue(
-            code="sex-codes-reversed", file=table.label, column=column, value="1/2",
-            message=f"the sex codes look reversed: read as ONS codes (1 = male, 2 = female), more men than women "
-            f"are aged 85 and over in {men_more} of {len(big)} areas, the opposite of every real population. "
-            f"If the file codes 1 = female, load it with --sex-codes 1=Female,2=Male; if it really is "
-            f"1 = male, say so with --sex-codes 1=Male,2=Female"))
+        issues.append(
+            ValidationIssue(
+                code="sex-codes-reversed",
+                file=table.label,
+                column=column,
+                value="1/2",
+                message=f"the sex codes look reversed: read as ONS codes (1 = male, 2 = female), more men than women "
+                f"are aged 85 and over in {men_more} of {len(big)} areas, the opposite of every real population. "
+                f"If the file codes 1 = female, load it with --sex-codes 1=Female,2=Male; if it really is "
+                f"1 = male, say so with --sex-codes 1=Male,2=Female",
+            )
+        )

@@ -34,13 +34,19 @@ class FingertipsSource(Source):
     kind = "fingertips"
     title = "Fingertips data download (indicator values with confidence limits)"
     tables = ("indicator_values",)
-    expected_columns = ("Indicator ID, Indicator Name, Area Code, Area Name, Area Type, Sex, Age, "
-                        "Time period, Value, Lower CI 95.0 limit, Upper CI 95.0 limit, Count, Denominator, …")
+    expected_columns = (
+        "Indicator ID, Indicator Name, Area Code, Area Name, Area Type, Sex, Age, "
+        "Time period, Value, Lower CI 95.0 limit, Upper CI 95.0 limit, Count, Denominator, …"
+    )
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
-        if (norm & set(ID_ALIASES)) and (norm & set(AREA_ALIASES)) and (norm & set(PERIOD_ALIASES)) \
-                and "value" in norm:
+        if (
+            (norm & set(ID_ALIASES))
+            and (norm & set(AREA_ALIASES))
+            and (norm & set(PERIOD_ALIASES))
+            and "value" in norm
+        ):
             return "fingertips-download"
         return None
 
@@ -57,13 +63,24 @@ class FingertipsSource(Source):
         out["indicator_name"] = raw[name_col].str.strip() if name_col else out["indicator_id"]
         out["indicator_id"] = _fill_missing_ids(out, table, id_col, issues)
         code_col = cols.require("area code", *AREA_ALIASES)
-        out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues, allow_ods=True,
-                                             allow_fingertips=True)
+        out["area_code"] = check_area_codes(
+            raw[code_col],
+            table=table,
+            column=code_col,
+            issues=issues,
+            allow_ods=True,
+            allow_fingertips=True,
+        )
         for target, aliases in {
-            "area_name": ("area_name", "areaname"), "area_type": ("area_type", "areatype"),
-            "parent_code": ("parent_code", "parentcode"), "sex": ("sex",), "age": ("age",),
-            "category_type": ("category_type", "categorytype"), "category": ("category",),
-            "value_note": ("value_note", "valuenote"), "trend": ("recent_trend", "recenttrend", "trend"),
+            "area_name": ("area_name", "areaname"),
+            "area_type": ("area_type", "areatype"),
+            "parent_code": ("parent_code", "parentcode"),
+            "sex": ("sex",),
+            "age": ("age",),
+            "category_type": ("category_type", "categorytype"),
+            "category": ("category",),
+            "value_note": ("value_note", "valuenote"),
+            "trend": ("recent_trend", "recenttrend", "trend"),
         }.items():
             col = cols.find(*aliases)
             out[target] = raw[col].str.strip().replace("", None) if col else None
@@ -75,43 +92,126 @@ class FingertipsSource(Source):
         # them by their start, so it is not used: cumulative ranges would all tie with the first quarter
         out["period_sortable"] = norm_periods.map(period_sortable).astype("Int64")
         value_col = cols.require("value", "value")
-        out["value"] = parse_number(raw[value_col], table=table, column=value_col, issues=issues,
-                                    allow_missing=True, what="value")
+        out["value"] = parse_number(
+            raw[value_col],
+            table=table,
+            column=value_col,
+            issues=issues,
+            allow_missing=True,
+            what="value",
+        )
         for target, aliases in {
-            "lower_ci_95": ("lower_ci_95_0_limit", "lower_ci_95_limit", "lower_ci_95", "lowerci95_0limit", "lower_95",
-                            "lowerci95"),
-            "upper_ci_95": ("upper_ci_95_0_limit", "upper_ci_95_limit", "upper_ci_95", "upperci95_0limit", "upper_95",
-                            "upperci95"),
-            "lower_ci_99_8": ("lower_ci_99_8_limit", "lower_ci_99_8", "lowerci99_8limit", "lower_99_8", "lowerci99_8"),
-            "upper_ci_99_8": ("upper_ci_99_8_limit", "upper_ci_99_8", "upperci99_8limit", "upper_99_8", "upperci99_8"),
-            "count": ("count",), "denominator": ("denominator",),
+            "lower_ci_95": (
+                "lower_ci_95_0_limit",
+                "lower_ci_95_limit",
+                "lower_ci_95",
+                "lowerci95_0limit",
+                "lower_95",
+                "lowerci95",
+            ),
+            "upper_ci_95": (
+                "upper_ci_95_0_limit",
+                "upper_ci_95_limit",
+                "upper_ci_95",
+                "upperci95_0limit",
+                "upper_95",
+                "upperci95",
+            ),
+            "lower_ci_99_8": (
+                "lower_ci_99_8_limit",
+                "lower_ci_99_8",
+                "lowerci99_8limit",
+                "lower_99_8",
+                "lowerci99_8",
+            ),
+            "upper_ci_99_8": (
+                "upper_ci_99_8_limit",
+                "upper_ci_99_8",
+                "upperci99_8limit",
+                "upper_99_8",
+                "upperci99_8",
+            ),
+            "count": ("count",),
+            "denominator": ("denominator",),
         }.items():
             col = cols.find(*aliases)
             if col:
                 minimum = 0 if target in {"count", "denominator"} else None
-                out[target] = parse_number(raw[col], table=table, column=col, issues=issues,
-                                           allow_missing=True, minimum=minimum, what=target.replace("_", " "))
+                out[target] = parse_number(
+                    raw[col],
+                    table=table,
+                    column=col,
+                    issues=issues,
+                    allow_missing=True,
+                    minimum=minimum,
+                    what=target.replace("_", " "),
+                )
             else:
                 out[target] = float("nan")
         # column 23 is named after the comparator ("Compared to PCNs (v. 27/10/23) value or
         # percentiles", "Column not used"); the benchmark comparison is the first "compared to"
-        compare_cols = cols.matching(lambda n: n.startswith(("compared_to", "comparedto")) and "goal" not in n
-                                     and n not in {"compared_to_percentiles", "comparedtopercentiles"})
-        out["compared_to_benchmark"] = raw[compare_cols[0]].str.strip().replace("", None) if compare_cols else None
-        bad_ci = out["lower_ci_95"].notna() & out["value"].notna() & (
-            (out["lower_ci_95"] > out["value"] + 1e-9) | (out["upper_ci_95"] < out["value"] - 1e-9))
+        compare_cols = cols.matching(
+            lambda n: (
+                n.startswith(("compared_to", "comparedto"))
+                and "goal" not in n
+                and n not in {"compared_to_percentiles", "comparedtopercentiles"}
+            )
+        )
+        out["compared_to_benchmark"] = (
+            raw[compare_cols[0]].str.strip().replace("", None) if compare_cols else None
+        )
+        bad_ci = (
+            out["lower_ci_95"].notna()
+            & out["value"].notna()
+            & (
+                (out["lower_ci_95"] > out["value"] + 1e-9)
+                | (out["upper_ci_95"] < out["value"] - 1e-9)
+            )
+        )
         for idx in out.index[bad_ci.to_numpy()]:
-            issues.append(warn(table, idx, "Value", out.at[idx, "value"], "limits-do-not-bracket",
-                               "the 95% limits do not contain the value"))
-        key = ["indicator_id", "parent_code", "area_code", "period", "sex", "age", "category_type", "category"]
-        duplicate_keys(out.fillna({"parent_code": "", "category_type": "", "category": "", "sex": "", "age": ""}), key,
-                       table=table, issues=issues)
+            issues.append(
+                warn(
+                    table,
+                    idx,
+                    "Value",
+                    out.at[idx, "value"],
+                    "limits-do-not-bracket",
+                    "the 95% limits do not contain the value",
+                )
+            )
+        key = [
+            "indicator_id",
+            "parent_code",
+            "area_code",
+            "period",
+            "sex",
+            "age",
+            "category_type",
+            "category",
+        ]
+        duplicate_keys(
+            out.fillna(
+                {"parent_code": "", "category_type": "", "category": "", "sex": "", "age": ""}
+            ),
+            key,
+            table=table,
+            issues=issues,
+        )
         frame = with_rows(out, table).reset_index(drop=True)
-        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(raw), issues=issues)
-        return Parsed(frames={"indicator_values": frame}, report=report, layout="fingertips-download", table=table)
+        report = ValidationReport(
+            file=table.label, kind=self.kind, rows_read=len(raw), issues=issues
+        )
+        return Parsed(
+            frames={"indicator_values": frame},
+            report=report,
+            layout="fingertips-download",
+            table=table,
+        )
 
 
-def _fill_missing_ids(out: pd.DataFrame, table: TableText, id_col: str, issues: list[ValidationIssue]) -> pd.Series:
+def _fill_missing_ids(
+    out: pd.DataFrame, table: TableText, id_col: str, issues: list[ValidationIssue]
+) -> pd.Series:
     """Indicator ids for rows that have none, from their name; each inference is a warning.
 
     Fingertips downloads joined by hand can carry rows without an ``Indicator ID`` (a later
@@ -134,18 +234,41 @@ def _fill_missing_ids(out: pd.DataFrame, table: TableText, id_col: str, issues: 
         first = int(rows.iloc[0])
         if found is None:
             filled[rows.index] = slug(str(name))
-            issues.append(warn(table, first, id_col, "", "id-from-name",
-                               f"{len(rows)} row(s) of {name!r} have no indicator ID: stored under "
-                               f"{slug(str(name))!r}, made from the name"))
+            issues.append(
+                warn(
+                    table,
+                    first,
+                    id_col,
+                    "",
+                    "id-from-name",
+                    f"{len(rows)} row(s) of {name!r} have no indicator ID: stored under "
+                    f"{slug(str(name))!r}, made from the name",
+                )
+            )
         elif len(found) == 1:
             filled[rows.index] = found[0]
-            issues.append(warn(table, first, id_col, "", "id-from-name",
-                               f"{len(rows)} row(s) of {name!r} have no indicator ID: given {found[0]}, "
-                               f"the ID of the same name elsewhere in the file"))
+            issues.append(
+                warn(
+                    table,
+                    first,
+                    id_col,
+                    "",
+                    "id-from-name",
+                    f"{len(rows)} row(s) of {name!r} have no indicator ID: given {found[0]}, "
+                    f"the ID of the same name elsewhere in the file",
+                )
+            )
         else:
             for idx in rows.index:
-                issues.append(ValidationIssue(
-                    code="missing-id", message=f"indicator ID is missing and the name {name!r} has several IDs "
-                    f"in the file ({', '.join(map(str, found))}): cannot tell which", file=table.label,
-                    row=table.file_row(idx), column=id_col, value=""))
+                issues.append(
+                    ValidationIssue(
+                        code="missing-id",
+                        message=f"indicator ID is missing and the name {name!r} has several IDs "
+                        f"in the file ({', '.join(map(str, found))}): cannot tell which",
+                        file=table.label,
+                        row=table.file_row(idx),
+                        column=id_col,
+                        value="",
+                    )
+                )
     return filled

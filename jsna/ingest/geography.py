@@ -19,14 +19,46 @@ _CODE_COL = re.compile(r"^([a-z]+?)(\d{2})?cd$")
 _NAME_COL = re.compile(r"^([a-z]+?)(\d{2})?nm$")
 
 #: order of geographies from smallest to largest, by the prefix of their ONS column names
-HIERARCHY = ("oa", "lsoa", "msoa", "wd", "ward", "pcon", "lad", "ltla", "utla", "ctyua", "cty",
-             "sicbl", "ccg", "icb", "cauth", "rgn", "nhser", "ctry")
-_TYPE_NAMES = {"oa": "Output area", "lsoa": "LSOA", "msoa": "MSOA", "wd": "Ward", "ward": "Ward",
-               "lad": "Local authority district", "ltla": "Lower-tier local authority",
-               "utla": "Upper-tier local authority", "ctyua": "County or unitary authority",
-               "cty": "County", "sicbl": "Sub-ICB location", "ccg": "CCG", "icb": "Integrated care board",
-               "cauth": "Combined authority", "rgn": "Region", "nhser": "NHS region", "ctry": "Country",
-               "pcon": "Parliamentary constituency"}
+HIERARCHY = (
+    "oa",
+    "lsoa",
+    "msoa",
+    "wd",
+    "ward",
+    "pcon",
+    "lad",
+    "ltla",
+    "utla",
+    "ctyua",
+    "cty",
+    "sicbl",
+    "ccg",
+    "icb",
+    "cauth",
+    "rgn",
+    "nhser",
+    "ctry",
+)
+_TYPE_NAMES = {
+    "oa": "Output area",
+    "lsoa": "LSOA",
+    "msoa": "MSOA",
+    "wd": "Ward",
+    "ward": "Ward",
+    "lad": "Local authority district",
+    "ltla": "Lower-tier local authority",
+    "utla": "Upper-tier local authority",
+    "ctyua": "County or unitary authority",
+    "cty": "County",
+    "sicbl": "Sub-ICB location",
+    "ccg": "CCG",
+    "icb": "Integrated care board",
+    "cauth": "Combined authority",
+    "rgn": "Region",
+    "nhser": "NHS region",
+    "ctry": "Country",
+    "pcon": "Parliamentary constituency",
+}
 
 
 def _code_columns(columns: list[str]) -> list[tuple[str, str, str | None]]:
@@ -44,7 +76,11 @@ def _code_columns(columns: list[str]) -> list[tuple[str, str, str | None]]:
 def _name_column(columns: list[str], level: str, vintage: str | None) -> str | None:
     for col in columns:
         n = normalise_name(col).replace("_", "")
-        if (m := _NAME_COL.match(n)) and m.group(1) == level and (vintage is None or m.group(2) in (vintage, None)):
+        if (
+            (m := _NAME_COL.match(n))
+            and m.group(1) == level
+            and (vintage is None or m.group(2) in (vintage, None))
+        ):
             return col
     return None
 
@@ -70,7 +106,9 @@ class BoundariesSource(Source):
         except Exception as exc:  # pyogrio raises DataSourceError and friends
             raise UnreadableFileError(f"{path.name}: not a readable boundary file: {exc}") from exc
         columns = [c for c in gdf.columns if c != "geometry"]
-        table = TableText(frame=pd.DataFrame(gdf[columns]).astype(str), path=path, encoding="geo", header_line=0)
+        table = TableText(
+            frame=pd.DataFrame(gdf[columns]).astype(str), path=path, encoding="geo", header_line=0
+        )
         cols = Columns(table, options.column_map)
         issues: list[ValidationIssue] = []
         code_cols = _code_columns(columns)
@@ -80,25 +118,49 @@ class BoundariesSource(Source):
         elif code_cols:
             code_col, level, vintage2 = code_cols[0]
         else:
-            raise MissingColumnError(table, "area code", ("area_code", "LAD24CD", "LSOA21CD", "WD24CD"))
-        name_col = (cols.find("area_name", "name", "lad_name") if explicit
-                    else _name_column(columns, level or "", vintage2))
+            raise MissingColumnError(
+                table, "area code", ("area_code", "LAD24CD", "LSOA21CD", "WD24CD")
+            )
+        name_col = (
+            cols.find("area_name", "name", "lad_name")
+            if explicit
+            else _name_column(columns, level or "", vintage2)
+        )
         vintage = options.vintage or (f"20{vintage2}" if vintage2 else None)
         if gdf.crs is None:
-            issues.append(warn(table, None, "geometry", None, "no-crs",
-                               "the file declares no coordinate reference system; assumed WGS84 (EPSG:4326)"))
+            issues.append(
+                warn(
+                    table,
+                    None,
+                    "geometry",
+                    None,
+                    "no-crs",
+                    "the file declares no coordinate reference system; assumed WGS84 (EPSG:4326)",
+                )
+            )
             gdf = gdf.set_crs(4326)
         gdf = gdf.to_crs(4326)
         out = pd.DataFrame(index=gdf.index)
-        out["area_code"] = check_area_codes(table.frame[code_col], table=table, column=code_col, issues=issues)
+        out["area_code"] = check_area_codes(
+            table.frame[code_col], table=table, column=code_col, issues=issues
+        )
         out["area_name"] = table.frame[name_col].str.strip() if name_col else None
-        out["area_type"] = [(_TYPE_NAMES.get(level, area_type_of(c)) if level else area_type_of(c))
-                            for c in out["area_code"]]
+        out["area_type"] = [
+            (_TYPE_NAMES.get(level, area_type_of(c)) if level else area_type_of(c))
+            for c in out["area_code"]
+        ]
         out["vintage"] = vintage
         empty = gdf.geometry.is_empty | gdf.geometry.isna()
         for idx in out.index[empty.to_numpy()]:
-            issues.append(ValidationIssue(code="empty-geometry", message="the feature has no geometry",
-                                          file=table.label, row=table.file_row(idx), column="geometry"))
+            issues.append(
+                ValidationIssue(
+                    code="empty-geometry",
+                    message="the feature has no geometry",
+                    file=table.label,
+                    row=table.file_row(idx),
+                    column="geometry",
+                )
+            )
         invalid = ~gdf.geometry.is_valid & ~empty
         repaired = invalid.copy()
         if invalid.any():
@@ -107,16 +169,30 @@ class BoundariesSource(Source):
             reasons = gdf.geometry[invalid].apply(_explain)
             gdf.loc[invalid, "geometry"] = make_valid(gdf.geometry[invalid].to_numpy())
             for idx in out.index[invalid.to_numpy()]:
-                issues.append(warn(table, idx, "geometry", out.at[idx, "area_code"], "repaired-geometry",
-                                   f"invalid polygon ({reasons[idx]}) repaired with make_valid; the area is kept"))
+                issues.append(
+                    warn(
+                        table,
+                        idx,
+                        "geometry",
+                        out.at[idx, "area_code"],
+                        "repaired-geometry",
+                        f"invalid polygon ({reasons[idx]}) repaired with make_valid; the area is kept",
+                    )
+                )
         out["geometry_repaired"] = repaired.to_numpy()
         duplicate_keys(out, ["area_code"], table=table, issues=issues)
         frame = with_rows(out, table).reset_index(drop=True)
         geo = gpd.GeoDataFrame(
             {"area_code": out["area_code"].to_numpy(), "_row": frame["_row"].to_numpy()},
-            geometry=gdf.geometry.to_numpy(), crs=4326)
-        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(gdf), issues=issues)
-        return Parsed(frames={"areas": frame}, report=report, layout="boundaries", extra={"geometry": geo})
+            geometry=gdf.geometry.to_numpy(),
+            crs=4326,
+        )
+        report = ValidationReport(
+            file=table.label, kind=self.kind, rows_read=len(gdf), issues=issues
+        )
+        return Parsed(
+            frames={"areas": frame}, report=report, layout="boundaries", extra={"geometry": geo}
+        )
 
 
 def _explain(geom: object) -> str:
@@ -129,7 +205,9 @@ class LookupSource(Source):
     kind = "lookup"
     title = "Area code lookups (e.g. LSOA21CD → MSOA21CD → LAD24CD)"
     tables = ("lookups",)
-    expected_columns = "two or more ONS code columns such as LSOA21CD, MSOA21CD, WD24CD, LAD24CD (with *NM names)"
+    expected_columns = (
+        "two or more ONS code columns such as LSOA21CD, MSOA21CD, WD24CD, LAD24CD (with *NM names)"
+    )
 
     def detect(self, columns: list[str]) -> str | None:
         return "ons-lookup" if len(_code_columns(columns)) >= 2 else None
@@ -137,11 +215,15 @@ class LookupSource(Source):
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         import pandas as pd
 
-        table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding)
+        table = read_text_table(
+            path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding
+        )
         raw = table.frame
         codes = _code_columns(list(raw.columns))
         if len(codes) < 2:
-            raise MissingColumnError(table, "second code", ("LSOA21CD", "MSOA21CD", "LAD24CD", "UTLA22CD"))
+            raise MissingColumnError(
+                table, "second code", ("LSOA21CD", "MSOA21CD", "LAD24CD", "UTLA22CD")
+            )
         issues: list[ValidationIssue] = []
         child_col, child_level, child_v = codes[0]
         child_codes = check_area_codes(raw[child_col], table=table, column=child_col, issues=issues)
@@ -153,19 +235,30 @@ class LookupSource(Source):
             parent_codes = raw[parent_col].str.strip()
             bad = ~parent_codes.str.fullmatch(GSS_PATTERN.pattern) & parent_codes.ne("")
             for idx in raw.index[bad.to_numpy()]:
-                issues.append(ValidationIssue(code="bad-area-code", file=table.label, row=table.file_row(idx),
-                                              column=parent_col, value=parent_codes[idx],
-                                              message=f"area code must be an ONS GSS code, got {parent_codes[idx]!r}"))
+                issues.append(
+                    ValidationIssue(
+                        code="bad-area-code",
+                        file=table.label,
+                        row=table.file_row(idx),
+                        column=parent_col,
+                        value=parent_codes[idx],
+                        message=f"area code must be an ONS GSS code, got {parent_codes[idx]!r}",
+                    )
+                )
             name_col = _name_column(list(raw.columns), level, v)
-            piece = pd.DataFrame({
-                "child_code": child_codes,
-                "child_name": raw[child_name_col].str.strip() if child_name_col else None,
-                "child_type": _TYPE_NAMES.get(child_level, child_level.upper()),
-                "parent_code": parent_codes,
-                "parent_name": raw[name_col].str.strip() if name_col else None,
-                "parent_type": _TYPE_NAMES.get(level, level.upper()),
-                "vintage": options.vintage or (f"20{v}" if v else (f"20{child_v}" if child_v else None)),
-            }, index=raw.index)
+            piece = pd.DataFrame(
+                {
+                    "child_code": child_codes,
+                    "child_name": raw[child_name_col].str.strip() if child_name_col else None,
+                    "child_type": _TYPE_NAMES.get(child_level, child_level.upper()),
+                    "parent_code": parent_codes,
+                    "parent_name": raw[name_col].str.strip() if name_col else None,
+                    "parent_type": _TYPE_NAMES.get(level, level.upper()),
+                    "vintage": options.vintage
+                    or (f"20{v}" if v else (f"20{child_v}" if child_v else None)),
+                },
+                index=raw.index,
+            )
             pieces.append(with_rows(piece, table))
         frame = pd.concat(pieces)
         # the same child→parent pair on many rows (OA-level files) is expected, not a duplicate
@@ -173,18 +266,35 @@ class LookupSource(Source):
         dup = conflicting.duplicated(["child_code", "parent_type"], keep=False)
         if dup.any():
             first = conflicting[dup].iloc[0]
-            issues.append(ValidationIssue(
-                code="conflicting-parent", file=table.label, row=int(first["_row"]), column="parent_code",
-                value=first["child_code"],
-                message=f"{int(dup.sum())} child codes map to more than one {first['parent_type']}; "
-                        "each child must have one parent per level"))
-        frame = frame.drop_duplicates(["child_code", "parent_type", "parent_code"]).reset_index(drop=True)
-        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(raw), issues=issues)
+            issues.append(
+                ValidationIssue(
+                    code="conflicting-parent",
+                    file=table.label,
+                    row=int(first["_row"]),
+                    column="parent_code",
+                    value=first["child_code"],
+                    message=f"{int(dup.sum())} child codes map to more than one {first['parent_type']}; "
+                    "each child must have one parent per level",
+                )
+            )
+        frame = frame.drop_duplicates(["child_code", "parent_type", "parent_code"]).reset_index(
+            drop=True
+        )
+        report = ValidationReport(
+            file=table.label, kind=self.kind, rows_read=len(raw), issues=issues
+        )
         return Parsed(frames={"lookups": frame}, report=report, layout="ons-lookup", table=table)
 
 
-def aggregate(frame: pd.DataFrame, lookups: pd.DataFrame, to: str, *, code: str = "area_code",
-              values: tuple[str, ...] = ("count",), vintage: str | None = None) -> pd.DataFrame:
+def aggregate(
+    frame: pd.DataFrame,
+    lookups: pd.DataFrame,
+    to: str,
+    *,
+    code: str = "area_code",
+    values: tuple[str, ...] = ("count",),
+    vintage: str | None = None,
+) -> pd.DataFrame:
     """Sum small-area rows up to a parent geography named in a lookup; one row per parent × other keys.
 
     ``frame`` has an area column (``code``) and numeric ``values`` columns; every other column
@@ -202,25 +312,38 @@ def aggregate(frame: pd.DataFrame, lookups: pd.DataFrame, to: str, *, code: str 
         links = links[links["vintage"] == vintage]
     if links.empty:
         types = sorted(lookups["parent_type"].dropna().unique())
-        raise UsageError(f"no lookup to {to!r}{f' (vintage {vintage})' if vintage else ''}; "
-                         f"parent types loaded: {', '.join(types) or 'none'}")
+        raise UsageError(
+            f"no lookup to {to!r}{f' (vintage {vintage})' if vintage else ''}; "
+            f"parent types loaded: {', '.join(types) or 'none'}"
+        )
     links = links.drop_duplicates(["child_code", "parent_code"])
     ambiguous = links[links.duplicated("child_code", keep=False)]
     in_frame = ambiguous[ambiguous["child_code"].isin(frame[code])]
     if len(in_frame):
         vintages = ", ".join(sorted(links["vintage"].dropna().unique()))
-        raise UsageError(f"{in_frame['child_code'].nunique()} codes (e.g. {in_frame['child_code'].iloc[0]}) have "
-                         f"more than one {to} across lookup vintages {vintages}; pass vintage=")
-    merged = frame.merge(links[["child_code", "parent_code", "parent_name"]], left_on=code, right_on="child_code",
-                         how="left")
+        raise UsageError(
+            f"{in_frame['child_code'].nunique()} codes (e.g. {in_frame['child_code'].iloc[0]}) have "
+            f"more than one {to} across lookup vintages {vintages}; pass vintage="
+        )
+    merged = frame.merge(
+        links[["child_code", "parent_code", "parent_name"]],
+        left_on=code,
+        right_on="child_code",
+        how="left",
+    )
     unmatched = merged.loc[merged["parent_code"].isna(), code].unique()
     if len(unmatched):
-        raise UsageError(f"{len(unmatched)} area codes are not in the lookup to {to} (e.g. "
-                         f"{', '.join(map(str, unmatched[:5]))}); load a lookup of their vintage")
+        raise UsageError(
+            f"{len(unmatched)} area codes are not in the lookup to {to} (e.g. "
+            f"{', '.join(map(str, unmatched[:5]))}); load a lookup of their vintage"
+        )
     drop = {code, "child_code", "area_name", "area_type", "parent_code", "parent_name", *values}
     keys = [c for c in frame.columns if c not in drop]
-    grouped = (merged.groupby(["parent_code", "parent_name", *keys], dropna=False, sort=True)[list(values)]
-               .sum(min_count=1).reset_index())
+    grouped = (
+        merged.groupby(["parent_code", "parent_name", *keys], dropna=False, sort=True)[list(values)]
+        .sum(min_count=1)
+        .reset_index()
+    )
     grouped = grouped.rename(columns={"parent_code": code, "parent_name": "area_name"})
     grouped["area_type"] = to
     return grouped

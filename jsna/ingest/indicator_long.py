@@ -57,20 +57,51 @@ TYPE_ALIASES = ("area_type", "geography", "entity_name", "geography_type")
 PERIOD_ALIASES = ("period", "time_period", "financial_year", "year")
 INDICATOR_ALIASES = ("indicator", "indicator_name")
 #: columns understood by name; anything else (except these) is a category column
-KNOWN = {*AREA_ALIASES, *NAME_ALIASES, *TYPE_ALIASES, *PERIOD_ALIASES, *INDICATOR_ALIASES, "measure", "unit",
-         "value", "inequality", "sex", "age", "region", "grouping", "median", "mads_from_median", "rank_order",
-         "lower_ci_95", "upper_ci_95", "count", "denominator", "value_note", "date", "date_code"}
-_SEX_WORDS = {"male": "Male", "males": "Male", "female": "Female", "females": "Female", "persons": "Persons",
-              "person": "Persons", "all persons": "Persons"}
+KNOWN = {
+    *AREA_ALIASES,
+    *NAME_ALIASES,
+    *TYPE_ALIASES,
+    *PERIOD_ALIASES,
+    *INDICATOR_ALIASES,
+    "measure",
+    "unit",
+    "value",
+    "inequality",
+    "sex",
+    "age",
+    "region",
+    "grouping",
+    "median",
+    "mads_from_median",
+    "rank_order",
+    "lower_ci_95",
+    "upper_ci_95",
+    "count",
+    "denominator",
+    "value_note",
+    "date",
+    "date_code",
+}
+_SEX_WORDS = {
+    "male": "Male",
+    "males": "Male",
+    "female": "Female",
+    "females": "Female",
+    "persons": "Persons",
+    "person": "Persons",
+    "all persons": "Persons",
+}
 
 
 class IndicatorSource(Source):
     kind = "indicator"
     title = "Published indicator values in a tidy long layout (Local Health, Census tables, Oflog, extracts)"
     tables = ("indicator_values",)
-    expected_columns = ("area_code, period, indicator, value (optional area_name, area_type, measure, unit, "
-                        "compared_to_England, inequality, one category column); or Oflog: Financial year, "
-                        "Local authority code, Measure, Code, Value, rank_order")
+    expected_columns = (
+        "area_code, period, indicator, value (optional area_name, area_type, measure, unit, "
+        "compared_to_England, inequality, one category column); or Oflog: Financial year, "
+        "Local authority code, Measure, Code, Value, rank_order"
+    )
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
@@ -97,7 +128,9 @@ class IndicatorSource(Source):
         issues: list[ValidationIssue] = []
         out = _parse(table, cols, options, issues, layout)
         frame = with_rows(out, table).reset_index(drop=True)
-        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues)
+        report = ValidationReport(
+            file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues
+        )
         return Parsed(frames={"indicator_values": frame}, report=report, layout=layout, table=table)
 
 
@@ -108,7 +141,9 @@ def _indicator_is_age(table: TableText) -> bool:
     if col is None:
         return False
     values = table.frame[col].str.strip().head(200)
-    return bool(len(values)) and all(_parse_age_label(v) or v.lower() in ALL_AGES_LABELS for v in values.unique())
+    return bool(len(values)) and all(
+        _parse_age_label(v) or v.lower() in ALL_AGES_LABELS for v in values.unique()
+    )
 
 
 def _is_population_count(table: TableText) -> bool:
@@ -135,14 +170,21 @@ def slug(text: str) -> str:
     return words[:71].rstrip("-") + "-" + hashlib.sha256(words.encode()).hexdigest()[:8]
 
 
-def _parse(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue],
-           layout: str) -> pd.DataFrame:
+def _parse(
+    table: TableText,
+    cols: Columns,
+    options: ReadOptions,
+    issues: list[ValidationIssue],
+    layout: str,
+) -> pd.DataFrame:
     import pandas as pd
 
     raw = table.frame
     out = pd.DataFrame(index=raw.index)
     code_col = cols.require("area code", *AREA_ALIASES)
-    out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues, allow_ods=True)
+    out["area_code"] = check_area_codes(
+        raw[code_col], table=table, column=code_col, issues=issues, allow_ods=True
+    )
     for target, aliases in (("area_name", NAME_ALIASES), ("area_type", TYPE_ALIASES)):
         col = cols.find(*aliases)
         out[target] = raw[col].str.strip().replace("", None) if col else None
@@ -172,49 +214,95 @@ def _parse(table: TableText, cols: Columns, options: ReadOptions, issues: list[V
     out["period"] = periods.map(lambda p: normalise_period(p) or p)
     out["period_sortable"] = out["period"].map(period_sortable).astype("Int64")
     value_col = cols.require("value", "value")
-    out["value"] = parse_number(raw[value_col], table=table, column=value_col, issues=issues, allow_missing=True)
-    for target, aliases in (("lower_ci_95", ("lower_ci_95", "lower_95")), ("upper_ci_95", ("upper_ci_95", "upper_95")),
-                            ("count", ("count",)), ("denominator", ("denominator",))):
+    out["value"] = parse_number(
+        raw[value_col], table=table, column=value_col, issues=issues, allow_missing=True
+    )
+    for target, aliases in (
+        ("lower_ci_95", ("lower_ci_95", "lower_95")),
+        ("upper_ci_95", ("upper_ci_95", "upper_95")),
+        ("count", ("count",)),
+        ("denominator", ("denominator",)),
+    ):
         col = cols.find(*aliases)
-        out[target] = (parse_number(raw[col], table=table, column=col, issues=issues, allow_missing=True,
-                                    what=target.replace("_", " ")) if col else float("nan"))
+        out[target] = (
+            parse_number(
+                raw[col],
+                table=table,
+                column=col,
+                issues=issues,
+                allow_missing=True,
+                what=target.replace("_", " "),
+            )
+            if col
+            else float("nan")
+        )
     out["lower_ci_99_8"] = float("nan")
     out["upper_ci_99_8"] = float("nan")
     note_col = cols.find("value_note")
     out["value_note"] = raw[note_col].str.strip().replace("", None) if note_col else None
     out["trend"] = None
     compare = cols.matching(lambda n: n.startswith("compared_to"))
-    out["compared_to_benchmark"] = raw[compare[0]].str.strip().replace({"": None, "NA": None}) if compare else None
+    out["compared_to_benchmark"] = (
+        raw[compare[0]].str.strip().replace({"": None, "NA": None}) if compare else None
+    )
     rank_col = cols.find("rank_order", "polarity")
-    out["polarity"] = raw[rank_col].str.strip().str.lower().map(
-        {"desc": "High is good", "asc": "Low is good"}) if rank_col else None
+    out["polarity"] = (
+        raw[rank_col].str.strip().str.lower().map({"desc": "High is good", "asc": "Low is good"})
+        if rank_col
+        else None
+    )
     used = {code_col, name_col, period_col, value_col, *(v for v in cols.table_map_sources())}
-    category = [c for c in raw.columns if normalise_name(c) not in KNOWN and c not in used
-                and not normalise_name(c).startswith("compared_to")]
+    category = [
+        c
+        for c in raw.columns
+        if normalise_name(c) not in KNOWN
+        and c not in used
+        and not normalise_name(c).startswith("compared_to")
+    ]
     if layout == "indicator-long" and len(category) == 1:
         _name_definitions(out, raw, table, name_col, category[0], unit_col, issues)
     if category:
         out["category_type"] = header_words(category[0])
         out["category"] = raw[category[0]].str.strip().replace("", None)
         for extra in category[1:]:
-            issues.append(warn(table, None, extra, None, "column-not-stored",
-                               f"column {extra!r} is not part of the indicator layout and is not stored "
-                               f"(only {category[0]!r} is kept, as the category)"))
+            issues.append(
+                warn(
+                    table,
+                    None,
+                    extra,
+                    None,
+                    "column-not-stored",
+                    f"column {extra!r} is not part of the indicator layout and is not stored "
+                    f"(only {category[0]!r} is kept, as the category)",
+                )
+            )
     else:
         out["category_type"] = None
         out["category"] = None
     if layout == "measure-code":
         _zeros_as_missing(out, table, value_col, issues)
     key = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
-    duplicate_keys(out.fillna({"sex": "", "age": "", "category_type": "", "category": ""}), key,
-                   table=table, issues=issues)
+    duplicate_keys(
+        out.fillna({"sex": "", "age": "", "category_type": "", "category": ""}),
+        key,
+        table=table,
+        issues=issues,
+    )
     return out
 
 
-
 #: headers that say only "this is a breakdown", not what it classifies
-_GENERIC_HEADERS = {"category", "categories", "category_type", "category_name", "breakdown", "group", "subgroup",
-                    "type", "classification"}
+_GENERIC_HEADERS = {
+    "category",
+    "categories",
+    "category_type",
+    "category_name",
+    "breakdown",
+    "group",
+    "subgroup",
+    "type",
+    "classification",
+}
 #: words dropped from the end of a category column's header to name its topic
 _GENERIC_HEADER_WORDS = {"category", "categories", "classification"}
 _AGE_STANDARDISED = re.compile(r"\bage[- ]?standardi[sz](?:ed|ation)\b", re.IGNORECASE)
@@ -256,8 +344,15 @@ def _topic(column: str) -> str | None:
     return text[:1].upper() + text[1:]
 
 
-def _name_definitions(out: pd.DataFrame, raw: pd.DataFrame, table: TableText, name_col: str, category_col: str,
-                      unit_col: str | None, issues: list[ValidationIssue]) -> None:
+def _name_definitions(
+    out: pd.DataFrame,
+    raw: pd.DataFrame,
+    table: TableText,
+    name_col: str,
+    category_col: str,
+    unit_col: str | None,
+    issues: list[ValidationIssue],
+) -> None:
     """Name the indicators whose text is a definition after the file's category column.
 
     The name is the column's topic, with ", age-standardised" when the definition says so;
@@ -276,7 +371,8 @@ def _name_definitions(out: pd.DataFrame, raw: pd.DataFrame, table: TableText, na
     if pairs.empty:
         return
     pairs["name"] = pairs["text"].map(
-        lambda t: topic + (", age-standardised" if _AGE_STANDARDISED.search(t) else ""))
+        lambda t: topic + (", age-standardised" if _AGE_STANDARDISED.search(t) else "")
+    )
     pairs["id"] = [slug(f"{n} {m}") for n, m in zip(pairs["name"], pairs["measure"], strict=True)]
     pairs = pairs[pairs.groupby("id")["text"].transform("nunique").eq(1)]
     for r in pairs.itertuples():
@@ -284,10 +380,18 @@ def _name_definitions(out: pd.DataFrame, raw: pd.DataFrame, table: TableText, na
         out.loc[rows, "indicator_name"] = r.name
         out.loc[rows, "indicator_id"] = r.id
         measure = f" ({r.measure})" if r.measure else ""
-        issues.append(warn(table, None, name_col, r.text, "indicator-named-from-definition",
-                           f"column {name_col!r} holds a definition (the value shown), not a name: stored as "
-                           f"the indicator {r.name!r}{measure}, id {r.id!r}, by {topic.lower()} "
-                           f"(column {category_col!r})"))
+        issues.append(
+            warn(
+                table,
+                None,
+                name_col,
+                r.text,
+                "indicator-named-from-definition",
+                f"column {name_col!r} holds a definition (the value shown), not a name: stored as "
+                f"the indicator {r.name!r}{measure}, id {r.id!r}, by {topic.lower()} "
+                f"(column {category_col!r})",
+            )
+        )
 
 
 def _sex(raw: pd.DataFrame, cols: Columns) -> pd.Series:
@@ -304,15 +408,27 @@ def _sex(raw: pd.DataFrame, cols: Columns) -> pd.Series:
     return result
 
 
-def _zeros_as_missing(out: pd.DataFrame, table: TableText, value_col: str, issues: list[ValidationIssue]) -> None:
+def _zeros_as_missing(
+    out: pd.DataFrame, table: TableText, value_col: str, issues: list[ValidationIssue]
+) -> None:
     """Oflog publishes 0 for 'no data': a zero where all other areas are positive is missing."""
     group = out.groupby(["indicator_id", "period"])["value"]
-    others_positive = group.transform(lambda v: bool((v[v != 0].dropna() > 0).all()) and (v > 0).sum() >= 5)
+    others_positive = group.transform(
+        lambda v: bool((v[v != 0].dropna() > 0).all()) and (v > 0).sum() >= 5
+    )
     zero = out["value"].eq(0) & others_positive.astype(bool)
     for idx in out.index[zero.to_numpy()]:
-        issues.append(warn(table, idx, value_col, "0", "zero-as-missing",
-                           f"{out.at[idx, 'indicator_id']} is 0 for {out.at[idx, 'area_code']} in "
-                           f"{out.at[idx, 'period']} while every other area is above 0: stored as missing, "
-                           "not as zero (the publisher uses 0 for 'no data')"))
+        issues.append(
+            warn(
+                table,
+                idx,
+                value_col,
+                "0",
+                "zero-as-missing",
+                f"{out.at[idx, 'indicator_id']} is 0 for {out.at[idx, 'area_code']} in "
+                f"{out.at[idx, 'period']} while every other area is above 0: stored as missing, "
+                "not as zero (the publisher uses 0 for 'no data')",
+            )
+        )
     out.loc[zero, "value"] = float("nan")
     out.loc[zero, "value_note"] = "0 in the source file, read as missing"

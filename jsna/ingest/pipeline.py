@@ -102,24 +102,40 @@ class IngestOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file, "kind": self.kind, "status": self.status, "sha256": self.sha256,
+            "file": self.file,
+            "kind": self.kind,
+            "status": self.status,
+            "sha256": self.sha256,
             "source_id": self.source_id,
-            "layout": self.layout, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
-            "rows_quarantined": self.rows_quarantined, "records": self.records,
-            "replaced_records": self.replaced_records, "periods": self.periods, "areas": self.areas,
-            "replaced": [r.to_dict() for r in self.replaced], "dropped": [d.to_dict() for d in self.dropped],
-            "note": self.note, "issues": [i.to_dict() for i in self.issues],
+            "layout": self.layout,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "records": self.records,
+            "replaced_records": self.replaced_records,
+            "periods": self.periods,
+            "areas": self.areas,
+            "replaced": [r.to_dict() for r in self.replaced],
+            "dropped": [d.to_dict() for d in self.dropped],
+            "note": self.note,
+            "issues": [i.to_dict() for i in self.issues],
         }
 
 
 #: how much of a CSV is read to recognise its kind (whole lines; enough for values checks)
 _DETECT_BYTES = 1 << 20
 #: file suffixes that are only ever one kind
-_SUFFIX_KINDS = {".geojson": "boundaries", ".gpkg": "boundaries", ".shp": "boundaries", ".parquet": "activity"}
+_SUFFIX_KINDS = {
+    ".geojson": "boundaries",
+    ".gpkg": "boundaries",
+    ".shp": "boundaries",
+    ".parquet": "activity",
+}
 
 
-def detect_kind(path: Path, registry: SourceRegistry | None = None,
-                options: ReadOptions | None = None) -> tuple[str, str]:
+def detect_kind(
+    path: Path, registry: SourceRegistry | None = None, options: ReadOptions | None = None
+) -> tuple[str, str]:
     """(kind, layout) of a file when exactly one source recognises it.
 
     Raises :class:`UsageError` listing the columns found and every kind's expected columns
@@ -135,29 +151,52 @@ def detect_kind(path: Path, registry: SourceRegistry | None = None,
     if by_suffix and by_suffix in registry.sources:
         return by_suffix, by_suffix
     options = options or ReadOptions()
-    table = read_text_table(path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding,
-                            max_bytes=_DETECT_BYTES)
+    table = read_text_table(
+        path,
+        sheet=options.sheet,
+        skip_rows=options.skip_rows,
+        encoding=options.encoding,
+        max_bytes=_DETECT_BYTES,
+    )
     columns = list(table.frame.columns)
-    matches = [(kind, layout) for kind, src in registry.sources.items()
-               if (layout := src.detect_table(table))]
+    matches = [
+        (kind, layout)
+        for kind, src in registry.sources.items()
+        if (layout := src.detect_table(table))
+    ]
     if len(matches) == 1:
         return matches[0]
     found = ", ".join(repr(c) for c in columns[:40]) + (" …" if len(columns) > 40 else "")
     if not matches and (reason := reference_file_reason(table)):
         raise UsageError(reason)
     if not matches:
-        expected = "\n".join(f"  {kind}: {src.expected_columns}" for kind, src in sorted(registry.sources.items())
-                             if src.expected_columns)
-        raise UsageError(f"{table.label}: cannot tell what kind of file this is. Columns found: {found}.\n"
-                         f"Name the kind (jsna ingest KIND FILE), or map columns with --map; "
-                         f"kinds and the columns they expect:\n{expected}")
+        expected = "\n".join(
+            f"  {kind}: {src.expected_columns}"
+            for kind, src in sorted(registry.sources.items())
+            if src.expected_columns
+        )
+        raise UsageError(
+            f"{table.label}: cannot tell what kind of file this is. Columns found: {found}.\n"
+            f"Name the kind (jsna ingest KIND FILE), or map columns with --map; "
+            f"kinds and the columns they expect:\n{expected}"
+        )
     names = ", ".join(f"{k} ({layout})" for k, layout in matches)
-    raise UsageError(f"{table.label}: could be any of {names}; name the kind (jsna ingest KIND FILE). "
-                     f"Columns found: {found}")
+    raise UsageError(
+        f"{table.label}: could be any of {names}; name the kind (jsna ingest KIND FILE). "
+        f"Columns found: {found}"
+    )
 
 
 #: column names (normalised) of a data dictionary: what each variable of an extract means
-_DICTIONARY_NAMES = {"variable", "variable_name", "field", "field_name", "column", "column_name", "item"}
+_DICTIONARY_NAMES = {
+    "variable",
+    "variable_name",
+    "field",
+    "field_name",
+    "column",
+    "column_name",
+    "item",
+}
 _DICTIONARY_TEXT = {"description", "definition", "meaning", "label", "notes"}
 
 
@@ -172,26 +211,44 @@ def reference_file_reason(table: TableText) -> str | None:
     from jsna.ingest.readers import normalise_name
 
     names = {normalise_name(str(c)): c for c in table.frame.columns}
-    areas = [n for n in names if n in {"area_code", "code", "lad_code"} or n.endswith(("cd", "_code"))]
+    areas = [
+        n for n in names if n in {"area_code", "code", "lad_code"} or n.endswith(("cd", "_code"))
+    ]
     standard = [c for n, c in names.items() if "standard" in n or n in {"esp", "esp2013", "weight"}]
     age = [c for n, c in names.items() if n in {"age", "age_band", "ageband", "age_group"}]
     if standard and age and not areas:
         if _is_esp2013(table.frame, age[0], standard[0]):
-            return (f"{table.label}: this is the 2013 European Standard Population, which jsna carries built in "
-                    f"(jsna.indicators.methods.esp2013) and uses for every directly standardised rate; "
-                    f"no need to load it")
-        return (f"{table.label}: this is a standard population (age bands and their weights), reference data for "
-                f"standardisation rather than a local input; jsna standardises to the 2013 European Standard "
-                f"Population, built in, and does not load others")
+            return (
+                f"{table.label}: this is the 2013 European Standard Population, which jsna carries built in "
+                f"(jsna.indicators.methods.esp2013) and uses for every directly standardised rate; "
+                f"no need to load it"
+            )
+        return (
+            f"{table.label}: this is a standard population (age bands and their weights), reference data for "
+            f"standardisation rather than a local input; jsna standardises to the 2013 European Standard "
+            f"Population, built in, and does not load others"
+        )
     if set(names) & _DICTIONARY_NAMES and set(names) & _DICTIONARY_TEXT:
         folder = table.path.parent
-        data = sorted(p.name for p in folder.iterdir() if p != table.path and
-                      p.suffix.lower() in {".csv", ".xlsx", ".parquet"}) if folder.is_dir() else []
-        hint = f"load the data file it describes ({', '.join(data[:5])} in the same folder)" if data else \
-            "load the data file it describes"
-        return (f"{table.label}: this is a data dictionary, not data (columns "
-                f"{', '.join(repr(c) for c in table.frame.columns[:5])}: one row per variable of an extract, "
-                f"saying what it means); {hint}")
+        data = (
+            sorted(
+                p.name
+                for p in folder.iterdir()
+                if p != table.path and p.suffix.lower() in {".csv", ".xlsx", ".parquet"}
+            )
+            if folder.is_dir()
+            else []
+        )
+        hint = (
+            f"load the data file it describes ({', '.join(data[:5])} in the same folder)"
+            if data
+            else "load the data file it describes"
+        )
+        return (
+            f"{table.label}: this is a data dictionary, not data (columns "
+            f"{', '.join(repr(c) for c in table.frame.columns[:5])}: one row per variable of an extract, "
+            f"saying what it means); {hint}"
+        )
     return None
 
 
@@ -200,15 +257,21 @@ def _is_esp2013(frame: pd.DataFrame, age: str, weight: str) -> bool:
     from jsna.indicators.methods.esp2013 import ESP2013_BANDS
 
     try:
-        given = {str(a).strip().replace(" ", ""): float(str(w).replace(",", ""))
-                 for a, w in zip(frame[age], frame[weight], strict=True)}
+        given = {
+            str(a).strip().replace(" ", ""): float(str(w).replace(",", ""))
+            for a, w in zip(frame[age], frame[weight], strict=True)
+        }
     except ValueError:
         return False
     return given == {band: float(n) for band, n in ESP2013_BANDS.items()}
 
 
-def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
-               registry: SourceRegistry | None = None) -> Parsed:
+def parse_file(
+    kind: str,
+    path: Path,
+    options: ReadOptions | None = None,
+    registry: SourceRegistry | None = None,
+) -> Parsed:
     """Read and check a file without a workspace: the full report, and the frames to load.
 
     Frames that DuckDB streams from the file (record-level extracts) are made in a scratch
@@ -222,7 +285,9 @@ def parse_file(kind: str, path: Path, options: ReadOptions | None = None,
     return parsed
 
 
-def _read(kind: str, path: Path, options: ReadOptions | None, registry: SourceRegistry | None) -> Parsed:
+def _read(
+    kind: str, path: Path, options: ReadOptions | None, registry: SourceRegistry | None
+) -> Parsed:
     """The source's parse: streamed frames are not run yet."""
     registry = registry or default_registry()
     source = registry.get(kind)
@@ -244,13 +309,21 @@ def _settle_report(parsed: Parsed) -> None:
         parsed.report.rows_read += frame.rows_read
         parsed.report.issues.extend(frame.issues)
     if parsed.report.rows_read == 0:
-        parsed.report.issues.append(ValidationIssue(
-            code="no-rows", file=parsed.report.file,
-            message="the file has a header but no data rows"))
+        parsed.report.issues.append(
+            ValidationIssue(
+                code="no-rows",
+                file=parsed.report.file,
+                message="the file has a header but no data rows",
+            )
+        )
 
 
-def validate_file(kind: str, path: Path, options: ReadOptions | None = None,
-                  registry: SourceRegistry | None = None) -> ValidationReport:
+def validate_file(
+    kind: str,
+    path: Path,
+    options: ReadOptions | None = None,
+    registry: SourceRegistry | None = None,
+) -> ValidationReport:
     """Check a file against its kind's schema without loading it."""
     return parse_file(kind, path, options, registry).report
 
@@ -291,22 +364,29 @@ def ingest_file(
             return _unchanged(path, kind, sha, existing)
         drop = workspace.earlier_loads(kind, sha, path, superseded_only=True)
     if source.streams:
-        return _ingest_streamed(workspace, source, path, options, skip_invalid_rows, registry, sha=sha, drop=drop)
+        return _ingest_streamed(
+            workspace, source, path, options, skip_invalid_rows, registry, sha=sha, drop=drop
+        )
     parsed = _read(kind, path, options, registry)
     provenance = _provenance(kind, path, sha, parsed, options)
     _settle_report(parsed)
-    quarantine = _refuse_or_quarantine(workspace, source, parsed, kind, path, skip_invalid_rows, provenance)
+    quarantine = _refuse_or_quarantine(
+        workspace, source, parsed, kind, path, skip_invalid_rows, provenance
+    )
     geometry_tmp: Path | None = None
     geo = parsed.extra.get("geometry")
     if geo is not None:
         workspace.geometry_dir.mkdir(parents=True, exist_ok=True)
         final = workspace.geometry_dir / f"{sha}.parquet"
         geometry_tmp = workspace.geometry_dir / f".{sha}.parquet.tmp"
-        geo[~geo["_row"].isin(parsed.report.bad_rows)].drop(columns=["_row"]).to_parquet(geometry_tmp)
+        geo[~geo["_row"].isin(parsed.report.bad_rows)].drop(columns=["_row"]).to_parquet(
+            geometry_tmp
+        )
         parsed.frames["areas"]["geometry_file"] = final.name
     try:
-        result = workspace.load(provenance=provenance, frames=parsed.frames, quarantine=quarantine,
-                                drop_sources=drop)
+        result = workspace.load(
+            provenance=provenance, frames=parsed.frames, quarantine=quarantine, drop_sources=drop
+        )
     except BaseException:
         if geometry_tmp is not None:
             geometry_tmp.unlink(missing_ok=True)
@@ -318,16 +398,28 @@ def ingest_file(
 
 def _unchanged(path: Path, kind: str, sha: str, source_id: int) -> IngestOutcome:
     return IngestOutcome(
-        file=path.name, kind=kind, status="unchanged", sha256=sha, source_id=source_id,
+        file=path.name,
+        kind=kind,
+        status="unchanged",
+        sha256=sha,
+        source_id=source_id,
         note=f"already loaded as input {source_id} (same sha256), nothing to do; to load it again with other "
-             f"options, add --replace: jsna ingest --replace {kind} {path} --OPTION VALUE …")
+        f"options, add --replace: jsna ingest --replace {kind} {path} --OPTION VALUE …",
+    )
 
 
-def _provenance(kind: str, path: Path, sha: str | None, parsed: Parsed,
-                options: ReadOptions | None = None) -> dict[str, Any]:
+def _provenance(
+    kind: str, path: Path, sha: str | None, parsed: Parsed, options: ReadOptions | None = None
+) -> dict[str, Any]:
     """The provenance fields known before the checks (the counts are added by them)."""
-    return {"kind": kind, "file_name": path.name, "file_path": str(path.resolve()), "sha256": sha,
-            "layout": parsed.layout, "options": (options or ReadOptions()).describe()}
+    return {
+        "kind": kind,
+        "file_name": path.name,
+        "file_path": str(path.resolve()),
+        "sha256": sha,
+        "layout": parsed.layout,
+        "options": (options or ReadOptions()).describe(),
+    }
 
 
 class _Unchanged(Exception):
@@ -338,9 +430,16 @@ class _Unchanged(Exception):
         self.source_id = source_id
 
 
-def _ingest_streamed(workspace: Workspace, source: Source, path: Path, options: ReadOptions | None,
-                     skip_invalid_rows: bool, registry: SourceRegistry, sha: str | None = None,
-                     drop: list[int] | None = None) -> IngestOutcome:
+def _ingest_streamed(
+    workspace: Workspace,
+    source: Source,
+    path: Path,
+    options: ReadOptions | None,
+    skip_invalid_rows: bool,
+    registry: SourceRegistry,
+    sha: str | None = None,
+    drop: list[int] | None = None,
+) -> IngestOutcome:
     """Load a file whose rows DuckDB writes straight into the workspace (record-level extracts).
 
     The checks run after the rows are in and before the commit; a refusal rolls the whole load
@@ -367,10 +466,14 @@ def _ingest_streamed(workspace: Workspace, source: Source, path: Path, options: 
             if existing is not None:
                 raise _Unchanged(existing)
         _settle_report(parsed)
-        return _refuse_or_quarantine(workspace, source, parsed, kind, path, skip_invalid_rows, provenance)
+        return _refuse_or_quarantine(
+            workspace, source, parsed, kind, path, skip_invalid_rows, provenance
+        )
 
     try:
-        result = workspace.load(provenance=provenance, frames=parsed.frames, settle=settle, drop_sources=drop or ())
+        result = workspace.load(
+            provenance=provenance, frames=parsed.frames, settle=settle, drop_sources=drop or ()
+        )
     except _Unchanged as unchanged:
         return _unchanged(path, kind, provenance["sha256"], unchanged.source_id)
     finally:
@@ -379,8 +482,15 @@ def _ingest_streamed(workspace: Workspace, source: Source, path: Path, options: 
     return _outcome(path, kind, provenance["sha256"], parsed, provenance, result)
 
 
-def _refuse_or_quarantine(workspace: Workspace, source: Source, parsed: Parsed, kind: str, path: Path,
-                          skip_invalid_rows: bool, provenance: dict[str, Any]) -> pd.DataFrame | None:
+def _refuse_or_quarantine(
+    workspace: Workspace,
+    source: Source,
+    parsed: Parsed,
+    kind: str,
+    path: Path,
+    skip_invalid_rows: bool,
+    provenance: dict[str, Any],
+) -> pd.DataFrame | None:
     """Check against the workspace, refuse a file with errors (unless skipping invalid rows),
     leave the bad rows out of the frames and fill in ``provenance``; the quarantine rows."""
     report = parsed.report
@@ -389,12 +499,15 @@ def _refuse_or_quarantine(workspace: Workspace, source: Source, parsed: Parsed, 
     bad_rows = report.bad_rows
     file_level = [i for i in report.errors if i.row is None]
     if file_level:  # no row can be quarantined for these
-        raise InvalidDataError(f"{path.name}: {file_level[0].message}; nothing was loaded", report.errors)
+        raise InvalidDataError(
+            f"{path.name}: {file_level[0].message}; nothing was loaded", report.errors
+        )
     if report.errors and not skip_invalid_rows:
         raise InvalidDataError(
             f"{path.name}: {len(report.errors)} problem(s) in {len(bad_rows)} row(s); nothing was loaded "
             f"(fix the file, or load the good rows with --skip-invalid-rows). First: {report.errors[0]}",
-            report.errors)
+            report.errors,
+        )
     records = 0
     periods: set[str] = set()
     areas: set[str] = set()
@@ -415,22 +528,40 @@ def _refuse_or_quarantine(workspace: Workspace, source: Source, parsed: Parsed, 
             if col in kept:
                 areas.update(str(a) for a in kept[col].dropna().unique())
     period_list = sorted(periods)
-    provenance.update({
-        "rows_read": report.rows_read, "rows_loaded": report.rows_read - len(bad_rows),
-        "rows_quarantined": len(bad_rows), "records": records, "periods": ", ".join(period_list[:50]),
-        "areas": len(areas), "ingested_at": _now()})
+    provenance.update(
+        {
+            "rows_read": report.rows_read,
+            "rows_loaded": report.rows_read - len(bad_rows),
+            "rows_quarantined": len(bad_rows),
+            "records": records,
+            "periods": ", ".join(period_list[:50]),
+            "areas": len(areas),
+            "ingested_at": _now(),
+        }
+    )
     parsed.extra["periods"] = period_list
     return _quarantine_frame(parsed, kind, path.name) if bad_rows else None
 
 
-def _outcome(path: Path, kind: str, sha: str, parsed: Parsed, provenance: dict[str, Any],
-             result: Any) -> IngestOutcome:
+def _outcome(
+    path: Path, kind: str, sha: str, parsed: Parsed, provenance: dict[str, Any], result: Any
+) -> IngestOutcome:
     return IngestOutcome(
-        file=path.name, kind=kind, status="loaded", sha256=sha, layout=parsed.layout,
-        rows_read=provenance["rows_read"], rows_loaded=provenance["rows_loaded"],
-        rows_quarantined=provenance["rows_quarantined"], records=provenance["records"],
-        replaced_records=result.replaced_rows, periods=parsed.extra["periods"], areas=provenance["areas"],
-        report=parsed.report, source_id=result.source_id, replaced=list(result.replacements),
+        file=path.name,
+        kind=kind,
+        status="loaded",
+        sha256=sha,
+        layout=parsed.layout,
+        rows_read=provenance["rows_read"],
+        rows_loaded=provenance["rows_loaded"],
+        rows_quarantined=provenance["rows_quarantined"],
+        records=provenance["records"],
+        replaced_records=result.replaced_rows,
+        periods=parsed.extra["periods"],
+        areas=provenance["areas"],
+        report=parsed.report,
+        source_id=result.source_id,
+        replaced=list(result.replacements),
         dropped=list(result.dropped),
     )
 
@@ -446,9 +577,17 @@ def _quarantine_frame(parsed: Parsed, kind: str, file_name: str) -> pd.DataFrame
             continue
         if issue.row not in raw_cache:
             raw_cache[issue.row] = parsed.raw_row(issue.row)
-        rows.append({"kind": kind, "file_name": file_name, "row": issue.row, "column_name": issue.column,
-                     "value": None if issue.value is None else str(issue.value), "problem": issue.message,
-                     "raw": raw_cache[issue.row]})
+        rows.append(
+            {
+                "kind": kind,
+                "file_name": file_name,
+                "row": issue.row,
+                "column_name": issue.column,
+                "value": None if issue.value is None else str(issue.value),
+                "problem": issue.message,
+                "raw": raw_cache[issue.row],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -471,14 +610,22 @@ def check_area_codes_against_workspace(workspace: Workspace, parsed: Parsed) -> 
     for frame in parsed.frames.values():
         if isinstance(frame, StreamedFrame):
             frame = frame.codes.assign(_row=-1)
-        col = next((c for c in ("area_code", "lsoa_code", "child_code") if c in frame.columns), None)
+        col = next(
+            (c for c in ("area_code", "lsoa_code", "child_code") if c in frame.columns), None
+        )
         if col is None or frame.empty:
             continue
         codes = frame[col].astype(str)
         periods = frame["period"].astype(str) if "period" in frame.columns else None
         # the checks are per code; only the (few) flagged codes have their rows looked up
-        flagged = sorted(code for code in codes.dropna().unique() if abolished(code) is not None or (
-            known and code[:3] in prefixes and code not in all_known and GSS_PATTERN.match(code)))
+        flagged = sorted(
+            code
+            for code in codes.dropna().unique()
+            if abolished(code) is not None
+            or (
+                known and code[:3] in prefixes and code not in all_known and GSS_PATTERN.match(code)
+            )
+        )
         subset = frame[codes.isin(flagged)]
         for code, rows in subset.groupby(codes[subset.index], sort=True)["_row"]:
             change = abolished(code)
@@ -490,17 +637,31 @@ def check_area_codes_against_workspace(workspace: Workspace, parsed: Parsed) -> 
                         continue  # the code was current for every period it appears in
                     rows = rows.loc[late]
                     when = f" but appears for period {periods[late[0]]}"
-                report.issues.append(ValidationIssue(
-                    code="abolished-area-code", severity=WARNING, file=report.file, column=col, value=code,
-                    row=_first_row(rows),
-                    message=f"{change.describe()}{when} ({len(rows)} row(s)); the rows are kept as published"))
+                report.issues.append(
+                    ValidationIssue(
+                        code="abolished-area-code",
+                        severity=WARNING,
+                        file=report.file,
+                        column=col,
+                        value=code,
+                        row=_first_row(rows),
+                        message=f"{change.describe()}{when} ({len(rows)} row(s)); the rows are kept as published",
+                    )
+                )
                 continue
             vintages = ", ".join(sorted(known))
-            report.issues.append(ValidationIssue(
-                code="unknown-area-code", severity=WARNING, file=report.file, column=col, value=code,
-                row=_first_row(rows),
-                message=f"{code} is in none of the loaded lookup/boundary vintages ({vintages}) "
-                        f"({len(rows)} row(s)); check it is current, or load the lookup for its vintage"))
+            report.issues.append(
+                ValidationIssue(
+                    code="unknown-area-code",
+                    severity=WARNING,
+                    file=report.file,
+                    column=col,
+                    value=code,
+                    row=_first_row(rows),
+                    message=f"{code} is in none of the loaded lookup/boundary vintages ({vintages}) "
+                    f"({len(rows)} row(s)); check it is current, or load the lookup for its vintage",
+                )
+            )
 
 
 def _after_change(period: str, year: int) -> bool:
@@ -525,7 +686,8 @@ def _known_codes(workspace: Workspace) -> dict[str, set[str]]:
     rows = workspace.con.execute(
         "SELECT coalesce(vintage, 'unknown vintage'), child_code FROM lookups "
         "UNION SELECT coalesce(vintage, 'unknown vintage'), parent_code FROM lookups "
-        "UNION SELECT coalesce(vintage, 'unknown vintage'), area_code FROM areas").fetchall()
+        "UNION SELECT coalesce(vintage, 'unknown vintage'), area_code FROM areas"
+    ).fetchall()
     for vintage, code in rows:
         if code:
             known.setdefault(str(vintage), set()).add(str(code))

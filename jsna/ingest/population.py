@@ -39,16 +39,47 @@ from jsna.ingest.readers import TableText, normalise_name
 if TYPE_CHECKING:
     import pandas as pd
 
-AREA_ALIASES = ("area_code", "code", "geography_code", "ladcode21", "ladcode", "lad_code", "lad21cd",
-                "lad22cd", "lad23cd", "lad24cd", "lsoa21cd", "lsoa11cd", "lsoa_code", "msoa21cd",
-                "utla_code", "ctyua_code", "mnemonic", "geography code")
-NAME_ALIASES = ("area_name", "name", "geography", "ladname21", "ladname", "lad_name", "lad21nm",
-                "lad24nm", "lsoa21nm", "lsoa_name", "msoa21nm")
+AREA_ALIASES = (
+    "area_code",
+    "code",
+    "geography_code",
+    "ladcode21",
+    "ladcode",
+    "lad_code",
+    "lad21cd",
+    "lad22cd",
+    "lad23cd",
+    "lad24cd",
+    "lsoa21cd",
+    "lsoa11cd",
+    "lsoa_code",
+    "msoa21cd",
+    "utla_code",
+    "ctyua_code",
+    "mnemonic",
+    "geography code",
+)
+NAME_ALIASES = (
+    "area_name",
+    "name",
+    "geography",
+    "ladname21",
+    "ladname",
+    "lad_name",
+    "lad21nm",
+    "lad24nm",
+    "lsoa21nm",
+    "lsoa_name",
+    "msoa21nm",
+)
 SEX_ALIASES = ("sex", "gender", "c_sex", "sex_name")
 AGE_ALIASES = ("age", "age_band", "age_group", "ageband", "age_years", "c_age_name", "age_name")
 #: IoD2019 File 6 denominators: column words -> (age band, from, to); the total is checked
-_DENOMINATORS = {"dependent_children_aged_0_15": ("0-15", 0, 15), "population_aged_16_59": ("16-59", 16, 59),
-                 "older_population_aged_60_and_over": ("60+", 60, None)}
+_DENOMINATORS = {
+    "dependent_children_aged_0_15": ("0-15", 0, 15),
+    "population_aged_16_59": ("16-59", 16, 59),
+    "older_population_aged_60_and_over": ("60+", 60, None),
+}
 PERIOD_ALIASES = ("period", "year", "time_period", "date", "mid_year", "date_name")
 COUNT_ALIASES = ("population", "count", "value", "obs_value", "persons", "people", "pop")
 VARIANT_ALIASES = ("variant", "projection_variant", "scenario")
@@ -60,7 +91,9 @@ _YEAR_COLUMN = re.compile(r"^(?:population_)?((?:19|20)\d{2})$")
 
 
 def _age_columns(columns: list[str]) -> list[str]:
-    return [c for c in columns if _SINGLE_YEAR.match(c.strip()) or c.strip() in {"90+", "90 and over"}]
+    return [
+        c for c in columns if _SINGLE_YEAR.match(c.strip()) or c.strip() in {"90+", "90 and over"}
+    ]
 
 
 class PopulationSource(Source):
@@ -76,7 +109,9 @@ class PopulationSource(Source):
     def detect(self, columns: list[str]) -> str | None:
         norm = [normalise_name(c) for c in columns]
         if {"indicator_id", "indicatorid", "indicator"} & set(norm):
-            return None  # Fingertips downloads and indicator tables (Census tables: see detect_table)
+            return (
+                None  # Fingertips downloads and indicator tables (Census tables: see detect_table)
+            )
         if _denominator_columns(columns) and any("lsoa" in n for n in norm):
             return "iod-denominators"
         if len(_age_columns(columns)) >= 20:
@@ -87,9 +122,17 @@ class PopulationSource(Source):
         year_cols = [c for c in columns if _YEAR_COLUMN.match(normalise_name(c))]
         if has_age and len(year_cols) >= 2 and any(n == "sex" for n in norm):
             return "years-as-columns"
-        has_count = any(n in {normalise_name(a) for a in COUNT_ALIASES} for n in norm) or len(year_cols) == 1
+        has_count = (
+            any(n in {normalise_name(a) for a in COUNT_ALIASES} for n in norm)
+            or len(year_cols) == 1
+        )
         has_sex = any(n in {normalise_name(a) for a in SEX_ALIASES} for n in norm)
-        if has_age and has_count and has_sex and not any(n in {"deaths", "measure", "cause"} for n in norm):
+        if (
+            has_age
+            and has_count
+            and has_sex
+            and not any(n in {"deaths", "measure", "cause"} for n in norm)
+        ):
             return "long"
         return None
 
@@ -109,8 +152,14 @@ class PopulationSource(Source):
         layout = self.detect_table(table) or "long"
         issues: list[ValidationIssue] = []
         if layout == "census-age-bands":
-            frame = _parse_long(table, cols, options, issues, age_col=cols.require("age", "indicator"),
-                                sex="Persons")
+            frame = _parse_long(
+                table,
+                cols,
+                options,
+                issues,
+                age_col=cols.require("age", "indicator"),
+                sex="Persons",
+            )
         elif layout == "iod-denominators":
             frame = _parse_denominators(table, cols, options, issues)
         elif layout == "ons-wide":
@@ -122,9 +171,17 @@ class PopulationSource(Source):
         frame = _finish(frame, table, issues)
         sex_col = cols.find(*SEX_ALIASES)
         if sex_col is not None and layout != "census-age-bands" and "sex" in frame.columns:
-            check_sex_codes(frame, table.frame[sex_col], table=table, column=sex_col, issues=issues,
-                            stated=bool(options.sex_codes))
-        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues)
+            check_sex_codes(
+                frame,
+                table.frame[sex_col],
+                table=table,
+                column=sex_col,
+                issues=issues,
+                stated=bool(options.sex_codes),
+            )
+        report = ValidationReport(
+            file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues
+        )
         return Parsed(frames={"population": frame}, report=report, layout=layout, table=table)
 
 
@@ -138,12 +195,19 @@ def _common(table: TableText, cols: Columns, options: ReadOptions, issues: list[
     out["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues)
     out["area_name"] = raw[name_col].str.strip() if name_col else None
     variant_col = cols.find(*VARIANT_ALIASES)
-    out["variant"] = raw[variant_col].str.strip() if variant_col else (options.variant or "estimate")
+    out["variant"] = (
+        raw[variant_col].str.strip() if variant_col else (options.variant or "estimate")
+    )
     return out
 
 
-def _period_series(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue],
-                   count_col: str | None = None) -> pd.Series | str:
+def _period_series(
+    table: TableText,
+    cols: Columns,
+    options: ReadOptions,
+    issues: list[ValidationIssue],
+    count_col: str | None = None,
+) -> pd.Series | str:
     if options.period:
         return options.period
     period_col = cols.find(*PERIOD_ALIASES)
@@ -154,36 +218,60 @@ def _period_series(table: TableText, cols: Columns, options: ReadOptions, issues
     m = re.search(r"(?:mid|mye|year)[-_ ]?((?:19|20)\d{2})", table.path.name.lower())
     if m:
         return m.group(1)
-    issues.append(ValidationIssue(
-        code="no-period", file=table.label,
-        message="no period column (period, year, date) and none given; pass --period 2024"))
+    issues.append(
+        ValidationIssue(
+            code="no-period",
+            file=table.label,
+            message="no period column (period, year, date) and none given; pass --period 2024",
+        )
+    )
     return ""
 
 
-def _parse_long(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue],
-                age_col: str | None = None, sex: str | None = None) -> pd.DataFrame:
+def _parse_long(
+    table: TableText,
+    cols: Columns,
+    options: ReadOptions,
+    issues: list[ValidationIssue],
+    age_col: str | None = None,
+    sex: str | None = None,
+) -> pd.DataFrame:
     raw = table.frame
     out = _common(table, cols, options, issues)
     count_col = cols.find(*COUNT_ALIASES)
     if count_col is None:
         year_cols = [c for c in raw.columns if _YEAR_COLUMN.match(normalise_name(c))]
-        count_col = year_cols[0] if len(year_cols) == 1 else cols.require("population count", *COUNT_ALIASES)
+        count_col = (
+            year_cols[0]
+            if len(year_cols) == 1
+            else cols.require("population count", *COUNT_ALIASES)
+        )
     age_col = age_col or cols.require("age", *AGE_ALIASES)
     out["period"] = _period_series(table, cols, options, issues, count_col)
     if sex is not None:
         out["sex"] = sex
     else:
         sex_col = cols.require("sex", *SEX_ALIASES)
-        out["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues,
-                              codes=options.sex_code_map())
+        out["sex"] = parse_sex(
+            raw[sex_col], table=table, column=sex_col, issues=issues, codes=options.sex_code_map()
+        )
     age_text = raw[age_col].str.strip()
     is_total = age_text.str.lower().isin(TOTAL_AGE_LABELS)
     out["_is_total"] = is_total.to_numpy()
-    label, lo, hi = parse_age(age_text.where(~is_total, "0"), table=table, column=age_col, issues=issues)
+    label, lo, hi = parse_age(
+        age_text.where(~is_total, "0"), table=table, column=age_col, issues=issues
+    )
     out["age_band"], out["age_from"], out["age_to"] = label, lo, hi
     whole = out["variant"].eq("estimate").all()
-    out["count"] = parse_number(raw[count_col], table=table, column=count_col, issues=issues,
-                                whole=bool(whole), minimum=0, what="population")
+    out["count"] = parse_number(
+        raw[count_col],
+        table=table,
+        column=count_col,
+        issues=issues,
+        whole=bool(whole),
+        minimum=0,
+        what="population",
+    )
     return out
 
 
@@ -197,8 +285,9 @@ def _denominator_columns(columns: list[str]) -> dict[str, str]:
     return found if len(found) == len(_DENOMINATORS) else {}
 
 
-def _parse_denominators(table: TableText, cols: Columns, options: ReadOptions,
-                        issues: list[ValidationIssue]) -> pd.DataFrame:
+def _parse_denominators(
+    table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue]
+) -> pd.DataFrame:
     """IoD2019 File 6: mid-2015 LSOA population (excluding prisoners) in three broad age bands.
 
     The total column is checked against the bands (it is not stored: it is their sum); the
@@ -208,7 +297,10 @@ def _parse_denominators(table: TableText, cols: Columns, options: ReadOptions,
     import pandas as pd
 
     raw = table.frame
-    code_col = cols.find("lsoa_code_2011", "lsoa_code") or cols.matching(lambda n: "lsoa" in n and "code" in n)[0]
+    code_col = (
+        cols.find("lsoa_code_2011", "lsoa_code")
+        or cols.matching(lambda n: "lsoa" in n and "code" in n)[0]
+    )
     name_cols = cols.matching(lambda n: "lsoa" in n and "name" in n)
     base = pd.DataFrame(index=raw.index)
     base["area_code"] = check_area_codes(raw[code_col], table=table, column=code_col, issues=issues)
@@ -223,25 +315,52 @@ def _parse_denominators(table: TableText, cols: Columns, options: ReadOptions,
         label, lo, hi = _DENOMINATORS[key]
         piece = base.copy()
         piece["age_band"], piece["age_from"], piece["age_to"] = label, lo, hi
-        piece["count"] = parse_number(raw[col], table=table, column=col, issues=issues, whole=True, minimum=0,
-                                      what="population")
+        piece["count"] = parse_number(
+            raw[col],
+            table=table,
+            column=col,
+            issues=issues,
+            whole=True,
+            minimum=0,
+            what="population",
+        )
         pieces.append(piece)
     long = pd.concat(pieces)
-    total_col = next((c for c in raw.columns if normalise_name(c).startswith("total_population")), None)
+    total_col = next(
+        (c for c in raw.columns if normalise_name(c).startswith("total_population")), None
+    )
     if total_col:
         totals = pd.to_numeric(raw[total_col].str.replace(",", ""), errors="coerce")
         sums = long.groupby(level=0)["count"].sum(min_count=1)
         for idx in sums.index[((totals - sums).abs() > 0.5).to_numpy()]:
-            issues.append(warn(table, idx, total_col, raw.at[idx, total_col], "total-mismatch",
-                               f"{total_col} is {raw.at[idx, total_col]} but the age bands sum to {sums[idx]:g}"))
+            issues.append(
+                warn(
+                    table,
+                    idx,
+                    total_col,
+                    raw.at[idx, total_col],
+                    "total-mismatch",
+                    f"{total_col} is {raw.at[idx, total_col]} but the age bands sum to {sums[idx]:g}",
+                )
+            )
     for col in raw.columns:
         if normalise_name(col).startswith("working_age"):
-            issues.append(warn(table, None, col, None, "column-not-stored",
-                               f"{col!r} overlaps the age bands (its range differs by sex) and is not stored"))
+            issues.append(
+                warn(
+                    table,
+                    None,
+                    col,
+                    None,
+                    "column-not-stored",
+                    f"{col!r} overlaps the age bands (its range differs by sex) and is not stored",
+                )
+            )
     return long
 
 
-def _parse_wide(table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue]) -> pd.DataFrame:
+def _parse_wide(
+    table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue]
+) -> pd.DataFrame:
     import pandas as pd
 
     raw = table.frame
@@ -251,13 +370,21 @@ def _parse_wide(table: TableText, cols: Columns, options: ReadOptions, issues: l
     pieces = []
     if age_cols:
         sex_col = cols.require("sex", *SEX_ALIASES)
-        base["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues,
-                              codes=options.sex_code_map())
+        base["sex"] = parse_sex(
+            raw[sex_col], table=table, column=sex_col, issues=issues, codes=options.sex_code_map()
+        )
         for col in age_cols:
             piece = base.copy()
             piece["_age_text"] = col.strip()
-            piece["count"] = parse_number(raw[col], table=table, column=col, issues=issues,
-                                          whole=True, minimum=0, what="population")
+            piece["count"] = parse_number(
+                raw[col],
+                table=table,
+                column=col,
+                issues=issues,
+                whole=True,
+                minimum=0,
+                what="population",
+            )
             pieces.append(piece)
     else:
         for col in raw.columns:
@@ -267,8 +394,15 @@ def _parse_wide(table: TableText, cols: Columns, options: ReadOptions, issues: l
             piece = base.copy()
             piece["sex"] = "Female" if m.group(1).lower() == "f" else "Male"
             piece["_age_text"] = m.group(2) + ("+" if m.group(3) or int(m.group(2)) >= 90 else "")
-            piece["count"] = parse_number(raw[col], table=table, column=col, issues=issues,
-                                          whole=True, minimum=0, what="population")
+            piece["count"] = parse_number(
+                raw[col],
+                table=table,
+                column=col,
+                issues=issues,
+                whole=True,
+                minimum=0,
+                what="population",
+            )
             pieces.append(piece)
     long = pd.concat(pieces)  # index repeats: the original file row
     ages = {a: _age_tuple(a) for a in long["_age_text"].unique()}
@@ -289,8 +423,13 @@ def _age_tuple(text: str) -> tuple[str, int, int | None]:
     return (str(age), age, age)
 
 
-def _check_wide_totals(raw: pd.DataFrame, long: pd.DataFrame, table: TableText, cols: Columns,
-                       issues: list[ValidationIssue]) -> None:
+def _check_wide_totals(
+    raw: pd.DataFrame,
+    long: pd.DataFrame,
+    table: TableText,
+    cols: Columns,
+    issues: list[ValidationIssue],
+) -> None:
     import pandas as pd
 
     total_col = cols.find("all_ages", "all ages", "total", "persons_all_ages")
@@ -300,12 +439,21 @@ def _check_wide_totals(raw: pd.DataFrame, long: pd.DataFrame, table: TableText, 
     sums = long.groupby(level=0)["count"].sum(min_count=1)
     diff = (totals - sums).abs() > 0.5
     for idx in diff[diff].index:
-        issues.append(warn(table, idx, total_col, raw.at[idx, total_col], "total-mismatch",
-                           f"{total_col} is {raw.at[idx, total_col]} but the single-year columns sum to {sums[idx]:g}"))
+        issues.append(
+            warn(
+                table,
+                idx,
+                total_col,
+                raw.at[idx, total_col],
+                "total-mismatch",
+                f"{total_col} is {raw.at[idx, total_col]} but the single-year columns sum to {sums[idx]:g}",
+            )
+        )
 
 
-def _parse_years_as_columns(table: TableText, cols: Columns, options: ReadOptions,
-                            issues: list[ValidationIssue]) -> pd.DataFrame:
+def _parse_years_as_columns(
+    table: TableText, cols: Columns, options: ReadOptions, issues: list[ValidationIssue]
+) -> pd.DataFrame:
     import pandas as pd
 
     raw = table.frame
@@ -315,11 +463,14 @@ def _parse_years_as_columns(table: TableText, cols: Columns, options: ReadOption
         base["variant"] = "principal"
     sex_col = cols.require("sex", *SEX_ALIASES)
     age_col = cols.require("age", *AGE_ALIASES)
-    base["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues,
-                              codes=options.sex_code_map())
+    base["sex"] = parse_sex(
+        raw[sex_col], table=table, column=sex_col, issues=issues, codes=options.sex_code_map()
+    )
     age_text = raw[age_col].str.strip()
     is_total = age_text.str.lower().isin(TOTAL_AGE_LABELS)
-    label, lo, hi = parse_age(age_text.where(~is_total, "0"), table=table, column=age_col, issues=issues)
+    label, lo, hi = parse_age(
+        age_text.where(~is_total, "0"), table=table, column=age_col, issues=issues
+    )
     base["age_band"], base["age_from"], base["age_to"] = label, lo, hi
     base["_is_total"] = is_total.to_numpy()
     component_col = cols.find("component")
@@ -333,8 +484,15 @@ def _parse_years_as_columns(table: TableText, cols: Columns, options: ReadOption
             continue
         piece = base.copy()
         piece["period"] = m.group(1)
-        piece["count"] = parse_number(raw.loc[base.index, col], table=table, column=col, issues=issues,
-                                      whole=False, minimum=0, what="population")
+        piece["count"] = parse_number(
+            raw.loc[base.index, col],
+            table=table,
+            column=col,
+            issues=issues,
+            whole=False,
+            minimum=0,
+            what="population",
+        )
         pieces.append(piece)
     return pd.concat(pieces)
 
@@ -353,8 +511,16 @@ def _finish(frame: pd.DataFrame, table: TableText, issues: list[ValidationIssue]
         merged = totals.merge(sums.reset_index(), on=[*keys, "sex"], how="left")
         bad = (merged["count"] - merged["detail"]).abs() > 0.5 + 1e-6 * merged["count"].abs()
         for _, row in merged[bad].iterrows():
-            issues.append(warn(table, int(row["_row"]) - table.header_line - 1, "age", "All ages", "total-mismatch",
-                               f"the 'All ages' total {row['count']:g} differs from the sum of ages {row['detail']:g}"))
+            issues.append(
+                warn(
+                    table,
+                    int(row["_row"]) - table.header_line - 1,
+                    "age",
+                    "All ages",
+                    "total-mismatch",
+                    f"the 'All ages' total {row['count']:g} differs from the sum of ages {row['detail']:g}",
+                )
+            )
     frame = detail.drop(columns=["_is_total"])
     # Census 'Aged under 1 year' is single year 0, labelled as the MYE labels it
     frame.loc[frame["age_band"].eq("<1"), "age_band"] = "0"
@@ -365,14 +531,24 @@ def _finish(frame: pd.DataFrame, table: TableText, issues: list[ValidationIssue]
     persons = frame["sex"].eq("Persons") & frame["_has_mf"].eq(True)
     if persons.any():
         p = frame[persons]
-        mf = frame[frame["sex"].isin(["Male", "Female"])].groupby([*keys, "age_band"])["count"].sum()
+        mf = (
+            frame[frame["sex"].isin(["Male", "Female"])].groupby([*keys, "age_band"])["count"].sum()
+        )
         check = p.set_index([*keys, "age_band"])["count"]
         both = check.index.intersection(mf.index)
         diff = (check.loc[both] - mf.loc[both]).abs() > 0.5
         if bool(diff.any()):
             first = diff[diff].index[0]
-            issues.append(warn(table, None, "sex", "Persons", "persons-mismatch",
-                               f"{int(diff.sum())} Persons counts differ from Male + Female (first: {first})"))
+            issues.append(
+                warn(
+                    table,
+                    None,
+                    "sex",
+                    "Persons",
+                    "persons-mismatch",
+                    f"{int(diff.sum())} Persons counts differ from Male + Female (first: {first})",
+                )
+            )
     frame = frame[~persons].drop(columns=["_has_mf"])
     duplicate_keys(frame, [*keys, "sex", "age_band"], table=_RowTable(table, frame), issues=issues)
     return frame.reset_index(drop=True).astype({"age_from": "Int64", "age_to": "Int64"})
@@ -382,8 +558,13 @@ class _RowTable(TableText):
     """Maps a long frame's index to the ``_row`` it came from, for duplicate reporting."""
 
     def __init__(self, table: TableText, frame: pd.DataFrame) -> None:
-        super().__init__(frame=table.frame, path=table.path, encoding=table.encoding,
-                         header_line=table.header_line, sheet=table.sheet)
+        super().__init__(
+            frame=table.frame,
+            path=table.path,
+            encoding=table.encoding,
+            header_line=table.header_line,
+            sheet=table.sheet,
+        )
         self._rows = frame["_row"].to_numpy()
 
     def file_row(self, index: int) -> int:

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: markers publishers use for a value that is missing, suppressed or not applicable
-MISSING_MARKERS = frozenset({"", "-", "..", ":", "*", "x", "X", "~", "NA", "N/A", "n/a", "na", "null", "NULL", "#N/A"})
+MISSING_MARKERS = frozenset(
+    {"", "-", "..", ":", "*", "x", "X", "~", "NA", "N/A", "n/a", "na", "null", "NULL", "#N/A"}
+)
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -59,7 +61,11 @@ def detect_encoding(raw: bytes) -> str:
     best = from_bytes(raw[:200_000]).best()
     if best is not None and best.encoding.lower() not in {"utf_8", "utf-8"}:
         # cp1252 is a superset of latin-1 for printable characters and what Excel writes
-        return "cp1252" if best.encoding.lower() in {"latin_1", "iso8859_1", "cp1252", "windows-1252"} else best.encoding
+        return (
+            "cp1252"
+            if best.encoding.lower() in {"latin_1", "iso8859_1", "cp1252", "windows-1252"}
+            else best.encoding
+        )
     return "cp1252"
 
 
@@ -156,7 +162,8 @@ def _check_truncated(text: str, path: Path) -> None:
     if len(last) < len(header):
         raise UnreadableFileError(
             f"{path.name}: the last line (line {len(lines)}) has {len(last)} of {len(header)} fields and no line "
-            "end; the file looks truncated (download it again)")
+            "end; the file looks truncated (download it again)"
+        )
 
 
 def _read_excel(path: Path, *, sheet: str | int | None, skip_rows: int | None) -> TableText:
@@ -169,7 +176,9 @@ def _read_excel(path: Path, *, sheet: str | int | None, skip_rows: int | None) -
     names = [str(n) for n in book.sheet_names]
     if sheet is None:
         chosen = _pick_data_sheet(book, names)
-    elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
+    elif isinstance(sheet, int) or (
+        isinstance(sheet, str) and sheet.isdigit() and sheet not in names
+    ):
         idx = int(sheet)
         if idx >= len(names):
             raise UnreadableFileError(f"{path.name}: no sheet number {idx}; sheets are {names}")
@@ -190,7 +199,9 @@ def _read_excel(path: Path, *, sheet: str | int | None, skip_rows: int | None) -
         last = nonempty[nonempty].index.max()
         frame = frame.loc[:last]
     frame = frame.map(lambda v: _clean_excel_text(v))
-    return TableText(frame=frame, path=path, encoding="xlsx", header_line=header_row + 1, sheet=chosen)
+    return TableText(
+        frame=frame, path=path, encoding="xlsx", header_line=header_row + 1, sheet=chosen
+    )
 
 
 def _clean_excel_text(value: object) -> str:

@@ -33,8 +33,10 @@ class RegistrationsSource(Source):
     kind = "registrations"
     title = "Patients registered at GP practices (NHS Digital), by practice, sex and age"
     tables = ("registrations",)
-    expected_columns = ("EXTRACT_DATE, CODE (or ORG_CODE), SEX, AGE, NUMBER_OF_PATIENTS "
-                        "(optional POSTCODE, CCG_CODE / SUB_ICB_LOCATION_CODE, ONS_CCG_CODE)")
+    expected_columns = (
+        "EXTRACT_DATE, CODE (or ORG_CODE), SEX, AGE, NUMBER_OF_PATIENTS "
+        "(optional POSTCODE, CCG_CODE / SUB_ICB_LOCATION_CODE, ONS_CCG_CODE)"
+    )
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
@@ -52,9 +54,11 @@ class RegistrationsSource(Source):
         count_col = cols.require("number of patients", *COUNT_ALIASES)
         out = pd.DataFrame(index=raw.index)
         out["practice_code"] = _practice_codes(raw[practice_col], table, practice_col, issues)
-        for target, aliases in (("practice_postcode", ("postcode",)),
-                                ("sub_icb_code", ("sub_icb_location_code", "ccg_code")),
-                                ("sub_icb_ons_code", ("ons_sub_icb_location_code", "ons_ccg_code"))):
+        for target, aliases in (
+            ("practice_postcode", ("postcode",)),
+            ("sub_icb_code", ("sub_icb_location_code", "ccg_code")),
+            ("sub_icb_ons_code", ("ons_sub_icb_location_code", "ons_ccg_code")),
+        ):
             col = cols.find(*aliases)
             out[target] = raw[col].str.strip().replace("", None) if col else None
         out["extract_date"], out["period"] = _extract_dates(raw, cols, table, options, issues)
@@ -64,31 +68,60 @@ class RegistrationsSource(Source):
         age_col = cols.find("age", "age_group_5", "age_band")
         age_text = raw[age_col].str.strip() if age_col else pd.Series("ALL", index=raw.index)
         all_ages = age_text.str.lower().isin(ALL_AGES_LABELS)
-        label, lo, hi = parse_age(age_text.where(~all_ages, "0"), table=table, column=age_col or "AGE", issues=issues)
+        label, lo, hi = parse_age(
+            age_text.where(~all_ages, "0"), table=table, column=age_col or "AGE", issues=issues
+        )
         out["age_band"] = label.where(~all_ages.to_numpy(), "All ages")
         out["age_from"] = lo.where(~all_ages.to_numpy(), 0)
         out["age_to"] = hi.where(~all_ages.to_numpy(), pd.NA).astype("Int64")
-        out["count"] = parse_number(raw[count_col], table=table, column=count_col, issues=issues, whole=True,
-                                    minimum=0, what="number of patients")
-        duplicate_keys(out, ["practice_code", "period", "sex", "age_band"], table=table, issues=issues)
+        out["count"] = parse_number(
+            raw[count_col],
+            table=table,
+            column=count_col,
+            issues=issues,
+            whole=True,
+            minimum=0,
+            what="number of patients",
+        )
+        duplicate_keys(
+            out, ["practice_code", "period", "sex", "age_band"], table=table, issues=issues
+        )
         frame = with_rows(out, table).reset_index(drop=True)
-        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(raw), issues=issues)
-        return Parsed(frames={"registrations": frame}, report=report, layout="gp-reg-pat-prac", table=table)
+        report = ValidationReport(
+            file=table.label, kind=self.kind, rows_read=len(raw), issues=issues
+        )
+        return Parsed(
+            frames={"registrations": frame}, report=report, layout="gp-reg-pat-prac", table=table
+        )
 
 
-def _practice_codes(series: pd.Series, table: TableText, column: str, issues: list[ValidationIssue]) -> pd.Series:
+def _practice_codes(
+    series: pd.Series, table: TableText, column: str, issues: list[ValidationIssue]
+) -> pd.Series:
     from jsna.ingest.fields import ODS_PATTERN, strip
 
     text = strip(series)
     for idx in text.index[(~text.str.fullmatch(ODS_PATTERN.pattern)).to_numpy()]:
-        issues.append(ValidationIssue(
-            code="bad-practice-code", file=table.label, row=table.file_row(idx), column=column, value=text[idx],
-            message=f"practice code must be an NHS organisation code like A81001, got {text[idx]!r}"))
+        issues.append(
+            ValidationIssue(
+                code="bad-practice-code",
+                file=table.label,
+                row=table.file_row(idx),
+                column=column,
+                value=text[idx],
+                message=f"practice code must be an NHS organisation code like A81001, got {text[idx]!r}",
+            )
+        )
     return text
 
 
-def _extract_dates(raw: pd.DataFrame, cols: Columns, table: TableText, options: ReadOptions,
-                   issues: list[ValidationIssue]) -> tuple[pd.Series, pd.Series]:
+def _extract_dates(
+    raw: pd.DataFrame,
+    cols: Columns,
+    table: TableText,
+    options: ReadOptions,
+    issues: list[ValidationIssue],
+) -> tuple[pd.Series, pd.Series]:
     import pandas as pd
 
     col = cols.require("extract date", "extract_date")
@@ -98,8 +131,17 @@ def _extract_dates(raw: pd.DataFrame, cols: Columns, table: TableText, options: 
         parsed = pd.to_datetime(text.str.title(), format=fmt, errors="coerce")
         dates = dates.fillna(parsed)
     for idx in text.index[dates.isna().to_numpy()]:
-        issues.append(ValidationIssue(
-            code="bad-date", file=table.label, row=table.file_row(idx), column=col, value=text[idx],
-            message=f"extract date must look like 01JAN2021, got {text[idx]!r}"))
-    period = pd.Series(options.period, index=raw.index) if options.period else dates.dt.strftime("%Y-%m")
+        issues.append(
+            ValidationIssue(
+                code="bad-date",
+                file=table.label,
+                row=table.file_row(idx),
+                column=col,
+                value=text[idx],
+                message=f"extract date must look like 01JAN2021, got {text[idx]!r}",
+            )
+        )
+    period = (
+        pd.Series(options.period, index=raw.index) if options.period else dates.dt.strftime("%Y-%m")
+    )
     return dates.dt.date, period

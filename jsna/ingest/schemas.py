@@ -257,7 +257,15 @@ RESULT_COLUMNS: Final = tuple(TABLES["results"])
 REPLACE_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "population": ("area_code", "period", "sex", "age_band", "age_from", "age_to", "variant"),
     "events": ("area_code", "period", "sex", "age_band", "age_from", "age_to", "measure", "cause"),
-    "indicator_values": ("indicator_id", "area_code", "period", "sex", "age", "category_type", "category"),
+    "indicator_values": (
+        "indicator_id",
+        "area_code",
+        "period",
+        "sex",
+        "age",
+        "category_type",
+        "category",
+    ),
     "areas": ("area_code", "area_type", "vintage"),
     "lookups": ("child_code", "child_type", "parent_type", "vintage"),
     "deprivation": ("lsoa_code", "vintage"),
@@ -291,6 +299,4 @@ def empty_frame(table: str):  # type: ignore[no-untyped-def]
         "DOUBLE": "float64",
         "BOOLEAN": "boolean",
     }
-    return pd.DataFrame(
-        {name: pd.Series(dtype=dtypes[t]) for name, t in TABLES[table].items()}
-    )
+    return pd.DataFrame({name: pd.Series(dtype=dtypes[t]) for name, t in TABLES[table].items()})

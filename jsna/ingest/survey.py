@@ -16,19 +16,29 @@ from jsna.ingest.tabular import Field, detect_fields, parse_fields
 
 FIELDS = [
     Field("survey", ("survey", "survey_name", "source"), required=False),
-    Field("area_code", ("area_code", "la_code", "icb_code", "practice_code"), "code", required=False),
+    Field(
+        "area_code", ("area_code", "la_code", "icb_code", "practice_code"), "code", required=False
+    ),
     Field("period", ("period", "year", "wave", "survey_year"), "period", required=False),
     Field("question", ("question", "question_text", "item")),
     Field("response", ("response", "answer", "response_option", "option")),
     Field("percentage", ("percentage", "percent", "pct", "share"), "optional-number", minimum=0),
-    Field("base", ("base", "respondents", "n", "unweighted_base", "base_n"), "optional-number", required=False,
-          minimum=0, what="base (number answering)"),
+    Field(
+        "base",
+        ("base", "respondents", "n", "unweighted_base", "base_n"),
+        "optional-number",
+        required=False,
+        minimum=0,
+        what="base (number answering)",
+    ),
 ]
 
 
 class SurveySource(Source):
     kind = "survey"
-    title = "Survey results (question, response, percentage, base) for the service-user voice section"
+    title = (
+        "Survey results (question, response, percentage, base) for the service-user voice section"
+    )
     tables = ("survey",)
     expected_columns = "question, response, percentage, base (optional survey, area_code, period)"
 
@@ -44,17 +54,33 @@ class SurveySource(Source):
         out = parse_fields(table, cols, FIELDS, issues, defaults=defaults)
         over = out["percentage"] > 100
         for idx in out.index[over.to_numpy()]:
-            issues.append(ValidationIssue(code="out-of-range", file=table.label, row=table.file_row(idx),
-                                          column="percentage", value=out.at[idx, "percentage"],
-                                          message=f"percentage must be between 0 and 100, got "
-                                                  f"{out.at[idx, 'percentage']:g}"))
+            issues.append(
+                ValidationIssue(
+                    code="out-of-range",
+                    file=table.label,
+                    row=table.file_row(idx),
+                    column="percentage",
+                    value=out.at[idx, "percentage"],
+                    message=f"percentage must be between 0 and 100, got "
+                    f"{out.at[idx, 'percentage']:g}",
+                )
+            )
         if len(out) and out["percentage"].dropna().le(1).all() and out["percentage"].notna().any():
-            issues.append(ValidationIssue(
-                code="proportions-not-percentages", file=table.label, column="percentage",
-                message="every percentage is 1 or less: these look like proportions; multiply by 100 "
-                        "(or check the file) before loading"))
+            issues.append(
+                ValidationIssue(
+                    code="proportions-not-percentages",
+                    file=table.label,
+                    column="percentage",
+                    message="every percentage is 1 or less: these look like proportions; multiply by 100 "
+                    "(or check the file) before loading",
+                )
+            )
         key = ["survey", "area_code", "period", "question", "response"]
         duplicate_keys(out.fillna({k: "" for k in key}), key, table=table, issues=issues)
         frame = with_rows(out, table).reset_index(drop=True)
-        report = ValidationReport(file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues)
-        return Parsed(frames={"survey": frame}, report=report, layout="question-response", table=table)
+        report = ValidationReport(
+            file=table.label, kind=self.kind, rows_read=len(table.frame), issues=issues
+        )
+        return Parsed(
+            frames={"survey": frame}, report=report, layout="question-response", table=table
+        )

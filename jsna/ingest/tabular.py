@@ -42,8 +42,14 @@ def detect_fields(columns: list[str], fields: list[Field], *, needed: int | None
     return len(present) >= (needed if needed is not None else len(required))
 
 
-def parse_fields(table: TableText, cols: Columns, fields: list[Field], issues: list[ValidationIssue],
-                 *, defaults: dict[str, object] | None = None) -> pd.DataFrame:
+def parse_fields(
+    table: TableText,
+    cols: Columns,
+    fields: list[Field],
+    issues: list[ValidationIssue],
+    *,
+    defaults: dict[str, object] | None = None,
+) -> pd.DataFrame:
     """A frame with one column per field, parsed and checked; ``defaults`` fill absent columns."""
     import pandas as pd
 
@@ -66,63 +72,113 @@ def parse_fields(table: TableText, cols: Columns, fields: list[Field], issues: l
     unused = [c for c in raw.columns if c not in used]
     if unused:
         names = ", ".join(f.name for f in fields)
-        issues.append(ValidationIssue(
-            code="unused-column", file=table.label, column=", ".join(unused), severity="warning",
-            message=f"column(s) {', '.join(repr(c) for c in unused)} were not recognised and were not loaded; "
-                    f"the fields are {names} (use --map SOURCE=FIELD to name one)"))
+        issues.append(
+            ValidationIssue(
+                code="unused-column",
+                file=table.label,
+                column=", ".join(unused),
+                severity="warning",
+                message=f"column(s) {', '.join(repr(c) for c in unused)} were not recognised and were not loaded; "
+                f"the fields are {names} (use --map SOURCE=FIELD to name one)",
+            )
+        )
     return out
 
 
-def _text(series: pd.Series, table: TableText, column: str, field: Field, issues: list[ValidationIssue]) -> pd.Series:
+def _text(
+    series: pd.Series, table: TableText, column: str, field: Field, issues: list[ValidationIssue]
+) -> pd.Series:
     text = strip(series)
     if field.required:
         for idx in text.index[text.eq("").to_numpy()]:
-            issues.append(ValidationIssue(code="missing-value", file=table.label, row=table.file_row(idx),
-                                          column=column, value="", message=f"{field.label()} must not be blank"))
+            issues.append(
+                ValidationIssue(
+                    code="missing-value",
+                    file=table.label,
+                    row=table.file_row(idx),
+                    column=column,
+                    value="",
+                    message=f"{field.label()} must not be blank",
+                )
+            )
     return text.replace("", None)
 
 
-def _code(series: pd.Series, table: TableText, column: str, field: Field, issues: list[ValidationIssue]) -> pd.Series:
+def _code(
+    series: pd.Series, table: TableText, column: str, field: Field, issues: list[ValidationIssue]
+) -> pd.Series:
     return check_area_codes(series, table=table, column=column, issues=issues, allow_ods=True)
 
 
-def _number(series: pd.Series, table: TableText, column: str, field: Field,
-            issues: list[ValidationIssue]) -> pd.Series:
-    return parse_number(series, table=table, column=column, issues=issues, minimum=field.minimum,
-                        whole=field.parse == "count", allow_missing=field.parse == "optional-number",
-                        what=field.label())
+def _number(
+    series: pd.Series, table: TableText, column: str, field: Field, issues: list[ValidationIssue]
+) -> pd.Series:
+    return parse_number(
+        series,
+        table=table,
+        column=column,
+        issues=issues,
+        minimum=field.minimum,
+        whole=field.parse == "count",
+        allow_missing=field.parse == "optional-number",
+        what=field.label(),
+    )
 
 
-def _date(series: pd.Series, table: TableText, column: str, field: Field, issues: list[ValidationIssue]) -> pd.Series:
+def _date(
+    series: pd.Series, table: TableText, column: str, field: Field, issues: list[ValidationIssue]
+) -> pd.Series:
     import pandas as pd
 
     text = strip(series)
     missing = text.isin(MISSING_MARKERS)
     dates = pd.to_datetime(text.where(~missing), format="ISO8601", errors="coerce")
-    dayfirst = pd.to_datetime(text.where(~missing & dates.isna()), format="%d/%m/%Y", errors="coerce")
+    dayfirst = pd.to_datetime(
+        text.where(~missing & dates.isna()), format="%d/%m/%Y", errors="coerce"
+    )
     dates = dates.fillna(dayfirst)
     bad = dates.isna() & (~missing if not field.required else True)
     for idx in text.index[bad.to_numpy()]:
-        issues.append(ValidationIssue(code="bad-date", file=table.label, row=table.file_row(idx), column=column,
-                                      value=text[idx],
-                                      message=f"{field.label()} must be a date like 2024-04-01 or 01/04/2024, "
-                                              f"got {text[idx]!r}"))
+        issues.append(
+            ValidationIssue(
+                code="bad-date",
+                file=table.label,
+                row=table.file_row(idx),
+                column=column,
+                value=text[idx],
+                message=f"{field.label()} must be a date like 2024-04-01 or 01/04/2024, "
+                f"got {text[idx]!r}",
+            )
+        )
     return dates.dt.date
 
 
-def _period(series: pd.Series, table: TableText, column: str, field: Field,
-            issues: list[ValidationIssue]) -> pd.Series:
+def _period(
+    series: pd.Series, table: TableText, column: str, field: Field, issues: list[ValidationIssue]
+) -> pd.Series:
     text = strip(series)
     parsed = text.map(lambda p: normalise_period(p) or normalise_period(p.replace("-", "/", 1)))
     for idx in text.index[parsed.isna().to_numpy()]:
-        issues.append(ValidationIssue(code="bad-period", file=table.label, row=table.file_row(idx), column=column,
-                                      value=text[idx],
-                                      message=f"{field.label()} must look like 2024, 2023/24 or 2024/25 Q1, "
-                                              f"got {text[idx]!r}"))
+        issues.append(
+            ValidationIssue(
+                code="bad-period",
+                file=table.label,
+                row=table.file_row(idx),
+                column=column,
+                value=text[idx],
+                message=f"{field.label()} must look like 2024, 2023/24 or 2024/25 Q1, "
+                f"got {text[idx]!r}",
+            )
+        )
     return parsed
 
 
 PARSERS: dict[str, Callable[..., pd.Series]] = {
-    "text": _text, "code": _code, "number": _number, "count": _number, "optional-number": _number,
-    "date": _date, "period": _period,
+    "text": _text,
+    "code": _code,
+    "number": _number,
+    "count": _number,
+    "optional-number": _number,
+    "date": _date,
+    "period": _period,
 }

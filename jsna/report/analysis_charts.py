@@ -17,12 +17,26 @@ CAUSE_COLOURS = (*PALETTE, "#BFBFBF", "#7FB2D8", "#F9B38A")
 
 
 def _figure(fig, figure_id: str, title: str, alt: str, source: str, data: pd.DataFrame) -> Figure:  # type: ignore[no-untyped-def]
-    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
-                  data=data)
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source=source,
+        data=data,
+    )
 
 
-def sii_chart(quantiles: pd.DataFrame, *, sii: float, intercept: float, title: str, unit: str,
-              figure_id: str = "sii", source: str = "") -> Figure:
+def sii_chart(
+    quantiles: pd.DataFrame,
+    *,
+    sii: float,
+    intercept: float,
+    title: str,
+    unit: str,
+    figure_id: str = "sii",
+    source: str = "",
+) -> Figure:
     """Values by deprivation quantile (bars with 95% limits) and the fitted SII line across ranks.
 
     ``quantiles`` has ``quantile`` (1 = most deprived), ``value``, ``lower_ci_95``,
@@ -36,12 +50,33 @@ def sii_chart(quantiles: pd.DataFrame, *, sii: float, intercept: float, title: s
     share = data["population"] / data["population"].sum()
     mid = (share.cumsum() - share / 2).to_numpy()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.bar(mid, data["value"], width=share * 0.92, color=PALETTE[1], label="Value (95% confidence interval)")
-    ax.errorbar(mid, data["value"], yerr=[(data["value"] - data["lower_ci_95"]).clip(lower=0),
-                                          (data["upper_ci_95"] - data["value"]).clip(lower=0)],
-                fmt="none", ecolor="#3D3D3D", capsize=2, linewidth=0.8)
+    ax.bar(
+        mid,
+        data["value"],
+        width=share * 0.92,
+        color=PALETTE[1],
+        label="Value (95% confidence interval)",
+    )
+    ax.errorbar(
+        mid,
+        data["value"],
+        yerr=[
+            (data["value"] - data["lower_ci_95"]).clip(lower=0),
+            (data["upper_ci_95"] - data["value"]).clip(lower=0),
+        ],
+        fmt="none",
+        ecolor="#3D3D3D",
+        capsize=2,
+        linewidth=0.8,
+    )
     xs = np.array([0.0, 1.0])
-    ax.plot(xs, intercept + sii * xs, color=PALETTE[0], linewidth=2, label=f"Fitted line: SII {sii:,.1f} {unit}")
+    ax.plot(
+        xs,
+        intercept + sii * xs,
+        color=PALETTE[0],
+        linewidth=2,
+        label=f"Fitted line: SII {sii:,.1f} {unit}",
+    )
     ax.set_xticks(mid, [str(int(q)) for q in data["quantile"]])
     ax.set_xlabel("Deprivation quantile (1 = most deprived), width = share of population")
     ax.set_ylabel(unit)
@@ -51,13 +86,22 @@ def sii_chart(quantiles: pd.DataFrame, *, sii: float, intercept: float, title: s
     ax.set_ylim(low - pad, high + pad)
     ax.set_title(title, loc="left")
     ax.legend(fontsize=8, loc="lower right")
-    alt = (f"Bars of {title.lower()} for each deprivation quantile from most to least deprived, with a fitted "
-           f"line whose slope, the slope index of inequality, is {sii:,.1f} {unit}.")
+    alt = (
+        f"Bars of {title.lower()} for each deprivation quantile from most to least deprived, with a fitted "
+        f"line whose slope, the slope index of inequality, is {sii:,.1f} {unit}."
+    )
     return _figure(fig, figure_id, title, alt, source, data.assign(rank=mid))
 
 
-def gap_decomposition_chart(parts: pd.DataFrame, *, title: str, comparison: str, reference: str,
-                            figure_id: str = "gap-decomposition", source: str = "") -> Figure:
+def gap_decomposition_chart(
+    parts: pd.DataFrame,
+    *,
+    title: str,
+    comparison: str,
+    reference: str,
+    figure_id: str = "gap-decomposition",
+    source: str = "",
+) -> Figure:
     """Stacked horizontal bars of each age band's contribution to a life-expectancy gap, by cause.
 
     ``parts`` has ``age_band``, ``start_age``, ``cause`` and ``contribution`` (years), as
@@ -68,7 +112,9 @@ def gap_decomposition_chart(parts: pd.DataFrame, *, title: str, comparison: str,
     import numpy as np
 
     _setup()
-    pivot = parts.pivot_table(index=["start_age", "age_band"], columns="cause", values="contribution", aggfunc="sum")
+    pivot = parts.pivot_table(
+        index=["start_age", "age_band"], columns="cause", values="contribution", aggfunc="sum"
+    )
     pivot = pivot.sort_index(level=0)
     causes = list(pivot.columns)
     labels = [b for _, b in pivot.index]
@@ -79,7 +125,14 @@ def gap_decomposition_chart(parts: pd.DataFrame, *, title: str, comparison: str,
     for i, cause in enumerate(causes):
         vals = pivot[cause].fillna(0).to_numpy()
         left = np.where(vals >= 0, pos_left, neg_left)
-        ax.barh(y, vals, left=left, color=CAUSE_COLOURS[i % len(CAUSE_COLOURS)], height=0.75, label=cause)
+        ax.barh(
+            y,
+            vals,
+            left=left,
+            color=CAUSE_COLOURS[i % len(CAUSE_COLOURS)],
+            height=0.75,
+            label=cause,
+        )
         pos_left += np.where(vals >= 0, vals, 0)
         neg_left += np.where(vals < 0, vals, 0)
     ax.set_yticks(y, labels)
@@ -88,18 +141,31 @@ def gap_decomposition_chart(parts: pd.DataFrame, *, title: str, comparison: str,
     ax.set_ylabel("Age band (years)")
     ax.set_title(title, loc="left")
     if len(causes) > 1:
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.09 - 0.6 / len(labels)),
-                  ncols=min(5, len(causes)))
+        ax.legend(
+            fontsize=7,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.09 - 0.6 / len(labels)),
+            ncols=min(5, len(causes)),
+        )
     total = float(parts["contribution"].sum())
     top = parts.groupby("age_band")["contribution"].sum().sort_values(ascending=False)
-    alt = (f"Stacked bars showing how much each age band{' and cause' if len(causes) > 1 else ''} contributes to "
-           f"the {total:.1f}-year gap in life expectancy between {reference} and {comparison}; the largest "
-           f"contribution is at ages {top.index[0]} ({top.iloc[0]:.2f} years).")
+    alt = (
+        f"Stacked bars showing how much each age band{' and cause' if len(causes) > 1 else ''} contributes to "
+        f"the {total:.1f}-year gap in life expectancy between {reference} and {comparison}; the largest "
+        f"contribution is at ages {top.index[0]} ({top.iloc[0]:.2f} years)."
+    )
     return _figure(fig, figure_id, title, alt, source, parts.copy())
 
 
-def fan_chart(projection: pd.DataFrame, *, title: str, unit: str, history: pd.DataFrame | None = None,
-              figure_id: str = "fan", source: str = "") -> Figure:
+def fan_chart(
+    projection: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    history: pd.DataFrame | None = None,
+    figure_id: str = "fan",
+    source: str = "",
+) -> Figure:
     """Baseline projection with its interval as a shaded fan, observed history and scenarios as lines.
 
     ``projection`` has ``scenario``, ``period``, ``year``, ``value``, ``lower_ci_95``,
@@ -116,28 +182,78 @@ def fan_chart(projection: pd.DataFrame, *, title: str, unit: str, history: pd.Da
         # the projection starts where the record ends: join the fan and the line to the last recorded year
         last = history.sort_values("year").iloc[-1]
         if last["year"] < base["year"].iloc[0]:
-            join = {c: last["value"] for c in ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8")
-                    if c in base}
-            base = pd.concat([pd.DataFrame([{**join, "year": last["year"], "scenario": "Baseline",
-                                             "period": str(last.get("period", int(last["year"])))}]), base],
-                             ignore_index=True)
+            join = {
+                c: last["value"]
+                for c in ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8")
+                if c in base
+            }
+            base = pd.concat(
+                [
+                    pd.DataFrame(
+                        [
+                            {
+                                **join,
+                                "year": last["year"],
+                                "scenario": "Baseline",
+                                "period": str(last.get("period", int(last["year"]))),
+                            }
+                        ]
+                    ),
+                    base,
+                ],
+                ignore_index=True,
+            )
     if "lower_ci_99_8" in base and base["lower_ci_99_8"].notna().any():
-        ax.fill_between(base["year"], base["lower_ci_99_8"], base["upper_ci_99_8"], color=PALETTE[0], alpha=0.10,
-                        linewidth=0, label="99.8% interval")
-    ax.fill_between(base["year"], base["lower_ci_95"], base["upper_ci_95"], color=PALETTE[0], alpha=0.22,
-                    linewidth=0, label="95% interval")
+        ax.fill_between(
+            base["year"],
+            base["lower_ci_99_8"],
+            base["upper_ci_99_8"],
+            color=PALETTE[0],
+            alpha=0.10,
+            linewidth=0,
+            label="99.8% interval",
+        )
+    ax.fill_between(
+        base["year"],
+        base["lower_ci_95"],
+        base["upper_ci_95"],
+        color=PALETTE[0],
+        alpha=0.22,
+        linewidth=0,
+        label="95% interval",
+    )
     ax.plot(base["year"], base["value"], color=PALETTE[0], linewidth=2, label="Baseline projection")
     if history is not None and len(history):
         h = history.sort_values("year")
-        ax.plot(h["year"], h["value"], color="black", marker="o", markersize=3, linewidth=1.2, label="Recorded")
-    for i, (name, rows) in enumerate(projection[projection["scenario"].ne("Baseline")].groupby("scenario", sort=False)):
+        ax.plot(
+            h["year"],
+            h["value"],
+            color="black",
+            marker="o",
+            markersize=3,
+            linewidth=1.2,
+            label="Recorded",
+        )
+    for i, (name, rows) in enumerate(
+        projection[projection["scenario"].ne("Baseline")].groupby("scenario", sort=False)
+    ):
         rows = rows.sort_values("year")
-        ax.plot(rows["year"], rows["value"], color=PALETTE[(i + 2) % len(PALETTE)], linestyle="--", linewidth=1.5,
-                label=f"Scenario: {name}")
+        ax.plot(
+            rows["year"],
+            rows["value"],
+            color=PALETTE[(i + 2) % len(PALETTE)],
+            linestyle="--",
+            linewidth=1.5,
+            label=f"Scenario: {name}",
+        )
     # tick labels over the recorded years and the projected ones together
     ticks = dict(zip(base["year"], base["period"].astype(str), strict=False))
     if history is not None and len(history):
-        named = history["period"].astype(str) if "period" in history else history["year"].astype(int).astype(str)
+        named = (
+            history["period"].astype(str)
+            if "period" in history
+            else history["year"].astype(int).astype(str)
+        )
         for year, label in zip(history["year"], named, strict=True):
             ticks.setdefault(year, label)
     years = sorted(ticks)
@@ -147,14 +263,23 @@ def fan_chart(projection: pd.DataFrame, *, title: str, unit: str, history: pd.Da
     ax.set_title(title, loc="left")
     ax.legend(fontsize=7, loc="upper left")
     first, last = base.iloc[0], base.iloc[-1]
-    alt = (f"Fan chart of {title.lower()}: the baseline goes from {first['value']:,.0f} in {first['period']} to "
-           f"{last['value']:,.0f} in {last['period']} (95% interval {last['lower_ci_95']:,.0f} to "
-           f"{last['upper_ci_95']:,.0f}); dashed lines show scenarios.")
+    alt = (
+        f"Fan chart of {title.lower()}: the baseline goes from {first['value']:,.0f} in {first['period']} to "
+        f"{last['value']:,.0f} in {last['period']} (95% interval {last['lower_ci_95']:,.0f} to "
+        f"{last['upper_ci_95']:,.0f}); dashed lines show scenarios."
+    )
     return _figure(fig, figure_id, title, alt, source, projection.copy())
 
 
-def quadrant_scatter(frame: pd.DataFrame, *, highlight: str, title: str, outcome_label: str,
-                     figure_id: str = "vfm-quadrant", source: str = "") -> Figure:
+def quadrant_scatter(
+    frame: pd.DataFrame,
+    *,
+    highlight: str,
+    title: str,
+    outcome_label: str,
+    figure_id: str = "vfm-quadrant",
+    source: str = "",
+) -> Figure:
     """Spend per head (x) against outcome (y) for comparator areas, split into quadrants.
 
     ``frame`` is one programme's rows from
@@ -166,30 +291,69 @@ def quadrant_scatter(frame: pd.DataFrame, *, highlight: str, title: str, outcome
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     others = frame[frame["area_code"].ne(highlight)]
     me = frame[frame["area_code"].eq(highlight)]
-    ax.scatter(others["spend_per_head"], others["outcome_value"], color=PALETTE[4], alpha=0.7, label="Comparators")
-    ax.scatter(me["spend_per_head"], me["outcome_value"], color=PALETTE[2], s=70, zorder=3,
-               label=str(me["area_name"].iloc[0]) if len(me) else highlight)
+    ax.scatter(
+        others["spend_per_head"],
+        others["outcome_value"],
+        color=PALETTE[4],
+        alpha=0.7,
+        label="Comparators",
+    )
+    ax.scatter(
+        me["spend_per_head"],
+        me["outcome_value"],
+        color=PALETTE[2],
+        s=70,
+        zorder=3,
+        label=str(me["area_name"].iloc[0]) if len(me) else highlight,
+    )
     sx, sy = float(frame["spend_reference"].iloc[0]), float(frame["outcome_reference"].iloc[0])
     ax.axvline(sx, color="black", linestyle=":", linewidth=1)
     ax.axhline(sy, color="black", linestyle=":", linewidth=1)
     low_is_good = str(frame["outcome_polarity"].iloc[0]) == "low_is_good"
     better_y = 0.04 if low_is_good else 0.96
-    ax.text(0.02, better_y, "Lower spend, better outcome", transform=ax.transAxes, fontsize=7,
-            va="bottom" if low_is_good else "top", color=PALETTE[1])
-    ax.text(0.98, 1 - better_y, "Higher spend, worse outcome", transform=ax.transAxes, fontsize=7, ha="right",
-            va="top" if low_is_good else "bottom", color=PALETTE[2])
+    ax.text(
+        0.02,
+        better_y,
+        "Lower spend, better outcome",
+        transform=ax.transAxes,
+        fontsize=7,
+        va="bottom" if low_is_good else "top",
+        color=PALETTE[1],
+    )
+    ax.text(
+        0.98,
+        1 - better_y,
+        "Higher spend, worse outcome",
+        transform=ax.transAxes,
+        fontsize=7,
+        ha="right",
+        va="top" if low_is_good else "bottom",
+        color=PALETTE[2],
+    )
     ax.set_xlabel("Spend per head (£)")
     ax.set_ylabel(outcome_label)
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2)  # clear of the points
+    ax.legend(
+        fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2
+    )  # clear of the points
     quadrant = str(me["quadrant"].iloc[0]) if len(me) else "not shown"
-    alt = (f"Scatter of spend per head against {outcome_label.lower()} for {len(frame)} areas, with dotted lines "
-           f"at the comparators' medians; the area is in the '{quadrant.lower()}' quadrant.")
-    return _figure(fig, figure_id, title, alt, source,
-                   frame[["area_code", "area_name", "spend_per_head", "outcome_value", "quadrant"]].copy())
+    alt = (
+        f"Scatter of spend per head against {outcome_label.lower()} for {len(frame)} areas, with dotted lines "
+        f"at the comparators' medians; the area is in the '{quadrant.lower()}' quadrant."
+    )
+    return _figure(
+        fig,
+        figure_id,
+        title,
+        alt,
+        source,
+        frame[["area_code", "area_name", "spend_per_head", "outcome_value", "quadrant"]].copy(),
+    )
 
 
-def tornado_chart(tornado: pd.DataFrame, *, title: str, figure_id: str = "roi-tornado", source: str = "") -> Figure:
+def tornado_chart(
+    tornado: pd.DataFrame, *, title: str, figure_id: str = "roi-tornado", source: str = ""
+) -> Figure:
     """One-way sensitivity of the ROI: a bar per input from its low to its high value."""
     import matplotlib.pyplot as plt
     import numpy as np
@@ -200,17 +364,40 @@ def tornado_chart(tornado: pd.DataFrame, *, title: str, figure_id: str = "roi-to
     centre = float(data["roi"].iloc[0]) * 100
     fig, ax = plt.subplots(figsize=(6.4, 0.4 * len(data) + 1.8))
     # each bar runs from the central ROI to the ROI with the input at its low (orange) or high (blue) value
-    ax.barh(y, data["roi_at_low"] * 100 - centre, left=centre, color=PALETTE[3], label="Input at its low value")
-    ax.barh(y, data["roi_at_high"] * 100 - centre, left=centre, color=PALETTE[1], label="Input at its high value")
+    ax.barh(
+        y,
+        data["roi_at_low"] * 100 - centre,
+        left=centre,
+        color=PALETTE[3],
+        label="Input at its low value",
+    )
+    ax.barh(
+        y,
+        data["roi_at_high"] * 100 - centre,
+        left=centre,
+        color=PALETTE[1],
+        label="Input at its high value",
+    )
     ax.axvline(centre, color="black", linewidth=1, label=f"Central estimate ({centre:,.0f}%)")
-    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.4 * len(data) + 1.8) - 0.12),
-              ncols=3)
-    ax.set_yticks(y, [f"{lab} ({_fmt(a)} to {_fmt(b)})" for lab, a, b in
-                      zip(data["label"], data["low_value"], data["high_value"], strict=True)])
+    ax.legend(
+        fontsize=7.5,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.6 / (0.4 * len(data) + 1.8) - 0.12),
+        ncols=3,
+    )
+    ax.set_yticks(
+        y,
+        [
+            f"{lab} ({_fmt(a)} to {_fmt(b)})"
+            for lab, a, b in zip(data["label"], data["low_value"], data["high_value"], strict=True)
+        ],
+    )
     ax.set_xlabel("Return on investment (%)")
     ax.set_title(title, loc="left")
-    alt = (f"Tornado chart of the return on investment (central {centre:,.0f}%) as each input moves across its "
-           f"range; the widest bar, {tornado['label'].iloc[0].lower()}, matters most.")
+    alt = (
+        f"Tornado chart of the return on investment (central {centre:,.0f}%) as each input moves across its "
+        f"range; the widest bar, {tornado['label'].iloc[0].lower()}, matters most."
+    )
     return _figure(fig, figure_id, title, alt, source, tornado.copy())
 
 
@@ -223,8 +410,14 @@ def _fmt(x: float) -> str:
     return f"{x:,.1f}"
 
 
-def uptake_trend(rates: pd.DataFrame, *, highlight: str, title: str, figure_id: str = "phb-uptake",
-                 source: str = "") -> Figure:
+def uptake_trend(
+    rates: pd.DataFrame,
+    *,
+    highlight: str,
+    title: str,
+    figure_id: str = "phb-uptake",
+    source: str = "",
+) -> Figure:
     """People with a personal health budget per 100,000 by quarter: the area against its peers.
 
     ``rates`` has ``area_code``, ``area_name``, ``period``, ``value`` (all types).
@@ -237,9 +430,16 @@ def uptake_trend(rates: pd.DataFrame, *, highlight: str, title: str, figure_id: 
     for code, rows in rates.groupby("area_code"):
         rows = rows.set_index("period").reindex(periods)
         mine = code == highlight
-        ax.plot(range(len(periods)), rows["value"], color=PALETTE[0] if mine else PALETTE[4],
-                linewidth=2.2 if mine else 1, alpha=1 if mine else 0.6, marker="o" if mine else None, markersize=3,
-                label=str(rows["area_name"].dropna().iloc[0]) if mine else None)
+        ax.plot(
+            range(len(periods)),
+            rows["value"],
+            color=PALETTE[0] if mine else PALETTE[4],
+            linewidth=2.2 if mine else 1,
+            alpha=1 if mine else 0.6,
+            marker="o" if mine else None,
+            markersize=3,
+            label=str(rows["area_name"].dropna().iloc[0]) if mine else None,
+        )
     step = max(1, len(periods) // 6)
     ax.set_xticks(range(0, len(periods), step), periods[::step])
     ax.set_ylabel("People with a PHB per 100,000")
@@ -247,7 +447,9 @@ def uptake_trend(rates: pd.DataFrame, *, highlight: str, title: str, figure_id: 
     ax.plot([], [], color=PALETTE[4], label="Other ICBs")
     ax.legend(fontsize=8)
     last = rates[rates["area_code"].eq(highlight) & rates["period"].eq(periods[-1])]
-    alt = (f"Line chart of people with a personal health budget per 100,000 residents by quarter from {periods[0]} "
-           f"to {periods[-1]}; the highlighted ICB reaches {float(last['value'].iloc[0]) if len(last) else float('nan'):,.0f} "
-           "per 100,000, other ICBs in grey.")
+    alt = (
+        f"Line chart of people with a personal health budget per 100,000 residents by quarter from {periods[0]} "
+        f"to {periods[-1]}; the highlighted ICB reaches {float(last['value'].iloc[0]) if len(last) else float('nan'):,.0f} "
+        "per 100,000, other ICBs in grey."
+    )
     return _figure(fig, figure_id, title, alt, source, rates.copy())

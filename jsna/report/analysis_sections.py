@@ -39,37 +39,60 @@ def build_inequalities(rc: ReportContext, section: Section) -> None:
     from jsna.indicators.builtin_analysis import inequality_analysis
 
     cfg = rc.config.analysis
-    res = _cached(rc, "inequalities", lambda: inequality_analysis(
-        rc.table, rc.area_code, rc.benchmark_code, seed=cfg.seed, repetitions=cfg.repetitions))
+    res = _cached(
+        rc,
+        "inequalities",
+        lambda: inequality_analysis(
+            rc.table, rc.area_code, rc.benchmark_code, seed=cfg.seed, repetitions=cfg.repetitions
+        ),
+    )
     if "gap" in res:
         _deprivation_gap(rc, section, res)
     if "sii" in res:
         _sii(rc, section, res)
     if "heat" in res:
-        section.tables.append(_heat_table(res["heat"], f"Summary measures of inequality in life expectancy at birth "
-                                                         f"across local deprivation quintiles, {rc.area_name}",
-                                          "inequalities-heat", decimals=2))
+        section.tables.append(
+            _heat_table(
+                res["heat"],
+                f"Summary measures of inequality in life expectancy at birth "
+                f"across local deprivation quintiles, {rc.area_name}",
+                "inequalities-heat",
+                decimals=2,
+            )
+        )
     if "benchmark_gap_by_cause" in res:
         _benchmark_gap(rc, section, res)
     from jsna.report.input_blocks import generic
 
     # ward ranges have their own table (input_blocks.add_inequality_blocks)
     rows = generic(rc.latest(rc.area_results(section="inequalities")))
-    rows = rows[rows["category_type"].notna() & ~rows["indicator_id"].eq("life-expectancy-by-deprivation-quintile")]
+    rows = rows[
+        rows["category_type"].notna()
+        & ~rows["indicator_id"].eq("life-expectancy-by-deprivation-quintile")
+    ]
     other = generic(rc.latest(rc.area_results()))
-    other = other[other["category_type"].notna() & other["category_type"].ne("Activity")
-                  & other["section"].ne("inequalities")]
-    for frame, caption, tid in ((rows, f"Indicators by deprivation, {rc.area_name}", "inequality-breakdowns"),
-                                (other, f"Other indicators by population group, {rc.area_name}", "inequality-other")):
+    other = other[
+        other["category_type"].notna()
+        & other["category_type"].ne("Activity")
+        & other["section"].ne("inequalities")
+    ]
+    for frame, caption, tid in (
+        (rows, f"Indicators by deprivation, {rc.area_name}", "inequality-breakdowns"),
+        (other, f"Other indicators by population group, {rc.area_name}", "inequality-other"),
+    ):
         if len(frame):
             section.tables.append(_breakdown_table(rc, frame, caption, tid))
     if "gap" not in res:
-        section.missing.append("breakdowns by deprivation: deaths by LSOA (jsna ingest deaths FILE) with LSOA "
-                               "population (jsna ingest population FILE) and IMD by LSOA (jsna ingest deprivation FILE)")
+        section.missing.append(
+            "breakdowns by deprivation: deaths by LSOA (jsna ingest deaths FILE) with LSOA "
+            "population (jsna ingest population FILE) and IMD by LSOA (jsna ingest deprivation FILE)"
+        )
     if "benchmark_gap_by_cause" not in res:
-        section.missing.append(f"the gap to {rc.benchmark_name} by cause: deaths by age, sex and cause for this area "
-                               f"and {rc.benchmark_name} (jsna ingest deaths FILE with a cause column) with their "
-                               "population estimates")
+        section.missing.append(
+            f"the gap to {rc.benchmark_name} by cause: deaths by age, sex and cause for this area "
+            f"and {rc.benchmark_name} (jsna ingest deaths FILE with a cause column) with their "
+            "population estimates"
+        )
 
 
 def _breakdown_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_id: str) -> Table:
@@ -85,14 +108,35 @@ def _breakdown_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_
     for _, r in rows.iterrows():
         d = rc.decimals(str(r["indicator_id"]))
         value = fmt(r["value"], d) + ("†" if rc.policy.suppressed(r.get("count")) else "")
-        body.append([Cell(str(r["indicator_name"])), Cell(str(r["category_type"])), Cell(str(r["category"])),
-                     Cell(str(r["sex"])), Cell(str(r["period"])), Cell(value, numeric=True),
-                     Cell(str(r.get("unit") or "")),
-                     Cell(fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), d), numeric=True),
-                     Cell("" if is_missing(r.get("value_note")) else str(r["value_note"]))])
-    return Table(caption=caption, id=table_id, rows=body,
-                 columns=["Indicator", "Breakdown", "Group", "Sex", "Period", "Value", "Unit",
-                          "95% confidence interval", "Note"])
+        body.append(
+            [
+                Cell(str(r["indicator_name"])),
+                Cell(str(r["category_type"])),
+                Cell(str(r["category"])),
+                Cell(str(r["sex"])),
+                Cell(str(r["period"])),
+                Cell(value, numeric=True),
+                Cell(str(r.get("unit") or "")),
+                Cell(fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), d), numeric=True),
+                Cell("" if is_missing(r.get("value_note")) else str(r["value_note"])),
+            ]
+        )
+    return Table(
+        caption=caption,
+        id=table_id,
+        rows=body,
+        columns=[
+            "Indicator",
+            "Breakdown",
+            "Group",
+            "Sex",
+            "Period",
+            "Value",
+            "Unit",
+            "95% confidence interval",
+            "Note",
+        ],
+    )
 
 
 def _lc(text: object) -> str:
@@ -106,76 +150,145 @@ def _deprivation_gap(rc: ReportContext, section: Section, res: dict[str, Any]) -
     period = str(le["period"].iloc[0])
     for _, g in gap.iterrows():
         sex = str(g["sex"]).lower() + "s"
-        section.headlines.append(Headline(
-            f"Life expectancy gap, most vs least deprived fifth ({sex})", fmt(g["value"], 1, "years"),
-            f"95% CI {fmt_interval(g['lower_ci_95'], g['upper_ci_95'])}; {period}"))
+        section.headlines.append(
+            Headline(
+                f"Life expectancy gap, most vs least deprived fifth ({sex})",
+                fmt(g["value"], 1, "years"),
+                f"95% CI {fmt_interval(g['lower_ci_95'], g['upper_ci_95'])}; {period}",
+            )
+        )
         sub = parts[parts["sex"].eq(g["sex"])]
         mid = sub[sub["start_age"].between(50, 74)]["contribution"].sum()
         share = mid / g["value"] if g["value"] else float("nan")
         sig = _significant(g["lower_ci_95"], g["upper_ci_95"])
-        sentence = (f"For {sex}, the gap in life expectancy at birth between the most and least deprived fifths of "
-                    f"{rc.area_name}'s neighbourhoods is {fmt(g['value'], 1)} years (95% CI "
-                    f"{fmt_interval(g['lower_ci_95'], g['upper_ci_95'])}; {fmt(g['e0_comparison'], 1)} against "
-                    f"{fmt(g['e0_reference'], 1)} years, {period})")
-        sentence += ("" if sig else "; the interval includes no gap, so a real difference cannot be confirmed")
+        sentence = (
+            f"For {sex}, the gap in life expectancy at birth between the most and least deprived fifths of "
+            f"{rc.area_name}'s neighbourhoods is {fmt(g['value'], 1)} years (95% CI "
+            f"{fmt_interval(g['lower_ci_95'], g['upper_ci_95'])}; {fmt(g['e0_comparison'], 1)} against "
+            f"{fmt(g['e0_reference'], 1)} years, {period})"
+        )
+        sentence += (
+            ""
+            if sig
+            else "; the interval includes no gap, so a real difference cannot be confirmed"
+        )
         if sig and not is_missing(share):
             sentence += f"; {_pct(share)} of it arises from deaths at ages 50–74"
         section.summary.append(sentence + ".")
     for sex in gap["sex"]:
-        section.figures.append(ac.gap_decomposition_chart(
-            parts[parts["sex"].eq(sex)], title=f"Where the gap comes from: age bands, {str(sex).lower()}s, {period}",
-            comparison="most deprived fifth", reference="least deprived fifth",
-            figure_id=f"inequalities-gap-age-{str(sex).lower()}",
-            source="Source: Arriaga decomposition of LSOA deaths and population pooled by local deprivation quintile"))
-    body = [[Cell(str(r["sex"])), Cell(str(int(r["quantile"])) + (" (most deprived)" if r["quantile"] == 1 else
-                                                                  " (least deprived)" if r["quantile"] == 5 else "")),
-             Cell(rc.policy.count(r["population"]), numeric=True), Cell(fmt(r["value"], 1), numeric=True),
-             Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"]), numeric=True)]
-            for _, r in le.sort_values(["sex", "quantile"]).iterrows()]
-    section.tables.append(Table(caption=f"Life expectancy at birth by local deprivation quintile, {rc.area_name}, {period}",
-                                id="inequalities-le-quintile",
-                                columns=["Sex", "Deprivation quintile", "Person-years", "Life expectancy (years)",
-                                         "95% confidence interval"], rows=body,
-                                note="Quintiles rank the area's LSOAs by IMD score within the area; deaths pooled over "
-                                     "the period shown."))
+        section.figures.append(
+            ac.gap_decomposition_chart(
+                parts[parts["sex"].eq(sex)],
+                title=f"Where the gap comes from: age bands, {str(sex).lower()}s, {period}",
+                comparison="most deprived fifth",
+                reference="least deprived fifth",
+                figure_id=f"inequalities-gap-age-{str(sex).lower()}",
+                source="Source: Arriaga decomposition of LSOA deaths and population pooled by local deprivation quintile",
+            )
+        )
+    body = [
+        [
+            Cell(str(r["sex"])),
+            Cell(
+                str(int(r["quantile"]))
+                + (
+                    " (most deprived)"
+                    if r["quantile"] == 1
+                    else " (least deprived)"
+                    if r["quantile"] == 5
+                    else ""
+                )
+            ),
+            Cell(rc.policy.count(r["population"]), numeric=True),
+            Cell(fmt(r["value"], 1), numeric=True),
+            Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"]), numeric=True),
+        ]
+        for _, r in le.sort_values(["sex", "quantile"]).iterrows()
+    ]
+    section.tables.append(
+        Table(
+            caption=f"Life expectancy at birth by local deprivation quintile, {rc.area_name}, {period}",
+            id="inequalities-le-quintile",
+            columns=[
+                "Sex",
+                "Deprivation quintile",
+                "Person-years",
+                "Life expectancy (years)",
+                "95% confidence interval",
+            ],
+            rows=body,
+            note="Quintiles rank the area's LSOAs by IMD score within the area; deaths pooled over "
+            "the period shown.",
+        )
+    )
 
 
 def _sii(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     sii, le10 = res["sii"], res["le_by_decile"]
     for _, s in sii.iterrows():
         sex = str(s["sex"])
-        section.headlines.append(Headline(f"Slope index of inequality in life expectancy ({sex.lower()}s)",
-                                          fmt(s["sii"], 1, "years"),
-                                          f"95% CI {fmt_interval(s['sii_lower_ci_95'], s['sii_upper_ci_95'])}"))
+        section.headlines.append(
+            Headline(
+                f"Slope index of inequality in life expectancy ({sex.lower()}s)",
+                fmt(s["sii"], 1, "years"),
+                f"95% CI {fmt_interval(s['sii_lower_ci_95'], s['sii_upper_ci_95'])}",
+            )
+        )
         section.summary.append(
             f"Across all ten local deprivation deciles the slope index of inequality for {sex.lower()}s is "
             f"{fmt(s['sii'], 1)} years (95% CI {fmt_interval(s['sii_lower_ci_95'], s['sii_upper_ci_95'])}): the "
             "modelled difference in life expectancy between the least and the most deprived ends of the area"
-            + ("." if _significant(s["sii_lower_ci_95"], s["sii_upper_ci_95"]) else
-               ", although the interval includes zero."))
-        section.figures.append(ac.sii_chart(
-            le10[le10["sex"].eq(sex)], sii=float(s["sii"]), intercept=float(s["intercept"]),
-            title=f"Life expectancy by local deprivation decile, {sex.lower()}s, with the SII line", unit="years",
-            figure_id=f"inequalities-sii-{sex.lower()}",
-            source="Source: Low & Low slope index of inequality, simulated 95% limits"))
+            + (
+                "."
+                if _significant(s["sii_lower_ci_95"], s["sii_upper_ci_95"])
+                else ", although the interval includes zero."
+            )
+        )
+        section.figures.append(
+            ac.sii_chart(
+                le10[le10["sex"].eq(sex)],
+                sii=float(s["sii"]),
+                intercept=float(s["intercept"]),
+                title=f"Life expectancy by local deprivation decile, {sex.lower()}s, with the SII line",
+                unit="years",
+                figure_id=f"inequalities-sii-{sex.lower()}",
+                source="Source: Low & Low slope index of inequality, simulated 95% limits",
+            )
+        )
 
 
-_HEAT_NOTE = ("WHO Health Equity Assessment Toolkit measures. Difference and ratio: least minus (over) most "
-              "deprived fifth; Theil index and mean log deviation ×1,000; RCI, PAF and index of disparity in %.")
+_HEAT_NOTE = (
+    "WHO Health Equity Assessment Toolkit measures. Difference and ratio: least minus (over) most "
+    "deprived fifth; Theil index and mean log deviation ×1,000; RCI, PAF and index of disparity in %."
+)
 
 
-def _heat_table(heat: pd.DataFrame, caption: str, table_id: str, decimals: int = 2, note: str = _HEAT_NOTE) -> Table:
+def _heat_table(
+    heat: pd.DataFrame, caption: str, table_id: str, decimals: int = 2, note: str = _HEAT_NOTE
+) -> Table:
     by = [c for c in ("sex", "period") if c in heat.columns]
     body = []
     for _, r in heat.iterrows():
         cells = [Cell(str(r["measure"]))] + [Cell(str(r[c])) for c in by]
-        cells += [Cell(fmt(r["value"], decimals), numeric=True),
-                  Cell(fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), decimals), numeric=True),
-                  Cell(str(r["method"]))]
+        cells += [
+            Cell(fmt(r["value"], decimals), numeric=True),
+            Cell(fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), decimals), numeric=True),
+            Cell(str(r["method"])),
+        ]
         body.append(cells)
-    return Table(caption=caption, id=table_id, columns=["Measure", *[c.title() for c in by], "Value",
-                                                        "95% confidence interval", "Interval"], rows=body,
-                 note=note)
+    return Table(
+        caption=caption,
+        id=table_id,
+        columns=[
+            "Measure",
+            *[c.title() for c in by],
+            "Value",
+            "95% confidence interval",
+            "Interval",
+        ],
+        rows=body,
+        note=note,
+    )
 
 
 def _benchmark_gap(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
@@ -185,28 +298,48 @@ def _benchmark_gap(rc: ReportContext, section: Section, res: dict[str, Any]) -> 
         sex = str(g["sex"])
         sub = parts[parts["sex"].eq(sex)]
         sig = _significant(g["lower_ci_95"], g["upper_ci_95"])
-        text = (f"{rc.benchmark_name}'s life expectancy at birth for {sex.lower()}s is {fmt(abs(g['value']), 1)} years "
-                f"{'higher' if g['value'] > 0 else 'lower'} than {rc.area_name}'s ({period}; 95% CI "
-                f"{fmt_interval(g['lower_ci_95'], g['upper_ci_95'])})")
+        text = (
+            f"{rc.benchmark_name}'s life expectancy at birth for {sex.lower()}s is {fmt(abs(g['value']), 1)} years "
+            f"{'higher' if g['value'] > 0 else 'lower'} than {rc.area_name}'s ({period}; 95% CI "
+            f"{fmt_interval(g['lower_ci_95'], g['upper_ci_95'])})"
+        )
         if sig and g["value"] > 0:
-            cell = sub[sub["start_age"].between(50, 74)].groupby("cause")["contribution"].sum().sort_values()
+            cell = (
+                sub[sub["start_age"].between(50, 74)]
+                .groupby("cause")["contribution"]
+                .sum()
+                .sort_values()
+            )
             top = cell.index[-1]
-            text += (f"; {_pct(cell.iloc[-1] / g['value'])} of the gap is from {top.lower()} deaths at ages 50–74")
+            text += f"; {_pct(cell.iloc[-1] / g['value'])} of the gap is from {top.lower()} deaths at ages 50–74"
         elif not sig:
             text += "; the difference is not statistically significant"
         section.summary.append(text + ".")
-        section.figures.append(ac.gap_decomposition_chart(
-            sub, title=f"Life expectancy gap to {rc.benchmark_name} by age and cause, {sex.lower()}s, {period}",
-            comparison=rc.area_name, reference=rc.benchmark_name,
-            figure_id=f"inequalities-benchmark-gap-{sex.lower()}",
-            source="Source: Arriaga decomposition of deaths by age and cause (Segment Tool method)"))
+        section.figures.append(
+            ac.gap_decomposition_chart(
+                sub,
+                title=f"Life expectancy gap to {rc.benchmark_name} by age and cause, {sex.lower()}s, {period}",
+                comparison=rc.area_name,
+                reference=rc.benchmark_name,
+                figure_id=f"inequalities-benchmark-gap-{sex.lower()}",
+                source="Source: Arriaga decomposition of deaths by age and cause (Segment Tool method)",
+            )
+        )
     by_cause = parts.groupby(["sex", "cause"], as_index=False)["contribution"].sum()
-    body = [[Cell(str(r["sex"])), Cell(str(r["cause"])), Cell(fmt(r["contribution"], 2), numeric=True)]
-            for _, r in by_cause.iterrows()]
-    section.tables.append(Table(caption=f"Contribution of each cause to the life expectancy gap between {rc.area_name} "
-                                        f"and {rc.benchmark_name}, {period}", id="inequalities-cause-gap",
-                                columns=["Sex", "Cause", "Years of the gap"], rows=body,
-                                note="Positive values widen the gap (higher death rates in the area)."))
+    body = [
+        [Cell(str(r["sex"])), Cell(str(r["cause"])), Cell(fmt(r["contribution"], 2), numeric=True)]
+        for _, r in by_cause.iterrows()
+    ]
+    section.tables.append(
+        Table(
+            caption=f"Contribution of each cause to the life expectancy gap between {rc.area_name} "
+            f"and {rc.benchmark_name}, {period}",
+            id="inequalities-cause-gap",
+            columns=["Sex", "Cause", "Years of the gap"],
+            rows=body,
+            note="Positive values widen the gap (higher death rates in the area).",
+        )
+    )
 
 
 # -- sections 8 and 9 --------------------------------------------------------------------------------
@@ -214,9 +347,21 @@ def _projections(rc: ReportContext) -> dict[str, Any]:
     from jsna.indicators.builtin_analysis import projection_analysis
 
     p = rc.config.projections
-    return _cached(rc, "projections", lambda: projection_analysis(
-        rc.table, rc.area_code, horizon=p.horizon, year_type=p.year_type, base_years=p.base_years,
-        principal=p.principal, scenarios=rc.config.scenarios, repetitions=p.repetitions, seed=rc.config.analysis.seed))
+    return _cached(
+        rc,
+        "projections",
+        lambda: projection_analysis(
+            rc.table,
+            rc.area_code,
+            horizon=p.horizon,
+            year_type=p.year_type,
+            base_years=p.base_years,
+            principal=p.principal,
+            scenarios=rc.config.scenarios,
+            repetitions=p.repetitions,
+            seed=rc.config.analysis.seed,
+        ),
+    )
 
 
 def _population_note(res: dict[str, Any]) -> str:
@@ -224,22 +369,40 @@ def _population_note(res: dict[str, Any]) -> str:
         variants = [str(v) for v in res["variants"]]
         if len(variants) == 1:
             return f"The projected population is the one supplied ({variants[0]} variant)."
-        return (f"The projected population is the one supplied, in {len(variants)} variants ({', '.join(variants)}); "
-                f"figures use the {res['central_variant']} variant.")
-    return (f"No population projection was supplied, so jsna projected the population itself: "
-            f"{res.get('population_method', 'trend')}. Treat the later years with caution.")
+        return (
+            f"The projected population is the one supplied, in {len(variants)} variants ({', '.join(variants)}); "
+            f"figures use the {res['central_variant']} variant."
+        )
+    return (
+        f"No population projection was supplied, so jsna projected the population itself: "
+        f"{res.get('population_method', 'trend')}. Treat the later years with caution."
+    )
 
 
-def _projected_population(rc: ReportContext, section: Section, res: dict[str, Any], first: Any, last: Any,
-                          spread: Any) -> None:
+def _projected_population(
+    rc: ReportContext, section: Section, res: dict[str, Any], first: Any, last: Any, spread: Any
+) -> None:
     """The projected-residents card and sentence (a projection with a trend or supplied variants)."""
-    section.headlines.append(Headline(f"Projected residents, {int(last['year'])}", fmt(last["count"], 0),
-                                      f"{fmt_change(last['count'] / first['count'] - 1, 1)} on {int(first['year'])}"))
+    section.headlines.append(
+        Headline(
+            f"Projected residents, {int(last['year'])}",
+            fmt(last["count"], 0),
+            f"{fmt_change(last['count'] / first['count'] - 1, 1)} on {int(first['year'])}",
+        )
+    )
     section.summary.append(
         f"{rc.area_name}'s population is projected to change from {fmt(first['count'], 0)} in {int(first['year'])} "
         f"to {fmt(last['count'], 0)} in {int(last['year'])}"
-        + (f" (from {fmt(spread.min(), 0)} to {fmt(spread.max(), 0)} across the variants)" if len(spread) > 1 else "")
-        + "." + _estimate_note(rc, int(first["year"]), float(first["count"])) + " " + _population_note(res))
+        + (
+            f" (from {fmt(spread.min(), 0)} to {fmt(spread.max(), 0)} across the variants)"
+            if len(spread) > 1
+            else ""
+        )
+        + "."
+        + _estimate_note(rc, int(first["year"]), float(first["count"]))
+        + " "
+        + _population_note(res)
+    )
 
 
 def _estimate_note(rc: ReportContext, year: int, projected: float) -> str:
@@ -251,8 +414,10 @@ def _estimate_note(rc: ReportContext, year: int, projected: float) -> str:
     estimate = float(rows["value"].iloc[0])
     if round(estimate) == round(projected):
         return ""
-    return (f" The projection's {year} figure is its own starting point; the mid-{year} estimate is "
-            f"{fmt(estimate, 0)}.")
+    return (
+        f" The projection's {year} figure is its own starting point; the mid-{year} estimate is "
+        f"{fmt(estimate, 0)}."
+    )
 
 
 def _projection_table(frame: pd.DataFrame, series: str, caption: str, table_id: str) -> Table:
@@ -261,20 +426,44 @@ def _projection_table(frame: pd.DataFrame, series: str, caption: str, table_id: 
     first_year, last_year = base["year"].min(), base["year"].max()
     for name, rows in base.groupby(series, sort=True):
         for _, r in rows[rows["year"].isin([first_year, last_year])].iterrows():
-            body.append([Cell(str(name)), Cell(str(r["period"])), Cell(fmt(r["value"], 0), numeric=True),
-                         Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 0), numeric=True),
-                         Cell(fmt_interval(r["variant_low"], r["variant_high"], 0), numeric=True)])
-    for (name, scen), rows in frame[frame["scenario"].ne("Baseline")].groupby([series, "scenario"], sort=False):
+            body.append(
+                [
+                    Cell(str(name)),
+                    Cell(str(r["period"])),
+                    Cell(fmt(r["value"], 0), numeric=True),
+                    Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 0), numeric=True),
+                    Cell(fmt_interval(r["variant_low"], r["variant_high"], 0), numeric=True),
+                ]
+            )
+    for (name, scen), rows in frame[frame["scenario"].ne("Baseline")].groupby(
+        [series, "scenario"], sort=False
+    ):
         r = rows[rows["year"].eq(last_year)]
         if len(r):
             r = r.iloc[0]
-            body.append([Cell(f"{name}: {scen}"), Cell(str(r["period"])), Cell(fmt(r["value"], 0), numeric=True),
-                         Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 0), numeric=True),
-                         Cell(fmt_interval(r["variant_low"], r["variant_high"], 0), numeric=True)])
-    return Table(caption=caption, id=table_id, columns=["Projection", "Year", "Projected number",
-                                                        "95% interval", "Range across population variants"],
-                 rows=body, note="Intervals combine the sampling uncertainty of the rates with the spread of the "
-                                 "population variants (simulation).")
+            body.append(
+                [
+                    Cell(f"{name}: {scen}"),
+                    Cell(str(r["period"])),
+                    Cell(fmt(r["value"], 0), numeric=True),
+                    Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 0), numeric=True),
+                    Cell(fmt_interval(r["variant_low"], r["variant_high"], 0), numeric=True),
+                ]
+            )
+    return Table(
+        caption=caption,
+        id=table_id,
+        columns=[
+            "Projection",
+            "Year",
+            "Projected number",
+            "95% interval",
+            "Range across population variants",
+        ],
+        rows=body,
+        note="Intervals combine the sampling uncertainty of the rates with the spread of the "
+        "population variants (simulation).",
+    )
 
 
 def build_projected_service_use(rc: ReportContext, section: Section) -> None:
@@ -289,42 +478,69 @@ def build_projected_service_use(rc: ReportContext, section: Section) -> None:
             start_row = hist[hist["measure"].eq(name)].sort_values("year").iloc[-1]
             end = rows[rows["year"].eq(last)].iloc[0]
             change = end["value"] / start_row["value"] - 1
-            section.headlines.append(Headline(f"{name}, {end['period']}", fmt(end["value"], 0),
-                                              f"{fmt_change(change)} on {start_row['year']}"))
+            section.headlines.append(
+                Headline(
+                    f"{name}, {end['period']}",
+                    fmt(end["value"], 0),
+                    f"{fmt_change(change)} on {start_row['year']}",
+                )
+            )
             rate_year = res.get("service_rate_period", str(start_row["year"]))
             section.summary.append(
                 f"At {rate_year}'s age- and sex-specific rates, {_lc(name)} would go from {fmt(start_row['value'], 0)} "
                 f"recorded in {start_row['year']} to about {fmt(end['value'], 0)} in {end['period']} (95% interval "
                 f"{fmt_interval(end['lower_ci_95'], end['upper_ci_95'], 0)}), "
-                f"{change_phrase(change)} driven by the changing size and age of the population.")
-            section.figures.append(ac.fan_chart(
-                use[use["measure"].eq(name)], title=f"Projected {_lc(name)}, {rc.area_name}", unit="Number a year",
-                history=hist[hist["measure"].eq(name)], figure_id=f"projected-use-{_slug(name)}",
-                source=(f"Source: {res.get('service_rate_period', '')} use rates by age and sex × projected "
+                f"{change_phrase(change)} driven by the changing size and age of the population."
+            )
+            section.figures.append(
+                ac.fan_chart(
+                    use[use["measure"].eq(name)],
+                    title=f"Projected {_lc(name)}, {rc.area_name}",
+                    unit="Number a year",
+                    history=hist[hist["measure"].eq(name)],
+                    figure_id=f"projected-use-{_slug(name)}",
+                    source=(
+                        f"Source: {res.get('service_rate_period', '')} use rates by age and sex × projected "
                         f"population, so the projection starts from the latest recorded year; interval from the "
-                        f"{res.get('service_base_period', '')} counts. " + _population_note(res))))
+                        f"{res.get('service_base_period', '')} counts. " + _population_note(res)
+                    ),
+                )
+            )
         for scen in rc.config.scenarios:
             rows = use[use["scenario"].eq(scen.name) & use["year"].eq(last)]
             if len(rows):
-                saved = (base[base["year"].eq(last)].set_index("measure")["value"]
-                         - rows.set_index("measure")["value"]).dropna()
+                saved = (
+                    base[base["year"].eq(last)].set_index("measure")["value"]
+                    - rows.set_index("measure")["value"]
+                ).dropna()
                 saved = saved[saved.abs() > 0]
                 if len(saved):
                     section.summary.append(
                         f"Under the scenario '{scen.name}', {last} would see "
-                        + "; ".join(f"{abs(v):,.0f} {'fewer' if v > 0 else 'more'} {str(k).lower()}"
-                                    for k, v in saved.items()) + " than the baseline.")
-        section.tables.append(_projection_table(use, "measure", f"Projected service use, {rc.area_name}",
-                                                "projected-use-table"))
+                        + "; ".join(
+                            f"{abs(v):,.0f} {'fewer' if v > 0 else 'more'} {str(k).lower()}"
+                            for k, v in saved.items()
+                        )
+                        + " than the baseline."
+                    )
+        section.tables.append(
+            _projection_table(
+                use, "measure", f"Projected service use, {rc.area_name}", "projected-use-table"
+            )
+        )
         section.summary.append(_population_note(res))
     section.narrative_html = rc.narrative("projected_service_use")
     if held and "service_use" in res:
-        section.missing.append(f"population projections (ONS SNPP: jsna ingest population FILE) or estimates for "
-                               f"more than one year: only {res['base_year']} is loaded, so there is no trend to "
-                               "carry today's rates of service use forward")
+        section.missing.append(
+            f"population projections (ONS SNPP: jsna ingest population FILE) or estimates for "
+            f"more than one year: only {res['base_year']} is loaded, so there is no trend to "
+            "carry today's rates of service use forward"
+        )
     elif not usable:
-        section.missing.append("population projections (jsna ingest population FILE with a variant column, or "
-                               "ONS SNPP) together with service activity counts (jsna ingest events FILE)")
+        section.missing.append(
+            "population projections (jsna ingest population FILE with a variant column, or "
+            "ONS SNPP) together with service activity counts (jsna ingest events FILE)"
+        )
 
 
 def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
@@ -340,50 +556,88 @@ def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
             section.summary.append(
                 f"No population projection is loaded and only one year of estimates ({res['base_year']}: "
                 f"{fmt(first['count'], 0)} residents), so there is no trend to project; load ONS sub-national "
-                f"population projections (jsna ingest population FILE) for one.")
+                f"population projections (jsna ingest population FILE) for one."
+            )
         else:
             _projected_population(rc, section, res, first, last, spread)
-        if res.get("pyramid_then") is not None and len(res["pyramid_then"]) and res["central_variant"] != "no change":
-            section.figures.append(charts.population_pyramid(
-                res["pyramid_now"], area_name=rc.area_name, period=str(res["base_year"]),
-                projected=res["pyramid_then"], projected_label=f"Projected {res['pyramid_then_year']}",
-                figure_id="projected-pyramid"))
+        if (
+            res.get("pyramid_then") is not None
+            and len(res["pyramid_then"])
+            and res["central_variant"] != "no change"
+        ):
+            section.figures.append(
+                charts.population_pyramid(
+                    res["pyramid_now"],
+                    area_name=rc.area_name,
+                    period=str(res["base_year"]),
+                    projected=res["pyramid_then"],
+                    projected_label=f"Projected {res['pyramid_then_year']}",
+                    figure_id="projected-pyramid",
+                )
+            )
     if "outcomes" in res:
         out = res["outcomes"]
         base = out[out["scenario"].eq("Baseline")]
         y0, y1 = base["year"].min(), base["year"].max()
-        held = res.get("central_variant") == "no change" and res.get("population_source") != "supplied"
+        held = (
+            res.get("central_variant") == "no change" and res.get("population_source") != "supplied"
+        )
         for name, rows in base.groupby("condition", sort=True):
             a, b = rows[rows["year"].eq(y0)].iloc[0], rows[rows["year"].eq(y1)].iloc[0]
             if held:  # no projection: today's estimate only, not a flat line dressed as a forecast
-                section.headlines.append(Headline(f"{name}, estimate", fmt(a["value"], 0),
-                                                  f"at the {res['base_year']} population"))
+                section.headlines.append(
+                    Headline(
+                        f"{name}, estimate",
+                        fmt(a["value"], 0),
+                        f"at the {res['base_year']} population",
+                    )
+                )
                 section.summary.append(
                     f"An estimated {fmt(a['value'], 0)} residents have {_lc(name)} (95% interval "
                     f"{fmt_interval(a['lower_ci_95'], a['upper_ci_95'], 0)}), from the age- and sex-specific "
                     f"prevalence ({res['outcome_references'].get(name, 'supplied rates')}) and the "
-                    f"{res['base_year']} population; it is carried forward only once a projection is loaded.")
+                    f"{res['base_year']} population; it is carried forward only once a projection is loaded."
+                )
                 continue
             change = b["value"] / a["value"] - 1 if a["value"] else float("nan")
-            section.headlines.append(Headline(f"{name}, {b['period']}", fmt(b["value"], 0),
-                                              f"{fmt_change(change)} on {a['period']}"))
+            section.headlines.append(
+                Headline(
+                    f"{name}, {b['period']}",
+                    fmt(b["value"], 0),
+                    f"{fmt_change(change)} on {a['period']}",
+                )
+            )
             section.summary.append(
                 f"An estimated {fmt(a['value'], 0)} residents had {_lc(name)} in {a['period']} (95% interval "
                 f"{fmt_interval(a['lower_ci_95'], a['upper_ci_95'], 0)}); applying the same age- and sex-specific "
                 f"prevalence to the projected population gives about {fmt(b['value'], 0)} in {b['period']} "
-                f"({fmt_interval(b['lower_ci_95'], b['upper_ci_95'], 0)}).")
-            section.figures.append(ac.fan_chart(
-                out[out["condition"].eq(name)], title=f"Projected people with {_lc(name)}, {rc.area_name}",
-                unit="People", figure_id=f"projected-outcome-{_slug(name)}",
-                source=f"Source: prevalence ({res['outcome_references'].get(name, 'supplied rates')}) × projected "
-                       "population"))
+                f"({fmt_interval(b['lower_ci_95'], b['upper_ci_95'], 0)})."
+            )
+            section.figures.append(
+                ac.fan_chart(
+                    out[out["condition"].eq(name)],
+                    title=f"Projected people with {_lc(name)}, {rc.area_name}",
+                    unit="People",
+                    figure_id=f"projected-outcome-{_slug(name)}",
+                    source=f"Source: prevalence ({res['outcome_references'].get(name, 'supplied rates')}) × projected "
+                    "population",
+                )
+            )
         if not held:
-            section.tables.append(_projection_table(out, "condition", f"Projected outcomes, {rc.area_name}",
-                                                    "projected-outcomes-table"))
+            section.tables.append(
+                _projection_table(
+                    out,
+                    "condition",
+                    f"Projected outcomes, {rc.area_name}",
+                    "projected-outcomes-table",
+                )
+            )
     section.narrative_html = rc.narrative("projected_outcomes")
     if "outcomes" not in res:
-        section.missing.append("prevalence rates by condition, age and sex (jsna ingest prevalence FILE, e.g. the "
-                               "CFAS II dementia rates or POPPI/PANSI tables) and population estimates or projections")
+        section.missing.append(
+            "prevalence rates by condition, age and sex (jsna ingest prevalence FILE, e.g. the "
+            "CFAS II dementia rates or POPPI/PANSI tables) and population estimates or projections"
+        )
 
 
 def _slug(text: object) -> str:
@@ -397,9 +651,19 @@ def build_value_for_money(rc: ReportContext, section: Section) -> None:
     from jsna.indicators.builtin_analysis import value_for_money_analysis
 
     cfg = rc.config
-    res = _cached(rc, "vfm", lambda: value_for_money_analysis(
-        rc.table, rc.area_code, rc.area_name, roi=cfg.roi, phb=cfg.phb, repetitions=cfg.analysis.repetitions,
-        seed=cfg.analysis.seed))
+    res = _cached(
+        rc,
+        "vfm",
+        lambda: value_for_money_analysis(
+            rc.table,
+            rc.area_code,
+            rc.area_name,
+            roi=cfg.roi,
+            phb=cfg.phb,
+            repetitions=cfg.analysis.repetitions,
+            seed=cfg.analysis.seed,
+        ),
+    )
     if "spend" in res:
         _spend(rc, section, res["spend"])
     if "roi" in res:
@@ -408,61 +672,118 @@ def build_value_for_money(rc: ReportContext, section: Section) -> None:
         _phb(rc, section, res)
     section.narrative_html = rc.narrative("value_for_money")
     if "spend" not in res:
-        section.missing.append("spend by programme for this area and comparators (jsna ingest spend FILE: area, "
-                               "period, programme, spend, population, outcome and its polarity)")
+        section.missing.append(
+            "spend by programme for this area and comparators (jsna ingest spend FILE: area, "
+            "period, programme, spend, population, outcome and its polarity)"
+        )
     if "roi" not in res:
-        section.missing.append("an intervention to appraise: add a [[roi]] table to jsna.toml (cost, people reached, "
-                               "effect per person with its range, value per outcome, horizon, discount rate)")
+        section.missing.append(
+            "an intervention to appraise: add a [[roi]] table to jsna.toml (cost, people reached, "
+            "effect per person with its range, value per outcome, horizon, discount rate)"
+        )
     if "phb_rates" not in res:
-        section.missing.append("personal health budget uptake per 100,000: the NHS England quarterly return "
-                               "(jsna ingest phb FILE) and ICB populations (jsna ingest population-totals FILE "
-                               "--period YEAR)")
+        section.missing.append(
+            "personal health budget uptake per 100,000: the NHS England quarterly return "
+            "(jsna ingest phb FILE) and ICB populations (jsna ingest population-totals FILE "
+            "--period YEAR)"
+        )
     if "phb_budgets" not in res:
-        section.missing.append("local personal health budgets (jsna ingest phb-budgets FILE) for budget sizes, costs "
-                               "against conventional care and outcomes")
+        section.missing.append(
+            "local personal health budgets (jsna ingest phb-budgets FILE) for budget sizes, costs "
+            "against conventional care and outcomes"
+        )
 
 
 def _spend(rc: ReportContext, section: Section, spend: pd.DataFrame) -> None:
     mine = spend[spend["area_code"].eq(rc.area_code)]
     if mine.empty:
-        section.missing.append(f"spend for {rc.area_name} itself (the spend file holds other areas only)")
+        section.missing.append(
+            f"spend for {rc.area_name} itself (the spend file holds other areas only)"
+        )
         return
     period = str(mine["period"].iloc[0])
     good = mine[mine["quadrant"].eq("Lower spend, better outcome")]["programme"].tolist()
     bad = mine[mine["quadrant"].eq("Higher spend, worse outcome")]["programme"].tolist()
-    section.headlines.append(Headline("Programmes with higher spend and worse outcomes", str(len(bad)),
-                                      f"of {len(mine)} programmes, {period}"))
-    text = (f"Against the median of {spend['area_code'].nunique() - 1} comparator areas in {period}, "
-            f"{rc.area_name} spends more per head with worse outcomes on "
-            f"{', '.join(p.lower() for p in bad) if bad else 'no programme'}")
-    text += (f", and less per head with better outcomes on {', '.join(p.lower() for p in good)}." if good else ".")
-    section.summary.append(text + " These are associations between areas, not evidence that spending caused "
-                                  "the outcomes.")
-    worst = (mine[mine["quadrant"].eq("Higher spend, worse outcome")]["programme"].tolist() or
-             mine["programme"].tolist())[:2]
+    section.headlines.append(
+        Headline(
+            "Programmes with higher spend and worse outcomes",
+            str(len(bad)),
+            f"of {len(mine)} programmes, {period}",
+        )
+    )
+    text = (
+        f"Against the median of {spend['area_code'].nunique() - 1} comparator areas in {period}, "
+        f"{rc.area_name} spends more per head with worse outcomes on "
+        f"{', '.join(p.lower() for p in bad) if bad else 'no programme'}"
+    )
+    text += (
+        f", and less per head with better outcomes on {', '.join(p.lower() for p in good)}."
+        if good
+        else "."
+    )
+    section.summary.append(
+        text + " These are associations between areas, not evidence that spending caused "
+        "the outcomes."
+    )
+    worst = (
+        mine[mine["quadrant"].eq("Higher spend, worse outcome")]["programme"].tolist()
+        or mine["programme"].tolist()
+    )[:2]
     for prog in worst:
         rows = spend[spend["programme"].eq(prog)]
-        section.figures.append(ac.quadrant_scatter(
-            rows, highlight=rc.area_code, title=f"{prog}: spend per head and outcome, {period}",
-            outcome_label=str(rows["outcome_indicator"].dropna().iloc[0]) if rows["outcome_indicator"].notna().any()
-            else "Outcome", figure_id=f"vfm-quadrant-{_slug(prog)}",
-            source="Source: programme budgeting spend and outcome table; dotted lines at the comparators' medians"))
-    body = [[Cell(str(r["programme"])), Cell(fmt_money(r['spend_per_head']), numeric=True),
-             Cell(fmt_money(r['spend_reference']), numeric=True), Cell(str(r.get("outcome_indicator") or "–")),
-             Cell(fmt(r["outcome_value"], 1), numeric=True), Cell(fmt(r["outcome_reference"], 1), numeric=True),
-             Cell(str(r["quadrant"]))] for _, r in mine.iterrows()]
-    section.tables.append(Table(caption=f"Spend per head and outcome by programme, {rc.area_name}, {period}",
-                                id="vfm-spend", columns=["Programme", "Spend per head", "Comparator median",
-                                                         "Outcome", "Value", "Comparator median", "Quadrant"],
-                                rows=body))
+        section.figures.append(
+            ac.quadrant_scatter(
+                rows,
+                highlight=rc.area_code,
+                title=f"{prog}: spend per head and outcome, {period}",
+                outcome_label=str(rows["outcome_indicator"].dropna().iloc[0])
+                if rows["outcome_indicator"].notna().any()
+                else "Outcome",
+                figure_id=f"vfm-quadrant-{_slug(prog)}",
+                source="Source: programme budgeting spend and outcome table; dotted lines at the comparators' medians",
+            )
+        )
+    body = [
+        [
+            Cell(str(r["programme"])),
+            Cell(fmt_money(r["spend_per_head"]), numeric=True),
+            Cell(fmt_money(r["spend_reference"]), numeric=True),
+            Cell(str(r.get("outcome_indicator") or "–")),
+            Cell(fmt(r["outcome_value"], 1), numeric=True),
+            Cell(fmt(r["outcome_reference"], 1), numeric=True),
+            Cell(str(r["quadrant"])),
+        ]
+        for _, r in mine.iterrows()
+    ]
+    section.tables.append(
+        Table(
+            caption=f"Spend per head and outcome by programme, {rc.area_name}, {period}",
+            id="vfm-spend",
+            columns=[
+                "Programme",
+                "Spend per head",
+                "Comparator median",
+                "Outcome",
+                "Value",
+                "Comparator median",
+                "Quadrant",
+            ],
+            rows=body,
+        )
+    )
 
 
 def _roi(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     roi = res["roi"]
     for _, r in roi.iterrows():
-        section.headlines.append(Headline(f"Return per £1: {r['name']}", f"{fmt_money(r['return_per_pound'], 2)}",
-                                          f"95% interval {fmt_money(r['return_per_pound_lower_ci_95'], 2)} to "
-                                          f"{fmt_money(r['return_per_pound_upper_ci_95'], 2)}"))
+        section.headlines.append(
+            Headline(
+                f"Return per £1: {r['name']}",
+                f"{fmt_money(r['return_per_pound'], 2)}",
+                f"95% interval {fmt_money(r['return_per_pound_lower_ci_95'], 2)} to "
+                f"{fmt_money(r['return_per_pound_upper_ci_95'], 2)}",
+            )
+        )
         likely = r["probability_saves"]
         section.summary.append(
             f"{r['name']}: for {fmt_money(r['cost'])} over {int(r['horizon_years'])} years, the model expects "
@@ -470,21 +791,51 @@ def _roi(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
             f"{fmt_interval(r['outcomes_lower_ci_95'], r['outcomes_upper_ci_95'], 0)}), worth {fmt_money(r['benefit'])} "
             f"discounted at {r['discount_rate']:.1%} — {fmt_money(r['return_per_pound'], 2)} back for each £1 spent "
             f"({fmt_money(r['return_per_pound_lower_ci_95'], 2)} to {fmt_money(r['return_per_pound_upper_ci_95'], 2)}); the benefits "
-            f"exceed the cost in {likely:.0%} of simulations.")
+            f"exceed the cost in {likely:.0%} of simulations."
+        )
     first = roi.iloc[0]
-    section.figures.append(ac.tornado_chart(res["tornado"], title=f"What drives the return on investment: {first['name']}",
-                                            figure_id="vfm-roi-tornado",
-                                            source="Source: one-way sensitivity analysis of the jsna.toml [[roi]] inputs"))
-    body = [[Cell(str(r["name"])), Cell(fmt_money(r['cost']), numeric=True),
-             Cell(fmt(r["outcomes"], 0), numeric=True), Cell(fmt_money(r['benefit']), numeric=True),
-             Cell(fmt_money(r['net_cost']), numeric=True), Cell(fmt_money(r['cost_per_outcome']), numeric=True),
-             Cell(f"{r['roi'] * 100:.0f}%", numeric=True),
-             Cell(f"{r['roi_lower_ci_95'] * 100:.0f}% to {r['roi_upper_ci_95'] * 100:.0f}%", numeric=True)]
-            for _, r in roi.iterrows()]
-    section.tables.append(Table(caption="Return on investment of the interventions appraised", id="vfm-roi",
-                                columns=["Intervention", "Cost", "Outcomes avoided", "Benefit (present value)",
-                                         "Net cost", "Cost per outcome", "ROI", "95% interval"], rows=body,
-                                note="ROI = (benefit − cost) / cost. Inputs from jsna.toml; Monte Carlo intervals."))
+    section.figures.append(
+        ac.tornado_chart(
+            res["tornado"],
+            title=f"What drives the return on investment: {first['name']}",
+            figure_id="vfm-roi-tornado",
+            source="Source: one-way sensitivity analysis of the jsna.toml [[roi]] inputs",
+        )
+    )
+    body = [
+        [
+            Cell(str(r["name"])),
+            Cell(fmt_money(r["cost"]), numeric=True),
+            Cell(fmt(r["outcomes"], 0), numeric=True),
+            Cell(fmt_money(r["benefit"]), numeric=True),
+            Cell(fmt_money(r["net_cost"]), numeric=True),
+            Cell(fmt_money(r["cost_per_outcome"]), numeric=True),
+            Cell(f"{r['roi'] * 100:.0f}%", numeric=True),
+            Cell(
+                f"{r['roi_lower_ci_95'] * 100:.0f}% to {r['roi_upper_ci_95'] * 100:.0f}%",
+                numeric=True,
+            ),
+        ]
+        for _, r in roi.iterrows()
+    ]
+    section.tables.append(
+        Table(
+            caption="Return on investment of the interventions appraised",
+            id="vfm-roi",
+            columns=[
+                "Intervention",
+                "Cost",
+                "Outcomes avoided",
+                "Benefit (present value)",
+                "Net cost",
+                "Cost per outcome",
+                "ROI",
+                "95% interval",
+            ],
+            rows=body,
+            note="ROI = (benefit − cost) / cost. Inputs from jsna.toml; Monte Carlo intervals.",
+        )
+    )
 
 
 def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
@@ -496,16 +847,27 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
         if icb is not None and (allt["icb_code"] == icb).any():
             r = allt[allt["icb_code"].eq(icb) & allt["period"].eq(latest_q)].iloc[0]
             others = allt[allt["period"].eq(latest_q) & allt["icb_code"].ne(icb)]["value"]
-            section.headlines.append(Headline("People with a personal health budget per 100,000",
-                                              fmt(r["value"], 0), f"{r['area_name']}, {latest_q}"))
+            section.headlines.append(
+                Headline(
+                    "People with a personal health budget per 100,000",
+                    fmt(r["value"], 0),
+                    f"{r['area_name']}, {latest_q}",
+                )
+            )
             section.summary.append(
                 f"In {latest_q}, {fmt(r['people'], 0)} people in {r['area_name']} had a personal health budget: "
                 f"{fmt(r['value'], 0)} per 100,000 residents (95% CI {fmt_interval(r['lower_ci_95'], r['upper_ci_95'], 0)}), "
-                f"against {fmt(others.min(), 0)} to {fmt(others.max(), 0)} in the other ICBs shown.")
-            section.figures.append(ac.uptake_trend(
-                allt.rename(columns={"icb_code": "area_code"}), highlight=icb,
-                title="People with a personal health budget per 100,000, by quarter", figure_id="vfm-phb-uptake",
-                source="Source: NHS England personal health budgets quarterly return; ICB populations"))
+                f"against {fmt(others.min(), 0)} to {fmt(others.max(), 0)} in the other ICBs shown."
+            )
+            section.figures.append(
+                ac.uptake_trend(
+                    allt.rename(columns={"icb_code": "area_code"}),
+                    highlight=icb,
+                    title="People with a personal health budget per 100,000, by quarter",
+                    figure_id="vfm-phb-uptake",
+                    source="Source: NHS England personal health budgets quarterly return; ICB populations",
+                )
+            )
         if "phb_heat" in res:
             h = res["phb_heat"]
             d = h[h["measure"].eq("Difference")].iloc[0]
@@ -513,26 +875,46 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
             section.summary.append(
                 f"Uptake differs between ICBs (the 'postcode lottery'): in {latest_q} the highest rate is "
                 f"{fmt(d['value'], 0)} per 100,000 above the lowest (95% CI {fmt_interval(d['lower_ci_95'], d['upper_ci_95'], 0)}), "
-                f"{ratio['value']:.1f} times as high.")
-            section.tables.append(_heat_table(
-                h, f"Inequality in personal health budget uptake between ICBs, {latest_q}", "vfm-phb-heat", decimals=1,
-                note="WHO HEAT measures across ICBs (rates per 100,000): difference and ratio of the highest to the "
-                     "lowest rate; index of disparity in %."))
+                f"{ratio['value']:.1f} times as high."
+            )
+            section.tables.append(
+                _heat_table(
+                    h,
+                    f"Inequality in personal health budget uptake between ICBs, {latest_q}",
+                    "vfm-phb-heat",
+                    decimals=1,
+                    note="WHO HEAT measures across ICBs (rates per 100,000): difference and ratio of the highest to the "
+                    "lowest rate; index of disparity in %.",
+                )
+            )
         mine = rates[rates["period"].eq(latest_q) & rates["phb_type"].ne("All types")]
         if icb is not None:
             mine = mine[mine["icb_code"].eq(icb)]
-        body = [[Cell(str(r["phb_type"])), Cell(rc.policy.count(r["people"]), numeric=True),
-                 Cell(fmt(r["value"], 1), numeric=True), Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"]), numeric=True)]
-                for _, r in mine.sort_values("people", ascending=False).iterrows()]
+        body = [
+            [
+                Cell(str(r["phb_type"])),
+                Cell(rc.policy.count(r["people"]), numeric=True),
+                Cell(fmt(r["value"], 1), numeric=True),
+                Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"]), numeric=True),
+            ]
+            for _, r in mine.sort_values("people", ascending=False).iterrows()
+        ]
         if body:
-            section.tables.append(Table(caption=f"Personal health budgets by type, {latest_q}", id="vfm-phb-types",
-                                        columns=["Type", "People", "Per 100,000", "95% CI"], rows=body))
+            section.tables.append(
+                Table(
+                    caption=f"Personal health budgets by type, {latest_q}",
+                    id="vfm-phb-types",
+                    columns=["Type", "People", "Per 100,000", "95% CI"],
+                    rows=body,
+                )
+            )
     if "phb_budgets" in res:
         dist, costs = res["phb_budgets"], res["phb_costs"]
         all_d = dist[dist["phb_type"].eq("All types")].iloc[0]
         section.summary.append(
             f"Locally, {int(all_d['n'])} budgets have a median of {fmt_money(all_d['median'])} a year (middle half "
-            f"{fmt_money(all_d['p25'])} to {fmt_money(all_d['p75'])}).")
+            f"{fmt_money(all_d['p25'])} to {fmt_money(all_d['p75'])})."
+        )
         all_c = costs[costs["phb_type"].eq("All types")]
         if len(all_c):
             c = all_c.iloc[0]
@@ -542,54 +924,116 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                 f"{'less' if c['mean_difference'] < 0 else 'more'} than the conventional care it replaced (95% CI "
                 f"{fmt_money(c['lower_ci_95'])} to {fmt_money(c['upper_ci_95'])}, n = {int(c['n'])})"
                 + ("" if sig else ", a difference that could be chance")
-                + "; the national evaluation also found budgets no more costly on average.")
+                + "; the national evaluation also found budgets no more costly on average."
+            )
         oc = res.get("phb_outcomes_all")
         if oc is not None and len(oc):
             for _, o in oc.iterrows():
                 section.summary.append(
                     f"{o['outcome_measure']} changed by {o['mean_difference']:+.3f} on average after a budget started "
                     f"(95% CI {o['lower_ci_95']:+.3f} to {o['upper_ci_95']:+.3f}, n = {int(o['n'])}); without a "
-                    "comparison group this cannot be attributed to the budget alone.")
-        body = [[Cell(str(r["phb_type"])), Cell(str(int(r["n"])), numeric=True), Cell(fmt_money(r['median']), numeric=True),
-                 Cell(f"{fmt_money(r['p25'])} to {fmt_money(r['p75'])}", numeric=True), Cell(fmt_money(r['mean']), numeric=True)]
-                for _, r in dist.iterrows()]
-        section.tables.append(Table(caption="Annual budget sizes by type (local budgets file)", id="vfm-phb-budgets",
-                                    columns=["Type", "Budgets", "Median", "Middle half", "Mean"], rows=body))
+                    "comparison group this cannot be attributed to the budget alone."
+                )
+        body = [
+            [
+                Cell(str(r["phb_type"])),
+                Cell(str(int(r["n"])), numeric=True),
+                Cell(fmt_money(r["median"]), numeric=True),
+                Cell(f"{fmt_money(r['p25'])} to {fmt_money(r['p75'])}", numeric=True),
+                Cell(fmt_money(r["mean"]), numeric=True),
+            ]
+            for _, r in dist.iterrows()
+        ]
+        section.tables.append(
+            Table(
+                caption="Annual budget sizes by type (local budgets file)",
+                id="vfm-phb-budgets",
+                columns=["Type", "Budgets", "Median", "Middle half", "Mean"],
+                rows=body,
+            )
+        )
         po = res.get("phb_outcomes")
         if po is not None and len(po):
-            body = [[Cell(str(r["phb_type"])), Cell(str(r["outcome_measure"])), Cell(str(int(r["n"])), numeric=True),
-                     Cell(f"{r['mean_score_before']:.3f}", numeric=True), Cell(f"{r['mean_score_after']:.3f}", numeric=True),
-                     Cell(f"{r['mean_difference']:+.3f}", numeric=True),
-                     Cell(f"{r['lower_ci_95']:+.3f} to {r['upper_ci_95']:+.3f}", numeric=True)] for _, r in po.iterrows()]
-            section.tables.append(Table(caption="Outcome scores before and after a budget, by type (paired)",
-                                        id="vfm-phb-outcomes", columns=["Type", "Measure", "People", "Before", "After",
-                                                                        "Change", "95% CI"], rows=body))
+            body = [
+                [
+                    Cell(str(r["phb_type"])),
+                    Cell(str(r["outcome_measure"])),
+                    Cell(str(int(r["n"])), numeric=True),
+                    Cell(f"{r['mean_score_before']:.3f}", numeric=True),
+                    Cell(f"{r['mean_score_after']:.3f}", numeric=True),
+                    Cell(f"{r['mean_difference']:+.3f}", numeric=True),
+                    Cell(f"{r['lower_ci_95']:+.3f} to {r['upper_ci_95']:+.3f}", numeric=True),
+                ]
+                for _, r in po.iterrows()
+            ]
+            section.tables.append(
+                Table(
+                    caption="Outcome scores before and after a budget, by type (paired)",
+                    id="vfm-phb-outcomes",
+                    columns=["Type", "Measure", "People", "Before", "After", "Change", "95% CI"],
+                    rows=body,
+                )
+            )
     if "phb_scenarios" in res:
         sc = res["phb_scenarios"]
-        body = [[Cell(f"{r['uptake']:.1%}"), Cell(f"{r['people']:,.0f}", numeric=True),
-                 Cell(fmt_money(r['budget_size']), numeric=True), Cell(fmt_money(r['budget_spend']), numeric=True),
-                 Cell(fmt_money(r['saving']), numeric=True),
-                 Cell(f"{fmt_money(r['saving_low'])} to {fmt_money(r['saving_high'])}", numeric=True)] for _, r in sc.iterrows()]
-        section.tables.append(Table(caption="Uptake scenarios: people, budget spend and savings a year", id="vfm-phb-scenarios",
-                                    columns=["Uptake of eligible", "People", "Budget size", "Budget spend",
-                                             "Saving against conventional care", "Range"], rows=body,
-                                    note=str(sc["basis"].iloc[0])))
+        body = [
+            [
+                Cell(f"{r['uptake']:.1%}"),
+                Cell(f"{r['people']:,.0f}", numeric=True),
+                Cell(fmt_money(r["budget_size"]), numeric=True),
+                Cell(fmt_money(r["budget_spend"]), numeric=True),
+                Cell(fmt_money(r["saving"]), numeric=True),
+                Cell(
+                    f"{fmt_money(r['saving_low'])} to {fmt_money(r['saving_high'])}", numeric=True
+                ),
+            ]
+            for _, r in sc.iterrows()
+        ]
+        section.tables.append(
+            Table(
+                caption="Uptake scenarios: people, budget spend and savings a year",
+                id="vfm-phb-scenarios",
+                columns=[
+                    "Uptake of eligible",
+                    "People",
+                    "Budget size",
+                    "Budget spend",
+                    "Saving against conventional care",
+                    "Range",
+                ],
+                rows=body,
+                note=str(sc["basis"].iloc[0]),
+            )
+        )
         top = sc.iloc[-1]
-        text = (f"If uptake rose to {top['uptake']:.0%} of the {rc.config.phb.eligible:,.0f} eligible people "
-                f"({top['people']:,.0f} people) with budgets of {fmt_money(top['budget_size'])}, budgets would total "
-                f"{fmt_money(top['budget_spend'])} a year")
+        text = (
+            f"If uptake rose to {top['uptake']:.0%} of the {rc.config.phb.eligible:,.0f} eligible people "
+            f"({top['people']:,.0f} people) with budgets of {fmt_money(top['budget_size'])}, budgets would total "
+            f"{fmt_money(top['budget_spend'])} a year"
+        )
         if top["saving_low"] == top["saving_high"] == 0:
-            text += ("; no saving is assumed, because the national evaluation found budgets no more costly than "
-                     "conventional care on average and no local costs of conventional care were given")
+            text += (
+                "; no saving is assumed, because the national evaluation found budgets no more costly than "
+                "conventional care on average and no local costs of conventional care were given"
+            )
         else:
-            text += (f", with a saving against conventional care of {fmt_money(top['saving_low'])} to "
-                     f"{fmt_money(top['saving_high'])} a year (negative = extra cost)")
+            text += (
+                f", with a saving against conventional care of {fmt_money(top['saving_low'])} to "
+                f"{fmt_money(top['saving_high'])} a year (negative = extra cost)"
+            )
         section.summary.append(text + ".")
     elif "phb_budgets" in res:
-        section.missing.append("uptake scenarios: set [phb] eligible (people eligible for a budget) in jsna.toml")
+        section.missing.append(
+            "uptake scenarios: set [phb] eligible (people eligible for a budget) in jsna.toml"
+        )
     if "phb_evidence" in res:
         ev = res["phb_evidence"]
-        section.tables.append(Table(caption="National evidence: the personal health budget pilot evaluation (2012)",
-                                    id="vfm-phb-evidence", columns=["Topic", "Finding"],
-                                    rows=[[Cell(str(r["topic"])), Cell(str(r["finding"]))] for _, r in ev.iterrows()],
-                                    note=str(ev["source"].iloc[0])))
+        section.tables.append(
+            Table(
+                caption="National evidence: the personal health budget pilot evaluation (2012)",
+                id="vfm-phb-evidence",
+                columns=["Topic", "Finding"],
+                rows=[[Cell(str(r["topic"])), Cell(str(r["finding"]))] for _, r in ev.iterrows()],
+                note=str(ev["source"].iloc[0]),
+            )
+        )

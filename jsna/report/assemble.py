@@ -63,7 +63,9 @@ class ReportContext:
             self._tables[name] = self.workspace.table(name)
         return self._tables[name]
 
-    def area_results(self, indicator_id: str | None = None, section: str | None = None) -> pd.DataFrame:
+    def area_results(
+        self, indicator_id: str | None = None, section: str | None = None
+    ) -> pd.DataFrame:
         r = self.results[self.results["area_code"].eq(self.area_code)]
         if indicator_id:
             r = r[r["indicator_id"].eq(indicator_id)]
@@ -94,7 +96,9 @@ class ReportContext:
         html = md.render(text)
         # narrative headings sit below the section's h2
         for level in (4, 3, 2, 1):
-            html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(f"</h{level}>", f"</h{min(level + 2, 6)}>")
+            html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(
+                f"</h{level}>", f"</h{min(level + 2, 6)}>"
+            )
         return html
 
     @property
@@ -133,23 +137,48 @@ def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_i
             value_text += rc.policy.marker
         elif r["value_flag"] == "hidden":
             value_text, interval = rc.policy.symbol, rc.policy.symbol
-        body.append([
-            Cell(name), Cell(str(r["period"])),
-            Cell(str(r["count_text"]), numeric=True),
-            Cell(value_text, numeric=True), Cell(unit),
-            Cell(interval, numeric=True),
-            Cell(fmt(r.get("benchmark_value"), d), numeric=True),
-            Cell(outcome_words(r.get("compared_to_benchmark")), outcome=outcome_key(r.get("compared_to_benchmark"))),
-            Cell(_text_or(r.get("trend"), "–")),
-        ])
-    note = ("Comparison uses the 95% confidence interval of the area's value and the benchmark value. "
-            + rc.policy.note())
+        body.append(
+            [
+                Cell(name),
+                Cell(str(r["period"])),
+                Cell(str(r["count_text"]), numeric=True),
+                Cell(value_text, numeric=True),
+                Cell(unit),
+                Cell(interval, numeric=True),
+                Cell(fmt(r.get("benchmark_value"), d), numeric=True),
+                Cell(
+                    outcome_words(r.get("compared_to_benchmark")),
+                    outcome=outcome_key(r.get("compared_to_benchmark")),
+                ),
+                Cell(_text_or(r.get("trend"), "–")),
+            ]
+        )
+    note = (
+        "Comparison uses the 95% confidence interval of the area's value and the benchmark value. "
+        + rc.policy.note()
+    )
     if rows["value_note"].fillna("").astype(str).str.contains("shown instead of").any():
-        note += (" Where jsna computes an indicator that OHID also publishes, one value is shown: the one computed "
-                 "from counts where the inputs allow, else the published one; the methods appendix gives the other.")
-    return Table(caption=caption, id=table_id, columns=[
-        "Indicator", "Period", "Count", "Value", "Unit", "95% confidence interval", rc.benchmark_name,
-        f"Compared with {rc.benchmark_name}", "Recent trend"], rows=body, note=note)
+        note += (
+            " Where jsna computes an indicator that OHID also publishes, one value is shown: the one computed "
+            "from counts where the inputs allow, else the published one; the methods appendix gives the other."
+        )
+    return Table(
+        caption=caption,
+        id=table_id,
+        columns=[
+            "Indicator",
+            "Period",
+            "Count",
+            "Value",
+            "Unit",
+            "95% confidence interval",
+            rc.benchmark_name,
+            f"Compared with {rc.benchmark_name}",
+            "Recent trend",
+        ],
+        rows=body,
+        note=note,
+    )
 
 
 def _text_or(value: Any, default: str) -> str:
@@ -161,8 +190,15 @@ def _sentences(rc: ReportContext, rows: pd.DataFrame, limit: int = 6) -> list[st
     out = []
     ordered = rows.sort_values(["indicator_id", "sex"])
     for _, r in ordered.head(limit).iterrows():
-        out.append(indicator_sentence(str(r["indicator_name"]), rc.area_name, r.to_dict(), rc.benchmark_name,
-                                      rc.decimals(str(r["indicator_id"]))))
+        out.append(
+            indicator_sentence(
+                str(r["indicator_name"]),
+                rc.area_name,
+                r.to_dict(),
+                rc.benchmark_name,
+                rc.decimals(str(r["indicator_id"])),
+            )
+        )
     return out
 
 
@@ -170,11 +206,19 @@ def _sentences(rc: ReportContext, rows: pd.DataFrame, limit: int = 6) -> list[st
 MAX_BARS = 40
 
 
-def _compare_figure(rc: ReportContext, indicator_id: str, *, sex: str = "Persons", figure_id: str,
-                    title: str | None = None) -> charts.Figure | None:
+def _compare_figure(
+    rc: ReportContext,
+    indicator_id: str,
+    *,
+    sex: str = "Persons",
+    figure_id: str,
+    title: str | None = None,
+) -> charts.Figure | None:
     """The area, its comparators, its region and the benchmark as bars (latest period of the area)."""
     res = rc.results
-    rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()]
+    rows = res[
+        res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()
+    ]
     if rows.empty:
         return None
     latest_period = rows.loc[rows["area_code"].eq(rc.area_code), "period_sortable"].max()
@@ -192,19 +236,33 @@ def _compare_figure(rc: ReportContext, indicator_id: str, *, sex: str = "Persons
     bench = rows.loc[rows["area_code"].eq(rc.benchmark_code), "value"]
     reference = region.assign(compared_to_benchmark="Reference")
     if len(bench):
-        reference = pd_concat([reference, rows[rows["area_code"].eq(rc.benchmark_code)].iloc[:1].assign(
-            compared_to_benchmark="Reference", area_name=rc.benchmark_name)])
+        reference = pd_concat(
+            [
+                reference,
+                rows[rows["area_code"].eq(rc.benchmark_code)]
+                .iloc[:1]
+                .assign(compared_to_benchmark="Reference", area_name=rc.benchmark_name),
+            ]
+        )
     first = mine.iloc[0]
-    name = title or f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, {first['period']}"
+    name = (
+        title
+        or f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, {first['period']}"
+    )
     frame = pd_concat([peers, reference]).drop_duplicates("area_code")
     frame = frame.assign(area_name=frame["area_code"].map(lambda c: _short_name(rc, c)))
     assert rc.comparators is not None
-    return charts.compare_areas_bar(frame, title=name, unit=unit_label(first.get("unit"), str(first["indicator_name"])),
-                                    highlight=rc.area_code,
-                                    benchmark_value=float(bench.iloc[0]) if len(bench) else None,
-                                    benchmark_name=rc.benchmark_name, figure_id=figure_id,
-                                    source=f"Source: {first['method']}. Compared with {rc.comparators.name}, "
-                                           f"{rc.benchmark_name}{' and the region' if len(region) else ''}")
+    return charts.compare_areas_bar(
+        frame,
+        title=name,
+        unit=unit_label(first.get("unit"), str(first["indicator_name"])),
+        highlight=rc.area_code,
+        benchmark_value=float(bench.iloc[0]) if len(bench) else None,
+        benchmark_name=rc.benchmark_name,
+        figure_id=figure_id,
+        source=f"Source: {first['method']}. Compared with {rc.comparators.name}, "
+        f"{rc.benchmark_name}{' and the region' if len(region) else ''}",
+    )
 
 
 def pd_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -218,7 +276,13 @@ def _short_name(rc: ReportContext, code: str) -> str:
     from jsna.report.comparators import _short_region
 
     name = rc.names.get(code, code)
-    return rc.benchmark_name if code == rc.benchmark_code else _short_region(name) if code.startswith("E12") else name
+    return (
+        rc.benchmark_name
+        if code == rc.benchmark_code
+        else _short_region(name)
+        if code.startswith("E12")
+        else name
+    )
 
 
 def _comparator_rows(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
@@ -232,20 +296,36 @@ def _region_rows(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["area_code"].eq(region)].iloc[:1] if region else rows.iloc[0:0]
 
 
-def _trend_figure(rc: ReportContext, indicator_id: str, *, sex: str, figure_id: str) -> charts.Figure | None:
+def _trend_figure(
+    rc: ReportContext, indicator_id: str, *, sex: str, figure_id: str
+) -> charts.Figure | None:
     res = rc.results
-    rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()]
+    rows = res[
+        res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()
+    ]
     area = rows[rows["area_code"].eq(rc.area_code)]
     if area["period"].nunique() < 3:
         return None
     first = area.iloc[0]
     # a count (people) is not comparable with England's; rates and shares are
-    comp = None if str(first.get("unit") or "") in {"people", "persons", "count"} \
+    comp = (
+        None
+        if str(first.get("unit") or "") in {"people", "persons", "count"}
         else rows[rows["area_code"].eq(rc.benchmark_code)]
-    title = f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, trend"
-    return charts.trend_line(area, title=title, unit=str(first.get("unit") or ""), area_name=rc.area_name,
-                             comparator=comp, comparator_name=rc.benchmark_name, figure_id=figure_id,
-                             source=f"Source: {first['method']}")
+    )
+    title = (
+        f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, trend"
+    )
+    return charts.trend_line(
+        area,
+        title=title,
+        unit=str(first.get("unit") or ""),
+        area_name=rc.area_name,
+        comparator=comp,
+        comparator_name=rc.benchmark_name,
+        figure_id=figure_id,
+        source=f"Source: {first['method']}",
+    )
 
 
 def _peers(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
@@ -278,13 +358,20 @@ def spine_frame(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
     """
     import pandas as pd
 
-    rows = rows[rows["category_type"].isna() & rows["value"].notna() & rows["benchmark_value"].notna()]
+    rows = rows[
+        rows["category_type"].isna() & rows["value"].notna() & rows["benchmark_value"].notna()
+    ]
     protected = protect_results(rows, rc.policy, rc.disclosure_rules)
     res = rc.results
     out = []
     for _, r in protected.sort_values(["section", "indicator_name", "sex"]).iterrows():
-        peers = res[res["indicator_id"].eq(r["indicator_id"]) & res["period"].eq(r["period"])
-                    & res["sex"].eq(r["sex"]) & res["age"].eq(r["age"]) & res["category_type"].isna()]
+        peers = res[
+            res["indicator_id"].eq(r["indicator_id"])
+            & res["period"].eq(r["period"])
+            & res["sex"].eq(r["sex"])
+            & res["age"].eq(r["age"])
+            & res["category_type"].isna()
+        ]
         values = _peers(rc, peers)["value"].dropna()
         if len(values) < 3:
             continue
@@ -292,18 +379,34 @@ def spine_frame(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
         polarity = str(r.get("polarity") or "")
         worst, best = (high, low) if polarity == "low_is_good" else (low, high)
         count_text = str(r["count_text"])
-        out.append({"indicator_id": r["indicator_id"], "label": _series_label(r), "period": str(r["period"]),
-                    "count_text": count_text, "value": float(r["value"]),
-                    "benchmark_value": float(r["benchmark_value"]), "worst": worst,
-                    "q25": float(values.quantile(0.25)), "q75": float(values.quantile(0.75)), "best": best,
-                    "outcome": _text_or(r.get("compared_to_benchmark"), "Not compared"),
-                    "polarity": polarity, "decimals": rc.decimals(str(r["indicator_id"]))})
+        out.append(
+            {
+                "indicator_id": r["indicator_id"],
+                "label": _series_label(r),
+                "period": str(r["period"]),
+                "count_text": count_text,
+                "value": float(r["value"]),
+                "benchmark_value": float(r["benchmark_value"]),
+                "worst": worst,
+                "q25": float(values.quantile(0.25)),
+                "q75": float(values.quantile(0.75)),
+                "best": best,
+                "outcome": _text_or(r.get("compared_to_benchmark"), "Not compared"),
+                "polarity": polarity,
+                "decimals": rc.decimals(str(r["indicator_id"])),
+            }
+        )
     frame = pd.DataFrame(out)
     if len(frame):
         # the same name twice (computed here and imported from Fingertips): say which is which
         repeated = frame["label"].duplicated(keep=False)
-        frame.loc[repeated, "label"] += " (" + frame.loc[repeated, "indicator_id"].map(
-            lambda i: "jsna" if i in rc.indicators else f"published {i}") + ")"
+        frame.loc[repeated, "label"] += (
+            " ("
+            + frame.loc[repeated, "indicator_id"].map(
+                lambda i: "jsna" if i in rc.indicators else f"published {i}"
+            )
+            + ")"
+        )
     return frame
 
 
@@ -311,11 +414,15 @@ def _spine_figure(rc: ReportContext, rows: pd.DataFrame) -> charts.Figure | None
     frame = spine_frame(rc, rows)
     if len(frame) < 2:
         return None
-    return charts.spine_chart(frame, area_name=rc.area_name, benchmark_name=rc.benchmark_name,
-                              figure_id="health-spine",
-                              title=f"Health summary: {rc.area_name} compared with {rc.benchmark_name}",
-                              source="Source: indicators computed by jsna and published values imported "
-                                     "(Appendix A names each one's source); comparison at 95% confidence")
+    return charts.spine_chart(
+        frame,
+        area_name=rc.area_name,
+        benchmark_name=rc.benchmark_name,
+        figure_id="health-spine",
+        title=f"Health summary: {rc.area_name} compared with {rc.benchmark_name}",
+        source="Source: indicators computed by jsna and published values imported "
+        "(Appendix A names each one's source); comparison at 95% confidence",
+    )
 
 
 #: comparator columns in one "similar areas" chart; a larger set is drawn over several charts
@@ -337,48 +444,76 @@ def _tartan_figures(rc: ReportContext, rows: pd.DataFrame) -> list[charts.Figure
     region = rc.comparators.region_code
     wanted = {rc.benchmark_code, rc.area_code, *rc.comparators.codes, *([region] if region else [])}
     for _, r in rows.iterrows():
-        same = res[res["indicator_id"].eq(r["indicator_id"]) & res["period"].eq(r["period"])
-                   & res["sex"].eq("Persons") & res["age"].eq(r["age"]) & res["category_type"].isna()
-                   & res["area_code"].isin(wanted)]
-        parts.append(same.drop_duplicates("area_code").assign(label=_series_label(r),
-                                                              decimals=rc.decimals(str(r["indicator_id"]))))
+        same = res[
+            res["indicator_id"].eq(r["indicator_id"])
+            & res["period"].eq(r["period"])
+            & res["sex"].eq("Persons")
+            & res["age"].eq(r["age"])
+            & res["category_type"].isna()
+            & res["area_code"].isin(wanted)
+        ]
+        parts.append(
+            same.drop_duplicates("area_code").assign(
+                label=_series_label(r), decimals=rc.decimals(str(r["indicator_id"]))
+            )
+        )
     frame = pd.concat(parts).rename(columns={"compared_to_benchmark": "outcome"})
     with_data = set(frame.loc[frame["value"].notna(), "area_code"])
     others = [c for c in rc.comparators.codes if c in with_data]
     if not others:
         return []
     fixed = [rc.benchmark_code, *([region] if region and region in with_data else []), rc.area_code]
-    chunks = [others[i:i + TARTAN_COLUMNS] for i in range(0, len(others), TARTAN_COLUMNS)]
+    chunks = [others[i : i + TARTAN_COLUMNS] for i in range(0, len(others), TARTAN_COLUMNS)]
     figures = []
     for n, chunk in enumerate(chunks, start=1):
         codes = [*fixed, *chunk]
         part = f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""
-        figures.append(charts.tartan_rug(
-            frame[frame["area_code"].isin(codes)], area_codes=codes, area_labels=[_short_name(rc, c) for c in codes],
-            title=f"Latest values for {rc.area_name} and its comparators{part}",
-            figure_id="health-tartan" + (f"-{n}" if n > 1 else ""), benchmark_name=rc.benchmark_name,
-            reference_columns=len(fixed) - 1,
-            source=f"Source: indicator results. Comparators: {rc.comparators.name}. Colours show comparison with "
-                   f"{rc.benchmark_name} at 95% confidence"))
+        figures.append(
+            charts.tartan_rug(
+                frame[frame["area_code"].isin(codes)],
+                area_codes=codes,
+                area_labels=[_short_name(rc, c) for c in codes],
+                title=f"Latest values for {rc.area_name} and its comparators{part}",
+                figure_id="health-tartan" + (f"-{n}" if n > 1 else ""),
+                benchmark_name=rc.benchmark_name,
+                reference_columns=len(fixed) - 1,
+                source=f"Source: indicator results. Comparators: {rc.comparators.name}. Colours show comparison with "
+                f"{rc.benchmark_name} at 95% confidence",
+            )
+        )
     return figures
 
 
 def _funnel_figure(rc: ReportContext, indicator_id: str, *, figure_id: str) -> charts.Figure | None:
     res = rc.results
-    rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq("Persons") & res["category_type"].isna()]
+    rows = res[
+        res["indicator_id"].eq(indicator_id)
+        & res["sex"].eq("Persons")
+        & res["category_type"].isna()
+    ]
     rows = rc.latest(rows[rows["area_code"].eq(rc.area_code)])
     if rows.empty:
         return None
     r = rows.iloc[0]
-    same = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq("Persons") & res["category_type"].isna()
-               & res["period"].eq(r["period"]) & res["age"].eq(r["age"])]
+    same = res[
+        res["indicator_id"].eq(indicator_id)
+        & res["sex"].eq("Persons")
+        & res["category_type"].isna()
+        & res["period"].eq(r["period"])
+        & res["age"].eq(r["age"])
+    ]
     peers = _comparator_rows(rc, same)
     peers = peers[peers["count"].notna() & peers["denominator"].gt(0)]
     if len(peers) < 5:
         return None
-    return charts.funnel_plot(peers, title=f"{r['indicator_name']}, {r['period']}", unit=str(r.get("unit") or ""),
-                              highlight=rc.area_code, figure_id=figure_id,
-                              source=f"Source: {r['method']}; limits: exact Poisson (OHID funnel plot method)")
+    return charts.funnel_plot(
+        peers,
+        title=f"{r['indicator_name']}, {r['period']}",
+        unit=str(r.get("unit") or ""),
+        highlight=rc.area_code,
+        figure_id=figure_id,
+        source=f"Source: {r['method']}; limits: exact Poisson (OHID funnel plot method)",
+    )
 
 
 # -- section builders ---------------------------------------------------------------------------
@@ -387,8 +522,10 @@ def build_demography(rc: ReportContext, section: Section) -> None:
     pop = pop[pop["variant"].eq("estimate")]
     area_pop = pop[pop["area_code"].eq(rc.area_code)]
     if area_pop.empty:
-        section.missing.append("population estimates by age and sex for this area: "
-                               "jsna ingest population FILE (ONS mid-year estimates, long or wide)")
+        section.missing.append(
+            "population estimates by age and sex for this area: "
+            "jsna ingest population FILE (ONS mid-year estimates, long or wide)"
+        )
         return
     totals = rc.area_results("total-population")
     persons = totals[totals["sex"].eq("Persons")].sort_values("period_sortable")
@@ -399,27 +536,56 @@ def build_demography(rc: ReportContext, section: Section) -> None:
             first = persons.iloc[0]
             change = (latest["value"] / first["value"] - 1) * 100
             detail = f"{'up' if change >= 0 else 'down'} {abs(change):.1f}% since {first['period']}"
-        residents = rc.policy.count(latest["value"], small_area=rc.policy.is_small_area(rc.area_type))
-        section.headlines.append(Headline("Residents", residents, f"{latest['period']}; {detail}".strip("; ")))
-        section.summary.append(f"{rc.area_name} had an estimated {residents} residents in "
-                               f"{latest['period']}" + (f", {detail}." if detail else "."))
-    for ind_id, label in (("percent-aged-65-plus", "Aged 65 and over"), ("percent-aged-85-plus", "Aged 85 and over")):
+        residents = rc.policy.count(
+            latest["value"], small_area=rc.policy.is_small_area(rc.area_type)
+        )
+        section.headlines.append(
+            Headline("Residents", residents, f"{latest['period']}; {detail}".strip("; "))
+        )
+        section.summary.append(
+            f"{rc.area_name} had an estimated {residents} residents in "
+            f"{latest['period']}" + (f", {detail}." if detail else ".")
+        )
+    for ind_id, label in (
+        ("percent-aged-65-plus", "Aged 65 and over"),
+        ("percent-aged-85-plus", "Aged 85 and over"),
+    ):
         rows = rc.latest(rc.area_results(ind_id))
         rows = rows[rows["sex"].eq("Persons")]
         if rows.empty:
             continue
         r = rows.iloc[0]
-        section.headlines.append(Headline(label, fmt(r["value"], 1, "%"), _benchmark_note(rc, ind_id, r),
-                                          outcome=r.get("compared_to_benchmark")))
-        section.summary.append(indicator_sentence(f"The share of residents {label.lower()}", rc.area_name,
-                                                  r.to_dict(), rc.benchmark_name, 1))
+        section.headlines.append(
+            Headline(
+                label,
+                fmt(r["value"], 1, "%"),
+                _benchmark_note(rc, ind_id, r),
+                outcome=r.get("compared_to_benchmark"),
+            )
+        )
+        section.summary.append(
+            indicator_sentence(
+                f"The share of residents {label.lower()}",
+                rc.area_name,
+                r.to_dict(),
+                rc.benchmark_name,
+                1,
+            )
+        )
     period = area_pop["period"].max()
     current = rebin(area_pop[area_pop["period"].eq(period)], "esp")
     england = pop[pop["area_code"].eq(rc.benchmark_code) & pop["period"].eq(period)]
     comparator = rebin(england, "esp") if len(england) else None
-    section.figures.append(charts.population_pyramid(current, area_name=rc.area_name, period=str(period),
-                                                     comparator=comparator, comparator_name=rc.benchmark_name,
-                                                     figure_id="demography-pyramid"))
+    section.figures.append(
+        charts.population_pyramid(
+            current,
+            area_name=rc.area_name,
+            period=str(period),
+            comparator=comparator,
+            comparator_name=rc.benchmark_name,
+            figure_id="demography-pyramid",
+        )
+    )
     trend = _trend_figure(rc, "total-population", sex="Persons", figure_id="demography-trend")
     if trend:
         section.figures.append(trend)
@@ -430,20 +596,36 @@ def _benchmark_note(rc: ReportContext, indicator_id: str, r: Any) -> str:
     """The benchmark's figure for a headline: the same period's, else its latest with the year, else what supplies it."""
     if not is_missing(r.get("benchmark_value")):
         return f"{rc.benchmark_name}: {fmt(r.get('benchmark_value'), 1, '%')}"
-    bench = rc.latest(rc.results[rc.results["indicator_id"].eq(indicator_id) & rc.results["area_code"].eq(
-        rc.benchmark_code) & rc.results["sex"].eq("Persons") & rc.results["category_type"].isna()])
+    bench = rc.latest(
+        rc.results[
+            rc.results["indicator_id"].eq(indicator_id)
+            & rc.results["area_code"].eq(rc.benchmark_code)
+            & rc.results["sex"].eq("Persons")
+            & rc.results["category_type"].isna()
+        ]
+    )
     if len(bench):
         b = bench.iloc[0]
         return f"{rc.benchmark_name} ({b['period']}): {fmt(b['value'], 1, '%')}"
-    return (f"{rc.benchmark_name}: not loaded (needs population estimates for {rc.benchmark_name} or for all its "
-            "local authorities: jsna ingest population FILE)")
+    return (
+        f"{rc.benchmark_name}: not loaded (needs population estimates for {rc.benchmark_name} or for all its "
+        "local authorities: jsna ingest population FILE)"
+    )
 
 
 def _broad_age_table(rc: ReportContext, banded: pd.DataFrame, period: str) -> Table:
-    groups = {"0-15": ("0-4", "5-9", "10-14"), "15-64": ESP_BANDS[3:13], "65-84": ESP_BANDS[13:17],
-              "85 and over": ("85-89", "90+")}
-    groups = {"Under 15": ("0-4", "5-9", "10-14"), "15 to 64": ESP_BANDS[3:13], "65 to 84": ESP_BANDS[13:17],
-              "85 and over": ("85-89", "90+")}
+    groups = {
+        "0-15": ("0-4", "5-9", "10-14"),
+        "15-64": ESP_BANDS[3:13],
+        "65-84": ESP_BANDS[13:17],
+        "85 and over": ("85-89", "90+"),
+    }
+    groups = {
+        "Under 15": ("0-4", "5-9", "10-14"),
+        "15 to 64": ESP_BANDS[3:13],
+        "65 to 84": ESP_BANDS[13:17],
+        "85 and over": ("85-89", "90+"),
+    }
     import pandas as pd
 
     total = banded["count"].sum()
@@ -451,24 +633,45 @@ def _broad_age_table(rc: ReportContext, banded: pd.DataFrame, period: str) -> Ta
     for label, bands in {**groups, "All ages": tuple(ESP_BANDS)}.items():
         sub = banded[banded["age_band"].isin(bands)]
         for sex in ("Male", "Female", "Persons"):
-            count = sub["count"].sum() if sex == "Persons" else sub.loc[sub["sex"].eq(sex), "count"].sum()
+            count = (
+                sub["count"].sum()
+                if sex == "Persons"
+                else sub.loc[sub["sex"].eq(sex), "count"].sum()
+            )
             cells.append({"group": label, "sex": sex, "count": float(count)})
     long = pd.DataFrame(cells)
     long["_sex"] = long["sex"].where(long["sex"].ne("Persons"), "__total__")
     long["_group"] = long["group"].where(long["group"].ne("All ages"), "__total__")
-    long = rc.policy.protect(long, column="count", small_area=rc.policy.is_small_area(rc.area_type),
-                             hierarchies=[Hierarchy(("group",), "_sex"), Hierarchy(("sex",), "_group")])
+    long = rc.policy.protect(
+        long,
+        column="count",
+        small_area=rc.policy.is_small_area(rc.area_type),
+        hierarchies=[Hierarchy(("group",), "_sex"), Hierarchy(("sex",), "_group")],
+    )
     shown = long.set_index(["group", "sex"])
     rows = []
     for label in [*groups, "All ages"]:
         persons = shown.loc[(label, "Persons")]
-        share = rc.policy.symbol if persons["count_hidden"] else fmt(
-            persons["count"] / total * 100 if total else None, 1, "%")
-        rows.append([Cell(label)] + [Cell(str(shown.loc[(label, sex), "count_text"]), numeric=True)
-                                     for sex in ("Male", "Female", "Persons")] + [Cell(share, numeric=True)])
-    return Table(caption=f"Residents by broad age group and sex, {rc.area_name}, {period}", id="demography-age-table",
-                 columns=["Age group", "Males", "Females", "Persons", "Share of residents"], rows=rows,
-                 note=rc.policy.note())
+        share = (
+            rc.policy.symbol
+            if persons["count_hidden"]
+            else fmt(persons["count"] / total * 100 if total else None, 1, "%")
+        )
+        rows.append(
+            [Cell(label)]
+            + [
+                Cell(str(shown.loc[(label, sex), "count_text"]), numeric=True)
+                for sex in ("Male", "Female", "Persons")
+            ]
+            + [Cell(share, numeric=True)]
+        )
+    return Table(
+        caption=f"Residents by broad age group and sex, {rc.area_name}, {period}",
+        id="demography-age-table",
+        columns=["Age group", "Males", "Females", "Persons", "Share of residents"],
+        rows=rows,
+        note=rc.policy.note(),
+    )
 
 
 def _area_lsoas(rc: ReportContext) -> pd.DataFrame:
@@ -478,7 +681,9 @@ def _area_lsoas(rc: ReportContext) -> pd.DataFrame:
     mine = dep[dep["lad_code"].eq(rc.area_code)]
     if mine.empty:
         lk = rc.table("lookups")
-        children = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("LSOA"), "child_code"])
+        children = set(
+            lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("LSOA"), "child_code"]
+        )
         mine = dep[dep["lsoa_code"].isin(children)]
     return mine
 
@@ -492,27 +697,47 @@ def small_area_values(rc: ReportContext, indicator_id: str) -> tuple[pd.DataFram
     import pandas as pd
 
     res = rc.results
-    rows = res[res["indicator_id"].eq(indicator_id) & res["sex"].eq("Persons") & res["category_type"].isna()]
+    rows = res[
+        res["indicator_id"].eq(indicator_id)
+        & res["sex"].eq("Persons")
+        & res["category_type"].isna()
+    ]
     lk = rc.table("lookups")
     for level in ("Ward", "MSOA"):
-        children = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq(level), "child_code"])
+        children = set(
+            lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq(level), "child_code"]
+        )
         direct = rc.latest(rows[rows["area_code"].isin(children)]) if children else rows.iloc[0:0]
         if len(direct) >= 5:
             return direct[["area_code", "value"]], level, direct.iloc[0]
-    lsoa_to_msoa = lk[lk["child_type"].eq("LSOA") & lk["parent_type"].eq("MSOA")][["child_code", "parent_code"]]
-    msoa_in_area = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("MSOA"), "child_code"])
-    lsoas_in_area = set(lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("LSOA"), "child_code"])
+    lsoa_to_msoa = lk[lk["child_type"].eq("LSOA") & lk["parent_type"].eq("MSOA")][
+        ["child_code", "parent_code"]
+    ]
+    msoa_in_area = set(
+        lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("MSOA"), "child_code"]
+    )
+    lsoas_in_area = set(
+        lk.loc[lk["parent_code"].eq(rc.area_code) & lk["child_type"].eq("LSOA"), "child_code"]
+    )
     lsoa_rows = rc.latest(rows[rows["area_code"].isin(lsoas_in_area)])
     if lsoa_rows.empty or lsoa_to_msoa.empty:
         return pd.DataFrame(columns=["area_code", "value"]), "", None
     joined = lsoa_rows.merge(lsoa_to_msoa, left_on="area_code", right_on="child_code")
     if msoa_in_area:
-        joined = joined[joined["parent_code_y"].isin(msoa_in_area)] if "parent_code_y" in joined else joined
+        joined = (
+            joined[joined["parent_code_y"].isin(msoa_in_area)]
+            if "parent_code_y" in joined
+            else joined
+        )
     key = "parent_code_y" if "parent_code_y" in joined else "parent_code"
     grouped = joined.groupby(key, as_index=False)[["count", "denominator"]].sum()
     multiplier = 100.0 if str(lsoa_rows.iloc[0].get("unit")) == "%" else 100_000.0
     grouped["value"] = grouped["count"] / grouped["denominator"] * multiplier
-    return grouped.rename(columns={key: "area_code"})[["area_code", "value"]], "MSOA", lsoa_rows.iloc[0]
+    return (
+        grouped.rename(columns={key: "area_code"})[["area_code", "value"]],
+        "MSOA",
+        lsoa_rows.iloc[0],
+    )
 
 
 def _small_area_map(rc: ReportContext) -> charts.Figure | None:
@@ -521,53 +746,98 @@ def _small_area_map(rc: ReportContext) -> charts.Figure | None:
     values, level, first = small_area_values(rc, "percent-aged-65-plus")
     if first is None or len(values) < 5:
         return None
-    return maps.indicator_map(rc.workspace, values, title=f"Residents aged 65 and over by {level}, {first['period']}",
-                              unit="%", area_name=rc.area_name, area_code=rc.area_code, level=level,
-                              figure_id="context-older-map",
-                              source=("Source: population estimates; boundaries: Office for National Statistics, "
-                                      "OGL v3.0, contains OS data © Crown copyright and database right"))
+    return maps.indicator_map(
+        rc.workspace,
+        values,
+        title=f"Residents aged 65 and over by {level}, {first['period']}",
+        unit="%",
+        area_name=rc.area_name,
+        area_code=rc.area_code,
+        level=level,
+        figure_id="context-older-map",
+        source=(
+            "Source: population estimates; boundaries: Office for National Statistics, "
+            "OGL v3.0, contains OS data © Crown copyright and database right"
+        ),
+    )
 
 
 def build_social_context(rc: ReportContext, section: Section) -> None:
     lsoas = _area_lsoas(rc)
     if len(lsoas):
         vintage = index_label(lsoas["vintage"].iloc[0])
-        counts = lsoas.groupby("imd_decile").size().reindex(range(1, 11), fill_value=0).rename("lsoas").reset_index()
+        counts = (
+            lsoas.groupby("imd_decile")
+            .size()
+            .reindex(range(1, 11), fill_value=0)
+            .rename("lsoas")
+            .reset_index()
+        )
         most = int(counts.loc[counts["imd_decile"].le(2), "lsoas"].sum())
         share = most / len(lsoas) * 100
-        section.headlines.append(Headline("Neighbourhoods among England's most deprived 20%", f"{most} of {len(lsoas)}",
-                                          f"{share:.0f}% of LSOAs ({vintage})"))
+        section.headlines.append(
+            Headline(
+                "Neighbourhoods among England's most deprived 20%",
+                f"{most} of {len(lsoas)}",
+                f"{share:.0f}% of LSOAs ({vintage})",
+            )
+        )
         section.summary.append(
             f"{most} of {rc.area_name}'s {len(lsoas)} neighbourhoods (LSOAs) are among the 20% most deprived in "
             f"England on the Index of Multiple Deprivation ({vintage}), against 20% nationally by construction; "
-            f"{int(counts.loc[counts['imd_decile'].ge(9), 'lsoas'].sum())} are among the 20% least deprived.")
-        counts["decile"] = counts["imd_decile"].map(lambda d: f"{d}" + (" (most)" if d == 1 else " (least)" if d == 10 else ""))
+            f"{int(counts.loc[counts['imd_decile'].ge(9), 'lsoas'].sum())} are among the 20% least deprived."
+        )
+        counts["decile"] = counts["imd_decile"].map(
+            lambda d: f"{d}" + (" (most)" if d == 1 else " (least)" if d == 10 else "")
+        )
         if rc.config.report.maps:
             from jsna.report import maps
 
-            deprivation = maps.deprivation_map(rc.workspace, lsoas, area_name=rc.area_name, area_code=rc.area_code,
-                                               figure_id="context-imd-map")
+            deprivation = maps.deprivation_map(
+                rc.workspace,
+                lsoas,
+                area_name=rc.area_name,
+                area_code=rc.area_code,
+                figure_id="context-imd-map",
+            )
             if deprivation is not None:
                 section.figures.append(deprivation)
             small = _small_area_map(rc)
             if small is not None:
                 section.figures.append(small)
-        section.figures.append(charts.category_bars(
-            counts, category="decile", value="lsoas", title=f"Neighbourhoods by national deprivation decile ({vintage})",
-            unit="Number of LSOAs", figure_id="context-imd-deciles",
-            source=f"Source: Index of Multiple Deprivation ({vintage}), by LSOA",
-            alt=(f"Bar chart of the number of {rc.area_name} LSOAs in each national IMD decile, from 1 (most deprived) "
-                 f"to 10 (least deprived); {most} are in deciles 1 and 2.")))
+        section.figures.append(
+            charts.category_bars(
+                counts,
+                category="decile",
+                value="lsoas",
+                title=f"Neighbourhoods by national deprivation decile ({vintage})",
+                unit="Number of LSOAs",
+                figure_id="context-imd-deciles",
+                source=f"Source: Index of Multiple Deprivation ({vintage}), by LSOA",
+                alt=(
+                    f"Bar chart of the number of {rc.area_name} LSOAs in each national IMD decile, from 1 (most deprived) "
+                    f"to 10 (least deprived); {most} are in deciles 1 and 2."
+                ),
+            )
+        )
     else:
-        section.missing.append("deprivation by neighbourhood: jsna ingest deprivation FILE "
-                               "(IoD File 1, IMD rank and decile by LSOA)")
+        section.missing.append(
+            "deprivation by neighbourhood: jsna ingest deprivation FILE "
+            "(IoD File 1, IMD rank and decile by LSOA)"
+        )
     rows = rc.latest(rc.area_results(section="social_context"))
     if len(rows):
-        section.tables.append(indicator_table(rc, rows, f"Wider determinants of health, {rc.area_name}", "context-indicators"))
+        section.tables.append(
+            indicator_table(
+                rc, rows, f"Wider determinants of health, {rc.area_name}", "context-indicators"
+            )
+        )
         section.summary.extend(_sentences(rc, rows, 4))
     elif not len(lsoas):
-        section.missing.append("wider-determinants indicators: jsna ingest fingertips FILE "
-                               "(a Fingertips download of the Wider Determinants profile)")
+        section.missing.append(
+            "wider-determinants indicators: jsna ingest fingertips FILE "
+            "(a Fingertips download of the Wider Determinants profile)"
+        )
 
 
 def build_health_status(rc: ReportContext, section: Section) -> None:
@@ -578,8 +848,10 @@ def build_health_status(rc: ReportContext, section: Section) -> None:
 def _health_status_indicators(rc: ReportContext, section: Section) -> None:
     rows = input_blocks.generic(rc.latest(rc.area_results(section="health_status")))
     if rows.empty:
-        section.missing.append("deaths by age and sex (jsna ingest deaths FILE) with population estimates, "
-                               "or a Fingertips download (jsna ingest fingertips FILE)")
+        section.missing.append(
+            "deaths by age and sex (jsna ingest deaths FILE) with population estimates, "
+            "or a Fingertips download (jsna ingest fingertips FILE)"
+        )
         return
     for ind_id, label in (("life-expectancy-at-birth", "Life expectancy at birth"),):
         le = rows[rows["indicator_id"].eq(ind_id)]
@@ -587,32 +859,54 @@ def _health_status_indicators(rc: ReportContext, section: Section) -> None:
             r = le[le["sex"].eq(sex)]
             if len(r):
                 r0 = r.iloc[0]
-                section.headlines.append(Headline(f"{label}, {sex.lower()}s", fmt(r0["value"], 1, "years"),
-                                                  f"{r0['period']}; {rc.benchmark_name} {fmt(r0.get('benchmark_value'), 1)}",
-                                                  outcome=r0.get("compared_to_benchmark")))
+                section.headlines.append(
+                    Headline(
+                        f"{label}, {sex.lower()}s",
+                        fmt(r0["value"], 1, "years"),
+                        f"{r0['period']}; {rc.benchmark_name} {fmt(r0.get('benchmark_value'), 1)}",
+                        outcome=r0.get("compared_to_benchmark"),
+                    )
+                )
     u75 = rows[rows["indicator_id"].eq("mortality-under-75-dsr") & rows["sex"].eq("Persons")]
     if len(u75):
         r0 = u75.iloc[0]
-        section.headlines.append(Headline("Deaths under 75 per 100,000 (age-standardised)", fmt(r0["value"], 1),
-                                          f"{r0['period']}; {rc.benchmark_name} {fmt(r0.get('benchmark_value'), 1)}",
-                                          outcome=r0.get("compared_to_benchmark")))
+        section.headlines.append(
+            Headline(
+                "Deaths under 75 per 100,000 (age-standardised)",
+                fmt(r0["value"], 1),
+                f"{r0['period']}; {rc.benchmark_name} {fmt(r0.get('benchmark_value'), 1)}",
+                outcome=r0.get("compared_to_benchmark"),
+            )
+        )
     key = rows[rows["indicator_id"].isin(["life-expectancy-at-birth", "mortality-under-75-dsr"])]
     section.summary.extend(_sentences(rc, key if len(key) else rows, 5))
-    for fig in (_spine_figure(rc, rows), *_tartan_figures(rc, rows),
-                _compare_figure(rc, "life-expectancy-at-birth", sex="Female", figure_id="health-le-female"),
-                _compare_figure(rc, "life-expectancy-at-birth", sex="Male", figure_id="health-le-male"),
-                _funnel_figure(rc, "mortality-all-causes-crude-rate", figure_id="health-mortality-funnel"),
-                _trend_figure(rc, "mortality-under-75-dsr", sex="Persons", figure_id="health-u75-trend")):
+    for fig in (
+        _spine_figure(rc, rows),
+        *_tartan_figures(rc, rows),
+        _compare_figure(rc, "life-expectancy-at-birth", sex="Female", figure_id="health-le-female"),
+        _compare_figure(rc, "life-expectancy-at-birth", sex="Male", figure_id="health-le-male"),
+        _funnel_figure(rc, "mortality-all-causes-crude-rate", figure_id="health-mortality-funnel"),
+        _trend_figure(rc, "mortality-under-75-dsr", sex="Persons", figure_id="health-u75-trend"),
+    ):
         if fig:
             section.figures.append(fig)
     computed = rows[rows["source"].eq("computed")]
     imported = rows[rows["source"].eq("imported")]
     if len(computed):
-        section.tables.append(indicator_table(rc, computed, f"Life expectancy and mortality, {rc.area_name}", "health-computed"))
+        section.tables.append(
+            indicator_table(
+                rc, computed, f"Life expectancy and mortality, {rc.area_name}", "health-computed"
+            )
+        )
     if len(imported):
-        section.tables.append(indicator_table(rc, imported, f"Published health indicators, {rc.area_name}",
-                                              "health-imported"))
-        judged = _sentences(rc, imported[imported["compared_to_benchmark"].isin(["Worse", "Better"])], 4)
+        section.tables.append(
+            indicator_table(
+                rc, imported, f"Published health indicators, {rc.area_name}", "health-imported"
+            )
+        )
+        judged = _sentences(
+            rc, imported[imported["compared_to_benchmark"].isin(["Worse", "Better"])], 4
+        )
         section.summary.extend(s for s in judged if s not in section.summary)
 
 
@@ -624,35 +918,52 @@ def build_met_needs(rc: ReportContext, section: Section) -> None:
 def _met_needs_indicators(rc: ReportContext, section: Section) -> None:
     rows = input_blocks.generic(rc.latest(rc.area_results(section="met_needs")))
     if rows.empty:
-        section.missing.append("service activity counts by age and sex: jsna ingest events FILE "
-                               "(admissions, attendances) with population estimates")
+        section.missing.append(
+            "service activity counts by age and sex: jsna ingest events FILE "
+            "(admissions, attendances) with population estimates"
+        )
         return
     persons = rows[rows["sex"].eq("Persons")]
     for _, r in persons[persons["indicator_id"].eq("service-use-dsr")].head(4).iterrows():
-        section.headlines.append(Headline(f"{r['category']} per 100,000", fmt(r["value"], 0),
-                                          f"{r['period']}; {rc.benchmark_name} {fmt(r.get('benchmark_value'), 0)}",
-                                          outcome=r.get("compared_to_benchmark")))
-    section.tables.append(indicator_table(rc, rows, f"Use of services, {rc.area_name}", "met-needs-indicators"))
+        section.headlines.append(
+            Headline(
+                f"{r['category']} per 100,000",
+                fmt(r["value"], 0),
+                f"{r['period']}; {rc.benchmark_name} {fmt(r.get('benchmark_value'), 0)}",
+                outcome=r.get("compared_to_benchmark"),
+            )
+        )
+    section.tables.append(
+        indicator_table(rc, rows, f"Use of services, {rc.area_name}", "met-needs-indicators")
+    )
     section.summary.extend(_sentences(rc, persons, 4))
 
 
 def build_voice(rc: ReportContext, section: Section) -> None:
     rows = input_blocks.generic(rc.latest(rc.area_results(section="voice")))
     if len(rows):
-        section.tables.append(indicator_table(rc, rows, f"Service-user experience, {rc.area_name}", "voice-indicators"))
+        section.tables.append(
+            indicator_table(
+                rc, rows, f"Service-user experience, {rc.area_name}", "voice-indicators"
+            )
+        )
         section.summary.extend(_sentences(rc, rows, 4))
     input_blocks.add_voice_blocks(rc, section)
     section.narrative_html = rc.narrative("voice")
     if section.empty:
-        section.missing.append("what service users say: write narrative/voice.md (Healthwatch reports, "
-                               "complaints, engagement findings) or ingest survey results")
+        section.missing.append(
+            "what service users say: write narrative/voice.md (Healthwatch reports, "
+            "complaints, engagement findings) or ingest survey results"
+        )
 
 
 def build_public_demands(rc: ReportContext, section: Section) -> None:
     section.narrative_html = rc.narrative("public_demands")
     if section.empty:
-        section.missing.append("what residents ask for: write narrative/public_demands.md (consultations, "
-                               "petitions, councillor and MP enquiries, Healthwatch priorities)")
+        section.missing.append(
+            "what residents ask for: write narrative/public_demands.md (consultations, "
+            "petitions, councillor and MP enquiries, Healthwatch priorities)"
+        )
 
 
 from jsna.report.analysis_sections import (  # noqa: E402  (sections 7-10 live beside the analyses)
@@ -688,10 +999,15 @@ def _context_narrative(rc: ReportContext, section: Section) -> None:
         section.narrative_html = rc.narrative(section.info.id)
 
 
-def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
-                    builders: dict[str, SectionBuilder] | None = None,
-                    policy: DisclosurePolicy | None = None,
-                    skipped: list[dict[str, str]] | None = None) -> Report:
+def assemble_report(
+    workspace: Workspace,
+    config: Config,
+    area_code: str,
+    *,
+    builders: dict[str, SectionBuilder] | None = None,
+    policy: DisclosurePolicy | None = None,
+    skipped: list[dict[str, str]] | None = None,
+) -> Report:
     """Build the report data model for ``area_code`` from the stored results."""
     from jsna.errors import UsageError
     from jsna.indicators.context import ComputeContext
@@ -706,17 +1022,29 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
     known = set(results["area_code"]) | set(workspace.table("population")["area_code"])
     if area_code not in known:
         sample = ", ".join(f"{c} ({names.get(c, '?')})" for c in sorted(known)[:12])
-        raise UsageError(f"no data for area {area_code!r}; areas with data include: {sample or 'none (run jsna compute)'}")
+        raise UsageError(
+            f"no data for area {area_code!r}; areas with data include: {sample or 'none (run jsna compute)'}"
+        )
     benchmark = config.project.benchmark
     registry = IndicatorRegistry.from_entry_points()
-    rc = ReportContext(area_code=area_code, area_name=names.get(area_code, area_code), benchmark_code=benchmark,
-                       benchmark_name=names.get(benchmark, "England" if benchmark == ENGLAND else benchmark),
-                       results=results, workspace=workspace, config=config, names=names,
-                       policy=policy or DisclosurePolicy.from_settings(config.disclosure),
-                       area_type=_area_type(workspace, results, area_code), indicators=dict(registry.indicators))
+    rc = ReportContext(
+        area_code=area_code,
+        area_name=names.get(area_code, area_code),
+        benchmark_code=benchmark,
+        benchmark_name=names.get(benchmark, "England" if benchmark == ENGLAND else benchmark),
+        results=results,
+        workspace=workspace,
+        config=config,
+        names=names,
+        policy=policy or DisclosurePolicy.from_settings(config.disclosure),
+        area_type=_area_type(workspace, results, area_code),
+        indicators=dict(registry.indicators),
+    )
     from jsna.report.comparators import comparator_set
 
-    rc.comparators = comparator_set(config, rc.table, area_code, names, set(results["area_code"].dropna()))
+    rc.comparators = comparator_set(
+        config, rc.table, area_code, names, set(results["area_code"].dropna())
+    )
     sections = []
     for info in SECTIONS:
         section = Section(info=info, intro=config.report.section_intros.get(info.id, info.question))
@@ -729,9 +1057,13 @@ def assemble_report(workspace: Workspace, config: Config, area_code: str, *,
     skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
     return Report(
         title=report_title(config, rc.area_name),
-        area_code=area_code, area_name=rc.area_name, benchmark_name=rc.benchmark_name,
+        area_code=area_code,
+        area_name=rc.area_name,
+        benchmark_name=rc.benchmark_name,
         run_date=config.run_date().strftime("%-d %B %Y"),
-        organisation=config.organisation.name, colour=config.organisation.colour, sections=sections,
+        organisation=config.organisation.name,
+        colour=config.organisation.colour,
+        sections=sections,
         executive_summary=_executive_summary(rc, sections),
         worse_than_benchmark=_flagged(rc, "Worse"),
         indicators_appendix=_indicator_appendix(rc, registry, alternatives),
@@ -769,15 +1101,26 @@ def report_title(config: Config, area_name: str) -> str:
 
 def _flagged(rc: ReportContext, outcome: str) -> list[dict[str, str]]:
     rows = rc.latest(rc.area_results())
-    rows = rows[rows["compared_to_benchmark"].eq(outcome)].sort_values(["section", "indicator_name"])
+    rows = rows[rows["compared_to_benchmark"].eq(outcome)].sort_values(
+        ["section", "indicator_name"]
+    )
     out = []
     for _, r in rows.iterrows():
         d = rc.decimals(str(r["indicator_id"]))
         who = "" if r["sex"] in ("Persons", None) else f" ({str(r['sex']).lower()}s)"
-        cat = f" – {r['category']}" if not is_missing(r.get("category")) and r.get("category") else ""
-        out.append({"indicator": f"{r['indicator_name']}{who}{cat}", "period": str(r["period"]),
-                    "value": fmt(r["value"], d), "benchmark": fmt(r.get("benchmark_value"), d),
-                    "unit": unit_label(r.get("unit"), str(r["indicator_name"])), "section": str(r["section"])})
+        cat = (
+            f" – {r['category']}" if not is_missing(r.get("category")) and r.get("category") else ""
+        )
+        out.append(
+            {
+                "indicator": f"{r['indicator_name']}{who}{cat}",
+                "period": str(r["period"]),
+                "value": fmt(r["value"], d),
+                "benchmark": fmt(r.get("benchmark_value"), d),
+                "unit": unit_label(r.get("unit"), str(r["indicator_name"])),
+                "section": str(r["section"]),
+            }
+        )
     return out
 
 
@@ -787,15 +1130,19 @@ def _executive_summary(rc: ReportContext, sections: list[Section]) -> list[str]:
         if section.summary:
             lines.append(section.summary[0])
     worse, better = _flagged(rc, "Worse"), _flagged(rc, "Better")
-    lines.append(f"Of the indicators compared with {rc.benchmark_name} for the latest period, {len(worse)} "
-                 f"{'is' if len(worse) == 1 else 'are'} significantly worse and {len(better)} significantly better; "
-                 "the rest are similar or not compared.")
+    lines.append(
+        f"Of the indicators compared with {rc.benchmark_name} for the latest period, {len(worse)} "
+        f"{'is' if len(worse) == 1 else 'are'} significantly worse and {len(better)} significantly better; "
+        "the rest are similar or not compared."
+    )
     return lines
 
 
 def _alternative_text(rc: ReportContext, alternatives: pd.DataFrame, indicator_id: str) -> str:
     """The area's values of one indicator that another source's figures replaced in the report, with the difference."""
-    rows = alternatives[alternatives["indicator_id"].eq(indicator_id) & alternatives["area_code"].eq(rc.area_code)]
+    rows = alternatives[
+        alternatives["indicator_id"].eq(indicator_id) & alternatives["area_code"].eq(rc.area_code)
+    ]
     if rows.empty:
         return ""
     d = rc.decimals(indicator_id)
@@ -804,23 +1151,38 @@ def _alternative_text(rc: ReportContext, alternatives: pd.DataFrame, indicator_i
         who = "" if r["sex"] in ("Persons", None) else f", {str(r['sex']).lower()}s"
         note = str(r["value_note"]).split(": ", 1)[-1]
         parts.append(f"{r['period']}{who}: {fmt(r['value'], d)} ({note})")
-    return " Not shown for this area, because the same figure comes from another source: " + "; ".join(parts) + "."
+    return (
+        " Not shown for this area, because the same figure comes from another source: "
+        + "; ".join(parts)
+        + "."
+    )
 
 
-def _indicator_appendix(rc: ReportContext, registry: Any, alternatives: pd.DataFrame | None = None) -> list[dict[str, str]]:
+def _indicator_appendix(
+    rc: ReportContext, registry: Any, alternatives: pd.DataFrame | None = None
+) -> list[dict[str, str]]:
     import pandas as pd
 
     prov = rc.workspace.provenance()
     live = prov[prov["status"].eq("loaded")]
-    kind_of_table = {"population": ["population"], "events": ["deaths", "events"],
-                     "indicator_values": ["fingertips"], "deprivation": ["deprivation"],
-                     "areas": ["boundaries"], "lookups": ["lookup"]}
+    kind_of_table = {
+        "population": ["population"],
+        "events": ["deaths", "events"],
+        "indicator_values": ["fingertips"],
+        "deprivation": ["deprivation"],
+        "areas": ["boundaries"],
+        "lookups": ["lookup"],
+    }
     rows = []
     shown_ids = set(rc.results["indicator_id"])
     alternatives = alternatives if alternatives is not None else rc.results.iloc[0:0]
     every = rc.results if alternatives.empty else pd.concat([rc.results, alternatives])
-    present = every[every["indicator_id"].isin(shown_ids | set(
-        alternatives.loc[alternatives["area_code"].eq(rc.area_code), "indicator_id"]))].drop_duplicates("indicator_id")
+    present = every[
+        every["indicator_id"].isin(
+            shown_ids
+            | set(alternatives.loc[alternatives["area_code"].eq(rc.area_code), "indicator_id"])
+        )
+    ].drop_duplicates("indicator_id")
     for _, r in present.sort_values(["section", "indicator_id"]).iterrows():
         ind = registry.indicators.get(r["indicator_id"])
         if ind is None:
@@ -837,20 +1199,31 @@ def _indicator_appendix(rc: ReportContext, registry: Any, alternatives: pd.DataF
 
         periods = sort_periods(every.loc[every["indicator_id"].eq(r["indicator_id"]), "period"])
         method += _alternative_text(rc, alternatives, str(r["indicator_id"]))
-        rows.append({
-            "id": str(r["indicator_id"]), "name": str(r["indicator_name"]), "section": str(r["section"]),
-            "definition": definition, "method": method, "unit": str(r.get("unit") or ""),
-            "periods": f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else periods[0],
-            "sources": "; ".join(f"{f} (sha256 {s[:12]}…)" for f, s in zip(files["file_name"], files["sha256"], strict=True)),
-        })
+        rows.append(
+            {
+                "id": str(r["indicator_id"]),
+                "name": str(r["indicator_name"]),
+                "section": str(r["section"]),
+                "definition": definition,
+                "method": method,
+                "unit": str(r.get("unit") or ""),
+                "periods": f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else periods[0],
+                "sources": "; ".join(
+                    f"{f} (sha256 {s[:12]}…)"
+                    for f, s in zip(files["file_name"], files["sha256"], strict=True)
+                ),
+            }
+        )
     return rows
 
 
 def _results_csv(rc: ReportContext) -> str:
     """The area's and benchmark's results as CSV (disclosure-controlled counts), base64 for a data URI."""
     rows = rc.results[rc.results["area_code"].isin([rc.area_code, rc.benchmark_code])]
-    rows = rows.sort_values(["section", "indicator_id", "area_code", "period_sortable", "sex", "age", "category"],
-                            na_position="first")
+    rows = rows.sort_values(
+        ["section", "indicator_id", "area_code", "period_sortable", "sex", "age", "category"],
+        na_position="first",
+    )
     text = results_csv_text(rows, rc.policy, rc.disclosure_rules)
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
@@ -876,8 +1249,12 @@ def _logo(config: Config) -> str:
         from jsna.errors import ConfigError
 
         raise ConfigError(f"organisation.logo: file not found: {path}")
-    mime = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}.get(
-        Path(path).suffix.lower(), "application/octet-stream")
+    mime = {
+        ".png": "image/png",
+        ".svg": "image/svg+xml",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+    }.get(Path(path).suffix.lower(), "application/octet-stream")
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 

@@ -15,7 +15,9 @@ from typing import Any
 from jsna.errors import JsnaError, UsageError
 
 #: area types never reported on their own in a batch: the benchmark levels and small areas
-NOT_REPORTED = frozenset({"Country", "England", "Region", "LSOA", "MSOA", "Ward", "Output area", "OA"})
+NOT_REPORTED = frozenset(
+    {"Country", "England", "Region", "LSOA", "MSOA", "Ward", "Output area", "OA"}
+)
 
 _WORKER: dict[str, Any] = {}
 
@@ -30,8 +32,14 @@ class AreaOutcome:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"area_code": self.area_code, "area_name": self.area_name, "status": self.status,
-                "outputs": self.outputs, "note": self.note, "seconds": round(self.seconds, 2)}
+        return {
+            "area_code": self.area_code,
+            "area_name": self.area_name,
+            "status": self.status,
+            "outputs": self.outputs,
+            "note": self.note,
+            "seconds": round(self.seconds, 2),
+        }
 
 
 def areas_to_report(config: Any) -> list[tuple[str, str]]:
@@ -43,12 +51,20 @@ def areas_to_report(config: Any) -> list[tuple[str, str]]:
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         rows = ws.con.execute("SELECT DISTINCT area_code, area_type FROM results").fetchall()
         if not rows:
-            rows = [(c, area_type_of(c)) for (c,) in
-                    ws.con.execute("SELECT DISTINCT area_code FROM population").fetchall()]
+            rows = [
+                (c, area_type_of(c))
+                for (c,) in ws.con.execute("SELECT DISTINCT area_code FROM population").fetchall()
+            ]
         names = ComputeContext(ws).area_names()
-    codes = sorted({str(c) for c, t in rows
-                    if str(t) not in NOT_REPORTED and area_type_of(str(c)) not in NOT_REPORTED
-                    and str(c) != config.project.benchmark})
+    codes = sorted(
+        {
+            str(c)
+            for c, t in rows
+            if str(t) not in NOT_REPORTED
+            and area_type_of(str(c)) not in NOT_REPORTED
+            and str(c) != config.project.benchmark
+        }
+    )
     return [(c, names.get(c, c)) for c in codes]
 
 
@@ -61,7 +77,9 @@ def _init_worker(config_data: dict[str, Any], root: str) -> None:
     _WORKER["config"] = Config.model_validate({**config_data, "root": Path(root)})
 
 
-def _render_one(area_code: str, formats: Sequence[str], out_dir: str, templates: str | None) -> AreaOutcome:
+def _render_one(
+    area_code: str, formats: Sequence[str], out_dir: str, templates: str | None
+) -> AreaOutcome:
     import time
 
     from jsna.report.assemble import assemble_report
@@ -77,8 +95,11 @@ def _render_one(area_code: str, formats: Sequence[str], out_dir: str, templates:
         outcome.area_name = model.area_name
         for fmt in formats:
             writer = write_html if fmt == "html" else write_pdf
-            path = writer(model, Path(out_dir) / f"jsna-{area_code}.{fmt}",
-                          user_templates=Path(templates) if templates else None)
+            path = writer(
+                model,
+                Path(out_dir) / f"jsna-{area_code}.{fmt}",
+                user_templates=Path(templates) if templates else None,
+            )
             outcome.outputs.append(path.name)
         empty = [s.info.title for s in model.sections if s.empty]
         if len(empty) == len(model.sections):
@@ -89,15 +110,24 @@ def _render_one(area_code: str, formats: Sequence[str], out_dir: str, templates:
         outcome.status, outcome.note = "no-data", str(exc).split(";")[0]
     except JsnaError as exc:
         outcome.status, outcome.note = "failed", str(exc)
-    except Exception as exc:  # one area's failure must not stop the others; reported on the index page
+    except (
+        Exception
+    ) as exc:  # one area's failure must not stop the others; reported on the index page
         outcome.status, outcome.note = "failed", f"{type(exc).__name__}: {exc}"
     outcome.seconds = time.perf_counter() - start
     return outcome
 
 
-def render_areas(config: Any, areas: Sequence[str] | None, *, formats: Sequence[str], out_dir: Path,
-                 templates: Path | None, workers: int | None = None,
-                 progress: Callable[[int, int, AreaOutcome], None] | None = None) -> list[AreaOutcome]:
+def render_areas(
+    config: Any,
+    areas: Sequence[str] | None,
+    *,
+    formats: Sequence[str],
+    out_dir: Path,
+    templates: Path | None,
+    workers: int | None = None,
+    progress: Callable[[int, int, AreaOutcome], None] | None = None,
+) -> list[AreaOutcome]:
     """Render ``areas`` (all reportable areas when None) on ``workers`` processes; write ``index.html``."""
     import multiprocessing
     import os
@@ -121,9 +151,16 @@ def render_areas(config: Any, areas: Sequence[str] | None, *, formats: Sequence[
                 progress(done, len(codes), outcomes[code])
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(n_workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(config_data, str(config.root))) as pool:
-            futures = {pool.submit(_render_one, code, list(formats), str(out_dir), tmpl): code for code in codes}
+        with ProcessPoolExecutor(
+            n_workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(config_data, str(config.root)),
+        ) as pool:
+            futures = {
+                pool.submit(_render_one, code, list(formats), str(out_dir), tmpl): code
+                for code in codes
+            }
             for done, future in enumerate(as_completed(futures), start=1):
                 outcome = future.result()
                 outcomes[outcome.area_code] = outcome
@@ -136,7 +173,9 @@ def render_areas(config: Any, areas: Sequence[str] | None, *, formats: Sequence[
     return ordered
 
 
-def write_index(config: Any, outcomes: list[AreaOutcome], out_dir: Path, templates: Path | None) -> Path:
+def write_index(
+    config: Any, outcomes: list[AreaOutcome], out_dir: Path, templates: Path | None
+) -> Path:
     """``index.html``: one row per area with links to its reports, or the reason there is none."""
     from jsna import __version__
     from jsna.report.render import environment
@@ -144,9 +183,15 @@ def write_index(config: Any, outcomes: list[AreaOutcome], out_dir: Path, templat
     env = environment(templates)
     css = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
     html = env.get_template("index.html.j2").render(
-        title=config.report.title or config.project.name, organisation=config.organisation.name,
-        colour=config.organisation.colour, accent=config.organisation.accent_colour, css=css,
-        outcomes=outcomes, run_date=config.run_date().strftime("%-d %B %Y"), version=__version__)
+        title=config.report.title or config.project.name,
+        organisation=config.organisation.name,
+        colour=config.organisation.colour,
+        accent=config.organisation.accent_colour,
+        css=css,
+        outcomes=outcomes,
+        run_date=config.run_date().strftime("%-d %B %Y"),
+        version=__version__,
+    )
     path = out_dir / "index.html"
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")

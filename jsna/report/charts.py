@@ -19,8 +19,13 @@ if TYPE_CHECKING:
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
 #: benchmark outcome colours as Fingertips draws them
 OUTCOME_COLOURS = {
-    "Better": "#92D050", "Similar": "#FFC000", "Worse": "#C00000",
-    "Higher": "#BED2FF", "Lower": "#5555E6", "Not compared": "#FFFFFF", "Benchmark": "#3D3D3D",
+    "Better": "#92D050",
+    "Similar": "#FFC000",
+    "Worse": "#C00000",
+    "Higher": "#BED2FF",
+    "Lower": "#5555E6",
+    "Not compared": "#FFFFFF",
+    "Benchmark": "#3D3D3D",
 }
 
 
@@ -48,18 +53,20 @@ def _setup() -> None:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({
-        "svg.fonttype": "none",
-        "svg.hashsalt": "jsna",
-        "font.family": "DejaVu Sans",
-        "font.size": 9,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.titlesize": 10,
-        "axes.titleweight": "bold",
-        "axes.prop_cycle": plt.cycler(color=list(PALETTE)),
-        "legend.frameon": False,
-    })
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "jsna",
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 10,
+            "axes.titleweight": "bold",
+            "axes.prop_cycle": plt.cycler(color=list(PALETTE)),
+            "legend.frameon": False,
+        }
+    )
 
 
 def to_svg(fig: MplFigure, *, figure_id: str, title: str, alt: str) -> str:
@@ -70,27 +77,47 @@ def to_svg(fig: MplFigure, *, figure_id: str, title: str, alt: str) -> str:
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     # ids must be unique across the page: prefix every id and its references
     svg = re.sub(r'id="([^"]+)"', rf'id="{figure_id}-\1"', svg)
-    svg = re.sub(r'url\(#([^)]+)\)', rf'url(#{figure_id}-\1)', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{figure_id}-\1)", svg)
     svg = re.sub(r'xlink:href="#([^"]+)"', rf'xlink:href="#{figure_id}-\1"', svg)
-    svg = re.sub(r'href="#([^"]+)"', rf'href="#{figure_id}-\1"', svg) if 'xlink:href' not in svg else svg
+    svg = (
+        re.sub(r'href="#([^"]+)"', rf'href="#{figure_id}-\1"', svg)
+        if "xlink:href" not in svg
+        else svg
+    )
     from html import escape
 
     svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{figure_id}-title" ', 1)
     head_end = svg.index(">", svg.index("<svg")) + 1
-    svg = svg[:head_end] + f'<title id="{figure_id}-title">{escape(title)}: {escape(alt)}</title>' + svg[head_end:]
-    svg = re.sub(r"width=\"([\d.]+)pt\" height=\"([\d.]+)pt\"",
-                 lambda m: f'width="{m.group(1)}pt" height="{m.group(2)}pt" style="max-width:100%;height:auto"',
-                 svg, count=1)
+    svg = (
+        svg[:head_end]
+        + f'<title id="{figure_id}-title">{escape(title)}: {escape(alt)}</title>'
+        + svg[head_end:]
+    )
+    svg = re.sub(
+        r"width=\"([\d.]+)pt\" height=\"([\d.]+)pt\"",
+        lambda m: (
+            f'width="{m.group(1)}pt" height="{m.group(2)}pt" style="max-width:100%;height:auto"'
+        ),
+        svg,
+        count=1,
+    )
     return svg
 
 
-def population_pyramid(area: pd.DataFrame, *, area_name: str, period: str,
-                       comparator: pd.DataFrame | None = None, comparator_name: str = "England",
-                       projected: pd.DataFrame | None = None, projected_label: str = "",
-                       figure_id: str = "pyramid") -> Figure:
+def population_pyramid(
+    area: pd.DataFrame,
+    *,
+    area_name: str,
+    period: str,
+    comparator: pd.DataFrame | None = None,
+    comparator_name: str = "England",
+    projected: pd.DataFrame | None = None,
+    projected_label: str = "",
+    figure_id: str = "pyramid",
+) -> Figure:
     """Percentage of the population in each five-year band by sex; comparator as an outline.
 
     ``area``/``comparator``/``projected`` have columns ``age_band``, ``sex``, ``count``.
@@ -114,17 +141,44 @@ def population_pyramid(area: pd.DataFrame, *, area_name: str, period: str,
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     ax.barh(y, -male, color=PALETTE[0], height=0.85, label=f"Males, {area_name}")
     ax.barh(y, female, color=PALETTE[1], height=0.85, label=f"Females, {area_name}")
-    rows = [{"age_band": b, "male_pct": m, "female_pct": f} for b, m, f in zip(ESP_BANDS, male, female, strict=True)]
+    rows = [
+        {"age_band": b, "male_pct": m, "female_pct": f}
+        for b, m, f in zip(ESP_BANDS, male, female, strict=True)
+    ]
     if projected is not None and len(projected):
         pm, pf = shares(projected)
-        ax.step(-np.append(pm, pm[-1]), np.append(y, y[-1] + 1) - 0.5, where="post", color=PALETTE[3],
-                linewidth=1.4, label=projected_label)
-        ax.step(np.append(pf, pf[-1]), np.append(y, y[-1] + 1) - 0.5, where="post", color=PALETTE[3], linewidth=1.4)
+        ax.step(
+            -np.append(pm, pm[-1]),
+            np.append(y, y[-1] + 1) - 0.5,
+            where="post",
+            color=PALETTE[3],
+            linewidth=1.4,
+            label=projected_label,
+        )
+        ax.step(
+            np.append(pf, pf[-1]),
+            np.append(y, y[-1] + 1) - 0.5,
+            where="post",
+            color=PALETTE[3],
+            linewidth=1.4,
+        )
     if comparator is not None and len(comparator):
         cm, cf = shares(comparator)
-        ax.step(-np.append(cm, cm[-1]), np.append(y, y[-1] + 1) - 0.5, where="post", color="black",
-                linewidth=1.1, label=comparator_name)
-        ax.step(np.append(cf, cf[-1]), np.append(y, y[-1] + 1) - 0.5, where="post", color="black", linewidth=1.1)
+        ax.step(
+            -np.append(cm, cm[-1]),
+            np.append(y, y[-1] + 1) - 0.5,
+            where="post",
+            color="black",
+            linewidth=1.1,
+            label=comparator_name,
+        )
+        ax.step(
+            np.append(cf, cf[-1]),
+            np.append(y, y[-1] + 1) - 0.5,
+            where="post",
+            color="black",
+            linewidth=1.1,
+        )
         for row, m, f in zip(rows, cm, cf, strict=True):
             row["comparator_male_pct"], row["comparator_female_pct"] = m, f
     ax.set_yticks(y, list(ESP_BANDS))
@@ -143,18 +197,34 @@ def population_pyramid(area: pd.DataFrame, *, area_name: str, period: str,
 
     data = pd.DataFrame(rows)
     older = data.iloc[13:][["male_pct", "female_pct"]].to_numpy().sum()
-    alt = (f"Population pyramid for {area_name}, {period}: males left, females right, in five-year bands; "
-           f"{older:.1f}% of residents are aged 65 or over.")
+    alt = (
+        f"Population pyramid for {area_name}, {period}: males left, females right, in five-year bands; "
+        f"{older:.1f}% of residents are aged 65 or over."
+    )
     if comparator is not None and len(comparator):
         alt += f" The black outline shows {comparator_name}'s age structure."
     title = f"Population by age and sex, {area_name}, {period}"
-    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt,
-                  source="Source: population estimates ingested into the workspace", data=data)
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source="Source: population estimates ingested into the workspace",
+        data=data,
+    )
 
 
-def compare_areas_bar(frame: pd.DataFrame, *, title: str, unit: str, highlight: str,
-                      benchmark_value: float | None = None, benchmark_name: str = "England",
-                      figure_id: str = "compare", source: str = "") -> Figure:
+def compare_areas_bar(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    highlight: str,
+    benchmark_value: float | None = None,
+    benchmark_name: str = "England",
+    figure_id: str = "compare",
+    source: str = "",
+) -> Figure:
     """Horizontal bars of one indicator for several areas, with 95% limits and benchmark line.
 
     ``frame`` has ``area_name``, ``area_code``, ``value``, ``lower_ci_95``, ``upper_ci_95``,
@@ -168,43 +238,113 @@ def compare_areas_bar(frame: pd.DataFrame, *, title: str, unit: str, highlight: 
     fig, ax = plt.subplots(figsize=(6.4, 0.24 * len(data) + 1.4))
     outcomes = data["compared_to_benchmark"].map(outcome_key)
     reference = outcomes.eq("Reference")
-    colours = ["#FFFFFF" if ref else OUTCOME_COLOURS.get(o, "#BFBFBF") for o, ref in zip(outcomes, reference, strict=True)]
-    edge = ["black" if code == highlight or ref else "#7F7F7F" for code, ref in zip(data["area_code"], reference,
-                                                                                    strict=True)]
+    colours = [
+        "#FFFFFF" if ref else OUTCOME_COLOURS.get(o, "#BFBFBF")
+        for o, ref in zip(outcomes, reference, strict=True)
+    ]
+    edge = [
+        "black" if code == highlight or ref else "#7F7F7F"
+        for code, ref in zip(data["area_code"], reference, strict=True)
+    ]
     y = np.arange(len(data))
-    ax.barh(y, data["value"], color=colours, edgecolor=edge, height=0.75, linewidth=[1.6 if e == "black" else 0.5 for e in edge])
+    ax.barh(
+        y,
+        data["value"],
+        color=colours,
+        edgecolor=edge,
+        height=0.75,
+        linewidth=[1.6 if e == "black" else 0.5 for e in edge],
+    )
     for i in np.flatnonzero(reference.to_numpy()):
-        ax.barh(y[i], data["value"].iloc[i], color="none", edgecolor="#3D3D3D", hatch="////", height=0.75,
-                linewidth=0.8)
+        ax.barh(
+            y[i],
+            data["value"].iloc[i],
+            color="none",
+            edgecolor="#3D3D3D",
+            hatch="////",
+            height=0.75,
+            linewidth=0.8,
+        )
     lower = (data["value"] - data["lower_ci_95"]).clip(lower=0).fillna(0)
     upper = (data["upper_ci_95"] - data["value"]).clip(lower=0).fillna(0)
-    ax.errorbar(data["value"], y, xerr=[lower, upper], fmt="none", ecolor="#3D3D3D", capsize=2, linewidth=0.8)
-    labels = [f"{n}" + (" ◀" if c == highlight else "") for n, c in zip(data["area_name"], data["area_code"], strict=True)]
+    ax.errorbar(
+        data["value"],
+        y,
+        xerr=[lower, upper],
+        fmt="none",
+        ecolor="#3D3D3D",
+        capsize=2,
+        linewidth=0.8,
+    )
+    labels = [
+        f"{n}" + (" ◀" if c == highlight else "")
+        for n, c in zip(data["area_name"], data["area_code"], strict=True)
+    ]
     ax.set_yticks(y, labels)
     for tick, code in zip(ax.get_yticklabels(), data["area_code"], strict=True):
         if code == highlight:
             tick.set_fontweight("bold")
     ax.set_ylim(-0.6, len(data) - 0.4)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}"))
-    shown = [o for o in ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared") if o in set(outcomes)]
+    ax.xaxis.set_major_formatter(
+        plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}")
+    )
+    shown = [
+        o
+        for o in ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared")
+        if o in set(outcomes)
+    ]
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=OUTCOME_COLOURS[o], edgecolor="#7F7F7F",
-                     label=o if o in ("Similar", "Not compared") else f"{o} than {benchmark_name}") for o in shown]
+    handles = [
+        Patch(
+            facecolor=OUTCOME_COLOURS[o],
+            edgecolor="#7F7F7F",
+            label=o if o in ("Similar", "Not compared") else f"{o} than {benchmark_name}",
+        )
+        for o in shown
+    ]
     if reference.any():
-        handles.append(Patch(facecolor="#FFFFFF", edgecolor="#3D3D3D", hatch="////", label="Region and country"))
+        handles.append(
+            Patch(
+                facecolor="#FFFFFF", edgecolor="#3D3D3D", hatch="////", label="Region and country"
+            )
+        )
     if benchmark_value is not None and np.isfinite(benchmark_value):
         from matplotlib.lines import Line2D
 
-        handles.append(Line2D([], [], color="black", linestyle="--", linewidth=1, label=benchmark_name))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.24 * len(data) + 1.4)),
-              ncols=min(4, len(handles)), fontsize=7.5)
+        handles.append(
+            Line2D([], [], color="black", linestyle="--", linewidth=1, label=benchmark_name)
+        )
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.9 / (0.24 * len(data) + 1.4)),
+        ncols=min(4, len(handles)),
+        fontsize=7.5,
+    )
     ax.set_xlabel(unit)
     ax.set_title(title, loc="left")
-    alt = (f"Bar chart of {title.lower()} for {len(data)} areas with 95% confidence limits; "
-           f"bars are coloured by comparison with {benchmark_name}.")
-    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
-                  data=data[["area_code", "area_name", "value", "lower_ci_95", "upper_ci_95", "compared_to_benchmark"]])
+    alt = (
+        f"Bar chart of {title.lower()} for {len(data)} areas with 95% confidence limits; "
+        f"bars are coloured by comparison with {benchmark_name}."
+    )
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source=source,
+        data=data[
+            [
+                "area_code",
+                "area_name",
+                "value",
+                "lower_ci_95",
+                "upper_ci_95",
+                "compared_to_benchmark",
+            ]
+        ],
+    )
 
 
 _YEAR_AT_START = re.compile(r"^(\d{4})")
@@ -233,9 +373,13 @@ def period_position(period: object) -> float:
     """
     text = str(period).strip()
     parts = re.split(r"\s+(?:-|to)\s+", text)
-    if len(parts) > 1 and _YEAR_AT_START.match(parts[0]):  # a range of periods: its last part decides
+    if len(parts) > 1 and _YEAR_AT_START.match(
+        parts[0]
+    ):  # a range of periods: its last part decides
         last = parts[-1].strip()
-        if re.match(r"^\d{2}(?:/|\s|$)", last):  # "2020/21 - 22/23": the century comes from the start
+        if re.match(
+            r"^\d{2}(?:/|\s|$)", last
+        ):  # "2020/21 - 22/23": the century comes from the start
             last = parts[0][:2] + last
         text = last
     if m := _QUARTER_LABEL.match(text):
@@ -246,7 +390,9 @@ def period_position(period: object) -> float:
         start = int(m.group(1))
         if _full_year(start, m.group(2)) == start + 1:
             return start + 0.25
-    if (m := _SPAN.match(text)) and _full_year(int(m.group(1)), m.group(2)) - int(m.group(1)) in range(1, 20):
+    if (m := _SPAN.match(text)) and _full_year(int(m.group(1)), m.group(2)) - int(
+        m.group(1)
+    ) in range(1, 20):
         return float(_full_year(int(m.group(1)), m.group(2)))
     if (m := _MONTH_LABEL.match(text)) and 1 <= int(m.group(2)) <= 12:
         return int(m.group(1)) + int(m.group(2)) / 12 - 1
@@ -263,7 +409,9 @@ def _time_ticks(ax, positions: list[float], labels: list[str]) -> None:  # type:
     widest = max(len(lab) for lab in labels)
     gap = span * min(0.5, 0.012 * widest + 0.03)
     kept: list[tuple[float, str]] = []
-    for pos, lab in sorted(zip(positions, labels, strict=True), reverse=True):  # the latest label always shows
+    for pos, lab in sorted(
+        zip(positions, labels, strict=True), reverse=True
+    ):  # the latest label always shows
         if not kept or kept[-1][0] - pos >= gap:
             kept.append((pos, lab))
     kept.reverse()
@@ -283,27 +431,50 @@ def _range_ends(labels: list[str]) -> tuple[list[str], str]:
     return [p[1] if len(p) == 2 else p[0] for p in parts], start
 
 
-def trend_line(frame: pd.DataFrame, *, title: str, unit: str, area_name: str,
-               comparator: pd.DataFrame | None = None, comparator_name: str = "England",
-               figure_id: str = "trend", source: str = "") -> Figure:
+def trend_line(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    area_name: str,
+    comparator: pd.DataFrame | None = None,
+    comparator_name: str = "England",
+    figure_id: str = "trend",
+    source: str = "",
+) -> Figure:
     """Value over time with 95% limits, against a comparator line; periods placed on a numeric time axis."""
     import matplotlib.pyplot as plt
 
     _setup()
-    data = frame.assign(x=frame["period"].map(period_position)).dropna(subset=["x"]).sort_values("x")
+    data = (
+        frame.assign(x=frame["period"].map(period_position)).dropna(subset=["x"]).sort_values("x")
+    )
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     ax.plot(data["x"], data["value"], marker="o", color=PALETTE[0], label=area_name)
     if data["lower_ci_95"].notna().any():
-        ax.fill_between(data["x"], data["lower_ci_95"], data["upper_ci_95"], color=PALETTE[0], alpha=0.15,
-                        linewidth=0, label="95% confidence interval")
+        ax.fill_between(
+            data["x"],
+            data["lower_ci_95"],
+            data["upper_ci_95"],
+            color=PALETTE[0],
+            alpha=0.15,
+            linewidth=0,
+            label="95% confidence interval",
+        )
     periods = dict(zip(data["x"], data["period"].astype(str), strict=False))
     if comparator is not None and len(comparator):
-        comp = comparator.assign(x=comparator["period"].map(period_position)).dropna(subset=["x"]).sort_values("x")
+        comp = (
+            comparator.assign(x=comparator["period"].map(period_position))
+            .dropna(subset=["x"])
+            .sort_values("x")
+        )
         comp = comp[comp["x"].between(data["x"].min(), data["x"].max())]
         if len(comp):
             ax.plot(comp["x"], comp["value"], color="black", linestyle="--", label=comparator_name)
     ax.set_ylabel(unit)
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}"))
+    ax.yaxis.set_major_formatter(
+        plt.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4g}")
+    )
     ax.set_title(title, loc="left")
     labels, common_start = _range_ends(list(periods.values()))
     if common_start:
@@ -314,16 +485,36 @@ def trend_line(frame: pd.DataFrame, *, title: str, unit: str, area_name: str,
     below = -0.18 - (0.16 if rotated else 0.0) - (0.08 if common_start else 0.0)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, below), ncols=3)
     first, last = data.iloc[0], data.iloc[-1]
-    alt = (f"Line chart of {title.lower()} for {area_name} from {first['period']} ({first['value']:,.1f}) "
-           f"to {last['period']} ({last['value']:,.1f}), with {comparator_name} for comparison; periods are "
-           "spaced by time.")
-    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
-                  data=data[["period", "x", "value", "lower_ci_95", "upper_ci_95"]].rename(columns={"x": "position"}))
+    alt = (
+        f"Line chart of {title.lower()} for {area_name} from {first['period']} ({first['value']:,.1f}) "
+        f"to {last['period']} ({last['value']:,.1f}), with {comparator_name} for comparison; periods are "
+        "spaced by time."
+    )
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source=source,
+        data=data[["period", "x", "value", "lower_ci_95", "upper_ci_95"]].rename(
+            columns={"x": "position"}
+        ),
+    )
 
 
-def category_bars(frame: pd.DataFrame, *, category: str, value: str, title: str, unit: str,
-                  figure_id: str, source: str = "", lower: str | None = None, upper: str | None = None,
-                  alt: str = "") -> Figure:
+def category_bars(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    unit: str,
+    figure_id: str,
+    source: str = "",
+    lower: str | None = None,
+    upper: str | None = None,
+    alt: str = "",
+) -> Figure:
     """Vertical bars of a value by category (e.g. IMD decile), optional limits."""
     import matplotlib.pyplot as plt
 
@@ -332,15 +523,30 @@ def category_bars(frame: pd.DataFrame, *, category: str, value: str, title: str,
     x = list(range(len(frame)))
     ax.bar(x, frame[value], color=PALETTE[0])
     if lower and upper:
-        ax.errorbar(x, frame[value], yerr=[(frame[value] - frame[lower]).clip(lower=0),
-                                            (frame[upper] - frame[value]).clip(lower=0)],
-                    fmt="none", ecolor="#3D3D3D", capsize=3, linewidth=0.8)
+        ax.errorbar(
+            x,
+            frame[value],
+            yerr=[
+                (frame[value] - frame[lower]).clip(lower=0),
+                (frame[upper] - frame[value]).clip(lower=0),
+            ],
+            fmt="none",
+            ecolor="#3D3D3D",
+            capsize=3,
+            linewidth=0.8,
+        )
     ax.set_xticks(x, [str(c) for c in frame[category]])
     ax.set_ylabel(unit)
     ax.set_title(title, loc="left")
     alt = alt or f"Bar chart of {title.lower()} by {category.replace('_', ' ')}."
-    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
-                  data=frame.copy())
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source=source,
+        data=frame.copy(),
+    )
 
 
 # -- Fingertips-style charts ------------------------------------------------------------------
@@ -361,7 +567,9 @@ def spine_positions(frame: pd.DataFrame) -> pd.DataFrame:
 
     bench = frame["benchmark_value"].astype(float)
     cols = ["value", "worst", "q25", "q75", "best"]
-    spread = np.maximum((frame["worst"].astype(float) - bench).abs(), (frame["best"].astype(float) - bench).abs())
+    spread = np.maximum(
+        (frame["worst"].astype(float) - bench).abs(), (frame["best"].astype(float) - bench).abs()
+    )
     spread = spread.where(spread > 0, 1.0)
     # worst is drawn on the left: flip the scale when worst is above the benchmark
     sign = np.where(frame["worst"].astype(float) > frame["best"].astype(float), -1.0, 1.0)
@@ -374,8 +582,15 @@ def spine_positions(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def spine_chart(frame: pd.DataFrame, *, area_name: str, benchmark_name: str = "England",
-                figure_id: str = "spine", title: str = "", source: str = "") -> Figure:
+def spine_chart(
+    frame: pd.DataFrame,
+    *,
+    area_name: str,
+    benchmark_name: str = "England",
+    figure_id: str = "spine",
+    title: str = "",
+    source: str = "",
+) -> Figure:
     """Fingertips-style spine chart with its side table, one row per indicator.
 
     ``frame`` columns: ``label``, ``period``, ``count_text`` (already disclosure-controlled),
@@ -398,10 +613,20 @@ def spine_chart(frame: pd.DataFrame, *, area_name: str, benchmark_name: str = "E
     ax.set_xlim(-1.75, 1.32)
     ax.set_ylim(n - 0.5, -1.3)
     ax.axis("off")
-    cols = {"label": (-1.74, "left"), "period": (-0.80, "left"), "count": (-0.40, "right"),
-            "value": (-0.16, "right"), "bench": (1.30, "right")}
-    header = {"label": "Indicator", "period": "Period", "count": "Count", "value": "Value",
-              "bench": benchmark_name[:12]}
+    cols = {
+        "label": (-1.74, "left"),
+        "period": (-0.80, "left"),
+        "count": (-0.40, "right"),
+        "value": (-0.16, "right"),
+        "bench": (1.30, "right"),
+    }
+    header = {
+        "label": "Indicator",
+        "period": "Period",
+        "count": "Count",
+        "value": "Value",
+        "bench": benchmark_name[:12],
+    }
     for key, (x, ha) in cols.items():
         ax.text(x, -0.75, header[key], ha=ha, va="center", fontsize=8, fontweight="bold")
     ax.text(0.0, -0.75, "Worst", ha="left", va="center", fontsize=7.5, color="#3D3D3D")
@@ -411,46 +636,142 @@ def spine_chart(frame: pd.DataFrame, *, area_name: str, benchmark_name: str = "E
 
     for i, r in data.iterrows():
         if i % 2 == 0:
-            ax.add_patch(plt.Rectangle((-1.75, i - 0.5), 3.07, 1.0, color="#F3F2F1", zorder=0, linewidth=0))
+            ax.add_patch(
+                plt.Rectangle((-1.75, i - 0.5), 3.07, 1.0, color="#F3F2F1", zorder=0, linewidth=0)
+            )
         d = int(r.get("decimals", 1))
-        cells = {"label": textwrap.shorten(str(r["label"]), 56, placeholder="…"), "period": str(r["period"]),
-                 "count": str(r["count_text"]), "value": f"{r['value']:,.{d}f}",
-                 "bench": f"{r['benchmark_value']:,.{d}f}"}
+        cells = {
+            "label": textwrap.shorten(str(r["label"]), 56, placeholder="…"),
+            "period": str(r["period"]),
+            "count": str(r["count_text"]),
+            "value": f"{r['value']:,.{d}f}",
+            "bench": f"{r['benchmark_value']:,.{d}f}",
+        }
         for key, (x, ha) in cols.items():
-            ax.text(x, i, cells[key], ha=ha, va="center", fontsize=7.5,
-                    fontweight="bold" if key == "value" else "normal")
+            ax.text(
+                x,
+                i,
+                cells[key],
+                ha=ha,
+                va="center",
+                fontsize=7.5,
+                fontweight="bold" if key == "value" else "normal",
+            )
         if r["worst_pos"] == r["worst_pos"]:  # not NaN
-            ax.barh(i, r["best_pos"] - r["worst_pos"], left=r["worst_pos"], height=0.55, color=SPINE_RANGE,
-                    zorder=1)
-            ax.barh(i, r["q75_pos"] - r["q25_pos"], left=r["q25_pos"], height=0.55, color=SPINE_IQR, zorder=2)
+            ax.barh(
+                i,
+                r["best_pos"] - r["worst_pos"],
+                left=r["worst_pos"],
+                height=0.55,
+                color=SPINE_RANGE,
+                zorder=1,
+            )
+            ax.barh(
+                i,
+                r["q75_pos"] - r["q25_pos"],
+                left=r["q25_pos"],
+                height=0.55,
+                color=SPINE_IQR,
+                zorder=2,
+            )
         colour = OUTCOME_COLOURS.get(str(r["outcome"]), "#FFFFFF")
-        ax.plot([r["value_pos"]], [i], marker="o", markersize=7.5, markerfacecolor=colour,
-                markeredgecolor="black", markeredgewidth=0.8, zorder=4)
+        ax.plot(
+            [r["value_pos"]],
+            [i],
+            marker="o",
+            markersize=7.5,
+            markerfacecolor=colour,
+            markeredgecolor="black",
+            markeredgewidth=0.8,
+            zorder=4,
+        )
     ax.plot([0.5, 0.5], [-0.5, n - 0.5], color="black", linewidth=1.0, zorder=3)
-    handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=OUTCOME_COLOURS[o],
-                      markeredgecolor="black", label=f"{o} than {benchmark_name}" if o != "Similar" else "Similar")
-               for o in ("Better", "Similar", "Worse")]
-    handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor=OUTCOME_COLOURS[o],
-                       markeredgecolor="black", label=f"{o} (no judgement)") for o in ("Higher", "Lower")]
-    handles += [Patch(color=SPINE_RANGE, label="Range of areas"), Patch(color=SPINE_IQR, label="25th to 75th percentile")]
-    fig.legend(handles=handles, loc="lower center", ncol=7, fontsize=7, bbox_to_anchor=(0.5, 0.0),
-               handletextpad=0.3, columnspacing=1.0)
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor=OUTCOME_COLOURS[o],
+            markeredgecolor="black",
+            label=f"{o} than {benchmark_name}" if o != "Similar" else "Similar",
+        )
+        for o in ("Better", "Similar", "Worse")
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor=OUTCOME_COLOURS[o],
+            markeredgecolor="black",
+            label=f"{o} (no judgement)",
+        )
+        for o in ("Higher", "Lower")
+    ]
+    handles += [
+        Patch(color=SPINE_RANGE, label="Range of areas"),
+        Patch(color=SPINE_IQR, label="25th to 75th percentile"),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=7,
+        fontsize=7,
+        bbox_to_anchor=(0.5, 0.0),
+        handletextpad=0.3,
+        columnspacing=1.0,
+    )
     title = title or f"Health summary for {area_name} compared with {benchmark_name}"
-    fig.suptitle(title, x=0.01, y=1 - 0.05 / height, ha="left", va="top", fontsize=10, fontweight="bold")
+    fig.suptitle(
+        title, x=0.01, y=1 - 0.05 / height, ha="left", va="top", fontsize=10, fontweight="bold"
+    )
     worse = int(data["outcome"].eq("Worse").sum())
     better = int(data["outcome"].eq("Better").sum())
-    alt = (f"Spine chart of {n} indicators for {area_name}: each bar runs from the worst to the best area, "
-           f"with {benchmark_name}'s value as the centre line; {worse} are significantly worse and {better} "
-           f"significantly better than {benchmark_name}.")
-    keep = ["label", "period", "count_text", "value", "benchmark_value", "worst", "q25", "q75", "best", "outcome",
-            "value_pos", "worst_pos", "q25_pos", "q75_pos", "best_pos"]
-    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
-                  data=data[keep])
+    alt = (
+        f"Spine chart of {n} indicators for {area_name}: each bar runs from the worst to the best area, "
+        f"with {benchmark_name}'s value as the centre line; {worse} are significantly worse and {better} "
+        f"significantly better than {benchmark_name}."
+    )
+    keep = [
+        "label",
+        "period",
+        "count_text",
+        "value",
+        "benchmark_value",
+        "worst",
+        "q25",
+        "q75",
+        "best",
+        "outcome",
+        "value_pos",
+        "worst_pos",
+        "q25_pos",
+        "q75_pos",
+        "best_pos",
+    ]
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source=source,
+        data=data[keep],
+    )
 
 
-def tartan_rug(frame: pd.DataFrame, *, area_codes: list[str], area_labels: list[str], title: str,
-               figure_id: str = "tartan", source: str = "", benchmark_name: str = "England",
-               reference_columns: int = 1) -> Figure:
+def tartan_rug(
+    frame: pd.DataFrame,
+    *,
+    area_codes: list[str],
+    area_labels: list[str],
+    title: str,
+    figure_id: str = "tartan",
+    source: str = "",
+    benchmark_name: str = "England",
+    reference_columns: int = 1,
+) -> Figure:
     """Indicators (rows) by areas (columns), each cell the value coloured by its comparison.
 
     ``frame`` has ``label``, ``area_code``, ``value``, ``outcome``, ``decimals``. The first
@@ -473,29 +794,64 @@ def tartan_rug(frame: pd.DataFrame, *, area_codes: list[str], area_labels: list[
                 colour, text = "#FFFFFF", "–"
             else:
                 outcome = "Benchmark" if j < reference_columns else outcome_key(r["outcome"])
-                colour = "#F3F2F1" if outcome == "Benchmark" else OUTCOME_COLOURS.get(outcome, "#FFFFFF")
+                colour = (
+                    "#F3F2F1" if outcome == "Benchmark" else OUTCOME_COLOURS.get(outcome, "#FFFFFF")
+                )
                 text = f"{r['value']:,.{int(r['decimals'])}f}"
             dark = colour in {"#C00000", "#5555E6"}
-            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.5))
-            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "#0b0c0c")
+            ax.add_patch(
+                plt.Rectangle(
+                    (j - 0.5, i - 0.5), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.5
+                )
+            )
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if dark else "#0b0c0c",
+            )
     ax.set_xticks(np.arange(n_cols), area_labels, rotation=40, ha="left", fontsize=7.5)
     ax.xaxis.tick_top()
     import textwrap
 
-    ax.set_yticks(np.arange(n_rows), [textwrap.shorten(lab, 48, placeholder="…") for lab in labels], fontsize=7.5)
+    ax.set_yticks(
+        np.arange(n_rows),
+        [textwrap.shorten(lab, 48, placeholder="…") for lab in labels],
+        fontsize=7.5,
+    )
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.tick_params(length=0)
     ax.set_title(title, loc="left", pad=60)
-    alt = (f"Table-like chart of {n_rows} indicators for {n_cols} areas starting with {benchmark_name}; each cell "
-           f"shows the value, coloured green, amber or red when the area is better, similar or worse than "
-           f"{benchmark_name}.")
-    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
-                  data=frame[["label", "area_code", "value", "outcome"]].reset_index(drop=True))
+    alt = (
+        f"Table-like chart of {n_rows} indicators for {n_cols} areas starting with {benchmark_name}; each cell "
+        f"shows the value, coloured green, amber or red when the area is better, similar or worse than "
+        f"{benchmark_name}."
+    )
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source=source,
+        data=frame[["label", "area_code", "value", "outcome"]].reset_index(drop=True),
+    )
 
 
-def funnel_plot(frame: pd.DataFrame, *, title: str, unit: str, highlight: str, statistic: str = "rate",
-                multiplier: float = 100_000, figure_id: str = "funnel", source: str = "") -> Figure:
+def funnel_plot(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    highlight: str,
+    statistic: str = "rate",
+    multiplier: float = 100_000,
+    figure_id: str = "funnel",
+    source: str = "",
+) -> Figure:
     """Value against denominator for areas, with 95% and 99.8% funnel limits around the pooled value.
 
     ``frame`` has ``area_code``, ``area_name``, ``count``, ``denominator``. Limits come from
@@ -510,31 +866,95 @@ def funnel_plot(frame: pd.DataFrame, *, title: str, unit: str, highlight: str, s
     _setup()
     data = frame[frame["denominator"].gt(0)].reset_index(drop=True)
     target = float(data["count"].sum() / data["denominator"].sum())
-    points = funnel_limits(data, numerator="count", denominator="denominator", statistic=statistic,  # type: ignore[arg-type]
-                           target=target, multiplier=multiplier)
+    points = funnel_limits(
+        data,
+        numerator="count",
+        denominator="denominator",
+        statistic=statistic,  # type: ignore[arg-type]
+        target=target,
+        multiplier=multiplier,
+    )
     low, high = float(data["denominator"].min()) * 0.8, float(data["denominator"].max()) * 1.15
     grid = pd.DataFrame({"count": 0.0, "denominator": np.geomspace(low, high, 80)})
-    lines = funnel_limits(grid, numerator="count", denominator="denominator", statistic=statistic,  # type: ignore[arg-type]
-                          target=target, multiplier=multiplier)
+    lines = funnel_limits(
+        grid,
+        numerator="count",
+        denominator="denominator",
+        statistic=statistic,  # type: ignore[arg-type]
+        target=target,
+        multiplier=multiplier,
+    )
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    ax.plot(lines["denominator"], lines["lower_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1, label="99.8% limits")
-    ax.plot(lines["denominator"], lines["upper_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1)
-    ax.plot(lines["denominator"], lines["lower_ci_95"], color=PALETTE[0], linestyle="-", linewidth=1, label="95% limits")
-    ax.plot(lines["denominator"], lines["upper_ci_95"], color=PALETTE[0], linestyle="-", linewidth=1)
-    ax.axhline(target * multiplier, color="black", linewidth=0.8, label="Average of the areas shown")
+    ax.plot(
+        lines["denominator"],
+        lines["lower_ci_99_8"],
+        color="#3D3D3D",
+        linestyle="--",
+        linewidth=1,
+        label="99.8% limits",
+    )
+    ax.plot(
+        lines["denominator"], lines["upper_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1
+    )
+    ax.plot(
+        lines["denominator"],
+        lines["lower_ci_95"],
+        color=PALETTE[0],
+        linestyle="-",
+        linewidth=1,
+        label="95% limits",
+    )
+    ax.plot(
+        lines["denominator"], lines["upper_ci_95"], color=PALETTE[0], linestyle="-", linewidth=1
+    )
+    ax.axhline(
+        target * multiplier, color="black", linewidth=0.8, label="Average of the areas shown"
+    )
     mine = points["area_code"].eq(highlight)
-    ax.scatter(points.loc[~mine, "denominator"], points.loc[~mine, "value"], s=18, color=PALETTE[4], zorder=3,
-               label="Other areas")
-    ax.scatter(points.loc[mine, "denominator"], points.loc[mine, "value"], s=60, color=PALETTE[3], edgecolor="black",
-               zorder=4, label=str(points.loc[mine, "area_name"].iloc[0]) if mine.any() else "Area")
+    ax.scatter(
+        points.loc[~mine, "denominator"],
+        points.loc[~mine, "value"],
+        s=18,
+        color=PALETTE[4],
+        zorder=3,
+        label="Other areas",
+    )
+    ax.scatter(
+        points.loc[mine, "denominator"],
+        points.loc[mine, "value"],
+        s=60,
+        color=PALETTE[3],
+        edgecolor="black",
+        zorder=4,
+        label=str(points.loc[mine, "area_name"].iloc[0]) if mine.any() else "Area",
+    )
     ax.set_xlabel("Population (denominator)")
     ax.set_ylabel(unit)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title(title, loc="left")
     ax.legend(fontsize=7.5, loc="upper right")
-    outside = points[(points["value"] > points["upper_ci_99_8"]) | (points["value"] < points["lower_ci_99_8"])]
-    alt = (f"Funnel plot of {title.lower()} against population for {len(points)} areas, with 95% and 99.8% "
-           f"control limits around the average; {len(outside)} areas lie outside the 99.8% limits.")
-    keep = ["area_code", "area_name", "value", "target", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
-    return Figure(figure_id, title, to_svg(fig, figure_id=figure_id, title=title, alt=alt), alt, source=source,
-                  data=points[keep])
+    outside = points[
+        (points["value"] > points["upper_ci_99_8"]) | (points["value"] < points["lower_ci_99_8"])
+    ]
+    alt = (
+        f"Funnel plot of {title.lower()} against population for {len(points)} areas, with 95% and 99.8% "
+        f"control limits around the average; {len(outside)} areas lie outside the 99.8% limits."
+    )
+    keep = [
+        "area_code",
+        "area_name",
+        "value",
+        "target",
+        "lower_ci_95",
+        "upper_ci_95",
+        "lower_ci_99_8",
+        "upper_ci_99_8",
+    ]
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source=source,
+        data=points[keep],
+    )

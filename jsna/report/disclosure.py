@@ -57,13 +57,17 @@ class DisclosurePolicy:
     def from_settings(cls, settings: Any) -> DisclosurePolicy:
         """Build from the ``[disclosure]`` config table (a pydantic model or a dict)."""
         data = settings if isinstance(settings, dict) else settings.model_dump()
-        return cls(enabled=data.get("enabled", True), low=data.get("suppress_from", 1),
-                   high=data.get("suppress_to", 7), symbol=data.get("symbol", "*"),
-                   rounding_base=data.get("rounding_base", 5),
-                   round_small_area_counts=data.get("rounding_base", 5) > 1,
-                   small_area_types=frozenset(data.get("small_area_types", SMALL_AREA_TYPES)),
-                   rates_on_suppressed=data.get("rates_on_suppressed", "mark"),
-                   marker=data.get("marker", "†"))
+        return cls(
+            enabled=data.get("enabled", True),
+            low=data.get("suppress_from", 1),
+            high=data.get("suppress_to", 7),
+            symbol=data.get("symbol", "*"),
+            rounding_base=data.get("rounding_base", 5),
+            round_small_area_counts=data.get("rounding_base", 5) > 1,
+            small_area_types=frozenset(data.get("small_area_types", SMALL_AREA_TYPES)),
+            rates_on_suppressed=data.get("rates_on_suppressed", "mark"),
+            marker=data.get("marker", "†"),
+        )
 
     # -- single values ---------------------------------------------------------------------
     def is_small_area(self, area_type: Any) -> bool:
@@ -92,8 +96,10 @@ class DisclosurePolicy:
         """One sentence for table notes and the methods appendix."""
         if not self.enabled:
             return "Counts are shown unrounded: disclosure control is switched off for this report."
-        text = (f"Counts from {self.low} to {self.high} are shown as {self.symbol}, as is any other count "
-                f"that would let a hidden one be worked out from a total")
+        text = (
+            f"Counts from {self.low} to {self.high} are shown as {self.symbol}, as is any other count "
+            f"that would let a hidden one be worked out from a total"
+        )
         if self.round_small_area_counts and self.rounding_base > 1:
             text += f"; counts for small areas are rounded to the nearest {self.rounding_base}"
         if self.rates_on_suppressed == "mark":
@@ -101,8 +107,14 @@ class DisclosurePolicy:
         return text + ". A rate or value built on a hidden count is not shown."
 
     # -- frames ----------------------------------------------------------------------------
-    def protect(self, frame: pd.DataFrame, *, column: str, hierarchies: Sequence[Hierarchy] = (),
-                small_area: pd.Series | bool = False) -> pd.DataFrame:
+    def protect(
+        self,
+        frame: pd.DataFrame,
+        *,
+        column: str,
+        hierarchies: Sequence[Hierarchy] = (),
+        small_area: pd.Series | bool = False,
+    ) -> pd.DataFrame:
         """Return ``frame`` with ``{column}_hidden`` (bool) and ``{column}_text`` (str) added.
 
         Primary suppression hides counts ``low``..``high``; secondary suppression then hides,
@@ -113,18 +125,29 @@ class DisclosurePolicy:
 
         out = frame.copy()
         values = pd.to_numeric(out[column], errors="coerce")
-        hidden = values.between(self.low, self.high) if self.enabled else pd.Series(False, index=out.index)
+        hidden = (
+            values.between(self.low, self.high)
+            if self.enabled
+            else pd.Series(False, index=out.index)
+        )
         if self.enabled:
             hidden = secondary_suppression(out.assign(_v=values), "_v", hidden, hierarchies)
-        small = small_area if isinstance(small_area, pd.Series) else pd.Series(bool(small_area), index=out.index)
+        small = (
+            small_area
+            if isinstance(small_area, pd.Series)
+            else pd.Series(bool(small_area), index=out.index)
+        )
         out[f"{column}_hidden"] = hidden.to_numpy()
-        out[f"{column}_text"] = [self.count(v, small_area=bool(s), hidden=bool(h))
-                                 for v, s, h in zip(values, small, hidden, strict=True)]
+        out[f"{column}_text"] = [
+            self.count(v, small_area=bool(s), hidden=bool(h))
+            for v, s, h in zip(values, small, hidden, strict=True)
+        ]
         return out
 
 
-def secondary_suppression(frame: pd.DataFrame, column: str, hidden: pd.Series,
-                          hierarchies: Sequence[Hierarchy]) -> pd.Series:
+def secondary_suppression(
+    frame: pd.DataFrame, column: str, hidden: pd.Series, hierarchies: Sequence[Hierarchy]
+) -> pd.Series:
     """Extend ``hidden`` until no hierarchy group has exactly one hidden cell.
 
     A group with one hidden cell lets a reader recover it (total minus the visible parts, or the
@@ -141,26 +164,38 @@ def secondary_suppression(frame: pd.DataFrame, column: str, hidden: pd.Series,
         for h in hierarchies:
             keys = [frame[g].astype("string").fillna("") for g in h.group]
             is_total = frame[h.part].astype("string").fillna(TOTAL).eq(h.total)
-            work = frame[[]].assign(_hidden=hidden, _total=is_total, _v=values,
-                                    **{f"_k{i}": k for i, k in enumerate(keys)})
+            work = frame[[]].assign(
+                _hidden=hidden,
+                _total=is_total,
+                _v=values,
+                **{f"_k{i}": k for i, k in enumerate(keys)},
+            )
             key_cols = [f"_k{i}" for i in range(len(keys))]
             grouped = work.groupby(key_cols, dropna=False, sort=False) if key_cols else None
-            n_hidden = grouped["_hidden"].transform("sum") if grouped is not None else work["_hidden"].sum()
+            n_hidden = (
+                grouped["_hidden"].transform("sum")
+                if grouped is not None
+                else work["_hidden"].sum()
+            )
             size = grouped["_hidden"].transform("size") if grouped is not None else len(work)
             exposed = (n_hidden == 1) & (size > 1)
             candidates = work[exposed & ~work["_hidden"] & work["_v"].gt(0)]
             if candidates.empty:
                 continue
             ordered = candidates.sort_values(["_total", "_v"], kind="stable")
-            chosen = ordered.groupby(key_cols, dropna=False, sort=False).head(1).index if key_cols \
+            chosen = (
+                ordered.groupby(key_cols, dropna=False, sort=False).head(1).index
+                if key_cols
                 else ordered.head(1).index
+            )
             hidden.loc[chosen] = True
             changed = True
     return hidden
 
 
-def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy,
-                    rules: Mapping[str, str] | None = None) -> pd.DataFrame:
+def protect_results(
+    rows: pd.DataFrame, policy: DisclosurePolicy, rules: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Disclosure-controlled view of results rows, for tables and the CSV download.
 
     Adds ``count_text``/``count_hidden``, ``denominator_text``/``denominator_hidden`` and
@@ -176,8 +211,11 @@ def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy,
     import pandas as pd
 
     rules = dict(rules or {})
-    rule = rows["indicator_id"].astype(object).map(lambda i: rules.get(i, "counts")) if len(rows) \
+    rule = (
+        rows["indicator_id"].astype(object).map(lambda i: rules.get(i, "counts"))
+        if len(rows)
         else pd.Series(dtype=object)
+    )
     exempt = rule.eq("none")
     if len(rows) and exempt.any():
         plain = rows[exempt].copy()
@@ -200,16 +238,26 @@ def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy,
     frame["_cat_part"] = frame["category"].where(frame["category_type"].notna(), TOTAL)
     # an uncategorised row is the total of every category type for its indicator/area/period
     base = ["indicator_id", "area_code", "period", "age"]
-    hierarchies = [Hierarchy((*base, "category_type", "category"), "_sex_part"),
-                   Hierarchy((*base, "sex"), "_cat_part")]
+    hierarchies = [
+        Hierarchy((*base, "category_type", "category"), "_sex_part"),
+        Hierarchy((*base, "sex"), "_cat_part"),
+    ]
     small = frame["area_type"].map(policy.is_small_area).astype(bool)
     frame = policy.protect(frame, column="count", hierarchies=hierarchies, small_area=small)
     frame = policy.protect(frame, column="denominator", hierarchies=hierarchies, small_area=small)
-    unit = frame["unit"].astype("string").fillna("").str.lower() if "unit" in frame else pd.Series("", index=frame.index)
+    unit = (
+        frame["unit"].astype("string").fillna("").str.lower()
+        if "unit" in frame
+        else pd.Series("", index=frame.index)
+    )
     count_valued = unit.isin(COUNT_UNITS) | rule.eq("value-is-count").to_numpy()
     if count_valued.any():
-        protected = policy.protect(frame[count_valued], column="value",
-                                   hierarchies=hierarchies, small_area=small[count_valued])
+        protected = policy.protect(
+            frame[count_valued],
+            column="value",
+            hierarchies=hierarchies,
+            small_area=small[count_valued],
+        )
         frame["value_hidden"] = False
         frame.loc[count_valued, "value_hidden"] = protected["value_hidden"]
         frame["value_text"] = pd.Series(pd.NA, index=frame.index, dtype="string")
@@ -223,8 +271,9 @@ def protect_results(rows: pd.DataFrame, policy: DisclosurePolicy,
     return frame.drop(columns=["_sex_part", "_cat_part"])
 
 
-def results_csv_text(rows: pd.DataFrame, policy: DisclosurePolicy,
-                     rules: Mapping[str, str] | None = None) -> str:
+def results_csv_text(
+    rows: pd.DataFrame, policy: DisclosurePolicy, rules: Mapping[str, str] | None = None
+) -> str:
     """The results rows as CSV with every count disclosure-controlled (text, not numbers)."""
     import pandas as pd
 
@@ -236,7 +285,11 @@ def results_csv_text(rows: pd.DataFrame, policy: DisclosurePolicy,
     values = out["value"].astype("object")
     values[has_value_text] = frame.loc[has_value_text, "value_text"].replace("–", "")
     out["value"] = values
-    note = out["value_note"].astype("string") if "value_note" in out else pd.Series(pd.NA, index=out.index, dtype="string")
+    note = (
+        out["value_note"].astype("string")
+        if "value_note" in out
+        else pd.Series(pd.NA, index=out.index, dtype="string")
+    )
     marked = frame["count_hidden"] | frame["value_hidden"]
     message = f"Count hidden for disclosure control ({policy.symbol})"
     out["value_note"] = note.where(~marked, (note.fillna("") + "; ").str.lstrip("; ") + message)

@@ -18,8 +18,18 @@ if TYPE_CHECKING:
     from jsna.workspace import Workspace
 
 #: sequential, colour-blind-safe ramps (dark = most deprived / highest), ColorBrewer-style
-DECILE_COLOURS = ("#08306B", "#08519C", "#2171B5", "#4292C6", "#6BAED6",
-                  "#9ECAE1", "#C6DBEF", "#DEEBF7", "#EFF3FF", "#F7FBFF")
+DECILE_COLOURS = (
+    "#08306B",
+    "#08519C",
+    "#2171B5",
+    "#4292C6",
+    "#6BAED6",
+    "#9ECAE1",
+    "#C6DBEF",
+    "#DEEBF7",
+    "#EFF3FF",
+    "#F7FBFF",
+)
 QUINTILE_COLOURS = ("#FFFFCC", "#A1DAB4", "#41B6C4", "#2C7FB8", "#253494")
 BRITISH_NATIONAL_GRID = 27700
 
@@ -56,7 +66,11 @@ def quantile_classes(values: pd.Series, n: int = 5) -> tuple[pd.Series, list[str
     clean = values.astype(float)
     distinct = clean.dropna().nunique()
     k = max(1, min(n, distinct))
-    classes = pd.qcut(clean.rank(method="first"), k, labels=False) + 1 if k > 1 else pd.Series(1, index=clean.index)
+    classes = (
+        pd.qcut(clean.rank(method="first"), k, labels=False) + 1
+        if k > 1
+        else pd.Series(1, index=clean.index)
+    )
     classes = classes.where(clean.notna())
     labels = []
     for c in range(1, k + 1):
@@ -74,84 +88,169 @@ def _decorate(ax, geo: gpd.GeoDataFrame) -> None:  # type: ignore[no-untyped-def
     x0, y0 = xmin, ymin - (ymax - ymin) * 0.06
     ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=2.5, solid_capstyle="butt")
     ax.plot([x0, x0], [y0 - width * 0.006, y0 + width * 0.006], color="black", linewidth=1)
-    ax.plot([x0 + length, x0 + length], [y0 - width * 0.006, y0 + width * 0.006], color="black", linewidth=1)
+    ax.plot(
+        [x0 + length, x0 + length],
+        [y0 - width * 0.006, y0 + width * 0.006],
+        color="black",
+        linewidth=1,
+    )
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
     ax.text(x0 + length / 2, y0 + width * 0.012, label, ha="center", va="bottom", fontsize=7.5)
     nx, ny = xmax, ymax
-    ax.annotate("N", xy=(nx, ny), xytext=(nx, ny - (ymax - ymin) * 0.12), ha="center", va="center",
-                fontsize=9, fontweight="bold",
-                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2})
+    ax.annotate(
+        "N",
+        xy=(nx, ny),
+        xytext=(nx, ny - (ymax - ymin) * 0.12),
+        ha="center",
+        va="center",
+        fontsize=9,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2},
+    )
     ax.set_aspect("equal")
     ax.set_axis_off()
     pad = (ymax - ymin) * 0.1
     ax.set_ylim(ymin - pad, ymax + pad * 0.3)
 
 
-def choropleth(geo: gpd.GeoDataFrame, classes: pd.Series, *, colours: tuple[str, ...], labels: list[str],
-               title: str, legend_title: str, alt: str, figure_id: str, source: str,
-               outline: gpd.GeoDataFrame | None = None, data: pd.DataFrame | None = None) -> Figure:
+def choropleth(
+    geo: gpd.GeoDataFrame,
+    classes: pd.Series,
+    *,
+    colours: tuple[str, ...],
+    labels: list[str],
+    title: str,
+    legend_title: str,
+    alt: str,
+    figure_id: str,
+    source: str,
+    outline: gpd.GeoDataFrame | None = None,
+    data: pd.DataFrame | None = None,
+) -> Figure:
     """Fill each area by its class (1-based index into ``colours``), crisp white borders, legend, north up."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     _setup()
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
-    fills = [colours[int(c) - 1] if c == c and c is not None and str(c) != "<NA>" else "#FFFFFF"
-             for c in classes.astype("Float64").fillna(float("nan"))]
+    fills = [
+        colours[int(c) - 1] if c == c and c is not None and str(c) != "<NA>" else "#FFFFFF"
+        for c in classes.astype("Float64").fillna(float("nan"))
+    ]
     geo.plot(ax=ax, color=fills, edgecolor="white", linewidth=0.35)
     if outline is not None and len(outline):
         outline.boundary.plot(ax=ax, color="#0b0c0c", linewidth=1.0)
     _decorate(ax, geo if outline is None or not len(outline) else outline)
-    handles = [Patch(facecolor=colours[i], edgecolor="#7F7F7F", linewidth=0.4, label=label)
-               for i, label in enumerate(labels)]
+    handles = [
+        Patch(facecolor=colours[i], edgecolor="#7F7F7F", linewidth=0.4, label=label)
+        for i, label in enumerate(labels)
+    ]
     if any(f == "#FFFFFF" for f in fills):
-        handles.append(Patch(facecolor="#FFFFFF", edgecolor="#7F7F7F", linewidth=0.4, label="No data"))
-    ax.legend(handles=handles, title=legend_title, fontsize=7.5, title_fontsize=8, loc="upper left",
-              bbox_to_anchor=(1.0, 1.0))
+        handles.append(
+            Patch(facecolor="#FFFFFF", edgecolor="#7F7F7F", linewidth=0.4, label="No data")
+        )
+    ax.legend(
+        handles=handles,
+        title=legend_title,
+        fontsize=7.5,
+        title_fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
     ax.set_title(title, loc="left")
     svg = to_svg(fig, figure_id=figure_id, title=title, alt=alt)
     return Figure(figure_id, title, svg, alt, source=source, data=data)
 
 
-def deprivation_map(workspace: Workspace, lsoas: pd.DataFrame, *, area_name: str, area_code: str,
-                    figure_id: str = "map-imd") -> Figure | None:
+def deprivation_map(
+    workspace: Workspace,
+    lsoas: pd.DataFrame,
+    *,
+    area_name: str,
+    area_code: str,
+    figure_id: str = "map-imd",
+) -> Figure | None:
     """LSOAs filled by national IMD decile (1 = most deprived, darkest)."""
     geo = load_geometry(workspace, set(lsoas["lsoa_code"]))
     if geo.empty:
         return None
-    merged = geo.merge(lsoas[["lsoa_code", "imd_decile"]].rename(columns={"lsoa_code": "area_code"}),
-                       on="area_code", how="left")
+    merged = geo.merge(
+        lsoas[["lsoa_code", "imd_decile"]].rename(columns={"lsoa_code": "area_code"}),
+        on="area_code",
+        how="left",
+    )
     outline = load_geometry(workspace, {area_code})
     from jsna.report.text import index_label
 
     vintage = index_label(lsoas["vintage"].iloc[0])
-    labels = [f"Decile {d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10 else "")
-              for d in range(1, 11)]
+    labels = [
+        f"Decile {d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10 else "")
+        for d in range(1, 11)
+    ]
     most = int(lsoas["imd_decile"].le(2).sum())
-    alt = (f"Map of {area_name}'s {len(merged)} neighbourhoods (LSOAs) shaded by national {vintage} decile, "
-           f"darkest for the most deprived; {most} are in the 20% most deprived in England.")
+    alt = (
+        f"Map of {area_name}'s {len(merged)} neighbourhoods (LSOAs) shaded by national {vintage} decile, "
+        f"darkest for the most deprived; {most} are in the 20% most deprived in England."
+    )
     data = merged[["area_code", "imd_decile"]].sort_values("area_code").reset_index(drop=True)
-    return choropleth(merged, merged["imd_decile"], colours=DECILE_COLOURS, labels=labels,
-                      title=f"Deprivation by neighbourhood, {area_name} ({vintage})",
-                      legend_title="National IMD decile", alt=alt, figure_id=figure_id,
-                      source=(f"Source: {vintage.replace('IMD', 'English Indices of Deprivation')}, Index of Multiple Deprivation (MHCLG); boundaries: Office for "
-                              "National Statistics, OGL v3.0, contains OS data © Crown copyright and database right"),
-                      outline=outline, data=data)
+    return choropleth(
+        merged,
+        merged["imd_decile"],
+        colours=DECILE_COLOURS,
+        labels=labels,
+        title=f"Deprivation by neighbourhood, {area_name} ({vintage})",
+        legend_title="National IMD decile",
+        alt=alt,
+        figure_id=figure_id,
+        source=(
+            f"Source: {vintage.replace('IMD', 'English Indices of Deprivation')}, Index of Multiple Deprivation (MHCLG); boundaries: Office for "
+            "National Statistics, OGL v3.0, contains OS data © Crown copyright and database right"
+        ),
+        outline=outline,
+        data=data,
+    )
 
 
-def indicator_map(workspace: Workspace, values: pd.DataFrame, *, title: str, unit: str, area_name: str,
-                  area_code: str, level: str, figure_id: str, source: str) -> Figure | None:
+def indicator_map(
+    workspace: Workspace,
+    values: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    area_name: str,
+    area_code: str,
+    level: str,
+    figure_id: str,
+    source: str,
+) -> Figure | None:
     """Small areas (ward, MSOA, LSOA) shaded by quintile of an indicator; ``values`` has ``area_code``, ``value``."""
     geo = load_geometry(workspace, set(values["area_code"]))
     if len(geo) < 5:
         return None
     merged = geo.merge(values[["area_code", "value"]], on="area_code", how="left")
     classes, labels = quantile_classes(merged["value"], 5)
-    colours = QUINTILE_COLOURS if len(labels) == 5 else QUINTILE_COLOURS[-len(labels):]
+    colours = QUINTILE_COLOURS if len(labels) == 5 else QUINTILE_COLOURS[-len(labels) :]
     outline = load_geometry(workspace, {area_code})
-    alt = (f"Map of {title.lower()} across {len(merged)} {level}s in {area_name}, in five groups of equal size "
-           f"(quintiles) from {labels[0].split(' to ')[0]} to {labels[-1].split(' to ')[-1]} {unit}; darker is higher.")
-    data = merged[["area_code", "value"]].assign(quintile=classes.to_numpy()).sort_values("area_code").reset_index(drop=True)
-    return choropleth(merged, classes, colours=colours, labels=labels, title=title,
-                      legend_title=f"{unit} (quintiles)" if unit else "Quintiles", alt=alt, figure_id=figure_id,
-                      source=source, outline=outline, data=data)
+    alt = (
+        f"Map of {title.lower()} across {len(merged)} {level}s in {area_name}, in five groups of equal size "
+        f"(quintiles) from {labels[0].split(' to ')[0]} to {labels[-1].split(' to ')[-1]} {unit}; darker is higher."
+    )
+    data = (
+        merged[["area_code", "value"]]
+        .assign(quintile=classes.to_numpy())
+        .sort_values("area_code")
+        .reset_index(drop=True)
+    )
+    return choropleth(
+        merged,
+        classes,
+        colours=colours,
+        labels=labels,
+        title=title,
+        legend_title=f"{unit} (quintiles)" if unit else "Quintiles",
+        alt=alt,
+        figure_id=figure_id,
+        source=source,
+        outline=outline,
+        data=data,
+    )

@@ -59,8 +59,14 @@ class Section:
 
     @property
     def empty(self) -> bool:
-        return not (self.headlines or self.figures or self.tables or self.summary or self.narrative_html
-                    or self.blocks)
+        return not (
+            self.headlines
+            or self.figures
+            or self.tables
+            or self.summary
+            or self.narrative_html
+            or self.blocks
+        )
 
 
 @dataclass

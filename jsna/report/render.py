@@ -28,15 +28,23 @@ def environment(user_templates: Path | None = None):  # type: ignore[no-untyped-
     if user_templates is not None and user_templates.is_dir():
         loaders.append(FileSystemLoader(str(user_templates)))
     loaders.append(FileSystemLoader(str(templates_dir())))
-    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "j2"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     from jsna.report.text import outcome_key
 
     env.filters["outcome_class"] = lambda o: "outcome-" + outcome_key(o).lower().replace(" ", "-")
     return env
 
 
-def render_html(report: Report, *, user_templates: Path | None = None, for_pdf: bool = False) -> str:
+def render_html(
+    report: Report, *, user_templates: Path | None = None, for_pdf: bool = False
+) -> str:
     env = environment(user_templates)
     css = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
     template = env.get_template(TEMPLATE)
@@ -60,6 +68,8 @@ def write_pdf(report: Report, path: Path, *, user_templates: Path | None = None)
     path.parent.mkdir(parents=True, exist_ok=True)
     html = render_html(report, user_templates=user_templates, for_pdf=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    HTML(string=html, base_url=str(path.parent)).write_pdf(str(tmp), pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    HTML(string=html, base_url=str(path.parent)).write_pdf(
+        str(tmp), pdf_variant="pdf/ua-1", uncompressed_pdf=False
+    )
     tmp.replace(path)
     return path

@@ -86,8 +86,16 @@ def change_phrase(fraction: Any, decimals: int = 0) -> str:
 
 
 #: how each stored unit is written after a number and in a column heading
-_UNIT_WORDS = {"%": "%", "years": "years", "people": "people", "per 100,000": "per 100,000",
-               "per 1,000": "per 1,000", "ratio": "ratio", "score": "score", "count": "number"}
+_UNIT_WORDS = {
+    "%": "%",
+    "years": "years",
+    "people": "people",
+    "per 100,000": "per 100,000",
+    "per 1,000": "per 1,000",
+    "ratio": "ratio",
+    "score": "score",
+    "count": "number",
+}
 
 
 def unit_label(unit: Any, indicator_name: str = "") -> str:
@@ -101,10 +109,19 @@ def unit_label(unit: Any, indicator_name: str = "") -> str:
     if text:
         return _UNIT_WORDS.get(text, text)
     name = indicator_name.lower()
-    for needle, label in (("per 100,000", "per 100,000"), ("per 100 000", "per 100,000"), ("per 1,000", "per 1,000"),
-                          ("per 1000", "per 1,000"), ("ratio", "ratio"), ("life expectancy", "years"),
-                          ("percentage", "%"), ("prevalence", "%"), ("proportion", "%"), ("%", "%"),
-                          ("score", "score")):
+    for needle, label in (
+        ("per 100,000", "per 100,000"),
+        ("per 100 000", "per 100,000"),
+        ("per 1,000", "per 1,000"),
+        ("per 1000", "per 1,000"),
+        ("ratio", "ratio"),
+        ("life expectancy", "years"),
+        ("percentage", "%"),
+        ("prevalence", "%"),
+        ("proportion", "%"),
+        ("%", "%"),
+        ("score", "score"),
+    ):
         if needle in name:
             return label
     return "value"
@@ -150,7 +167,9 @@ def index_label(vintage: Any) -> str:
     return f"IMD {m.group(1)}" if m else (text or "IMD")
 
 
-def comparison_phrase(outcome: Any, benchmark_name: str, benchmark_value: Any, decimals: int, unit: str) -> str:
+def comparison_phrase(
+    outcome: Any, benchmark_name: str, benchmark_value: Any, decimals: int, unit: str
+) -> str:
     """'similar to England (79.3 years)', hedged by the statistical comparison."""
     if is_missing(benchmark_value) or outcome in (None, "Not compared") or is_missing(outcome):
         return ""
@@ -162,8 +181,9 @@ def comparison_phrase(outcome: Any, benchmark_name: str, benchmark_value: Any, d
     return f"{words} {benchmark_name} ({fmt(benchmark_value, decimals, unit)}{unit_phrase(unit)})"
 
 
-def indicator_sentence(name: str, area_name: str, row: dict[str, Any], benchmark_name: str,
-                       decimals: int = 1) -> str:
+def indicator_sentence(
+    name: str, area_name: str, row: dict[str, Any], benchmark_name: str, decimals: int = 1
+) -> str:
     """One sentence: value, period, limits and the hedged comparison with the benchmark."""
     unit = unit_label(row.get("unit"), name)
     value = fmt(row.get("value"), decimals, unit) + unit_phrase(unit)
@@ -172,8 +192,9 @@ def indicator_sentence(name: str, area_name: str, row: dict[str, Any], benchmark
     sentence = f"{name}{who} in {area_name} was {value} in {row.get('period')}"
     if ci != "–":
         sentence += f" (95% confidence interval {ci})"
-    comparison = comparison_phrase(row.get("compared_to_benchmark"), benchmark_name, row.get("benchmark_value"),
-                                   decimals, unit)
+    comparison = comparison_phrase(
+        row.get("compared_to_benchmark"), benchmark_name, row.get("benchmark_value"), decimals, unit
+    )
     if comparison:
         sentence += f", {comparison}"
     trend = row.get("trend")

@@ -15,11 +15,18 @@ from jsna.ingest.base import ReadOptions
 from jsna.ingest.pipeline import validate_file
 from tests.conftest import SAMPLES, real_file
 
-FILES = [("population", "population_mye_lad_2020_2024.csv"), ("population", "population_mye2024_lsoa_wide.csv"),
-         ("population", "population_projections_2024_based.csv"), ("deaths", "deaths_lad_2020_2024.csv"),
-         ("deaths", "deaths_lsoa_2020_2024.csv"), ("deprivation", "imd2019_lsoa.csv"),
-         ("lookup", "lookup_lsoa21_ward24_msoa21_lad24.csv"), ("events", "admissions_lad_2020_2024.csv"),
-         ("prevalence", "dementia_prevalence_rates.csv"), ("spend", "spend_by_programme.csv")]
+FILES = [
+    ("population", "population_mye_lad_2020_2024.csv"),
+    ("population", "population_mye2024_lsoa_wide.csv"),
+    ("population", "population_projections_2024_based.csv"),
+    ("deaths", "deaths_lad_2020_2024.csv"),
+    ("deaths", "deaths_lsoa_2020_2024.csv"),
+    ("deprivation", "imd2019_lsoa.csv"),
+    ("lookup", "lookup_lsoa21_ward24_msoa21_lad24.csv"),
+    ("events", "admissions_lad_2020_2024.csv"),
+    ("prevalence", "dementia_prevalence_rates.csv"),
+    ("spend", "spend_by_programme.csv"),
+]
 
 
 def test_cfas2_workbook_reads_as_published():
@@ -31,12 +38,16 @@ def test_cfas2_workbook_reads_as_published():
     frame = parsed.frames["prevalence"].set_index(["sex", "age_band"])
     assert set(frame["condition"]) == {"Dementia"}
     row = frame.loc[("Female", "90+")]
-    assert (row["prevalence"], row["lower_ci_95"], row["upper_ci_95"]) == pytest.approx((0.350, 0.284, 0.423), abs=5e-4)
+    assert (row["prevalence"], row["lower_ci_95"], row["upper_ci_95"]) == pytest.approx(
+        (0.350, 0.284, 0.423), abs=5e-4
+    )
 
 
 def test_percentages_are_an_error_not_coerced(tmp_path: Path):
     bad = tmp_path / "prev.csv"
-    bad.write_text("condition,sex,age_band,prevalence\nDementia,Male,65-69,1.5\nDementia,Female,65-69,0.02\n")
+    bad.write_text(
+        "condition,sex,age_band,prevalence\nDementia,Male,65-69,1.5\nDementia,Female,65-69,0.02\n"
+    )
     report = validate_file("prevalence", bad, ReadOptions())
     assert not report.ok
     issue = report.errors[0]
@@ -45,8 +56,10 @@ def test_percentages_are_an_error_not_coerced(tmp_path: Path):
 
 def test_spend_polarity_must_be_known(tmp_path: Path):
     bad = tmp_path / "spend.csv"
-    bad.write_text("area_code,period,programme,spend,population,outcome_value,outcome_polarity\n"
-                   "E06999001,2023/24,Circ,100,10,5,sideways\n")
+    bad.write_text(
+        "area_code,period,programme,spend,population,outcome_value,outcome_polarity\n"
+        "E06999001,2023/24,Circ,100,10,5,sideways\n"
+    )
     report = validate_file("spend", bad, ReadOptions())
     assert [i.code for i in report.errors] == ["bad-polarity"]
 
@@ -63,10 +76,30 @@ def analysis_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # the LSOA deaths file has no cause column; it counts deaths from all causes
         cause = "All causes" if name == "deaths_lsoa_2020_2024.csv" else None
         api.ingest(config, kind, [SAMPLES / name], ReadOptions(cause=cause))
-    (project / "jsna.toml").write_text((project / "jsna.toml").read_text() + "\n".join([
-        "", "[projections]", "horizon = 5", "repetitions = 300", "", "[analysis]", "repetitions = 2000",
-        "", "[[roi]]", 'name = "Falls prevention"', "cost = 100000", "reached = 1000", "effect = 0.05",
-        "effect_low = 0.02", "effect_high = 0.08", "value_per_outcome = 3000", ""]))
+    (project / "jsna.toml").write_text(
+        (project / "jsna.toml").read_text()
+        + "\n".join(
+            [
+                "",
+                "[projections]",
+                "horizon = 5",
+                "repetitions = 300",
+                "",
+                "[analysis]",
+                "repetitions = 2000",
+                "",
+                "[[roi]]",
+                'name = "Falls prevention"',
+                "cost = 100000",
+                "reached = 1000",
+                "effect = 0.05",
+                "effect_low = 0.02",
+                "effect_high = 0.08",
+                "value_per_outcome = 3000",
+                "",
+            ]
+        )
+    )
     api.compute(api.project_config(project))
     return project
 
@@ -76,7 +109,10 @@ def test_inequality_indicators_are_in_the_results(analysis_project: Path):
 
     with Workspace.open(api.project_config(analysis_project).workspace_path, read_only=True) as ws:
         res = ws.table("results")
-    le = res[res["indicator_id"].eq("life-expectancy-by-deprivation-quintile") & res["area_code"].eq("E06999001")]
+    le = res[
+        res["indicator_id"].eq("life-expectancy-by-deprivation-quintile")
+        & res["area_code"].eq("E06999001")
+    ]
     assert set(le["category_type"]) == {"IMD2019 quintile within area"}
     assert len(le) == 10 and le["value"].notna().all()
     most = le[le["category"].eq("1 (most deprived)")].set_index("sex")["value"]
@@ -86,13 +122,18 @@ def test_inequality_indicators_are_in_the_results(analysis_project: Path):
     assert len(sii) == 2 and (sii["lower_ci_95"] < sii["value"]).all()
 
 
-@pytest.mark.parametrize(("command", "expected"), [
-    ("inequality", {"gap", "gap_by_age", "sii", "heat", "benchmark_gap_by_cause"}),
-    ("project", {"population", "service_use", "outcomes"}),
-    ("vfm", {"spend", "roi", "tornado"}),
-])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("inequality", {"gap", "gap_by_age", "sii", "heat", "benchmark_gap_by_cause"}),
+        ("project", {"population", "service_use", "outcomes"}),
+        ("vfm", {"spend", "roi", "tornado"}),
+    ],
+)
 def test_cli_commands_print_json(analysis_project: Path, command: str, expected: set[str]):
-    result = CliRunner().invoke(app, [command, "--project", str(analysis_project), "--area", "E06999001", "--json"])
+    result = CliRunner().invoke(
+        app, [command, "--project", str(analysis_project), "--area", "E06999001", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert expected <= set(data["tables"])

@@ -12,7 +12,15 @@ import pytest
 from tests.conftest import real_file
 
 KEY = ["indicator_id", "area_code", "period", "sex", "age", "category_type", "category"]
-VALUES = ["value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8", "count", "denominator"]
+VALUES = [
+    "value",
+    "lower_ci_95",
+    "upper_ci_95",
+    "lower_ci_99_8",
+    "upper_ci_99_8",
+    "count",
+    "denominator",
+]
 
 
 @pytest.fixture()
@@ -32,8 +40,12 @@ def _results(project: Path) -> pd.DataFrame:
 def test_csv_header_is_exactly_a_fingertips_download_header(project: Path, cli) -> None:
     from jsna.export import FINGERTIPS_COLUMNS
 
-    real_header = real_file("fingertips_gp_qof_ae_heec/dementia_qof_prev.csv").read_text(
-        encoding="utf-8-sig").splitlines()[0].split(",")
+    real_header = (
+        real_file("fingertips_gp_qof_ae_heec/dementia_qof_prev.csv")
+        .read_text(encoding="utf-8-sig")
+        .splitlines()[0]
+        .split(",")
+    )
     assert list(FINGERTIPS_COLUMNS) == real_header
     code, out, err = cli("export", "--project", project, "--format", "csv", "--json")
     assert code == 0, err
@@ -42,7 +54,9 @@ def test_csv_header_is_exactly_a_fingertips_download_header(project: Path, cli) 
     assert written.read_text(encoding="utf-8").splitlines()[0].split(",") == real_header
 
 
-def test_csv_round_trips_through_fingertips_ingest_with_identical_values(project: Path, tmp_path: Path, cli) -> None:
+def test_csv_round_trips_through_fingertips_ingest_with_identical_values(
+    project: Path, tmp_path: Path, cli
+) -> None:
     from jsna.workspace import Workspace
 
     exported = tmp_path / "export.csv"
@@ -59,9 +73,21 @@ def test_csv_round_trips_through_fingertips_ingest_with_identical_values(project
     b = back.set_index(KEY).sort_index()
     assert list(a.index) == list(b.index)
     pd.testing.assert_frame_equal(a[VALUES], b[VALUES], check_exact=True, check_dtype=False)
-    for column in ("indicator_name", "area_name", "area_type", "value_note", "trend", "compared_to_benchmark"):
-        assert a[column].fillna("").astype(str).tolist() == b[column].fillna("").astype(str).tolist(), column
-    assert a["period_sortable"].astype("int64").tolist() == b["period_sortable"].astype("int64").tolist()
+    for column in (
+        "indicator_name",
+        "area_name",
+        "area_type",
+        "value_note",
+        "trend",
+        "compared_to_benchmark",
+    ):
+        assert (
+            a[column].fillna("").astype(str).tolist() == b[column].fillna("").astype(str).tolist()
+        ), column
+    assert (
+        a["period_sortable"].astype("int64").tolist()
+        == b["period_sortable"].astype("int64").tolist()
+    )
 
 
 def test_json_and_parquet_keep_the_results_schema(project: Path, tmp_path: Path, cli) -> None:
@@ -70,17 +96,28 @@ def test_json_and_parquet_keep_the_results_schema(project: Path, tmp_path: Path,
     results = _results(project).set_index(KEY).sort_index()
     assert cli("export", "-p", project, "-f", "json", "-o", tmp_path / "r.json")[0] == 0
     document = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert document["columns"] == list(RESULT_COLUMNS) and document["metadata"]["run_date"] == "2025-03-31"
+    assert (
+        document["columns"] == list(RESULT_COLUMNS)
+        and document["metadata"]["run_date"] == "2025-03-31"
+    )
     from_json = pd.DataFrame(document["results"]).set_index(KEY).sort_index()
-    pd.testing.assert_frame_equal(from_json[VALUES], results[VALUES], check_exact=True, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        from_json[VALUES], results[VALUES], check_exact=True, check_dtype=False
+    )
     assert cli("export", "-p", project, "-f", "parquet", "-o", tmp_path / "r.parquet")[0] == 0
     from_parquet = pd.read_parquet(tmp_path / "r.parquet")
     assert list(from_parquet.columns) == list(RESULT_COLUMNS)
-    pd.testing.assert_frame_equal(from_parquet.set_index(KEY).sort_index()[VALUES], results[VALUES],
-                                  check_exact=True, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        from_parquet.set_index(KEY).sort_index()[VALUES],
+        results[VALUES],
+        check_exact=True,
+        check_dtype=False,
+    )
 
 
-def test_xlsx_has_one_sheet_per_section_and_is_byte_identical_when_repeated(project: Path, tmp_path: Path, cli) -> None:
+def test_xlsx_has_one_sheet_per_section_and_is_byte_identical_when_repeated(
+    project: Path, tmp_path: Path, cli
+) -> None:
     from openpyxl import load_workbook
 
     from jsna.sections import SECTIONS
@@ -98,11 +135,23 @@ def test_xlsx_has_one_sheet_per_section_and_is_byte_identical_when_repeated(proj
 
 
 def test_filters_and_bad_format(project: Path, tmp_path: Path, cli) -> None:
-    code, out, _ = cli("export", "-p", project, "--area", "E06999001", "--indicator", "total-population",
-                       "-o", tmp_path / "one.csv", "--json")
+    code, out, _ = cli(
+        "export",
+        "-p",
+        project,
+        "--area",
+        "E06999001",
+        "--indicator",
+        "total-population",
+        "-o",
+        tmp_path / "one.csv",
+        "--json",
+    )
     assert code == 0
     frame = pd.read_csv(tmp_path / "one.csv")
-    assert set(frame["Area Code"]) == {"E06999001"} and set(frame["Indicator ID"]) == {"total-population"}
+    assert set(frame["Area Code"]) == {"E06999001"} and set(frame["Indicator ID"]) == {
+        "total-population"
+    }
     assert json.loads(out)["rows"] == len(frame)
     assert cli("export", "-p", project, "-f", "docx")[0] == 2
     assert cli("export", "-p", project, "--area", "E06000000")[0] == 2

@@ -8,19 +8,60 @@ from jsna.indicators.finish import _compare
 
 
 def _rows() -> pd.DataFrame:
-    base = {"period": "2024", "sex": "Persons", "age": "All ages", "polarity": "low_is_good", "source": "computed",
-            "parent_code": None, "benchmark_code": None, "benchmark_value": float("nan"),
-            "compared_to_benchmark": None, "compared_to_benchmark_99_8": None}
+    base = {
+        "period": "2024",
+        "sex": "Persons",
+        "age": "All ages",
+        "polarity": "low_is_good",
+        "source": "computed",
+        "parent_code": None,
+        "benchmark_code": None,
+        "benchmark_value": float("nan"),
+        "compared_to_benchmark": None,
+        "compared_to_benchmark_99_8": None,
+    }
     rows = [
         # England 100; the LA 150 (limits 140-160); an LSOA of the LA 152 (limits 148-156)
-        {"indicator_id": "x", "area_code": "E92000001", "value": 100.0, "lower_ci_95": 99.0, "upper_ci_95": 101.0},
-        {"indicator_id": "x", "area_code": "E06999001", "value": 150.0, "lower_ci_95": 140.0, "upper_ci_95": 160.0},
-        {"indicator_id": "x", "area_code": "E01999001", "value": 152.0, "lower_ci_95": 148.0, "upper_ci_95": 156.0},
+        {
+            "indicator_id": "x",
+            "area_code": "E92000001",
+            "value": 100.0,
+            "lower_ci_95": 99.0,
+            "upper_ci_95": 101.0,
+        },
+        {
+            "indicator_id": "x",
+            "area_code": "E06999001",
+            "value": 150.0,
+            "lower_ci_95": 140.0,
+            "upper_ci_95": 160.0,
+        },
+        {
+            "indicator_id": "x",
+            "area_code": "E01999001",
+            "value": 152.0,
+            "lower_ci_95": 148.0,
+            "upper_ci_95": 156.0,
+        },
         # a category row: compared with England's row of the same category, not England overall
-        {"indicator_id": "x", "area_code": "E06999001", "value": 10.0, "lower_ci_95": 9.0, "upper_ci_95": 11.0,
-         "category_type": "Activity", "category": "Falls"},
-        {"indicator_id": "x", "area_code": "E92000001", "value": 10.5, "lower_ci_95": 10.4, "upper_ci_95": 10.6,
-         "category_type": "Activity", "category": "Falls"},
+        {
+            "indicator_id": "x",
+            "area_code": "E06999001",
+            "value": 10.0,
+            "lower_ci_95": 9.0,
+            "upper_ci_95": 11.0,
+            "category_type": "Activity",
+            "category": "Falls",
+        },
+        {
+            "indicator_id": "x",
+            "area_code": "E92000001",
+            "value": 10.5,
+            "lower_ci_95": 10.4,
+            "upper_ci_95": 10.6,
+            "category_type": "Activity",
+            "category": "Falls",
+        },
     ]
     frame = pd.DataFrame([{**base, "category_type": None, "category": None, **r} for r in rows])
     for col in ("lower_ci_99_8", "upper_ci_99_8"):

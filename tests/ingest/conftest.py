@@ -17,7 +17,8 @@ def snapshot(workspace_path: Path) -> dict[str, object]:
     with Workspace.open(workspace_path, read_only=True) as ws:
         counts: dict[str, object] = {name: ws.count(name) for name in TABLES}
         counts["provenance_rows"] = ws.con.execute(
-            "SELECT source_id, sha256, status FROM provenance ORDER BY source_id").fetchall()
+            "SELECT source_id, sha256, status FROM provenance ORDER BY source_id"
+        ).fetchall()
     return counts
 
 

@@ -31,7 +31,11 @@ FOLDERS = {
     "trafford_mye2020": ("population", [], None),
     "trafford_mye2024": ("population", [], None),
     "trafford_ward_health_fingertips_localhealth": ("indicator", [], None),
-    "birmingham_falls_admissions_age_sex": ("events", ["--area", "E08000025", "--period", "2022-24"], "events"),
+    "birmingham_falls_admissions_age_sex": (
+        "events",
+        ["--area", "E08000025", "--period", "2022-24"],
+        "events",
+    ),
 }
 
 
@@ -46,14 +50,18 @@ def _ingest(cli, project: Path, *args: str) -> dict:  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize("folder", sorted(FOLDERS))
-def test_folder_ingests_with_the_right_kind(folder: str, real_data: Path, project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_folder_ingests_with_the_right_kind(
+    folder: str, real_data: Path, project: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
     kind, extra, explicit = FOLDERS[folder]
     files = _data_files(real_data / folder)
     if not files:
         pytest.skip(f"{folder} is empty")
     result = _ingest(cli, project, *([explicit] if explicit else []), *map(str, files), *extra)
     assert [f["kind"] for f in result["files"]] == [kind] * len(files)
-    assert all(f["status"] == "loaded" and f["rows_loaded"] == f["rows_read"] > 0 for f in result["files"])
+    assert all(
+        f["status"] == "loaded" and f["rows_loaded"] == f["rows_read"] > 0 for f in result["files"]
+    )
     _code, out, _ = cli("inputs", "--project", str(project), "--json")
     listed = json.loads(out)["inputs"]
     assert {r["file_name"] for r in listed} == {f.name for f in files}
@@ -63,12 +71,20 @@ def test_imd_lsoa_folder_ingests_files_1_2_and_6(real_data: Path, project: Path,
     folder = real_data / "imd2019_lsoa"
     result = _ingest(cli, project, *map(str, _data_files(folder)))
     kinds = {f["file"]: (f["kind"], f["layout"]) for f in result["files"]}
-    assert kinds["File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"] == ("deprivation", "iod-lsoa")
+    assert kinds["File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"] == (
+        "deprivation",
+        "iod-lsoa",
+    )
     assert kinds["File_2_-_IoD2019_Domains_of_Deprivation.csv"] == ("deprivation", "iod-lsoa")
-    assert kinds["File_6_-_IoD2019_Population_Denominators.csv"] == ("population", "iod-denominators")
+    assert kinds["File_6_-_IoD2019_Population_Denominators.csv"] == (
+        "population",
+        "iod-denominators",
+    )
 
 
-def test_census_folder_splits_into_population_and_indicators(real_data: Path, project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_census_folder_splits_into_population_and_indicators(
+    real_data: Path, project: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
     result = _ingest(cli, project, *map(str, _data_files(real_data / "trafford_census2021")))
     kinds = {f["file"]: f["kind"] for f in result["files"]}
     assert kinds["2021_population_by_sex_and_age_msoa_trafford.csv"] == "population"
@@ -78,16 +94,33 @@ def test_census_folder_splits_into_population_and_indicators(real_data: Path, pr
     assert kinds["2021_unpaid_care_lsoa_trafford.csv"] == "indicator"
 
 
-@pytest.mark.parametrize(("relative", "kind", "needle"), [
-    ("esp2013/esp2013_5yr_bands.csv", None,
-     "this is the 2013 European Standard Population, which jsna carries built in"),
-    ("esp2013/esp2013_5yr_bands.csv", "population",
-     "this is the 2013 European Standard Population, which jsna carries built in"),
-    ("fingertips_london_family_hubs/data_dictionary.xlsx", None,
-     "this is a data dictionary, not data"),
-])
-def test_reference_files_are_refused_with_the_reason(relative: str, kind: str | None, needle: str,  # type: ignore[no-untyped-def]
-                                                     project: Path, cli) -> None:
+@pytest.mark.parametrize(
+    ("relative", "kind", "needle"),
+    [
+        (
+            "esp2013/esp2013_5yr_bands.csv",
+            None,
+            "this is the 2013 European Standard Population, which jsna carries built in",
+        ),
+        (
+            "esp2013/esp2013_5yr_bands.csv",
+            "population",
+            "this is the 2013 European Standard Population, which jsna carries built in",
+        ),
+        (
+            "fingertips_london_family_hubs/data_dictionary.xlsx",
+            None,
+            "this is a data dictionary, not data",
+        ),
+    ],
+)
+def test_reference_files_are_refused_with_the_reason(
+    relative: str,
+    kind: str | None,
+    needle: str,  # type: ignore[no-untyped-def]
+    project: Path,
+    cli,
+) -> None:
     path = REAL / relative
     if not path.exists():
         pytest.skip(f"{path} is absent")
@@ -98,7 +131,9 @@ def test_reference_files_are_refused_with_the_reason(relative: str, kind: str | 
         assert "fingertips_data_london.csv" in err  # the data file it describes, to load instead
 
 
-def test_london_family_hubs_extract_loads_as_fingertips(real_data: Path, project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_london_family_hubs_extract_loads_as_fingertips(
+    real_data: Path, project: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
     path = real_data / "fingertips_london_family_hubs" / "fingertips_data_london.csv"
     result = _ingest(cli, project, str(path))
     assert result["files"][0]["kind"] == "fingertips"

@@ -219,15 +219,23 @@ def test_real_census_counts_and_age_standardised_percentages_both_stay(project: 
     assert total == pytest.approx(expected) and ids == 2
 
 
-@pytest.mark.parametrize("table", sorted(t for t, keys in REPLACE_KEYS.items() if "age_from" in keys))
+@pytest.mark.parametrize(
+    "table", sorted(t for t, keys in REPLACE_KEYS.items() if "age_from" in keys)
+)
 def test_overlapping_age_ranges_are_the_same_people(tmp_path: Path, table: str) -> None:
     """A table in broad bands replaces single years of the same key (census after a mid-year
     estimate); bands that do not overlap add up."""
+
     def aged(band: str, lo: int, hi: int | None) -> dict[str, object]:
         return {**_row(table), "age_band": band, "age_from": lo, "age_to": hi}
 
     with Workspace.open(tmp_path / "jsna.duckdb") as ws:
-        _load(ws, table, "single.csv", [aged(str(a), a, a) for a in range(0, 10)] + [aged("90+", 90, None)])
+        _load(
+            ws,
+            table,
+            "single.csv",
+            [aged(str(a), a, a) for a in range(0, 10)] + [aged("90+", 90, None)],
+        )
         result = _load(ws, table, "young.csv", [aged("0-4", 0, 4)])
         assert result.replaced_rows == 5
         result = _load(ws, table, "old.csv", [aged("85+", 85, None)])

@@ -12,8 +12,13 @@ def test_areas_list_renders_reports_and_index(demo_project: Path, tmp_path: Path
 
     config = api.project_config(demo_project)
     seen = []
-    result = api.report_all_areas(config, areas=[config.project.area, "E06999999"], output=tmp_path, workers=2,
-                                  progress=lambda done, total, o: seen.append((done, total, o.area_code)))
+    result = api.report_all_areas(
+        config,
+        areas=[config.project.area, "E06999999"],
+        output=tmp_path,
+        workers=2,
+        progress=lambda done, total, o: seen.append((done, total, o.area_code)),
+    )
     assert [a.status for a in result.areas] == ["ok", "no-data"]
     assert "no data for area 'E06999999'" in result.areas[1].note
     assert result.ok
@@ -34,8 +39,18 @@ def test_cli_all_areas(demo_project: Path, tmp_path: Path, cli) -> None:  # type
     listed = [c for c, _ in areas_to_report(api.project_config(demo_project))]
     assert len(listed) >= 2
     assert all(not c.startswith(("E92", "E01", "E02", "E05")) for c in listed)
-    code, out, _ = cli("report", "-p", str(demo_project), "--areas", ",".join(listed[:2]), "--workers", "1",
-                       "-o", str(tmp_path), "--json")
+    code, out, _ = cli(
+        "report",
+        "-p",
+        str(demo_project),
+        "--areas",
+        ",".join(listed[:2]),
+        "--workers",
+        "1",
+        "-o",
+        str(tmp_path),
+        "--json",
+    )
     assert code == 0, out
     data = json.loads(out)
     assert data["reported"] == 2 and data["ok"]

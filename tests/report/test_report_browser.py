@@ -13,8 +13,14 @@ from jsna.sections import SECTIONS
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,9 @@ def test_ten_sections_in_order(page_report) -> None:  # type: ignore[no-untyped-
 
 def test_contents_links_reach_their_targets(page_report) -> None:  # type: ignore[no-untyped-def]
     page, _, _ = page_report
-    hrefs = page.locator("nav.contents a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    hrefs = page.locator("nav.contents a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
     assert len(hrefs) == len(SECTIONS) + 3
     for href in hrefs:
         assert href.startswith("#")
@@ -78,7 +86,9 @@ def test_accessibility_basics(page_report) -> None:  # type: ignore[no-untyped-d
     page, _, _ = page_report
     for landmark in ("header[role=banner]", "nav", "main", "footer[role=contentinfo]"):
         assert page.locator(landmark).count() == 1, landmark
-    levels = page.locator("h1, h2, h3, h4, h5, h6").evaluate_all("els => els.map(e => Number(e.tagName[1]))")
+    levels = page.locator("h1, h2, h3, h4, h5, h6").evaluate_all(
+        "els => els.map(e => Number(e.tagName[1]))"
+    )
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b - a <= 1 for a, b in pairwise(levels)), "a heading level is skipped"
     unlabelled = page.locator("figure svg:not([role=img])").count()

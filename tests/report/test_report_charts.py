@@ -10,21 +10,35 @@ from jsna.report.text import comparison_phrase, indicator_sentence
 
 
 def _spine_input() -> pd.DataFrame:
-    return pd.DataFrame({
-        "label": ["Low is good", "High is good"], "period": ["2024", "2024"], "count_text": ["120", "*"],
-        "value": [110.0, 80.0], "benchmark_value": [100.0, 79.0],
-        # low is good: worst is the highest value; high is good: worst is the lowest
-        "worst": [140.0, 75.0], "q25": [95.0, 78.0], "q75": [115.0, 81.0], "best": [80.0, 85.0],
-        "outcome": ["Worse", "Similar"], "decimals": [1, 1]})
+    return pd.DataFrame(
+        {
+            "label": ["Low is good", "High is good"],
+            "period": ["2024", "2024"],
+            "count_text": ["120", "*"],
+            "value": [110.0, 80.0],
+            "benchmark_value": [100.0, 79.0],
+            # low is good: worst is the highest value; high is good: worst is the lowest
+            "worst": [140.0, 75.0],
+            "q25": [95.0, 78.0],
+            "q75": [115.0, 81.0],
+            "best": [80.0, 85.0],
+            "outcome": ["Worse", "Similar"],
+            "decimals": [1, 1],
+        }
+    )
 
 
 def test_spine_positions_are_england_centred() -> None:
     pos = charts.spine_positions(_spine_input())
     # row 1: spread = max(|140-100|, |80-100|) = 40; worst (140) sits at 0, benchmark at 0.5
-    assert pos.loc[0, ["worst_pos", "best_pos", "value_pos"]].tolist() == pytest.approx([0.0, 0.75, 0.375])
+    assert pos.loc[0, ["worst_pos", "best_pos", "value_pos"]].tolist() == pytest.approx(
+        [0.0, 0.75, 0.375]
+    )
     assert pos.loc[0, ["q25_pos", "q75_pos"]].tolist() == pytest.approx([0.3125, 0.5625])
     # row 2: spread = max(|75-79|, |85-79|) = 6; worst 75 at 1/6, best 85 at 1
-    assert pos.loc[1, ["worst_pos", "best_pos", "value_pos"]].tolist() == pytest.approx([1 / 6, 1.0, 7 / 12])
+    assert pos.loc[1, ["worst_pos", "best_pos", "value_pos"]].tolist() == pytest.approx(
+        [1 / 6, 1.0, 7 / 12]
+    )
 
 
 def test_spine_chart_is_deterministic_and_carries_counts_as_given() -> None:
@@ -36,8 +50,14 @@ def test_spine_chart_is_deterministic_and_carries_counts_as_given() -> None:
 
 
 def test_funnel_plot_data_matches_methods() -> None:
-    frame = pd.DataFrame({"area_code": [f"E0600000{i}" for i in range(6)], "area_name": list("ABCDEF"),
-                          "count": [100, 150, 90, 300, 40, 220], "denominator": [1e4, 1.2e4, 1e4, 2e4, 5e3, 2e4]})
+    frame = pd.DataFrame(
+        {
+            "area_code": [f"E0600000{i}" for i in range(6)],
+            "area_name": list("ABCDEF"),
+            "count": [100, 150, 90, 300, 40, 220],
+            "denominator": [1e4, 1.2e4, 1e4, 2e4, 5e3, 2e4],
+        }
+    )
     fig = charts.funnel_plot(frame, title="Rate", unit="per 100,000", highlight="E06000001")
     target = frame["count"].sum() / frame["denominator"].sum() * 1e5
     assert fig.data["target"].tolist() == pytest.approx([target] * 6)
@@ -54,19 +74,32 @@ def test_quantile_classes_with_pandas() -> None:
     assert len(few_labels) == 2 and few.max() == 2
 
 
-@pytest.mark.parametrize(("outcome", "expected"), [
-    ("Similar", "similar to England (79.3 years)"),
-    ("Worse", "significantly worse than England (79.3 years)"),
-    ("Higher", "significantly higher than England (79.3 years)"),
-    ("Not compared", ""), (None, ""),
-])
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        ("Similar", "similar to England (79.3 years)"),
+        ("Worse", "significantly worse than England (79.3 years)"),
+        ("Higher", "significantly higher than England (79.3 years)"),
+        ("Not compared", ""),
+        (None, ""),
+    ],
+)
 def test_comparison_is_hedged_by_the_statistical_test(outcome: str | None, expected: str) -> None:
     assert comparison_phrase(outcome, "England", 79.3, 1, "years") == expected
 
 
 def test_sentence_says_similar_when_limits_overlap_even_if_lower() -> None:
-    row = {"value": 78.9, "lower_ci_95": 78.2, "upper_ci_95": 79.6, "period": "2022-24", "unit": "years",
-           "benchmark_value": 79.3, "compared_to_benchmark": "Similar", "sex": "Male", "age": "All ages"}
+    row = {
+        "value": 78.9,
+        "lower_ci_95": 78.2,
+        "upper_ci_95": 79.6,
+        "period": "2022-24",
+        "unit": "years",
+        "benchmark_value": 79.3,
+        "compared_to_benchmark": "Similar",
+        "sex": "Male",
+        "age": "All ages",
+    }
     sentence = indicator_sentence("Life expectancy at birth", "Area", row, "England")
     assert "similar to England" in sentence
     assert "lower" not in sentence and "worse" not in sentence

@@ -28,27 +28,55 @@ def test_primary_suppression_and_rounding() -> None:
 
 def test_secondary_suppression_hides_the_smallest_complement() -> None:
     # Persons = Male + Female: hiding only Male would let a reader subtract it back out
-    frame = pd.DataFrame({"g": ["a", "a", "a", "b", "b", "b"],
-                          "sex": ["Male", "Female", "__total__"] * 2,
-                          "count": [3, 40, 43, 20, 30, 50]})
-    hidden = secondary_suppression(frame, "count", frame["count"].between(1, 7), [Hierarchy(("g",), "sex")])
+    frame = pd.DataFrame(
+        {
+            "g": ["a", "a", "a", "b", "b", "b"],
+            "sex": ["Male", "Female", "__total__"] * 2,
+            "count": [3, 40, 43, 20, 30, 50],
+        }
+    )
+    hidden = secondary_suppression(
+        frame, "count", frame["count"].between(1, 7), [Hierarchy(("g",), "sex")]
+    )
     assert hidden.tolist() == [True, True, False, False, False, False]
 
 
 def test_secondary_suppression_works_across_two_hierarchies() -> None:
     # rows: age groups x sex with totals both ways; one small cell forces a rectangle of four
-    cells = {("young", "Male"): 3, ("young", "Female"): 20, ("old", "Male"): 30, ("old", "Female"): 25}
+    cells = {
+        ("young", "Male"): 3,
+        ("young", "Female"): 20,
+        ("old", "Male"): 30,
+        ("old", "Female"): 25,
+    }
     rows = []
     for (age, sex), n in cells.items():
         rows.append({"age": age, "sex": sex, "count": n})
     for age in ("young", "old"):
-        rows.append({"age": age, "sex": "__total__", "count": sum(v for (a, _), v in cells.items() if a == age)})
+        rows.append(
+            {
+                "age": age,
+                "sex": "__total__",
+                "count": sum(v for (a, _), v in cells.items() if a == age),
+            }
+        )
     for sex in ("Male", "Female", "__total__"):
-        rows.append({"age": "__total__", "sex": sex,
-                     "count": sum(r["count"] for r in rows if r["sex"] == sex and r["age"] != "__total__")})
+        rows.append(
+            {
+                "age": "__total__",
+                "sex": sex,
+                "count": sum(
+                    r["count"] for r in rows if r["sex"] == sex and r["age"] != "__total__"
+                ),
+            }
+        )
     frame = pd.DataFrame(rows)
-    hidden = secondary_suppression(frame, "count", frame["count"].between(1, 7),
-                                   [Hierarchy(("age",), "sex"), Hierarchy(("sex",), "age")])
+    hidden = secondary_suppression(
+        frame,
+        "count",
+        frame["count"].between(1, 7),
+        [Hierarchy(("age",), "sex"), Hierarchy(("sex",), "age")],
+    )
     shown = frame.assign(hidden=hidden)
     # no row or column of the table has exactly one hidden cell
     for key in ("age", "sex"):
@@ -58,10 +86,21 @@ def test_secondary_suppression_works_across_two_hierarchies() -> None:
 
 
 def _results_rows() -> pd.DataFrame:
-    base = {"indicator_id": "x", "area_code": "E01000001", "area_type": "LSOA", "period": "2024", "age": "All ages",
-            "category_type": None, "category": None, "unit": "per 100,000", "value_note": None}
-    rows = [{**base, "sex": s, "count": c, "denominator": d, "value": c / d * 1e5}
-            for s, c, d in (("Male", 4.0, 800.0), ("Female", 16.0, 830.0), ("Persons", 20.0, 1630.0))]
+    base = {
+        "indicator_id": "x",
+        "area_code": "E01000001",
+        "area_type": "LSOA",
+        "period": "2024",
+        "age": "All ages",
+        "category_type": None,
+        "category": None,
+        "unit": "per 100,000",
+        "value_note": None,
+    }
+    rows = [
+        {**base, "sex": s, "count": c, "denominator": d, "value": c / d * 1e5}
+        for s, c, d in (("Male", 4.0, 800.0), ("Female", 16.0, 830.0), ("Persons", 20.0, 1630.0))
+    ]
     return pd.DataFrame(rows)
 
 
@@ -79,7 +118,9 @@ def test_stored_results_are_not_changed(demo_project: Path) -> None:
 
     with Workspace.open(demo_project / "jsna.duckdb", read_only=True) as ws:
         results = ws.table("results")
-    assert results["count"].between(1, 7).any(), "the demo's results must hold small counts for this proof"
+    assert results["count"].between(1, 7).any(), (
+        "the demo's results must hold small counts for this proof"
+    )
 
 
 def _small_count_area(demo_project: Path) -> str:
@@ -90,7 +131,9 @@ def _small_count_area(demo_project: Path) -> str:
         results = ws.table("results")
     small = results[results["area_type"].eq("LSOA") & results["count"].between(1, 7)]
     assert len(small), "the demo must hold LSOA results with counts from 1 to 7"
-    return str(small.groupby("area_code").size().sort_values(ascending=False, kind="stable").index[0])
+    return str(
+        small.groupby("area_code").size().sort_values(ascending=False, kind="stable").index[0]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +166,9 @@ def test_no_count_from_1_to_7_appears_in_the_output(rendered: dict[str, str]) ->
         people = csv[csv["unit"].isin(["people", "persons"])]
         assert not people["value"].map(lambda v: as_small_count(v, decimals=True)).any()
         suppressed_somewhere |= "*" in cells or csv["count"].eq("*").any()
-    assert suppressed_somewhere, "the proof needs at least one suppressed count in the rendered output"
+    assert suppressed_somewhere, (
+        "the proof needs at least one suppressed count in the rendered output"
+    )
 
 
 def test_csv_persons_cannot_reveal_a_hidden_sex(rendered: dict[str, str]) -> None:
@@ -133,7 +178,9 @@ def test_csv_persons_cannot_reveal_a_hidden_sex(rendered: dict[str, str]) -> Non
         for _, group in csv.groupby(keys, dropna=False):
             if set(group["sex"]) >= {"Male", "Female", "Persons"}:
                 hidden = group["count"].eq("*").sum()
-                assert hidden != 1, f"{area}: one hidden count recoverable from its total: {group.to_dict('records')}"
+                assert hidden != 1, (
+                    f"{area}: one hidden count recoverable from its total: {group.to_dict('records')}"
+                )
 
 
 def test_small_area_counts_are_rounded_to_5(rendered: dict[str, str], demo_project: Path) -> None:

@@ -22,17 +22,29 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _jsna(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _jsna(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command line in a subprocess: not a TTY, so no colour and no prompts."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("JSNA_") or k == "JSNA_REAL_DATA"}
+    full = {
+        k: v for k, v in os.environ.items() if not k.startswith("JSNA_") or k == "JSNA_REAL_DATA"
+    }
     full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "jsna", *args], cwd=cwd, env=full, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "jsna", *args],
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
 def test_the_example_workflow_steps_run_unattended_and_twice_give_identical_files(
-        sample_inputs: Path, ran_project: Path, tmp_path: Path) -> None:
+    sample_inputs: Path, ran_project: Path, tmp_path: Path
+) -> None:
     from jsna import api
 
     workflow = (REPO / "examples" / "jsna-annual-report.yml").read_text(encoding="utf-8")
@@ -41,7 +53,9 @@ def test_the_example_workflow_steps_run_unattended_and_twice_give_identical_file
     assert "actions/upload-artifact" in workflow
     first = make_project(sample_inputs, tmp_path / "first").parent
     second = ran_project.parent  # the same inputs run in a fresh folder elsewhere by api.run
-    done = _jsna("run", "--config", "jsna.toml", cwd=first, env={"NO_COLOR": "1"})  # the workflow's step
+    done = _jsna(
+        "run", "--config", "jsna.toml", cwd=first, env={"NO_COLOR": "1"}
+    )  # the workflow's step
     assert done.returncode == 0, done.stderr
     assert "\x1b[" not in done.stdout + done.stderr  # no colour codes off a TTY
     assert "ingest population" in done.stderr  # progress is logged to stderr, results to stdout
@@ -67,7 +81,10 @@ def test_run_json_records_inputs_indicators_outputs_and_timings(ran_project: Pat
     computed = {r["id"] for r in summary["indicators"]["computed"]}
     assert {"total-population", "mortality-all-causes-dsr", "fingertips-imports"} <= computed
     assert summary["indicators"]["failed"] == []
-    outputs = {Path(o["path"]).relative_to(root.resolve()).as_posix(): o["sha256"] for o in summary["outputs"]}
+    outputs = {
+        Path(o["path"]).relative_to(root.resolve()).as_posix(): o["sha256"]
+        for o in summary["outputs"]
+    }
     assert set(outputs) == {REPORT, CSV}  # run.json cannot hold its own hash
     for path, digest in outputs.items():
         assert digest == _sha(root / path)
@@ -80,10 +97,14 @@ def test_check_validates_without_writing_anything(sample_inputs: Path, tmp_path:
     assert code == 0, err
     data = json.loads(out)
     assert data["mode"] == "check" and [i["status"] for i in data["inputs"]] == ["valid"] * 4
-    assert not (tmp_path / "p" / "output").exists() and not (tmp_path / "p" / "jsna.duckdb").exists()
+    assert (
+        not (tmp_path / "p" / "output").exists() and not (tmp_path / "p" / "jsna.duckdb").exists()
+    )
 
 
-def test_check_reports_an_invalid_input_with_exit_1(sample_inputs: Path, tmp_path: Path, cli) -> None:
+def test_check_reports_an_invalid_input_with_exit_1(
+    sample_inputs: Path, tmp_path: Path, cli
+) -> None:
     config = make_project(sample_inputs, tmp_path / "p")
     deaths = tmp_path / "p" / "inputs" / "deaths_lad_2020_2024.csv"
     lines = deaths.read_text(encoding="utf-8").splitlines()
@@ -94,10 +115,14 @@ def test_check_reports_an_invalid_input_with_exit_1(sample_inputs: Path, tmp_pat
     code, out, _ = cli("run", "--config", config, "--check", "--json")
     assert code == 1
     problems = json.loads(out)["problems"]
-    assert len(problems) == 1 and "deaths_lad_2020_2024.csv" in problems[0] and "'lots'" in problems[0]
+    assert (
+        len(problems) == 1 and "deaths_lad_2020_2024.csv" in problems[0] and "'lots'" in problems[0]
+    )
 
 
-def test_missing_input_file_exits_3_naming_the_line(sample_inputs: Path, tmp_path: Path, cli) -> None:
+def test_missing_input_file_exits_3_naming_the_line(
+    sample_inputs: Path, tmp_path: Path, cli
+) -> None:
     config = make_project(sample_inputs, tmp_path / "p")
     (tmp_path / "p" / "inputs" / "fingertips_export.csv").unlink()
     code, _, err = cli("run", "--config", config)
@@ -107,7 +132,8 @@ def test_missing_input_file_exits_3_naming_the_line(sample_inputs: Path, tmp_pat
 
 
 def test_a_failing_plugin_indicator_gives_exit_1_and_is_listed_in_the_report(
-        sample_inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample_inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from jsna import api
     from jsna.indicators import registry as registry_module
     from jsna.indicators.builtin import INDICATORS
@@ -117,14 +143,27 @@ def test_a_failing_plugin_indicator_gives_exit_1_and_is_listed_in_the_report(
         raise ZeroDivisionError("no denominator for falls")
 
     fresh = registry_module.IndicatorRegistry()
-    for ind in [*INDICATORS, Indicator(id="falls-broken", title="Falls (broken)", section="met_needs",
-                                       polarity="low_is_good", unit="per 100,000", compute=broken)]:
+    for ind in [
+        *INDICATORS,
+        Indicator(
+            id="falls-broken",
+            title="Falls (broken)",
+            section="met_needs",
+            polarity="low_is_good",
+            unit="per 100,000",
+            compute=broken,
+        ),
+    ]:
         fresh.register(ind)
-    monkeypatch.setattr(registry_module.IndicatorRegistry, "from_entry_points", classmethod(lambda cls: fresh))
+    monkeypatch.setattr(
+        registry_module.IndicatorRegistry, "from_entry_points", classmethod(lambda cls: fresh)
+    )
     config = make_project(sample_inputs, tmp_path / "p")
     result = api.run(config)
     assert not result.ok and result.exit_code == 1
-    assert result.problems == ["indicator falls-broken failed: ZeroDivisionError: no denominator for falls"]
+    assert result.problems == [
+        "indicator falls-broken failed: ZeroDivisionError: no denominator for falls"
+    ]
     summary = json.loads((tmp_path / "p" / "output" / "run.json").read_text(encoding="utf-8"))
     assert summary["exit_code"] == 1 and summary["indicators"]["failed"][0]["id"] == "falls-broken"
     html = (tmp_path / "p" / REPORT).read_text(encoding="utf-8")
@@ -134,16 +173,21 @@ def test_a_failing_plugin_indicator_gives_exit_1_and_is_listed_in_the_report(
     assert len(summary["indicators"]["computed"]) >= 5  # the others carried on
 
 
-def test_environment_overrides_apply_and_are_recorded(sample_inputs: Path, tmp_path: Path, cli,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_overrides_apply_and_are_recorded(
+    sample_inputs: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = make_project(sample_inputs, tmp_path / "p")
     monkeypatch.setenv("JSNA_OUTPUT_DIR", "ci-output")
     monkeypatch.setenv("JSNA_PROJECT_RUN_DATE", "2026-04-01")
     code, out, err = cli("run", "--config", config, "--json")
     assert code == 0, err
     summary = json.loads(out)
-    assert summary["environment_overrides"] == {"JSNA_OUTPUT_DIR": "report.output_dir",
-                                                "JSNA_PROJECT_RUN_DATE": "project.run_date"}
+    assert summary["environment_overrides"] == {
+        "JSNA_OUTPUT_DIR": "report.output_dir",
+        "JSNA_PROJECT_RUN_DATE": "project.run_date",
+    }
     assert summary["run_date"] == "2026-04-01"
     assert (tmp_path / "p" / "ci-output" / "jsna-E06999001.html").exists()
-    assert "1 April 2026" in (tmp_path / "p" / "ci-output" / "jsna-E06999001.html").read_text(encoding="utf-8")
+    assert "1 April 2026" in (tmp_path / "p" / "ci-output" / "jsna-E06999001.html").read_text(
+        encoding="utf-8"
+    )

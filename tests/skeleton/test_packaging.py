@@ -18,7 +18,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         pytest.fail(f"building the wheel failed:\n{result.stdout}\n{result.stderr}")
@@ -52,7 +53,9 @@ def test_installed_package_renders_the_demo_from_its_own_files(wheel: Path, tmp_
         "print(result.outputs[0])\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     html = Path(done.stdout.strip().splitlines()[-1]).read_text(encoding="utf-8")
     assert "Value for money and return on investment" in html

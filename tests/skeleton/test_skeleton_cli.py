@@ -33,7 +33,9 @@ def _html(project: Path) -> str:
 
 def test_demo_report_has_ten_sections_in_order_and_a_chart(demo_project: Path) -> None:
     html = _html(demo_project)
-    headings = re.findall(r'<h2 id="section-\d+-[^"]+-heading"><span class="number">(\d+)</span> ([^<]+)</h2>', html)
+    headings = re.findall(
+        r'<h2 id="section-\d+-[^"]+-heading"><span class="number">(\d+)</span> ([^<]+)</h2>', html
+    )
     assert [int(n) for n, _ in headings] == list(range(1, 11))
     assert [t.replace("&amp;", "&") for _, t in headings] == SECTION_TITLES
     assert "<svg" in html and 'role="img"' in html
@@ -42,8 +44,10 @@ def test_demo_report_has_ten_sections_in_order_and_a_chart(demo_project: Path) -
 
 def test_demo_report_is_self_contained(demo_project: Path) -> None:
     html = _html(demo_project)
-    assert not re.search(r'(src|href)="https?://', html), "the report must not load anything from the network"
-    assert "<link rel=\"stylesheet\"" not in html
+    assert not re.search(r'(src|href)="https?://', html), (
+        "the report must not load anything from the network"
+    )
+    assert '<link rel="stylesheet"' not in html
 
 
 def test_demo_appendix_lists_every_input_with_sha256(demo_project: Path) -> None:
@@ -63,7 +67,9 @@ def test_sections_without_data_say_which_input_would_fill_them(tmp_path: Path, c
     code, _, _ = cli("init", tmp_path / "p")
     assert code == 0
     project = tmp_path / "p"
-    code, _out, err = cli("ingest", "population", SAMPLES / "population_mye_lad_2020_2024.csv", "--project", project)
+    code, _out, err = cli(
+        "ingest", "population", SAMPLES / "population_mye_lad_2020_2024.csv", "--project", project
+    )
     assert code == 0, err
     assert cli("compute", "--project", project)[0] == 0
     code, _out, err = cli("report", "--project", project, "--area", "E06999001")
@@ -92,11 +98,15 @@ def test_help_does_not_import_heavy_libraries() -> None:
         "heavy = [m for m in ('pandas', 'geopandas', 'matplotlib', 'duckdb', 'scipy', 'weasyprint') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert "HEAVY=\n" in out, out
 
 
-def test_bad_file_exits_1_names_row_column_and_value_and_loads_nothing(project: Path, tmp_path: Path, cli) -> None:
+def test_bad_file_exits_1_names_row_column_and_value_and_loads_nothing(
+    project: Path, tmp_path: Path, cli
+) -> None:
     bad = tmp_path / "population.csv"
     bad.write_text(
         "area_code,area_name,period,sex,age,population\n"
@@ -123,12 +133,26 @@ def test_bad_file_exits_1_names_row_column_and_value_and_loads_nothing(project: 
     con.close()
 
 
-def test_unreadable_file_exits_3_and_usage_error_exits_2(project: Path, tmp_path: Path, cli) -> None:
+def test_unreadable_file_exits_3_and_usage_error_exits_2(
+    project: Path, tmp_path: Path, cli
+) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     assert cli("ingest", "population", empty, "--project", project)[0] == 3
-    assert cli("ingest", "nonsense-kind", SAMPLES / "population_mye_lad_2020_2024.csv", "--project", project)[0] == 2
-    assert cli("report", "--project", project, "--format", "docx", "--area", "E06999001")[0] in (2, 3)
+    assert (
+        cli(
+            "ingest",
+            "nonsense-kind",
+            SAMPLES / "population_mye_lad_2020_2024.csv",
+            "--project",
+            project,
+        )[0]
+        == 2
+    )
+    assert cli("report", "--project", project, "--format", "docx", "--area", "E06999001")[0] in (
+        2,
+        3,
+    )
 
 
 def test_reingesting_the_same_file_is_a_no_op(project: Path, cli) -> None:
@@ -147,12 +171,14 @@ def test_reingesting_the_same_file_is_a_no_op(project: Path, cli) -> None:
 def test_user_flow_init_ingest_compute_report(tmp_path: Path, cli) -> None:
     project = tmp_path / "mine"
     assert cli("init", project)[0] == 0
-    for kind, name in (("population", "population_mye_lad_2020_2024.csv"),
-                       ("population", "population_mye2024_lsoa_wide.csv"),
-                       ("deaths", "deaths_lad_2020_2024.csv"),
-                       ("fingertips", "fingertips_export.csv"),
-                       ("deprivation", "imd2019_lsoa.csv"),
-                       ("boundaries", "boundaries_lsoa.geojson")):
+    for kind, name in (
+        ("population", "population_mye_lad_2020_2024.csv"),
+        ("population", "population_mye2024_lsoa_wide.csv"),
+        ("deaths", "deaths_lad_2020_2024.csv"),
+        ("fingertips", "fingertips_export.csv"),
+        ("deprivation", "imd2019_lsoa.csv"),
+        ("boundaries", "boundaries_lsoa.geojson"),
+    ):
         code, out, err = cli("ingest", kind, SAMPLES / name, "--project", project)
         assert code == 0, (name, out, err)
     code, out, err = cli("compute", "--project", project, "--json")
@@ -178,7 +204,16 @@ def test_run_with_config_does_everything(tmp_path: Path, cli) -> None:
 @pytest.mark.real
 def test_real_mid_year_estimates_ingest_cleanly(project: Path, cli) -> None:
     path = real_file("ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv")
-    code, out, err = cli("ingest", "population", path, "--project", project, "--json", "--sex-codes", "1=Female,2=Male")
+    code, out, err = cli(
+        "ingest",
+        "population",
+        path,
+        "--project",
+        project,
+        "--json",
+        "--sex-codes",
+        "1=Female,2=Male",
+    )
     assert code == 0, err
     assert '"rows_loaded": 68068' in out
 

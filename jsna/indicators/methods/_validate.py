@@ -33,9 +33,7 @@ def normalise_confidence(confidence: Confidence, *, allow_none: bool = False) ->
             raise ValueError("confidence must name at least one level, got an empty sequence")
     out: list[float] = []
     for level in levels:
-        if isinstance(level, bool) or not isinstance(
-            level, int | float | np.integer | np.floating
-        ):
+        if isinstance(level, bool) or not isinstance(level, int | float | np.integer | np.floating):
             raise ValueError(f"confidence must be a number, got {level!r}")
         c = float(level)
         if 50 <= c < 100:
@@ -91,7 +89,9 @@ def check_columns(data: pd.DataFrame, **columns: Hashable | None) -> None:
 def check_by(data: pd.DataFrame, by: list[str]) -> None:
     for column in by:
         if column not in data.columns:
-            raise ValueError(f"by column {column!r} not found in data (columns: {list(data.columns)})")
+            raise ValueError(
+                f"by column {column!r} not found in data (columns: {list(data.columns)})"
+            )
 
 
 def _first_bad(data: pd.DataFrame, mask: np.ndarray) -> tuple[Any, Any]:
@@ -99,7 +99,9 @@ def _first_bad(data: pd.DataFrame, mask: np.ndarray) -> tuple[Any, Any]:
     return data.index[pos], pos
 
 
-def numeric(data: pd.DataFrame, column: Hashable, role: str, *, allow_missing: bool = False) -> np.ndarray:
+def numeric(
+    data: pd.DataFrame, column: Hashable, role: str, *, allow_missing: bool = False
+) -> np.ndarray:
     """Column as float64; raise naming the column and row if not numeric."""
     series = data[column]
     try:
@@ -129,14 +131,18 @@ def check_non_negative(data: pd.DataFrame, values: np.ndarray, column: Hashable,
     bad = values < 0
     if bad.any():
         row, pos = _first_bad(data, bad)
-        raise ValueError(f"{role} must be >= 0, got {_fmt(values[pos])} (column {column!r}, row {row})")
+        raise ValueError(
+            f"{role} must be >= 0, got {_fmt(values[pos])} (column {column!r}, row {row})"
+        )
 
 
 def check_positive(data: pd.DataFrame, values: np.ndarray, column: Hashable, role: str) -> None:
     bad = values <= 0
     if bad.any():
         row, pos = _first_bad(data, bad)
-        raise ValueError(f"{role} must be > 0, got {_fmt(values[pos])} (column {column!r}, row {row})")
+        raise ValueError(
+            f"{role} must be > 0, got {_fmt(values[pos])} (column {column!r}, row {row})"
+        )
 
 
 def check_not_greater(

@@ -16,9 +16,7 @@ __all__ = ["funnel_limits", "funnel_significance"]
 Statistic = Literal["proportion", "ratio", "rate"]
 
 
-def _proportion_limits(
-    p0: np.ndarray, n: np.ndarray, probability: float, side: str
-) -> np.ndarray:
+def _proportion_limits(p0: np.ndarray, n: np.ndarray, probability: float, side: str) -> np.ndarray:
     """Proportion whose Wilson limit at ``probability`` equals the target ``p0``."""
     from scipy.special import ndtri
 

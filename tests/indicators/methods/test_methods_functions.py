@@ -80,7 +80,9 @@ def test_dsr_against_hand_worked_dobson() -> None:
     o_low = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
     row = out[out["area"] == "A1"].iloc[0]
     assert row["value"] == pytest.approx(dsr, rel=1e-12)
-    assert row["lower_ci_99_8"] == pytest.approx(dsr + np.sqrt(var / o) * (o_low - o) * 1e5, rel=1e-12)
+    assert row["lower_ci_99_8"] == pytest.approx(
+        dsr + np.sqrt(var / o) * (o_low - o) * 1e5, rel=1e-12
+    )
     assert row["method"] == "Dobson" and row["denominator"] == n.sum()
 
 
@@ -162,7 +164,9 @@ def test_dsr_non_independent_reduces_to_independent_with_single_events() -> None
 
 def test_indirect_ratio_and_rate() -> None:
     ref = pd.DataFrame({"age_band": ["0-49", "50+"], "count": [100, 900], "population": [1e5, 5e4]})
-    data = pd.DataFrame({"area": ["a", "a"], "age_band": ["0-49", "50+"], "x": [5, 40], "n": [1000, 2000]})
+    data = pd.DataFrame(
+        {"area": ["a", "a"], "age_band": ["0-49", "50+"], "x": [5, 40], "n": [1000, 2000]}
+    )
     ratio = methods.indirectly_standardised_ratio(
         data, count="x", population="n", age_band="age_band", reference=ref, by="area"
     )
@@ -275,8 +279,10 @@ def test_trend_proportion_and_other() -> None:
     last5 = data[data["area"] == "up"].tail(5)
     d, c = last5["den"].sum(), last5["num"].sum()
     t = last5["year"].to_numpy(float)
-    x2 = d * (d * (last5["num"] * t).sum() - c * (last5["den"] * t).sum()) ** 2 / (
-        c * (d - c) * (d * (last5["den"] * t * t).sum() - (last5["den"] * t).sum() ** 2)
+    x2 = (
+        d
+        * (d * (last5["num"] * t).sum() - c * (last5["den"] * t).sum()) ** 2
+        / (c * (d - c) * (d * (last5["den"] * t * t).sum() - (last5["den"] * t).sum() ** 2))
     )
     assert out.loc[out["area"] == "up", "statistic"].iloc[0] == pytest.approx(x2, rel=1e-12)
     other = pd.DataFrame(
@@ -294,7 +300,9 @@ def test_funnel_limits_and_significance() -> None:
     assert (out["upper_ci_95"] <= out["upper_ci_99_8"]).all()
     sig = methods.funnel_significance(data, numerator="x", denominator="n")
     assert sig.loc[3, "funnel_significance"] == "High (99.8%)"
-    ratio = methods.funnel_limits(data, numerator="x", denominator="n", statistic="ratio", target=0.05)
+    ratio = methods.funnel_limits(
+        data, numerator="x", denominator="n", statistic="ratio", target=0.05
+    )
     assert (ratio["lower_ci_95"] < 0.05).all() and (ratio["upper_ci_95"] > 0.05).all()
 
 

@@ -52,7 +52,9 @@ def test_proportion_matches_published_fingertips_values() -> None:
 
 def test_crude_rate_matches_published_fingertips_values() -> None:
     ref = _read("methods_fingertips_crude_rate.csv").assign(row=lambda d: range(len(d)))
-    out = methods.crude_rate(ref, count="count", population="population", by=["row"], multiplier=1000)
+    out = methods.crude_rate(
+        ref, count="count", population="population", by=["row"], multiplier=1000
+    )
     for column in ["value", "lower_ci_95", "upper_ci_95"]:
         np.testing.assert_allclose(out[column], ref[column], rtol=1e-9)
     assert (out["method"] == "Byars").all()
