@@ -347,58 +347,25 @@ def compare_areas_bar(
     )
 
 
-_YEAR_AT_START = re.compile(r"^(\d{4})")
-_FINANCIAL = re.compile(r"^(\d{4})\s*/\s*(\d{2}|\d{4})$")
-_SPAN = re.compile(r"^(\d{4})\s*(?:-|to)\s*(\d{2}|\d{4})$")
-_QUARTER_LABEL = re.compile(r"^(\d{4})(?:\s*/\s*(\d{2}|\d{4}))?\s*Q([1-4])$")
-_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?$")
-
-
-def _full_year(start: int, end: str) -> int:
-    """The end year of a range written '2018-20' or '1999/00' (two digits: the next such year after the start)."""
-    if len(end) == 4:
-        return int(end)
-    year = (start // 100) * 100 + int(end)
-    return year + 100 if year < start else year
-
-
 def period_position(period: object) -> float:
     """Where a period sits on a time axis: by when it ends, so unevenly spaced periods stay uneven.
 
-    The position is the decimal year at the period's end, less one, so that a calendar year ``Y``
-    sits at ``Y``: ``2021`` -> 2021.0; the financial year ``2023/24`` (to March 2024) -> 2023.25;
-    the ranges ``2018-20`` and ``2018 - 20`` -> 2020.0; ``2024 Q2`` (to June 2024) -> 2023.5;
-    ``2024/25 Q3`` (to December 2024) -> 2024.0; a cumulative range such as
-    ``2021/22 Q1 - 2025/26 Q3`` is placed by its last part. ``nan`` when no year is found.
+    The position is the decimal year at the period's end (as :func:`jsna.periods.parse_period_label`
+    reads the label, the same reading that decides which period is latest), less one, so that a
+    calendar year ``Y`` sits at ``Y``: ``2021`` -> 2021.0; the financial year ``2023/24`` (to March
+    2024) -> 2023.25; the ranges ``2018-20`` and ``2018 - 20`` -> 2020.0; ``2024 Q2`` (to June 2024)
+    -> 2023.5; ``2024/25 Q3`` (to December 2024) -> 2024.0; a cumulative range such as
+    ``2021/22 Q1 - 2025/26 Q3`` is placed by its end. A label jsna cannot read sits at the year it
+    starts with; ``nan`` when it has none.
     """
-    text = str(period).strip()
-    parts = re.split(r"\s+(?:-|to)\s+", text)
-    if len(parts) > 1 and _YEAR_AT_START.match(
-        parts[0]
-    ):  # a range of periods: its last part decides
-        last = parts[-1].strip()
-        if re.match(
-            r"^\d{2}(?:/|\s|$)", last
-        ):  # "2020/21 - 22/23": the century comes from the start
-            last = parts[0][:2] + last
-        text = last
-    if m := _QUARTER_LABEL.match(text):
-        start, quarter = int(m.group(1)), int(m.group(3))
-        # a financial-year quarter starts in April: its Q1 ends in June of the starting year
-        return start + quarter * 0.25 + (0.25 if m.group(2) else 0.0) - 1
-    if m := _FINANCIAL.match(text):
-        start = int(m.group(1))
-        if _full_year(start, m.group(2)) == start + 1:
-            return start + 0.25
-    if (m := _SPAN.match(text)) and _full_year(int(m.group(1)), m.group(2)) - int(
-        m.group(1)
-    ) in range(1, 20):
-        return float(_full_year(int(m.group(1)), m.group(2)))
-    if (m := _MONTH_LABEL.match(text)) and 1 <= int(m.group(2)) <= 12:
-        return int(m.group(1)) + int(m.group(2)) / 12 - 1
-    if m := _YEAR_AT_START.match(text):
-        return float(m.group(1))
-    return float("nan")
+    from jsna.periods import parse_period_label
+
+    found = parse_period_label(period)
+    if found is not None:
+        year, month = found.end
+        return year + month / 12 - 1
+    start = re.match(r"^(\d{4})", str(period).strip())
+    return float(start.group(1)) if start else float("nan")
 
 
 def _time_ticks(ax, positions: list[float], labels: list[str]) -> None:  # type: ignore[no-untyped-def]
