@@ -25,3 +25,21 @@ def snapshot(workspace_path: Path) -> dict[str, object]:
 @pytest.fixture()
 def workspace_file(project: Path) -> Path:
     return project / "jsna.duckdb"
+
+
+@pytest.fixture()
+def power_cut_before_commit(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A switch: once called, every load fails with ``RuntimeError('power cut')`` after its last
+    step and before COMMIT."""
+    from jsna.workspace import Workspace
+
+    def cut() -> None:
+        original = Workspace._mark_superseded
+
+        def boom(self):  # type: ignore[no-untyped-def]
+            original(self)
+            raise RuntimeError("power cut")
+
+        monkeypatch.setattr(Workspace, "_mark_superseded", boom)
+
+    return cut

@@ -28,21 +28,15 @@ def _pop(tmp_path: Path, name: str, rows: list[tuple[str, str, str, int, object]
 
 
 def test_error_inside_load_leaves_workspace_unchanged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    tmp_path: Path, power_cut_before_commit
+) -> None:  # type: ignore[no-untyped-def]
     ws_path = tmp_path / "jsna.duckdb"
     first = _pop(tmp_path, "a.csv", [("E06000001", "2021", "Male", 0, 10)])
     with Workspace.open(ws_path) as ws:
         ingest_file(ws, "population", first)
     before = snapshot(ws_path)
     second = _pop(tmp_path, "b.csv", [("E06000002", "2021", "Male", 0, 11)])
-    original = Workspace._mark_superseded
-
-    def boom(self):  # type: ignore[no-untyped-def]
-        original(self)
-        raise RuntimeError("power cut")
-
-    monkeypatch.setattr(Workspace, "_mark_superseded", boom)
+    power_cut_before_commit()
     with Workspace.open(ws_path) as ws, pytest.raises(RuntimeError, match="power cut"):
         ingest_file(ws, "population", second)
     assert snapshot(ws_path) == before

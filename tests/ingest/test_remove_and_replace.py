@@ -210,16 +210,12 @@ def test_failed_remove_leaves_workspace_unchanged(loaded, project: Path, monkeyp
     assert snapshot(ws_path) == before
 
 
-def test_failed_replace_leaves_workspace_unchanged(loaded, project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_failed_replace_leaves_workspace_unchanged(
+    loaded, project: Path, power_cut_before_commit
+) -> None:  # type: ignore[no-untyped-def]
     ws_path = project / "jsna.duckdb"
     before = snapshot(ws_path)
-    original = Workspace._mark_superseded
-
-    def boom(self):  # type: ignore[no-untyped-def]
-        original(self)
-        raise RuntimeError("power cut")
-
-    monkeypatch.setattr(Workspace, "_mark_superseded", boom)
+    power_cut_before_commit()
     with Workspace.open(ws_path) as ws, pytest.raises(RuntimeError, match="power cut"):
         ingest_file(ws, "population", loaded["new"], replace=True)
     assert snapshot(ws_path) == before
