@@ -198,36 +198,69 @@ def latest_published_series(out: pd.DataFrame) -> pd.DataFrame:
         .str.replace(r"\s+", " ", regex=True)
         .str.strip(" .")
     )
-    work = pub.assign(_name=name, _age=pub["age"].astype("object").where(pub["age"].notna(), None))
+    work = pub.assign(
+        _name=name,
+        _age=pub["age"].astype("object").where(pub["age"].notna(), None),
+        sex=pub["sex"].astype("object").fillna(""),  # a missing sex is one group, merged as text
+    )
     work["_age"] = work["_age"].replace({"All ages": None, "Not applicable": None})
     several = work.groupby("_name")["indicator_id"].transform("nunique") > 1
     work = work[several]
-    for (_, area, sex), group in work.groupby(
-        ["_name", "area_code", "sex"], dropna=False, sort=False
-    ):
-        ids = group["indicator_id"].unique()
-        if len(ids) < 2 or group["_age"].dropna().nunique() > 1:
-            continue
-        ends = group.groupby("indicator_id")["period_sortable"].max()
-        keep = ends.idxmax()
-        latest = group.loc[
-            group["indicator_id"].eq(keep) & group["period_sortable"].eq(ends[keep]), "period"
-        ].iloc[0]
-        for other in ids:
-            if other == keep:
-                continue
-            rows = out.index[
-                out["indicator_id"].eq(other)
-                & out["area_code"].eq(area)
-                & (out["sex"].eq(sex) if sex == sex else out["sex"].isna())
-            ]
-            note = (
-                f"the same indicator is also published as {keep}, to a later period ({latest}); "
-                f"the report shows that series"
-            )
-            out.loc[rows, "value_note"] = [
-                _set_aside(v, note, None, 0) for v in out.loc[rows, "value_note"]
-            ]
+    if work.empty:
+        return out
+    group = ["_name", "area_code", "sex"]
+    # each id's last period per name, area and sex; groups whose stated ages disagree are left alone
+    ends = work.groupby([*group, "indicator_id"], dropna=False, as_index=False)[
+        "period_sortable"
+    ].max()
+    ages = work.groupby(group, dropna=False)["_age"].nunique().rename("_ages").reset_index()
+    ends = ends.merge(ages, on=group, how="left")
+    ends = ends[
+        ends["_ages"].le(1)
+        & ends.groupby(group, dropna=False)["indicator_id"].transform("size").gt(1)
+    ]
+    if ends.empty:
+        return out
+    # the series that ends last is kept (ties: the first id), with the label of its last period
+    ends = ends.sort_values(
+        [*group, "period_sortable", "indicator_id"], ascending=[True, True, True, False, True]
+    )
+    kept = ends.groupby(group, dropna=False, as_index=False).head(1)
+    labels = work[
+        ["indicator_id", "area_code", "sex", "period_sortable", "period"]
+    ].drop_duplicates(["indicator_id", "area_code", "sex", "period_sortable"])
+    kept = kept.merge(
+        labels, on=["indicator_id", "area_code", "sex", "period_sortable"], how="left"
+    )
+    kept = kept[[*group, "indicator_id", "period"]].rename(
+        columns={"indicator_id": "_keep", "period": "_latest"}
+    )
+    others = ends.merge(kept, on=group)
+    others = others.loc[
+        others["indicator_id"].ne(others["_keep"]),
+        ["indicator_id", "area_code", "sex", "_keep", "_latest"],
+    ]
+    hit = (
+        out[["indicator_id", "area_code", "sex"]]
+        .astype("object")
+        .fillna({"sex": ""})
+        .reset_index()
+        .merge(others, on=["indicator_id", "area_code", "sex"])
+    )
+    if hit.empty:
+        return out
+    out.loc[hit["index"], "value_note"] = [
+        _set_aside(
+            v,
+            f"the same indicator is also published as {keep}, to a later period ({latest}); "
+            "the report shows that series",
+            None,
+            0,
+        )
+        for v, keep, latest in zip(
+            out.loc[hit["index"], "value_note"], hit["_keep"], hit["_latest"], strict=True
+        )
+    ]
     return out
 
 
