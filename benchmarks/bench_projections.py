@@ -11,7 +11,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from jsna.indicators.projections import prevalence_rates, project_population, projected_cases
+from jsna.indicators.methods.projections import (
+    prevalence_rates,
+    project_population,
+    projected_cases,
+)
 
 
 def main(areas: int = 309, years: int = 25) -> None:

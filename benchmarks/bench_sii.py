@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from jsna.indicators.inequalities import slope_index_of_inequality
+from jsna.indicators.methods.inequality import slope_index_of_inequality
 
 
 def main(groups: int = 700, repetitions: int = 100_000) -> None:

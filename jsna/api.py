@@ -17,7 +17,6 @@ from typing import Any
 from jsna.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
 from jsna.errors import JsnaError, UsageError
 from jsna.ingest.base import ReadOptions
-from jsna.ingest.issues import ValidationReport
 from jsna.ingest.pipeline import (
     IngestOutcome,
     default_registry,
@@ -28,6 +27,7 @@ from jsna.ingest.pipeline import (
 from jsna.report.narrative import STARTER_FILES as NARRATIVE_FILES
 from jsna.report.narrative import starter_file
 from jsna.runner import RunResult
+from jsna.vocabulary.issues import ValidationReport
 from jsna.workspace import Workspace
 
 Progress = Callable[[str], None] | None
@@ -418,8 +418,8 @@ def report_all_areas(
     no data get a note on the index page; an area that fails is reported there too and makes
     ``ok`` false, without stopping the others.
     """
-    from jsna.ingest.fields import GSS_PATTERN
     from jsna.report.batch import render_areas
+    from jsna.vocabulary.areas import GSS_PATTERN
 
     start = time.perf_counter()
     malformed = [a for a in areas or () if not GSS_PATTERN.match(a)]

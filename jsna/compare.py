@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.hookspecs import BlockContext, ReportBlock, SectionPlugin
-from jsna.sections import SECTIONS
+from jsna.vocabulary.sections import SECTIONS
 
 if TYPE_CHECKING:
     import pandas as pd

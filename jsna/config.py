@@ -42,7 +42,7 @@ class ProjectSettings(_Strict):
     @field_validator("area", "benchmark")
     @classmethod
     def _gss(cls, value: str | None) -> str | None:
-        from jsna.ingest.fields import GSS_PATTERN
+        from jsna.vocabulary.areas import GSS_PATTERN
 
         if value is not None and not GSS_PATTERN.match(value):
             raise ValueError(f"must be an ONS GSS code like E06000001, got {value!r}")
@@ -242,7 +242,7 @@ class ComparatorSettings(_Strict):
     @field_validator("areas")
     @classmethod
     def _codes(cls, value: list[str]) -> list[str]:
-        from jsna.ingest.fields import GSS_PATTERN
+        from jsna.vocabulary.areas import GSS_PATTERN
 
         bad = [v for v in value if not GSS_PATTERN.match(v)]
         if bad:

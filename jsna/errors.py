@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jsna.ingest.issues import ValidationIssue
+    from jsna.vocabulary.issues import ValidationIssue
 
 EXIT_OK = 0
 EXIT_INVALID = 1

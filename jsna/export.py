@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import UsageError
-from jsna.ingest.schemas import RESULT_COLUMNS
-from jsna.sections import SECTIONS
+from jsna.vocabulary.sections import SECTIONS
+from jsna.vocabulary.tables import RESULT_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from jsna.indicators.spec import Indicator
 from jsna.ingest.base import Parsed, ReadOptions, Source
 from jsna.plugins import INDICATOR_GROUP, SECTION_GROUP, SOURCE_GROUP
-from jsna.sections import SECTION_IDS
+from jsna.vocabulary.sections import SECTION_IDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,7 +93,7 @@ class SectionPlugin:
     id
         Stable kebab-case identifier, e.g. ``falls-prevention-services``.
     section
-        Minimum-dataset section id (see :data:`jsna.sections.SECTION_IDS`).
+        Minimum-dataset section id (see :data:`jsna.vocabulary.sections.SECTION_IDS`).
     title
         What the plugin adds, shown by ``jsna plugins``.
     render

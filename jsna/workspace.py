@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna import __version__
 from jsna.errors import WorkspaceError
-from jsna.ingest.schemas import REPLACE_KEYS, TABLES, create_table_sql
+from jsna.vocabulary.tables import REPLACE_KEYS, TABLES, create_table_sql
 
 if TYPE_CHECKING:
     import duckdb

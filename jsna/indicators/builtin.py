@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.indicators.context import ENGLAND, ESP_BANDS, ComputeContext, rebin
 from jsna.indicators.spec import Indicator, MissingInput
-from jsna.ingest.events import UNSTATED_CAUSE
+from jsna.vocabulary.tables import UNSTATED_CAUSE
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from jsna.indicators.builtin import all_cause_deaths, cause_breakdown_deaths
 from jsna.indicators.context import ComputeContext, rebin
 from jsna.indicators.spec import Indicator, MissingInput
-from jsna.periods import latest_period
+from jsna.vocabulary.periods import latest_period
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,7 +113,7 @@ def by_quantile(
     Returns ``area_code`` (the authority), ``quantile``, ``category_type``, ``period``, ``sex``,
     ``age_band``, ``deaths``, ``population``.
     """
-    from jsna.indicators.inequalities import deprivation_quantiles
+    from jsna.indicators.methods.inequality import deprivation_quantiles
 
     small = small_area_deaths_population(tables, bands)
     dep = tables("deprivation")
@@ -159,7 +159,7 @@ def _small_area_inputs(
 
 
 def _label(frame: pd.DataFrame, n: int) -> pd.DataFrame:
-    from jsna.indicators.inequalities import quantile_label
+    from jsna.indicators.methods.inequality import quantile_label
 
     return frame.assign(category=frame["quantile"].map(lambda q: quantile_label(int(q), n)))
 
@@ -207,7 +207,7 @@ def mortality_dsr_by_deprivation_decile(ctx: ComputeContext) -> pd.DataFrame:
 
 
 def sii_life_expectancy(ctx: ComputeContext) -> pd.DataFrame:
-    from jsna.indicators.inequalities import slope_index_of_inequality
+    from jsna.indicators.methods.inequality import slope_index_of_inequality
 
     le = _le_by_quantile(ctx, 10)
     le = le[le["value"].notna()]
@@ -387,7 +387,7 @@ def inequality_analysis(
     and the gap to the benchmark decomposed by age and cause. Missing inputs give missing keys."""
     import pandas as pd
 
-    from jsna.indicators import inequalities as ineq
+    from jsna.indicators.methods import inequality as ineq
 
     out: dict[str, pd.DataFrame] = {}
     quintiles = _life_expectancy_by_quantile(tables, area, 5)
@@ -467,7 +467,7 @@ def inequality_analysis(
 def _cause_gap(
     tables: Tables, area: str, benchmark: str
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    from jsna.indicators import inequalities as ineq
+    from jsna.indicators.methods import inequality as ineq
 
     events = tables("events")
     events = events[
@@ -544,7 +544,7 @@ def projection_analysis(
     seed: int | None = None,
 ) -> dict[str, Any]:
     """Sections 8 and 9 for ``area``: projected population, service use and outcomes with intervals."""
-    from jsna.indicators import projections as pj
+    from jsna.indicators.methods import projections as pj
 
     out: dict[str, Any] = {}
     pop = tables("population")
@@ -659,9 +659,9 @@ def value_for_money_analysis(
     """Section 10 for ``area``: spend and outcome against comparators, ROI, personal health budgets."""
     import pandas as pd
 
-    from jsna.indicators import inequalities as ineq
-    from jsna.indicators import phb as phbm
-    from jsna.indicators import value_for_money as vfm
+    from jsna.indicators.methods import inequality as ineq
+    from jsna.indicators.methods import personal_budgets as phbm
+    from jsna.indicators.methods import value_for_money as vfm
 
     out: dict[str, Any] = {}
     spend = tables("spend")

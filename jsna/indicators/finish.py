@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from jsna.indicators.context import CANONICAL_NAMES
-from jsna.ingest.fields import area_type_of
-from jsna.ingest.schemas import RESULT_COLUMNS
-from jsna.periods import period_sortable
+from jsna.vocabulary.areas import area_type_of
+from jsna.vocabulary.periods import period_sortable
+from jsna.vocabulary.tables import RESULT_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +52,7 @@ def finish_results(
         .fillna(out["area_code"].map(names))
     )
     out["area_type"] = out["area_type"].fillna(out["area_code"].map(area_type_of))
-    # the latest period is the one that ends last: the key always comes from the label (jsna.periods),
+    # the latest period is the one that ends last: the key always comes from the label (jsna.vocabulary.periods),
     # never from a file's own sortable column (Fingertips' orders by start)
     out["period_sortable"] = out["period"].map(period_sortable).astype("Int64")
     out = _distinct_imported_ids(out, registry)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import MissingInput as MissingInput  # re-exported: plugins raise it from here
-from jsna.ingest.schemas import BOOKKEEPING_TABLES, TABLES
-from jsna.sections import SECTION_IDS
+from jsna.vocabulary.sections import SECTION_IDS
+from jsna.vocabulary.tables import BOOKKEEPING_TABLES, TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +52,7 @@ class Indicator:
     title
         Human title as it appears in the report.
     section
-        Minimum-dataset section id (see :data:`jsna.sections.SECTION_IDS`).
+        Minimum-dataset section id (see :data:`jsna.vocabulary.sections.SECTION_IDS`).
     polarity
         ``high_is_good``, ``low_is_good`` or ``no_judgement``.
     unit

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from jsna.errors import UnreadableFileError
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, StreamedFrame
-from jsna.ingest.issues import WARNING, ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name
+from jsna.vocabulary.issues import WARNING, ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     import duckdb

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import duplicate_keys, parse_age, parse_number, parse_sex
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import normalise_name
 from jsna.ingest.tabular import Field, detect_fields, parse_fields
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 SPEND_FIELDS = [
     Field(

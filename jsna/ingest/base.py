@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jsna.errors import UsageError
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     import duckdb
@@ -111,7 +111,7 @@ class StreamedFrame:
         """Insert into an empty in-memory copy of ``table`` (to validate without a workspace)."""
         import duckdb
 
-        from jsna.ingest.schemas import create_table_sql
+        from jsna.vocabulary.tables import create_table_sql
 
         folder = tempfile.TemporaryDirectory(prefix="jsna-scratch-")
         con = duckdb.connect()

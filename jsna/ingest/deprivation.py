@@ -7,8 +7,8 @@ from pathlib import Path
 
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
 from jsna.ingest.fields import check_area_codes, duplicate_keys, parse_number
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name, read_text_table
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 #: number of LSOAs in England by IMD vintage (ranks run 1..N, 1 = most deprived)
 LSOA_COUNT = {"IMD2015": 32_844, "IMD2019": 32_844, "IMD2025": 33_755}

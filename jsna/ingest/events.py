@@ -21,9 +21,10 @@ from jsna.ingest.fields import (
     parse_sex,
     warn,
 )
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.population import AREA_ALIASES, NAME_ALIASES, PERIOD_ALIASES, SEX_ALIASES
 from jsna.ingest.readers import TableText, normalise_name, read_text_table
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
+from jsna.vocabulary.tables import UNSTATED_CAUSE
 
 AGE_ALIASES = ("age_band", "age", "age_group", "ageband", "age_range", "ageband")
 COUNT_ALIASES = (
@@ -164,7 +165,6 @@ def _parse_years_wide(table: TableText, options: ReadOptions) -> Parsed:
 
 
 #: the cause stored for deaths whose file does not say (see jsna.indicators.builtin.all_cause_deaths)
-UNSTATED_CAUSE = "Cause not stated in file"
 
 
 def _unstated_cause(table: TableText) -> ValidationIssue:

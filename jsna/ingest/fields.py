@@ -9,50 +9,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from jsna import periods as _periods
-from jsna.ingest.issues import WARNING, ValidationIssue
 from jsna.ingest.readers import MISSING_MARKERS, TableText
+from jsna.vocabulary import periods as _periods
+from jsna.vocabulary.areas import (  # noqa: F401  (re-exported for the ingest modules)
+    AREA_TYPES,
+    FINGERTIPS_PSEUDO_PATTERN,
+    GSS_PATTERN,
+    ODS_PATTERN,
+    area_type_of,
+)
+from jsna.vocabulary.issues import WARNING, ValidationIssue
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: GSS codes: a letter for the country and eight digits (E01000001, W06000001, K04000001)
-GSS_PATTERN = re.compile(r"^[EWSNKJL]\d{8}$")
-#: NHS organisation codes that Fingertips uses as area codes (GP practices, PCNs, trusts)
-ODS_PATTERN = re.compile(r"^[A-Z0-9]{3,6}$")
-
-#: GSS entity prefix -> area type
-AREA_TYPES = {
-    "E00": "Output area",
-    "E01": "LSOA",
-    "E02": "MSOA",
-    "E04": "Parish",
-    "E05": "Ward",
-    "E06": "Unitary authority",
-    "E07": "Non-metropolitan district",
-    "E08": "Metropolitan district",
-    "E09": "London borough",
-    "E10": "County",
-    "E11": "Metropolitan county",
-    "E12": "Region",
-    "E13": "Inner/outer London",
-    "E38": "Sub-ICB location",
-    "E40": "NHS region",
-    "E47": "Combined authority",
-    "E54": "Integrated care board",
-    "E92": "Country",
-    "K02": "United Kingdom",
-    "K03": "Great Britain",
-    "K04": "England and Wales",
-    "W01": "LSOA",
-    "W02": "MSOA",
-    "W06": "Unitary authority",
-    "W92": "Country",
-    "S12": "Council area",
-    "S92": "Country",
-    "N09": "Local government district",
-    "N92": "Country",
-}
 
 _SEX_MAP = {
     "1": "Male",
@@ -77,11 +46,6 @@ _SEX_MAP = {
     "people": "Persons",
     "all people": "Persons",
 }
-
-
-def area_type_of(code: str) -> str:
-    """Area type from a GSS code's prefix ('Unknown' when not a known prefix)."""
-    return AREA_TYPES.get(str(code)[:3], "Unknown")
 
 
 def _issue(
@@ -299,7 +263,6 @@ def _parse_age_label(raw: str) -> tuple[str, int, int | None] | None:
 
 #: Fingertips pseudo-areas: ONS area classification groups (Cl_L2_1a) and areas re-based on a
 #: newer geography, which Fingertips prefixes with 'n' (nE38000006)
-FINGERTIPS_PSEUDO_PATTERN = re.compile(r"^(?:Cl_L\d_[0-9A-Za-z]+|n[EWSNKJL]\d{8})$")
 
 
 def check_area_codes(
@@ -339,7 +302,7 @@ def check_area_codes(
     return text
 
 
-# the period vocabulary lives in jsna.periods; these names stay importable from here
+# the period vocabulary lives in jsna.vocabulary.periods; these names stay importable from here
 normalise_period = _periods.normalise_period
 period_sortable = _periods.period_sortable
 

@@ -19,8 +19,8 @@ from jsna.ingest.fields import (
     period_sortable,
     warn,
 )
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,7 +88,7 @@ class FingertipsSource(Source):
         periods = raw[period_col].str.strip()
         norm_periods = periods.map(lambda p: normalise_period(p) or p)
         out["period"] = norm_periods
-        # jsna orders periods by their end (jsna.periods); Fingertips' "Time period Sortable" orders
+        # jsna orders periods by their end (jsna.vocabulary.periods); Fingertips' "Time period Sortable" orders
         # them by their start, so it is not used: cumulative ranges would all tie with the first quarter
         out["period_sortable"] = norm_periods.map(period_sortable).astype("Int64")
         value_col = cols.require("value", "value")

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from jsna.errors import UnreadableFileError
 from jsna.ingest.base import Columns, MissingColumnError, Parsed, ReadOptions, Source, with_rows
 from jsna.ingest.fields import GSS_PATTERN, area_type_of, check_area_codes, duplicate_keys, warn
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name, read_text_table
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -45,8 +45,8 @@ from jsna.ingest.fields import (
     period_sortable,
     warn,
 )
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     import pandas as pd

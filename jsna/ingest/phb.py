@@ -18,8 +18,8 @@ from typing import ClassVar
 
 from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import duplicate_keys
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.tabular import Field, detect_fields, parse_fields
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 UPTAKE_FIELDS = [
     Field("period", ("period", "quarter", "reporting_period", "time_period"), "period"),

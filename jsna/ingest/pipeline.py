@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
 from jsna.ingest.base import MissingColumnError, Parsed, ReadOptions, Source, StreamedFrame
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.plugins import (
     SOURCE_GROUP,
     PluginRegistry,
     register_loaded,
 )
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -601,7 +601,7 @@ def check_area_codes_against_workspace(workspace: Workspace, parsed: Parsed) -> 
     """
     from jsna.ingest.codes import abolished
     from jsna.ingest.fields import GSS_PATTERN
-    from jsna.ingest.issues import WARNING
+    from jsna.vocabulary.issues import WARNING
 
     report = parsed.report
     known = _known_codes(workspace)

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import ALL_AGES_LABELS, duplicate_keys, parse_age, parse_number, parse_sex
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.readers import TableText, normalise_name
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     import pandas as pd

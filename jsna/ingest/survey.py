@@ -11,8 +11,8 @@ from pathlib import Path
 
 from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import duplicate_keys
-from jsna.ingest.issues import ValidationIssue, ValidationReport
 from jsna.ingest.tabular import Field, detect_fields, parse_fields
+from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 FIELDS = [
     Field("survey", ("survey", "survey_name", "source"), required=False),

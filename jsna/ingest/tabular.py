@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from jsna.ingest.base import Columns
 from jsna.ingest.fields import check_area_codes, normalise_period, parse_number, strip
-from jsna.ingest.issues import ValidationIssue
 from jsna.ingest.readers import MISSING_MARKERS, TableText, normalise_name
+from jsna.vocabulary.issues import ValidationIssue
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -105,7 +105,7 @@ def gap_decomposition_chart(
     """Stacked horizontal bars of each age band's contribution to a life-expectancy gap, by cause.
 
     ``parts`` has ``age_band``, ``start_age``, ``cause`` and ``contribution`` (years), as
-    :func:`jsna.indicators.inequalities.life_expectancy_gap_decomposition` returns; drawn as
+    :func:`jsna.indicators.methods.inequality.life_expectancy_gap_decomposition` returns; drawn as
     the Segment Tool draws it (positive bars widen the gap).
     """
     import matplotlib.pyplot as plt
@@ -283,7 +283,7 @@ def quadrant_scatter(
     """Spend per head (x) against outcome (y) for comparator areas, split into quadrants.
 
     ``frame`` is one programme's rows from
-    :func:`jsna.indicators.value_for_money.spend_outcome_quadrants`.
+    :func:`jsna.indicators.methods.value_for_money.spend_outcome_quadrants`.
     """
     import matplotlib.pyplot as plt
 

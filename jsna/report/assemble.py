@@ -31,7 +31,7 @@ from jsna.report.text import (
     outcome_words,
     unit_label,
 )
-from jsna.sections import SECTIONS, SectionInfo
+from jsna.vocabulary.sections import SECTIONS, SectionInfo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1195,7 +1195,7 @@ def _indicator_appendix(
             kinds = [k for t in ind.requires for k in kind_of_table.get(t, [])]
             files = live[live["kind"].isin(kinds)]
             definition, method = ind.definition, ind.method
-        from jsna.periods import sort_periods
+        from jsna.vocabulary.periods import sort_periods
 
         periods = sort_periods(every.loc[every["indicator_id"].eq(r["indicator_id"]), "period"])
         method += _alternative_text(rc, alternatives, str(r["indicator_id"]))
@@ -1236,7 +1236,7 @@ def _area_type(workspace: Workspace, results: pd.DataFrame, area_code: str) -> s
     areas = workspace.table("areas", "area_code = ?", [area_code])
     if len(areas) and areas["area_type"].notna().any():
         return str(areas["area_type"].dropna().iloc[0])
-    from jsna.ingest.fields import area_type_of
+    from jsna.vocabulary.areas import area_type_of
 
     return str(area_type_of(area_code) or "")
 

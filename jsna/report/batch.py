@@ -45,7 +45,7 @@ class AreaOutcome:
 def areas_to_report(config: Any) -> list[tuple[str, str]]:
     """Every area with results (else population) that is not a benchmark level or a small area, sorted."""
     from jsna.indicators.context import ComputeContext
-    from jsna.ingest.fields import area_type_of
+    from jsna.vocabulary.areas import area_type_of
     from jsna.workspace import Workspace
 
     with Workspace.open(config.workspace_path, read_only=True) as ws:

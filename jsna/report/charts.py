@@ -350,7 +350,7 @@ def compare_areas_bar(
 def period_position(period: object) -> float:
     """Where a period sits on a time axis: by when it ends, so unevenly spaced periods stay uneven.
 
-    The position is the decimal year at the period's end (as :func:`jsna.periods.parse_period_label`
+    The position is the decimal year at the period's end (as :func:`jsna.vocabulary.periods.parse_period_label`
     reads the label, the same reading that decides which period is latest), less one, so that a
     calendar year ``Y`` sits at ``Y``: ``2021`` -> 2021.0; the financial year ``2023/24`` (to March
     2024) -> 2023.25; the ranges ``2018-20`` and ``2018 - 20`` -> 2020.0; ``2024 Q2`` (to June 2024)
@@ -358,7 +358,7 @@ def period_position(period: object) -> float:
     ``2021/22 Q1 - 2025/26 Q3`` is placed by its end. A label jsna cannot read sits at the year it
     starts with; ``nan`` when it has none.
     """
-    from jsna.periods import parse_period_label
+    from jsna.vocabulary.periods import parse_period_label
 
     found = parse_period_label(period)
     if found is not None:

@@ -100,7 +100,7 @@ def _read_neighbours(path: Path, where: str) -> tuple[str, dict[str, list[tuple[
 
     Returns ``("neighbours", {area: [(rank, neighbour), …]})`` or ``("groups", {group: [(0, area), …]})``.
     """
-    from jsna.ingest.fields import GSS_PATTERN
+    from jsna.vocabulary.areas import GSS_PATTERN
 
     if not path.exists():
         raise ConfigError(f"{where}: comparators.neighbours_file: file not found: {path}")

@@ -874,7 +874,7 @@ def _family(rc: ReportContext) -> set[str]:
 
 
 def _rows_by_source(rc: ReportContext) -> dict[int, list[str]]:
-    from jsna.ingest.schemas import TABLES
+    from jsna.vocabulary.tables import TABLES
 
     con = rc.workspace.con
     present = {
@@ -968,7 +968,7 @@ def _latest_estimate(rc: ReportContext) -> str:
 
 def _not_relevant(rc: ReportContext, codes: pd.Series) -> str:
     """Why a file's rows (area codes ``codes``) reach no part of this area's report."""
-    from jsna.ingest.fields import area_type_of
+    from jsna.vocabulary.areas import area_type_of
 
     distinct = codes.dropna().unique()
     small = {"E00", "E01", "E02", "E05", "W01", "W02", "W05"}

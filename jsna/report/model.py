@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jsna.report.charts import Figure
-from jsna.sections import SectionInfo
+from jsna.vocabulary.sections import SectionInfo
 
 
 @dataclass

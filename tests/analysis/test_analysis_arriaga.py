@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from jsna.indicators import methods
 from jsna.indicators.context import LIFE_TABLE_BANDS
-from jsna.indicators.inequalities import life_expectancy_gap, life_expectancy_gap_decomposition
+from jsna.indicators.methods.inequality import (
+    life_expectancy_gap,
+    life_expectancy_gap_decomposition,
+)
 
 
 def _population(scale: float, causes: dict[str, float]) -> pd.DataFrame:

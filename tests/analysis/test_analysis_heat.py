@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jsna.indicators import inequalities as ineq
+from jsna.indicators.methods import inequality as ineq
 from tests.conftest import REPO
 
 WORKED = pd.DataFrame(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jsna.indicators.projections import (
+from jsna.indicators.methods.projections import (
     Scenario,
     financial_year,
     prevalence_rates,

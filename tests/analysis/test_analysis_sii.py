@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jsna.indicators.inequalities import slope_index_of_inequality
+from jsna.indicators.methods.inequality import slope_index_of_inequality
 from tests.conftest import REPO
 
 POP = [

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jsna.indicators import phb
-from jsna.indicators.value_for_money import (
+from jsna.indicators.methods import personal_budgets as phb
+from jsna.indicators.methods.value_for_money import (
     discount_factor,
     return_on_investment,
     roi_tornado,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jsna.indicators.projections import projected_cases, service_use_rates
+from jsna.indicators.methods.projections import projected_cases, service_use_rates
 
 AREA = "E06999001"
 

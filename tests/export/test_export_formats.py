@@ -91,7 +91,7 @@ def test_csv_round_trips_through_fingertips_ingest_with_identical_values(
 
 
 def test_json_and_parquet_keep_the_results_schema(project: Path, tmp_path: Path, cli) -> None:
-    from jsna.ingest.schemas import RESULT_COLUMNS
+    from jsna.vocabulary.tables import RESULT_COLUMNS
 
     results = _results(project).set_index(KEY).sort_index()
     assert cli("export", "-p", project, "-f", "json", "-o", tmp_path / "r.json")[0] == 0
@@ -120,7 +120,7 @@ def test_xlsx_has_one_sheet_per_section_and_is_byte_identical_when_repeated(
 ) -> None:
     from openpyxl import load_workbook
 
-    from jsna.sections import SECTIONS
+    from jsna.vocabulary.sections import SECTIONS
 
     for name in ("a.xlsx", "b.xlsx"):
         assert cli("export", "-p", project, "-f", "xlsx", "-o", tmp_path / name)[0] == 0

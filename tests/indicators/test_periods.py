@@ -1,4 +1,4 @@
-"""Period labels of every shape sort by the month they end (jsna.periods)."""
+"""Period labels of every shape sort by the month they end (jsna.vocabulary.periods)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jsna.periods import (
+from jsna.vocabulary.periods import (
     latest_period,
     normalise_period,
     parse_period_label,

@@ -6,7 +6,7 @@ import pandas as pd
 
 from jsna.indicators.builtin import _one_age_per_indicator, _unit_of
 from jsna.indicators.finish import latest_published_series, shown
-from jsna.periods import period_sortable
+from jsna.vocabulary.periods import period_sortable
 
 
 def _rows(rows: list[tuple[str, str, str | None, str, float]]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pytest
 
 def snapshot(workspace_path: Path) -> dict[str, object]:
     """Row counts of every canonical table plus the provenance rows of a workspace file."""
-    from jsna.ingest.schemas import TABLES
+    from jsna.vocabulary.tables import TABLES
     from jsna.workspace import Workspace
 
     if not workspace_path.exists():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jsna.ingest.schemas import TABLES
+from jsna.vocabulary.tables import TABLES
 from tests.ingest.conftest import snapshot
 
 GOOD_POP = (

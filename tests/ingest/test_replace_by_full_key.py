@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from jsna.ingest import ingest_file
-from jsna.ingest.schemas import BOOKKEEPING_TABLES, REPLACE_KEYS, TABLES
+from jsna.vocabulary.tables import BOOKKEEPING_TABLES, REPLACE_KEYS, TABLES
 from jsna.workspace import Workspace
 from tests.conftest import real_file
 

@@ -247,7 +247,7 @@ class _Context:
 
 def test_section_blocks_are_added_and_a_failing_block_is_skipped_by_name() -> None:
     from jsna.report.model import Section
-    from jsna.sections import SECTIONS
+    from jsna.vocabulary.sections import SECTIONS
 
     def fails(ctx):  # type: ignore[no-untyped-def]
         raise ValueError("no survey")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jsna.sections import SECTIONS
+from jsna.vocabulary.sections import SECTIONS
 
 
 def test_areas_list_renders_reports_and_index(demo_project: Path, tmp_path: Path) -> None:

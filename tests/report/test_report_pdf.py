@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jsna.sections import SECTIONS
+from jsna.vocabulary.sections import SECTIONS
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,9 @@ from typing import Final
 
 SEXES: Final = ("Male", "Female", "Persons")
 
+#: the cause stored for deaths from a file that does not say which cause they are from
+UNSTATED_CAUSE: Final = "Cause not stated in file"
+
 #: table name -> ordered mapping of column name to DuckDB type
 TABLES: Final[dict[str, dict[str, str]]] = {
     "provenance": {
