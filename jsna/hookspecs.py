@@ -53,8 +53,19 @@ GROUPS = (INDICATOR_GROUP, SOURCE_GROUP, SECTION_GROUP)
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-#: comparison outcomes a table cell may be coloured by (as Fingertips colours them)
-CELL_OUTCOMES = ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared")
+#: comparison outcomes a table cell may be coloured by (as Fingertips colours them); the
+#: results' ``compared_to_benchmark`` values, a level suffix included ("Higher 99.8"), fit
+CELL_OUTCOMES = ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared", "Benchmark")
+
+
+def _outcome_ok(outcome: object) -> bool:
+    if outcome is None or (isinstance(outcome, float) and outcome != outcome):  # None or NaN
+        return True
+    head, _, level = str(outcome).strip().partition(" ")
+    bare = head if level.replace(".", "").isdigit() else str(outcome).strip()
+    return bare in CELL_OUTCOMES
+
+
 #: chart kinds a :class:`ChartBlock` may ask for
 CHART_KINDS = ("bar", "line")
 
@@ -85,8 +96,8 @@ class TableBlock:
     """A table drawn like the report's own tables.
 
     ``rows`` are sequences of cells, one per column; the first cell of a row is its header.
-    A cell is text, a number (shown with ``decimals`` places and thousands separators,
-    right-aligned), ``None`` (shown as a dash) or a :class:`Cell`. Pass any count of people
+    A cell is text, a number (a float with ``decimals`` places, an int with none; thousands
+    separators; right-aligned), ``None`` (shown as a dash) or a :class:`Cell`. Pass any count of people
     through ``ctx.policy.count(n)`` first, so that small numbers are suppressed.
     """
 
@@ -227,7 +238,7 @@ def _table_problems(block: TableBlock) -> list[str]:
                 f"expected {width} (one per column)"
             )
             break
-        bad = [c for c in row if isinstance(c, Cell) and c.outcome not in (None, *CELL_OUTCOMES)]
+        bad = [c for c in row if isinstance(c, Cell) and not _outcome_ok(c.outcome)]
         if bad:
             out.append(
                 f"TableBlock row {number}: outcome {bad[0].outcome!r} is not one of "

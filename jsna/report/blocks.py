@@ -42,9 +42,7 @@ def plugin_blocks(
         raise PluginError(f"{name} failed: {type(exc).__name__}: {exc}") from exc
     if made is None:
         return []
-    blocks: list[Any] = (
-        [made] if isinstance(made, str | TextBlock | TableBlock | ChartBlock) else list(made)
-    )
+    blocks: list[Any] = list(made) if isinstance(made, list | tuple) else [made]
     for block in blocks:
         problems = block_problems(block)
         if problems:
@@ -53,15 +51,23 @@ def plugin_blocks(
 
 
 def _cell(value: Any, decimals: int) -> model.Cell:
+    import numbers
+
+    import numpy
+
     from jsna.report.text import fmt, is_missing
 
     outcome = None
     if isinstance(value, Cell):
         outcome, value = value.outcome, value.value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+        outcome = None if outcome is None or is_missing(outcome) else str(outcome)
+    if isinstance(value, bool | numpy.bool_) or not isinstance(value, numbers.Real):
         text = "–" if value is None or is_missing(value) else str(value)
         return model.Cell(text, outcome=outcome)
-    return model.Cell(fmt(value, decimals), outcome=outcome, numeric=True)
+    if is_missing(value):
+        return model.Cell("–", outcome=outcome, numeric=True)
+    places = 0 if isinstance(value, numbers.Integral) else decimals
+    return model.Cell(fmt(value, places), outcome=outcome, numeric=True)
 
 
 def _table(block: TableBlock, table_id: str) -> model.Table:
