@@ -59,10 +59,19 @@ def limit_columns(confidence: float) -> tuple[str, str]:
     return f"lower_ci_{label}", f"upper_ci_{label}"
 
 
-def z_value(confidence: float) -> float:
+def z_for(confidence: float) -> float:
+    """Two-sided standard normal quantile of a confidence level: ``0.95`` -> 1.959963984540054.
+
+    :math:`z = \\Phi^{-1}(1 - \\alpha/2)` with :math:`\\alpha = 1 - confidence` (1.96 at 95%,
+    3.09 at 99.8%). The one source of z in the package: every limit, standard error read back
+    from limits, and significance test takes its z from here. ``confidence`` is a proportion
+    (``0.95``) or a percentage (``95``). Uses :func:`scipy.special.ndtri`, which imports in a
+    fraction of the time of ``scipy.stats``.
+    """
     from scipy.special import ndtri
 
-    return float(ndtri(confidence + (1 - confidence) / 2))
+    (level,) = normalise_confidence(float(confidence))
+    return float(ndtri(level + (1 - level) / 2))
 
 
 def normalise_by(by: str | Sequence[str] | None) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import normalise_confidence, z_value
+from ._validate import normalise_confidence, z_for
 
 __all__ = [
     "byars_interval",
@@ -70,7 +70,7 @@ def byars_interval(count: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarr
     ``byars_upper``.
     """
     x = _counts(count)
-    z = z_value(_level(confidence))
+    z = z_for(_level(confidence))
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
         x1 = x + 1
@@ -179,7 +179,7 @@ def wilson_interval(
     if np.any(x > n):
         i = np.flatnonzero(x > n)[0]
         raise ValueError(f"numerator must be <= denominator, got {x.flat[i]:g} > {n.flat[i]:g}")
-    z = z_value(_level(confidence))
+    z = z_for(_level(confidence))
     z2 = z * z
     with np.errstate(divide="ignore", invalid="ignore"):
         root = z * np.sqrt(z2 + 4 * x * (1 - x / n))

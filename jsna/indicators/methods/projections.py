@@ -391,7 +391,7 @@ def prevalence_rates(prevalence: pd.DataFrame, *, series: str = "condition") -> 
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         se = (logit(np.clip(hi, 1e-12, 1 - 1e-12)) - logit(np.clip(lo, 1e-12, 1 - 1e-12))) / (
-            2 * v.z_value(0.95)
+            2 * v.z_for(0.95)
         )
     out = prev[[series, "sex", "age_from", "age_to"]].copy()
     out["rate"] = p

@@ -173,7 +173,7 @@ def trend(
             beta_loo = _logit_beta(p[:, loo], T[:, loo])
         else:
             missing = np.isnan(A).any(1) | np.isnan(B).any(1) | np.isnan(C).any(1)
-            w = ((2 * v.z_value(level)) / (C - B)) ** 2
+            w = ((2 * v.z_for(level)) / (C - B)) ** 2
             beta, stat = _weighted_beta(A, T, w)
             beta_loo, _ = _weighted_beta(A[:, loo], T[:, loo], w[:, loo])
     flipped = (np.sign(beta_loo) != np.sign(beta)[:, None]).any(1)

@@ -234,7 +234,7 @@ def return_on_investment(
                 raise ValueError(
                     f"intervention {spec['name']!r}: {lo_key} ({lo}) is above {hi_key} ({hi})"
                 )
-            sd = (float(hi) - float(lo)) / (2 * v.z_value(0.95))
+            sd = (float(hi) - float(lo)) / (2 * v.z_for(0.95))
             x = centre + sd * rng.standard_normal(repetitions)
             draws[key] = np.maximum(x, 0) if key != "effect" else x
         point = _roi_point(
