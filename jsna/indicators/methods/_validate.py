@@ -12,6 +12,9 @@ import pandas as pd
 
 DEFAULT_CONFIDENCE: tuple[float, float] = (0.95, 0.998)
 
+#: seed of every simulation when none is given, so that reports are reproducible run to run
+DEFAULT_SEED = 20_070_101
+
 Confidence = float | Sequence[float] | None
 
 

@@ -16,11 +16,9 @@ __all__ = ["funnel_limits", "funnel_significance"]
 Statistic = Literal["proportion", "ratio", "rate"]
 
 
-def _proportion_limits(p0: np.ndarray, n: np.ndarray, probability: float, side: str) -> np.ndarray:
-    """Proportion whose Wilson limit at ``probability`` equals the target ``p0``."""
-    from scipy.special import ndtri
-
-    z2 = ndtri(probability) ** 2
+def _proportion_limits(p0: np.ndarray, n: np.ndarray, z: float, side: str) -> np.ndarray:
+    """Proportion whose Wilson limit with normal quantile ``z`` equals the target ``p0``."""
+    z2 = z**2
     first = p0 * (n / z2 + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         adj = np.sqrt(
@@ -122,10 +120,10 @@ def funnel_limits(
     out["target"] = centre * multiplier
     for level in levels:
         lo, up = v.limit_columns(level)
-        prob = level + (1 - level) / 2
         if statistic == "proportion":
-            lower = _proportion_limits(centre, n, prob, "low")
-            upper = _proportion_limits(centre, n, prob, "high")
+            z = v.z_for(level)
+            lower = _proportion_limits(centre, n, z, "low")
+            upper = _proportion_limits(centre, n, z, "high")
         else:
             lower, upper = exact_poisson_interval(centre * n, level)
             lower, upper = lower / n, upper / n

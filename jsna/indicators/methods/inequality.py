@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from jsna.indicators.methods import _validate as v
+from jsna.indicators.methods._validate import DEFAULT_SEED
 
 __all__ = [
     "DEFAULT_SEED",
@@ -56,8 +57,6 @@ __all__ = [
     "theil_index",
 ]
 
-#: seed used when none is given, so that reports are reproducible run to run
-DEFAULT_SEED = 20_070_101
 ValueType = Literal["normal", "rate", "proportion"]
 
 
@@ -493,7 +492,8 @@ def slope_index_of_inequality(
         )
     else:
 
-        def statistic(draws: np.ndarray, block: slice) -> list[np.ndarray]:
+        def statistic(z: np.ndarray, block: slice) -> list[np.ndarray]:
+            draws = z
             r0 = groups.starts[block.start]
             rows = slice(r0, r0 + int(groups.sizes[block].sum()))
             yy = draws if transform else g_inv(draws)
@@ -667,7 +667,9 @@ class _Heat:
                 raise ValueError(
                     "intervals need the subgroups' standard errors: give se=, or lower_ci= and upper_ci="
                 )
-            self.se = g.take(_standard_error(data, y, se=se, lower_ci=lower_ci, upper_ci=upper_ci))
+            self.se: np.ndarray | None = g.take(
+                _standard_error(data, y, se=se, lower_ci=lower_ci, upper_ci=upper_ci)
+            )
         else:
             self.se = None
         if (g.sizes < 2).any():
@@ -838,7 +840,9 @@ def difference(
     hi, lo = _extreme_rows(h, favourable)
     analytic = np.sqrt(h.se[hi] ** 2 + h.se[lo] ** 2) if h.se is not None else None
 
-    def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
+    ) -> np.ndarray:
         return yy[hi] - yy[lo]
 
     flip = np.full(len(hi), positive_is_more_inequality and h.ordered and not favourable)
@@ -905,7 +909,9 @@ def ratio(
         else np.full(len(hi), np.nan)
     )
 
-    def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
+    ) -> np.ndarray:
         return yy[num] / yy[den]
 
     return _run_heat(
@@ -979,7 +985,9 @@ def population_attributable_risk(
         need_se=False,
     )
 
-    def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
+    ) -> np.ndarray:
         par = _reference_draw(h, yy, rg, st, favourable) - mu
         return np.maximum(par, 0) if favourable else np.minimum(par, 0)
 
@@ -1038,7 +1046,9 @@ def population_attributable_fraction(
         need_se=False,
     )
 
-    def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
+    ) -> np.ndarray:
         par = _reference_draw(h, yy, rg, st, favourable) - mu
         par = np.maximum(par, 0) if favourable else np.minimum(par, 0)
         return par / mu
@@ -1102,7 +1112,14 @@ def between_group_variance(
         dev = h.y - g.spread(mu)
         analytic = np.sqrt(g.sum(h.p**2 * (4 * dev**2 * h.se**2 + 2 * h.se**4)))
 
-    def stat(yy, p, w, mu_, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray,
+        p: np.ndarray,
+        w: np.ndarray,
+        mu_: np.ndarray,
+        rg: np.ndarray,
+        st: np.ndarray,
+    ) -> np.ndarray:
         return np.add.reduceat(p * (yy - mu_[rg]) ** 2, st, axis=0)
 
     return _run_heat(
@@ -1162,7 +1179,14 @@ def _simulated_measure(
         )
         w = h.p if weighted else 1 / h.groups.spread(h.n)
 
-        def stat(yy, p, w_, mu, rg, st):  # type: ignore[no-untyped-def]
+        def stat(
+            yy: np.ndarray,
+            p: np.ndarray,
+            w_: np.ndarray,
+            mu: np.ndarray,
+            rg: np.ndarray,
+            st: np.ndarray,
+        ) -> np.ndarray:
             return kernel(yy=yy, p=p, w=w_, mu=mu, rg=rg, st=st, favourable=favourable)
 
         flip = None
@@ -1194,29 +1218,74 @@ def _simulated_measure(
     return measure
 
 
-def _k_idis(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_idis(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     return np.add.reduceat(w * np.abs(yy - mu[rg]), st, axis=0) / mu
 
 
-def _k_mdm(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_mdm(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     return np.add.reduceat(w * np.abs(yy - mu[rg]), st, axis=0)
 
 
-def _k_mdb(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_mdb(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     best = (
         np.maximum.reduceat(yy, st, axis=0) if favourable else np.minimum.reduceat(yy, st, axis=0)
     )
     return np.add.reduceat(w * np.abs(yy - best[rg]), st, axis=0)
 
 
-def _k_theil(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_theil(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     r = yy / mu[rg]
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(r > 0, r * np.log(np.where(r > 0, r, 1)), 0.0)
     return np.add.reduceat(p * term, st, axis=0)
 
 
-def _k_mld(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_mld(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     r = yy / mu[rg]
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.add.reduceat(p * -np.log(r), st, axis=0)
@@ -1229,12 +1298,30 @@ def _rank_midpoints(p: np.ndarray, st: np.ndarray) -> np.ndarray:
     return cum - np.repeat(before, np.diff(np.r_[st, p.shape[0]]), axis=0) - p / 2
 
 
-def _k_aci(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_aci(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     x = _rank_midpoints(p, st)
     return np.add.reduceat(p * (2 * x - 1) * yy, st, axis=0)
 
 
-def _k_rci(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_rci(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     return _k_aci(yy=yy, p=p, w=w, mu=mu, rg=rg, st=st, favourable=favourable) / mu
 
 

@@ -240,7 +240,7 @@ def life_expectancy(
             f"(column {age_band!r})"
         )
     band_index = pd.Index([by_start[int(s)] for s in starts])
-    band = pd.Index(uniques).get_indexer(labels)
+    band = pd.Index(uniques).get_indexer(pd.Index(labels))
     remap = np.array([int(np.searchsorted(starts, start_of[u])) for u in uniques], dtype=np.intp)
     band = remap[band]
     codes, keys = v.group_codes(data, by_)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from jsna.indicators.methods import _validate as v
+from jsna.indicators.methods._validate import DEFAULT_SEED
 
 __all__ = [
     "DEFAULT_SEED",
@@ -21,7 +22,6 @@ __all__ = [
     "spend_outcome_quadrants",
 ]
 
-DEFAULT_SEED = 20_070_101
 QUADRANTS = {
     (False, True): "Lower spend, better outcome",
     (True, True): "Higher spend, better outcome",
