@@ -3,9 +3,9 @@
 
 Each takes a DataFrame first, column names as keyword-only arguments, ``by=`` groups and
 ``confidence=`` levels, and returns a new DataFrame; none reads the workspace, the
-configuration or a file. They match the R package PHEindicatormethods, the reference
-implementation used for Fingertips, to 1e-9. One module per family; each module's docstring
-names its formulas and references, and each function's ``Notes`` gives the formula in full:
+configuration or a file. The Fingertips methods match the R package PHEindicatormethods, the
+reference implementation, to 1e-9. One module per family; each module's docstring names its
+formulas and references, and each function's ``Notes`` gives the formula in full:
 
 ==========================  ==============================================================
 module                      what it computes

@@ -1,4 +1,15 @@
-"""Argument checking and grouping helpers shared by the methods (private)."""
+r"""Argument checking and grouping helpers shared by the methods (private), and the one z.
+
+* :func:`z_for` - the two-sided standard normal quantile of a confidence level,
+  :math:`z = \Phi^{-1}(1 - \alpha/2)`, the only place the package turns a level into a *z*.
+* :func:`normalise_confidence` - confidence as proportions (``95`` -> ``0.95``);
+  :data:`DEFAULT_CONFIDENCE` is Fingertips' pair, 95% and 99.8%.
+* column, number and group checks that raise ``ValueError`` naming the column, the row and
+  the value found; group codes and sums by ``numpy.bincount`` (no Python loop over groups).
+
+:data:`DEFAULT_SEED` seeds every simulation when no seed is given, so the same input always
+gives the same output.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Life-expectancy gaps between two populations and their decomposition by age and cause.
+r"""Life-expectancy gaps between two populations and their decomposition by age and cause.
 
 * :func:`life_expectancy_gap` - the gap in life expectancy at birth between two populations
   (most and least deprived fifths, an area and England) with limits from the two Chiang II
-  standard errors, :math:`SE_{gap} = \\sqrt{SE_1^2 + SE_2^2}`.
+  standard errors, :math:`SE_{gap} = \sqrt{SE_1^2 + SE_2^2}`.
 * :func:`life_expectancy_gap_decomposition` - Arriaga's decomposition of that gap into the
   contribution of each age band, split by cause of death in proportion to the difference in
   cause-specific death rates (the method of PHE's Segment Tool).

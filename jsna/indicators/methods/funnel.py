@@ -1,4 +1,16 @@
-"""Funnel plot control limits and significance for proportions, ratios and rates."""
+r"""Funnel plot control limits and significance for proportions, ratios and rates.
+
+:func:`funnel_limits` gives the limits around a target at each denominator: for proportions
+the values whose Wilson score interval just reaches the target (closed form, with
+:math:`z` from :func:`~jsna.indicators.methods.z_for`); for ratios and rates the exact
+Poisson limits of the expected count :math:`E = p_0 n`, :math:`\chi^2_{\alpha/2}(2E)/2` and
+:math:`\chi^2_{1-\alpha/2}(2E+2)/2`, divided by *n*. :func:`funnel_significance` places each
+point against the 95% and 99.8% funnels.
+
+References: Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med
+2005;24:1185-1202. OHID Public Health Technical Guidance, "Funnel plots". PHEindicatormethods
+``calculate_funnel_limits`` and ``assign_funnel_significance``.
+"""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from jsna.indicators.methods import _validate as v
 from jsna.indicators.methods._validate import DEFAULT_SEED
+from jsna.indicators.methods.quantiles import assign_quantiles
 
 __all__ = [
     "DEFAULT_SEED",
@@ -1546,8 +1547,6 @@ def deprivation_quantiles(
     Ministry of Housing, Communities and Local Government. English indices of deprivation
     2019: technical report. OHID Public Health Technical Guidance, "Deprivation quintiles".
     """
-    from jsna.indicators import methods
-
     if n not in (5, 10) and within is None:
         raise ValueError(
             f"national quantiles come from the published deciles: n must be 5 or 10, got {n}"
@@ -1577,7 +1576,7 @@ def deprivation_quantiles(
             "_area": deprivation[within].to_numpy(),
         }
     )
-    ranked = methods.assign_quantiles(frame, value="_key", n=n, by="_area", first="highest")
+    ranked = assign_quantiles(frame, value="_key", n=n, by="_area", first="highest")
     return pd.DataFrame(
         {
             "lsoa_code": ranked["lsoa_code"].to_numpy(),

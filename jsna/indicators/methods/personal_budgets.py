@@ -1,5 +1,18 @@
 """Personal health budgets: uptake per 100,000, local budgets against conventional care, outcomes
 before and after, uptake scenarios, and the national pilot evidence as citable data.
+
+* :func:`uptake_rate` - people with a budget per 100,000 population, a crude rate with
+  Byar's limits (exact Poisson below 10), as :func:`~jsna.indicators.methods.crude_rate`.
+* :func:`budget_distribution`, :func:`cost_against_conventional`, :func:`outcome_change` -
+  budget sizes, and paired differences (budget minus conventional cost, outcome after minus
+  before) with Student's t limits and a paired t-test.
+* :func:`uptake_scenarios` - people and spend if uptake reached given rates.
+* :data:`PHB_EVIDENCE` - the findings of the 2009-2012 national pilot evaluation.
+
+References: Forder J et al. Evaluation of the personal health budget pilot programme. PSSRU
+Discussion Paper 2840_2; 2012. NHS England, Personal health budgets quarterly data
+collection: guidance. Altman DG. Practical statistics for medical research. London: Chapman
+& Hall; 1991 (paired t-test).
 """
 
 from __future__ import annotations

@@ -1,5 +1,19 @@
-"""Projections: population (supplied ONS variants, or Hamilton-Perry when none), service use and
+r"""Projections: population (supplied ONS variants, or Hamilton-Perry when none), service use and
 outcomes (rate × projected population), each with an interval and user scenarios.
+
+* :func:`project_population` - Hamilton-Perry cohort-change ratios
+  :math:`P_{a+1,T+1} = CCR_a P_{a,T}` with births by the child-woman ratio, when ONS
+  projections are not given.
+* :func:`service_use_rates`, :func:`prevalence_rates`, :func:`projected_cases` -
+  :math:`\hat C_y = \sum_{s,a} r_{s,a} P_{s,a,y}`, with limits simulated from the rates'
+  sampling uncertainty (Jeffreys :math:`\Gamma(E + \tfrac12)/P` for rates from counts) and
+  the spread of population variants; scenarios multiply the rates of the years they cover.
+* :func:`financial_year` - :math:`V_{t/t+1} = \tfrac34 V_t + \tfrac14 V_{t+1}` from mid-year
+  values.
+
+References: Hamilton CH, Perry J. Social Forces 1962;41:163-170. Swanson DA, Schlottmann A,
+Schmidt B. Popul Res Policy Rev 2010;29:47-63. Institute of Public Care, POPPI and PANSI
+methodology. ONS, Subnational population projections for England: methodology.
 
 Pure, vectorised functions: no I/O, no Python loop over areas. Simulated intervals use a seeded
 generator, so a report is identical run to run.

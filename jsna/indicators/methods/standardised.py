@@ -1,4 +1,21 @@
-"""Directly and indirectly standardised rates and ratios."""
+r"""Directly and indirectly standardised rates and ratios.
+
+* :func:`directly_standardised_rate` - how a DSR is computed:
+  :math:`DSR = m \sum_i w_i O_i / n_i \,/\, \sum_i w_i` over age bands, with standard
+  weights :math:`w_i` (ESP2013 by default, joined by band label), and Dobson limits
+  :math:`DSR + \sqrt{\operatorname{var}/O}\,(O_{L,U} - O)\,m`,
+  :math:`\operatorname{var} = \sum_i O_i (w_i/n_i)^2 / (\sum_i w_i)^2`, from Byar's limits
+  of the total count. Not published under 10 events; an option for non-independent events;
+  a band with no population is an error or, by choice, a missing value with a note.
+* :func:`indirectly_standardised_ratio` - :math:`O/E \times m` with
+  :math:`E = \sum_i n_i R_i` from reference rates, Byar's or exact limits of *O*.
+* :func:`indirectly_standardised_rate` - the ratio times the reference's crude rate.
+
+References: Dobson AJ, Kuulasmaa K, Eberle E, Scherer J. Confidence intervals for weighted
+sums of Poisson parameters. Stat Med 1991;10:457-462. Breslow NE, Day NE (1987). OHID Public
+Health Technical Guidance, "Directly standardised rates", "Indirectly standardised ratios";
+PHEindicatormethods ``calculate_dsr``, ``calculate_ISRatio``, ``calculate_ISRate``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,21 @@
-"""Fingertips' recent-trend test on the last five points."""
+r"""Fingertips' recent-trend test on the last five points.
+
+For proportions the chi-square test for trend in proportions,
+
+.. math::
+
+    X^2 = \frac{D\,(D\sum c_t t - C \sum d_t t)^2}{C (D - C)\,(D \sum d_t t^2 - (\sum d_t t)^2)},
+
+with the direction from the slope of the logit; for other values a weighted least-squares
+slope with weights :math:`1/\sigma_t^2`, :math:`\sigma_t = (U_t - L_t) / 2z`, and
+:math:`X^2 = \beta^2 / \operatorname{var}(\beta)`. The trend is significant when
+:math:`X^2` exceeds the 99.8% chi-square quantile on 1 df, :math:`z_{0.998}^2 = 9.549536`
+(:data:`TREND_CONFIDENCE`), and removing any one point never reverses the slope.
+
+References: OHID Public Health Technical Guidance, "Recent trends" (Fingertips);
+PHEindicatormethods ``assign_trend_markers``. Armitage P, Berry G, Matthews JNS. Statistical
+methods in medical research. 4th ed. Oxford: Blackwell; 2002 (test for trend in proportions).
+"""
 
 from __future__ import annotations
 

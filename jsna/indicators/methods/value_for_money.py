@@ -1,4 +1,16 @@
-"""Value for money: spend per head against outcomes (programme budgeting), and return on investment.
+r"""Value for money: spend per head against outcomes (programme budgeting), and return on investment.
+
+* :func:`spend_outcome_quadrants` - spend per head :math:`S/P` against an outcome, each area
+  placed in a quadrant relative to the reference (the layout of the Spend and Outcome Tool).
+* :func:`return_on_investment` - discounted outcomes :math:`O = N e \sum_{t=0}^{H-1}
+  (1+r)^{-t}`, benefit :math:`B = O V`, :math:`ROI = (B - C)/C`, with limits simulated from
+  the inputs' ranges (:math:`sd = (high - low) / 2z`); :func:`discount_factor`.
+* :func:`roi_tornado` - one-way sensitivity of the ROI to each input.
+
+References: Public Health England, Spend and Outcome Tool (SPOT): guidance; 2019. HM
+Treasury, The Green Book; 2022 (discount rate 3.5%). NICE, Return on investment tools:
+methods guide; 2013. Briggs A, Sculpher M, Claxton K. Decision modelling for health economic
+evaluation. Oxford: OUP; 2006.
 
 Pure functions over DataFrames and plain inputs; simulated intervals use a seeded generator.
 """
