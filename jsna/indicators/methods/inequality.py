@@ -19,6 +19,9 @@
 The decomposition of a life-expectancy gap by age and cause (Arriaga) is in
 :mod:`jsna.indicators.methods.decomposition`.
 
+References: the three bullets above, and each function's ``References``; HEAT's measure
+definitions follow Hosseinpoor AR et al. Int J Equity Health 2016;15:112.
+
 Pure, vectorised functions in the style of :mod:`jsna.indicators.methods`: ``data`` first,
 column names as keyword-only arguments, ``by=`` groups, then options. Simulated intervals draw
 every group's repetitions at once as matrices (no Python loop over groups) from a seeded

@@ -125,7 +125,7 @@ def uptake_rate(
     NHS England. Personal health budgets quarterly data collection: guidance. OHID Public
     Health Technical Guidance, "Crude rates".
     """
-    from jsna.indicators import methods
+    from jsna.indicators.methods.rates import crude_rate
 
     v.check_columns(uptake, area=area, people=people, period=period, phb_type=phb_type)
     v.check_columns(population, population_area=population_area, population_count=population_count)
@@ -141,7 +141,7 @@ def uptake_rate(
     )
     data = counts.merge(pop, on=area, how="left")
     has = data["population"].notna() & data["population"].gt(0)
-    rated = methods.crude_rate(
+    rated = crude_rate(
         data[has],
         count=people,
         population="population",
@@ -182,7 +182,7 @@ def budget_distribution(
     ).reset_index()
     for name, q in (("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9)):
         out[name] = g.quantile(q).to_numpy()
-    from jsna.indicators.methods import student_t_interval
+    from jsna.indicators.methods.intervals import student_t_interval
 
     for level in v.normalise_confidence(confidence):
         lo, hi = student_t_interval(out["mean"], out["sd"], out["n"], level)
@@ -199,7 +199,7 @@ def _paired(
 ) -> pd.DataFrame:
     from scipy import stats
 
-    from jsna.indicators.methods import student_t_interval
+    from jsna.indicators.methods.intervals import student_t_interval
 
     work = frame[by].copy() if by else pd.DataFrame(index=frame.index)
     work["_d"] = diff
