@@ -25,24 +25,9 @@ import numpy as np
 import pandas as pd
 
 from . import _validate as v
-from .life_expectancy import LifeTable, abridged_life_table, life_expectancy, parse_start_age
+from .life_expectancy import LifeTable, abridged_life_table, age_bands, life_expectancy
 
 __all__ = ["life_expectancy_gap", "life_expectancy_gap_decomposition"]
-
-
-def _band_starts(labels: pd.Series, column: str) -> tuple[np.ndarray, pd.Index, np.ndarray]:
-    uniques = pd.unique(labels)
-    try:
-        start_of = {u: parse_start_age(u) for u in uniques}
-    except ValueError as exc:
-        raise ValueError(f"{exc} (column {column!r})") from None
-    starts = np.array(sorted(set(start_of.values())), dtype="float64")
-    if starts.size < 2 or starts[0] != 0:
-        raise ValueError(f"age bands must start at 0 and have at least 2 bands (column {column!r})")
-    by_start = {s: u for u, s in start_of.items()}
-    band_index = pd.Index([by_start[int(s)] for s in starts])
-    band = np.searchsorted(starts, labels.map(start_of).to_numpy(dtype="float64"))
-    return starts, band_index, band
 
 
 def _arriaga(lt1: LifeTable, lt2: LifeTable) -> np.ndarray:
@@ -86,7 +71,7 @@ def _gap_inputs(
     v.check_non_negative(sub, d, deaths, "deaths")
     p = v.numeric(sub, population, "population")
     v.check_positive(sub, p, population, "population")
-    starts, band_index, band = _band_starts(sub[age_band], age_band)
+    starts, band_index, band = age_bands(sub[age_band], age_band)
     codes, keys = v.group_codes(sub, by)
     which = (sub[group] == reference).to_numpy().astype(np.intp)
     if cause is not None:

@@ -1,6 +1,7 @@
 r"""Abridged life tables: Chiang II, with Silcocks' variance for the open final band.
 
-One life table serves the whole package: :func:`abridged_life_table` builds the columns
+One life table serves the whole package: :func:`age_bands` reads the bands from their labels
+and :func:`abridged_life_table` builds the columns
 (:math:`m_x, q_x, l_x, d_x, L_x, T_x, e_x`) for many groups at once from arrays of deaths
 and population by age band, and both :func:`life_expectancy` (values with confidence
 limits and the suppression rules) and the life-expectancy gap and its Arriaga decomposition
@@ -30,7 +31,13 @@ import pandas as pd
 from . import _validate as v
 from .standardised import _check_complete
 
-__all__ = ["LifeTable", "abridged_life_table", "life_expectancy", "parse_start_age"]
+__all__ = [
+    "LifeTable",
+    "abridged_life_table",
+    "age_bands",
+    "life_expectancy",
+    "parse_start_age",
+]
 
 #: radix of the life table (people alive at age 0)
 RADIX = 1e5
@@ -135,6 +142,38 @@ def parse_start_age(label: object) -> int:
     return int(match.group())
 
 
+def age_bands(labels: pd.Series, column: str) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """The life table's bands read from their labels: start ages, labels and each row's band.
+
+    Returns the start ages in ascending order (float), the band labels in that order, and for
+    each row the position of its band. Raises, naming ``column``, when a label has no start
+    age, two labels start at the same age, or the bands do not start at 0 or are fewer than 2.
+    """
+    uniques = pd.unique(labels)
+    try:
+        start_of = {label: parse_start_age(label) for label in uniques}
+    except ValueError as exc:
+        raise ValueError(f"{exc} (column {column!r})") from None
+    by_start: dict[int, object] = {}
+    for label, start in start_of.items():
+        if start in by_start and by_start[start] != label:
+            raise ValueError(
+                f"age bands {by_start[start]!r} and {label!r} both start at {start} "
+                f"(column {column!r})"
+            )
+        by_start[start] = label
+    starts = np.array(sorted(by_start), dtype="float64")
+    if starts.size < 2 or starts[0] != 0:
+        raise ValueError(
+            f"age bands must start at 0 and have at least 2 bands, got {list(by_start.values())} "
+            f"(column {column!r})"
+        )
+    band_index = pd.Index([by_start[int(s)] for s in starts])
+    band = pd.Index(uniques).get_indexer(pd.Index(labels))
+    remap = np.array([int(np.searchsorted(starts, start_of[u])) for u in uniques], dtype=np.intp)
+    return starts, band_index, remap[band]
+
+
 def life_expectancy(
     data: pd.DataFrame,
     *,
@@ -219,30 +258,7 @@ def life_expectancy(
     d_row = v.numeric(data, deaths, "deaths")
     p_row = v.numeric(data, population, "population")
 
-    labels = data[age_band]
-    uniques = pd.unique(labels)
-    try:
-        start_of = {label: parse_start_age(label) for label in uniques}
-    except ValueError as exc:
-        raise ValueError(f"{exc} (column {age_band!r})") from None
-    by_start: dict[int, object] = {}
-    for label, start in start_of.items():
-        if start in by_start and by_start[start] != label:
-            raise ValueError(
-                f"age bands {by_start[start]!r} and {label!r} both start at {start} "
-                f"(column {age_band!r})"
-            )
-        by_start[start] = label
-    starts = np.array(sorted(by_start), dtype="float64")
-    if starts.size < 2 or starts[0] != 0:
-        raise ValueError(
-            f"age bands must start at 0 and have at least 2 bands, got {list(by_start.values())} "
-            f"(column {age_band!r})"
-        )
-    band_index = pd.Index([by_start[int(s)] for s in starts])
-    band = pd.Index(uniques).get_indexer(pd.Index(labels))
-    remap = np.array([int(np.searchsorted(starts, start_of[u])) for u in uniques], dtype=np.intp)
-    band = remap[band]
+    starts, band_index, band = age_bands(data[age_band], age_band)
     codes, keys = v.group_codes(data, by_)
     g, nb = len(keys), len(starts)
     _check_complete(codes, band, keys, by_, band_index, age_band)

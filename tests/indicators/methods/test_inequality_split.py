@@ -192,3 +192,36 @@ def test_arriaga_against_a_decomposition_worked_by_hand() -> None:
     assert out["contribution"].tolist() == pytest.approx([direct + indirect, open_band], rel=1e-12)
     assert out["gap"].iloc[0] == pytest.approx(gap, rel=1e-12)
     assert out["contribution"].sum() == pytest.approx(gap, rel=1e-12)
+
+
+def test_life_expectancy_and_the_gap_read_age_bands_the_same_way() -> None:
+    # "5-9" and "5+" both start at 5: one reader of band labels says so for both methods
+    data = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "group": g,
+                    "age_band": ["0-4", "5-9", "5+"],
+                    "deaths": [1.0, 1.0, 50.0],
+                    "population": [3000.0, 3000.0, 3000.0],
+                }
+            )
+            for g in ("a", "b")
+        ],
+        ignore_index=True,
+    )
+    message = r"age bands '5-9' and '5\+' both start at 5 \(column 'age_band'\)"
+    with pytest.raises(ValueError, match=message):
+        methods.life_expectancy(
+            data, deaths="deaths", population="population", age_band="age_band", by="group"
+        )
+    with pytest.raises(ValueError, match=message):
+        methods.life_expectancy_gap_decomposition(
+            data,
+            deaths="deaths",
+            population="population",
+            age_band="age_band",
+            group="group",
+            comparison="a",
+            reference="b",
+        )
