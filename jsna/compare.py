@@ -5,17 +5,11 @@ in Fingertips column order), a ``jsna export`` CSV/Parquet, or any Fingertips do
 For each series of this year's results (indicator x area x sex x age x category) the
 latest period is compared with the latest period the previous results hold for it.
 
-Test: a two-sided z-test on the difference of the two values,
-
-    z = (v_now - v_before) / sqrt(se_now**2 + se_before**2),   se = (upper95 - lower95) / (2 * 1.959964)
-
-significant when ``|z|`` exceeds the normal quantile of ``[compare] confidence`` (1.96 at
-95%). The standard errors come from the published 95% limits, so the test is approximate
-where limits are asymmetric (Byar's, Wilson, Dobson at small counts) and assumes the two
-periods are independent: pooled periods that overlap (2019-21 and 2020-22) share data, so
-they are marked "not compared" rather than tested. The z-test is less conservative than
-"the two 95% intervals do not overlap", which misses real differences (Schenker and
-Gentleman, 2001, The American Statistician 55:182-186).
+Test: a two-sided z-test on the difference of the two values, with standard errors read
+from the published 95% limits, significant at ``[compare] confidence``; the statistics are
+:func:`jsna.indicators.methods.change.change_between_periods` (formula and references there).
+The test assumes the two periods are independent: pooled periods that overlap (2019-21 and
+2020-22) share data, so they are marked "not compared" rather than tested.
 
 Built in as a report-section plugin: it registers through the ``jsna.sections`` entry point
 exactly as a third-party block does.
@@ -35,7 +29,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SERIES = ["indicator_id", "area_code", "sex", "age", "category_type", "category"]
-_Z95 = 1.959963984540054
 
 #: change labels, by polarity and direction of a significant difference
 _LABELS = {
@@ -103,7 +96,8 @@ def changes(
     """
     import numpy as np
     import pandas as pd
-    from scipy.stats import norm
+
+    from jsna.indicators.methods.change import change_between_periods
 
     def latest(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.assign(**{k: frame[k].astype("string").fillna("") for k in SERIES})
@@ -117,19 +111,19 @@ def changes(
     now = latest(current)
     before = latest(previous)[[*SERIES, *cols]].rename(columns={c: f"previous_{c}" for c in cols})
     merged = now.merge(before, on=SERIES, how="left")
-    v1, v0 = merged["value"].astype("float64"), merged["previous_value"].astype("float64")
-    se1 = (merged["upper_ci_95"].astype("float64") - merged["lower_ci_95"].astype("float64")) / (
-        2 * _Z95
+    test = change_between_periods(
+        merged,
+        value="value",
+        lower_ci="lower_ci_95",
+        upper_ci="upper_ci_95",
+        previous_value="previous_value",
+        previous_lower_ci="previous_lower_ci_95",
+        previous_upper_ci="previous_upper_ci_95",
+        confidence=confidence,
+        limits_confidence=0.95,
     )
-    se0 = (
-        merged["previous_upper_ci_95"].astype("float64")
-        - merged["previous_lower_ci_95"].astype("float64")
-    ) / (2 * _Z95)
-    se = np.sqrt(se1**2 + se0**2)
-    merged["difference"] = v1 - v0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        merged["z"] = np.where(se > 0, (v1 - v0) / se, np.nan)
-    critical = float(norm.ppf(0.5 + confidence / 2))
+    merged["difference"] = test["difference"]
+    merged["z"] = test["z"]
     spans_now = merged["period"].map(_years)
     spans_before = merged["previous_period"].map(_years)
     overlap = pd.Series(
@@ -144,8 +138,8 @@ def changes(
     reason[reason.eq("") & merged["previous_period"].eq(merged["period"])] = "no newer period"
     reason[reason.eq("") & overlap] = "the periods overlap"
     reason[reason.eq("") & merged["z"].isna()] = "no confidence limits"
-    significant = reason.eq("") & merged["z"].abs().gt(critical)
-    direction = np.sign(merged["difference"].fillna(0.0)).astype(int)
+    significant = reason.eq("") & test["significant"]
+    direction = test["direction"]
     polarity = merged["polarity"].fillna("no_judgement")
     label = [
         (_LABELS.get((p, d)) or ("Increased" if d > 0 else "Decreased"))

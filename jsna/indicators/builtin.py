@@ -66,6 +66,7 @@ def england_population(ctx: ComputeContext) -> tuple[pd.DataFrame, dict[str, str
     for period, rows in rest.groupby("period"):
         regions = rows[rows["area_code"].str.startswith("E12")]
         per_file = regions.groupby("source_id")["area_code"].nunique()
+        source: Any
         if len(per_file) and per_file.max() >= 9:
             source, what = per_file.idxmax(), "the nine English regions"
             use = regions[regions["source_id"].eq(source)]
@@ -86,7 +87,7 @@ def england_population(ctx: ComputeContext) -> tuple[pd.DataFrame, dict[str, str
 
 def _population_totals(ctx: ComputeContext, pop: pd.DataFrame | None = None) -> pd.DataFrame:
     pop = ctx.population() if pop is None else pop
-    totals = pop.groupby(AREA_PERIOD_SEX, as_index=False)["count"].sum()
+    totals = pop.groupby(AREA_PERIOD_SEX, as_index=False)[["count"]].sum()
     return _with_persons(totals, AREA_PERIOD_SEX)
 
 
@@ -243,7 +244,9 @@ def _percent_aged(ctx: ComputeContext, min_age: int) -> pd.DataFrame:
     from jsna.indicators import methods
 
     pop, notes = england_population(ctx)
-    older = pop[pop["age_from"].ge(min_age)].groupby(AREA_PERIOD_SEX, as_index=False)["count"].sum()
+    older = (
+        pop[pop["age_from"].ge(min_age)].groupby(AREA_PERIOD_SEX, as_index=False)[["count"]].sum()
+    )
     older = _with_persons(older, AREA_PERIOD_SEX).rename(columns={"count": "older"})
     totals = _population_totals(ctx, pop).rename(columns={"count": "total"})
     data = totals.merge(older, on=AREA_PERIOD_SEX, how="left").fillna({"older": 0.0})
@@ -273,7 +276,7 @@ def percent_aged_85_plus(ctx: ComputeContext) -> pd.DataFrame:
 def crude_mortality_rate(ctx: ComputeContext) -> pd.DataFrame:
     from jsna.indicators import methods
 
-    deaths = _deaths(ctx).groupby(AREA_PERIOD_SEX, as_index=False)["count"].sum()
+    deaths = _deaths(ctx).groupby(AREA_PERIOD_SEX, as_index=False)[["count"]].sum()
     deaths = _with_persons(deaths, AREA_PERIOD_SEX).rename(columns={"count": "deaths"})
     data = deaths.merge(
         _population_totals(ctx).rename(columns={"count": "population"}), on=AREA_PERIOD_SEX
@@ -296,54 +299,28 @@ def _dsr(ctx: ComputeContext, *, max_age: int | None = None) -> pd.DataFrame:
 
 
 def _standardise(joined: pd.DataFrame, standard: pd.Series, by: list[str]) -> pd.DataFrame:
-    """Directly standardised rates; groups with an empty age band get a note instead of a value.
+    """Directly standardised rates; a group with an empty age band gets a note, not a value.
 
-    Small areas (LSOAs) often have nobody in a band such as 90+; a rate cannot be
-    standardised over a band with no population, so those groups are reported, not dropped.
+    Small areas (LSOAs) often have nobody in a band such as 90+: the rule for that is the
+    method's (``zero_population="missing"``), so such groups are reported, not dropped.
     """
-    import numpy as np
     import pandas as pd
 
     from jsna.indicators import methods
 
-    empty_band = joined["population"].le(0)
-    bad_groups = joined.loc[empty_band, by].drop_duplicates()
-    if len(bad_groups):
-        flagged = (
-            joined.merge(bad_groups.assign(_bad=True), on=by, how="left")["_bad"]
-            .eq(True)
-            .to_numpy()
-        )
-    else:
-        flagged = np.zeros(len(joined), dtype=bool)
-    good = joined[~flagged]
-    pieces = []
-    if len(good):
-        pieces.append(
-            methods.directly_standardised_rate(
-                good,
-                count="events",
-                population="population",
-                age_band="age_band",
-                standard_population=standard,
-                by=by,
-            )
-        )
-    if len(bad_groups):
-        totals = (
-            joined[flagged]
-            .groupby(by, as_index=False)
-            .agg(count=("events", "sum"), denominator=("population", "sum"))
-        )
-        totals["value"] = np.nan
-        totals["method"] = "Dobson"
-        totals["note"] = "not calculated: an age band has no population"
-        pieces.append(totals)
-    if not pieces:
+    if joined.empty:
         return pd.DataFrame(
             {**{k: pd.Series(dtype=object) for k in by}, "value": pd.Series(dtype="float64")}
         )
-    return pd.concat(pieces, ignore_index=True)
+    return methods.directly_standardised_rate(
+        joined,
+        count="events",
+        population="population",
+        age_band="age_band",
+        standard_population=standard,
+        by=by,
+        zero_population="missing",
+    )
 
 
 def mortality_dsr(ctx: ComputeContext) -> pd.DataFrame:
@@ -488,6 +465,7 @@ def section_for(
 def _infer_polarity(values: pd.DataFrame) -> pd.Series:
     """Polarity of each imported indicator from its own Better/Worse labels, per indicator id."""
     import numpy as np
+    import pandas as pd
 
     england = values[values["area_code"].eq("E92000001") & values["category_type"].isna()]
     bench = england.drop_duplicates(["indicator_id", "period", "sex", "age"])[
@@ -495,8 +473,10 @@ def _infer_polarity(values: pd.DataFrame) -> pd.Series:
     ].rename(columns={"value": "_b"})
     m = values.merge(bench, on=["indicator_id", "period", "sex", "age"], how="inner")
     judged = m[m["compared_to_benchmark"].isin(["Better", "Worse"])]
-    sign = np.sign(judged["value"] - judged["_b"]) * np.where(
-        judged["compared_to_benchmark"].eq("Better"), 1, -1
+    sign = pd.Series(
+        np.sign((judged["value"] - judged["_b"]).to_numpy(dtype="float64", na_value=np.nan))
+        * np.where(judged["compared_to_benchmark"].eq("Better"), 1, -1),
+        index=judged.index,
     )
     score = sign.groupby(judged["indicator_id"]).mean()
     polarity = score.map(lambda s: "high_is_good" if s > 0 else "low_is_good")
@@ -508,7 +488,7 @@ def fingertips_imports(ctx: ComputeContext) -> pd.DataFrame:
     overrides = (ctx.config.get("fingertips") or {}).get("sections", {})
     polarity_overrides = (ctx.config.get("fingertips") or {}).get("polarity", {})
     names = values.drop_duplicates("indicator_id").set_index("indicator_id")["indicator_name"]
-    sections = {i: section_for(n, overrides, i) for i, n in names.items()}
+    sections = {i: section_for(n, overrides, str(i)) for i, n in names.items()}
     values["section"] = values["indicator_id"].map(sections)
     values["polarity"] = _infer_polarity(values)
     if polarity_overrides:

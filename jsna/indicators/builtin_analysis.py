@@ -387,6 +387,7 @@ def inequality_analysis(
     and the gap to the benchmark decomposed by age and cause. Missing inputs give missing keys."""
     import pandas as pd
 
+    from jsna.indicators.methods import decomposition as dec
     from jsna.indicators.methods import inequality as ineq
 
     out: dict[str, pd.DataFrame] = {}
@@ -396,7 +397,7 @@ def inequality_analysis(
         out["le_by_quintile"] = le.assign(
             period=q5["period"].iloc[0], category_type=q5["category_type"].iloc[0]
         )
-        out["gap"] = ineq.life_expectancy_gap(
+        out["gap"] = dec.life_expectancy_gap(
             q5,
             deaths="deaths",
             population="population",
@@ -406,7 +407,7 @@ def inequality_analysis(
             reference=5,
             by="sex",
         )
-        out["gap_by_age"] = ineq.life_expectancy_gap_decomposition(
+        out["gap_by_age"] = dec.life_expectancy_gap_decomposition(
             q5,
             deaths="deaths",
             population="population",
@@ -467,7 +468,7 @@ def inequality_analysis(
 def _cause_gap(
     tables: Tables, area: str, benchmark: str
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    from jsna.indicators.methods import inequality as ineq
+    from jsna.indicators.methods import decomposition as dec
 
     events = tables("events")
     events = events[
@@ -504,7 +505,7 @@ def _cause_gap(
     data = data[complete]
     if data["area_code"].nunique() < 2:
         return None
-    parts = ineq.life_expectancy_gap_decomposition(
+    parts = dec.life_expectancy_gap_decomposition(
         data,
         deaths="deaths",
         population="population",
@@ -518,7 +519,7 @@ def _cause_gap(
     totals = data.groupby(["area_code", "sex", "age_band"], as_index=False).agg(
         deaths=("deaths", "sum"), population=("population", "first")
     )
-    gap = ineq.life_expectancy_gap(
+    gap = dec.life_expectancy_gap(
         totals,
         deaths="deaths",
         population="population",

@@ -39,6 +39,7 @@ uses it to decide which period is latest.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -169,12 +170,12 @@ def _single(text: str) -> Period | None:
         if end == y + 1:
             return Period(f"{y}/{str(end)[-2:]}", (y, 4), (end, 3))
         return None
-    if (m := _MONTH_FIRST.match(s)) and (mo := _month_number(m.group(1))):
+    if (m := _MONTH_FIRST.match(s)) and (month := _month_number(m.group(1))):
         y = int(m.group(2))
-        return Period(f"{MONTHS[mo - 1].title()} {y}", (y, mo), (y, mo))
-    if (m := _YEAR_MONTH.match(s)) and (mo := _month_number(m.group(2))):
+        return Period(f"{MONTHS[month - 1].title()} {y}", (y, month), (y, month))
+    if (m := _YEAR_MONTH.match(s)) and (month := _month_number(m.group(2))):
         y = int(m.group(1))
-        return Period(f"{MONTHS[mo - 1].title()} {y}", (y, mo), (y, mo))
+        return Period(f"{MONTHS[month - 1].title()} {y}", (y, month), (y, month))
     return None
 
 
@@ -243,13 +244,13 @@ def period_end_year(value: object) -> int | None:
     return period.end[0] if period else None
 
 
-def sort_periods(labels: object) -> list[str]:
+def sort_periods(labels: Iterable[object]) -> list[str]:
     """Distinct labels, earliest end first (ties by start; unreadable labels first, alphabetically)."""
-    distinct = {str(label) for label in labels}  # type: ignore[attr-defined]
+    distinct = {str(label) for label in labels}
     return sorted(distinct, key=lambda s: (period_sortable(s), s))
 
 
-def latest_period(labels: object) -> str | None:
+def latest_period(labels: Iterable[object]) -> str | None:
     """The label that ends last, or None when there are none."""
     ordered = sort_periods(labels)
     return ordered[-1] if ordered else None

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from jsna.indicators import methods
 from jsna.indicators.context import LIFE_TABLE_BANDS
-from jsna.indicators.methods.inequality import (
+from jsna.indicators.methods.decomposition import (
     life_expectancy_gap,
     life_expectancy_gap_decomposition,
 )

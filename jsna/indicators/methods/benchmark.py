@@ -1,4 +1,16 @@
-"""Comparing areas with a benchmark the way Fingertips does."""
+"""Comparing areas with a benchmark the way Fingertips does.
+
+:func:`compare_to_benchmark` gives each value's RAG verdict against a benchmark (England,
+the region, or a parent area): with ``benchmark_in_ci`` it is higher when the value's lower
+limit :math:`L > B`, lower when :math:`U < B`, otherwise similar; with ``ci_overlap`` it
+compares the two intervals (higher when :math:`L > B_U`). "Higher" is "Better" for
+indicators where high is good and "Worse" where low is good; indicators with no judgement
+get quintiles of the areas' values (:func:`~jsna.indicators.methods.assign_quantiles`).
+Limits at 95% and 99.8% give the two levels of significance Fingertips shows.
+
+References: OHID Public Health Technical Guidance, "Comparing with a benchmark" (Fingertips,
+https://fingertips.phe.org.uk/profile/guidance); PHEindicatormethods.
+"""
 
 from __future__ import annotations
 

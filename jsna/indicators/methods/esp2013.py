@@ -1,4 +1,13 @@
-"""The 2013 European Standard Population (ESP2013) in 5-year bands."""
+"""The 2013 European Standard Population (ESP2013) in 5-year bands.
+
+The weights of directly standardised rates: 19 bands ``0-4`` ... ``85-89``, ``90+`` summing
+to 100,000, with :func:`collapse_standard_population` closing the table at a lower open band
+(``85+``) by summing the bands above it.
+
+References: Eurostat. Revision of the European Standard Population: report of Eurostat's
+task force. Luxembourg: Publications Office of the European Union; 2013. OHID Public Health
+Technical Guidance, "Directly standardised rates"; PHEindicatormethods ``esp2013``.
+"""
 
 from __future__ import annotations
 

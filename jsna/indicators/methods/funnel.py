@@ -1,4 +1,16 @@
-"""Funnel plot control limits and significance for proportions, ratios and rates."""
+r"""Funnel plot control limits and significance for proportions, ratios and rates.
+
+:func:`funnel_limits` gives the limits around a target at each denominator: for proportions
+the values whose Wilson score interval just reaches the target (closed form, with
+:math:`z` from :func:`~jsna.indicators.methods.z_for`); for ratios and rates the exact
+Poisson limits of the expected count :math:`E = p_0 n`, :math:`\chi^2_{\alpha/2}(2E)/2` and
+:math:`\chi^2_{1-\alpha/2}(2E+2)/2`, divided by *n*. :func:`funnel_significance` places each
+point against the 95% and 99.8% funnels.
+
+References: Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med
+2005;24:1185-1202. OHID Public Health Technical Guidance, "Funnel plots". PHEindicatormethods
+``calculate_funnel_limits`` and ``assign_funnel_significance``.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +28,9 @@ __all__ = ["funnel_limits", "funnel_significance"]
 Statistic = Literal["proportion", "ratio", "rate"]
 
 
-def _proportion_limits(p0: np.ndarray, n: np.ndarray, probability: float, side: str) -> np.ndarray:
-    """Proportion whose Wilson limit at ``probability`` equals the target ``p0``."""
-    from scipy.special import ndtri
-
-    z2 = ndtri(probability) ** 2
+def _proportion_limits(p0: np.ndarray, n: np.ndarray, z: float, side: str) -> np.ndarray:
+    """Proportion whose Wilson limit with normal quantile ``z`` equals the target ``p0``."""
+    z2 = z**2
     first = p0 * (n / z2 + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         adj = np.sqrt(
@@ -122,10 +132,10 @@ def funnel_limits(
     out["target"] = centre * multiplier
     for level in levels:
         lo, up = v.limit_columns(level)
-        prob = level + (1 - level) / 2
         if statistic == "proportion":
-            lower = _proportion_limits(centre, n, prob, "low")
-            upper = _proportion_limits(centre, n, prob, "high")
+            z = v.z_for(level)
+            lower = _proportion_limits(centre, n, z, "low")
+            upper = _proportion_limits(centre, n, z, "high")
         else:
             lower, upper = exact_poisson_interval(centre * n, level)
             lower, upper = lower / n, upper / n

@@ -1,10 +1,32 @@
-"""Measures of health inequality: slope and relative index of inequality, the WHO HEAT summary
-measures, and the Arriaga decomposition of a life-expectancy gap by age and cause.
+"""Measures of health inequality between the subgroups of a population.
+
+* **Slope and relative index of inequality** (:func:`slope_index_of_inequality`): a weighted
+  least-squares line through the values of ordered quantiles (deprivation deciles) placed at
+  the mid-points of their cumulative population share; SII is the slope, RII the ratio of the
+  fitted ends, with limits simulated from each quantile's standard error. OHID Public Health
+  Technical Guidance, "Slope index of inequality"; PHEindicatormethods ``phe_sii``; Low A, Low
+  A. Measuring the gap. J Public Health 2004;26:388-395.
+* **The WHO HEAT summary measures** (:data:`HEAT_MEASURES`): difference, ratio, population
+  attributable risk and fraction, between-group variance, index of disparity, mean
+  differences from the best subgroup and from the mean, Theil index, mean log deviation, and
+  the absolute and relative concentration indices, each with its limits (analytic where HEAT
+  gives a formula, simulated otherwise), oriented so that "positive = more inequality". World
+  Health Organization. Health Equity Assessment Toolkit (HEAT): technical notes; 2021.
+* **Deprivation quantiles** (:func:`deprivation_quantiles`, :func:`quantile_label`): each
+  LSOA's IMD quintile or decile, national or within the area. MHCLG, English indices of
+  deprivation 2019: technical report.
+
+The decomposition of a life-expectancy gap by age and cause (Arriaga) is in
+:mod:`jsna.indicators.methods.decomposition`.
+
+References: the three bullets above, and each function's ``References``; HEAT's measure
+definitions follow Hosseinpoor AR et al. Int J Equity Health 2016;15:112.
 
 Pure, vectorised functions in the style of :mod:`jsna.indicators.methods`: ``data`` first,
 column names as keyword-only arguments, ``by=`` groups, then options. Simulated intervals draw
 every group's repetitions at once as matrices (no Python loop over groups) from a seeded
-generator, so the same input always gives the same output.
+generator, so the same input always gives the same output. A standard error read from 95%
+limits is :math:`(U - L) / (2 z)` with *z* from :func:`~jsna.indicators.methods.z_for`.
 """
 
 from __future__ import annotations
@@ -16,31 +38,30 @@ import numpy as np
 import pandas as pd
 
 from jsna.indicators.methods import _validate as v
+from jsna.indicators.methods._validate import DEFAULT_SEED
+from jsna.indicators.methods.quantiles import assign_quantiles
 
 __all__ = [
     "DEFAULT_SEED",
+    "HEAT_MEASURES",
     "absolute_concentration_index",
     "between_group_variance",
     "deprivation_quantiles",
     "difference",
     "index_of_disparity",
-    "life_expectancy_gap",
-    "life_expectancy_gap_decomposition",
     "mean_difference_from_best",
     "mean_difference_from_mean",
     "mean_log_deviation",
     "population_attributable_fraction",
     "population_attributable_risk",
+    "quantile_label",
     "ratio",
     "relative_concentration_index",
     "slope_index_of_inequality",
     "theil_index",
 ]
 
-#: seed used when none is given, so that reports are reproducible run to run
-DEFAULT_SEED = 20_070_101
 ValueType = Literal["normal", "rate", "proportion"]
-_Z95 = 1.959963984540054
 
 
 # -- shared machinery ---------------------------------------------------------------------------
@@ -110,7 +131,7 @@ def _standard_error(
     v.check_not_greater(data, lo, up, lower_ci, upper_ci, "lower_ci", "upper_ci")
     f = transform or (lambda x: x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (f(up) - f(lo)) / (2 * v.z_value(ci_confidence))
+        return (f(up) - f(lo)) / (2 * v.z_for(ci_confidence))
 
 
 def _check_range(
@@ -475,7 +496,8 @@ def slope_index_of_inequality(
         )
     else:
 
-        def statistic(draws: np.ndarray, block: slice) -> list[np.ndarray]:
+        def statistic(z: np.ndarray, block: slice) -> list[np.ndarray]:
+            draws = z
             r0 = groups.starts[block.start]
             rows = slice(r0, r0 + int(groups.sizes[block].sum()))
             yy = draws if transform else g_inv(draws)
@@ -544,7 +566,7 @@ def _limits_se(
             data[both], lo[both], up[both], lower_ci, upper_ci, "lower_ci", "upper_ci"
         )
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (g_fun(up) - g_fun(lo)) / (2 * _Z95)
+        return (g_fun(up) - g_fun(lo)) / (2 * v.z_for(0.95))
 
 
 def _sii_outputs(
@@ -649,7 +671,9 @@ class _Heat:
                 raise ValueError(
                     "intervals need the subgroups' standard errors: give se=, or lower_ci= and upper_ci="
                 )
-            self.se = g.take(_standard_error(data, y, se=se, lower_ci=lower_ci, upper_ci=upper_ci))
+            self.se: np.ndarray | None = g.take(
+                _standard_error(data, y, se=se, lower_ci=lower_ci, upper_ci=upper_ci)
+            )
         else:
             self.se = None
         if (g.sizes < 2).any():
@@ -704,7 +728,7 @@ def _run_heat(
     columns: dict[str, np.ndarray] = {"value": estimate}
     if analytic_se is not None:
         for level in levels:
-            z = v.z_value(level)
+            z = v.z_for(level)
             lo, up = v.limit_columns(level)
             if log_scale:
                 columns[lo], columns[up] = (
@@ -820,7 +844,9 @@ def difference(
     hi, lo = _extreme_rows(h, favourable)
     analytic = np.sqrt(h.se[hi] ** 2 + h.se[lo] ** 2) if h.se is not None else None
 
-    def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
+    ) -> np.ndarray:
         return yy[hi] - yy[lo]
 
     flip = np.full(len(hi), positive_is_more_inequality and h.ordered and not favourable)
@@ -887,7 +913,9 @@ def ratio(
         else np.full(len(hi), np.nan)
     )
 
-    def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
+    ) -> np.ndarray:
         return yy[num] / yy[den]
 
     return _run_heat(
@@ -961,7 +989,9 @@ def population_attributable_risk(
         need_se=False,
     )
 
-    def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
+    ) -> np.ndarray:
         par = _reference_draw(h, yy, rg, st, favourable) - mu
         return np.maximum(par, 0) if favourable else np.minimum(par, 0)
 
@@ -1020,7 +1050,9 @@ def population_attributable_fraction(
         need_se=False,
     )
 
-    def stat(yy, p, w, mu, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
+    ) -> np.ndarray:
         par = _reference_draw(h, yy, rg, st, favourable) - mu
         par = np.maximum(par, 0) if favourable else np.minimum(par, 0)
         return par / mu
@@ -1084,7 +1116,14 @@ def between_group_variance(
         dev = h.y - g.spread(mu)
         analytic = np.sqrt(g.sum(h.p**2 * (4 * dev**2 * h.se**2 + 2 * h.se**4)))
 
-    def stat(yy, p, w, mu_, rg, st):  # type: ignore[no-untyped-def]
+    def stat(
+        yy: np.ndarray,
+        p: np.ndarray,
+        w: np.ndarray,
+        mu_: np.ndarray,
+        rg: np.ndarray,
+        st: np.ndarray,
+    ) -> np.ndarray:
         return np.add.reduceat(p * (yy - mu_[rg]) ** 2, st, axis=0)
 
     return _run_heat(
@@ -1144,7 +1183,14 @@ def _simulated_measure(
         )
         w = h.p if weighted else 1 / h.groups.spread(h.n)
 
-        def stat(yy, p, w_, mu, rg, st):  # type: ignore[no-untyped-def]
+        def stat(
+            yy: np.ndarray,
+            p: np.ndarray,
+            w_: np.ndarray,
+            mu: np.ndarray,
+            rg: np.ndarray,
+            st: np.ndarray,
+        ) -> np.ndarray:
             return kernel(yy=yy, p=p, w=w_, mu=mu, rg=rg, st=st, favourable=favourable)
 
         flip = None
@@ -1176,29 +1222,74 @@ def _simulated_measure(
     return measure
 
 
-def _k_idis(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_idis(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     return np.add.reduceat(w * np.abs(yy - mu[rg]), st, axis=0) / mu
 
 
-def _k_mdm(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_mdm(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     return np.add.reduceat(w * np.abs(yy - mu[rg]), st, axis=0)
 
 
-def _k_mdb(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_mdb(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     best = (
         np.maximum.reduceat(yy, st, axis=0) if favourable else np.minimum.reduceat(yy, st, axis=0)
     )
     return np.add.reduceat(w * np.abs(yy - best[rg]), st, axis=0)
 
 
-def _k_theil(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_theil(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     r = yy / mu[rg]
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(r > 0, r * np.log(np.where(r > 0, r, 1)), 0.0)
     return np.add.reduceat(p * term, st, axis=0)
 
 
-def _k_mld(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_mld(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     r = yy / mu[rg]
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.add.reduceat(p * -np.log(r), st, axis=0)
@@ -1211,12 +1302,30 @@ def _rank_midpoints(p: np.ndarray, st: np.ndarray) -> np.ndarray:
     return cum - np.repeat(before, np.diff(np.r_[st, p.shape[0]]), axis=0) - p / 2
 
 
-def _k_aci(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_aci(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     x = _rank_midpoints(p, st)
     return np.add.reduceat(p * (2 * x - 1) * yy, st, axis=0)
 
 
-def _k_rci(*, yy, p, w, mu, rg, st, favourable):  # type: ignore[no-untyped-def]
+def _k_rci(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
     return _k_aci(yy=yy, p=p, w=w, mu=mu, rg=rg, st=st, favourable=favourable) / mu
 
 
@@ -1404,329 +1513,6 @@ relative_concentration_index = _simulated_measure(
 )
 
 
-# -- life expectancy gap and its Arriaga decomposition ---------------------------------------------
-def _band_starts(labels: pd.Series, column: str) -> tuple[np.ndarray, pd.Index, np.ndarray]:
-    from jsna.indicators.methods.life_expectancy import parse_start_age
-
-    uniques = pd.unique(labels)
-    try:
-        start_of = {u: parse_start_age(u) for u in uniques}
-    except ValueError as exc:
-        raise ValueError(f"{exc} (column {column!r})") from None
-    starts = np.array(sorted(set(start_of.values())), dtype="float64")
-    if starts.size < 2 or starts[0] != 0:
-        raise ValueError(f"age bands must start at 0 and have at least 2 bands (column {column!r})")
-    by_start = {s: u for u, s in start_of.items()}
-    band_index = pd.Index([by_start[int(s)] for s in starts])
-    band = np.searchsorted(starts, labels.map(start_of).to_numpy(dtype="float64"))
-    return starts, band_index, band
-
-
-def _life_table(D: np.ndarray, P: np.ndarray, starts: np.ndarray) -> dict[str, np.ndarray]:
-    """Chiang II abridged life table per row of D/P (groups x bands), as methods.life_expectancy."""
-    width = np.diff(starts)
-    nb = starts.size
-    a = np.full(nb - 1, 0.5)
-    if width[0] == 1:
-        a[0] = 0.1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        M = D / P
-    Mi = M[:, :-1]
-    q = np.minimum(1.0, width * Mi / (1 + width * Mi * (1 - a)))
-    lx = np.empty_like(M)
-    lx[:, 0] = 1e5
-    lx[:, 1:] = 1e5 * np.cumprod(1 - q, axis=1)
-    dx = lx[:, :-1] - lx[:, 1:]
-    L = np.empty_like(M)
-    L[:, :-1] = width * (lx[:, 1:] + a * dx)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        L[:, -1] = lx[:, -1] / M[:, -1]
-    T = np.cumsum(L[:, ::-1], axis=1)[:, ::-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e = T / lx
-    return {"m": M, "l": lx, "L": L, "T": T, "e": e}
-
-
-def _arriaga(lt1: dict[str, np.ndarray], lt2: dict[str, np.ndarray]) -> np.ndarray:
-    """Arriaga (1984) contribution of each age band to e0(2) - e0(1); rows = groups."""
-    l1, l2, L1, L2, T2 = lt1["l"], lt2["l"], lt1["L"], lt2["L"], lt2["T"]
-    l0 = l1[:, :1]
-    out = np.empty_like(l1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        direct = l1[:, :-1] / l0 * (L2[:, :-1] / l2[:, :-1] - L1[:, :-1] / l1[:, :-1])
-        indirect = T2[:, 1:] / l0 * (l1[:, :-1] / l2[:, :-1] - l1[:, 1:] / l2[:, 1:])
-        out[:, :-1] = direct + indirect
-        out[:, -1] = l1[:, -1] / l0[:, 0] * (T2[:, -1] / l2[:, -1] - lt1["T"][:, -1] / l1[:, -1])
-    return out
-
-
-def _gap_inputs(
-    data: pd.DataFrame,
-    *,
-    deaths: str,
-    population: str,
-    age_band: str,
-    group: str,
-    comparison: object,
-    reference: object,
-    by: list[str],
-    cause: str | None,
-):
-    """Deaths (by cause) and population arrays shaped (groups, bands[, causes]) for both populations."""
-    v.check_columns(
-        data, deaths=deaths, population=population, age_band=age_band, group=group, cause=cause
-    )
-    v.check_by(data, by)
-    present = set(pd.unique(data[group]))
-    for label, role in ((comparison, "comparison"), (reference, "reference")):
-        if label not in present:
-            raise ValueError(
-                f"{role} {label!r} is not a value of column {group!r} (values: {sorted(map(str, present))})"
-            )
-    sub = data[data[group].isin([comparison, reference])]
-    d = v.numeric(sub, deaths, "deaths")
-    v.check_non_negative(sub, d, deaths, "deaths")
-    p = v.numeric(sub, population, "population")
-    v.check_positive(sub, p, population, "population")
-    starts, band_index, band = _band_starts(sub[age_band], age_band)
-    codes, keys = v.group_codes(sub, by)
-    which = (sub[group] == reference).to_numpy().astype(np.intp)
-    if cause is not None:
-        cause_codes, causes = pd.factorize(sub[cause], sort=True)
-    else:
-        cause_codes, causes = np.zeros(len(sub), dtype=np.intp), pd.Index(["All causes"])
-    g, nb, nc = len(keys), starts.size, len(causes)
-    key = ((codes * 2 + which) * nb + band) * nc + cause_codes
-    uniq, counts = np.unique(key, return_counts=True)
-    if (counts > 1).any():
-        k = uniq[np.flatnonzero(counts > 1)[0]]
-        raise ValueError(
-            f"duplicate row for age band {band_index[(k // nc) % nb]!r}"
-            + (f" and cause {causes[k % nc]!r}" if cause else "")
-            + f" (column {age_band!r})"
-        )
-    Dc = np.zeros((g, 2, nb, nc))
-    np.add.at(Dc, (codes, which, band, cause_codes), d)
-    Pm = np.full((g, 2, nb), np.nan)
-    pop_key = (codes * 2 + which) * nb + band
-    Pm.reshape(-1)[pop_key] = p
-    # the population must be the same on every cause row of a band
-    first = pd.Series(p).groupby(pop_key).agg(["min", "max"])
-    if (first["max"] - first["min"] > 1e-9 * first["max"]).any():
-        k = int(first.index[(first["max"] - first["min"] > 1e-9 * first["max"]).to_numpy()][0])
-        raise ValueError(
-            f"population differs between cause rows of age band {band_index[k % nb]!r} "
-            f"(column {population!r})"
-        )
-    if np.isnan(Pm).any():
-        gi, wi, bi = (int(x[0]) for x in np.nonzero(np.isnan(Pm)))
-        who = ", ".join(f"{c}={keys[c].iloc[gi]!r}" for c in by) or "the data"
-        raise ValueError(
-            f"age band {band_index[bi]!r} is missing for {[comparison, reference][wi]!r} in {who} "
-            f"(column {age_band!r})"
-        )
-    return Dc, Pm, starts, band_index, keys, causes
-
-
-def life_expectancy_gap_decomposition(
-    data: pd.DataFrame,
-    *,
-    deaths: str,
-    population: str,
-    age_band: str,
-    group: str,
-    comparison: object,
-    reference: object,
-    by: str | Sequence[str] | None = None,
-    cause: str | None = None,
-) -> pd.DataFrame:
-    """Contribution of each age band (and cause) to a life-expectancy gap; one row per group, band and cause.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Deaths and population by age band for (at least) two populations told apart by
-        ``group``; with ``cause``, one row per band and cause, the band's population repeated.
-    deaths, population, age_band : str
-        As :func:`jsna.indicators.methods.life_expectancy` (same bands for both populations).
-    group : str
-        Column naming the population of each row.
-    comparison, reference : object
-        Values of ``group``; the gap is :math:`e_0(\\text{reference}) - e_0(\\text{comparison})`,
-        e.g. least deprived fifth minus most deprived fifth, or England minus the area.
-    by : str or list of str, optional
-        Further grouping (sex, period, ...).
-    cause : str, optional
-        Cause-of-death column; contributions are split by cause.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``by`` columns, ``age_band``, ``start_age``, ``cause``, ``contribution`` (years),
-        ``share`` (of the gap), ``gap``, ``e0_comparison`` and ``e0_reference``; the
-        contributions of a group sum to its gap.
-
-    Notes
-    -----
-    Life tables as Chiang II (:func:`jsna.indicators.methods.life_expectancy`). With
-    population 1 the comparison and 2 the reference, the contribution of band
-    :math:`[x, x+n)` is
-
-    .. math::
-
-        \\Delta_x = \\frac{l^1_x}{l_0}\\Big(\\frac{L^2_x}{l^2_x} - \\frac{L^1_x}{l^1_x}\\Big)
-        + \\frac{T^2_{x+n}}{l_0}\\Big(\\frac{l^1_x}{l^2_x} - \\frac{l^1_{x+n}}{l^2_{x+n}}\\Big),
-        \\qquad \\Delta_\\omega = \\frac{l^1_\\omega}{l_0}\\Big(\\frac{T^2_\\omega}{l^2_\\omega}
-        - \\frac{T^1_\\omega}{l^1_\\omega}\\Big)
-
-    for the open band ω, and :math:`\\sum_x \\Delta_x = e^2_0 - e^1_0` exactly. By cause,
-    :math:`\\Delta_{x,i} = \\Delta_x (m^1_{x,i} - m^2_{x,i}) / (m^1_x - m^2_x)`; where the
-    all-cause rates are equal the band's (zero) contribution is shared by deaths.
-
-    References
-    ----------
-    Arriaga EE. Measuring and explaining the change in life expectancies. Demography
-    1984;21:83-96. Preston SH, Heuveline P, Guillot M. Demography: measuring and modeling
-    population processes. Oxford: Blackwell; 2001:64-65, 84-85. Public Health England.
-    Segment Tool: technical guide; 2019.
-    """
-    by_ = v.normalise_by(by)
-    Dc, Pm, starts, band_index, keys, causes = _gap_inputs(
-        data,
-        deaths=deaths,
-        population=population,
-        age_band=age_band,
-        group=group,
-        comparison=comparison,
-        reference=reference,
-        by=by_,
-        cause=cause,
-    )
-    D = Dc.sum(axis=3)
-    lt1 = _life_table(D[:, 0], Pm[:, 0], starts)
-    lt2 = _life_table(D[:, 1], Pm[:, 1], starts)
-    contrib = _arriaga(lt1, lt2)  # (g, nb)
-    m1 = Dc[:, 0] / Pm[:, 0, :, None]
-    m2 = Dc[:, 1] / Pm[:, 1, :, None]
-    dm = (m1 - m2).sum(axis=2, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share_by_cause = np.where(np.abs(dm) > 1e-15, (m1 - m2) / dm, np.nan)
-    total_d = Dc.sum(axis=1)
-    fallback = np.where(
-        total_d.sum(axis=2, keepdims=True) > 0,
-        total_d / np.maximum(total_d.sum(axis=2, keepdims=True), 1e-300),
-        1.0 / Dc.shape[3],
-    )
-    share_by_cause = np.where(np.isnan(share_by_cause), fallback, share_by_cause)
-    parts = contrib[:, :, None] * share_by_cause  # (g, nb, nc)
-    g, nb, nc = parts.shape
-    gap = lt2["e"][:, 0] - lt1["e"][:, 0]
-    gi = np.repeat(np.arange(g), nb * nc)
-    bi = np.tile(np.repeat(np.arange(nb), nc), g)
-    ci = np.tile(np.arange(nc), g * nb)
-    out = (
-        keys.iloc[gi].reset_index(drop=True) if by_ else pd.DataFrame(index=pd.RangeIndex(len(gi)))
-    )
-    labels = np.asarray(band_index, dtype=object)[bi]
-    out["age_band"] = (
-        pd.Series(labels, dtype="str") if isinstance(labels[0], str) else pd.Series(labels)
-    )
-    out["start_age"] = starts[bi].astype("int64")
-    out["cause"] = pd.Series(np.asarray(causes, dtype=object)[ci], dtype="str")
-    out["contribution"] = parts.reshape(-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["share"] = parts.reshape(-1) / gap[gi]
-    out["gap"] = gap[gi]
-    out["e0_comparison"] = lt1["e"][gi, 0]
-    out["e0_reference"] = lt2["e"][gi, 0]
-    if by_:
-        out = out.sort_values([*by_, "start_age", "cause"], kind="stable").reset_index(drop=True)
-    return out
-
-
-def life_expectancy_gap(
-    data: pd.DataFrame,
-    *,
-    deaths: str,
-    population: str,
-    age_band: str,
-    group: str,
-    comparison: object,
-    reference: object,
-    by: str | Sequence[str] | None = None,
-    confidence: v.Confidence = v.DEFAULT_CONFIDENCE,
-) -> pd.DataFrame:
-    """Gap in life expectancy at birth between two populations, with limits; one row per group.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``by`` columns, ``e0_comparison``, ``e0_reference``, ``value`` (the gap,
-        reference minus comparison, years), limit columns, ``se`` and ``note``.
-
-    Notes
-    -----
-    Each life expectancy and its standard error come from
-    :func:`jsna.indicators.methods.life_expectancy` (Chiang II with Silcocks' final-band
-    variance); the two populations are independent, so
-    :math:`SE_{gap} = \\sqrt{SE_1^2 + SE_2^2}` and the limits are :math:`gap \\pm z\\,SE`.
-    When either life expectancy is suppressed (see that function) the gap is missing with
-    the reason in ``note``.
-
-    References
-    ----------
-    Chiang CL (1968); Silcocks PBS et al. J Epidemiol Community Health 2001;55:38-43.
-    """
-    from jsna.indicators.methods import life_expectancy
-
-    by_ = v.normalise_by(by)
-    levels = v.normalise_confidence(confidence)
-    v.check_columns(data, group=group)
-    sub = data[data[group].isin([comparison, reference])]
-    le = life_expectancy(
-        sub,
-        deaths=deaths,
-        population=population,
-        age_band=age_band,
-        by=[*by_, group],
-        confidence=0.95,
-        start_ages=[0],
-    )
-    le["se"] = (le["upper_ci_95"] - le["value"]) / v.z_value(0.95)
-    one = le[le[group] == comparison].drop(columns=[group])
-    two = le[le[group] == reference].drop(columns=[group])
-    cols = ["value", "se", "note"]
-    if by_:
-        merged = one[[*by_, *cols]].merge(
-            two[[*by_, *cols]], on=by_, suffixes=("_1", "_2"), how="outer"
-        )
-    else:
-        merged = pd.concat(
-            [
-                one[cols].reset_index(drop=True).add_suffix("_1"),
-                two[cols].reset_index(drop=True).add_suffix("_2"),
-            ],
-            axis=1,
-        )
-    out = merged[by_].copy() if by_ else pd.DataFrame(index=merged.index)
-    out["e0_comparison"] = merged["value_1"].to_numpy()
-    out["e0_reference"] = merged["value_2"].to_numpy()
-    gap = (merged["value_2"] - merged["value_1"]).to_numpy(dtype="float64")
-    se = np.sqrt(
-        merged["se_1"].to_numpy(dtype="float64") ** 2
-        + merged["se_2"].to_numpy(dtype="float64") ** 2
-    )
-    out["value"] = gap
-    for level in levels:
-        lo, up = v.limit_columns(level)
-        out[lo] = gap - v.z_value(level) * se
-        out[up] = gap + v.z_value(level) * se
-    out["se"] = se
-    notes = merged["note_1"].where(merged["note_1"].notna(), merged["note_2"])
-    out["note"] = v.as_note_series(notes.to_numpy(dtype=object))
-    return out.reset_index(drop=True)
-
-
 # -- deprivation breakdowns -------------------------------------------------------------------------
 def deprivation_quantiles(
     deprivation: pd.DataFrame,
@@ -1764,8 +1550,6 @@ def deprivation_quantiles(
     Ministry of Housing, Communities and Local Government. English indices of deprivation
     2019: technical report. OHID Public Health Technical Guidance, "Deprivation quintiles".
     """
-    from jsna.indicators import methods
-
     if n not in (5, 10) and within is None:
         raise ValueError(
             f"national quantiles come from the published deciles: n must be 5 or 10, got {n}"
@@ -1795,7 +1579,7 @@ def deprivation_quantiles(
             "_area": deprivation[within].to_numpy(),
         }
     )
-    ranked = methods.assign_quantiles(frame, value="_key", n=n, by="_area", first="highest")
+    ranked = assign_quantiles(frame, value="_key", n=n, by="_area", first="highest")
     return pd.DataFrame(
         {
             "lsoa_code": ranked["lsoa_code"].to_numpy(),

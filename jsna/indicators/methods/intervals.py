@@ -1,7 +1,22 @@
-"""Confidence-interval primitives: Byar's, exact Poisson, Wilson score, Student's t.
+r"""Confidence-interval primitives: Byar's, exact Poisson, Wilson score, Student's t.
 
-Each takes array-likes and one confidence level (a proportion, or a percentage
-such as 95) and returns ``(lower, upper)`` numpy arrays, one element per input.
+Each takes array-likes and one confidence level (a proportion, or a percentage such as 95)
+and returns ``(lower, upper)`` numpy arrays, one element per input; *z* is
+:math:`\Phi^{-1}(1 - \alpha/2)` from :func:`~jsna.indicators.methods.z_for`.
+
+* Byar's approximation to Poisson limits of a count *O*:
+  :math:`O_L = O(1 - 1/(9O) - z/(3\sqrt O))^3`,
+  :math:`O_U = (O+1)(1 - 1/(9(O+1)) + z/(3\sqrt{O+1}))^3`.
+* Exact Poisson limits: :math:`\chi^2_{\alpha/2}(2O)/2` and :math:`\chi^2_{1-\alpha/2}(2O+2)/2`;
+  OHID uses them below 10 events (:func:`poisson_interval`).
+* Wilson score limits of a proportion :math:`(2O + z^2 \mp z\sqrt{z^2 + 4O(1 - O/n)}) /
+  2(n + z^2)`.
+* Student's t limits of a mean :math:`\bar x \pm t_{1-\alpha/2, n-1}\, s/\sqrt n`.
+
+References: Breslow NE, Day NE. Statistical methods in cancer research, vol. II. Lyon: IARC;
+1987. Garwood F. Biometrika 1936;28:437-442. Wilson EB. J Am Stat Assoc 1927;22:209-212.
+Newcombe RG, Altman DG, in Statistics with confidence, 2nd ed. BMJ Books; 2000. OHID Public
+Health Technical Guidance, "Confidence intervals"; PHEindicatormethods.
 """
 
 from __future__ import annotations
@@ -9,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import normalise_confidence, z_value
+from ._validate import normalise_confidence, z_for
 
 __all__ = [
     "byars_interval",
@@ -70,7 +85,7 @@ def byars_interval(count: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarr
     ``byars_upper``.
     """
     x = _counts(count)
-    z = z_value(_level(confidence))
+    z = z_for(_level(confidence))
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
         x1 = x + 1
@@ -179,7 +194,7 @@ def wilson_interval(
     if np.any(x > n):
         i = np.flatnonzero(x > n)[0]
         raise ValueError(f"numerator must be <= denominator, got {x.flat[i]:g} > {n.flat[i]:g}")
-    z = z_value(_level(confidence))
+    z = z_for(_level(confidence))
     z2 = z * z
     with np.errstate(divide="ignore", invalid="ignore"):
         root = z * np.sqrt(z2 + 4 * x * (1 - x / n))

@@ -1,9 +1,29 @@
-"""Abridged life tables: Chiang II with Silcocks' variance for the final band."""
+r"""Abridged life tables: Chiang II, with Silcocks' variance for the open final band.
+
+One life table serves the whole package: :func:`age_bands` reads the bands from their labels
+and :func:`abridged_life_table` builds the columns
+(:math:`m_x, q_x, l_x, d_x, L_x, T_x, e_x`) for many groups at once from arrays of deaths
+and population by age band, and both :func:`life_expectancy` (values with confidence
+limits and the suppression rules) and the life-expectancy gap and its Arriaga decomposition
+(:mod:`jsna.indicators.methods.decomposition`) read it.
+
+Formulas: :math:`q_x = n_x M_x / (1 + n_x M_x (1 - a_x))` with :math:`a_x = 0.1` for a
+first band ``<1`` and 0.5 otherwise, :math:`l_0 = 100\,000`, :math:`L_x = n_x (l_{x+n} +
+a_x d_x)`, the open band closed by :math:`L_\omega = l_\omega / M_\omega`, and
+:math:`e_x = T_x / l_x`; the variance is Chiang's with Silcocks et al.'s term for the final
+band. See :func:`life_expectancy` for the full statement and the suppression rules.
+
+References: Chiang CL, *Introduction to stochastic processes in biostatistics* (Wiley,
+1968); Silcocks PBS, Jenner DA, Reza R, J Epidemiol Community Health 2001;55:38-43; Public
+Health England, Life Expectancy Calculator; OHID Public Health Technical Guidance, "Life
+expectancy"; PHEindicatormethods ``phe_life_expectancy``.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -11,7 +31,98 @@ import pandas as pd
 from . import _validate as v
 from .standardised import _check_complete
 
-__all__ = ["life_expectancy", "parse_start_age"]
+__all__ = [
+    "LifeTable",
+    "abridged_life_table",
+    "age_bands",
+    "life_expectancy",
+    "parse_start_age",
+]
+
+#: radix of the life table (people alive at age 0)
+RADIX = 1e5
+
+
+@dataclass(frozen=True)
+class LifeTable:
+    """Columns of abridged life tables, one row per group and one column per age band.
+
+    Every array has shape ``(groups, bands)``; ``width`` and ``a`` (the fraction of the
+    interval lived by those who die in it) have one entry per closed band (all but the last).
+    """
+
+    mx: np.ndarray
+    """Death rate :math:`M_x = D_x / P_x`."""
+    qx: np.ndarray
+    """Probability of dying in the band (closed bands only: shape ``(groups, bands - 1)``)."""
+    lx: np.ndarray
+    """Survivors to the start of the band, of :data:`RADIX` born."""
+    dx: np.ndarray
+    """Deaths in the band :math:`l_x - l_{x+n}` (closed bands only)."""
+    Lx: np.ndarray
+    """Person-years lived in the band."""
+    Tx: np.ndarray
+    r"""Person-years lived from the start of the band on: :math:`\sum_{j \ge x} L_j`."""
+    ex: np.ndarray
+    """Life expectancy at the start of the band :math:`T_x / l_x` (0 where nobody survives)."""
+    width: np.ndarray
+    a: np.ndarray
+
+
+def abridged_life_table(
+    deaths: np.ndarray, population: np.ndarray, starts: np.ndarray
+) -> LifeTable:
+    r"""Chiang II abridged life tables for many groups at once; one row per group.
+
+    Parameters
+    ----------
+    deaths, population : numpy.ndarray
+        Shape ``(groups, bands)``: deaths and population (person-years) by age band.
+    starts : numpy.ndarray
+        Start age of each band, ascending, the first 0; the last band is open.
+
+    Returns
+    -------
+    LifeTable
+        The columns :math:`M_x, q_x, l_x, d_x, L_x, T_x, e_x` as arrays.
+
+    Notes
+    -----
+    :math:`M_x = D_x/P_x`, :math:`q_x = \min(1, n_x M_x / (1 + n_x M_x (1 - a_x)))` with
+    :math:`a_x = 0.1` for a first band one year wide and 0.5 otherwise, :math:`l_0 =
+    100\,000`, :math:`l_{x+n} = l_x (1 - q_x)`, :math:`L_x = n_x (l_{x+n} + a_x d_x)`, the
+    open band :math:`L_\omega = l_\omega / M_\omega`, :math:`T_x = \sum_{j \ge x} L_j`
+    and :math:`e_x = T_x / l_x`. No checks: a zero death rate in the open band gives an
+    infinite :math:`L_\omega`, which callers rule out (:func:`life_expectancy` suppresses
+    the group; the decomposition lets it show as a missing contribution).
+
+    References
+    ----------
+    Chiang CL. The life table and its construction. In: Introduction to stochastic
+    processes in biostatistics. New York: Wiley; 1968:189-214.
+    """
+    width = np.diff(starts)
+    nb = starts.size
+    a = np.full(nb - 1, 0.5)
+    if width[0] == 1:
+        a[0] = 0.1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = deaths / population
+    mi = m[:, :-1]
+    q = np.minimum(1.0, width * mi / (1 + width * mi * (1 - a)))
+    lx = np.empty(m.shape)
+    lx[:, 0] = RADIX
+    lx[:, 1:] = RADIX * np.cumprod(1 - q, axis=1)
+    dx = lx[:, :-1] - lx[:, 1:]
+    big_l = np.empty(m.shape)
+    big_l[:, :-1] = width * (lx[:, 1:] + a * dx)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        big_l[:, -1] = lx[:, -1] / m[:, -1]
+    big_t = np.cumsum(big_l[:, ::-1], axis=1)[:, ::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.where(lx == 0, 0.0, big_t / lx)
+    return LifeTable(mx=m, qx=q, lx=lx, dx=dx, Lx=big_l, Tx=big_t, ex=e, width=width, a=a)
+
 
 _FIRST_INT = re.compile(r"\d+")
 
@@ -29,6 +140,38 @@ def parse_start_age(label: object) -> int:
     if match is None:
         raise ValueError(f"cannot read a start age from age band {label!r}")
     return int(match.group())
+
+
+def age_bands(labels: pd.Series, column: str) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """The life table's bands read from their labels: start ages, labels and each row's band.
+
+    Returns the start ages in ascending order (float), the band labels in that order, and for
+    each row the position of its band. Raises, naming ``column``, when a label has no start
+    age, two labels start at the same age, or the bands do not start at 0 or are fewer than 2.
+    """
+    uniques = pd.unique(labels)
+    try:
+        start_of = {label: parse_start_age(label) for label in uniques}
+    except ValueError as exc:
+        raise ValueError(f"{exc} (column {column!r})") from None
+    by_start: dict[int, object] = {}
+    for label, start in start_of.items():
+        if start in by_start and by_start[start] != label:
+            raise ValueError(
+                f"age bands {by_start[start]!r} and {label!r} both start at {start} "
+                f"(column {column!r})"
+            )
+        by_start[start] = label
+    starts = np.array(sorted(by_start), dtype="float64")
+    if starts.size < 2 or starts[0] != 0:
+        raise ValueError(
+            f"age bands must start at 0 and have at least 2 bands, got {list(by_start.values())} "
+            f"(column {column!r})"
+        )
+    band_index = pd.Index([by_start[int(s)] for s in starts])
+    band = pd.Index(uniques).get_indexer(pd.Index(labels))
+    remap = np.array([int(np.searchsorted(starts, start_of[u])) for u in uniques], dtype=np.intp)
+    return starts, band_index, remap[band]
 
 
 def life_expectancy(
@@ -115,30 +258,7 @@ def life_expectancy(
     d_row = v.numeric(data, deaths, "deaths")
     p_row = v.numeric(data, population, "population")
 
-    labels = data[age_band]
-    uniques = pd.unique(labels)
-    try:
-        start_of = {label: parse_start_age(label) for label in uniques}
-    except ValueError as exc:
-        raise ValueError(f"{exc} (column {age_band!r})") from None
-    by_start: dict[int, object] = {}
-    for label, start in start_of.items():
-        if start in by_start and by_start[start] != label:
-            raise ValueError(
-                f"age bands {by_start[start]!r} and {label!r} both start at {start} "
-                f"(column {age_band!r})"
-            )
-        by_start[start] = label
-    starts = np.array(sorted(by_start), dtype="float64")
-    if starts.size < 2 or starts[0] != 0:
-        raise ValueError(
-            f"age bands must start at 0 and have at least 2 bands, got {list(by_start.values())} "
-            f"(column {age_band!r})"
-        )
-    band_index = pd.Index([by_start[int(s)] for s in starts])
-    band = pd.Index(uniques).get_indexer(labels)
-    remap = np.array([int(np.searchsorted(starts, start_of[u])) for u in uniques], dtype=np.intp)
-    band = remap[band]
+    starts, band_index, band = age_bands(data[age_band], age_band)
     codes, keys = v.group_codes(data, by_)
     g, nb = len(keys), len(starts)
     _check_complete(codes, band, keys, by_, band_index, age_band)
@@ -163,25 +283,17 @@ def life_expectancy(
     Dc = np.where(bad[:, None], 1.0, D)
     Pc = np.where(bad[:, None], 2.0, P)
 
-    width = np.diff(starts)  # n_i for all but the final band
-    a = np.full(nb - 1, 0.5)
-    if width[0] == 1:
-        a[0] = 0.1
-    M = Dc / Pc
-    Mi = M[:, :-1]
-    q = np.minimum(1.0, width * Mi / (1 + width * Mi * (1 - a)))
-    p = 1 - q
-    lx = np.empty((g, nb))
-    lx[:, 0] = 1e5
-    lx[:, 1:] = 1e5 * np.cumprod(p, axis=1)
-    l_next = lx[:, 1:]
-    dx = lx[:, :-1] - l_next
-    L = np.empty((g, nb))
-    L[:, :-1] = width * (l_next + a * dx)
-    L[:, -1] = lx[:, -1] / M[:, -1]
-    T = np.cumsum(L[:, ::-1], axis=1)[:, ::-1]
+    table = abridged_life_table(Dc, Pc, starts)
+    width, a, M, q, lx, dx, e = (
+        table.width,
+        table.a,
+        table.mx,
+        table.qx,
+        table.lx,
+        table.dx,
+        table.ex,
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        e = np.where(lx == 0, 0.0, T / lx)
         sp = np.where(dx == 0, 0.0, q * q * (1 - q) / Dc[:, :-1])
         sp_last = 4 / (Dc[:, -1] * M[:, -1] ** 2)
         W = np.empty((g, nb))
@@ -191,14 +303,14 @@ def life_expectancy(
         se = np.sqrt(ST / lx**2)
 
     row_notes = np.repeat(notes[:, None], nb, axis=1)
-    wide = (2 * v.z_value(0.95) * se > 20) & ~bad[:, None]
+    wide = (2 * v.z_for(0.95) * se > 20) & ~bad[:, None]
     row_notes[wide] = "95% confidence interval wider than 20 years"
     suppress = bad[:, None] | wide | ~np.isfinite(e)
     value = np.where(suppress, np.nan, e)
 
     columns: dict[str, np.ndarray] = {"value": value}
     for level in levels:
-        z = v.z_value(level)
+        z = v.z_for(level)
         lo, up = v.limit_columns(level)
         columns[lo] = np.where(suppress, np.nan, e - z * se)
         columns[up] = np.where(suppress, np.nan, e + z * se)

@@ -1,4 +1,12 @@
-"""Means with Student's t limits."""
+r"""Means with Student's t limits.
+
+:func:`mean` gives :math:`\bar x \pm t_{1-\alpha/2,\,n-1}\, s/\sqrt n` per group, *s* the
+sample standard deviation (divisor :math:`n - 1`); fewer than 2 observations give missing
+limits.
+
+References: OHID Public Health Technical Guidance, "Confidence intervals for means";
+PHEindicatormethods ``phe_mean``.
+"""
 
 from __future__ import annotations
 

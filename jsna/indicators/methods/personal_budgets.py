@@ -1,5 +1,18 @@
 """Personal health budgets: uptake per 100,000, local budgets against conventional care, outcomes
 before and after, uptake scenarios, and the national pilot evidence as citable data.
+
+* :func:`uptake_rate` - people with a budget per 100,000 population, a crude rate with
+  Byar's limits (exact Poisson below 10), as :func:`~jsna.indicators.methods.crude_rate`.
+* :func:`budget_distribution`, :func:`cost_against_conventional`, :func:`outcome_change` -
+  budget sizes, and paired differences (budget minus conventional cost, outcome after minus
+  before) with Student's t limits and a paired t-test.
+* :func:`uptake_scenarios` - people and spend if uptake reached given rates.
+* :data:`PHB_EVIDENCE` - the findings of the 2009-2012 national pilot evaluation.
+
+References: Forder J et al. Evaluation of the personal health budget pilot programme. PSSRU
+Discussion Paper 2840_2; 2012. NHS England, Personal health budgets quarterly data
+collection: guidance. Altman DG. Practical statistics for medical research. London: Chapman
+& Hall; 1991 (paired t-test).
 """
 
 from __future__ import annotations
@@ -112,7 +125,7 @@ def uptake_rate(
     NHS England. Personal health budgets quarterly data collection: guidance. OHID Public
     Health Technical Guidance, "Crude rates".
     """
-    from jsna.indicators import methods
+    from jsna.indicators.methods.rates import crude_rate
 
     v.check_columns(uptake, area=area, people=people, period=period, phb_type=phb_type)
     v.check_columns(population, population_area=population_area, population_count=population_count)
@@ -128,7 +141,7 @@ def uptake_rate(
     )
     data = counts.merge(pop, on=area, how="left")
     has = data["population"].notna() & data["population"].gt(0)
-    rated = methods.crude_rate(
+    rated = crude_rate(
         data[has],
         count=people,
         population="population",
@@ -169,7 +182,7 @@ def budget_distribution(
     ).reset_index()
     for name, q in (("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9)):
         out[name] = g.quantile(q).to_numpy()
-    from jsna.indicators.methods import student_t_interval
+    from jsna.indicators.methods.intervals import student_t_interval
 
     for level in v.normalise_confidence(confidence):
         lo, hi = student_t_interval(out["mean"], out["sd"], out["n"], level)
@@ -186,7 +199,7 @@ def _paired(
 ) -> pd.DataFrame:
     from scipy import stats
 
-    from jsna.indicators.methods import student_t_interval
+    from jsna.indicators.methods.intervals import student_t_interval
 
     work = frame[by].copy() if by else pd.DataFrame(index=frame.index)
     work["_d"] = diff

@@ -1,5 +1,19 @@
-"""Projections: population (supplied ONS variants, or Hamilton-Perry when none), service use and
+r"""Projections: population (supplied ONS variants, or Hamilton-Perry when none), service use and
 outcomes (rate × projected population), each with an interval and user scenarios.
+
+* :func:`project_population` - Hamilton-Perry cohort-change ratios
+  :math:`P_{a+1,T+1} = CCR_a P_{a,T}` with births by the child-woman ratio, when ONS
+  projections are not given.
+* :func:`service_use_rates`, :func:`prevalence_rates`, :func:`projected_cases` -
+  :math:`\hat C_y = \sum_{s,a} r_{s,a} P_{s,a,y}`, with limits simulated from the rates'
+  sampling uncertainty (Jeffreys :math:`\Gamma(E + \tfrac12)/P` for rates from counts) and
+  the spread of population variants; scenarios multiply the rates of the years they cover.
+* :func:`financial_year` - :math:`V_{t/t+1} = \tfrac34 V_t + \tfrac14 V_{t+1}` from mid-year
+  values.
+
+References: Hamilton CH, Perry J. Social Forces 1962;41:163-170. Swanson DA, Schlottmann A,
+Schmidt B. Popul Res Policy Rev 2010;29:47-63. Institute of Public Care, POPPI and PANSI
+methodology. ONS, Subnational population projections for England: methodology.
 
 Pure, vectorised functions: no I/O, no Python loop over areas. Simulated intervals use a seeded
 generator, so a report is identical run to run.
@@ -15,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from jsna.indicators.methods import _validate as v
+from jsna.indicators.methods._validate import DEFAULT_SEED
 
 __all__ = [
     "DEFAULT_SEED",
@@ -27,7 +42,6 @@ __all__ = [
     "service_use_rates",
 ]
 
-DEFAULT_SEED = 20_070_101
 ESTIMATE = "estimate"
 BASELINE = "Baseline"
 YearType = Literal["calendar", "financial"]
@@ -138,7 +152,7 @@ def aggregate_to_bands(
             "or in the rates' bands"
         )
     kept = population[fits].assign(age_from=lo[idx[fits]], age_to=hi[idx[fits]])
-    out = kept.groupby([*keys, "age_from", "age_to"], as_index=False, dropna=False)[count].sum()
+    out = kept.groupby([*keys, "age_from", "age_to"], as_index=False, dropna=False)[[count]].sum()
     out["age_to"] = out["age_to"].replace(np.inf, np.nan)
     return out
 
@@ -262,17 +276,17 @@ def project_population(
     year_text = np.array([str(y) for y in out_years], dtype=object)
     out = pd.DataFrame(
         {
-            area: pd.Categorical.from_codes(g_area, categories=areas),
+            area: pd.Categorical.from_codes(g_area, categories=pd.Index(areas)),
             "year": out_years[g_year],
-            "sex": pd.Categorical.from_codes(g_sex, categories=["Male", "Female"]),
+            "sex": pd.Categorical.from_codes(g_sex, categories=pd.Index(["Male", "Female"])),
             "age_from": ages[g_age],
             "count": proj.ravel(),
         }
     )
-    out["period"] = pd.Categorical.from_codes(g_year, categories=year_text)
+    out["period"] = pd.Categorical.from_codes(g_year, categories=pd.Index(year_text))
     out["age_to"] = pd.array(np.where(g_age == A - 1, 0, ages[g_age]), dtype="Int64")
     out.loc[g_age == A - 1, "age_to"] = pd.NA
-    out["age_band"] = pd.Categorical.from_codes(g_age, categories=labels)
+    out["age_band"] = pd.Categorical.from_codes(g_age, categories=pd.Index(labels))
     out["variant"] = variant
     out["method"] = method
     return out
@@ -311,7 +325,7 @@ def service_use_rates(
     first = int(ev["_year"].min())
     ev = ev.groupby(
         [area, series, "sex", "age_from", "age_to", "_year"], as_index=False, dropna=False
-    )["count"].sum()
+    )[["count"]].sum()
     pop = population[population["sex"].isin(["Male", "Female"])].copy()
     pop["_year"] = pd.to_numeric(pop["period"].astype(str).str[:4], errors="coerce")
     pop = pop[pop["_year"].between(first, last)]
@@ -391,7 +405,7 @@ def prevalence_rates(prevalence: pd.DataFrame, *, series: str = "condition") -> 
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         se = (logit(np.clip(hi, 1e-12, 1 - 1e-12)) - logit(np.clip(lo, 1e-12, 1 - 1e-12))) / (
-            2 * v.z_value(0.95)
+            2 * v.z_for(0.95)
         )
     out = prev[[series, "sex", "age_from", "age_to"]].copy()
     out["rate"] = p
@@ -617,10 +631,13 @@ def _project_one(
             if {"rate_period", "base_period"} <= set(rr)
             else None
         )
-        if periods is not None and len(periods) == 1 and periods.iloc[0, 0] != periods.iloc[0, 1]:
+        only: list[Any] = (
+            periods.iloc[0].tolist() if periods is not None and len(periods) == 1 else []
+        )
+        if only and only[0] != only[1]:
             basis = (
-                f"{periods.iloc[0, 0]} rates by age and sex (interval from the Poisson uncertainty of the "
-                f"{periods.iloc[0, 1]} counts)"
+                f"{only[0]} rates by age and sex (interval from the Poisson uncertainty of the "
+                f"{only[1]} counts)"
             )
         else:
             basis = "rates from counts (Poisson uncertainty)"

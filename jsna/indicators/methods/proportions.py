@@ -1,4 +1,13 @@
-"""Proportions with Wilson score limits."""
+r"""Proportions with Wilson score limits.
+
+:func:`proportion` gives :math:`p = O/n` per group with the Wilson score limits
+:math:`(2O + z^2 \mp z\sqrt{z^2 + 4O(1 - O/n)}) / 2(n + z^2)`, times a multiplier (100 for
+a percentage); a zero denominator gives a missing value with a note.
+
+References: Wilson EB. J Am Stat Assoc 1927;22:209-212. Newcombe RG, Altman DG (2000). OHID
+Public Health Technical Guidance, "Confidence intervals for proportions"; PHEindicatormethods
+``phe_proportion``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,13 @@
-"""Assigning values to quantiles within groups."""
+r"""Assigning values to quantiles within groups.
+
+:func:`assign_quantiles` ranks the non-missing values of each group (ties take the lowest
+rank *r*) and gives quantile :math:`q = \lfloor (n + 1) - \lceil (N + 1 - r) / (N / n)
+\rceil \rfloor` of *n*, 0 mapped to 1, as Fingertips assigns deprivation deciles and
+benchmark quintiles.
+
+References: OHID Public Health Technical Guidance, "Quantiles"; PHEindicatormethods
+``phe_quantile``.
+"""
 
 from __future__ import annotations
 

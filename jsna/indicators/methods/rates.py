@@ -1,4 +1,13 @@
-"""Crude rates with Byar's / exact Poisson limits."""
+r"""Crude rates with Byar's / exact Poisson limits.
+
+:func:`crude_rate` gives :math:`r = O/n \times m` per group (per 100,000 by default), with
+Byar's limits of the count divided by *n* for :math:`O \ge 10` and exact Poisson limits
+below. A zero denominator is not an error: the rate is missing with the note "denominator
+is zero".
+
+References: OHID Public Health Technical Guidance, "Confidence intervals for rates". Breslow
+NE, Day NE (1987). PHEindicatormethods ``phe_rate`` / ``calculate_rate``.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,26 @@
-"""Directly and indirectly standardised rates and ratios."""
+r"""Directly and indirectly standardised rates and ratios.
+
+* :func:`directly_standardised_rate` - how a DSR is computed:
+  :math:`DSR = m \sum_i w_i O_i / n_i \,/\, \sum_i w_i` over age bands, with standard
+  weights :math:`w_i` (ESP2013 by default, joined by band label), and Dobson limits
+  :math:`DSR + \sqrt{\operatorname{var}/O}\,(O_{L,U} - O)\,m`,
+  :math:`\operatorname{var} = \sum_i O_i (w_i/n_i)^2 / (\sum_i w_i)^2`, from Byar's limits
+  of the total count. Not published under 10 events; an option for non-independent events;
+  a band with no population is an error or, by choice, a missing value with a note.
+* :func:`indirectly_standardised_ratio` - :math:`O/E \times m` with
+  :math:`E = \sum_i n_i R_i` from reference rates, Byar's or exact limits of *O*.
+* :func:`indirectly_standardised_rate` - the ratio times the reference's crude rate.
+
+References: Dobson AJ, Kuulasmaa K, Eberle E, Scherer J. Confidence intervals for weighted
+sums of Poisson parameters. Stat Med 1991;10:457-462. Breslow NE, Day NE (1987). OHID Public
+Health Technical Guidance, "Directly standardised rates", "Indirectly standardised ratios";
+PHEindicatormethods ``calculate_dsr``, ``calculate_ISRatio``, ``calculate_ISRate``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -63,7 +81,7 @@ def _band_codes(data: pd.DataFrame, column: str, bands: pd.Index, what: str) -> 
         raw = series.cat.codes.to_numpy()
         codes = np.where(raw >= 0, lookup[raw], -1)
     else:
-        codes = bands.get_indexer(series)
+        codes = bands.get_indexer(pd.Index(series))
     bad = codes < 0
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
@@ -131,6 +149,7 @@ def directly_standardised_rate(
     multiplier: float = 100_000,
     independent_events: bool = True,
     frequency: str | None = None,
+    zero_population: Literal["error", "missing"] = "error",
 ) -> pd.DataFrame:
     """Directly standardised rate with Dobson confidence limits; one row per group.
 
@@ -143,7 +162,7 @@ def directly_standardised_rate(
         Events in the band; missing counts are taken as 0 (as the reference does). With
         ``independent_events=False``, the number of *people* with ``frequency`` events.
     population : str
-        Population of the band (> 0).
+        Population of the band (> 0; see ``zero_population``).
     age_band : str
         Band label column, joined to the standard population by label (never by position).
     standard_population : Series, DataFrame, mapping or None
@@ -160,6 +179,11 @@ def directly_standardised_rate(
     frequency : str, optional
         Column of event frequencies (events per person), required when
         ``independent_events=False``.
+    zero_population : {"error", "missing"}
+        What a band with no population does. ``"error"`` (the reference's rule) raises;
+        ``"missing"`` reports the group with its count and denominator but no value or
+        limits, and the note ``"not calculated: an age band has no population"`` (small
+        areas such as LSOAs often have nobody in a band such as 90+).
 
     Returns
     -------
@@ -181,6 +205,11 @@ def directly_standardised_rate(
     :math:`DSR + \\sqrt{\\operatorname{var}/O}\\,(O_{L,U} - O)\\,m` with :math:`O_L, O_U`
     Byar's limits of the total count (:func:`~jsna.indicators.methods.byars_interval`).
     When :math:`O < 10` the value and limits are missing, with note ``"total count < 10"``.
+
+    A rate cannot be standardised over a band with no population (:math:`O_i / n_i` is
+    undefined and the standard's weight for that band would be lost), so a group with a band
+    of population 0 is either an error or, with ``zero_population="missing"``, a row with
+    a missing value and a note; its ``count`` and ``denominator`` are still the totals.
 
     For non-independent events the variance is replaced by
     :math:`\\sum_f f^2 \\operatorname{var}_f`, :math:`\\operatorname{var}_f` being the variance
@@ -210,7 +239,14 @@ def directly_standardised_rate(
     x = np.where(np.isnan(x), 0.0, x)
     v.check_non_negative(data, x, count, "count")
     n = v.numeric(data, population, "population")
-    v.check_positive(data, n, population, "population")
+    if zero_population == "error":
+        v.check_positive(data, n, population, "population")
+    elif zero_population == "missing":
+        v.check_non_negative(data, n, population, "population")
+    else:
+        raise ValueError(f"zero_population must be 'error' or 'missing', got {zero_population!r}")
+    empty_row = n == 0
+    n_rate = np.where(empty_row, 1.0, n)  # the group is reported without a value
     std = _standard_series(standard_population, data[age_band])
     band = _band_codes(data, age_band, std.index, "standard population")
     w = std.to_numpy()[band]
@@ -220,7 +256,7 @@ def directly_standardised_rate(
 
     if independent_events:
         _check_complete(codes, band, keys, by_, std.index, age_band)
-        ratio = w / n
+        ratio = w / n_rate
         total_x, total_n, wt, sq = v.group_sums(codes, g, x, n, x * ratio, x * ratio * ratio)
         total_w = np.full(g, std.sum())
         variance = sq / (total_w * total_w)
@@ -248,7 +284,7 @@ def directly_standardised_rate(
                 f"population must be the same on every frequency row of a band, got {n[pos]:g} "
                 f"and {n[first_pair][inverse][pos]:g} (column {population!r}, row {data.index[pos]})"
             )
-        ratio = w / n
+        ratio = w / n_rate
         events = f * x
         total_x, wt = v.group_sums(codes, g, events, events * ratio)
         gp = codes[first_pair]
@@ -263,23 +299,26 @@ def directly_standardised_rate(
         method = "Dobson, with confidence adjusted for non-independent events"
 
     small = total_x < 10
+    empty = np.bincount(codes, weights=empty_row, minlength=g) > 0
+    hide = small | empty
     with np.errstate(divide="ignore", invalid="ignore"):
         value = wt / total_w * multiplier
         scale = np.sqrt(variance / total_x) * multiplier
     columns: dict[str, object] = {
         "count": total_x,
         "denominator": total_n,
-        "value": np.where(small, np.nan, value),
+        "value": np.where(hide, np.nan, value),
     }
     safe_x = np.where(small, 10.0, total_x)
     for level in levels:
         lower, upper = byars_interval(safe_x, level)
         lo, up = v.limit_columns(level)
-        columns[lo] = np.where(small, np.nan, value + scale * (lower - total_x))
-        columns[up] = np.where(small, np.nan, value + scale * (upper - total_x))
+        columns[lo] = np.where(hide, np.nan, value + scale * (lower - total_x))
+        columns[up] = np.where(hide, np.nan, value + scale * (upper - total_x))
     columns["method"] = pd.Series(np.full(g, method), dtype="str")
     notes = v.notes_column(g)
     notes[small] = "total count < 10"
+    notes[empty] = "not calculated: an age band has no population"
     columns["note"] = v.as_note_series(notes)
     return v.finish(keys, by_, columns)
 

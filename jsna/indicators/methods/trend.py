@@ -1,4 +1,21 @@
-"""Fingertips' recent-trend test on the last five points."""
+r"""Fingertips' recent-trend test on the last five points.
+
+For proportions the chi-square test for trend in proportions,
+
+.. math::
+
+    X^2 = \frac{D\,(D\sum c_t t - C \sum d_t t)^2}{C (D - C)\,(D \sum d_t t^2 - (\sum d_t t)^2)},
+
+with the direction from the slope of the logit; for other values a weighted least-squares
+slope with weights :math:`1/\sigma_t^2`, :math:`\sigma_t = (U_t - L_t) / 2z`, and
+:math:`X^2 = \beta^2 / \operatorname{var}(\beta)`. The trend is significant when
+:math:`X^2` exceeds the 99.8% chi-square quantile on 1 df, :math:`z_{0.998}^2 = 9.549536`
+(:data:`TREND_CONFIDENCE`), and removing any one point never reverses the slope.
+
+References: OHID Public Health Technical Guidance, "Recent trends" (Fingertips);
+PHEindicatormethods ``assign_trend_markers``. Armitage P, Berry G, Matthews JNS. Statistical
+methods in medical research. 4th ed. Oxford: Blackwell; 2002 (test for trend in proportions).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +28,11 @@ import pandas as pd
 from . import _validate as v
 from .benchmark import _polarity
 
-__all__ = ["TREND_THRESHOLD", "trend"]
+__all__ = ["TREND_CONFIDENCE", "trend"]
 
-#: chi-square (1 df) critical value at 99.8%: qchisq(0.998, 1).
-TREND_THRESHOLD = 9.5495
+#: level of the trend test: significant when the chi-square statistic (1 df) exceeds
+#: qchisq(0.998, 1) = z(0.998)**2 = 9.549536 (Fingertips' trend calculator)
+TREND_CONFIDENCE = 0.998
 _POINTS = 5
 
 
@@ -97,7 +115,7 @@ def trend(
     of the logit of :math:`c_t / d_t`. Other values: weighted least squares of the value on
     *t* with weights :math:`1/\\sigma_t^2`, :math:`\\sigma_t = (U_t - L_t) / 2z`;
     :math:`X^2 = \\beta^2 / \\operatorname{var}(\\beta)`. The trend is significant when
-    :math:`X^2 > 9.5495` (99.8%, 1 df) and dropping any one point never reverses the sign of
+    :math:`X^2 > z_{0.998}^2 = 9.549536` (99.8%, 1 df) and dropping any one point never reverses the sign of
     the slope; fewer than 5 points or any missing input give "Cannot be calculated".
 
     References
@@ -173,12 +191,13 @@ def trend(
             beta_loo = _logit_beta(p[:, loo], T[:, loo])
         else:
             missing = np.isnan(A).any(1) | np.isnan(B).any(1) | np.isnan(C).any(1)
-            w = ((2 * v.z_value(level)) / (C - B)) ** 2
+            w = ((2 * v.z_for(level)) / (C - B)) ** 2
             beta, stat = _weighted_beta(A, T, w)
             beta_loo, _ = _weighted_beta(A[:, loo], T[:, loo], w[:, loo])
     flipped = (np.sign(beta_loo) != np.sign(beta)[:, None]).any(1)
+    threshold = v.z_for(TREND_CONFIDENCE) ** 2
     ok = enough & ~missing & np.isfinite(stat) & np.isfinite(beta)
-    significant = ok & (stat > TREND_THRESHOLD) & ~flipped
+    significant = ok & (stat > threshold) & ~flipped
     up = beta > 0
     p_latest = pol[latest_row]
     judged = p_latest != "no_judgement"
@@ -191,7 +210,7 @@ def trend(
     result = np.where(significant, text, "No significant change").astype(object)
     result[~ok] = "Cannot be calculated"
     notes = v.notes_column(g)
-    notes[ok & (stat > TREND_THRESHOLD) & flipped] = "removing one point reverses the slope"
+    notes[ok & (stat > threshold) & flipped] = "removing one point reverses the slope"
     notes[~ok] = "could not be tested"
     notes[~enough] = "fewer than 5 points"
     notes[enough & missing] = "missing values in the latest 5 points"

@@ -1,4 +1,16 @@
-"""Value for money: spend per head against outcomes (programme budgeting), and return on investment.
+r"""Value for money: spend per head against outcomes (programme budgeting), and return on investment.
+
+* :func:`spend_outcome_quadrants` - spend per head :math:`S/P` against an outcome, each area
+  placed in a quadrant relative to the reference (the layout of the Spend and Outcome Tool).
+* :func:`return_on_investment` - discounted outcomes :math:`O = N e \sum_{t=0}^{H-1}
+  (1+r)^{-t}`, benefit :math:`B = O V`, :math:`ROI = (B - C)/C`, with limits simulated from
+  the inputs' ranges (:math:`sd = (high - low) / 2z`); :func:`discount_factor`.
+* :func:`roi_tornado` - one-way sensitivity of the ROI to each input.
+
+References: Public Health England, Spend and Outcome Tool (SPOT): guidance; 2019. HM
+Treasury, The Green Book; 2022 (discount rate 3.5%). NICE, Return on investment tools:
+methods guide; 2013. Briggs A, Sculpher M, Claxton K. Decision modelling for health economic
+evaluation. Oxford: OUP; 2006.
 
 Pure functions over DataFrames and plain inputs; simulated intervals use a seeded generator.
 """
@@ -12,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from jsna.indicators.methods import _validate as v
+from jsna.indicators.methods._validate import DEFAULT_SEED
 
 __all__ = [
     "DEFAULT_SEED",
@@ -21,7 +34,6 @@ __all__ = [
     "spend_outcome_quadrants",
 ]
 
-DEFAULT_SEED = 20_070_101
 QUADRANTS = {
     (False, True): "Lower spend, better outcome",
     (True, True): "Higher spend, better outcome",
@@ -234,7 +246,7 @@ def return_on_investment(
                 raise ValueError(
                     f"intervention {spec['name']!r}: {lo_key} ({lo}) is above {hi_key} ({hi})"
                 )
-            sd = (float(hi) - float(lo)) / (2 * v.z_value(0.95))
+            sd = (float(hi) - float(lo)) / (2 * v.z_for(0.95))
             x = centre + sd * rng.standard_normal(repetitions)
             draws[key] = np.maximum(x, 0) if key != "effect" else x
         point = _roi_point(
