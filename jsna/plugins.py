@@ -10,15 +10,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from jsna.errors import PluginConflictError as PluginConflictError
 from jsna.errors import PluginError
 
 INDICATOR_GROUP = "jsna.indicators"
 SOURCE_GROUP = "jsna.sources"
 SECTION_GROUP = "jsna.sections"
-
-
-class PluginConflictError(PluginError):
-    """Two plugins claim one identifier: an error at load time (exit code 3)."""
 
 
 @dataclass

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jsna.errors import UsageError
+from jsna.errors import MissingColumnError, UsageError
 from jsna.ingest.readers import TableText, normalise_name
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
@@ -227,21 +227,6 @@ class Columns:
         if col is None:
             raise MissingColumnError(self.table, what, aliases)
         return col
-
-
-class MissingColumnError(UsageError):
-    """A file lacks a column the kind needs; the message lists what was found."""
-
-    exit_code = 1
-
-    def __init__(self, table: TableText, what: str, aliases: tuple[str, ...]) -> None:
-        self.table = table
-        found = ", ".join(repr(c) for c in table.frame.columns)
-        names = ", ".join(repr(a) for a in aliases[:6])
-        super().__init__(
-            f"{table.label}: no {what} column; expected one named {names}; found {found}. "
-            f"Use --map SOURCE=CANONICAL to name it."
-        )
 
 
 def with_rows(frame: pd.DataFrame, table: TableText) -> pd.DataFrame:

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jsna.errors import UnreadableFileError
-from jsna.ingest.base import Columns, MissingColumnError, Parsed, ReadOptions, Source, with_rows
+from jsna.errors import MissingColumnError, UnreadableFileError
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
 from jsna.ingest.fields import GSS_PATTERN, area_type_of, check_area_codes, duplicate_keys, warn
 from jsna.ingest.readers import TableText, normalise_name, read_text_table
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport

@@ -8,8 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsna.errors import InvalidDataError, PluginError, UnreadableFileError, UsageError
-from jsna.ingest.base import MissingColumnError, Parsed, ReadOptions, Source, StreamedFrame
+from jsna.errors import (
+    InvalidDataError,
+    MissingColumnError,
+    PluginError,
+    UnreadableFileError,
+    UsageError,
+)
+from jsna.ingest.base import Parsed, ReadOptions, Source, StreamedFrame
 from jsna.plugins import (
     SOURCE_GROUP,
     PluginRegistry,
