@@ -105,6 +105,11 @@ class BoundariesSource(Source):
             gdf = gpd.read_file(path, engine="pyogrio")
         except Exception as exc:  # pyogrio raises DataSourceError and friends
             raise UnreadableFileError(f"{path.name}: not a readable boundary file: {exc}") from exc
+        if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf.columns:
+            raise UnreadableFileError(
+                f"{path.name}: has no geometry, so it is not a boundary file; boundaries come as "
+                "GeoJSON, GeoPackage or Shapefile (a CSV of codes is a lookup: jsna ingest lookup)"
+            )
         columns = [c for c in gdf.columns if c != "geometry"]
         table = TableText(
             frame=pd.DataFrame(gdf[columns]).astype(str), path=path, encoding="geo", header_line=0

@@ -303,7 +303,9 @@ def _read(
     try:
         return source.parse(path, options or ReadOptions())
     except MissingColumnError as exc:  # a reference file named with a kind gets its own reason
-        reason = reference_file_reason(exc.table)
+        from jsna.ingest.readers import TableText
+
+        reason = reference_file_reason(exc.table) if isinstance(exc.table, TableText) else None
         if reason:
             raise UsageError(reason) from exc
         raise
