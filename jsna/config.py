@@ -94,7 +94,8 @@ def _input_spec() -> type[_InputBase]:
     definitions: dict[str, Any] = {}
     for spec in option_fields():
         validators = [AfterValidator(_checked(spec.check))] if spec.check else []
-        alias = spec.key if spec.key != spec.name else None
+        # keyed as in jsna.toml; the field name too, as model_dump() gives it back
+        alias = AliasChoices(spec.key, spec.name) if spec.key != spec.name else None
         info: Any = (
             Field(default_factory=dict, validation_alias=alias, description=spec.help)
             if spec.type is list
@@ -589,6 +590,12 @@ def apply_env(config: Config, environ: dict[str, str] | None = None) -> Config:
     import json
 
     environ = dict(os.environ if environ is None else environ)
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch and not epoch.strip().isdigit():  # read by jsna and by matplotlib: check it once, here
+        raise ConfigError(
+            "environment variable SOURCE_DATE_EPOCH must be seconds since 1970-01-01 "
+            f"(a whole number such as 1767225600), got {epoch!r}"
+        )
     settings = _env_settings()
     tables = sorted(
         (t for t, f in Config.model_fields.items() if t != "root"), key=len, reverse=True

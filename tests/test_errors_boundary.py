@@ -6,6 +6,7 @@ JSON when the parsed command line asked for them."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,13 +20,13 @@ from tests.conftest import SAMPLES
 POPULATION = SAMPLES / "population_mye_lad_2020_2024.csv"
 
 
-def jsna(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def jsna(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``python -m jsna ARGS`` as a user would; returns the finished process."""
     return subprocess.run(
         [sys.executable, "-m", "jsna", *map(str, args)],
         capture_output=True,
         text=True,
-        cwd=cwd,
+        env={**os.environ, **(env or {})},
         timeout=120,
     )
 
@@ -77,6 +78,15 @@ def test_bad_value_in_jsna_toml_exits_3_naming_the_line(tmp_path: Path) -> None:
         "error: jsna.toml (line 4): phb: uptake_from (0.5) is above uptake_to (0.1)"
     )
     _no_traceback(done)
+
+
+def test_a_bad_source_date_epoch_is_a_config_error_not_a_bug(tmp_path: Path) -> None:
+    done = jsna("inputs", "--project", tmp_path, env={"SOURCE_DATE_EPOCH": "yesterday"})
+    assert done.returncode == 3
+    assert done.stderr.strip() == (
+        "error: environment variable SOURCE_DATE_EPOCH must be seconds since 1970-01-01 "
+        "(a whole number such as 1767225600), got 'yesterday'"
+    )
 
 
 def test_a_boundary_file_that_is_a_csv_is_unreadable_not_a_bug() -> None:

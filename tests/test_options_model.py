@@ -160,6 +160,13 @@ def test_inputs_table_takes_the_same_options_as_the_command_line(tmp_path: Path)
         column_map={"Deaths": "count"},
     )
     assert ReadOptions.from_dict(spec.options()) == spec.read_options()
+    # a JSNA_* override validates the whole config again: the inputs keep their options
+    with_env = load_config(path)
+    from jsna.config import apply_env
+
+    overridden = apply_env(with_env, {"JSNA_AREA": "E08000009"})
+    assert overridden.project.area == "E08000009"
+    assert overridden.inputs[0].read_options() == spec.read_options()
 
 
 @pytest.mark.parametrize(
