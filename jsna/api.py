@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsna.config import CONFIG_FILE, DEFAULT_TOML, Config, ProjectionSettings, load_config
+from jsna.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config, projection_settings
 from jsna.errors import JsnaError, UsageError, user_errors
 from jsna.ingest.base import ReadOptions
 from jsna.ingest.pipeline import (
@@ -576,24 +576,6 @@ def inequality(config: Config, *, area: str | None = None) -> AnalysisResult:
     return AnalysisResult("inequality", code, _frames(found))
 
 
-def _projection_settings(config: Config, **given: Any) -> ProjectionSettings:
-    """``[projections]`` with a command's options (``horizon=``, ``year_type=``) put in,
-    checked by the same rules as jsna.toml; a bad value is a UsageError naming the option."""
-    from pydantic import ValidationError
-
-    from jsna.config import error_message
-
-    update = {k: v for k, v in given.items() if v is not None}
-    try:
-        return ProjectionSettings.model_validate({**config.projections.model_dump(), **update})
-    except ValidationError as exc:
-        raise UsageError(
-            "\n".join(
-                f"--{str(e['loc'][0]).replace('_', '-')}: {error_message(e)}" for e in exc.errors()
-            )
-        ) from exc
-
-
 @user_errors("jsna project")
 def project(
     config: Config,
@@ -606,7 +588,7 @@ def project(
     from jsna.indicators.builtin_analysis import projection_analysis
 
     code = _analysis_area(config, area)
-    p = _projection_settings(config, horizon=horizon, year_type=year_type)
+    p = projection_settings(config, horizon=horizon, year_type=year_type)
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         found = projection_analysis(
             _tables(ws),

@@ -129,6 +129,22 @@ else:
     InputSpec = _input_spec()
 
 
+def projection_settings(config: Config, **given: Any) -> ProjectionSettings:
+    """``[projections]`` with a command's options (``horizon=``, ``year_type=``) put in, checked
+    by the same rules as jsna.toml; a bad value is a UsageError naming the option."""
+    from jsna.errors import UsageError
+
+    update = {k: v for k, v in given.items() if v is not None}
+    try:
+        return ProjectionSettings.model_validate({**config.projections.model_dump(), **update})
+    except ValidationError as exc:
+        raise UsageError(
+            "\n".join(
+                f"--{str(e['loc'][0]).replace('_', '-')}: {error_message(e)}" for e in exc.errors()
+            )
+        ) from exc
+
+
 def _html_only() -> list[Literal["html", "pdf"]]:
     return ["html"]
 

@@ -302,7 +302,7 @@ def duplicate_keys(
     first_rows = {}
     if dup.any():
         firsts = frame[~frame.duplicated(subset=keys, keep=False) | ~dup]
-        key_tuples = firsts[keys].astype(str).agg("|".join, axis=1)
+        key_tuples = firsts[keys].map(str).agg("|".join, axis=1)  # as the key below: str(value)
         first_rows = dict(zip(key_tuples, firsts.index, strict=False))
     for idx in frame.index[dup.to_numpy()]:
         key = "|".join(str(frame.at[idx, k]) for k in keys)
