@@ -24,12 +24,11 @@ exactly as a third-party block does.
 from __future__ import annotations
 
 import functools
-import html
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsna.hookspecs import BlockContext, ReportBlock, SectionPlugin
+from jsna.hookspecs import Block, BlockContext, Cell, SectionPlugin, TableBlock, TextBlock
 from jsna.vocabulary.sections import SECTIONS
 
 if TYPE_CHECKING:
@@ -187,7 +186,16 @@ def area_changes(ctx: BlockContext) -> pd.DataFrame | None:
     return changes(current, previous, confidence=settings.confidence)
 
 
-def _changes_block(section_id: str, ctx: BlockContext) -> ReportBlock | None:
+#: a significant change as a comparison colour (the report's palette for table cells)
+_CHANGE_OUTCOMES = {
+    "Improved": "Better",
+    "Worsened": "Worse",
+    "Increased": "Higher",
+    "Decreased": "Lower",
+}
+
+
+def _changes_block(section_id: str, ctx: BlockContext) -> list[Block] | None:
     from jsna.report.text import fmt
 
     found = area_changes(ctx)
@@ -196,19 +204,21 @@ def _changes_block(section_id: str, ctx: BlockContext) -> ReportBlock | None:
     rows = found[found["section"].eq(section_id)]
     if rows.empty:
         return None
-    label = html.escape(ctx.config.compare.label)
+    label = ctx.config.compare.label
+    title = f"Changes since {label}"
     moved = rows[~rows["change"].isin(["No significant change", "Not compared"])]
     steady = int(rows["change"].eq("No significant change").sum())
     not_compared = int(rows["change"].eq("Not compared").sum())
     level = round(ctx.config.compare.confidence * 100, 1)
-    summary = (
-        f"<p>Compared with {label}: {len(moved)} significant change{'s' if len(moved) != 1 else ''} "
+    summary = TextBlock(
+        f"Compared with {label}: {len(moved)} significant change{'s' if len(moved) != 1 else ''} "
         f"at the {level:g}% level, {steady} without significant change"
-        f"{f', {not_compared} not compared (new, no newer period, overlapping periods or no limits)' if not_compared else ''}.</p>"
+        f"{f', {not_compared} not compared (new, no newer period, overlapping periods or no limits)' if not_compared else ''}.",
+        title=title,
     )
     if moved.empty:
-        return ReportBlock(title=f"Changes since {ctx.config.compare.label}", html=summary)
-    body = []
+        return [summary]
+    table_rows: list[list[Any]] = []
     order = {"Persons": 0, "Female": 1, "Male": 2}
     moved = moved.assign(_sex=moved["sex"].map(order).fillna(3))
     for _, r in moved.sort_values(
@@ -222,34 +232,27 @@ def _changes_block(section_id: str, ctx: BlockContext) -> ReportBlock | None:
             for k in ("sex", "age", "category")
             if r[k] and r[k] not in ("Persons", "All ages")
         ]
-        name = html.escape(str(r["indicator_name"]) + (f" ({', '.join(who)})" if who else ""))
-        css = {
-            "Improved": "outcome-better",
-            "Worsened": "outcome-worse",
-            "Increased": "outcome-higher",
-            "Decreased": "outcome-lower",
-        }[str(r["change"])]
-        body.append(
-            f'<tr><th scope="row">{name}</th>'
-            f'<td class="num">{fmt(r["previous_value"], decimals, unit)} ({html.escape(str(r["previous_period"]))})</td>'
-            f'<td class="num">{fmt(r["value"], decimals, unit)} ({html.escape(str(r["period"]))})</td>'
-            f'<td class="{css}">{html.escape(str(r["change"]))}</td></tr>'
+        change = str(r["change"])
+        table_rows.append(
+            [
+                str(r["indicator_name"]) + (f" ({', '.join(who)})" if who else ""),
+                f"{fmt(r['previous_value'], decimals, unit)} ({r['previous_period']})",
+                f"{fmt(r['value'], decimals, unit)} ({r['period']})",
+                Cell(change, outcome=_CHANGE_OUTCOMES[change]),
+            ]
         )
-    table = (
-        '<table class="data"><caption>Indicators that changed significantly since '
-        + label
-        + "</caption><thead><tr>"
-        '<th scope="col">Indicator</th><th scope="col">Before</th><th scope="col">Now</th>'
-        '<th scope="col">Change</th></tr></thead><tbody>' + "".join(body) + "</tbody></table>"
+    table = TableBlock(
+        columns=["Indicator", "Before", "Now", "Change"],
+        rows=table_rows,
+        caption=f"Indicators that changed significantly since {label}",
+        note=(
+            "A change is significant when a z-test on the difference between the two values, "
+            "with standard errors taken from their 95% confidence limits, rejects no change at "
+            f"the {level:g}% level. Series whose periods overlap, or without a newer period, "
+            "are not compared."
+        ),
     )
-    note = (
-        f'<p class="note">A change is significant when a z-test on the difference between the two '
-        f"values, with standard errors taken from their 95% confidence limits, rejects no change at the "
-        f"{level:g}% level. Series whose periods overlap, or without a newer period, are not compared.</p>"
-    )
-    return ReportBlock(
-        title=f"Changes since {ctx.config.compare.label}", html=summary + table + note
-    )
+    return [summary, table]
 
 
 #: one block per section, registered through the ``jsna.sections`` entry point

@@ -1,21 +1,47 @@
-"""Loading plugins from Python entry points, one group at a time.
+"""Loading plugins from Python entry points: one registry mechanism for every kind.
 
-A plugin that fails to import is reported by name and never takes the others down.
-Built-in indicators, sources and sections are registered through the same entry points.
+Indicators, ingest sources and report sections are all held by :class:`PluginRegistry`,
+parametrised by a :class:`PluginKind` (the entry-point group, how an object is named, and
+how it is checked). jsna's own objects come in through the same entry points as a third
+party's (see ``pyproject.toml``); there is no second path. Every registry loads afresh
+when it is made: nothing is cached for the process.
+
+Discovery of third-party plugins can be switched off, for tests and for a run that must
+not depend on what happens to be installed: ``discover=False``, or the environment variable
+``JSNA_PLUGINS=builtin-only``. Then only the entry points of the ``jsna`` distribution
+itself are read.
+
+A plugin that fails to import, or hands over something invalid, is recorded in
+``failures`` by name and never takes the others down; two packages claiming one
+identifier is a :class:`PluginConflictError` (exit code 3).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, entry_points
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from jsna.errors import PluginConflictError as PluginConflictError
-from jsna.errors import PluginError
+from jsna.errors import PluginError, UsageError
+from jsna.hookspecs import (
+    INDICATOR_GROUP,
+    SECTION_GROUP,
+    SOURCE_GROUP,
+    Indicator,
+    SectionPlugin,
+    Source,
+)
 
-INDICATOR_GROUP = "jsna.indicators"
-SOURCE_GROUP = "jsna.sources"
-SECTION_GROUP = "jsna.sections"
+#: the environment variable that switches discovery of third-party plugins off
+DISCOVERY_ENV = "JSNA_PLUGINS"
+_DISCOVERY_VALUES = {"all": True, "builtin-only": False}
+#: the distribution whose entry points are the built-ins
+BUILTIN_DISTRIBUTION = "jsna"
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -53,6 +79,39 @@ class LoadedEntryPoint:
     objects: list[Any] = field(default_factory=list)
 
 
+def discovery_enabled(discover: bool | None = None) -> bool:
+    """Whether third-party plugins are discovered: ``discover`` when given, else ``JSNA_PLUGINS``."""
+    if discover is not None:
+        return discover
+    setting = os.environ.get(DISCOVERY_ENV, "all").strip().lower() or "all"
+    if setting not in _DISCOVERY_VALUES:
+        raise UsageError(
+            f"environment variable {DISCOVERY_ENV} must be one of "
+            f"{', '.join(_DISCOVERY_VALUES)}, got {setting!r}"
+        )
+    return _DISCOVERY_VALUES[setting]
+
+
+def builtin_entry_points(group: str) -> list[EntryPoint]:
+    """The entry points jsna itself declares for ``group`` (its own ``pyproject.toml``)."""
+    try:
+        dist = distribution(BUILTIN_DISTRIBUTION)
+    except PackageNotFoundError as exc:
+        raise PluginError(
+            "jsna is not installed, so its built-in indicators, sources and sections (registered "
+            "through entry points) cannot be found: install it, e.g. pip install -e ."
+        ) from exc
+    return [ep for ep in dist.entry_points if ep.group == group]
+
+
+def group_entry_points(group: str, *, discover: bool | None = None) -> list[EntryPoint]:
+    """Every entry point of ``group``: all installed packages', or only jsna's own."""
+    found = (
+        entry_points(group=group) if discovery_enabled(discover) else builtin_entry_points(group)
+    )
+    return sorted(found, key=lambda e: (e.name, e.value))
+
+
 def _dist(ep: EntryPoint) -> tuple[str | None, str | None]:
     dist = getattr(ep, "dist", None)
     if dist is None:
@@ -60,27 +119,33 @@ def _dist(ep: EntryPoint) -> tuple[str | None, str | None]:
     return dist.metadata["Name"], dist.version
 
 
-def load_group(group: str) -> tuple[list[LoadedEntryPoint], list[PluginFailure]]:
-    """Load every entry point of ``group``; each may name an object, a list, or a callable returning either."""
+def _objects(target: Any) -> list[Any]:
+    """An entry point's target as a list: an object, a list of them, or a function returning either."""
+    if (
+        callable(target)
+        and not isinstance(target, type)
+        and not hasattr(target, "kind")
+        and not hasattr(target, "compute")
+        and not hasattr(target, "render")
+    ):
+        target = target()
+    return list(target) if isinstance(target, list | tuple) else [target]
+
+
+def load_group(
+    group: str, *, discover: bool | None = None
+) -> tuple[list[LoadedEntryPoint], list[PluginFailure]]:
+    """Load every entry point of ``group``; a broken one becomes a failure, never an exception."""
     loaded: list[LoadedEntryPoint] = []
     failures: list[PluginFailure] = []
     seen: set[tuple[str, str]] = set()
-    for ep in sorted(entry_points(group=group), key=lambda e: (e.name, e.value)):
+    for ep in group_entry_points(group, discover=discover):
         if (ep.name, ep.value) in seen:  # the same distribution found twice on sys.path
             continue
         seen.add((ep.name, ep.value))
         dist_name, version = _dist(ep)
         try:
-            target = ep.load()
-            if (
-                callable(target)
-                and not isinstance(target, type)
-                and not hasattr(target, "kind")
-                and not hasattr(target, "compute")
-                and not hasattr(target, "render")
-            ):
-                target = target()
-            objects = list(target) if isinstance(target, list | tuple) else [target]
+            objects = _objects(ep.load())
         except Exception as exc:  # a broken plugin must not stop the others
             failures.append(
                 PluginFailure(group, ep.name, ep.value, f"{type(exc).__name__}: {exc}", dist_name)
@@ -90,128 +155,181 @@ def load_group(group: str) -> tuple[list[LoadedEntryPoint], list[PluginFailure]]
     return loaded, failures
 
 
-class PluginRegistry:
+@dataclass(frozen=True)
+class PluginKind(Generic[T]):
+    """One kind of plugin: its entry-point group, its contract type and how it is checked."""
+
+    group: str
+    #: the contract class every object must be an instance of
+    contract: type[T]
+    #: what an object is called in messages, e.g. "indicator"
+    noun: str
+    #: the identifier of an object (its id, or an ingest kind)
+    key: Callable[[T], str]
+    #: how an identifier is named in the collision message, e.g. "indicator id"
+    key_name: str
+    #: the verb of the collision message ("declared" for ids, "provided" for ingest kinds)
+    claimed: str = "declared"
+    #: everything wrong with an object of the right type (empty when it is valid)
+    problems: Callable[[T], list[str]] = field(default=lambda obj: [])
+
+    def check(self, obj: object, origin: str) -> T:
+        """``obj`` when it fulfils the contract; otherwise :class:`PluginError` naming ``origin``."""
+        if not isinstance(obj, self.contract):
+            raise PluginError(f"{origin}: {obj!r} is not a jsna {self.contract.__name__}")
+        problems = self.problems(obj)
+        if problems:
+            raise PluginError(
+                f"{origin}: {self.noun} {self.key(obj)!r} is invalid: {'; '.join(problems)}"
+            )
+        return obj
+
+
+def _source_problems(source: Source) -> list[str]:
+    return [] if source.kind else ["kind is empty"]
+
+
+INDICATORS: PluginKind[Indicator] = PluginKind(
+    INDICATOR_GROUP,
+    Indicator,
+    "indicator",
+    key=lambda ind: ind.id,
+    key_name="indicator id",
+    problems=Indicator.problems,
+)
+SOURCES: PluginKind[Source] = PluginKind(
+    SOURCE_GROUP,
+    Source,
+    "ingest source",
+    key=lambda source: source.kind,
+    key_name="ingest kind",
+    claimed="provided",
+    problems=_source_problems,
+)
+SECTIONS: PluginKind[SectionPlugin] = PluginKind(
+    SECTION_GROUP,
+    SectionPlugin,
+    "section plugin",
+    key=lambda plugin: plugin.id,
+    key_name="section plugin id",
+    problems=SectionPlugin.problems,
+)
+
+
+class PluginRegistry(Generic[T]):
     """Plugins of one kind by identifier, with the package each came from and the failures.
 
-    Subclasses check a candidate in :meth:`register` and then call :meth:`_store`, which makes
-    two packages claiming one identifier a :class:`PluginConflictError` (exit code 3).
+    ``PluginRegistry(kind)`` is empty (tests register what they need);
+    ``PluginRegistry(kind).load()`` or ``from_entry_points()`` reads the entry points.
     """
 
-    #: how an identifier is named in the collision message, e.g. "indicator id"
-    key_name = "plugin id"
-    #: the verb of the collision message ("declared" for ids, "provided" for ingest kinds)
-    claimed = "declared"
+    #: the kind a subclass holds when none is given
+    default_kind: ClassVar[PluginKind[Any] | None] = None
 
-    def __init__(self) -> None:
-        self.entries: dict[str, Any] = {}
+    def __init__(self, kind: PluginKind[T] | None = None) -> None:
+        chosen = kind or self.default_kind
+        if chosen is None:
+            raise TypeError("PluginRegistry needs a PluginKind")
+        self.kind: PluginKind[T] = chosen
+        self.entries: dict[str, T] = {}
         self.origin: dict[str, str] = {}
         self.versions: dict[str, str | None] = {}
         self.failures: list[PluginFailure] = []
 
-    def _store(self, key: str, plugin: Any, origin: str, version: str | None) -> None:
+    @property
+    def key_name(self) -> str:
+        return self.kind.key_name
+
+    def register(self, obj: T, origin: str = "jsna", version: str | None = None) -> None:
+        """Add one object; an invalid one raises :class:`PluginError`, a clashing identifier
+        :class:`PluginConflictError` (both exit code 3)."""
+        checked: T = self.kind.check(obj, origin)
+        key = self.kind.key(checked)
         if key in self.entries:
             raise PluginConflictError(
-                f"{self.key_name} {key!r} is {self.claimed} by both {self.origin[key]} and {origin}"
+                f"{self.kind.key_name} {key!r} is {self.kind.claimed} by both "
+                f"{self.origin[key]} and {origin}"
             )
-        self.entries[key] = plugin
+        self.entries[key] = checked
         self.origin[key] = origin
         self.versions[key] = version
 
-
-# -- report sections -----------------------------------------------------------------------------
-class SectionRegistry(PluginRegistry):
-    """Section plugins (blocks added to report sections) by id."""
-
-    key_name = "section plugin id"
-
-    @property
-    def plugins(self) -> dict[str, Any]:
-        return self.entries
-
-    def register(self, plugin: Any, origin: str = "jsna", version: str | None = None) -> None:
-        """Add a section plugin; an invalid declaration or a clashing id raises :class:`PluginError`."""
-        from jsna.hookspecs import SectionPlugin
-
-        if not isinstance(plugin, SectionPlugin):
-            raise PluginError(f"{origin}: {plugin!r} is not a jsna SectionPlugin")
-        problems = plugin.problems()
-        if problems:
-            raise PluginError(
-                f"{origin}: section plugin {plugin.id!r} is invalid: {'; '.join(problems)}"
-            )
-        self._store(plugin.id, plugin, origin, version)
+    def load(self, *, discover: bool | None = None) -> None:
+        """Register every object of the kind's entry points (jsna's own and, unless discovery
+        is off, every installed package's). Invalid objects become failures; collisions raise."""
+        group = self.kind.group
+        loaded, failures = load_group(group, discover=discover)
+        self.failures.extend(failures)
+        for ep in loaded:
+            for obj in ep.objects:
+                try:
+                    self.register(obj, origin=ep.distribution or ep.name, version=ep.version)
+                except PluginConflictError:
+                    raise
+                except PluginError as exc:
+                    self.failures.append(
+                        PluginFailure(group, ep.name, ep.value, str(exc), ep.distribution)
+                    )
 
     @classmethod
-    def from_entry_points(cls) -> SectionRegistry:
-        """Every section plugin of the ``jsna.sections`` entry points; broken ones go to ``failures``."""
+    def from_entry_points(cls, *, discover: bool | None = None) -> Self:
+        """A registry of the subclass's kind loaded from the entry points (see :meth:`load`)."""
         registry = cls()
-        register_loaded(registry, SECTION_GROUP)
+        registry.load(discover=discover)
         return registry
 
-    def for_section(self, section_id: str) -> list[Any]:
-        found = [p for p in self.plugins.values() if p.section == section_id]
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entries
+
+
+class IndicatorRegistry(PluginRegistry[Indicator]):
+    """Indicators by id, from the ``jsna.indicators`` entry points."""
+
+    default_kind = INDICATORS
+
+    @property
+    def indicators(self) -> dict[str, Indicator]:
+        return self.entries
+
+    def get(self, indicator_id: str) -> Indicator:
+        if indicator_id not in self.entries:
+            raise UsageError(f"no indicator {indicator_id!r}; see jsna indicators list")
+        return self.entries[indicator_id]
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return iter(sorted(self.entries.values(), key=lambda i: (i.section, i.id)))
+
+
+class SourceRegistry(PluginRegistry[Source]):
+    """Ingest sources by kind, from the ``jsna.sources`` entry points."""
+
+    default_kind = SOURCES
+
+    @property
+    def sources(self) -> dict[str, Source]:
+        return self.entries
+
+    def get(self, kind: str) -> Source:
+        if kind not in self.entries:
+            raise UsageError(f"unknown kind {kind!r}; kinds are: {', '.join(sorted(self.entries))}")
+        return self.entries[kind]
+
+
+class SectionRegistry(PluginRegistry[SectionPlugin]):
+    """Section plugins (blocks added to report sections) by id, from ``jsna.sections``."""
+
+    default_kind = SECTIONS
+
+    @property
+    def plugins(self) -> dict[str, SectionPlugin]:
+        return self.entries
+
+    def for_section(self, section_id: str) -> list[SectionPlugin]:
+        found = [p for p in self.entries.values() if p.section == section_id]
         return sorted(found, key=lambda p: (p.order, p.id))
-
-
-def register_loaded(registry: Any, group: str) -> None:
-    """Load ``group`` into ``registry``: invalid objects become failures, collisions raise."""
-    loaded, failures = load_group(group)
-    registry.failures.extend(failures)
-    for ep in loaded:
-        for obj in ep.objects:
-            try:
-                registry.register(obj, origin=ep.distribution or ep.name, version=ep.version)
-            except PluginConflictError:
-                raise
-            except PluginError as exc:
-                registry.failures.append(
-                    PluginFailure(group, ep.name, ep.value, str(exc), ep.distribution)
-                )
-
-
-def add_section_blocks(
-    context: Any, sections: list[Any], registry: SectionRegistry | None = None
-) -> list[dict[str, str]]:
-    """Run every section plugin for one area's report, appending blocks to ``sections``.
-
-    ``context`` is the report's assembly context (it carries the area, results, config,
-    policy and workspace). Returns one ``{"id", "reason", "kind"}`` per plugin that failed
-    to load or render, for the report's "Not included" list; the others carry on.
-    """
-    from jsna.hookspecs import BlockContext, ReportBlock
-
-    registry = registry or SectionRegistry.from_entry_points()
-    skipped = [{"id": f.label, "reason": f.reason, "kind": "section"} for f in registry.failures]
-    block_context = BlockContext(
-        area_code=context.area_code,
-        area_name=context.area_name,
-        benchmark_code=context.benchmark_code,
-        benchmark_name=context.benchmark_name,
-        results=context.results,
-        config=context.config,
-        policy=context.policy,
-        table=context.workspace.table,
-        indicators=dict(getattr(context, "indicators", {})),
-    )
-    for section in sections:
-        for plugin in registry.for_section(section.info.id):
-            try:
-                made = plugin.render(block_context)
-                blocks = (
-                    [] if made is None else [made] if isinstance(made, ReportBlock) else list(made)
-                )
-                bad = [b for b in blocks if not isinstance(b, ReportBlock)]
-                if bad:
-                    raise TypeError(f"render returned {type(bad[0]).__name__}, not a ReportBlock")
-            except Exception as exc:  # a broken plugin is reported by name; the report carries on
-                skipped.append(
-                    {"id": plugin.id, "reason": f"{type(exc).__name__}: {exc}", "kind": "section"}
-                )
-                continue
-            section.blocks.extend(
-                {"title": b.title, "html": b.html, "plugin": plugin.id} for b in blocks
-            )
-    return skipped
 
 
 # -- what is installed -------------------------------------------------------------------------
@@ -251,48 +369,39 @@ class PluginListing:
         }
 
 
-def list_plugins() -> PluginListing:
+def list_plugins(*, discover: bool | None = None) -> PluginListing:
     """Every installed package that provides indicators, ingest kinds or report blocks.
 
     Raises :class:`PluginConflictError` (exit 3) when two packages claim one id.
     """
-    from jsna.indicators.registry import IndicatorRegistry
-    from jsna.ingest.pipeline import SourceRegistry
-
-    indicators = IndicatorRegistry.from_entry_points()
-    sources = SourceRegistry.from_entry_points()
-    sections = SectionRegistry.from_entry_points()
+    registries: list[tuple[str, PluginRegistry[Any]]] = [
+        ("indicators", IndicatorRegistry.from_entry_points(discover=discover)),
+        ("sources", SourceRegistry.from_entry_points(discover=discover)),
+        ("sections", SectionRegistry.from_entry_points(discover=discover)),
+    ]
     by_name: dict[str, PluginInfo] = {}
-
-    def info(origin: str, version: str | None) -> PluginInfo:
-        return by_name.setdefault(origin, PluginInfo(origin, version))
-
-    for ind_id, origin in indicators.origin.items():
-        info(origin, indicators.versions.get(ind_id)).indicators.append(ind_id)
-    for kind, origin in sources.origin.items():
-        info(
-            origin, getattr(sources, "versions", {}).get(kind) or _version_of(origin)
-        ).sources.append(kind)
-    for sec_id, origin in sections.origin.items():
-        info(origin, sections.versions.get(sec_id)).sections.append(sec_id)
+    for attribute, registry in registries:
+        for key, origin in registry.origin.items():
+            info = by_name.setdefault(origin, PluginInfo(origin, registry.versions.get(key)))
+            getattr(info, attribute).append(key)
     for item in by_name.values():
         item.version = item.version or _version_of(item.name)
         item.indicators.sort()
         item.sources.sort()
         item.sections.sort()
-    failures = [*indicators.failures, *sources.failures, *sections.failures]
-    plugins = sorted(by_name.values(), key=lambda p: (p.name != "jsna", p.name))
+    failures = [f for _, registry in registries for f in registry.failures]
+    plugins = sorted(by_name.values(), key=lambda p: (p.name != BUILTIN_DISTRIBUTION, p.name))
     return PluginListing(plugins=plugins, failures=failures)
 
 
-def _version_of(distribution: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
+def _version_of(distribution_name: str) -> str | None:
+    from importlib.metadata import version
 
-    if distribution == "jsna":
+    if distribution_name == BUILTIN_DISTRIBUTION:
         from jsna import __version__
 
         return __version__
     try:
-        return version(distribution)
+        return version(distribution_name)
     except PackageNotFoundError:
         return None

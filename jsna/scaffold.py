@@ -1,9 +1,12 @@
 """``jsna new-plugin NAME``: a working plugin package to start from.
 
 The package has a ``pyproject.toml`` registering one example indicator through the
-``jsna.indicators`` entry point, the indicator itself (an age-standardised rate of an
-events measure at ages 65+) and a test with a hand-worked value. ``pip install -e`` it and
-``jsna indicators list`` shows the indicator. The files come from ``jsna/plugin_template``.
+``jsna.indicators`` entry point and one report block through ``jsna.sections`` (the doors
+jsna's own indicators and sections use), the indicator itself (an age-standardised rate of
+an events measure at ages 65+), the block (a sentence, a table and a chart of the indicator
+over time, returned as contract blocks, not HTML) and tests with hand-worked values.
+``pip install -e`` it and ``jsna indicators list`` / ``jsna plugins`` show both. The files
+come from ``jsna/plugin_template``.
 """
 
 from __future__ import annotations

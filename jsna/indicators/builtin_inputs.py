@@ -88,9 +88,9 @@ def _population_years(ctx: ComputeContext) -> pd.DataFrame:
     persons = persons.merge(have, on=["area_code", "period"], how="left")
     persons = persons[persons["_mf"].isna()].drop(columns="_mf")
     both = pd.concat([mf, persons], ignore_index=True)
-    out = both.groupby(["area_code", "period"], as_index=False)["count"].sum()
+    out = both.groupby(["area_code", "period"])["count"].sum().reset_index()
     out["year"] = _year(out["period"])
-    out = out.dropna(subset=["year"]).groupby(["area_code", "year"], as_index=False)["count"].sum()
+    out = out.dropna(subset=["year"]).groupby(["area_code", "year"])["count"].sum().reset_index()
     return out.rename(columns={"count": "population"})
 
 
@@ -149,7 +149,7 @@ def survey_responses(ctx: ComputeContext) -> pd.DataFrame:
     )
     # the published percentage is the value; the limits are Wilson's on the respondents it implies
     published = survey.set_index(keys)["percentage"]
-    out["value"] = out.set_index(keys).index.map(published).to_numpy()
+    out["value"] = published.reindex(out.set_index(keys).index).to_numpy()
     for level in ("95", "99_8"):
         lo, up = f"lower_ci_{level}", f"upper_ci_{level}"
         out[lo] = out[[lo, "value"]].min(axis=1)
@@ -215,8 +215,9 @@ def _small_area_population(ctx: ComputeContext, level: str) -> pd.DataFrame:
     lsoa = years[years["area_code"].str[:3].isin(SMALL_AREA_PREFIXES)]
     joined = lsoa.merge(mapping, left_on="area_code", right_on="child_code", how="inner")
     return (
-        joined.groupby(["parent_code", "year"], as_index=False)["population"]
+        joined.groupby(["parent_code", "year"])["population"]
         .sum()
+        .reset_index()
         .rename(columns={"parent_code": "area_code"})
     )
 
@@ -342,7 +343,7 @@ def activity_funnel_limits(ctx: ComputeContext) -> pd.DataFrame:
             if len(group) < 5:
                 continue
             centre = float(group["count"].sum() / group["denominator"].sum())
-            pieces.append(_funnel_grid(group, centre, parent, period, pod, level))
+            pieces.append(_funnel_grid(group, centre, str(parent), str(period), str(pod), level))
         if pieces:
             break  # the finest level the lookups give with enough areas
     # authorities compared with one another when the extract covers five or more
@@ -351,7 +352,9 @@ def activity_funnel_limits(ctx: ComputeContext) -> pd.DataFrame:
             continue
         centre = float(group["count"].sum() / group["denominator"].sum())
         for code in group["area_code"]:
-            pieces.append(_funnel_grid(group, centre, code, period, pod, "Local authority"))
+            pieces.append(
+                _funnel_grid(group, centre, code, str(period), str(pod), "Local authority")
+            )
     if not pieces:
         return pd.DataFrame(columns=["area_code", "period", "value"])
     out = pd.concat(pieces, ignore_index=True)
@@ -513,11 +516,13 @@ def _attached_practices(ctx: ComputeContext) -> pd.DataFrame:
     reg = reg[reg["sex"].eq("Persons") & reg["age_band"].eq("All ages")]
     if reg.empty:
         reg = ctx.table_view("registrations")
-        reg = reg.groupby(
-            ["practice_code", "period", "sub_icb_code", "sub_icb_ons_code"],
-            as_index=False,
-            dropna=False,
-        )["count"].sum()
+        reg = (
+            reg.groupby(
+                ["practice_code", "period", "sub_icb_code", "sub_icb_ons_code"], dropna=False
+            )["count"]
+            .sum()
+            .reset_index()
+        )
     links = practice_authorities(ctx)
     by_ons = reg.merge(links, left_on="sub_icb_ons_code", right_on="sub_icb", how="inner")
     by_ods = reg.merge(links, left_on="sub_icb_code", right_on="sub_icb", how="inner")

@@ -135,11 +135,13 @@ def choose_sources(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFra
         # the series (area and sex) jsna computes: the published series of that area and sex is set aside
         series = computed.loc[computed["value"].notna(), ["area_code", "sex"]].drop_duplicates()
         pub = published[keys].reset_index().merge(series, on=["area_code", "sex"])
-        same = pub.merge(
+        pairs = pub.merge(
             computed[[*keys, "value"]].reset_index(), on=keys, how="left", suffixes=("_p", "_c")
         )
-        for _, m in same.iterrows():
+        values = out["value"].astype("float64")  # the loop below changes notes, not values
+        for _, m in pairs.iterrows():
             pi, p = m["index_p"], out.loc[m["index_p"]]
+            published_value = float(values.loc[pi])
             what_p = (
                 f"value published by OHID (Fingertips {p['indicator_id']}, {p['indicator_name']})"
             )
@@ -156,11 +158,12 @@ def choose_sources(out: pd.DataFrame, registry: IndicatorRegistry) -> pd.DataFra
                 continue
             if m["index_c"] == m["index_c"]:
                 ci = int(m["index_c"])
-                note = f"the report shows the {what_c}, {out.at[ci, 'value']:.{d}f}{unit}"
-                diff = float(p["value"]) - float(out.at[ci, "value"])
+                computed_value = float(values.loc[ci])
+                note = f"the report shows the {what_c}, {computed_value:.{d}f}{unit}"
+                diff = published_value - computed_value
                 out.at[ci, "value_note"] = _join(
                     out.at[ci, "value_note"],
-                    f"shown instead of the {what_p}, {p['value']:.{d}f}{unit}",
+                    f"shown instead of the {what_p}, {published_value:.{d}f}{unit}",
                 )
             else:
                 note, diff = (

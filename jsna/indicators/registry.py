@@ -1,4 +1,8 @@
-"""Finding indicators (entry points), checking them, and running them into the results table."""
+"""Listing indicators, checking what they return, and running them into the results table.
+
+The indicators themselves come from :class:`jsna.plugins.IndicatorRegistry` (the
+``jsna.indicators`` entry points, jsna's own included); it is re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -7,67 +11,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsna.errors import PluginError
 from jsna.indicators.spec import REQUIRED_RESULT_COLUMNS, Indicator, MissingInput
-from jsna.plugins import INDICATOR_GROUP, PluginFailure, PluginRegistry, register_loaded
+from jsna.plugins import IndicatorRegistry, PluginFailure
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from jsna.indicators.context import ComputeContext
 
-
-class IndicatorRegistry(PluginRegistry):
-    """Indicators by id. Build with :meth:`from_entry_points`, or empty for tests."""
-
-    key_name = "indicator id"
-
-    @property
-    def indicators(self) -> dict[str, Indicator]:
-        return self.entries
-
-    def register(
-        self, indicator: Indicator, origin: str = "jsna", version: str | None = None
-    ) -> None:
-        """Add an indicator; an invalid declaration raises :class:`PluginError`, a clashing id
-        :class:`PluginConflictError` (both exit code 3)."""
-        if not isinstance(indicator, Indicator):
-            raise PluginError(f"{origin}: {indicator!r} is not a jsna Indicator")
-        problems = indicator.problems()
-        if problems:
-            raise PluginError(
-                f"{origin}: indicator {indicator.id!r} is invalid: {'; '.join(problems)}"
-            )
-        self._store(indicator.id, indicator, origin, version)
-
-    @classmethod
-    def from_entry_points(cls) -> IndicatorRegistry:
-        """Every indicator from the ``jsna.indicators`` entry points.
-
-        A plugin that fails to import or declares an invalid indicator is recorded in
-        ``failures`` and skipped; two plugins claiming one id is a
-        :class:`PluginConflictError` (exit code 3).
-        """
-        registry = cls()
-        register_loaded(registry, INDICATOR_GROUP)
-        if (
-            not registry.indicators and not registry.failures
-        ):  # a source tree that was never installed
-            from jsna.indicators.builtin import INDICATORS
-
-            for ind in INDICATORS:
-                registry.register(ind)
-        return registry
-
-    def get(self, indicator_id: str) -> Indicator:
-        from jsna.errors import UsageError
-
-        if indicator_id not in self.indicators:
-            raise UsageError(f"no indicator {indicator_id!r}; see jsna indicators list")
-        return self.indicators[indicator_id]
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(sorted(self.indicators.values(), key=lambda i: (i.section, i.id)))
+__all__ = [
+    "ComputeResult",
+    "IndicatorListing",
+    "IndicatorRegistry",
+    "IndicatorRun",
+    "check_result_frame",
+    "list_indicators",
+    "run_indicators",
+]
 
 
 @dataclass

@@ -8,19 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsna.errors import (
-    InvalidDataError,
-    MissingColumnError,
-    PluginError,
-    UnreadableFileError,
-    UsageError,
-)
+from jsna.errors import InvalidDataError, MissingColumnError, UnreadableFileError, UsageError
 from jsna.ingest.base import Parsed, ReadOptions, Source, StreamedFrame
-from jsna.plugins import (
-    SOURCE_GROUP,
-    PluginRegistry,
-    register_loaded,
-)
+from jsna.plugins import SourceRegistry
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
@@ -30,50 +20,9 @@ if TYPE_CHECKING:
     from jsna.workspace import Removal, Replacement, Workspace
 
 
-class SourceRegistry(PluginRegistry):
-    """Ingest sources by kind, from the ``jsna.sources`` entry points (built-ins included)."""
-
-    key_name = "ingest kind"
-    claimed = "provided"
-
-    @property
-    def sources(self) -> dict[str, Source]:
-        return self.entries
-
-    def register(self, source: Source, origin: str = "jsna", version: str | None = None) -> None:
-        """Add a source; an invalid one raises :class:`PluginError`, a clashing kind
-        :class:`PluginConflictError` (both exit code 3)."""
-        if not isinstance(source, Source) or not source.kind:
-            raise PluginError(f"{origin}: {source!r} is not an ingest Source with a kind")
-        self._store(source.kind, source, origin, version)
-
-    @classmethod
-    def from_entry_points(cls) -> SourceRegistry:
-        """Every source from the ``jsna.sources`` entry points; a broken plugin is recorded in
-        ``failures`` and skipped, two plugins claiming one kind is a :class:`PluginConflictError`."""
-        registry = cls()
-        register_loaded(registry, SOURCE_GROUP)
-        if not registry.sources:  # running from a source tree that was never installed
-            from jsna.ingest.builtin import SOURCES
-
-            for source in SOURCES:
-                registry.register(source)
-        return registry
-
-    def get(self, kind: str) -> Source:
-        if kind not in self.sources:
-            raise UsageError(f"unknown kind {kind!r}; kinds are: {', '.join(sorted(self.sources))}")
-        return self.sources[kind]
-
-
-_REGISTRY: SourceRegistry | None = None
-
-
 def default_registry() -> SourceRegistry:
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = SourceRegistry.from_entry_points()
-    return _REGISTRY
+    """The ingest sources of the entry points (jsna's own and installed plugins'), loaded now."""
+    return SourceRegistry.from_entry_points()
 
 
 @dataclass

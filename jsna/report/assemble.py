@@ -1052,7 +1052,7 @@ def assemble_report(
         _context_narrative(rc, section)
         sections.append(section)
     # report-section plugins (jsna.sections entry points) add their blocks
-    from jsna.plugins import add_section_blocks
+    from jsna.report.blocks import add_section_blocks
 
     skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
     return Report(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure as MplFigure
 
 #: Analysis Function categorical palette (dark blue, turquoise, dark pink, orange, grey, purple)
@@ -295,7 +296,7 @@ def compare_areas_bar(
     ]
     from matplotlib.patches import Patch
 
-    handles = [
+    handles: list[Artist] = [
         Patch(
             facecolor=OUTCOME_COLOURS[o],
             edgecolor="#7F7F7F",
@@ -531,12 +532,14 @@ def spine_positions(frame: pd.DataFrame) -> pd.DataFrame:
     ``q25``/``q75`` are returned as the band's left/right edges, whatever the polarity.
     """
     import numpy as np
+    import pandas as pd
 
     bench = frame["benchmark_value"].astype(float)
     cols = ["value", "worst", "q25", "q75", "best"]
-    spread = np.maximum(
-        (frame["worst"].astype(float) - bench).abs(), (frame["best"].astype(float) - bench).abs()
-    )
+    spread = pd.concat(
+        [(frame["worst"].astype(float) - bench).abs(), (frame["best"].astype(float) - bench).abs()],
+        axis=1,
+    ).max(axis=1, skipna=False)
     spread = spread.where(spread > 0, 1.0)
     # worst is drawn on the left: flip the scale when worst is above the benchmark
     sign = np.where(frame["worst"].astype(float) > frame["best"].astype(float), -1.0, 1.0)
@@ -601,7 +604,7 @@ def spine_chart(
     ax.text(1.0, -0.75, "Best", ha="right", va="center", fontsize=7.5, color="#3D3D3D")
     import textwrap
 
-    for i, r in data.iterrows():
+    for i, (_, r) in enumerate(data.iterrows()):  # data has a fresh 0..n-1 index
         if i % 2 == 0:
             ax.add_patch(
                 plt.Rectangle((-1.75, i - 0.5), 3.07, 1.0, color="#F3F2F1", zorder=0, linewidth=0)
@@ -653,7 +656,7 @@ def spine_chart(
             zorder=4,
         )
     ax.plot([0.5, 0.5], [-0.5, n - 0.5], color="black", linewidth=1.0, zorder=3)
-    handles = [
+    handles: list[Artist] = [
         Line2D(
             [],
             [],

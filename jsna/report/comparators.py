@@ -20,7 +20,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from jsna.errors import ConfigError
 
@@ -278,9 +278,14 @@ def comparator_set(
     )
 
 
+class _Region(TypedDict):
+    region_code: str | None
+    region_name: str | None
+
+
 def _region_of(
     table: Callable[[str], pd.DataFrame], area_code: str, names: dict[str, str]
-) -> dict[str, str | None]:
+) -> _Region:
     code = regions(table).get(area_code)
     if code is None:
         return {"region_code": None, "region_name": None}

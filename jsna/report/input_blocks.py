@@ -508,7 +508,7 @@ def _registrations(rc: ReportContext, section: Section) -> None:
     sizes = practices["value"].astype(float)
     hidden = sizes.map(rc.policy.suppressed).astype(bool)
     if hidden.sum() == 1 and (~hidden).any():
-        hidden.loc[sizes[~hidden].idxmin()] = True
+        hidden[hidden.index == sizes[~hidden].idxmin()] = True
     body = [
         [
             Cell(f"{names.get(p, p) if names.get(p, p) != p else p}"),

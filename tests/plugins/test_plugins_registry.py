@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from jsna.errors import PluginError
-from jsna.hookspecs import Indicator, ReportBlock, SectionPlugin
+from jsna.hookspecs import Indicator, SectionPlugin, TextBlock
 from jsna.indicators.registry import IndicatorRegistry, check_result_frame, run_indicators
-from jsna.plugins import PluginConflictError, SectionRegistry, add_section_blocks
+from jsna.plugins import PluginConflictError, SectionRegistry
+from jsna.report.blocks import add_section_blocks
 
 
 def _frame(**overrides: object) -> pd.DataFrame:
@@ -206,9 +207,9 @@ def test_jsna_plugins_lists_packages_and_what_they_provide(fake_entry_points, cl
                 "jsna.sections",
                 "notes",
                 """
-            from jsna.hookspecs import ReportBlock, SectionPlugin
+            from jsna.hookspecs import SectionPlugin, TextBlock
             PLUGINS = [SectionPlugin(id="local-notes", section="voice", title="Local notes",
-                                     render=lambda ctx: ReportBlock("Notes", "<p>Hello</p>"))]
+                                     render=lambda ctx: TextBlock("Hello", title="Notes"))]
         """,
             ),
             ("jsna.sections", "broken", "raise ImportError('needs shapely 9')\n"),
@@ -258,7 +259,7 @@ def test_section_blocks_are_added_and_a_failing_block_is_skipped_by_name() -> No
             id="voice-quotes",
             section="voice",
             title="Quotes",
-            render=lambda ctx: ReportBlock("Quotes", f"<p>{ctx.area_name}</p>"),
+            render=lambda ctx: TextBlock(ctx.area_name, title="Quotes"),
         )
     )
     registry.register(
@@ -270,9 +271,15 @@ def test_section_blocks_are_added_and_a_failing_block_is_skipped_by_name() -> No
         )
     sections = [Section(info=info) for info in SECTIONS]
     skipped = add_section_blocks(_Context(), sections, registry)
-    assert skipped == [{"id": "voice-survey", "reason": "ValueError: no survey", "kind": "section"}]
+    assert skipped == [
+        {
+            "id": "voice-survey",
+            "reason": "section plugin 'voice-survey' (jsna) failed: ValueError: no survey",
+            "kind": "section",
+        }
+    ]
     voice = next(s for s in sections if s.info.id == "voice")
     assert voice.blocks == [
-        {"title": "Quotes", "html": "<p>Hartlepool</p>", "plugin": "voice-quotes"}
+        {"title": "Quotes", "paragraphs": ["Hartlepool"], "plugin": "voice-quotes"}
     ]
     assert all(not s.blocks for s in sections if s.info.id != "voice")

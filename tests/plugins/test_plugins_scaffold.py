@@ -23,6 +23,7 @@ def test_scaffold_files_and_refusal_to_overwrite(tmp_path: Path, cli) -> None:
         "README.md",
         "pyproject.toml",
         "src/jsna_falls_admissions/__init__.py",
+        "src/jsna_falls_admissions/report.py",
         "tests/test_indicator.py",
     ]
     pyproject = (tmp_path / "plugin" / "pyproject.toml").read_text(encoding="utf-8")
@@ -86,6 +87,12 @@ def test_scaffold_installs_editable_in_a_fresh_venv_and_is_listed(tmp_path: Path
     mine = [i for i in data["indicators"] if i["id"] == "falls-admissions"]
     assert mine and mine[0]["origin"] == "jsna-falls-admissions" and mine[0]["version"] == "0.1.0"
     assert mine[0]["requires"] == ["population", "events"] and data["failures"] == []
+    plugins = subprocess.run(
+        [python, "-m", "jsna", "plugins", "--json"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert plugins.returncode == 0, plugins.stderr
+    ours = {p["name"]: p for p in json.loads(plugins.stdout)["plugins"]}["jsna-falls-admissions"]
+    assert ours["sections"] == ["falls-admissions-over-time"]
     own_test = subprocess.run(
         [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         capture_output=True,
@@ -93,4 +100,4 @@ def test_scaffold_installs_editable_in_a_fresh_venv_and_is_listed(tmp_path: Path
         cwd=made.directory,
     )
     assert own_test.returncode == 0, own_test.stdout + own_test.stderr
-    assert "3 passed" in own_test.stdout
+    assert "4 passed" in own_test.stdout
