@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsna.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config
-from jsna.errors import JsnaError, UsageError
+from jsna.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config, projection_settings
+from jsna.errors import JsnaError, UsageError, user_errors
 from jsna.ingest.base import ReadOptions
 from jsna.ingest.pipeline import (
     IngestOutcome,
@@ -295,6 +295,7 @@ def kinds() -> dict[str, str]:
 
 
 # -- compute ---------------------------------------------------------------------------------
+@user_errors("jsna compute")
 def compute(config: Config, *, progress: Progress = None):  # type: ignore[no-untyped-def]
     """Run every enabled indicator into the results table; returns a ComputeResult."""
     from jsna.indicators.context import ComputeContext
@@ -350,6 +351,7 @@ def _report_settings(
     return chosen, out_dir, templates
 
 
+@user_errors("jsna report")
 def report(
     config: Config,
     *,
@@ -403,6 +405,7 @@ class BatchReportResult:
         }
 
 
+@user_errors("jsna report")
 def report_all_areas(
     config: Config,
     *,
@@ -443,6 +446,7 @@ def report_all_areas(
 
 
 # -- run and demo ------------------------------------------------------------------------------
+@user_errors("jsna run")
 def run(
     config_path: Path, *, progress: Progress = None, area: str | None = None, check: bool = False
 ) -> RunResult:
@@ -549,6 +553,7 @@ def _frames(found: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in found.items() if isinstance(v, pd.DataFrame)}
 
 
+@user_errors("jsna inequality")
 def inequality(config: Config, *, area: str | None = None) -> AnalysisResult:
     """Section 7 analyses for one area: life expectancy by deprivation quintile, the gap and its
     decomposition, SII, HEAT measures, and the gap to the benchmark by cause."""
@@ -571,6 +576,7 @@ def inequality(config: Config, *, area: str | None = None) -> AnalysisResult:
     return AnalysisResult("inequality", code, _frames(found))
 
 
+@user_errors("jsna project")
 def project(
     config: Config,
     *,
@@ -582,13 +588,13 @@ def project(
     from jsna.indicators.builtin_analysis import projection_analysis
 
     code = _analysis_area(config, area)
-    p = config.projections
+    p = projection_settings(config, horizon=horizon, year_type=year_type)
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         found = projection_analysis(
             _tables(ws),
             code,
-            horizon=horizon or p.horizon,
-            year_type=year_type or p.year_type,
+            horizon=p.horizon,
+            year_type=p.year_type,
             base_years=p.base_years,
             principal=p.principal,
             scenarios=config.scenarios,
@@ -607,6 +613,7 @@ def project(
     return AnalysisResult("project", code, frames, notes)
 
 
+@user_errors("jsna vfm")
 def vfm(config: Config, *, area: str | None = None) -> AnalysisResult:
     """Section 10 for one area: spend and outcome quadrants, ROI, personal health budgets."""
     from jsna.indicators.builtin_analysis import value_for_money_analysis

@@ -5,8 +5,10 @@ Only this module prints, configures logging, or turns exceptions into exit codes
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,13 +16,21 @@ import typer
 
 from jsna import __version__
 from jsna.errors import EXIT_CANNOT_RUN, EXIT_INVALID, InvalidDataError, JsnaError
+from jsna.options import YearType
 
-_STATE: dict[str, Any] = {"debug": False}
+#: what the parsed command line asked for, read by main() when a command fails
+_STATE: dict[str, Any] = {"debug": False, "json": False}
 
 
 def _set_debug(value: bool) -> bool:
     if value:
         _STATE["debug"] = True
+    return value
+
+
+def _set_json(value: bool) -> bool:
+    if value:
+        _STATE["json"] = True
     return value
 
 
@@ -50,7 +60,10 @@ ProjectOpt = Annotated[
         file_okay=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON for machines.")]
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print the result (or the error) as JSON.", callback=_set_json),
+]
 #: every command takes --debug (as the root does), wherever it is put on the line
 DebugOpt = Annotated[
     bool,
@@ -99,41 +112,37 @@ def _root(
         _STATE["debug"] = True
 
 
-def _options(
-    sheet: str | None,
-    skip_rows: int | None,
-    period: str | None,
-    variant: str | None,
-    measure: str | None,
-    mapping: list[str] | None,
-    encoding: str | None = None,
-    area: str | None = None,
-    cause: str | None = None,
-    vintage: str | None = None,
-    sex_codes: str | None = None,
-):  # type: ignore[no-untyped-def]
-    from jsna.errors import UsageError
-    from jsna.ingest.base import ReadOptions
+def _read_option_parameters() -> list[inspect.Parameter]:
+    """The options of one input file (:class:`jsna.options.ReadOptions`) as typer parameters."""
+    from jsna.options import option_fields
 
-    column_map = {}
-    for item in mapping or []:
-        if "=" not in item:
-            raise UsageError(f"--map takes SOURCE=CANONICAL, got {item!r}")
-        source, canonical = item.split("=", 1)
-        column_map[source.strip()] = canonical.strip()
-    return ReadOptions(
-        sheet=sheet,
-        skip_rows=skip_rows,
-        period=period,
-        variant=variant,
-        measure=measure,
-        encoding=encoding,
-        area=area,
-        cause=cause,
-        vintage=vintage,
-        sex_codes=sex_codes,
-        column_map=column_map,
-    )
+    annotated: Any = Annotated  # built at run time from the model, not written out
+    params = []
+    for spec in option_fields():
+        if spec.type is list:
+            info = typer.Option(spec.flag, help=spec.help, metavar=spec.metavar)
+            annotation = annotated[list[str] | None, info]
+        else:
+            info = typer.Option(spec.flag, help=spec.help, min=spec.minimum)
+            annotation = annotated[spec.type | None, info]
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        params.append(inspect.Parameter(spec.name, kind, default=None, annotation=annotation))
+    return params
+
+
+def _with_read_options(after: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command every option of :class:`jsna.options.ReadOptions`, after its ``after``
+    parameter; the command takes them as ``**read`` and passes them to ``ReadOptions.from_cli``."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        at = [p.name for p in own].index(after) + 1
+        params = [*own[:at], *_read_option_parameters(), *own[at:]]
+        command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]  # typer reads the generated signature
+        return command
+
+    return decorate
 
 
 def _print_issues(report: Any, limit: int = 50) -> None:
@@ -183,6 +192,7 @@ def init(
 
 
 @app.command()
+@_with_read_options(after="project")
 def ingest(
     args: Annotated[
         list[str],
@@ -191,39 +201,6 @@ def ingest(
         ),
     ],
     project: ProjectOpt = Path("."),
-    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name or number.")] = None,
-    skip_rows: Annotated[int | None, typer.Option(help="Rows above the header row.")] = None,
-    period: Annotated[
-        str | None, typer.Option(help="Period for files that do not say, e.g. 2024.")
-    ] = None,
-    variant: Annotated[
-        str | None, typer.Option(help="Projection variant for population files.")
-    ] = None,
-    measure: Annotated[
-        str | None, typer.Option(help="Event measure for files that do not say.")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option(help="Text encoding (detected when omitted).")
-    ] = None,
-    mapping: Annotated[
-        list[str] | None, typer.Option("--map", help="SOURCE=CANONICAL column mapping.")
-    ] = None,
-    area: Annotated[
-        str | None, typer.Option(help="Area code for a file about one area that does not say.")
-    ] = None,
-    cause: Annotated[
-        str | None, typer.Option(help="Cause of death for files that do not say.")
-    ] = None,
-    vintage: Annotated[
-        str | None, typer.Option(help="Geography or IMD vintage, e.g. 2021 or IMD2019.")
-    ] = None,
-    sex_codes: Annotated[
-        str | None,
-        typer.Option(
-            help="How the file codes sex as numbers, e.g. 1=Female,2=Male "
-            "(default as ONS: 1=Male,2=Female)."
-        ),
-    ] = None,
     skip_invalid_rows: Annotated[
         bool, typer.Option(help="Load the good rows; quarantine the bad ones.")
     ] = False,
@@ -237,6 +214,7 @@ def ingest(
     ] = False,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
+    **read: Any,
 ) -> None:
     """Validate files and load them into the workspace (all or nothing per file).
 
@@ -248,22 +226,11 @@ def ingest(
     from rich.markup import escape
 
     from jsna import api
+    from jsna.options import ReadOptions
 
     kind, files = _kind_and_files(args)
     config = api.project_config(project)
-    options = _options(
-        sheet,
-        skip_rows,
-        period,
-        variant,
-        measure,
-        mapping,
-        encoding,
-        area,
-        cause,
-        vintage,
-        sex_codes,
-    )
+    options = ReadOptions.from_cli(read)
     summary = api.ingest(
         config, kind, files, options, skip_invalid_rows=skip_invalid_rows, replace=replace
     )
@@ -317,42 +284,21 @@ def _kind_and_files(args: list[str]) -> tuple[str | None, list[Path]]:
 
 
 @app.command()
+@_with_read_options(after="args")
 def validate(
     args: Annotated[
         list[str], typer.Argument(help="KIND FILE (or just FILE).", metavar="[KIND] FILE")
     ],
-    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name or number.")] = None,
-    skip_rows: Annotated[int | None, typer.Option(help="Rows above the header row.")] = None,
-    period: Annotated[str | None, typer.Option(help="Period for files that do not say.")] = None,
-    mapping: Annotated[
-        list[str] | None, typer.Option("--map", help="SOURCE=CANONICAL column mapping.")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option(help="Text encoding (detected when omitted).")
-    ] = None,
-    measure: Annotated[
-        str | None, typer.Option(help="Event measure for files that do not say.")
-    ] = None,
-    area: Annotated[
-        str | None, typer.Option(help="Area code for a file about one area that does not say.")
-    ] = None,
-    sex_codes: Annotated[
-        str | None,
-        typer.Option(
-            help="How the file codes sex as numbers, e.g. 1=Female,2=Male "
-            "(default as ONS: 1=Male,2=Female)."
-        ),
-    ] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
+    **read: Any,
 ) -> None:
     """Check a file against its kind's schema and list every problem; loads nothing."""
     from jsna import api
+    from jsna.options import ReadOptions
 
     kind, files = _kind_and_files(args)
-    options = _options(
-        sheet, skip_rows, period, None, measure, mapping, encoding, area, sex_codes=sex_codes
-    )
+    options = ReadOptions.from_cli(read)
     reports = [api.validate(kind, f, options) for f in files]
     if as_json:
         _emit_json({"files": [r.to_dict() for r in reports]})
@@ -930,7 +876,10 @@ def project_command(
     horizon: Annotated[
         int | None, typer.Option(help="Years ahead (default: projections.horizon).")
     ] = None,
-    year_type: Annotated[str | None, typer.Option(help="calendar or financial.")] = None,
+    year_type: Annotated[
+        YearType | None,
+        typer.Option(help="calendar or financial (default: projections.year_type)."),
+    ] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -958,34 +907,48 @@ def vfm(
 
 # -- entry point ----------------------------------------------------------------------------------
 def main() -> None:
-    """Console-script entry point: maps exceptions to exit codes and one red line each.
+    """Console-script entry point: every failure ends as one red line (or JSON) and an exit code.
 
-    Usage errors (unknown option, missing argument) are handled by typer and exit 2.
+    A :class:`JsnaError` is a user's mistake or a file that cannot be used: its message and its
+    exit code. An ``OSError`` (a folder that cannot be written, a disk that is full) could not
+    run: exit code 3. Anything else is a bug in jsna: a one-line "internal error" and exit code
+    3. ``--debug`` adds the traceback; ``--json`` (as parsed) prints the error as JSON on stdout
+    too. Usage errors of the command line itself (unknown option, missing argument) are typer's:
+    exit code 2.
     """
-    _STATE["debug"] = False
+    _STATE.update(debug=False, json=False)
     try:
         app()
     except JsnaError as exc:
-        if _STATE["debug"]:
-            raise
-        _report_error(exc)
-        sys.exit(exc.exit_code)
-    except (FileNotFoundError, PermissionError, IsADirectoryError, UnicodeDecodeError) as exc:
-        if _STATE["debug"]:
-            raise
-        from rich.markup import escape
+        _fail(exc.exit_code, exc.to_dict(), str(exc), exc)
+    except KeyboardInterrupt:
+        _console(True).print("[red]error:[/red] interrupted")
+        sys.exit(130)
+    except OSError as exc:
+        data = {"error": type(exc).__name__, "message": str(exc), "exit_code": EXIT_CANNOT_RUN}
+        _fail(EXIT_CANNOT_RUN, data, str(exc), exc)
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        message = (
+            f"internal error in jsna {__version__}, please report it "
+            f"(run again with --debug for the traceback): {text}"
+        )
+        data = {"error": "InternalError", "message": message, "exit_code": EXIT_CANNOT_RUN}
+        _fail(EXIT_CANNOT_RUN, data, message, exc)
 
-        _console(True).print(f"[red]error:[/red] {escape(str(exc))}")
-        sys.exit(EXIT_CANNOT_RUN)
 
-
-def _report_error(exc: JsnaError) -> None:
-    console = _console(True)
-    if "--json" in sys.argv:
-        sys.stdout.write(json.dumps(exc.to_dict(), indent=2, default=str) + "\n")
+def _fail(code: int, data: dict[str, Any], message: str, exc: BaseException) -> None:
+    """Print an error the way the parsed command line asked, then exit with ``code``."""
     from rich.markup import escape
 
-    for line in str(exc).splitlines() or [type(exc).__name__]:
+    console = _console(True)
+    if _STATE["debug"]:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    if _STATE["json"]:
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    for line in message.splitlines() or [type(exc).__name__]:
         console.print(f"[red]error:[/red] {escape(line)}")
     if isinstance(exc, InvalidDataError):
         for issue in exc.issues[:30]:
@@ -994,6 +957,7 @@ def _report_error(exc: JsnaError) -> None:
             console.print(
                 f"  … and {len(exc.issues) - 30} more (jsna validate KIND FILE --json lists all)"
             )
+    sys.exit(code)
 
 
 if __name__ == "__main__":

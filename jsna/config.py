@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +26,7 @@ from pydantic import (
 )
 
 from jsna.errors import ConfigError
+from jsna.options import ReadOptions, YearType, option_fields
 
 CONFIG_FILE = "jsna.toml"
 
@@ -67,29 +70,87 @@ class OrganisationSettings(_Strict):
         return value
 
 
-class InputSpec(_Strict):
+class _InputBase(_Strict):
+    """What every ``[[inputs]]`` table has besides the read options: the file and its kind."""
+
     kind: str
     path: str
-    sheet: str | None = None
-    skip_rows: int | None = None
-    encoding: str | None = None
-    period: str | None = None
-    variant: str | None = None
-    measure: str | None = None
-    vintage: str | None = None
-    area: str | None = None
-    cause: str | None = None
-    sex_codes: str | None = None
-    map: dict[str, str] = Field(default_factory=dict)
+
+    def read_options(self) -> ReadOptions:
+        """The read options of this input, without ``kind`` and ``path``."""
+        return ReadOptions(**{spec.name: getattr(self, spec.name) for spec in option_fields()})
 
     def options(self) -> dict[str, Any]:
-        data = self.model_dump(exclude={"kind", "path", "map"}, exclude_none=True)
-        data["column_map"] = self.map
-        return data
+        """The read options given, as :meth:`ReadOptions.from_dict` takes them."""
+        return {k: v for k, v in asdict(self.read_options()).items() if v is not None}
+
+
+def _input_spec() -> type[_InputBase]:
+    """The ``[[inputs]]`` model: ``kind``, ``path`` and every field of :class:`ReadOptions`,
+    each checked by the same rule as on the command line (and keyed as in jsna.toml)."""
+    from pydantic import AfterValidator, create_model
+
+    annotated: Any = Annotated  # the annotations are made from the options model at run time
+    definitions: dict[str, Any] = {}
+    for spec in option_fields():
+        validators = [AfterValidator(_checked(spec.check))] if spec.check else []
+        # keyed as in jsna.toml; the field name too, as model_dump() gives it back
+        alias = AliasChoices(spec.key, spec.name) if spec.key != spec.name else None
+        info: Any = (
+            Field(default_factory=dict, validation_alias=alias, description=spec.help)
+            if spec.type is list
+            else Field(default=None, ge=spec.minimum, validation_alias=alias, description=spec.help)
+        )
+        annotation = annotated[spec.annotation, *validators] if validators else spec.annotation
+        definitions[spec.name] = (annotation, info)
+    return create_model(
+        "InputSpec",
+        __base__=_InputBase,
+        __doc__="One ``[[inputs]]`` table: a file, its kind, and the options of ReadOptions.",
+        __module__=__name__,
+        **definitions,
+    )
+
+
+def _checked(check: Any) -> Any:
+    def validate(value: Any) -> Any:
+        if value is not None:
+            check(value)
+        return value
+
+    return validate
+
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    InputSpec = _InputBase
+else:
+    InputSpec = _input_spec()
+
+
+def projection_settings(config: Config, **given: Any) -> ProjectionSettings:
+    """``[projections]`` with a command's options (``horizon=``, ``year_type=``) put in, checked
+    by the same rules as jsna.toml; a bad value is a UsageError naming the option."""
+    from jsna.errors import UsageError
+
+    update = {k: v for k, v in given.items() if v is not None}
+    try:
+        return ProjectionSettings.model_validate({**config.projections.model_dump(), **update})
+    except ValidationError as exc:
+        raise UsageError(
+            "\n".join(
+                f"--{str(e['loc'][0]).replace('_', '-')}: {error_message(e)}" for e in exc.errors()
+            )
+        ) from exc
+
+
+def _html_only() -> list[Literal["html", "pdf"]]:
+    return ["html"]
 
 
 class ReportSettings(_Strict):
-    formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html"])
+    formats: list[Literal["html", "pdf"]] = Field(default_factory=_html_only)
     output_dir: str = "output"
     narrative_dir: str = "narrative"
     templates_dir: str | None = None
@@ -142,7 +203,7 @@ class ProjectionSettings(_Strict):
     horizon: int = Field(
         default=10, ge=1, le=50, description="years projected beyond the latest data"
     )
-    year_type: Literal["calendar", "financial"] = "calendar"
+    year_type: YearType = "calendar"
     base_years: int = Field(
         default=3, ge=1, le=10, description="years of activity pooled for the use rates"
     )
@@ -193,6 +254,16 @@ class RoiSettings(_Strict):
         default=0.035, ge=0, lt=1, description="HM Treasury Green Book 3.5%"
     )
 
+    @model_validator(mode="after")
+    def _ranges(self) -> RoiSettings:
+        for what in ("cost", "reached", "effect", "value"):
+            low, high = getattr(self, f"{what}_low"), getattr(self, f"{what}_high")
+            if (low is None) != (high is None):
+                raise ValueError(f"give both {what}_low and {what}_high, or neither")
+            if low is not None and high is not None and low > high:
+                raise ValueError(f"{what}_low ({low:g}) is above {what}_high ({high:g})")
+        return self
+
 
 class PhbSettings(_Strict):
     """Personal health budgets: who is eligible and the uptake scenarios to model (section 10)."""
@@ -203,6 +274,21 @@ class PhbSettings(_Strict):
     uptake_from: float = Field(default=0.01, gt=0, le=1)
     uptake_to: float = Field(default=0.05, gt=0, le=1)
     budget_sizes: list[float] = Field(default_factory=lambda: [5_000.0, 15_000.0, 40_000.0])
+
+    @field_validator("budget_sizes")
+    @classmethod
+    def _positive_sizes(cls, value: list[float]) -> list[float]:
+        if not value or any(size <= 0 for size in value):
+            raise ValueError(f"must be one or more budget sizes in £ above 0, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _uptake_range(self) -> PhbSettings:
+        if self.uptake_from > self.uptake_to:
+            raise ValueError(
+                f"uptake_from ({self.uptake_from:g}) is above uptake_to ({self.uptake_to:g})"
+            )
+        return self
 
 
 class CompareSettings(_Strict):
@@ -424,10 +510,18 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         )
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return []
-    return [name for name in model.model_fields if name != "root"]
+    return [_toml_name(name, info) for name, info in model.model_fields.items() if name != "root"]
 
 
-def _message(err: dict[str, Any]) -> str:
+def _toml_name(name: str, info: Any) -> str:
+    """The key a setting has in jsna.toml: its (first) validation alias, else its name."""
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        alias = alias.choices[0]
+    return alias if isinstance(alias, str) else name
+
+
+def error_message(err: ErrorDetails) -> str:
     """A pydantic error in words: what was expected and what was found."""
     import difflib
 
@@ -482,7 +576,7 @@ def load_config(path: Path | None = None, *, root: Path | None = None) -> Config
             )
             line = line_of(text, loc)
             at = f" (line {line})" if line else ""
-            messages.append(f"{path.name}{at}: {where}: {_message(err)}")
+            messages.append(f"{path.name}{at}: {where}: {error_message(err)}")
         raise ConfigError("\n".join(messages)) from exc
     config._source = path.resolve()
     config._text = text
@@ -512,6 +606,12 @@ def apply_env(config: Config, environ: dict[str, str] | None = None) -> Config:
     import json
 
     environ = dict(os.environ if environ is None else environ)
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch and not epoch.strip().isdigit():  # read by jsna and by matplotlib: check it once, here
+        raise ConfigError(
+            "environment variable SOURCE_DATE_EPOCH must be seconds since 1970-01-01 "
+            f"(a whole number such as 1767225600), got {epoch!r}"
+        )
     settings = _env_settings()
     tables = sorted(
         (t for t, f in Config.model_fields.items() if t != "root"), key=len, reverse=True
@@ -572,7 +672,7 @@ def apply_env(config: Config, environ: dict[str, str] | None = None) -> Config:
         for err in exc.errors():
             setting = ".".join(str(p) for p in err["loc"][:2])
             var = by_setting.get(setting, "environment override")
-            messages.append(f"environment variable {var} ({setting}): {_message(err)}")
+            messages.append(f"environment variable {var} ({setting}): {error_message(err)}")
         raise ConfigError("\n".join(messages)) from exc
     updated._source = config._source
     updated._text = config._text

@@ -1,15 +1,28 @@
-"""Exceptions raised by jsna and the exit codes they map to.
+"""Every exception jsna raises on purpose, and the exit codes they map to.
 
-Exit codes (see DESIGN.md): 0 success; 1 ran, but found invalid data or failed checks;
-2 usage error; 3 could not run (unreadable file, bad config, plugin conflict).
+Exit codes (see DESIGN.md and the README): 0 success; 1 ran, but found invalid data or failed
+checks; 2 usage error; 3 could not run (unreadable file, bad config, plugin conflict). Anything
+that is not a :class:`JsnaError` reaching the command line is a bug in jsna (exit code 3, with
+an "internal error, please report it" line; the traceback only with ``--debug``).
+
+The statistical methods (``jsna.indicators.methods``) raise plain ``ValueError`` when the data
+or settings cannot give a figure; the public functions of :mod:`jsna.api` turn those into an
+:class:`AnalysisError` with :func:`analysis_errors`, so a user's mistake never reaches the
+command line as a traceback.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from jsna.vocabulary.issues import ValidationIssue
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -87,3 +100,73 @@ class MissingInput(JsnaError):
     """
 
     exit_code = EXIT_INVALID
+
+
+class AnalysisError(JsnaError):
+    """An analysis or indicator could not be computed from the data or settings given.
+
+    Raised at the library boundary in place of a method's ``ValueError``; the message names
+    what was being computed and what to change.
+    """
+
+    exit_code = EXIT_INVALID
+
+
+class PluginConflictError(PluginError):
+    """Two plugins claim one identifier: an error at load time (exit code 3)."""
+
+
+class _Table(Protocol):
+    """What :class:`MissingColumnError` needs of a table read from a file."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def frame(self) -> Any: ...
+
+
+class MissingColumnError(InvalidDataError):
+    """A file lacks a column its kind needs; the message lists the columns found (exit code 1)."""
+
+    def __init__(self, table: _Table, what: str, aliases: tuple[str, ...]) -> None:
+        self.table = table
+        found = ", ".join(repr(c) for c in table.frame.columns)
+        names = ", ".join(repr(a) for a in aliases[:6])
+        super().__init__(
+            f"{table.label}: no {what} column; expected one named {names}; found {found}. "
+            f"Use --map SOURCE=CANONICAL to name it."
+        )
+
+
+@contextmanager
+def analysis_errors(what: str) -> Iterator[None]:
+    """Turn a ``ValueError`` raised inside the block into an :class:`AnalysisError`.
+
+    ``what`` says what was being computed (``"projections for E08000009"``); the message is
+    ``"<what>: <the method's message>"`` followed by what to change. A :class:`JsnaError`
+    passes through unchanged.
+    """
+    try:
+        yield
+    except JsnaError:
+        raise
+    except ValueError as exc:
+        raise AnalysisError(
+            f"{what}: {exc}. Check the loaded inputs and the settings in jsna.toml "
+            "(jsna inputs lists the files; jsna run --check validates the config)"
+        ) from exc
+
+
+def user_errors(what: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorator form of :func:`analysis_errors` for a public API function."""
+
+    def decorate(func: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(func)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            with analysis_errors(what):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

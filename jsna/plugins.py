@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, entry_points
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
+from jsna.errors import PluginConflictError as PluginConflictError
 from jsna.errors import PluginError, UsageError
 from jsna.hookspecs import (
     INDICATOR_GROUP,
@@ -41,10 +42,6 @@ _DISCOVERY_VALUES = {"all": True, "builtin-only": False}
 BUILTIN_DISTRIBUTION = "jsna"
 
 T = TypeVar("T")
-
-
-class PluginConflictError(PluginError):
-    """Two plugins claim one identifier: an error at load time (exit code 3)."""
 
 
 @dataclass

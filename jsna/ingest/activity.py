@@ -112,7 +112,7 @@ class ActivitySource(Source):
                 described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         except duckdb.Error as exc:
             raise UnreadableFileError(
-                f"{path.name}: cannot read as a record-level extract: {exc}"
+                f"{path.name}: cannot read as a record-level extract: {_first_line(exc)}"
             ) from exc
         frame = ActivityAggregate(
             path, options, source, first_row, {str(r[0]): str(r[1]).upper() for r in described}
@@ -245,7 +245,7 @@ class ActivityAggregate(StreamedFrame):
             ).fetchall()
         except duckdb.Error as exc:
             raise UnreadableFileError(
-                f"{self.path.name}: cannot read as a record-level extract: {exc}"
+                f"{self.path.name}: cannot read as a record-level extract: {_first_line(exc)}"
             ) from exc
         finally:
             for name, value in saved.items():
@@ -382,3 +382,8 @@ def _date_sql(column: str, dtype: str, date_text: str) -> str:
     if dtype.startswith("TIMESTAMP"):
         return f"CAST({column} AS DATE)"
     return f"coalesce(TRY_CAST({date_text} AS DATE), TRY_CAST(try_strptime({date_text}, '%d/%m/%Y') AS DATE))"
+
+
+def _first_line(exc: Exception) -> str:
+    """DuckDB's message without the SQL it quotes under it (the user never wrote that SQL)."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

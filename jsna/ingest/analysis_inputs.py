@@ -214,7 +214,7 @@ class PrevalenceSource(Source):
                     column=value_col,
                     value=raw.at[idx, value_col],
                     message="the 95% limits must bracket the prevalence, got "
-                    f"{out.at[idx, 'lower_ci_95']} to {out.at[idx, 'upper_ci_95']}",
+                    f"{out.at[idx, 'lower_ci_95']!s} to {out.at[idx, 'upper_ci_95']!s}",
                 )
             )
         ref_col = cols.find("reference", "source", "citation")

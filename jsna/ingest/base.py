@@ -11,64 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from jsna.errors import UsageError
+from jsna.errors import MissingColumnError, UsageError
 from jsna.ingest.readers import TableText, normalise_name
+from jsna.options import (
+    ReadOptions as ReadOptions,
+)  # the one options model, re-exported for sources
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
-
-
-@dataclass
-class ReadOptions:
-    """Options a user can give on the command line or in jsna.toml for one input."""
-
-    sheet: str | None = None
-    skip_rows: int | None = None
-    encoding: str | None = None
-    period: str | None = None
-    variant: str | None = None
-    measure: str | None = None
-    vintage: str | None = None
-    #: area code for files about one area that do not say which (e.g. a council's own extract)
-    area: str | None = None
-    #: cause of death for files that do not say (e.g. ONS drug-poisoning deaths by year)
-    cause: str | None = None
-    #: how a file codes sex as numbers, e.g. ``1=Female,2=Male`` (ONS: 1 = male, 2 = female)
-    sex_codes: str | None = None
-    column_map: dict[str, str] = field(default_factory=dict)  # source column -> canonical
-
-    def sex_code_map(self) -> dict[str, str]:
-        """``sex_codes`` as code -> Male/Female/Persons (empty when not given)."""
-        from jsna.errors import UsageError
-        from jsna.ingest.fields import parse_sex_codes
-
-        try:
-            return parse_sex_codes(self.sex_codes)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from exc
-
-    def describe(self) -> str:
-        """The options given, as command-line flags (``--cause 'Drug poisoning' --period 2024``)."""
-        import shlex
-
-        parts = []
-        for name in self.__dataclass_fields__:
-            value = getattr(self, name)
-            if name == "column_map":
-                parts += [f"--map {shlex.quote(f'{k}={v}')}" for k, v in sorted(value.items())]
-            elif value is not None:
-                parts.append(f"--{name.replace('_', '-')} {shlex.quote(str(value))}")
-        return " ".join(parts)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ReadOptions:
-        known = {
-            k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "column_map"
-        }
-        mapping = data.get("column_map") or data.get("map") or {}
-        return cls(**known, column_map=dict(mapping))
 
 
 class StreamedFrame:
@@ -227,21 +179,6 @@ class Columns:
         if col is None:
             raise MissingColumnError(self.table, what, aliases)
         return col
-
-
-class MissingColumnError(UsageError):
-    """A file lacks a column the kind needs; the message lists what was found."""
-
-    exit_code = 1
-
-    def __init__(self, table: TableText, what: str, aliases: tuple[str, ...]) -> None:
-        self.table = table
-        found = ", ".join(repr(c) for c in table.frame.columns)
-        names = ", ".join(repr(a) for a in aliases[:6])
-        super().__init__(
-            f"{table.label}: no {what} column; expected one named {names}; found {found}. "
-            f"Use --map SOURCE=CANONICAL to name it."
-        )
 
 
 def with_rows(frame: pd.DataFrame, table: TableText) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from jsna.ingest.readers import MISSING_MARKERS, TableText
+from jsna.options import parse_sex_codes as parse_sex_codes  # re-exported
 from jsna.vocabulary import periods as _periods
 from jsna.vocabulary.areas import (  # noqa: F401  (re-exported for the ingest modules)
     AREA_TYPES,
@@ -19,33 +20,10 @@ from jsna.vocabulary.areas import (  # noqa: F401  (re-exported for the ingest m
     area_type_of,
 )
 from jsna.vocabulary.issues import WARNING, ValidationIssue
+from jsna.vocabulary.tables import SEX_SPELLINGS
 
 if TYPE_CHECKING:
     import pandas as pd
-
-_SEX_MAP = {
-    "1": "Male",
-    "m": "Male",
-    "male": "Male",
-    "males": "Male",
-    "men": "Male",
-    "2": "Female",
-    "f": "Female",
-    "female": "Female",
-    "females": "Female",
-    "women": "Female",
-    "0": "Persons",
-    "3": "Persons",
-    "p": "Persons",
-    "persons": "Persons",
-    "person": "Persons",
-    "all": "Persons",
-    "all persons": "Persons",
-    "total": "Persons",
-    "both": "Persons",
-    "people": "Persons",
-    "all people": "Persons",
-}
 
 
 def _issue(
@@ -145,22 +123,6 @@ def parse_number(
     return numbers
 
 
-def parse_sex_codes(text: str | None) -> dict[str, str]:
-    """``--sex-codes 1=Female,2=Male`` as a mapping of code to Male/Female/Persons; raises ValueError."""
-    if not text:
-        return {}
-    codes: dict[str, str] = {}
-    for part in text.split(","):
-        code, _, sex = part.partition("=")
-        canonical = _SEX_MAP.get(sex.strip().lower())
-        if not code.strip() or canonical is None or sex.strip().isdigit():
-            raise ValueError(
-                f"--sex-codes takes CODE=SEX pairs such as 1=Female,2=Male, got {part.strip()!r}"
-            )
-        codes[code.strip().lower()] = canonical
-    return codes
-
-
 def parse_sex(
     series: pd.Series,
     *,
@@ -175,7 +137,7 @@ def parse_sex(
     otherwise.
     """
     text = strip(series)
-    mapped = text.str.lower().map({**_SEX_MAP, **(codes or {})})
+    mapped = text.str.lower().map({**SEX_SPELLINGS, **(codes or {})})
     for idx in text.index[mapped.isna().to_numpy()]:
         issues.append(
             _issue(
@@ -340,7 +302,7 @@ def duplicate_keys(
     first_rows = {}
     if dup.any():
         firsts = frame[~frame.duplicated(subset=keys, keep=False) | ~dup]
-        key_tuples = firsts[keys].astype(str).agg("|".join, axis=1)
+        key_tuples = firsts[keys].map(str).agg("|".join, axis=1)  # as the key below: str(value)
         first_rows = dict(zip(key_tuples, firsts.index, strict=False))
     for idx in frame.index[dup.to_numpy()]:
         key = "|".join(str(frame.at[idx, k]) for k in keys)

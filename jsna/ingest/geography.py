@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jsna.errors import UnreadableFileError
-from jsna.ingest.base import Columns, MissingColumnError, Parsed, ReadOptions, Source, with_rows
+from jsna.errors import MissingColumnError, UnreadableFileError
+from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, with_rows
 from jsna.ingest.fields import GSS_PATTERN, area_type_of, check_area_codes, duplicate_keys, warn
 from jsna.ingest.readers import TableText, normalise_name, read_text_table
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
@@ -105,6 +105,11 @@ class BoundariesSource(Source):
             gdf = gpd.read_file(path, engine="pyogrio")
         except Exception as exc:  # pyogrio raises DataSourceError and friends
             raise UnreadableFileError(f"{path.name}: not a readable boundary file: {exc}") from exc
+        if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf.columns:
+            raise UnreadableFileError(
+                f"{path.name}: has no geometry, so it is not a boundary file; boundaries come as "
+                "GeoJSON, GeoPackage or Shapefile (a CSV of codes is a lookup: jsna ingest lookup)"
+            )
         columns = [c for c in gdf.columns if c != "geometry"]
         table = TableText(
             frame=pd.DataFrame(gdf[columns]).astype(str), path=path, encoding="geo", header_line=0

@@ -217,13 +217,14 @@ def _parse(
     out["value"] = parse_number(
         raw[value_col], table=table, column=value_col, issues=issues, allow_missing=True
     )
-    for target, aliases in (
+    limits: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("lower_ci_95", ("lower_ci_95", "lower_95")),
         ("upper_ci_95", ("upper_ci_95", "upper_95")),
         ("count", ("count",)),
         ("denominator", ("denominator",)),
-    ):
-        col = cols.find(*aliases)
+    )
+    for target, names in limits:
+        col = cols.find(*names)
         out[target] = (
             parse_number(
                 raw[col],
@@ -243,7 +244,9 @@ def _parse(
     out["trend"] = None
     compare = cols.matching(lambda n: n.startswith("compared_to"))
     out["compared_to_benchmark"] = (
-        raw[compare[0]].str.strip().replace({"": None, "NA": None}) if compare else None
+        raw[compare[0]].str.strip().replace({"": None, "NA": None})  # type: ignore[arg-type]  # pandas-stubs: a dict to None is allowed
+        if compare
+        else None
     )
     rank_col = cols.find("rank_order", "polarity")
     out["polarity"] = (
@@ -375,20 +378,20 @@ def _name_definitions(
     )
     pairs["id"] = [slug(f"{n} {m}") for n, m in zip(pairs["name"], pairs["measure"], strict=True)]
     pairs = pairs[pairs.groupby("id")["text"].transform("nunique").eq(1)]
-    for r in pairs.itertuples():
-        rows = out["indicator_name"].eq(r.text) & measures.eq(r.measure)
-        out.loc[rows, "indicator_name"] = r.name
-        out.loc[rows, "indicator_id"] = r.id
-        measure = f" ({r.measure})" if r.measure else ""
+    for r in pairs.to_dict("records"):
+        rows = out["indicator_name"].eq(r["text"]) & measures.eq(r["measure"])
+        out.loc[rows, "indicator_name"] = r["name"]
+        out.loc[rows, "indicator_id"] = r["id"]
+        measure = f" ({r['measure']})" if r["measure"] else ""
         issues.append(
             warn(
                 table,
                 None,
                 name_col,
-                r.text,
+                r["text"],
                 "indicator-named-from-definition",
                 f"column {name_col!r} holds a definition (the value shown), not a name: stored as "
-                f"the indicator {r.name!r}{measure}, id {r.id!r}, by {topic.lower()} "
+                f"the indicator {r['name']!r}{measure}, id {r['id']!r}, by {topic.lower()} "
                 f"(column {category_col!r})",
             )
         )
@@ -425,8 +428,8 @@ def _zeros_as_missing(
                 value_col,
                 "0",
                 "zero-as-missing",
-                f"{out.at[idx, 'indicator_id']} is 0 for {out.at[idx, 'area_code']} in "
-                f"{out.at[idx, 'period']} while every other area is above 0: stored as missing, "
+                f"{out.at[idx, 'indicator_id']!s} is 0 for {out.at[idx, 'area_code']!s} in "
+                f"{out.at[idx, 'period']!s} while every other area is above 0: stored as missing, "
                 "not as zero (the publisher uses 0 for 'no data')",
             )
         )

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsna.errors import InvalidDataError, UnreadableFileError, UsageError
-from jsna.ingest.base import MissingColumnError, Parsed, ReadOptions, Source, StreamedFrame
+from jsna.errors import InvalidDataError, MissingColumnError, UnreadableFileError, UsageError
+from jsna.ingest.base import Parsed, ReadOptions, Source, StreamedFrame
 from jsna.plugins import SourceRegistry
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
@@ -252,7 +252,9 @@ def _read(
     try:
         return source.parse(path, options or ReadOptions())
     except MissingColumnError as exc:  # a reference file named with a kind gets its own reason
-        reason = reference_file_reason(exc.table)
+        from jsna.ingest.readers import TableText
+
+        reason = reference_file_reason(exc.table) if isinstance(exc.table, TableText) else None
         if reason:
             raise UsageError(reason) from exc
         raise

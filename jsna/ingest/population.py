@@ -340,7 +340,7 @@ def _parse_denominators(
                     total_col,
                     raw.at[idx, total_col],
                     "total-mismatch",
-                    f"{total_col} is {raw.at[idx, total_col]} but the age bands sum to {sums[idx]:g}",
+                    f"{total_col} is {raw.at[idx, total_col]!s} but the age bands sum to {sums[idx]:g}",
                 )
             )
     for col in raw.columns:
@@ -446,7 +446,7 @@ def _check_wide_totals(
                 total_col,
                 raw.at[idx, total_col],
                 "total-mismatch",
-                f"{total_col} is {raw.at[idx, total_col]} but the single-year columns sum to {sums[idx]:g}",
+                f"{total_col} is {raw.at[idx, total_col]!s} but the single-year columns sum to {sums[idx]:g}",
             )
         )
 

@@ -62,7 +62,7 @@ class SurveySource(Source):
                     column="percentage",
                     value=out.at[idx, "percentage"],
                     message=f"percentage must be between 0 and 100, got "
-                    f"{out.at[idx, 'percentage']:g}",
+                    f"{float(out['percentage'].loc[idx]):g}",
                 )
             )
         if len(out) and out["percentage"].dropna().le(1).all() and out["percentage"].notna().any():

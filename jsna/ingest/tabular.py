@@ -6,9 +6,9 @@ it; :func:`parse_fields` applies a list of them, collecting every problem as an 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jsna.ingest.base import Columns
 from jsna.ingest.fields import check_area_codes, normalise_period, parse_number, strip
@@ -48,7 +48,7 @@ def parse_fields(
     fields: list[Field],
     issues: list[ValidationIssue],
     *,
-    defaults: dict[str, object] | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """A frame with one column per field, parsed and checked; ``defaults`` fill absent columns."""
     import pandas as pd

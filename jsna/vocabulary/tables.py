@@ -9,6 +9,31 @@ from typing import Final
 
 SEXES: Final = ("Male", "Female", "Persons")
 
+#: the ways files spell sex (lower case) -> the canonical word; numbers follow ONS (1 = male)
+SEX_SPELLINGS: Final = {
+    "1": "Male",
+    "m": "Male",
+    "male": "Male",
+    "males": "Male",
+    "men": "Male",
+    "2": "Female",
+    "f": "Female",
+    "female": "Female",
+    "females": "Female",
+    "women": "Female",
+    "0": "Persons",
+    "3": "Persons",
+    "p": "Persons",
+    "persons": "Persons",
+    "person": "Persons",
+    "all": "Persons",
+    "all persons": "Persons",
+    "total": "Persons",
+    "both": "Persons",
+    "people": "Persons",
+    "all people": "Persons",
+}
+
 #: the cause stored for deaths from a file that does not say which cause they are from
 UNSTATED_CAUSE: Final = "Cause not stated in file"
 

@@ -46,8 +46,12 @@ def test_debug_shows_the_traceback_wherever_it_is_given(
     args = ["ingest", "population", "missing.csv", "--project", str(project)]
     argv = ["jsna", *args, "--debug"] if where == "after" else ["jsna", "--debug", *args]
     monkeypatch.setattr(sys, "argv", argv)
-    with pytest.raises(UnreadableFileError, match=r"missing\.csv: file not found"):
+    with pytest.raises(SystemExit) as exited:  # the traceback, then the red line and the code
         cli.main()
+    assert exited.value.code == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and UnreadableFileError.__name__ in err
+    assert "error: missing.csv: file not found" in err
     monkeypatch.setattr(sys, "argv", ["jsna", *args])  # without it: one red line and exit code 3
     with pytest.raises(SystemExit) as exited:
         cli.main()
