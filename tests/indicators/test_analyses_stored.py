@@ -184,3 +184,31 @@ def test_pool_gives_the_same_tables(demo_project: Path) -> None:
     assert one.facts is not None and pooled.facts is not None
     pd.testing.assert_frame_equal(one.facts, pooled.facts)
     assert json.loads(one.settings["projections"]) == json.loads(pooled.settings["projections"])
+
+
+def test_trafford_stored_projection_against_the_files(trafford_report: Any) -> None:
+    """Trafford's stored pyramid and projected residents against plain sums over the files."""
+    from jsna.workspace import Workspace
+    from tests.conftest import real_file
+    from tests.real_areas import TRAFFORD
+
+    mye = pd.read_csv(
+        real_file("trafford_mye2024/mid-year_2024_population_estimates_local_authority.csv")
+    )
+    totals = mye.set_index("sex")["all_ages"]
+    snpp = pd.concat(
+        pd.read_csv(real_file(f"ons_snpp2022_trafford/2022_SNPP_population_{sex}_trafford.csv"))
+        for sex in ("females", "males")
+    )
+    snpp = snpp[snpp["AGE_GROUP"].ne("All ages")]
+    with Workspace.open(trafford_report.project / "jsna.duckdb", read_only=True) as ws:
+        stored = ws.stored_analysis(TRAFFORD, "projection")
+    assert stored is not None
+    assert stored["base_year"] == 2024
+    assert stored["population_source"] == "supplied"
+    pyramid = stored["pyramid_now"].groupby("sex")["count"].sum()
+    assert pyramid["Female"] == pytest.approx(totals["Females"])
+    assert pyramid["Male"] == pytest.approx(totals["Males"])
+    projected = stored["population"].set_index("year")["count"]
+    for year in (2025, 2030):
+        assert projected[year] == pytest.approx(snpp[str(year)].sum())
