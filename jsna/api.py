@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsna.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config, projection_settings
 from jsna.errors import JsnaError, UsageError, user_errors
@@ -29,6 +29,10 @@ from jsna.report.narrative import starter_file
 from jsna.runner import RunResult
 from jsna.vocabulary.issues import ValidationReport
 from jsna.workspace import Workspace
+
+if TYPE_CHECKING:
+    from jsna.indicators.registry import ComputeResult
+    from jsna.report.assemble import ReportResult
 
 Progress = Callable[[str], None] | None
 
@@ -139,7 +143,9 @@ def list_inputs(config: Config) -> InputsListing:
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         prov = ws.provenance()
         pairs = ws.replacements() if "replacements" in _table_names(ws) else []
-    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in prov.to_dict("records")]
+    rows = [
+        {str(k): (None if v != v else v) for k, v in r.items()} for r in prov.to_dict("records")
+    ]
     for row in rows:
         row["replaced"] = [old.to_dict() for new, old in pairs if new.source_id == row["source_id"]]
         row["replaced_by"] = [
@@ -217,7 +223,10 @@ def _resolve_input(ws: Workspace, target: str) -> int:
         )
     if len(candidates) > 1:
         listed = ", ".join(
-            f"{int(r.source_id)} ({r.kind}, {r.file_path})" for r in candidates.itertuples()
+            f"{int(i)} ({k}, {f})"
+            for i, k, f in zip(
+                candidates["source_id"], candidates["kind"], candidates["file_path"], strict=True
+            )
         )
         raise UsageError(
             f"{target} names {len(candidates)} inputs: {listed}; give the input id instead"
@@ -247,7 +256,8 @@ def list_quarantine(
     config: Config, *, file: str | None = None, source_id: int | None = None
 ) -> QuarantineListing:
     """The quarantined rows of every input (or of one file name or input id), in file order."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if file:
         where.append("file_name = ?")
         params.append(Path(file).name)
@@ -257,7 +267,9 @@ def list_quarantine(
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         frame = ws.table("quarantine", " AND ".join(where) or None, params)
     frame = frame.sort_values(["source_id", "row", "column_name"], na_position="last")
-    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in frame.to_dict("records")]
+    rows = [
+        {str(k): (None if v != v else v) for k, v in r.items()} for r in frame.to_dict("records")
+    ]
     return QuarantineListing(rows)
 
 
@@ -296,61 +308,16 @@ def kinds() -> dict[str, str]:
 
 # -- compute ---------------------------------------------------------------------------------
 @user_errors("jsna compute")
-def compute(config: Config, *, progress: Progress = None):  # type: ignore[no-untyped-def]
-    """Run every enabled indicator into the results table; returns a ComputeResult."""
-    from jsna.indicators.context import ComputeContext
-    from jsna.indicators.registry import IndicatorRegistry, run_indicators
+def compute(config: Config, *, progress: Progress = None) -> ComputeResult:
+    """Run every enabled indicator into the results table and every analysis of report sections
+    7-10 into the workspace's ``analysis_*`` tables; returns the indicators' ComputeResult."""
+    from jsna.indicators.analyses import compute_project
 
-    registry = IndicatorRegistry.from_entry_points()
-    unknown = [i for i in config.indicators.disabled if i not in registry.indicators]
-    if unknown:
-        raise UsageError(f"indicators.disabled names unknown indicators: {', '.join(unknown)}")
-    with Workspace.open(config.workspace_path) as ws:
-        ctx = ComputeContext(
-            ws, benchmark_code=config.project.benchmark, config=config.model_dump()
-        )
-        results, outcome = run_indicators(
-            ctx, registry, tuple(config.indicators.disabled), progress=progress
-        )
-        ws.replace_results(results)
-    return outcome
+    result: ComputeResult = compute_project(config, progress=progress)
+    return result
 
 
 # -- report ----------------------------------------------------------------------------------
-@dataclass
-class ReportResult:
-    outputs: list[Path]
-    area_code: str
-    seconds: float = 0.0
-    #: what the report lists as not included (failed indicators, broken section plugins)
-    skipped: list[dict[str, str]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "area_code": self.area_code,
-            "outputs": [str(p) for p in self.outputs],
-            "seconds": round(self.seconds, 2),
-            "skipped": self.skipped,
-        }
-
-
-def _report_settings(
-    config: Config, formats: Sequence[str] | None, output: Path | None
-) -> tuple[list[str], Path, Path]:
-    """The formats (checked), output folder and user templates folder of a report command."""
-    chosen = list(formats or config.report.formats)
-    bad = [f for f in chosen if f not in {"html", "pdf"}]
-    if bad:
-        raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
-    out_dir = Path(output) if output else config.output_dir
-    templates = (
-        config.path(config.report.templates_dir)
-        if config.report.templates_dir
-        else config.root / "templates"
-    )
-    return chosen, out_dir, templates
-
-
 @user_errors("jsna report")
 def report(
     config: Config,
@@ -361,28 +328,9 @@ def report(
     skipped: list[dict[str, str]] | None = None,
 ) -> ReportResult:
     """Render the report for one area as HTML and/or PDF; returns the files written."""
-    from jsna.report.assemble import assemble_report
-    from jsna.report.render import write_html, write_pdf
+    from jsna.report.assemble import render_report
 
-    start = time.perf_counter()
-    area_code = area or config.project.area
-    if not area_code:
-        raise UsageError("no area given: pass --area CODE or set project.area in jsna.toml")
-    formats, out_dir, templates = _report_settings(config, formats, output)
-    with Workspace.open(config.workspace_path, read_only=True) as ws:
-        model = assemble_report(ws, config, area_code, skipped=skipped)
-    stem = f"jsna-{area_code}"
-    outputs = []
-    for fmt in formats:
-        path = out_dir / f"{stem}.{fmt}"
-        writer = write_html if fmt == "html" else write_pdf
-        outputs.append(writer(model, path, user_templates=templates))
-    return ReportResult(
-        outputs=outputs,
-        area_code=area_code,
-        seconds=time.perf_counter() - start,
-        skipped=list(model.skipped),
-    )
+    return render_report(config, area=area, formats=formats, output=output, skipped=skipped)
 
 
 @dataclass
@@ -421,6 +369,7 @@ def report_all_areas(
     no data get a note on the index page; an area that fails is reported there too and makes
     ``ok`` false, without stopping the others.
     """
+    from jsna.report.assemble import report_settings
     from jsna.report.batch import render_areas
     from jsna.vocabulary.areas import GSS_PATTERN
 
@@ -430,7 +379,7 @@ def report_all_areas(
         raise UsageError(
             f"--areas takes ONS GSS codes like E06000001; not codes: {', '.join(malformed)}"
         )
-    formats, out_dir, templates = _report_settings(config, formats, output)
+    formats, out_dir, templates = report_settings(config, formats, output)
     outcomes = render_areas(
         config,
         areas,
@@ -536,7 +485,7 @@ def _analysis_area(config: Config, area: str | None) -> str:
     return code
 
 
-def _tables(ws: Workspace):  # type: ignore[no-untyped-def]
+def _tables(ws: Workspace) -> Callable[[str], Any]:
     cache: dict[str, Any] = {}
 
     def get(name: str) -> Any:
@@ -545,6 +494,16 @@ def _tables(ws: Workspace):  # type: ignore[no-untyped-def]
         return cache[name]
 
     return get
+
+
+def _stored(ws: Workspace, config: Config, code: str, analysis: str) -> dict[str, Any] | None:
+    """What compute stored of ``analysis`` for ``code``, when it used the settings of ``config``."""
+    from jsna.indicators.analyses import changed_settings
+
+    stored = ws.analysis_settings()
+    if not stored or changed_settings(stored, config):
+        return None
+    return ws.stored_analysis(code, analysis)
 
 
 def _frames(found: dict[str, Any]) -> dict[str, Any]:
@@ -557,17 +516,19 @@ def _frames(found: dict[str, Any]) -> dict[str, Any]:
 def inequality(config: Config, *, area: str | None = None) -> AnalysisResult:
     """Section 7 analyses for one area: life expectancy by deprivation quintile, the gap and its
     decomposition, SII, HEAT measures, and the gap to the benchmark by cause."""
-    from jsna.indicators.builtin_analysis import inequality_analysis
+    from jsna.indicators.analyses import inequality_analysis
 
     code = _analysis_area(config, area)
     with Workspace.open(config.workspace_path, read_only=True) as ws:
-        found = inequality_analysis(
-            _tables(ws),
-            code,
-            config.project.benchmark,
-            seed=config.analysis.seed,
-            repetitions=config.analysis.repetitions,
-        )
+        found = _stored(ws, config, code, "inequality")
+        if found is None:
+            found = inequality_analysis(
+                _tables(ws),
+                code,
+                config.project.benchmark,
+                seed=config.analysis.seed,
+                repetitions=config.analysis.repetitions,
+            )
     if not found:
         raise UsageError(
             f"nothing to analyse for {code}: ingest LSOA deaths and population with IMD by LSOA, "
@@ -585,22 +546,26 @@ def project(
     year_type: str | None = None,
 ) -> AnalysisResult:
     """Sections 8-9 for one area: projected population, service use and outcomes with intervals."""
-    from jsna.indicators.builtin_analysis import projection_analysis
+    from jsna.indicators.analyses import projection_analysis
 
     code = _analysis_area(config, area)
     p = projection_settings(config, horizon=horizon, year_type=year_type)
+    configured = config.projections
+    overridden = p.horizon != configured.horizon or p.year_type != configured.year_type
     with Workspace.open(config.workspace_path, read_only=True) as ws:
-        found = projection_analysis(
-            _tables(ws),
-            code,
-            horizon=p.horizon,
-            year_type=p.year_type,
-            base_years=p.base_years,
-            principal=p.principal,
-            scenarios=config.scenarios,
-            repetitions=p.repetitions,
-            seed=config.analysis.seed,
-        )
+        found = None if overridden else _stored(ws, config, code, "projection")
+        if found is None:
+            found = projection_analysis(
+                _tables(ws),
+                code,
+                horizon=p.horizon,
+                year_type=p.year_type,
+                base_years=p.base_years,
+                principal=p.principal,
+                scenarios=config.scenarios,
+                repetitions=p.repetitions,
+                seed=config.analysis.seed,
+            )
     if not found:
         raise UsageError(f"no population estimates for {code}: jsna ingest population FILE")
     notes = [
@@ -616,27 +581,26 @@ def project(
 @user_errors("jsna vfm")
 def vfm(config: Config, *, area: str | None = None) -> AnalysisResult:
     """Section 10 for one area: spend and outcome quadrants, ROI, personal health budgets."""
-    from jsna.indicators.builtin_analysis import value_for_money_analysis
+    from jsna.indicators.analyses import value_for_money_analysis
 
     code = _analysis_area(config, area)
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         from jsna.indicators.context import ComputeContext
 
-        name = ComputeContext(ws).area_names().get(code, code)
-        found = value_for_money_analysis(
-            _tables(ws),
-            code,
-            name,
-            roi=config.roi,
-            phb=config.phb,
-            repetitions=config.analysis.repetitions,
-            seed=config.analysis.seed,
-        )
+        found = _stored(ws, config, code, "value_for_money")
+        if found is None:
+            found = value_for_money_analysis(
+                _tables(ws),
+                code,
+                ComputeContext(ws).area_names().get(code, code),
+                roi=config.roi,
+                phb=config.phb,
+                repetitions=config.analysis.repetitions,
+                seed=config.analysis.seed,
+            )
     if not found:
         raise UsageError(
             "nothing to analyse: ingest a spend table (jsna ingest spend FILE), PHB returns, "
             "or add [[roi]] to jsna.toml"
         )
-    frames = _frames(found)
-    frames.pop("phb_counts", None)
-    return AnalysisResult("vfm", code, frames)
+    return AnalysisResult("vfm", code, _frames(found))

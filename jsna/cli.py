@@ -528,6 +528,10 @@ def report(
             return _emit_json(result.to_dict())
         for path in result.outputs:
             _console().print(f"[green]✓[/green] wrote {path}")
+        from rich.markup import escape
+
+        for warning in result.warnings:  # "[projections]" is text, not markup
+            _console(True).print(f"[yellow]![/yellow] {escape(warning)}")
         return None
     if area or (all_areas and areas):
         raise UsageError("use one of --area, --areas or --all-areas")
@@ -802,6 +806,11 @@ def export(
         f"[green]✓[/green] wrote {result.path}: {result.rows:,} rows, {result.indicators} indicators, "
         f"{result.areas} areas ({result.format}; counts are not disclosure-controlled)"
     )
+    if result.analyses:
+        where = f" in {result.analyses_dir}" if result.analyses_dir else ""
+        _console().print(
+            f"[green]✓[/green] and {len(result.analyses)} tables of the section 7-10 analyses{where}"
+        )
 
 
 @app.command("new-plugin")

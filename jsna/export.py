@@ -5,6 +5,13 @@ written for Fingertips files (and ``jsna ingest fingertips``) read it unchanged.
 Parquet keep jsna's own results schema (snake_case, with section, unit and polarity).
 The workbook has a contents sheet and one sheet per minimum-dataset section.
 
+Every export also carries the analyses of report sections 7-10 that ``jsna compute`` stored
+(``analysis_*`` tables, ``analysis_facts`` and ``analysis_settings``; see
+``docs/workspace-tables.md``), so every table and chart of those sections can be had as data:
+CSV and Parquet write one file per table into a folder beside the results file
+(``results.csv`` -> ``results-analyses/analysis_gap.csv``), JSON adds an ``analyses`` object,
+and the workbook one sheet per table after the section sheets.
+
 Exports hold the stored results, which are never disclosure-controlled: small counts are
 exported as they are. Apply your own small-number rules before publishing an export (the
 HTML and PDF report do this for you).
@@ -16,7 +23,7 @@ section, indicator, area and period; no timestamps inside the files).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +116,10 @@ class ExportResult:
     rows: int
     indicators: int
     areas: int
+    #: rows written of each stored analysis table (``analysis_gap``, ``analysis_facts``, …)
+    analyses: dict[str, int] = field(default_factory=dict)
+    #: the folder holding one file per analysis table (CSV and Parquet), else None
+    analyses_dir: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,7 +128,44 @@ class ExportResult:
             "rows": self.rows,
             "indicators": self.indicators,
             "areas": self.areas,
+            "analyses": self.analyses,
+            "analyses_dir": str(self.analyses_dir) if self.analyses_dir else None,
         }
+
+
+def read_analyses(
+    workspace: Workspace, *, areas: list[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every stored ``analysis_*`` table (facts and settings included), optionally only the rows
+    of some report areas, by table name in name order."""
+    out = {}
+    for name in workspace.analysis_tables(include_facts=True):
+        frame = workspace.analysis_table(name)
+        if areas and "report_area" in frame.columns:
+            frame = frame[frame["report_area"].isin(areas)]
+        out[name] = frame.reset_index(drop=True)
+    return out
+
+
+def analyses_folder(path: Path) -> Path:
+    """Where the CSV or Parquet export of ``path`` puts the analysis tables: ``<stem>-analyses``."""
+    return path.with_name(f"{path.stem}-analyses")
+
+
+def write_analysis_files(analyses: dict[str, pd.DataFrame], folder: Path, fmt: str) -> Path:
+    """One CSV or Parquet file per analysis table in ``folder`` (emptied of earlier ones first)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(f"analysis_*.{fmt}"):
+        old.unlink()
+    for name, frame in analyses.items():
+        target = folder / f"{name}.{fmt}"
+        if fmt == "csv":
+            _write_text(target, frame.to_csv(index=False, lineterminator="\n"))
+        else:
+            tmp = target.with_suffix(".parquet.tmp")
+            frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+            tmp.replace(target)
+    return folder
 
 
 def read_results(
@@ -217,13 +265,30 @@ def _plain(value: Any) -> Any:
 def _records(results: pd.DataFrame) -> list[dict[str, Any]]:
     frame = results.reindex(columns=list(RESULT_COLUMNS))
     return [
-        {key: _plain(value) for key, value in record.items()} for record in frame.to_dict("records")
+        {str(key): _plain(value) for key, value in record.items()}
+        for record in frame.to_dict("records")
     ]
 
 
-def write_json(results: pd.DataFrame, path: Path, *, metadata: dict[str, Any]) -> Path:
-    """``{"metadata": {...}, "columns": [...], "results": [{...}, ...]}``, missing values as null."""
-    document = {"metadata": metadata, "columns": list(RESULT_COLUMNS), "results": _records(results)}
+def write_json(
+    results: pd.DataFrame,
+    path: Path,
+    *,
+    metadata: dict[str, Any],
+    analyses: dict[str, pd.DataFrame] | None = None,
+) -> Path:
+    """``{"metadata": {...}, "columns": [...], "results": [{...}, ...], "analyses": {...}}``,
+    missing values as null; ``analyses`` holds each analysis table's rows by table name."""
+    document: dict[str, Any] = {
+        "metadata": metadata,
+        "columns": list(RESULT_COLUMNS),
+        "results": _records(results),
+    }
+    if analyses is not None:
+        document["analyses"] = {
+            name: [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+            for name, frame in analyses.items()
+        }
     text = json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     _write_text(path, text)
     return path
@@ -246,9 +311,15 @@ def _sheet_name(number: int, title: str) -> str:
 
 
 def write_xlsx(
-    results: pd.DataFrame, path: Path, *, metadata: dict[str, Any], **fingertips: Any
+    results: pd.DataFrame,
+    path: Path,
+    *,
+    metadata: dict[str, Any],
+    analyses: dict[str, pd.DataFrame] | None = None,
+    **fingertips: Any,
 ) -> Path:
-    """A workbook: a contents sheet, then one sheet per minimum-dataset section (Fingertips columns)."""
+    """A workbook: a contents sheet, then one sheet per minimum-dataset section (Fingertips
+    columns), then one sheet per stored analysis table (its own columns)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -291,6 +362,16 @@ def write_xlsx(
             sheet.column_dimensions[get_column_letter(index)].width = min(
                 max(len(column), 10) + 2, 45
             )
+    for name, frame in (analyses or {}).items():
+        sheet_name = name[:31]  # Excel's limit; table names are plain snake_case
+        contents.append([sheet_name, "Analysis table (sections 7-10)", "", len(frame)])
+        sheet = workbook.create_sheet(sheet_name)
+        sheet.append([str(c) for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for values in frame.itertuples(index=False):
+            sheet.append([_plain(v) for v in values])
+        sheet.freeze_panes = "A2"
     contents.column_dimensions["A"].width = 34
     contents.column_dimensions["B"].width = 42
     fixed = _fixed_datetime(metadata.get("run_date"))
@@ -360,20 +441,32 @@ def write_export(
     metadata: dict[str, Any],
     benchmark_name: str = "England",
     names: dict[str, str] | None = None,
+    analyses: dict[str, pd.DataFrame] | None = None,
 ) -> Path:
-    """Write ``results`` to ``path`` as ``fmt`` (csv, json, parquet or xlsx)."""
+    """Write ``results`` to ``path`` as ``fmt`` (csv, json, parquet or xlsx), with ``analyses``
+    (analysis table name -> frame) where given: beside it for CSV and Parquet
+    (:func:`analyses_folder`), inside it for JSON and XLSX."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in {"csv", "parquet"} and analyses is not None:
+        write_analysis_files(analyses, analyses_folder(path), fmt)
     if fmt == "csv":
         _write_text(path, fingertips_csv_text(results, benchmark_name=benchmark_name, names=names))
         return path
     if fmt == "json":
-        return write_json(results, path, metadata=metadata)
+        return write_json(results, path, metadata=metadata, analyses=analyses)
     if fmt == "parquet":
         return write_parquet(results, path)
-    return write_xlsx(results, path, metadata=metadata, benchmark_name=benchmark_name, names=names)
+    return write_xlsx(
+        results,
+        path,
+        metadata=metadata,
+        analyses=analyses,
+        benchmark_name=benchmark_name,
+        names=names,
+    )
 
 
 def export(
@@ -393,6 +486,7 @@ def export(
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     with Workspace.open(config.workspace_path, read_only=True) as ws:
         results = read_results(ws, areas=areas, indicators=indicators)
+        analyses = read_analyses(ws, areas=areas)
         names = ComputeContext(ws).area_names()
     benchmark = config.project.benchmark
     metadata = {
@@ -412,6 +506,7 @@ def export(
         metadata=metadata,
         benchmark_name=names.get(benchmark, benchmark),
         names=names,
+        analyses=analyses,
     )
     return ExportResult(
         path=path,
@@ -419,4 +514,6 @@ def export(
         rows=len(results),
         indicators=int(results["indicator_id"].nunique()),
         areas=int(results["area_code"].nunique()),
+        analyses={name: len(frame) for name, frame in analyses.items()},
+        analyses_dir=analyses_folder(path) if fmt in {"csv", "parquet"} else None,
     )

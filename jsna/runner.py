@@ -205,9 +205,10 @@ def _check_inputs(config: Config, result: RunResult, progress: Progress) -> RunR
 
 
 def _run(config: Config, result: RunResult, progress: Progress) -> None:
-    from jsna.api import compute, report
+    from jsna.indicators.analyses import compute_project
     from jsna.ingest.base import ReadOptions
     from jsna.ingest.pipeline import ingest_file
+    from jsna.report.assemble import render_report
     from jsna.workspace import Workspace
 
     t0 = time.perf_counter()
@@ -244,7 +245,7 @@ def _run(config: Config, result: RunResult, progress: Progress) -> None:
             )
     result.timings["ingest"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    outcome = compute(config, progress=progress)
+    outcome = compute_project(config, progress=progress)
     result.compute = outcome.to_dict()
     result.timings["compute"] = time.perf_counter() - t1
     result.problems += [f"indicator {r.id} failed: {r.reason}" for r in outcome.failed]
@@ -263,7 +264,7 @@ def _run(config: Config, result: RunResult, progress: Progress) -> None:
     t2 = time.perf_counter()
     if progress:
         progress("report")
-    rendered = report(config, area=result.area, skipped=skipped)
+    rendered = render_report(config, area=result.area, skipped=skipped)
     result.report_skipped = [s for s in rendered.skipped if s.get("kind") == "section"]
     result.problems += [
         f"report block {s['id']} failed: {s['reason']}" for s in result.report_skipped

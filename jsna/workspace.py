@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 WORKSPACE_FILE = "jsna.duckdb"
+#: the scalar results of the stored analyses, and the settings they were computed with
+ANALYSIS_FACTS = "analysis_facts"
+ANALYSIS_SETTINGS = "analysis_settings"
 SCHEMA_VERSION = 1
 
 
@@ -516,8 +519,9 @@ class Workspace:
             if not used:
                 (self.geometry_dir / name).unlink(missing_ok=True)
 
-    def replace_results(self, frame: pd.DataFrame) -> None:
-        """Replace the whole results table in one transaction."""
+    def replace_results(self, frame: pd.DataFrame, analyses: Any = None) -> None:
+        """Replace the whole results table in one transaction; with ``analyses`` (a
+        :class:`jsna.indicators.analyses.StoredAnalyses`) every ``analysis_*`` table too."""
         columns = list(TABLES["results"])
         frame = frame.reindex(columns=columns)
         con = self.con
@@ -530,7 +534,94 @@ class Workspace:
                 f"INSERT INTO results SELECT {', '.join(chr(34) + c + chr(34) for c in columns)} FROM _results",
             )
             con.unregister("_results")
+            if analyses is not None:
+                self._replace_analyses(analyses)
             _run(con, "COMMIT")
         except BaseException:
             _run(con, "ROLLBACK")
             raise
+
+    # -- the analyses of report sections 7-10 (docs/workspace-tables.md) ------------------------
+    def _replace_analyses(self, analyses: Any) -> None:
+        """Inside a transaction: drop every ``analysis_*`` table and write ``analyses``' anew."""
+        import pandas as pd
+
+        con = self.con
+        for name in self.analysis_tables(include_facts=True):
+            _run(con, f'DROP TABLE "{name}"')
+        stored = {
+            **analyses.frames,
+            ANALYSIS_FACTS: analyses.facts
+            if analyses.facts is not None
+            else pd.DataFrame(columns=["report_area", "analysis", "key", "value"]),
+            ANALYSIS_SETTINGS: pd.DataFrame(
+                sorted(analyses.settings.items()), columns=["setting", "value"]
+            ),
+        }
+        for name, data in stored.items():
+            if not name.startswith("analysis_"):
+                raise WorkspaceError(f"analysis table names start with analysis_: {name!r}")
+            con.register("_analysis", data)
+            _run(con, f'CREATE TABLE "{name}" AS SELECT * FROM _analysis')
+            con.unregister("_analysis")
+
+    def analysis_tables(self, *, include_facts: bool = False) -> list[str]:
+        """The stored ``analysis_*`` frame tables (with ``include_facts``, the facts and
+        settings tables too), sorted."""
+        names = [
+            str(name)
+            for (name,) in self.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'analysis!_%' ESCAPE '!'"
+            ).fetchall()
+        ]
+        if not include_facts:
+            names = [n for n in names if n not in {ANALYSIS_FACTS, ANALYSIS_SETTINGS}]
+        return sorted(names)
+
+    def analysis_table(self, name: str, report_area: str | None = None) -> pd.DataFrame:
+        """A stored analysis table (``analysis_gap`` or ``gap``), optionally one report area's rows,
+        in the order compute wrote them; empty when compute stored no such table."""
+        import pandas as pd
+
+        table = name if name.startswith("analysis_") else f"analysis_{name}"
+        if table not in self.analysis_tables(include_facts=True):
+            return pd.DataFrame(columns=["report_area"])
+        sql = f'SELECT * FROM "{table}"'
+        if report_area is None:
+            return self.con.execute(sql).df()
+        return self.con.execute(sql + " WHERE report_area = ?", [report_area]).df()
+
+    def stored_analysis(self, report_area: str, analysis: str) -> dict[str, Any] | None:
+        """What compute stored of one analysis (``inequality``, ``projection``,
+        ``value_for_money``) for ``report_area``: its frames (``report_area`` dropped, an empty
+        frame kept with its columns) and its facts, keyed as the analysis named them; None when
+        compute stored nothing for the area."""
+        import json
+
+        facts = self.analysis_table(ANALYSIS_FACTS, report_area)
+        if "analysis" not in facts.columns:
+            return None
+        facts = facts[facts["analysis"].eq(analysis)]
+        if facts.empty:
+            return None
+        values = {
+            str(k): json.loads(str(v)) for k, v in zip(facts["key"], facts["value"], strict=True)
+        }
+        out: dict[str, Any] = {}
+        for name in values.pop("frames", []):
+            frame = self.analysis_table(name, report_area)
+            out[name] = frame.drop(columns="report_area").reset_index(drop=True)
+        out.update(values)
+        return out
+
+    def analysis_settings(self) -> dict[str, Any]:
+        """The jsna.toml settings the stored analyses were computed with (empty before any compute)."""
+        import json
+
+        frame = self.analysis_table(ANALYSIS_SETTINGS)
+        if "setting" not in frame.columns:
+            return {}
+        return {
+            str(k): json.loads(str(v))
+            for k, v in zip(frame["setting"], frame["value"], strict=True)
+        }

@@ -91,9 +91,9 @@ def rebin(
     hi = frame["age_to"].astype("float64").fillna(np.inf)
     fits = (hi <= upper).to_numpy()
     out = frame[fits].assign(age_band=label[fits].to_numpy())
-    grouped = out.groupby([*keys, "age_band"], as_index=False, observed=True, dropna=False)[
-        value
-    ].sum()
+    grouped = (
+        out.groupby([*keys, "age_band"], observed=True, dropna=False)[value].sum().reset_index()
+    )
     grouped.attrs["unbinnable"] = int((~fits).sum())
     return grouped
 

@@ -1,8 +1,10 @@
 """Report sections 7-10: inequalities, projected service use, projected outcomes, value for money.
 
-Each builder computes its analyses from the workspace (:mod:`jsna.indicators.builtin_analysis`),
-then adds headline numbers, charts, a table and a plain-English summary generated from the
-numbers. Where an input is missing, the section says exactly which input would fill it.
+Each builder reads the analyses ``jsna compute`` stored for the area (``analysis_*`` tables and
+``analysis_facts``, through :meth:`ReportContext.analysis_results`; computed by
+:mod:`jsna.indicators.analyses`), then adds headline numbers, charts, a table and a plain-English
+summary generated from the numbers. Where an input is missing, the section says exactly which
+input would fill it. Nothing here computes a statistic.
 """
 
 from __future__ import annotations
@@ -10,20 +12,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jsna.report import analysis_charts as ac
+from jsna.report.input_blocks import generic
 from jsna.report.model import Cell, Headline, Section, Table
 from jsna.report.text import change_phrase, fmt, fmt_change, fmt_interval, fmt_money, is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from jsna.report.assemble import ReportContext
+    from jsna.report.context import ReportContext
 
 
-def _cached(rc: ReportContext, key: str, make: Any) -> Any:
-    store = rc._tables.setdefault("__analysis__", {})  # type: ignore[arg-type]
-    if key not in store:
-        store[key] = make()
-    return store[key]
+def _failed(rc: ReportContext, section: Section, res: dict[str, Any], what: str) -> None:
+    """Say in the section that a stored analysis failed for this area (no error text)."""
+    if "failed" in res:
+        section.missing.append(
+            f"{what}: could not be calculated for {rc.area_name} from the inputs loaded; the "
+            "analysis_facts table (jsna export) gives the reason"
+        )
 
 
 def _significant(lower: float, upper: float) -> bool:
@@ -36,16 +41,8 @@ def _pct(x: float) -> str:
 
 # -- section 7 -------------------------------------------------------------------------------------
 def build_inequalities(rc: ReportContext, section: Section) -> None:
-    from jsna.indicators.builtin_analysis import inequality_analysis
-
-    cfg = rc.config.analysis
-    res = _cached(
-        rc,
-        "inequalities",
-        lambda: inequality_analysis(
-            rc.table, rc.area_code, rc.benchmark_code, seed=cfg.seed, repetitions=cfg.repetitions
-        ),
-    )
+    res = rc.analysis_results("inequality")
+    _failed(rc, section, res, "the inequality analyses")
     if "gap" in res:
         _deprivation_gap(rc, section, res)
     if "sii" in res:
@@ -62,8 +59,6 @@ def build_inequalities(rc: ReportContext, section: Section) -> None:
         )
     if "benchmark_gap_by_cause" in res:
         _benchmark_gap(rc, section, res)
-    from jsna.report.input_blocks import generic
-
     # ward ranges have their own table (input_blocks.add_inequality_blocks)
     rows = generic(rc.latest(rc.area_results(section="inequalities")))
     rows = rows[
@@ -344,24 +339,7 @@ def _benchmark_gap(rc: ReportContext, section: Section, res: dict[str, Any]) -> 
 
 # -- sections 8 and 9 --------------------------------------------------------------------------------
 def _projections(rc: ReportContext) -> dict[str, Any]:
-    from jsna.indicators.builtin_analysis import projection_analysis
-
-    p = rc.config.projections
-    return _cached(
-        rc,
-        "projections",
-        lambda: projection_analysis(
-            rc.table,
-            rc.area_code,
-            horizon=p.horizon,
-            year_type=p.year_type,
-            base_years=p.base_years,
-            principal=p.principal,
-            scenarios=rc.config.scenarios,
-            repetitions=p.repetitions,
-            seed=rc.config.analysis.seed,
-        ),
-    )
+    return rc.analysis_results("projection")
 
 
 def _population_note(res: dict[str, Any]) -> str:
@@ -435,15 +413,14 @@ def _projection_table(frame: pd.DataFrame, series: str, caption: str, table_id: 
                     Cell(fmt_interval(r["variant_low"], r["variant_high"], 0), numeric=True),
                 ]
             )
-    for (name, scen), rows in frame[frame["scenario"].ne("Baseline")].groupby(
-        [series, "scenario"], sort=False
-    ):
-        r = rows[rows["year"].eq(last_year)]
-        if len(r):
-            r = r.iloc[0]
+    scenarios = frame[frame["scenario"].ne("Baseline")]
+    for (series_name, scen), rows in scenarios.groupby([series, "scenario"], sort=False):
+        last = rows[rows["year"].eq(last_year)]
+        if len(last):
+            r = last.iloc[0]
             body.append(
                 [
-                    Cell(f"{name}: {scen}"),
+                    Cell(f"{series_name}: {scen}"),
                     Cell(str(r["period"])),
                     Cell(fmt(r["value"], 0), numeric=True),
                     Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 0), numeric=True),
@@ -468,6 +445,7 @@ def _projection_table(frame: pd.DataFrame, series: str, caption: str, table_id: 
 
 def build_projected_service_use(rc: ReportContext, section: Section) -> None:
     res = _projections(rc)
+    _failed(rc, section, res, "the projections")
     held = res.get("central_variant") == "no change" and res.get("population_source") != "supplied"
     usable = "service_use" in res and len(res["service_use"]) > 0 and not held
     if usable:
@@ -547,6 +525,7 @@ def build_projected_outcomes(rc: ReportContext, section: Section) -> None:
     from jsna.report import charts
 
     res = _projections(rc)
+    _failed(rc, section, res, "the projections")
     if "population" in res and len(res["population"]):
         pop = res["population"]
         central = pop[pop["variant"].eq(res["central_variant"])].sort_values("year")
@@ -648,22 +627,8 @@ def _slug(text: object) -> str:
 
 # -- section 10 ------------------------------------------------------------------------------------
 def build_value_for_money(rc: ReportContext, section: Section) -> None:
-    from jsna.indicators.builtin_analysis import value_for_money_analysis
-
-    cfg = rc.config
-    res = _cached(
-        rc,
-        "vfm",
-        lambda: value_for_money_analysis(
-            rc.table,
-            rc.area_code,
-            rc.area_name,
-            roi=cfg.roi,
-            phb=cfg.phb,
-            repetitions=cfg.analysis.repetitions,
-            seed=cfg.analysis.seed,
-        ),
-    )
+    res = rc.analysis_results("value_for_money")
+    _failed(rc, section, res, "the value for money analyses")
     if "spend" in res:
         _spend(rc, section, res["spend"])
     if "roi" in res:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,9 +11,14 @@ from typing import TYPE_CHECKING, Any
 from jsna import __version__
 from jsna.indicators.context import ENGLAND, ESP_BANDS, rebin
 from jsna.report import charts, input_blocks
-from jsna.report.comparators import ComparatorSet
+from jsna.report.analysis_sections import (
+    build_inequalities,
+    build_projected_outcomes,
+    build_projected_service_use,
+    build_value_for_money,
+)
+from jsna.report.context import ReportContext, SectionBuilder, trend_figure
 from jsna.report.disclosure import (
-    DEFAULT_POLICY,
     DisclosurePolicy,
     Hierarchy,
     protect_results,
@@ -38,80 +43,6 @@ if TYPE_CHECKING:
 
     from jsna.config import Config
     from jsna.workspace import Workspace
-
-
-@dataclass
-class ReportContext:
-    """Everything a section builder may read for one area."""
-
-    area_code: str
-    area_name: str
-    benchmark_code: str
-    benchmark_name: str
-    results: pd.DataFrame
-    workspace: Workspace
-    config: Config
-    names: dict[str, str]
-    policy: DisclosurePolicy = DEFAULT_POLICY
-    area_type: str = ""
-    indicators: dict[str, Any] = field(default_factory=dict)
-    comparators: ComparatorSet | None = None
-    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    def table(self, name: str) -> pd.DataFrame:
-        if name not in self._tables:
-            self._tables[name] = self.workspace.table(name)
-        return self._tables[name]
-
-    def area_results(
-        self, indicator_id: str | None = None, section: str | None = None
-    ) -> pd.DataFrame:
-        r = self.results[self.results["area_code"].eq(self.area_code)]
-        if indicator_id:
-            r = r[r["indicator_id"].eq(indicator_id)]
-        if section:
-            r = r[r["section"].eq(section)]
-        return r
-
-    def latest(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Rows of each series' latest period."""
-        if frame.empty:
-            return frame
-        keys = ["indicator_id", "area_code", "sex", "age", "category_type", "category"]
-        filled = frame.assign(**{k: frame[k].fillna("") for k in keys})
-        latest = filled.groupby(keys)["period_sortable"].transform("max")
-        return frame[filled["period_sortable"].eq(latest)]
-
-    def narrative(self, name: str) -> str:
-        """The analyst's text for section ``name`` as HTML: ``narrative/<area code>/<name>.md``, else the
-        shared ``narrative/<name>.md``; empty when neither exists or the file holds only starter text."""
-        from jsna.report.narrative import narrative_text
-
-        text = narrative_text(self.config.narrative_dir, name, self.area_code)
-        if not text:
-            return ""
-        from markdown_it import MarkdownIt
-
-        md = MarkdownIt("commonmark", {"html": False}).enable("table")
-        html = md.render(text)
-        # narrative headings sit below the section's h2
-        for level in (4, 3, 2, 1):
-            html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(
-                f"</h{level}>", f"</h{min(level + 2, 6)}>"
-            )
-        return html
-
-    @property
-    def disclosure_rules(self) -> dict[str, str]:
-        """Each registered indicator's declared disclosure rule, by id."""
-        return {i: getattr(ind, "disclosure", "counts") for i, ind in self.indicators.items()}
-
-    def decimals(self, indicator_id: str) -> int:
-        ind = self.indicators.get(indicator_id)
-        return ind.decimals if ind is not None else 1
-
-
-SectionBuilder = Callable[[ReportContext, Section], None]
 
 
 # -- tables ---------------------------------------------------------------------------------
@@ -194,7 +125,7 @@ def _sentences(rc: ReportContext, rows: pd.DataFrame, limit: int = 6) -> list[st
             indicator_sentence(
                 str(r["indicator_name"]),
                 rc.area_name,
-                r.to_dict(),
+                {str(k): v for k, v in r.items()},
                 rc.benchmark_name,
                 rc.decimals(str(r["indicator_id"])),
             )
@@ -294,38 +225,6 @@ def _comparator_rows(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
 def _region_rows(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
     region = rc.comparators.region_code if rc.comparators else None
     return rows[rows["area_code"].eq(region)].iloc[:1] if region else rows.iloc[0:0]
-
-
-def _trend_figure(
-    rc: ReportContext, indicator_id: str, *, sex: str, figure_id: str
-) -> charts.Figure | None:
-    res = rc.results
-    rows = res[
-        res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()
-    ]
-    area = rows[rows["area_code"].eq(rc.area_code)]
-    if area["period"].nunique() < 3:
-        return None
-    first = area.iloc[0]
-    # a count (people) is not comparable with England's; rates and shares are
-    comp = (
-        None
-        if str(first.get("unit") or "") in {"people", "persons", "count"}
-        else rows[rows["area_code"].eq(rc.benchmark_code)]
-    )
-    title = (
-        f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, trend"
-    )
-    return charts.trend_line(
-        area,
-        title=title,
-        unit=str(first.get("unit") or ""),
-        area_name=rc.area_name,
-        comparator=comp,
-        comparator_name=rc.benchmark_name,
-        figure_id=figure_id,
-        source=f"Source: {first['method']}",
-    )
 
 
 def _peers(rc: ReportContext, rows: pd.DataFrame) -> pd.DataFrame:
@@ -567,7 +466,7 @@ def build_demography(rc: ReportContext, section: Section) -> None:
             indicator_sentence(
                 f"The share of residents {label.lower()}",
                 rc.area_name,
-                r.to_dict(),
+                {str(k): v for k, v in r.items()},
                 rc.benchmark_name,
                 1,
             )
@@ -586,7 +485,7 @@ def build_demography(rc: ReportContext, section: Section) -> None:
             figure_id="demography-pyramid",
         )
     )
-    trend = _trend_figure(rc, "total-population", sex="Persons", figure_id="demography-trend")
+    trend = trend_figure(rc, "total-population", sex="Persons", figure_id="demography-trend")
     if trend:
         section.figures.append(trend)
     section.tables.append(_broad_age_table(rc, current, str(period)))
@@ -651,7 +550,7 @@ def _broad_age_table(rc: ReportContext, banded: pd.DataFrame, period: str) -> Ta
     shown = long.set_index(["group", "sex"])
     rows = []
     for label in [*groups, "All ages"]:
-        persons = shown.loc[(label, "Persons")]
+        persons = shown.loc[[(label, "Persons")]].iloc[0]
         share = (
             rc.policy.symbol
             if persons["count_hidden"]
@@ -886,7 +785,7 @@ def _health_status_indicators(rc: ReportContext, section: Section) -> None:
         _compare_figure(rc, "life-expectancy-at-birth", sex="Female", figure_id="health-le-female"),
         _compare_figure(rc, "life-expectancy-at-birth", sex="Male", figure_id="health-le-male"),
         _funnel_figure(rc, "mortality-all-causes-crude-rate", figure_id="health-mortality-funnel"),
-        _trend_figure(rc, "mortality-under-75-dsr", sex="Persons", figure_id="health-u75-trend"),
+        trend_figure(rc, "mortality-under-75-dsr", sex="Persons", figure_id="health-u75-trend"),
     ):
         if fig:
             section.figures.append(fig)
@@ -964,14 +863,6 @@ def build_public_demands(rc: ReportContext, section: Section) -> None:
             "what residents ask for: write narrative/public_demands.md (consultations, "
             "petitions, councillor and MP enquiries, Healthwatch priorities)"
         )
-
-
-from jsna.report.analysis_sections import (  # noqa: E402  (sections 7-10 live beside the analyses)
-    build_inequalities,
-    build_projected_outcomes,
-    build_projected_service_use,
-    build_value_for_money,
-)
 
 
 def build_inequalities_and_wards(rc: ReportContext, section: Section) -> None:
@@ -1056,6 +947,7 @@ def assemble_report(
 
     skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
     return Report(
+        warnings=stored_analysis_warnings(workspace, config, area_code),
         title=report_title(config, rc.area_name),
         area_code=area_code,
         area_name=rc.area_name,
@@ -1259,3 +1151,109 @@ def _logo(config: Config) -> str:
 
 
 __all__ = ["BUILDERS", "ReportContext", "SectionInfo", "assemble_report"]
+
+
+# -- the report step (jsna report, jsna run) ----------------------------------------------------------
+def stored_analysis_warnings(workspace: Workspace, config: Config, area_code: str) -> list[str]:
+    """Why sections 7-10 may not match jsna.toml or the area: settings changed since compute,
+    no stored analyses at all, or none for this area."""
+    from jsna.indicators.analyses import changed_settings
+
+    stored = workspace.analysis_settings()
+    if not stored:
+        if workspace.has_data("results"):
+            return [
+                "the workspace holds no stored analyses for sections 7-10 (it was computed by an "
+                "older jsna): run jsna compute"
+            ]
+        return []
+    changed = changed_settings(stored, config)
+    warnings = []
+    if changed:
+        warnings.append(
+            f"jsna.toml's {', '.join(changed)} changed since jsna compute, so sections 7-10 show "
+            "figures made with the old settings: run jsna compute"
+        )
+    facts = workspace.analysis_table("analysis_facts", area_code)
+    if facts.empty:
+        warnings.append(
+            f"jsna compute stored no analyses for {area_code} (it is not the project area nor an "
+            "area jsna report --all-areas reports), so sections 7-10 are empty: set project.area "
+            "to it and run jsna compute"
+        )
+    return warnings
+
+
+@dataclass
+class ReportResult:
+    outputs: list[Path]
+    area_code: str
+    seconds: float = 0.0
+    #: what the report lists as not included (failed indicators, broken section plugins)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    #: why some figures may not match jsna.toml (settings changed since jsna compute)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "area_code": self.area_code,
+            "outputs": [str(p) for p in self.outputs],
+            "seconds": round(self.seconds, 2),
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+        }
+
+
+def report_settings(
+    config: Config, formats: Sequence[str] | None, output: Path | None
+) -> tuple[list[str], Path, Path]:
+    """The formats (checked), output folder and user templates folder of a report command."""
+    from jsna.errors import UsageError
+
+    chosen = list(formats or config.report.formats)
+    bad = [f for f in chosen if f not in {"html", "pdf"}]
+    if bad:
+        raise UsageError(f"unknown format {bad[0]!r}; use html or pdf")
+    out_dir = Path(output) if output else config.output_dir
+    templates = (
+        config.path(config.report.templates_dir)
+        if config.report.templates_dir
+        else config.root / "templates"
+    )
+    return chosen, out_dir, templates
+
+
+def render_report(
+    config: Config,
+    *,
+    area: str | None = None,
+    formats: Sequence[str] | None = None,
+    output: Path | None = None,
+    skipped: list[dict[str, str]] | None = None,
+) -> ReportResult:
+    """Render the report for one area as HTML and/or PDF from the workspace (opened read-only)."""
+    import time
+
+    from jsna.errors import UsageError
+    from jsna.report.render import write_html, write_pdf
+    from jsna.workspace import Workspace
+
+    start = time.perf_counter()
+    area_code = area or config.project.area
+    if not area_code:
+        raise UsageError("no area given: pass --area CODE or set project.area in jsna.toml")
+    formats, out_dir, templates = report_settings(config, formats, output)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        model = assemble_report(ws, config, area_code, skipped=skipped)
+    outputs = []
+    for kind in formats:
+        path = out_dir / f"jsna-{area_code}.{kind}"
+        writer = write_html if kind == "html" else write_pdf
+        outputs.append(writer(model, path, user_templates=templates))
+    return ReportResult(
+        outputs=outputs,
+        area_code=area_code,
+        seconds=time.perf_counter() - start,
+        skipped=list(model.skipped),
+        warnings=list(model.warnings),
+    )

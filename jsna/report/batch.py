@@ -14,11 +14,6 @@ from typing import Any
 
 from jsna.errors import JsnaError, UsageError
 
-#: area types never reported on their own in a batch: the benchmark levels and small areas
-NOT_REPORTED = frozenset(
-    {"Country", "England", "Region", "LSOA", "MSOA", "Ward", "Output area", "OA"}
-)
-
 _WORKER: dict[str, Any] = {}
 
 
@@ -43,29 +38,17 @@ class AreaOutcome:
 
 
 def areas_to_report(config: Any) -> list[tuple[str, str]]:
-    """Every area with results (else population) that is not a benchmark level or a small area, sorted."""
+    """Every area with results (else population) that is not a benchmark level or a small area,
+    sorted: :func:`jsna.indicators.analyses.reportable_areas` on the stored workspace."""
+    from jsna.indicators.analyses import reportable_areas
     from jsna.indicators.context import ComputeContext
-    from jsna.vocabulary.areas import area_type_of
     from jsna.workspace import Workspace
 
     with Workspace.open(config.workspace_path, read_only=True) as ws:
-        rows = ws.con.execute("SELECT DISTINCT area_code, area_type FROM results").fetchall()
-        if not rows:
-            rows = [
-                (c, area_type_of(c))
-                for (c,) in ws.con.execute("SELECT DISTINCT area_code FROM population").fetchall()
-            ]
+        results = ws.con.execute("SELECT DISTINCT area_code, area_type FROM results").df()
+        population = ws.con.execute("SELECT DISTINCT area_code FROM population").df()
         names = ComputeContext(ws).area_names()
-    codes = sorted(
-        {
-            str(c)
-            for c, t in rows
-            if str(t) not in NOT_REPORTED
-            and area_type_of(str(c)) not in NOT_REPORTED
-            and str(c) != config.project.benchmark
-        }
-    )
-    return [(c, names.get(c, c)) for c in codes]
+    return reportable_areas(results, population["area_code"], names, config.project.benchmark)
 
 
 def _init_worker(config_data: dict[str, Any], root: str) -> None:

@@ -27,8 +27,8 @@ from jsna.report.text import fmt, fmt_interval, is_missing
 if TYPE_CHECKING:
     import pandas as pd
 
-    from jsna.report.assemble import ReportContext
     from jsna.report.charts import Figure
+    from jsna.report.context import ReportContext
 
 #: indicators this module draws; the generic indicator tables leave them out
 INPUT_INDICATORS = (
@@ -190,14 +190,14 @@ def _survey_chart(
 
 def _trend_figures(rc: ReportContext, section: Section, section_id: str, limit: int = 6) -> None:
     """A trend chart for each published measure of the section with three or more periods."""
-    from jsna.report.assemble import _trend_figure
+    from jsna.report.context import trend_figure
 
     rows = rc.area_results(section=section_id)
     rows = rows[rows["source"].eq("imported") & rows["category_type"].isna()]
     counts = rows[rows["value"].notna()].groupby("indicator_id")["period"].nunique()
     for ind in sorted(counts[counts.ge(3)].index)[:limit]:
         sex = rows.loc[rows["indicator_id"].eq(ind), "sex"].mode().iloc[0]
-        fig = _trend_figure(
+        fig = trend_figure(
             rc, ind, sex=sex, figure_id=f"{section_id}-trend-{ind}".replace("_", "-").lower()
         )
         if fig is not None:

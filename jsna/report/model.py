@@ -98,6 +98,8 @@ class Report:
     comparators_reason: str = ""
     comparators_areas: str = ""
     comparators_notes: list[str] = field(default_factory=list)
+    #: why sections 7-10 may not match jsna.toml (settings changed since jsna compute)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def figure_count(self) -> int:

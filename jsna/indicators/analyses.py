@@ -1,0 +1,961 @@
+"""The analyses of report sections 7-10, run by ``jsna compute`` and stored in the workspace.
+
+For every area a report can be made for (:func:`reportable_areas`), :func:`run_analyses` runs
+the inequality analysis (section 7), the projections (sections 8 and 9) and value for money
+(section 10), and returns their named frames and scalar facts, which
+:meth:`jsna.workspace.Workspace.replace_results` stores as ``analysis_<name>`` tables and
+``analysis_facts`` (documented in ``docs/workspace-tables.md``). The report only reads them.
+
+The statistics themselves live in :mod:`jsna.indicators.methods`; this module chooses the rows
+each analysis needs and calls them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from jsna.indicators.builtin import all_cause_deaths, cause_breakdown_deaths
+from jsna.indicators.builtin_analysis import Tables, by_quantile
+from jsna.indicators.context import rebin
+from jsna.indicators.methods import z_for
+from jsna.vocabulary.areas import area_type_of
+from jsna.vocabulary.periods import latest_period
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: the three analyses, in report order
+ANALYSES = ("inequality", "projection", "value_for_money")
+
+#: area types never reported on their own: the benchmark levels and small areas
+NOT_REPORTED = frozenset(
+    {"Country", "England", "Region", "LSOA", "MSOA", "Ward", "Output area", "OA"}
+)
+
+#: the jsna.toml values the analyses use (a change after compute makes them stale), in words
+SETTINGS_WORDS = {
+    "project.benchmark": "[project] benchmark",
+    "analysis": "[analysis]",
+    "projections": "[projections]",
+    "scenarios": "[[scenarios]]",
+    "roi": "[[roi]]",
+    "phb": "[phb]",
+}
+
+
+def _latest_years(frame: pd.DataFrame, years: int) -> pd.DataFrame:
+    y = frame["period"].astype(str).str[:4].astype(int)
+    return frame[y.gt(int(y.max()) - years)]
+
+
+def _life_expectancy_by_quantile(
+    tables: Tables, area: str, n: int, pooled: dict[int, pd.DataFrame] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(pooled deaths and population by local quantile, life expectancy at birth per quantile and sex)
+    for ``area``, or None when the area's LSOAs do not fill all ``n`` quantiles.
+
+    ``pooled`` keeps each ``n``'s pooling of every authority, so that many areas pool once."""
+    from jsna.indicators import methods
+
+    every = pooled.get(n) if pooled is not None else None
+    if every is None:
+        every = by_quantile(tables, n=n, within="lad_code")
+        if pooled is not None:
+            pooled[n] = every
+    pooled_area = every[every["area_code"].eq(area)] if len(every) else every
+    if not len(pooled_area) or pooled_area["quantile"].nunique() != n:
+        return None
+    keys = ["quantile", "sex"]
+    area_rows = pooled_area[pooled_area.groupby(keys)["age_band"].transform("nunique").eq(20)]
+    le = methods.life_expectancy(
+        area_rows,
+        deaths="deaths",
+        population="population",
+        age_band="age_band",
+        by=keys,
+        start_ages=[0],
+        confidence=0.95,
+    )
+    return area_rows, le.merge(area_rows.groupby(keys, as_index=False)["population"].sum(), on=keys)
+
+
+def inequality_analysis(
+    tables: Tables,
+    area: str,
+    benchmark: str,
+    *,
+    seed: int | None = None,
+    repetitions: int = 10_000,
+    pooled: dict[int, pd.DataFrame] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Everything section 7 shows for ``area``: LE by local quintile, the gap between the most and least
+    deprived fifths with its Arriaga decomposition by age, SII across local deciles, HEAT measures,
+    and the gap to the benchmark decomposed by age and cause. Missing inputs give missing keys."""
+    import pandas as pd
+
+    from jsna.indicators.methods import decomposition as dec
+    from jsna.indicators.methods import inequality as ineq
+
+    out: dict[str, pd.DataFrame] = {}
+    quintiles = _life_expectancy_by_quantile(tables, area, 5, pooled)
+    if quintiles is not None:
+        q5, le = quintiles
+        out["le_by_quintile"] = le.assign(
+            period=q5["period"].iloc[0], category_type=q5["category_type"].iloc[0]
+        )
+        out["gap"] = dec.life_expectancy_gap(
+            q5,
+            deaths="deaths",
+            population="population",
+            age_band="age_band",
+            group="quantile",
+            comparison=1,
+            reference=5,
+            by="sex",
+        )
+        out["gap_by_age"] = dec.life_expectancy_gap_decomposition(
+            q5,
+            deaths="deaths",
+            population="population",
+            age_band="age_band",
+            group="quantile",
+            comparison=1,
+            reference=5,
+            by="sex",
+        )
+        heat = []
+        fine = le[le["value"].notna()].assign(se=(le["upper_ci_95"] - le["value"]) / z_for(0.95))
+        for name in (
+            "difference",
+            "ratio",
+            "par",
+            "paf",
+            "bgv",
+            "idis",
+            "theil",
+            "mld",
+            "aci",
+            "rci",
+        ):
+            fn = ineq.HEAT_MEASURES[name]
+            kw: dict[str, object] = {"value": "value", "by": "sex", "se": "se"}
+            if name not in {"difference", "ratio"}:
+                kw["population"] = "population"
+            if name in {"difference", "ratio", "par", "paf", "aci", "rci"}:
+                kw["order"] = "quantile"
+            if name not in {"difference", "ratio", "bgv"}:
+                kw.update(repetitions=max(1000, repetitions // 10), seed=seed)
+            heat.append(fn(fine, **kw))
+        out["heat"] = pd.concat(heat, ignore_index=True)
+    deciles = _life_expectancy_by_quantile(tables, area, 10, pooled)
+    if deciles is not None:
+        _, le10 = deciles
+        out["le_by_decile"] = le10
+        fine = le10[le10["value"].notna()]
+        if len(fine):
+            out["sii"] = ineq.slope_index_of_inequality(
+                fine,
+                value="value",
+                population="population",
+                quantile="quantile",
+                by="sex",
+                lower_ci="lower_ci_95",
+                upper_ci="upper_ci_95",
+                repetitions=max(1000, repetitions),
+                seed=seed,
+                intercept=True,
+            )
+    cause = _cause_gap(tables, area, benchmark)
+    if cause is not None:
+        out["benchmark_gap_by_cause"], out["benchmark_gap"] = cause
+    return out
+
+
+def _cause_gap(
+    tables: Tables, area: str, benchmark: str
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    from jsna.indicators.methods import decomposition as dec
+
+    events = tables("events")
+    events = events[
+        events["area_code"].isin([area, benchmark]) & events["sex"].isin(["Male", "Female"])
+    ]
+    # by cause where both areas have a complete breakdown by cause, else all causes as one
+    d = cause_breakdown_deaths(events)
+    if set(d["area_code"]) != {area, benchmark}:
+        d = all_cause_deaths(events)
+    if d.empty or set(d["area_code"]) != {area, benchmark}:
+        return None
+    d = _latest_years(d, 3)
+    pop = tables("population")
+    pop = pop[
+        pop["variant"].eq("estimate")
+        & pop["area_code"].isin([area, benchmark])
+        & pop["sex"].isin(["Male", "Female"])
+    ]
+    pop = pop[pop["period"].isin(d["period"].unique())]
+    if pop.empty:
+        return None
+    label = f"{d['period'].min()}-{str(d['period'].max())[-2:]}"
+    deaths = rebin(d, "life_table", keys=("area_code", "sex", "cause")).rename(
+        columns={"count": "deaths"}
+    )
+    people = rebin(pop, "life_table", keys=("area_code", "sex")).rename(
+        columns={"count": "population"}
+    )
+    grid = people.merge(deaths[["cause"]].drop_duplicates(), how="cross")
+    data = grid.merge(deaths, on=["area_code", "sex", "age_band", "cause"], how="left").fillna(
+        {"deaths": 0.0}
+    )
+    complete = data.groupby(["area_code", "sex"])["age_band"].transform("nunique").eq(20)
+    data = data[complete]
+    if data["area_code"].nunique() < 2:
+        return None
+    parts = dec.life_expectancy_gap_decomposition(
+        data,
+        deaths="deaths",
+        population="population",
+        age_band="age_band",
+        group="area_code",
+        comparison=area,
+        reference=benchmark,
+        by="sex",
+        cause="cause",
+    )
+    totals = data.groupby(["area_code", "sex", "age_band"], as_index=False).agg(
+        deaths=("deaths", "sum"), population=("population", "first")
+    )
+    gap = dec.life_expectancy_gap(
+        totals,
+        deaths="deaths",
+        population="population",
+        age_band="age_band",
+        group="area_code",
+        comparison=area,
+        reference=benchmark,
+        by="sex",
+    )
+    return parts.assign(period=label), gap.assign(period=label)
+
+
+def area_rows(
+    tables: Tables, name: str, area: str, shared: dict[Any, Any] | None = None
+) -> pd.DataFrame:
+    """The rows of table ``name`` whose ``area_code`` is ``area``, in table order. With ``shared``
+    the table is sorted by area once and each area's rows are a slice of it."""
+    import numpy as np
+
+    frame = tables(name)
+    if shared is None:
+        return frame[frame["area_code"].eq(area)]
+    key = ("by_area", name)
+    if key not in shared:
+        codes = frame["area_code"].fillna("").astype(str).to_numpy()
+        order = np.argsort(codes, kind="stable")
+        shared[key] = (frame.iloc[order], codes[order])
+    ordered, codes = shared[key]
+    lo, hi = np.searchsorted(codes, area, side="left"), np.searchsorted(codes, area, side="right")
+    return ordered.iloc[int(lo) : int(hi)]
+
+
+def projection_analysis(
+    tables: Tables,
+    area: str,
+    *,
+    horizon: int = 10,
+    year_type: str = "calendar",
+    base_years: int = 3,
+    principal: str | None = None,
+    scenarios: Sequence[Any] = (),
+    repetitions: int = 2_000,
+    seed: int | None = None,
+    shared: dict[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """Sections 8 and 9 for ``area``: projected population, service use and outcomes with intervals.
+
+    ``shared`` (one dict for all the areas of one run) keeps the tables indexed by area and the
+    prevalence rates, which are the same for every area.
+    """
+    from jsna.indicators.methods import projections as pj
+
+    if year_type not in ("calendar", "financial"):
+        raise ValueError(f"year_type must be 'calendar' or 'financial', got {year_type!r}")
+    kind: Literal["calendar", "financial"] = "financial" if year_type == "financial" else "calendar"
+    out: dict[str, Any] = {}
+    pop = area_rows(tables, "population", area, shared)
+    est = pop[pop["variant"].eq("estimate") & pop["sex"].isin(["Male", "Female"])]
+    if est.empty:
+        return out
+    proj = pop[
+        ~pop["variant"].isin(["estimate", "all-ages total"]) & pop["sex"].isin(["Male", "Female"])
+    ]
+    base_year = int(est["period"].astype(str).str[:4].astype(int).max())
+    if len(proj):
+        out["population_source"] = "supplied"
+        proj = proj.assign(year=proj["period"].astype(str).str[:4].astype(int))
+    else:
+        single = est[
+            est["age_to"].notna() & est["age_to"].eq(est["age_from"]) | est["age_to"].isna()
+        ]
+        proj = pj.project_population(single, horizon=horizon)
+        out["population_source"] = "trend"
+        out["population_method"] = str(proj["method"].iloc[0])
+    scen = [
+        s
+        if isinstance(s, pj.Scenario)
+        else pj.Scenario.from_mapping(s if isinstance(s, dict) else s.model_dump())
+        for s in scenarios
+    ]
+    years = list(range(base_year + 1, base_year + horizon + 1))
+    totals = proj.groupby(["variant", "year"], as_index=False)["count"].sum()
+    out["population"] = totals[totals["year"].between(base_year, base_year + horizon)]
+    out["pyramid_now"] = rebin(
+        est[est["period"].astype(str).str[:4].astype(int).eq(base_year)],
+        "esp",
+        keys=("area_code", "sex"),
+    )
+    central = principal or next(
+        (v for v in proj["variant"].unique() if "principal" in str(v).lower()),
+        sorted(proj["variant"].unique())[0],
+    )
+    final = proj[
+        proj["variant"].eq(central)
+        & proj["year"].eq(min(base_year + horizon, int(proj["year"].max())))
+    ]
+    out["pyramid_then"] = rebin(
+        final.assign(period=final["year"].astype(str)), "esp", keys=("area_code", "sex")
+    )
+    out["pyramid_then_year"] = int(final["year"].iloc[0]) if len(final) else None
+    events = area_rows(tables, "events", area, shared)
+    activity = events[
+        ~events["measure"].str.lower().eq("deaths") & events["sex"].isin(["Male", "Female"])
+    ]
+    if len(activity):
+        rates = pj.service_use_rates(activity, est, base_years=base_years)
+        last = int(activity["period"].astype(str).str[:4].astype(int).max())
+        use_years = list(range(last + 1, last + horizon + 1))
+        out["service_use"] = pj.projected_cases(
+            rates,
+            proj,
+            series="measure",
+            years=use_years,
+            year_type=kind,
+            scenarios=scen,
+            principal=principal,
+            repetitions=repetitions,
+            seed=seed,
+            confidence=(0.95, 0.998),
+        )
+        hist = activity.assign(year=activity["period"].astype(str).str[:4].astype(int))
+        out["service_history"] = hist.groupby(["measure", "year"], as_index=False).agg(
+            value=("count", "sum")
+        )
+        out["service_rates"] = rates
+        # the year whose rates the projection uses, and the years whose counts set its interval
+        out["service_rate_period"] = str(rates["rate_period"].iloc[0]) if len(rates) else str(last)
+        out["service_base_period"] = str(rates["base_period"].iloc[0]) if len(rates) else str(last)
+    prevalence = tables("prevalence")
+    if len(prevalence):
+        cached = shared if shared is not None else {}
+        if "prevalence_rates" not in cached:
+            cached["prevalence_rates"] = pj.prevalence_rates(prevalence)
+        rates = cached["prevalence_rates"]
+        out["outcomes"] = pj.projected_cases(
+            rates,
+            proj,
+            series="condition",
+            years=[base_year, *years],
+            year_type=kind,
+            scenarios=scen,
+            principal=principal,
+            repetitions=repetitions,
+            seed=seed,
+            confidence=(0.95, 0.998),
+        )
+        out["outcome_references"] = prevalence.groupby("condition")["reference"].first()
+    out["base_year"] = base_year
+    out["central_variant"] = central
+    out["variants"] = sorted(proj["variant"].unique())
+    return out
+
+
+def value_for_money_analysis(
+    tables: Tables,
+    area: str,
+    area_name: str,
+    *,
+    roi: Sequence[Any] = (),
+    phb: Any = None,
+    repetitions: int = 10_000,
+    seed: int | None = None,
+    shared: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Section 10 for ``area``: spend and outcome against comparators, ROI, personal health budgets.
+
+    Only ``phb_icb`` (the area's ICB in the uptake returns) depends on the area; the rest is the
+    same for every area, so ``shared`` (one dict for all the areas of one run) keeps it.
+    """
+    common = shared.get("value_for_money") if shared is not None else None
+    if common is None:
+        common = _value_for_money_common(
+            tables, roi=roi, phb=phb, repetitions=repetitions, seed=seed
+        )
+        if shared is not None:
+            shared["value_for_money"] = common
+    out = dict(common)
+    uptake = tables("phb_uptake")
+    if len(uptake):
+        mine = uptake[
+            uptake["sub_icb_name"].fillna("").str.contains(area_name, regex=False)
+            | uptake["sub_icb_code"].eq(area)
+        ]
+        out["phb_icb"] = str(mine["icb_code"].iloc[0]) if len(mine) else None
+    return out
+
+
+def _value_for_money_common(
+    tables: Tables, *, roi: Sequence[Any], phb: Any, repetitions: int, seed: int | None
+) -> dict[str, Any]:
+    """The area-independent part of :func:`value_for_money_analysis`."""
+    import pandas as pd
+
+    from jsna.indicators.methods import inequality as ineq
+    from jsna.indicators.methods import personal_budgets as phbm
+    from jsna.indicators.methods import value_for_money as vfm
+
+    out: dict[str, Any] = {}
+    spend = tables("spend")
+    if len(spend):
+        latest = spend[spend["period"].eq(str(latest_period(spend["period"].unique())))]
+        out["spend"] = vfm.spend_outcome_quadrants(
+            latest, spend="spend", by=["programme", "period"]
+        )
+    specs = [r if isinstance(r, dict) else r.model_dump() for r in roi]
+    if specs:
+        out["roi"] = vfm.return_on_investment(specs, repetitions=repetitions, seed=seed)
+        out["tornado"] = vfm.roi_tornado(specs[0])
+    uptake = tables("phb_uptake")
+    if len(uptake):
+        pop = tables("population")
+        totals = pop[pop["variant"].eq("all-ages total")]
+        totals = totals.sort_values("period").drop_duplicates("area_code", keep="last")
+        names = (
+            uptake.dropna(subset=["icb_code"])
+            .drop_duplicates("icb_code")
+            .set_index("icb_code")["icb_name"]
+        )
+        if len(totals):
+            rates = phbm.uptake_rate(
+                uptake, totals.rename(columns={"count": "population"}), area="icb_code"
+            )
+            rates["area_name"] = rates["icb_code"].map(names)
+            out["phb_rates"] = rates
+            latest_q = str(latest_period(rates["period"].unique()))
+            cur = rates[
+                rates["period"].eq(latest_q)
+                & rates["phb_type"].eq("All types")
+                & rates["value"].notna()
+            ]
+            cur = cur.assign(se=(cur["upper_ci_95"] - cur["lower_ci_95"]) / (2 * z_for(0.95)))
+            if len(cur) >= 2:
+                rows = [
+                    ineq.difference(cur, value="value", se="se"),
+                    ineq.ratio(cur, value="value", se="se"),
+                    ineq.index_of_disparity(
+                        cur,
+                        value="value",
+                        se="se",
+                        population="population",
+                        weighted=False,
+                        repetitions=2000,
+                        seed=seed,
+                    ),
+                    ineq.between_group_variance(
+                        cur, value="value", se="se", population="population"
+                    ),
+                ]
+                out["phb_heat"] = pd.concat(rows, ignore_index=True).assign(period=latest_q)
+    budgets = tables("phb_budgets")
+    if len(budgets):
+        out["phb_budgets"] = phbm.budget_distribution(budgets)
+        out["phb_costs"] = phbm.cost_against_conventional(budgets)
+        out["phb_outcomes"] = phbm.outcome_change(budgets, by="phb_type")
+        out["phb_outcomes_all"] = phbm.outcome_change(budgets)
+        allrow = out["phb_costs"][out["phb_costs"]["phb_type"].eq("All types")]
+        ratio = None
+        if len(allrow) and allrow["mean_annual_budget"].iloc[0] > 0:
+            r = allrow.iloc[0]
+            mb = r["mean_annual_budget"]
+            # conventional cost per £1 of budget: 1 - (budget - conventional) / budget, with the paired limits
+            ratio = (
+                r["mean_conventional_cost"] / mb,
+                1 - r["upper_ci_95"] / mb,
+                1 - r["lower_ci_95"] / mb,
+            )
+        if phb is not None and getattr(phb, "eligible", None):
+            out["phb_scenarios"] = phbm.uptake_scenarios(
+                eligible=phb.eligible,
+                uptake_from=phb.uptake_from,
+                uptake_to=phb.uptake_to,
+                budget_sizes=phb.budget_sizes,
+                cost_ratio=ratio,
+            )
+    if len(uptake) or len(budgets):
+        out["phb_evidence"] = phbm.phb_evidence()
+    return out
+
+
+# -- which areas, with which settings ------------------------------------------------------------
+def reportable_areas(
+    results: pd.DataFrame,
+    population_codes: Iterable[str],
+    names: dict[str, str],
+    benchmark: str,
+) -> list[tuple[str, str]]:
+    """``(code, name)`` of every area a report can be made for, sorted by code.
+
+    The areas with results (else with population), leaving out the benchmark, benchmark levels
+    (country, region) and small areas (LSOA, MSOA, ward, output area), which appear inside the
+    reports of the areas that hold them.
+    """
+    if len(results):
+        pairs = results[["area_code", "area_type"]].drop_duplicates()
+        rows = [(str(c), str(t)) for c, t in pairs.itertuples(index=False)]
+    else:
+        rows = [(str(c), area_type_of(str(c))) for c in set(population_codes)]
+    codes = sorted(
+        {
+            c
+            for c, t in rows
+            if t not in NOT_REPORTED and area_type_of(c) not in NOT_REPORTED and c != benchmark
+        }
+    )
+    return [(c, names.get(c, c)) for c in codes]
+
+
+def analysis_settings(config: Any) -> dict[str, Any]:
+    """The jsna.toml values the analyses use, keyed as :data:`SETTINGS_WORDS` (JSON-ready)."""
+    dumped = config.model_dump(mode="json")
+    return {
+        "project.benchmark": config.project.benchmark,
+        "analysis": dumped["analysis"],
+        "projections": dumped["projections"],
+        "scenarios": dumped["scenarios"],
+        "roi": dumped["roi"],
+        "phb": dumped["phb"],
+    }
+
+
+def changed_settings(stored: dict[str, Any], config: Any) -> list[str]:
+    """In words (``[projections]``), the settings whose value in ``config`` differs from
+    ``stored`` (what compute used, :meth:`jsna.workspace.Workspace.analysis_settings`)."""
+    current = analysis_settings(config)
+    return [
+        words
+        for key, words in SETTINGS_WORDS.items()
+        if json.dumps(stored.get(key), sort_keys=True)
+        != json.dumps(current.get(key), sort_keys=True)
+    ]
+
+
+# -- running and collecting -----------------------------------------------------------------------
+@dataclass
+class StoredAnalyses:
+    """Every area's analyses as the workspace stores them.
+
+    ``frames``: table name (``analysis_<name>``) -> one frame with a leading ``report_area`` column;
+    ``facts``: ``report_area``, ``analysis``, ``key``, ``value`` (JSON text), where the key
+    ``frames`` lists the frames the analysis gave for the area (an empty frame is listed too);
+    ``settings``: :func:`analysis_settings` as JSON text, by setting.
+    """
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    facts: pd.DataFrame | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    areas: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    #: ``(area, analysis, reason)`` of every analysis that raised
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "areas": len(self.areas),
+            "tables": {k: len(v) for k, v in sorted(self.frames.items())},
+            "failed": [{"area": a, "analysis": n, "reason": r} for a, n, r in self.failed],
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _json_value(value: Any) -> str:
+    """A fact as JSON: numpy scalars unwrapped, a Series as an object, NaN as null."""
+    import math
+
+    import pandas as pd
+
+    if isinstance(value, pd.Series):
+        value = {str(k): v for k, v in value.items()}
+    if isinstance(value, dict):
+        return json.dumps({str(k): json.loads(_json_value(v)) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return json.dumps([json.loads(_json_value(v)) for v in value])
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        value = None
+    return json.dumps(value)
+
+
+ANALYSIS_TITLES = {
+    "inequality": "Inequality analyses (section 7)",
+    "projection": "Projections of population, service use and outcomes (sections 8 and 9)",
+    "value_for_money": "Value for money and personal health budgets (section 10)",
+}
+
+
+def area_analyses(
+    tables: Tables,
+    area: str,
+    area_name: str,
+    config: Any,
+    shared: dict[Any, Any] | None = None,
+) -> dict[str, Callable[[], dict[str, Any]]]:
+    """The three analyses for one area with the project's settings, each ready to call:
+    analysis -> a function returning its named results.
+
+    ``shared`` (one dict for all the areas of one run) keeps what every area's analyses share.
+    """
+    shared = {} if shared is None else shared
+    p = config.projections
+    have = _areas_with_inputs(tables, shared)
+    pooled = shared.setdefault("pooled", {})
+    for n in (5, 10):  # pooled once from the whole tables, before any area's analysis
+        if n not in pooled:
+            pooled[n] = by_quantile(tables, n=n, within="lad_code")
+    have.setdefault("pooled", {str(c) for n in (5, 10) for c in pooled[n]["area_code"].unique()})
+    # the same early exits the analyses take, decided once: an area without inputs costs nothing
+    inequality_inputs = area in have["pooled"] or area in have["events"]
+    projection_inputs = area in have["estimates"]
+    return {
+        "inequality": lambda: (
+            inequality_analysis(
+                tables,
+                area,
+                config.project.benchmark,
+                seed=config.analysis.seed,
+                repetitions=config.analysis.repetitions,
+                pooled=pooled,
+            )
+            if inequality_inputs
+            else {}
+        ),
+        "projection": lambda: (
+            projection_analysis(
+                tables,
+                area,
+                horizon=p.horizon,
+                year_type=p.year_type,
+                base_years=p.base_years,
+                principal=p.principal,
+                scenarios=config.scenarios,
+                repetitions=p.repetitions,
+                seed=config.analysis.seed,
+                shared=shared,
+            )
+            if projection_inputs
+            else {}
+        ),
+        "value_for_money": lambda: value_for_money_analysis(
+            tables,
+            area,
+            area_name,
+            roi=config.roi,
+            phb=config.phb,
+            repetitions=config.analysis.repetitions,
+            seed=config.analysis.seed,
+            shared=shared,
+        ),
+    }
+
+
+def _areas_with_inputs(tables: Tables, shared: dict[Any, Any]) -> dict[str, set[str]]:
+    """Area codes with population estimates by sex (what a projection starts from) and with
+    deaths or activity by sex (what a gap to the benchmark is made of), found once per run."""
+    if "have" not in shared:
+        pop = tables("population")
+        est = pop[pop["variant"].eq("estimate") & pop["sex"].isin(["Male", "Female"])]
+        events = tables("events")
+        shared["have"] = {
+            "estimates": {str(c) for c in est["area_code"].unique()},
+            "events": {
+                str(c)
+                for c in events.loc[events["sex"].isin(["Male", "Female"]), "area_code"].unique()
+            },
+        }
+    have: dict[str, set[str]] = shared["have"]
+    return have
+
+
+@dataclass
+class AreaAnalyses:
+    """One area's analyses, as rows to store: frames by name, facts, and what failed."""
+
+    area: str
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    facts: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: ``(analysis, reason)`` of each analysis that raised
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def analyse_area(
+    tables: Tables, area: str, area_name: str, config: Any, shared: dict[Any, Any]
+) -> AreaAnalyses:
+    """Run the three analyses for one area. An analysis that raises is recorded (the fact
+    ``failed`` with its reason) and the others still run: one area's or one analysis's failure
+    must not stop compute for every other area."""
+    import time
+
+    import pandas as pd
+
+    out = AreaAnalyses(area)
+    for analysis, run in area_analyses(tables, area, area_name, config, shared).items():
+        start = time.perf_counter()
+        try:
+            found = run()
+        except Exception as exc:  # recorded and shown in the section; the other analyses go on
+            reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+            out.failed.append((analysis, reason))
+            out.facts.append((area, analysis, "failed", json.dumps(reason)))
+            found = {}
+        listed = []
+        for key, value in found.items():
+            if isinstance(value, pd.DataFrame):
+                listed.append(key)
+                frame = value.reset_index(drop=True).drop(columns="report_area", errors="ignore")
+                out.frames[key] = frame.assign(report_area=area)
+            else:
+                out.facts.append((area, analysis, key, _json_value(value)))
+        out.facts.append((area, analysis, "frames", json.dumps(listed)))
+        out.seconds[analysis] = time.perf_counter() - start
+    return out
+
+
+#: the workspace tables the analyses read
+ANALYSIS_INPUTS = (
+    "population",
+    "events",
+    "deprivation",
+    "lookups",
+    "prevalence",
+    "spend",
+    "phb_uptake",
+    "phb_budgets",
+)
+
+#: below this many areas with inputs the analyses run in-process (a process pool costs seconds
+#: to start)
+POOL_FROM = 12
+
+_WORKER: dict[str, Any] = {}
+
+
+def run_analyses(
+    tables: Tables,
+    areas: Sequence[tuple[str, str]],
+    config: Any,
+    *,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 1,
+    pool_from: int = POOL_FROM,
+) -> StoredAnalyses:
+    """Run the analyses of sections 7-10 for every ``(code, name)`` in ``areas``, ready to store.
+
+    Areas without inputs for an analysis skip it at once. When ``pool_from`` or more areas have
+    inputs and ``workers`` > 1, those areas run on a process pool fed with the tables already
+    read (and what every area shares, computed once here); each area's simulations use the
+    configured seed, so the stored figures do not depend on the pool.
+    """
+    import time
+
+    start = time.perf_counter()
+    shared: dict[Any, Any] = {}
+    done: dict[str, AreaAnalyses] = {}
+    busy: list[tuple[str, str]] = []
+    for code, name in areas:
+        if not busy or not _has_inputs(tables, code, config, shared):
+            if progress:
+                progress(f"analyses {code} {name}")
+            done[code] = analyse_area(tables, code, name, config, shared)
+            if not busy and _has_inputs(tables, code, config, shared):
+                busy.append((code, name))  # the first computes what all areas share
+        else:
+            busy.append((code, name))
+    rest = busy[1:]
+    if workers > 1 and len(rest) >= pool_from:
+        for one in _pooled(tables, rest, config, shared, workers, progress):
+            done[one.area] = one
+    else:
+        for code, name in rest:
+            if progress:
+                progress(f"analyses {code} {name}")
+            done[code] = analyse_area(tables, code, name, config, shared)
+    stored = collect_analyses([done[code] for code, _ in areas], config)
+    stored.seconds = time.perf_counter() - start
+    return stored
+
+
+def _has_inputs(tables: Tables, area: str, config: Any, shared: dict[Any, Any]) -> bool:
+    """Whether any analysis of ``area`` has inputs beyond what every area shares."""
+    have = _areas_with_inputs(tables, shared)
+    return area in have["estimates"] or area in have["events"] or area in have.get("pooled", ())
+
+
+def _pooled(
+    tables: Tables,
+    areas: Sequence[tuple[str, str]],
+    config: Any,
+    shared: dict[Any, Any],
+    workers: int,
+    progress: Callable[[str], None] | None,
+) -> list[AreaAnalyses]:
+    """``areas`` analysed on ``workers`` processes, in the order given."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    data = {name: tables(name) for name in ANALYSIS_INPUTS}
+    n = max(1, min(workers, len(areas)))
+    with ProcessPoolExecutor(
+        n,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(data, config, shared),
+    ) as pool:
+        codes = [c for c, _ in areas]
+        names = [name for _, name in areas]
+        out = []
+        for one in pool.map(_worker_area, codes, names, chunksize=max(1, len(areas) // (n * 4))):
+            if progress:
+                progress(f"analyses {one.area}")
+            out.append(one)
+    return out
+
+
+def _init_worker(data: dict[str, pd.DataFrame], config: Any, shared: dict[Any, Any]) -> None:
+    import os
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _WORKER.update(tables=data, config=config, shared=shared)
+
+
+def _worker_area(code: str, name: str) -> AreaAnalyses:
+    data: dict[str, pd.DataFrame] = _WORKER["tables"]
+    return analyse_area(data.__getitem__, code, name, _WORKER["config"], _WORKER["shared"])
+
+
+def collect_analyses(done: Sequence[AreaAnalyses], config: Any) -> StoredAnalyses:
+    """Every area's analyses joined into the tables compute stores (areas in the order given)."""
+    import pandas as pd
+
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for one in done:
+        for key, frame in one.frames.items():
+            frames.setdefault(key, []).append(frame)
+    stored = StoredAnalyses(areas=[one.area for one in done])
+    for key, parts in sorted(frames.items()):
+        joined = pd.concat(parts, ignore_index=True)
+        stored.frames[f"analysis_{key}"] = _storable(
+            joined[["report_area", *[c for c in joined.columns if c != "report_area"]]]
+        )
+    stored.facts = pd.DataFrame(
+        [fact for one in done for fact in one.facts],
+        columns=["report_area", "analysis", "key", "value"],
+    )
+    stored.failed = [(one.area, a, reason) for one in done for a, reason in one.failed]
+    stored.settings = {
+        k: json.dumps(v, sort_keys=True) for k, v in analysis_settings(config).items()
+    }
+    return stored
+
+
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns DuckDB can store: an object column holding values of more than one type becomes
+    text (missing values stay missing); categorical columns become their values."""
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+            out[column] = series
+        if series.dtype == object:
+            kinds = {type(v) for v in series.dropna()}
+            if len(kinds) > 1:
+                out[column] = series.map(lambda v: v if v is None or v != v else str(v))
+    return out
+
+
+# -- the compute step (jsna compute, jsna run, jsna demo) ---------------------------------------------
+def analysis_areas(
+    results: pd.DataFrame, population_codes: Iterable[str], names: dict[str, str], config: Any
+) -> list[tuple[str, str]]:
+    """The project area (when set) and every :func:`reportable_areas` area: the areas compute
+    stores analyses for."""
+    listed = reportable_areas(results, population_codes, names, config.project.benchmark)
+    own = config.project.area
+    if own and own not in dict(listed):
+        listed = sorted([*listed, (own, names.get(own, own))])
+    return listed
+
+
+def compute_project(config: Any, *, progress: Callable[[str], None] | None = None) -> Any:
+    """Run every enabled indicator into the results table and every analysis of sections 7-10
+    into the ``analysis_*`` tables, replacing both in one transaction; returns the
+    :class:`jsna.indicators.registry.ComputeResult` of the indicators."""
+    import os
+
+    from jsna.errors import UsageError
+    from jsna.indicators.context import ComputeContext
+    from jsna.indicators.registry import IndicatorRegistry, IndicatorRun, run_indicators
+    from jsna.workspace import Workspace
+
+    registry = IndicatorRegistry.from_entry_points()
+    unknown = [i for i in config.indicators.disabled if i not in registry.indicators]
+    if unknown:
+        raise UsageError(f"indicators.disabled names unknown indicators: {', '.join(unknown)}")
+    with Workspace.open(config.workspace_path) as ws:
+        ctx = ComputeContext(
+            ws, benchmark_code=config.project.benchmark, config=config.model_dump()
+        )
+        results, outcome = run_indicators(
+            ctx, registry, tuple(config.indicators.disabled), progress=progress
+        )
+        areas = analysis_areas(
+            results, ctx.table_view("population")["area_code"].unique(), ctx.area_names(), config
+        )
+        stored = run_analyses(
+            ctx.table_view,
+            areas,
+            config,
+            progress=progress,
+            workers=config.report.workers or os.cpu_count() or 1,
+        )
+        ws.replace_results(results, stored)
+    # the project area's report would miss a section: a failure of the run, like an indicator's
+    outcome.runs += [
+        IndicatorRun(
+            id=f"analysis-{analysis}",
+            status="failed",
+            seconds=0.0,
+            reason=f"{area}: {reason}",
+            title=ANALYSIS_TITLES[analysis],
+            report_reason="not computed: it could not be calculated from the inputs loaded; the "
+            "compute log (jsna compute, or run.json) gives the details",
+        )
+        for area, analysis, reason in stored.failed
+        if area == config.project.area
+    ]
+    return outcome

@@ -1,0 +1,166 @@
+"""What a section builder reads for one area: :class:`ReportContext`, and helpers builders share.
+
+Builders (``assemble``, ``analysis_sections``, ``input_blocks``) import this module; ``assemble``
+imports the builders. The context reads the workspace only: the stored results, the canonical
+tables, and the analyses ``jsna compute`` stored for sections 7-10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from jsna.report import charts
+from jsna.report.comparators import ComparatorSet
+from jsna.report.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from jsna.report.model import Section
+
+#: the analyses compute stores for sections 7-10 (jsna.indicators.analyses.ANALYSES)
+ANALYSES = ("inequality", "projection", "value_for_money")
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from jsna.config import Config
+    from jsna.workspace import Workspace
+
+
+@dataclass
+class ReportContext:
+    """Everything a section builder may read for one area."""
+
+    area_code: str
+    area_name: str
+    benchmark_code: str
+    benchmark_name: str
+    results: pd.DataFrame
+    workspace: Workspace
+    config: Config
+    names: dict[str, str]
+    policy: DisclosurePolicy = DEFAULT_POLICY
+    area_type: str = ""
+    indicators: dict[str, Any] = field(default_factory=dict)
+    comparators: ComparatorSet | None = None
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = self.workspace.table(name)
+        return self._tables[name]
+
+    # -- the stored analyses of sections 7-10 (written by jsna compute) ------------------------
+    def analysis_results(self, analysis: str) -> dict[str, Any]:
+        """Everything one stored analysis (``inequality``, ``projection``, ``value_for_money``)
+        holds for this area, keyed as the analysis named it: its frames and its facts (empty when
+        compute stored nothing for the area)."""
+        if analysis not in self._analyses:
+            self._analyses[analysis] = (
+                self.workspace.stored_analysis(self.area_code, analysis) or {}
+            )
+        return self._analyses[analysis]
+
+    def analysis(self, name: str) -> pd.DataFrame | None:
+        """This area's rows of the stored table ``analysis_<name>`` (``report_area`` dropped), in
+        the order compute wrote them; None when compute found nothing for it."""
+        import pandas as pd
+
+        for analysis in ANALYSES:
+            found = self.analysis_results(analysis).get(name)
+            if isinstance(found, pd.DataFrame):
+                return found
+        return None
+
+    def fact(self, key: str, default: Any = None) -> Any:
+        """A scalar result of a stored analysis for this area (``base_year``, ``phb_icb``, …)."""
+        import pandas as pd
+
+        for analysis in ANALYSES:
+            found = self.analysis_results(analysis)
+            if key in found and not isinstance(found[key], pd.DataFrame):
+                return found[key]
+        return default
+
+    def area_results(
+        self, indicator_id: str | None = None, section: str | None = None
+    ) -> pd.DataFrame:
+        r = self.results[self.results["area_code"].eq(self.area_code)]
+        if indicator_id:
+            r = r[r["indicator_id"].eq(indicator_id)]
+        if section:
+            r = r[r["section"].eq(section)]
+        return r
+
+    def latest(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of each series' latest period."""
+        if frame.empty:
+            return frame
+        keys = ["indicator_id", "area_code", "sex", "age", "category_type", "category"]
+        filled = frame.assign(**{k: frame[k].fillna("") for k in keys})
+        latest = filled.groupby(keys)["period_sortable"].transform("max")
+        return frame[filled["period_sortable"].eq(latest)]
+
+    def narrative(self, name: str) -> str:
+        """The analyst's text for section ``name`` as HTML: ``narrative/<area code>/<name>.md``, else the
+        shared ``narrative/<name>.md``; empty when neither exists or the file holds only starter text."""
+        from jsna.report.narrative import narrative_text
+
+        text = narrative_text(self.config.narrative_dir, name, self.area_code)
+        if not text:
+            return ""
+        from markdown_it import MarkdownIt
+
+        md = MarkdownIt("commonmark", {"html": False}).enable("table")
+        html = md.render(text)
+        # narrative headings sit below the section's h2
+        for level in (4, 3, 2, 1):
+            html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(
+                f"</h{level}>", f"</h{min(level + 2, 6)}>"
+            )
+        return html
+
+    @property
+    def disclosure_rules(self) -> dict[str, str]:
+        """Each registered indicator's declared disclosure rule, by id."""
+        return {i: getattr(ind, "disclosure", "counts") for i, ind in self.indicators.items()}
+
+    def decimals(self, indicator_id: str) -> int:
+        ind = self.indicators.get(indicator_id)
+        return ind.decimals if ind is not None else 1
+
+
+SectionBuilder = Callable[[ReportContext, Section], None]
+
+
+def trend_figure(
+    rc: ReportContext, indicator_id: str, *, sex: str, figure_id: str
+) -> charts.Figure | None:
+    """The area's trend line against the benchmark (three periods or more), else None."""
+    res = rc.results
+    rows = res[
+        res["indicator_id"].eq(indicator_id) & res["sex"].eq(sex) & res["category_type"].isna()
+    ]
+    area = rows[rows["area_code"].eq(rc.area_code)]
+    if area["period"].nunique() < 3:
+        return None
+    first = area.iloc[0]
+    # a count (people) is not comparable with England's; rates and shares are
+    comp = (
+        None
+        if str(first.get("unit") or "") in {"people", "persons", "count"}
+        else rows[rows["area_code"].eq(rc.benchmark_code)]
+    )
+    title = (
+        f"{first['indicator_name']}{'' if sex == 'Persons' else ', ' + sex.lower() + 's'}, trend"
+    )
+    return charts.trend_line(
+        area,
+        title=title,
+        unit=str(first.get("unit") or ""),
+        area_name=rc.area_name,
+        comparator=comp,
+        comparator_name=rc.benchmark_name,
+        figure_id=figure_id,
+        source=f"Source: {first['method']}",
+    )
