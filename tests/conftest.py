@@ -10,11 +10,22 @@ import pytest
 
 # the sample project run once per session for the run, export and plugin tests: defined here, once,
 # so that every package shares one run rather than each conftest making its own
-from tests.run.helpers_run import ran_project, sample_inputs  # noqa: F401  (fixtures)
+from tests.sample_project import ran_project, sample_inputs  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
-REAL = Path(os.environ.get("JSNA_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
+
+
+def _real_data_folder() -> Path:
+    """$JSNA_REAL_DATA, else the nearest shared/data/real beside the checkout or above it (a git
+    worktree sits one folder deeper than the clone)."""
+    if "JSNA_REAL_DATA" in os.environ:
+        return Path(os.environ["JSNA_REAL_DATA"])
+    candidates = [parent / "shared" / "data" / "real" for parent in REPO.parents]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+REAL = _real_data_folder()
 
 os.environ.setdefault(
     "SOURCE_DATE_EPOCH", "1767225600"
