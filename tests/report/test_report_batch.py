@@ -44,7 +44,7 @@ def test_cli_all_areas(demo_project: Path, tmp_path: Path, cli) -> None:  # type
         "-p",
         str(demo_project),
         "--areas",
-        ",".join(listed[:2]),
+        f"{listed[-1]},E06999999",
         "--workers",
         "1",
         "-o",
@@ -53,7 +53,13 @@ def test_cli_all_areas(demo_project: Path, tmp_path: Path, cli) -> None:  # type
     )
     assert code == 0, out
     data = json.loads(out)
-    assert data["reported"] == 2 and data["ok"]
+    # one area rendered, one with no data noted: the batch is still a success
+    assert data["reported"] == 1 and data["ok"]
+    assert [(a["area_code"], a["status"]) for a in data["areas"]] == [
+        (listed[-1], "ok"),
+        ("E06999999", "no-data"),
+    ]
+    assert (tmp_path / f"jsna-{listed[-1]}.html").exists()
     assert (tmp_path / "index.html").exists()
     code, _, err = cli("report", "-p", str(demo_project), "--all-areas", "--area", "E06999001")
     assert code == 2 and "one of --area" in err
