@@ -229,14 +229,9 @@ def test_indicators_show_lists_what_is_still_missing(trafford: Path) -> None:
     assert ready["ready"] and ready["missing"] == []
 
 
-def test_indicators_show_cli_says_still_missing(trafford: Path) -> None:
-    from typer.testing import CliRunner
-
-    from jsna.cli import app
-
-    out = CliRunner().invoke(
-        app, ["indicators", "show", "mortality-all-causes-dsr", "--project", str(trafford)]
-    )
-    assert out.exit_code == 0
-    assert "still missing" in out.output and "ready: True" not in out.output
-    assert "--cause 'All causes'" in out.output
+def test_indicators_show_cli_says_still_missing(trafford: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("indicators", "show", "mortality-all-causes-dsr", "--project", trafford)
+    assert code == 0, err
+    printed = out + err
+    assert "still missing" in printed and "ready: True" not in printed
+    assert "--cause 'All causes'" in printed
