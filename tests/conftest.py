@@ -101,6 +101,15 @@ def run_main(*args: object, cwd: Path | None = None) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def _pdf_available() -> bool:
+    """WeasyPrint imports (with the system libraries it loads)."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str]:
     """The demo project, built once per session the way a scheduled job does: the bundled samples
@@ -110,6 +119,13 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, 
     shutil.copytree(
         SAMPLES, target, ignore=shutil.ignore_patterns("bad", "README.md", "__pycache__")
     )
+    if _pdf_available():  # the PDF from the same assembled report, as `jsna demo --format pdf`
+        config = target / "jsna.toml"
+        text = config.read_text(encoding="utf-8")
+        assert 'formats = ["html"]' in text
+        config.write_text(
+            text.replace('formats = ["html"]', 'formats = ["html", "pdf"]'), encoding="utf-8"
+        )
     code, out, err = run_main("run", "--config", target / "jsna.toml", "--json")
     assert code == 0, (out, err)
     return target, code, out, err
@@ -129,6 +145,18 @@ def demo_html(demo_project: Path) -> str:
 
     area = api.project_config(demo_project).project.area
     return (demo_project / "output" / f"jsna-{area}.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def demo_pdf(demo_project: Path) -> Path:
+    """The demo area's PDF report, rendered by the demo run beside the HTML; skipped without
+    WeasyPrint."""
+    from jsna import api
+
+    if not _pdf_available():
+        pytest.skip("WeasyPrint is not installed (pip install 'jsna[pdf]')")
+    area = api.project_config(demo_project).project.area
+    return demo_project / "output" / f"jsna-{area}.pdf"
 
 
 @pytest.fixture(scope="session")
