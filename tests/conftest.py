@@ -10,11 +10,22 @@ import pytest
 
 # the sample project run once per session for the run, export and plugin tests: defined here, once,
 # so that every package shares one run rather than each conftest making its own
-from tests.run.helpers_run import ran_project, sample_inputs  # noqa: F401  (fixtures)
+from tests.sample_project import ran_project, sample_inputs  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
-REAL = Path(os.environ.get("JSNA_REAL_DATA", REPO.parent / "shared" / "data" / "real"))
+
+
+def _real_data_folder() -> Path:
+    """$JSNA_REAL_DATA, else the nearest shared/data/real beside the checkout or above it (a git
+    worktree sits one folder deeper than the clone)."""
+    if "JSNA_REAL_DATA" in os.environ:
+        return Path(os.environ["JSNA_REAL_DATA"])
+    candidates = [parent / "shared" / "data" / "real" for parent in REPO.parents]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+REAL = _real_data_folder()
 
 os.environ.setdefault(
     "SOURCE_DATE_EPOCH", "1767225600"
@@ -61,14 +72,91 @@ def project(tmp_path: Path) -> Path:
     return tmp_path / "proj"
 
 
+def run_main(*args: object, cwd: Path | None = None) -> tuple[int, str, str]:
+    """The real console-script entry point, ``jsna.cli.main``, run in-process with ``args`` as
+    its command line; returns ``(exit code, stdout, stderr)``. The exit code is the one ``main``
+    gives the shell (its mapping of errors to codes included); an exception ``main`` lets
+    through (a bug, or ``--debug``) is raised in the caller."""
+    import io
+    import sys
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from jsna import cli as cli_module
+
+    out, err = io.StringIO(), io.StringIO()
+    argv, here = sys.argv, Path.cwd()
+    sys.argv = ["jsna", *(str(a) for a in args)]
+    try:
+        if cwd:
+            os.chdir(cwd)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                cli_module.main()
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = argv
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _pdf_available() -> bool:
+    """WeasyPrint imports (with the system libraries it loads)."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
-def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo run once per test session (HTML only); tests must not modify it."""
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str]:
+    """The demo project, built once per session the way a scheduled job does: the bundled samples
+    copied into a folder (as ``jsna demo`` copies them) and ``jsna run --config jsna.toml --json``
+    run through the real entry point. ``(project, exit code, stdout, stderr)``; read only."""
+    target = tmp_path_factory.mktemp("demo") / "project"
+    shutil.copytree(
+        SAMPLES, target, ignore=shutil.ignore_patterns("bad", "README.md", "__pycache__")
+    )
+    if _pdf_available():  # the PDF from the same assembled report, as `jsna demo --format pdf`
+        config = target / "jsna.toml"
+        text = config.read_text(encoding="utf-8")
+        assert 'formats = ["html"]' in text
+        config.write_text(
+            text.replace('formats = ["html"]', 'formats = ["html", "pdf"]'), encoding="utf-8"
+        )
+    code, out, err = run_main("run", "--config", target / "jsna.toml", "--json")
+    assert code == 0, (out, err)
+    return target, code, out, err
+
+
+@pytest.fixture(scope="session")
+def demo_project(demo_run: tuple[Path, int, str, str]) -> Path:
+    """The demo project, ingested, computed and rendered (HTML) once per session; tests must not
+    modify it (``demo_copy`` gives a private copy)."""
+    return demo_run[0]
+
+
+@pytest.fixture(scope="session")
+def demo_html(demo_project: Path) -> str:
+    """The demo area's HTML report, as the demo rendered it (once per session)."""
     from jsna import api
 
-    target = tmp_path_factory.mktemp("demo") / "project"
-    api.demo(target)
-    return target
+    area = api.project_config(demo_project).project.area
+    return (demo_project / "output" / f"jsna-{area}.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def demo_pdf(demo_project: Path) -> Path:
+    """The demo area's PDF report, rendered by the demo run beside the HTML; skipped without
+    WeasyPrint."""
+    from jsna import api
+
+    if not _pdf_available():
+        pytest.skip("WeasyPrint is not installed (pip install 'jsna[pdf]')")
+    area = api.project_config(demo_project).project.area
+    return demo_project / "output" / f"jsna-{area}.pdf"
 
 
 @pytest.fixture(scope="session")
@@ -94,30 +182,7 @@ def demo_copy(demo_project: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def cli():
-    """Invoke the CLI in-process; returns (exit_code, stdout, stderr)."""
-    from typer.testing import CliRunner
-
-    from jsna.cli import app
-
-    def invoke(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
-        runner = CliRunner()
-        old = Path.cwd()
-        if cwd:
-            os.chdir(cwd)
-        try:
-            result = runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-        finally:
-            os.chdir(old)
-        code = result.exit_code
-        exc = result.exception
-        from jsna.errors import JsnaError
-
-        if isinstance(exc, JsnaError):
-            code = exc.exit_code
-            return code, result.stdout, str(exc)
-        if exc is not None and not isinstance(exc, SystemExit):
-            raise exc
-        return code, result.stdout, getattr(result, "stderr", "")
-
-    return invoke
+def cli():  # type: ignore[no-untyped-def]
+    """``invoke(*args, cwd=None) -> (exit code, stdout, stderr)`` through the real entry point
+    (:func:`run_main`)."""
+    return run_main

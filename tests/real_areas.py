@@ -94,12 +94,13 @@ class Built:
 
 
 def _invoke(*args: str) -> tuple[int, str]:
-    from typer.testing import CliRunner
+    """``jsna ARGS`` through the real entry point; (exit code, stdout), stderr echoed on failure."""
+    from tests.conftest import run_main
 
-    from jsna.cli import app
-
-    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout
+    code, out, err = run_main(*args)
+    if code != 0:
+        print(err)
+    return code, out
 
 
 def _files(patterns: Sequence[str]) -> list[str]:

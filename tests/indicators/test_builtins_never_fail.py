@@ -16,33 +16,16 @@ from jsna.indicators.context import ComputeContext
 from jsna.indicators.registry import IndicatorRegistry, list_indicators, run_indicators
 from jsna.ingest.base import ReadOptions
 from jsna.workspace import Workspace
-from tests.conftest import REAL, SAMPLES
+from tests.conftest import REAL, SAMPLES, real_file
 
 TRAFFORD, BIRMINGHAM, ENGLAND = "E08000009", "E08000025", "E92000001"
 
-# Trafford's real files as downloaded (kind detected), each with the options an analyst would pass
-# (the mid-2021 extract codes sex 1 = female, 2 = male: see tests/ingest/test_sex_codes.py)
-TRAFFORD_FILES = [
-    ("trafford_mye2024/mid-year_2024_population_estimates_local_authority.csv", None),
-    ("trafford_mye2024/mid-year_2024_population_estimates_lsoa.csv", None),
-    ("ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv", ReadOptions(sex_codes="1=Female,2=Male")),
-    ("ons_snpp2022_trafford/2022_SNPP_population_females_trafford.csv", None),
-    ("ons_snpp2022_trafford/2022_SNPP_population_males_trafford.csv", None),
-    ("imd2019_lsoa/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv", None),
-    ("lookups/gm_ward22_lad22_lookup.csv", None),
-    ("lookups/gm_oa21_lsoa21_msoa21_lad22_lookup.csv", None),
-    ("fingertips_lad_indicators_trafford_themes/life_expectancy.csv", None),
-    ("fingertips_lad_indicators_trafford_themes/nhs_health_checks.csv", None),
-    ("fingertips_lad_indicators_trafford_themes/mortality_rate.csv", None),
-    ("ons_drug_poisoning_deaths_lad/drug_poisoning_registrations_by_LA_1993_2020.csv", None),
-]
-
 
 def _run(workspace: Path, config: dict | None = None) -> dict[str, object]:
-    with Workspace.open(workspace) as ws:
+    """Every registered indicator over the workspace, read only (the stored results stay)."""
+    with Workspace.open(workspace, read_only=True) as ws:
         ctx = ComputeContext(ws, config=config or {})
         results, outcome = run_indicators(ctx, IndicatorRegistry.from_entry_points())
-        ws.replace_results(results)
     return {"results": results, "outcome": outcome, "runs": {r.id: r for r in outcome.runs}}
 
 
@@ -60,18 +43,25 @@ def _assert_none_failed(runs: dict[str, object]) -> None:
             assert run.to_report()["id"] != run.id  # the report names it by its title  # type: ignore[attr-defined]
 
 
-@pytest.fixture(scope="session")
-def trafford(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Trafford's real files ingested as downloaded and computed once (skipped without the real data)."""
-    if not REAL.is_dir():
-        pytest.skip(f"real data folder {REAL} is absent")
-    root = tmp_path_factory.mktemp("trafford") / "proj"
-    api.init_project(root)
-    config = api.project_config(root)
-    for relative, options in TRAFFORD_FILES:
-        api.ingest(config, None, [REAL / relative], options or ReadOptions())
-    api.compute(config)
-    return root
+@pytest.fixture(scope="module")
+def trafford(trafford_report) -> Path:  # type: ignore[no-untyped-def]
+    """Trafford's shared real-data project (``tests/real_areas.py``), ingested as downloaded and
+    computed once per session; among its inputs the ones these tests read: the mid-2021 estimates
+    of every authority (sex 1 = female), the ward lookup and the drug-poisoning deaths, whose
+    file does not state their cause. Read only."""
+    needed = [
+        real_file("ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv"),
+        real_file("lookups/gm_ward22_lad22_lookup.csv"),
+        real_file("ons_drug_poisoning_deaths_lad/drug_poisoning_registrations_by_LA_1993_2020.csv"),
+    ]
+    loaded = {
+        f["file"]
+        for step in trafford_report.ingests
+        for f in step["files"]
+        if f["status"] == "loaded"
+    }
+    assert {p.name for p in needed} <= loaded, sorted({p.name for p in needed} - loaded)
+    return trafford_report.project
 
 
 def test_every_builtin_on_an_empty_workspace_is_skipped_with_what_it_needs(project: Path) -> None:
@@ -94,10 +84,14 @@ def test_population_only_computes_demography_and_skips_the_rest_in_words(project
     assert runs["mortality-dsr-by-ward"].status == "skipped"  # type: ignore[index]
 
 
-def test_trafford_real_inputs_no_builtin_fails(trafford: Path) -> None:
-    config = api.project_config(trafford)
-    ran = _run(config.workspace_path)
-    runs = ran["runs"]
+@pytest.fixture(scope="module")
+def trafford_runs(trafford: Path) -> dict[str, object]:
+    """Every indicator run once over Trafford's shared workspace."""
+    return _run(api.project_config(trafford).workspace_path)["runs"]  # type: ignore[return-value]
+
+
+def test_trafford_real_inputs_no_builtin_fails(trafford_runs: dict[str, object]) -> None:
+    runs = trafford_runs
     _assert_none_failed(runs)  # type: ignore[arg-type]
     # a ward lookup without small-area deaths: skipped, naming the input in words
     ward = runs["mortality-dsr-by-ward"]  # type: ignore[index]
@@ -131,8 +125,10 @@ def test_scheduled_run_with_partial_inputs_exits_0_and_the_report_shows_no_error
     )
 
 
-def test_unstated_cause_deaths_feed_nothing_and_say_how_to_fix(trafford: Path) -> None:
-    runs = _run(api.project_config(trafford).workspace_path)["runs"]
+def test_unstated_cause_deaths_feed_nothing_and_say_how_to_fix(
+    trafford_runs: dict[str, object],
+) -> None:
+    runs = trafford_runs
     crude = runs["mortality-all-causes-crude-rate"]  # type: ignore[index]
     assert crude.status == "skipped"
     assert "drug_poisoning_registrations_by_LA_1993_2020.csv" in crude.reason
@@ -181,16 +177,20 @@ def test_a_long_deaths_file_without_a_cause_column_is_all_causes_only_when_told(
     assert crude["count"].iloc[0] == expected  # all five causes, the unstated copy not added on top
 
 
-def test_england_65_plus_share_from_the_sum_of_its_authorities(trafford: Path) -> None:
-    source = pd.read_csv(REAL / "ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv")
+def test_england_65_plus_share_from_the_sum_of_its_authorities(project: Path) -> None:
+    # the mid-2021 estimates alone: in Trafford's project a census table replaces Greater
+    # Manchester's ten districts for 2021, so England's sum there is not this file's
+    path = real_file("ons_mye2021_lad/mye2021_lad21_uk_syoa_long.csv")
+    config = api.project_config(project)
+    api.ingest(config, "population", [path], ReadOptions(sex_codes="1=Female,2=Male"))
+    results = _run(config.workspace_path)["results"]
+    source = pd.read_csv(path)
     england = source[source["ladcode21"].str[:3].isin(["E06", "E07", "E08", "E09"])]
     expected = (
         england.loc[england["age"].ge(65), "population_2021"].sum()
         / england["population_2021"].sum()
         * 100
     )
-    with Workspace.open(api.project_config(trafford).workspace_path, read_only=True) as ws:
-        results = ws.table("results")
     for area, share in ((ENGLAND, expected), (BIRMINGHAM, None)):
         row = results[
             results["indicator_id"].eq("percent-aged-65-plus")
@@ -229,14 +229,9 @@ def test_indicators_show_lists_what_is_still_missing(trafford: Path) -> None:
     assert ready["ready"] and ready["missing"] == []
 
 
-def test_indicators_show_cli_says_still_missing(trafford: Path) -> None:
-    from typer.testing import CliRunner
-
-    from jsna.cli import app
-
-    out = CliRunner().invoke(
-        app, ["indicators", "show", "mortality-all-causes-dsr", "--project", str(trafford)]
-    )
-    assert out.exit_code == 0
-    assert "still missing" in out.output and "ready: True" not in out.output
-    assert "--cause 'All causes'" in out.output
+def test_indicators_show_cli_says_still_missing(trafford: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("indicators", "show", "mortality-all-causes-dsr", "--project", trafford)
+    assert code == 0, err
+    printed = out + err
+    assert "still missing" in printed and "ready: True" not in printed
+    assert "--cause 'All causes'" in printed

@@ -4,58 +4,69 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from jsna.vocabulary.sections import SECTIONS
 
+AREA, NO_DATA = "E06999001", "E06999999"
 
-def test_areas_list_renders_reports_and_index(demo_project: Path, tmp_path: Path) -> None:
-    from jsna import api
 
-    config = api.project_config(demo_project)
-    seen = []
-    result = api.report_all_areas(
-        config,
-        areas=[config.project.area, "E06999999"],
-        output=tmp_path,
-        workers=2,
-        progress=lambda done, total, o: seen.append((done, total, o.area_code)),
-    )
-    assert [a.status for a in result.areas] == ["ok", "no-data"]
-    assert "no data for area 'E06999999'" in result.areas[1].note
-    assert result.ok
-    assert sorted(d for d, _, _ in seen) == [1, 2] and {t for _, t, _ in seen} == {2}
-    index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert f'href="jsna-{config.project.area}.html"' in index
+@pytest.fixture(scope="module")
+def batch(demo_project: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """`jsna report --areas AREA,E06999999 --workers 2 --json` on the demo, run once: the demo
+    area rendered in a worker process, an area with no data noted. (code, JSON, output folder)."""
+    import json
+
+    from tests.conftest import run_main
+
+    out = tmp_path_factory.mktemp("batch")
+    code, printed, err = run_main(
+        "report", "-p", demo_project, "--areas", f"{AREA},{NO_DATA}", "--workers", "2",
+        "-o", out, "--json",
+    )  # fmt: skip
+    assert code == 0, (printed, err)
+    return code, json.loads(printed), out
+
+
+def test_areas_list_renders_reports_and_index(batch) -> None:  # type: ignore[no-untyped-def]
+    _, data, out = batch
+    assert [(a["area_code"], a["status"]) for a in data["areas"]] == [
+        (AREA, "ok"),
+        (NO_DATA, "no-data"),
+    ]
+    assert f"no data for area '{NO_DATA}'" in data["areas"][1]["note"]
+    # one area rendered, one with no data noted: the batch is still a success
+    assert data["reported"] == 1 and data["ok"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f'href="jsna-{AREA}.html"' in index
     assert "No data:" in index
-    page = (tmp_path / f"jsna-{config.project.area}.html").read_text(encoding="utf-8")
+    page = (out / f"jsna-{AREA}.html").read_text(encoding="utf-8")
     assert all(s.title in page for s in SECTIONS)
 
 
-def test_cli_all_areas(demo_project: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    import json
+def test_progress_is_reported_for_every_area(demo_project: Path, tmp_path: Path) -> None:
+    from jsna import api
 
+    seen = []
+    result = api.report_all_areas(
+        api.project_config(demo_project),
+        areas=["E06999998", NO_DATA],
+        output=tmp_path,
+        workers=1,
+        progress=lambda done, total, o: seen.append((done, total, o.area_code)),
+    )
+    assert [a.status for a in result.areas] == ["no-data", "no-data"] and result.ok
+    assert seen == [(1, 2, "E06999998"), (2, 2, NO_DATA)]
+
+
+def test_all_areas_lists_the_reportable_areas_and_excludes_area(demo_project: Path, cli) -> None:  # type: ignore[no-untyped-def]
     from jsna import api
     from jsna.report.batch import areas_to_report
 
     listed = [c for c, _ in areas_to_report(api.project_config(demo_project))]
-    assert len(listed) >= 2
+    assert len(listed) >= 2 and AREA in listed
     assert all(not c.startswith(("E92", "E01", "E02", "E05")) for c in listed)
-    code, out, _ = cli(
-        "report",
-        "-p",
-        str(demo_project),
-        "--areas",
-        ",".join(listed[:2]),
-        "--workers",
-        "1",
-        "-o",
-        str(tmp_path),
-        "--json",
-    )
-    assert code == 0, out
-    data = json.loads(out)
-    assert data["reported"] == 2 and data["ok"]
-    assert (tmp_path / "index.html").exists()
-    code, _, err = cli("report", "-p", str(demo_project), "--all-areas", "--area", "E06999001")
+    code, _, err = cli("report", "-p", str(demo_project), "--all-areas", "--area", AREA)
     assert code == 2 and "one of --area" in err
 
 

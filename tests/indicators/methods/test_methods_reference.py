@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from jsna.indicators import methods
+from tests.conftest import real_file
 
 REFERENCE = Path(__file__).parents[2] / "reference"
-REAL = Path(__file__).parents[3] / ".." / "shared" / "data" / "real"
 Z196 = 1.959963984540054
 
 
@@ -62,9 +62,7 @@ def test_crude_rate_matches_published_fingertips_values() -> None:
 
 @pytest.mark.real
 def test_ld_prevalence_whole_export_recomputes() -> None:
-    path = REAL / "fingertips_gp_qof_ae_heec" / "ld_qof_prev.csv"
-    if not path.exists():
-        pytest.skip("shared real data not present")
+    path = real_file("fingertips_gp_qof_ae_heec/ld_qof_prev.csv")
     data = pd.read_csv(path).dropna(subset=["Count", "Denominator", "Lower CI 99.8 limit"])
     data = data.reset_index(drop=True).assign(row=lambda d: range(len(d)))
     out = methods.proportion(

@@ -190,13 +190,14 @@ def test_user_flow_init_ingest_compute_report(tmp_path: Path, cli) -> None:
     assert "Life expectancy at birth" in html
 
 
-def test_run_with_config_does_everything(tmp_path: Path, cli) -> None:
-    import shutil
+def test_run_with_config_does_everything(demo_run: tuple[Path, int, str, str]) -> None:
+    import json
 
-    project = tmp_path / "scheduled"
-    shutil.copytree(SAMPLES, project, ignore=shutil.ignore_patterns("bad"))
-    code, out, err = cli("run", "--config", project / "jsna.toml", "--json")
+    # the session's demo project is the samples run by `jsna run --config jsna.toml --json`
+    project, code, out, err = demo_run
     assert code == 0, (out, err)
+    summary = json.loads(out)
+    assert summary["ok"] is True and summary["exit_code"] == 0
     assert (project / "output" / "run.json").exists()
     assert (project / "output" / "jsna-E06999001.html").exists()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.run.helpers_run import REPO, make_project
+from tests.sample_project import REPO, make_project
 
 REPORT = "output/jsna-E06999001.html"
 CSV = "output/results.csv"

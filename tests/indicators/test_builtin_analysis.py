@@ -7,10 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from jsna import api
-from jsna.cli import app
 from jsna.ingest.base import ReadOptions
 from jsna.ingest.pipeline import validate_file
 from tests.conftest import SAMPLES, real_file
@@ -130,12 +128,12 @@ def test_inequality_indicators_are_in_the_results(analysis_project: Path):
         ("vfm", {"spend", "roi", "tornado"}),
     ],
 )
-def test_cli_commands_print_json(analysis_project: Path, command: str, expected: set[str]):
-    result = CliRunner().invoke(
-        app, [command, "--project", str(analysis_project), "--area", "E06999001", "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+def test_cli_commands_print_json(  # type: ignore[no-untyped-def]
+    analysis_project: Path, command: str, expected: set[str], cli
+):
+    code, out, err = cli(command, "--project", analysis_project, "--area", "E06999001", "--json")
+    assert code == 0, (out, err)
+    data = json.loads(out)
     assert expected <= set(data["tables"])
     if command == "project":
         rows = [r for r in data["tables"]["outcomes"] if r["scenario"] == "Baseline"]

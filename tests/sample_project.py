@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 INPUTS = (
     ("population", "population_mye_lad_2020_2024.csv"),
@@ -46,7 +46,7 @@ def make_project(inputs: Path, target: Path, *, extra: str = "") -> Path:
     return config
 
 
-# -- fixtures (imported by the conftest of tests/run, tests/export and tests/plugins) -------------
+# -- fixtures (imported by tests/conftest.py, shared by the runner, export and plugin tests) ------
 import pytest  # noqa: E402
 
 
