@@ -299,8 +299,9 @@ class Workspace:
     ) -> LoadResult:
         """Load one file's canonical frames in a single transaction.
 
-        Frames are pandas DataFrames, or :class:`~jsna.ingest.base.StreamedFrame` objects that
-        DuckDB fills from their file. ``settle`` runs after the rows are in and before the
+        Frames are pandas DataFrames, or objects that insert their own rows (``frame.insert(con,
+        table, source_id)``: the record-level extracts DuckDB aggregates straight from their file,
+        :class:`jsna.ingest.base.StreamedFrame`). ``settle`` runs after the rows are in and before the
         commit: it may refuse the load by raising (everything is rolled back), and returns the
         quarantine rows. ``drop_sources`` are earlier loads of the same file, taken out first
         (re-ingest with other options); what they had replaced is carried over to the new load.
@@ -310,7 +311,7 @@ class Workspace:
         age, year or cause add up, and a re-issue of the same rows replaces them). An older
         file keeps status ``loaded`` while any of its rows remain, ``superseded`` once none do.
         """
-        from jsna.ingest.base import StreamedFrame
+        import pandas as pd
 
         existing = (
             self.find_source(provenance["sha256"], provenance["kind"])
@@ -333,10 +334,10 @@ class Workspace:
                 )
                 dropped.append(self._delete_source(old))
             for table, frame in frames.items():
-                if isinstance(frame, StreamedFrame):
-                    frame.insert(con, table, source_id)
-                else:
+                if isinstance(frame, pd.DataFrame):
                     self._insert_frame(table, frame, source_id)
+                else:
+                    frame.insert(con, table, source_id)
             if settle is not None:
                 quarantine = settle()
             counts = [

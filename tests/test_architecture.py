@@ -6,6 +6,10 @@ a jsna module is an edge, whether at module level or inside a function; only the
 
 - no import cycle, however it is held together;
 - ``jsna.report`` never imports ``jsna.ingest`` (the report only reads the workspace);
+- data flows ingest -> workspace -> compute (``jsna.indicators``) -> report, and no part imports
+  one after it: the workspace imports none of ingest, indicators or report; ingest none of
+  indicators or report; indicators none of ingest or report;
+- nothing in those parts imports the front doors (``jsna.api``, ``jsna.cli``, ``jsna.runner``);
 - ``jsna.vocabulary`` imports nothing of jsna outside itself (everyone imports it);
 - ``jsna.indicators.methods`` imports only methods, ``jsna.vocabulary`` and ``jsna.errors``
   (the statistics are pure).
@@ -205,7 +209,34 @@ def forbidden(edges: list[Edge]) -> list[str]:
             _inside(e.target, a) for a in allowed
         ):
             problems.append(f"{where}: methods import only methods, vocabulary and errors")
+        for part, others in _NOT_IMPORTED.items():
+            hit = next((x for x in others if _inside(e.target, x)), None)
+            if _inside(e.source, part) and hit:
+                problems.append(
+                    f"{where}: data flows ingest -> workspace -> indicators -> report, and "
+                    f"{part} never imports {hit}"
+                )
+        if any(_inside(e.source, p) for p in _PARTS) and any(
+            _inside(e.target, d) for d in _FRONT_DOORS
+        ):
+            problems.append(f"{where}: only the front doors import the front doors")
     return problems
+
+
+#: each part of the flow and the parts it must not import
+_NOT_IMPORTED = {
+    "jsna.workspace": ("jsna.ingest", "jsna.indicators", "jsna.report"),
+    "jsna.ingest": ("jsna.indicators", "jsna.report"),
+    "jsna.indicators": ("jsna.ingest", "jsna.report"),
+}
+_PARTS = (
+    "jsna.vocabulary",
+    "jsna.workspace",
+    "jsna.ingest",
+    "jsna.indicators",
+    "jsna.report",
+)
+_FRONT_DOORS = ("jsna.api", "jsna.cli", "jsna.runner")
 
 
 @pytest.fixture(scope="module")
@@ -265,7 +296,7 @@ def test_forbidden_directions_are_named(tmp_path: Path) -> None:
         {
             "jsna/__init__.py": "",
             "jsna/errors.py": "",
-            "jsna/workspace.py": "",
+            "jsna/workspace.py": "def f():\n    from jsna.ingest import readers\n",
             "jsna/ingest/__init__.py": "",
             "jsna/ingest/readers.py": "",
             "jsna/report/__init__.py": "",
@@ -288,4 +319,6 @@ def test_forbidden_directions_are_named(tmp_path: Path) -> None:
         "workspace, never ingest",
         "jsna.vocabulary.tables imports jsna.errors (line 1): the vocabulary imports nothing of "
         "jsna outside itself",
+        "jsna.workspace imports jsna.ingest.readers (line 2): data flows ingest -> workspace -> "
+        "indicators -> report, and jsna.workspace never imports jsna.ingest",
     ]

@@ -209,7 +209,7 @@ def reference_file_reason(table: TableText) -> str | None:
 
 def _is_esp2013(frame: pd.DataFrame, age: str, weight: str) -> bool:
     """Whether the age bands and weights are exactly ESP2013's 19 bands."""
-    from jsna.indicators.methods.esp2013 import ESP2013_BANDS
+    from jsna.vocabulary.standard_population import ESP2013_BANDS
 
     try:
         given = {
