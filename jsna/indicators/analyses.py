@@ -4,7 +4,8 @@ For every area a report can be made for (:func:`reportable_areas`), :func:`run_a
 the inequality analysis (section 7), the projections (sections 8 and 9) and value for money
 (section 10), and returns their named frames and scalar facts, which
 :meth:`jsna.workspace.Workspace.replace_results` stores as ``analysis_<name>`` tables and
-``analysis_facts`` (documented in ``docs/workspace-tables.md``). The report only reads them.
+``analysis_facts`` (documented in ``docs/workspace-tables.md``). :func:`funnel_analysis` adds
+the funnel plots of section 3 (``analysis_funnel``). The report only reads them.
 
 The statistics themselves live in :mod:`jsna.indicators.methods`; this module chooses the rows
 each analysis needs and calls them.
@@ -43,6 +44,7 @@ SETTINGS_WORDS = {
     "scenarios": "[[scenarios]]",
     "roi": "[[roi]]",
     "phb": "[phb]",
+    "comparators": "[comparators]",
 }
 
 
@@ -546,6 +548,7 @@ def analysis_settings(config: Any) -> dict[str, Any]:
         "scenarios": dumped["scenarios"],
         "roi": dumped["roi"],
         "phb": dumped["phb"],
+        "comparators": dumped["comparators"],
     }
 
 

@@ -1,5 +1,8 @@
 """Which areas a report compares its area with, and why.
 
+The report's comparison charts read the set at render time; ``jsna compute`` reads the same set
+for the funnel plots it stores (:func:`jsna.indicators.analyses.funnel_analysis`).
+
 The set comes, in order of preference, from ``[comparators]`` in ``jsna.toml``: an explicit list
 of GSS codes, or a file of nearest neighbours (CIPFA's, say: area code, neighbour code, rank) or
 of area groups (ONS's area classification: area code, group). Without one, the comparators are
