@@ -4,7 +4,8 @@ For every area a report can be made for (:func:`reportable_areas`), :func:`run_a
 the inequality analysis (section 7), the projections (sections 8 and 9) and value for money
 (section 10), and returns their named frames and scalar facts, which
 :meth:`jsna.workspace.Workspace.replace_results` stores as ``analysis_<name>`` tables and
-``analysis_facts`` (documented in ``docs/workspace-tables.md``). The report only reads them.
+``analysis_facts`` (documented in ``docs/workspace-tables.md``). :func:`funnel_analysis` adds
+the funnel plots of section 3 (``analysis_funnel``). The report only reads them.
 
 The statistics themselves live in :mod:`jsna.indicators.methods`; this module chooses the rows
 each analysis needs and calls them.
@@ -43,6 +44,7 @@ SETTINGS_WORDS = {
     "scenarios": "[[scenarios]]",
     "roi": "[[roi]]",
     "phb": "[phb]",
+    "comparators": "[comparators]",
 }
 
 
@@ -546,6 +548,7 @@ def analysis_settings(config: Any) -> dict[str, Any]:
         "scenarios": dumped["scenarios"],
         "roi": dumped["roi"],
         "phb": dumped["phb"],
+        "comparators": dumped["comparators"],
     }
 
 
@@ -898,6 +901,137 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# -- section 3: funnel plots --------------------------------------------------------------------------
+#: indicators (rates per 100,000) whose funnel plot section 3 shows: compute stores each one's
+#: points and limits for every reported area in ``analysis_funnel``
+FUNNEL_INDICATORS = ("mortality-all-causes-crude-rate",)
+#: fewest areas (the report area and its comparators with a count) a funnel is drawn for
+FUNNEL_MIN_AREAS = 5
+#: points along the population axis, which runs from this share of the smallest population in
+#: the funnel to this share of the largest
+FUNNEL_GRID = 80
+FUNNEL_SPAN = (0.8, 1.15)
+FUNNEL_MULTIPLIER = 100_000
+#: the columns of ``analysis_funnel`` (docs/workspace-tables.md)
+FUNNEL_COLUMNS = (
+    "report_area",
+    "indicator_id",
+    "indicator_name",
+    "period",
+    "age",
+    "unit",
+    "method",
+    "row_type",
+    "area_code",
+    "area_name",
+    "count",
+    "denominator",
+    "value",
+    "target",
+    "lower_ci_95",
+    "upper_ci_95",
+    "lower_ci_99_8",
+    "upper_ci_99_8",
+)
+
+
+def funnel_analysis(
+    results: pd.DataFrame,
+    areas: Sequence[tuple[str, str]],
+    config: Any,
+    tables: Tables,
+    names: dict[str, str],
+) -> pd.DataFrame:
+    """The funnel plots of section 3 for every ``(code, name)`` in ``areas``: ``analysis_funnel``.
+
+    For each :data:`FUNNEL_INDICATORS` indicator and area: the persons, all-categories rows of the
+    area's latest period and age, the area and its comparators
+    (:func:`jsna.indicators.comparators.comparator_set`) with a count and a population. With
+    :data:`FUNNEL_MIN_AREAS` or more, one ``point`` row per area (its rate and the limits at its
+    population) and :data:`FUNNEL_GRID` ``limit`` rows along the population axis, exact Poisson
+    95% and 99.8% limits around the pooled rate of the areas (the ``target``); else no rows.
+    """
+    import pandas as pd
+
+    from jsna.indicators.comparators import comparator_set, regions
+    from jsna.indicators.finish import shown
+
+    shown_rows = results[shown(results).to_numpy()] if len(results) else results
+    series = {
+        indicator_id: shown_rows[
+            shown_rows["indicator_id"].eq(indicator_id)
+            & shown_rows["sex"].eq("Persons")
+            & shown_rows["category_type"].isna()
+        ]
+        for indicator_id in FUNNEL_INDICATORS
+    }
+    series = {k: v for k, v in series.items() if len(v)}
+    pieces = []
+    if series:
+        candidates = set(shown_rows["area_code"].dropna())
+        region_map = regions(tables)
+        for code, _ in areas:
+            peers = comparator_set(
+                config, tables, code, names, candidates, region_map=region_map
+            ).codes
+            for rows in series.values():
+                piece = _area_funnel(rows, code, peers)
+                if piece is not None:
+                    pieces.append(piece.assign(report_area=code))
+    if not pieces:
+        return pd.DataFrame(columns=list(FUNNEL_COLUMNS))
+    return pd.concat(pieces, ignore_index=True)[list(FUNNEL_COLUMNS)]
+
+
+def _area_funnel(rows: pd.DataFrame, area: str, comparators: list[str]) -> pd.DataFrame | None:
+    """One indicator's funnel for ``area`` (``rows``: the indicator's persons, all-categories
+    results), or None when fewer than :data:`FUNNEL_MIN_AREAS` areas have a count."""
+    import numpy as np
+    import pandas as pd
+
+    from jsna.indicators.methods import funnel_limits
+
+    mine = rows[rows["area_code"].eq(area)]
+    if mine.empty:
+        return None
+    keys = ["indicator_id", "area_code", "sex", "age", "category_type", "category"]
+    filled = mine.assign(**{k: mine[k].fillna("") for k in keys})
+    latest = mine[
+        filled["period_sortable"].eq(filled.groupby(keys)["period_sortable"].transform("max"))
+    ]
+    if latest.empty:
+        return None
+    r = latest.iloc[0]
+    same = rows[rows["period"].eq(r["period"]) & rows["age"].eq(r["age"])]
+    data = same[same["area_code"].isin({area, *comparators})]
+    data = data[data["count"].notna() & data["denominator"].gt(0)].reset_index(drop=True)
+    if len(data) < FUNNEL_MIN_AREAS:
+        return None
+    target = float(data["count"].sum() / data["denominator"].sum())
+
+    def limits(frame: pd.DataFrame) -> pd.DataFrame:
+        return funnel_limits(
+            frame,
+            numerator="count",
+            denominator="denominator",
+            statistic="rate",
+            target=target,
+            multiplier=FUNNEL_MULTIPLIER,
+        )
+
+    points = limits(data[["area_code", "area_name", "count", "denominator"]])
+    low = float(data["denominator"].min()) * FUNNEL_SPAN[0]
+    high = float(data["denominator"].max()) * FUNNEL_SPAN[1]
+    grid = pd.DataFrame({"count": 0.0, "denominator": np.geomspace(low, high, FUNNEL_GRID)})
+    lines = limits(grid).assign(count=np.nan, value=np.nan)
+    about = {
+        k: r.get(k) for k in ("indicator_id", "indicator_name", "period", "age", "unit", "method")
+    }
+    return pd.concat(
+        [points.assign(row_type="point"), lines.assign(row_type="limit")], ignore_index=True
+    ).assign(**about)
+
+
 # -- the compute step (jsna compute, jsna run, jsna demo) ---------------------------------------------
 def analysis_areas(
     results: pd.DataFrame, population_codes: Iterable[str], names: dict[str, str], config: Any
@@ -942,6 +1076,9 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
             config,
             progress=progress,
             workers=config.report.workers or os.cpu_count() or 1,
+        )
+        stored.frames["analysis_funnel"] = _storable(
+            funnel_analysis(results, areas, config, ctx.table_view, ctx.area_names())
         )
         ws.replace_results(results, stored)
     # the project area's report would miss a section: a failure of the run, like an indicator's

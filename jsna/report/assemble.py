@@ -204,7 +204,7 @@ def pd_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _short_name(rc: ReportContext, code: str) -> str:
-    from jsna.report.comparators import _short_region
+    from jsna.indicators.comparators import _short_region
 
     name = rc.names.get(code, code)
     return (
@@ -384,29 +384,19 @@ def _tartan_figures(rc: ReportContext, rows: pd.DataFrame) -> list[charts.Figure
 
 
 def _funnel_figure(rc: ReportContext, indicator_id: str, *, figure_id: str) -> charts.Figure | None:
-    res = rc.results
-    rows = res[
-        res["indicator_id"].eq(indicator_id)
-        & res["sex"].eq("Persons")
-        & res["category_type"].isna()
-    ]
-    rows = rc.latest(rows[rows["area_code"].eq(rc.area_code)])
-    if rows.empty:
+    """The funnel plot ``jsna compute`` stored for this area and indicator (``analysis_funnel``)."""
+    stored = rc.workspace.analysis_table("analysis_funnel", rc.area_code)
+    if stored.empty:
         return None
-    r = rows.iloc[0]
-    same = res[
-        res["indicator_id"].eq(indicator_id)
-        & res["sex"].eq("Persons")
-        & res["category_type"].isna()
-        & res["period"].eq(r["period"])
-        & res["age"].eq(r["age"])
-    ]
-    peers = _comparator_rows(rc, same)
-    peers = peers[peers["count"].notna() & peers["denominator"].gt(0)]
-    if len(peers) < 5:
+    rows = stored[stored["indicator_id"].eq(indicator_id)]
+    points = rows[rows["row_type"].eq("point")].reset_index(drop=True)
+    limits = rows[rows["row_type"].eq("limit")].reset_index(drop=True)
+    if points.empty or limits.empty:
         return None
+    r = points.iloc[0]
     return charts.funnel_plot(
-        peers,
+        points,
+        limits,
         title=f"{r['indicator_name']}, {r['period']}",
         unit=str(r.get("unit") or ""),
         highlight=rc.area_code,
@@ -931,7 +921,7 @@ def assemble_report(
         area_type=_area_type(workspace, results, area_code),
         indicators=dict(registry.indicators),
     )
-    from jsna.report.comparators import comparator_set
+    from jsna.indicators.comparators import comparator_set
 
     rc.comparators = comparator_set(
         config, rc.table, area_code, names, set(results["area_code"].dropna())

@@ -812,74 +812,50 @@ def tartan_rug(
 
 
 def funnel_plot(
-    frame: pd.DataFrame,
+    points: pd.DataFrame,
+    limits: pd.DataFrame,
     *,
     title: str,
     unit: str,
     highlight: str,
-    statistic: str = "rate",
-    multiplier: float = 100_000,
     figure_id: str = "funnel",
     source: str = "",
 ) -> Figure:
     """Value against denominator for areas, with 95% and 99.8% funnel limits around the pooled value.
 
-    ``frame`` has ``area_code``, ``area_name``, ``count``, ``denominator``. Limits come from
-    :func:`jsna.indicators.methods.funnel_limits`.
+    ``points`` has one row per area (``area_code``, ``area_name``, ``denominator``, ``value``,
+    ``target`` and the limits at its denominator); ``limits`` one row per point of the
+    population axis (``denominator``, ``target``, ``lower_ci_95`` … ``upper_ci_99_8``), both as
+    ``jsna compute`` stores them in ``analysis_funnel``. Nothing is computed here.
     """
     import matplotlib.pyplot as plt
-    import numpy as np
-    import pandas as pd
-
-    from jsna.indicators.methods import funnel_limits
 
     _setup()
-    data = frame[frame["denominator"].gt(0)].reset_index(drop=True)
-    target = float(data["count"].sum() / data["denominator"].sum())
-    points = funnel_limits(
-        data,
-        numerator="count",
-        denominator="denominator",
-        statistic=statistic,  # type: ignore[arg-type]
-        target=target,
-        multiplier=multiplier,
-    )
-    low, high = float(data["denominator"].min()) * 0.8, float(data["denominator"].max()) * 1.15
-    grid = pd.DataFrame({"count": 0.0, "denominator": np.geomspace(low, high, 80)})
-    lines = funnel_limits(
-        grid,
-        numerator="count",
-        denominator="denominator",
-        statistic=statistic,  # type: ignore[arg-type]
-        target=target,
-        multiplier=multiplier,
-    )
+    target = float(limits["target"].iloc[0])
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     ax.plot(
-        lines["denominator"],
-        lines["lower_ci_99_8"],
+        limits["denominator"],
+        limits["lower_ci_99_8"],
         color="#3D3D3D",
         linestyle="--",
         linewidth=1,
         label="99.8% limits",
     )
     ax.plot(
-        lines["denominator"], lines["upper_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1
+        limits["denominator"], limits["upper_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1
     )
     ax.plot(
-        lines["denominator"],
-        lines["lower_ci_95"],
+        limits["denominator"],
+        limits["lower_ci_95"],
         color=PALETTE[0],
         linestyle="-",
         linewidth=1,
         label="95% limits",
     )
     ax.plot(
-        lines["denominator"], lines["upper_ci_95"], color=PALETTE[0], linestyle="-", linewidth=1
+        limits["denominator"], limits["upper_ci_95"], color=PALETTE[0], linestyle="-", linewidth=1
     )
-    ax.axhline(
-        target * multiplier, color="black", linewidth=0.8, label="Average of the areas shown"
-    )
+    ax.axhline(target, color="black", linewidth=0.8, label="Average of the areas shown")
     mine = points["area_code"].eq(highlight)
     ax.scatter(
         points.loc[~mine, "denominator"],

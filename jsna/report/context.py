@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from jsna.indicators.comparators import ComparatorSet
 from jsna.report import charts
-from jsna.report.comparators import ComparatorSet
 from jsna.report.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from jsna.report.model import Section
 

@@ -131,9 +131,20 @@ def test_report_renders_sections_7_to_10_without_computing(
 
 
 def test_no_report_module_imports_the_statistics() -> None:
+    import ast
+
     root = Path(__file__).resolve().parents[2] / "jsna" / "report"
     for path in root.glob("*.py"):
         text = path.read_text(encoding="utf-8")
+        imported = set()
+        for node in ast.walk(ast.parse(text)):  # module level and inside functions
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+        statistics = sorted(m for m in imported if m.startswith("jsna.indicators.methods"))
+        assert not statistics, f"{path.name} imports {statistics}"
+        assert "funnel_limits" not in text, path.name
         for forbidden in ("jsna.ingest", "inequality_analysis", "projection_analysis"):
             assert forbidden not in text, f"{path.name} mentions {forbidden}"
         assert "value_for_money_analysis" not in text, path.name

@@ -49,20 +49,27 @@ def test_spine_chart_is_deterministic_and_carries_counts_as_given() -> None:
     assert 'role="img"' in a.svg and "<title" in a.svg and "significantly worse" in a.alt
 
 
-def test_funnel_plot_data_matches_methods() -> None:
-    frame = pd.DataFrame(
+def test_funnel_plot_draws_the_points_and_limits_given() -> None:
+    points = pd.DataFrame(
         {
-            "area_code": [f"E0600000{i}" for i in range(6)],
-            "area_name": list("ABCDEF"),
-            "count": [100, 150, 90, 300, 40, 220],
-            "denominator": [1e4, 1.2e4, 1e4, 2e4, 5e3, 2e4],
+            "area_code": [f"E0600000{i}" for i in range(3)],
+            "area_name": list("ABC"),
+            "denominator": [1e4, 2e4, 5e3],
+            "value": [1000.0, 1500.0, 400.0],
+            "target": [1100.0] * 3,
+            "lower_ci_95": [900.0, 960.0, 850.0],
+            "upper_ci_95": [1300.0, 1250.0, 1400.0],
+            "lower_ci_99_8": [800.0, 900.0, 700.0],
+            "upper_ci_99_8": [1400.0, 1320.0, 1600.0],
         }
     )
-    fig = charts.funnel_plot(frame, title="Rate", unit="per 100,000", highlight="E06000001")
-    target = frame["count"].sum() / frame["denominator"].sum() * 1e5
-    assert fig.data["target"].tolist() == pytest.approx([target] * 6)
-    assert (fig.data["lower_ci_99_8"] < fig.data["lower_ci_95"]).all()
-    assert fig.data.loc[0, "value"] == pytest.approx(1000.0)
+    limits = points.drop(columns=["area_code", "area_name", "value"]).sort_values("denominator")
+    fig = charts.funnel_plot(
+        points, limits, title="Rate", unit="per 100,000", highlight="E06000001"
+    )
+    pd.testing.assert_frame_equal(fig.data, points.drop(columns="denominator"), check_like=True)
+    assert "3 areas" in fig.alt and "2 areas lie outside the 99.8% limits" in fig.alt
+    assert "<svg" in fig.svg
 
 
 def test_quantile_classes_with_pandas() -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from jsna.config import load_config
 from jsna.errors import ConfigError
+from jsna.indicators.comparators import comparator_set, regions
 from jsna.report import charts, text
-from jsna.report.comparators import comparator_set, regions
 from jsna.report.narrative import is_starter, narrative_text, starter_file
 from tests.conftest import real_file
 

@@ -1,5 +1,8 @@
 """Which areas a report compares its area with, and why.
 
+The report's comparison charts read the set at render time; ``jsna compute`` reads the same set
+for the funnel plots it stores (:func:`jsna.indicators.analyses.funnel_analysis`).
+
 The set comes, in order of preference, from ``[comparators]`` in ``jsna.toml``: an explicit list
 of GSS codes, or a file of nearest neighbours (CIPFA's, say: area code, neighbour code, rank) or
 of area groups (ONS's area classification: area code, group). Without one, the comparators are
@@ -187,12 +190,17 @@ def comparator_set(
     area_code: str,
     names: dict[str, str],
     candidates: set[str],
+    *,
+    region_map: dict[str, str] | None = None,
 ) -> ComparatorSet:
     """The comparators of ``area_code``: configured, else the region's same-tier areas, else the country's.
 
     ``candidates`` are the codes that have results (the set is drawn from them when it comes from
     the region or the country; a configured set is kept whole, so missing areas show as gaps).
+    ``region_map`` is :func:`regions` of ``table`` when the caller has it already (it is read
+    from the lookups otherwise), so that many areas read the lookups once.
     """
+    mapping = regions(table) if region_map is None else region_map
     settings = config.comparators
     area_name = names.get(area_code, area_code)
     label = settings.name
@@ -203,7 +211,7 @@ def comparator_set(
             label or "comparator areas named in jsna.toml",
             f"the {len(codes)} areas listed under [comparators] areas in jsna.toml",
             source="list",
-            **_region_of(table, area_code, names),
+            **_region_of(mapping, area_code, names),
         )
     notes = []
     if settings.neighbours_file:
@@ -218,7 +226,7 @@ def comparator_set(
                 label or f"nearest neighbours ({path.name})",
                 f"the {len(ranked)} nearest neighbours of {area_name} in {path.name}",
                 source="neighbours",
-                **_region_of(table, area_code, names),
+                **_region_of(mapping, area_code, names),
             )
         if kind == "groups":
             group = next(
@@ -233,14 +241,13 @@ def comparator_set(
                     label or f"areas in the same group ({group})",
                     f"the {len(members)} other areas of group '{group}' in {path.name}",
                     source="groups",
-                    **_region_of(table, area_code, names),
+                    **_region_of(mapping, area_code, names),
                 )
         notes.append(
             f"{path.name} has no row for {area_name} ({area_code}), so the default set is used"
         )
-    region = _region_of(table, area_code, names)
+    region = _region_of(mapping, area_code, names)
     if region["region_code"]:
-        mapping = regions(table)
         codes = sorted(
             (
                 c
@@ -283,10 +290,8 @@ class _Region(TypedDict):
     region_name: str | None
 
 
-def _region_of(
-    table: Callable[[str], pd.DataFrame], area_code: str, names: dict[str, str]
-) -> _Region:
-    code = regions(table).get(area_code)
+def _region_of(mapping: dict[str, str], area_code: str, names: dict[str, str]) -> _Region:
+    code = mapping.get(area_code)
     if code is None:
         return {"region_code": None, "region_name": None}
     return {"region_code": code, "region_name": _short_region(names.get(code, code))}
