@@ -809,7 +809,7 @@ def export(
     if result.analyses:
         where = f" in {result.analyses_dir}" if result.analyses_dir else ""
         _console().print(
-            f"[green]✓[/green] and {len(result.analyses)} tables of the section 7-10 analyses{where}"
+            f"[green]✓[/green] and {len(result.analyses)} tables of stored analyses (the funnel plot, sections 7-10){where}"
         )
 
 

@@ -542,7 +542,7 @@ class Workspace:
             _run(con, "ROLLBACK")
             raise
 
-    # -- the analyses of report sections 7-10 (docs/workspace-tables.md) ------------------------
+    # -- the stored analyses: the funnel plot and sections 7-10 (docs/workspace-tables.md) ------------------------
     def _replace_analyses(self, analyses: Any) -> None:
         """Inside a transaction: drop every ``analysis_*`` table and write ``analyses``' anew."""
         import pandas as pd

@@ -1145,15 +1145,15 @@ __all__ = ["BUILDERS", "ReportContext", "SectionInfo", "assemble_report"]
 
 # -- the report step (jsna report, jsna run) ----------------------------------------------------------
 def stored_analysis_warnings(workspace: Workspace, config: Config, area_code: str) -> list[str]:
-    """Why sections 7-10 may not match jsna.toml or the area: settings changed since compute,
-    no stored analyses at all, or none for this area."""
+    """Why the stored analyses (the funnel plot, sections 7-10) may not match jsna.toml or the
+    area: settings changed since compute, no stored analyses at all, or none for this area."""
     from jsna.indicators.analyses import changed_settings
 
     stored = workspace.analysis_settings()
     if not stored:
         if workspace.has_data("results"):
             return [
-                "the workspace holds no stored analyses for sections 7-10 (it was computed by an "
+                "the workspace holds no stored analyses for the funnel plot and sections 7-10 (it was computed by an "
                 "older jsna): run jsna compute"
             ]
         return []
@@ -1161,14 +1161,14 @@ def stored_analysis_warnings(workspace: Workspace, config: Config, area_code: st
     warnings = []
     if changed:
         warnings.append(
-            f"jsna.toml's {', '.join(changed)} changed since jsna compute, so sections 7-10 show "
+            f"jsna.toml's {', '.join(changed)} changed since jsna compute, so the funnel plot and sections 7-10 show "
             "figures made with the old settings: run jsna compute"
         )
     facts = workspace.analysis_table("analysis_facts", area_code)
     if facts.empty:
         warnings.append(
             f"jsna compute stored no analyses for {area_code} (it is not the project area nor an "
-            "area jsna report --all-areas reports), so sections 7-10 are empty: set project.area "
+            "area jsna report --all-areas reports), so the funnel plot and sections 7-10 are empty: set project.area "
             "to it and run jsna compute"
         )
     return warnings
