@@ -479,8 +479,8 @@ def _infer_polarity(values: pd.DataFrame) -> pd.Series:
         index=judged.index,
     )
     score = sign.groupby(judged["indicator_id"]).mean()
-    polarity = score.map(lambda s: "high_is_good" if s > 0 else "low_is_good")
-    return values["indicator_id"].map(polarity).fillna("no_judgement")
+    polarity = {i: "high_is_good" if s > 0 else "low_is_good" for i, s in score.items()}
+    return values["indicator_id"].map(lambda i: polarity.get(i, "no_judgement"))
 
 
 def fingertips_imports(ctx: ComputeContext) -> pd.DataFrame:
