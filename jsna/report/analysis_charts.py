@@ -8,23 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jsna.report.charts import PALETTE, Figure, _setup, to_svg
+from jsna.report.charts import PALETTE, Figure, _setup, figure_of
 
 if TYPE_CHECKING:
     import pandas as pd
 
 CAUSE_COLOURS = (*PALETTE, "#BFBFBF", "#7FB2D8", "#F9B38A")
-
-
-def _figure(fig, figure_id: str, title: str, alt: str, source: str, data: pd.DataFrame) -> Figure:  # type: ignore[no-untyped-def]
-    return Figure(
-        figure_id,
-        title,
-        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
-        alt,
-        source=source,
-        data=data,
-    )
 
 
 def sii_chart(
@@ -90,7 +79,7 @@ def sii_chart(
         f"Bars of {title.lower()} for each deprivation quantile from most to least deprived, with a fitted "
         f"line whose slope, the slope index of inequality, is {sii:,.1f} {unit}."
     )
-    return _figure(fig, figure_id, title, alt, source, data.assign(rank=mid))
+    return figure_of(fig, figure_id, title, alt, source, data.assign(rank=mid))
 
 
 def gap_decomposition_chart(
@@ -154,7 +143,7 @@ def gap_decomposition_chart(
         f"the {total:.1f}-year gap in life expectancy between {reference} and {comparison}; the largest "
         f"contribution is at ages {top.index[0]} ({top.iloc[0]:.2f} years)."
     )
-    return _figure(fig, figure_id, title, alt, source, parts.copy())
+    return figure_of(fig, figure_id, title, alt, source, parts.copy())
 
 
 def fan_chart(
@@ -268,7 +257,7 @@ def fan_chart(
         f"{last['value']:,.0f} in {last['period']} (95% interval {last['lower_ci_95']:,.0f} to "
         f"{last['upper_ci_95']:,.0f}); dashed lines show scenarios."
     )
-    return _figure(fig, figure_id, title, alt, source, projection.copy())
+    return figure_of(fig, figure_id, title, alt, source, projection.copy())
 
 
 def quadrant_scatter(
@@ -341,7 +330,7 @@ def quadrant_scatter(
         f"Scatter of spend per head against {outcome_label.lower()} for {len(frame)} areas, with dotted lines "
         f"at the comparators' medians; the area is in the '{quadrant.lower()}' quadrant."
     )
-    return _figure(
+    return figure_of(
         fig,
         figure_id,
         title,
@@ -398,7 +387,7 @@ def tornado_chart(
         f"Tornado chart of the return on investment (central {centre:,.0f}%) as each input moves across its "
         f"range; the widest bar, {tornado['label'].iloc[0].lower()}, matters most."
     )
-    return _figure(fig, figure_id, title, alt, source, tornado.copy())
+    return figure_of(fig, figure_id, title, alt, source, tornado.copy())
 
 
 def _fmt(x: float) -> str:
@@ -452,4 +441,4 @@ def uptake_trend(
         f"to {periods[-1]}; the highlighted ICB reaches {float(last['value'].iloc[0]) if len(last) else float('nan'):,.0f} "
         "per 100,000, other ICBs in grey."
     )
-    return _figure(fig, figure_id, title, alt, source, rates.copy())
+    return figure_of(fig, figure_id, title, alt, source, rates.copy())

@@ -108,6 +108,20 @@ def to_svg(fig: MplFigure, *, figure_id: str, title: str, alt: str) -> str:
     return svg
 
 
+def figure_of(
+    fig: MplFigure, figure_id: str, title: str, alt: str, source: str, data: pd.DataFrame | None
+) -> Figure:
+    """A report figure from a finished matplotlib figure: its SVG, alt text, source and data."""
+    return Figure(
+        figure_id,
+        title,
+        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
+        alt,
+        source=source,
+        data=data,
+    )
+
+
 def population_pyramid(
     area: pd.DataFrame,
     *,
@@ -205,13 +219,13 @@ def population_pyramid(
     if comparator is not None and len(comparator):
         alt += f" The black outline shows {comparator_name}'s age structure."
     title = f"Population by age and sex, {area_name}, {period}"
-    return Figure(
+    return figure_of(
+        fig,
         figure_id,
         title,
-        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
         alt,
-        source="Source: population estimates ingested into the workspace",
-        data=data,
+        "Source: population estimates ingested into the workspace",
+        data,
     )
 
 
@@ -329,13 +343,13 @@ def compare_areas_bar(
         f"Bar chart of {title.lower()} for {len(data)} areas with 95% confidence limits; "
         f"bars are coloured by comparison with {benchmark_name}."
     )
-    return Figure(
+    return figure_of(
+        fig,
         figure_id,
         title,
-        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
         alt,
-        source=source,
-        data=data[
+        source,
+        data[
             [
                 "area_code",
                 "area_name",
@@ -458,13 +472,13 @@ def trend_line(
         f"to {last['period']} ({last['value']:,.1f}), with {comparator_name} for comparison; periods are "
         "spaced by time."
     )
-    return Figure(
+    return figure_of(
+        fig,
         figure_id,
         title,
-        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
         alt,
-        source=source,
-        data=data[["period", "x", "value", "lower_ci_95", "upper_ci_95"]].rename(
+        source,
+        data[["period", "x", "value", "lower_ci_95", "upper_ci_95"]].rename(
             columns={"x": "position"}
         ),
     )
@@ -507,14 +521,7 @@ def category_bars(
     ax.set_ylabel(unit)
     ax.set_title(title, loc="left")
     alt = alt or f"Bar chart of {title.lower()} by {category.replace('_', ' ')}."
-    return Figure(
-        figure_id,
-        title,
-        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
-        alt,
-        source=source,
-        data=frame.copy(),
-    )
+    return figure_of(fig, figure_id, title, alt, source, frame.copy())
 
 
 # -- Fingertips-style charts ------------------------------------------------------------------
@@ -721,14 +728,7 @@ def spine_chart(
         "q75_pos",
         "best_pos",
     ]
-    return Figure(
-        figure_id,
-        title,
-        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
-        alt,
-        source=source,
-        data=data[keep],
-    )
+    return figure_of(fig, figure_id, title, alt, source, data[keep])
 
 
 def tartan_rug(
@@ -801,13 +801,13 @@ def tartan_rug(
         f"shows the value, coloured green, amber or red when the area is better, similar or worse than "
         f"{benchmark_name}."
     )
-    return Figure(
+    return figure_of(
+        fig,
         figure_id,
         title,
-        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
         alt,
-        source=source,
-        data=frame[["label", "area_code", "value", "outcome"]].reset_index(drop=True),
+        source,
+        frame[["label", "area_code", "value", "outcome"]].reset_index(drop=True),
     )
 
 
@@ -896,11 +896,4 @@ def funnel_plot(
         "lower_ci_99_8",
         "upper_ci_99_8",
     ]
-    return Figure(
-        figure_id,
-        title,
-        to_svg(fig, figure_id=figure_id, title=title, alt=alt),
-        alt,
-        source=source,
-        data=points[keep],
-    )
+    return figure_of(fig, figure_id, title, alt, source, points[keep])
