@@ -942,6 +942,15 @@ def _reference_draw(
     )
 
 
+def _attributable_risk(
+    h: _Heat, yy: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray, favourable: bool
+) -> np.ndarray:
+    """PAR of each draw: the reference group's value less the average, and 0 where the reference
+    does no better than the average (HEAT's rule; shared by PAR and PAF)."""
+    par = _reference_draw(h, yy, rg, st, favourable) - mu
+    return np.maximum(par, 0) if favourable else np.minimum(par, 0)
+
+
 def population_attributable_risk(
     data: pd.DataFrame,
     *,
@@ -992,8 +1001,7 @@ def population_attributable_risk(
     def stat(
         yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
     ) -> np.ndarray:
-        par = _reference_draw(h, yy, rg, st, favourable) - mu
-        return np.maximum(par, 0) if favourable else np.minimum(par, 0)
+        return _attributable_risk(h, yy, mu, rg, st, favourable)
 
     flip = np.full(len(h.groups.starts), positive_is_more_inequality and not favourable)
     return _run_heat(
@@ -1053,9 +1061,7 @@ def population_attributable_fraction(
     def stat(
         yy: np.ndarray, p: np.ndarray, w: np.ndarray, mu: np.ndarray, rg: np.ndarray, st: np.ndarray
     ) -> np.ndarray:
-        par = _reference_draw(h, yy, rg, st, favourable) - mu
-        par = np.maximum(par, 0) if favourable else np.minimum(par, 0)
-        return par / mu
+        return _attributable_risk(h, yy, mu, rg, st, favourable) / mu
 
     flip = np.full(len(h.groups.starts), positive_is_more_inequality and not favourable)
     return _run_heat(
