@@ -106,6 +106,7 @@ class ComputeContext:
     benchmark_code: str = ENGLAND
     config: dict[str, Any] = field(default_factory=dict)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _names: dict[str, str] | None = None
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._cache:
@@ -130,7 +131,13 @@ class ComputeContext:
         return rebin(pop, bands)
 
     def area_names(self) -> dict[str, str]:
-        """Area code -> name from every table that carries names (boundaries win)."""
+        """Area code -> name from every table that carries names (boundaries win); worked out
+        once per context, like the tables it reads."""
+        if self._names is None:
+            self._names = self._read_area_names()
+        return dict(self._names)
+
+    def _read_area_names(self) -> dict[str, str]:
         names: dict[str, str] = {}
         for table, code, name in (
             ("indicator_values", "area_code", "area_name"),
