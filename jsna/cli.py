@@ -3,7 +3,9 @@
 Only this module prints, configures logging, or turns exceptions into exit codes.
 """
 
-from __future__ import annotations
+# Annotations here are evaluated when each command is defined (no `from __future__ import
+# annotations`): typer reads every parameter's annotation to build the command line, and string
+# annotations would cost an eval each on every start, `jsna --help` included.
 
 import inspect
 import json

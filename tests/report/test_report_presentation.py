@@ -139,7 +139,7 @@ def test_demo_report_shows_not_supplied_for_starter_narrative(demo_copy: Path, c
     (demo_copy / "narrative" / "public_demands.md").write_text(
         starter_file("public_demands.md"), encoding="utf-8"
     )
-    code, _, err = cli("report", "--area", "E06999001", cwd=demo_copy)
+    code, _, err = cli("report", "--area", "E06999001", "--format", "html", cwd=demo_copy)
     assert code == 0, err
     html = next((demo_copy / "output").glob("*.html")).read_text(encoding="utf-8")
     section = html[
