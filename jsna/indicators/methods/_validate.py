@@ -231,4 +231,16 @@ def notes_column(n: int) -> np.ndarray:
 
 
 def as_note_series(notes: np.ndarray) -> pd.Series:
-    return pd.Series(notes, dtype="str")
+    """Object array of texts (``None`` where there is no note) as a string Series.
+
+    Each distinct text is converted once and the rows take from those (most rows share a
+    few notes), which gives the same Series as converting every row.
+    """
+    codes, uniques = pd.factorize(notes)
+    texts = pd.array([*uniques, None], dtype="str")
+    return pd.Series(texts.take(np.where(codes < 0, len(uniques), codes)))
+
+
+def label_series(labels: Sequence[str], codes: np.ndarray) -> pd.Series:
+    """String Series whose row *i* is ``labels[codes[i]]`` (a method name per row, say)."""
+    return pd.Series(pd.array(list(labels), dtype="str").take(np.asarray(codes, dtype=np.intp)))

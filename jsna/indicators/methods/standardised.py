@@ -81,7 +81,10 @@ def _band_codes(data: pd.DataFrame, column: str, bands: pd.Index, what: str) -> 
         raw = series.cat.codes.to_numpy()
         codes = np.where(raw >= 0, lookup[raw], -1)
     else:
-        codes = bands.get_indexer(pd.Index(series))
+        # look each distinct label up once, not every row's string
+        raw, uniques = pd.factorize(series)
+        lookup = np.r_[bands.get_indexer(pd.Index(uniques)), -1]
+        codes = lookup[raw]
     bad = codes < 0
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
