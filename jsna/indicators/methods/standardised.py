@@ -41,7 +41,8 @@ StandardPopulation = pd.Series | pd.DataFrame | Mapping[str, float] | None
 def _standard_series(standard: StandardPopulation, labels: pd.Series) -> pd.Series:
     """Standard population as float weights indexed by band label."""
     if standard is None:
-        present = pd.unique(labels.dropna().astype(str))
+        # distinct labels first, then as text: the same set as converting every row
+        present = pd.unique(pd.Series(pd.unique(labels.dropna())).astype(str))
         open_bands = [b for b in present if b.endswith("+") and b != "90+"]
         top = open_bands[0] if len(open_bands) == 1 and "90+" not in present else "90+"
         return european_standard_population(top)
