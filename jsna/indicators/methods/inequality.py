@@ -284,6 +284,35 @@ def _block_sum(x: np.ndarray, groups: _Groups, block: slice) -> np.ndarray:
     return np.add.reduceat(x, starts, axis=0)
 
 
+def _weighted_block_sums(
+    y: np.ndarray, w1: np.ndarray, w2: np.ndarray, groups: _Groups, block: slice
+) -> tuple[np.ndarray, np.ndarray]:
+    """Within-group sums of ``w1 * y`` and ``w2 * y`` (rows x draws) for a block of groups.
+
+    When every group of the block has the same number of rows, the sums run over the
+    row positions in order, adding the same products in the same order as
+    :func:`numpy.add.reduceat` (so the same float32 values) without the product arrays.
+    """
+    sizes = groups.sizes[block]
+    if sizes.size == 0 or (sizes != sizes[0]).any():
+        return (
+            _block_sum(w1[:, None] * y, groups, block),
+            _block_sum(w2[:, None] * y, groups, block),
+        )
+    k = int(sizes[0])
+    yg = y.reshape(sizes.size, k, y.shape[1])
+    a1, a2 = w1.reshape(sizes.size, k), w2.reshape(sizes.size, k)
+    s1 = a1[:, 0, None] * yg[:, 0]
+    s2 = a2[:, 0, None] * yg[:, 0]
+    tmp = np.empty_like(s1)
+    for j in range(1, k):
+        np.multiply(a1[:, j, None], yg[:, j], out=tmp)
+        s1 += tmp
+        np.multiply(a2[:, j, None], yg[:, j], out=tmp)
+        s2 += tmp
+    return s1, s2
+
+
 def _limit_names(prefix: str, level: float) -> tuple[str, str]:
     label = v.level_label(level)
     return f"{prefix}lower_ci_{label}", f"{prefix}upper_ci_{label}"
@@ -496,13 +525,14 @@ def slope_index_of_inequality(
         )
     else:
 
+        d32, c32 = d.astype(np.float32), c.astype(np.float32)
+
         def statistic(z: np.ndarray, block: slice) -> list[np.ndarray]:
-            draws = z
             r0 = groups.starts[block.start]
             rows = slice(r0, r0 + int(groups.sizes[block].sum()))
-            yy = draws if transform else g_inv(draws)
-            al = _block_sum(d[rows, None].astype(np.float32) * yy, groups, block)
-            be = _block_sum(c[rows, None].astype(np.float32) * yy, groups, block)
+            if not transform:
+                g_inv(z, out=z)  # the draws are this call's own: back-transform in place
+            al, be = _weighted_block_sums(z, d32[rows], c32[rows], groups, block)
             s_, r_, _ = _sii_outputs(al, be, transform, g_inv, multiplier)
             return [s_, r_]
 
