@@ -501,6 +501,7 @@ def slope_index_of_inequality(
     mean_t = np.where(bad_row, 0.0, g_fun(np.where(bad_row, 0.5, y_s)))
     sd_use = np.where(bad_row, 0.0, sd_s)
     levels_all = levels
+    n_out = 2 if rii else 1  # the RII's draws are only ordered when it is asked for
     if value_type == "normal":
         # alpha and beta are linear in the draws: exactly bivariate normal, so draw them directly
         var_b = groups.sum(c * c * sd_use**2)
@@ -518,13 +519,19 @@ def slope_index_of_inequality(
             be = beta[block, None] + sb[block, None] * z[0]
             al = alpha[block, None] + k[block, None] * z[0] + sa[block, None] * z[1]
             s_, r_, _ = _sii_outputs(al, be, False, g_inv, multiplier)
-            return [s_, r_]
+            return [s_, r_] if rii else [s_]
 
         sims = _simulate(
-            groups, draw, statistic, int(repetitions), seed, levels_all, n_out=2, rows_per_draw=2
+            groups,
+            draw,
+            statistic,
+            int(repetitions),
+            seed,
+            levels_all,
+            n_out=n_out,
+            rows_per_draw=2,
         )
     else:
-
         d32, c32 = d.astype(np.float32), c.astype(np.float32)
 
         def statistic(z: np.ndarray, block: slice) -> list[np.ndarray]:
@@ -534,7 +541,7 @@ def slope_index_of_inequality(
                 g_inv(z, out=z)  # the draws are this call's own: back-transform in place
             al, be = _weighted_block_sums(z, d32[rows], c32[rows], groups, block)
             s_, r_, _ = _sii_outputs(al, be, transform, g_inv, multiplier)
-            return [s_, r_]
+            return [s_, r_] if rii else [s_]
 
         sims = _simulate(
             groups,
@@ -543,10 +550,10 @@ def slope_index_of_inequality(
             int(repetitions),
             seed,
             levels_all,
-            n_out=2,
+            n_out=n_out,
         )
     columns: dict[str, np.ndarray] = {"sii": np.where(invalid, np.nan, sii_v)}
-    limits_sii, limits_rii = sims
+    limits_sii, limits_rii = sims[0], sims[-1]
     for level in levels:
         lo, up = _limit_names("sii_", level)
         columns[lo] = np.where(invalid, np.nan, limits_sii[level][0])
