@@ -119,9 +119,9 @@ def floor_dsr(data: pd.DataFrame, standard: pd.Series) -> dict[str, np.ndarray]:
     """
     from scipy.special import ndtri
 
-    area, n_area = pd.factorize(data["area_code"])
-    sex, n_sex = pd.factorize(data["sex"])
-    group, keys = pd.factorize(area.astype(np.int64) * len(n_sex) + sex)
+    area, _ = pd.factorize(data["area_code"])
+    sex, sexes = pd.factorize(data["sex"])
+    group, keys = pd.factorize(area.astype(np.int64) * len(sexes) + sex)
     g = len(keys)
     band, labels = pd.factorize(data["age_band"])
     w = standard.reindex(labels).to_numpy()[band]

@@ -195,9 +195,9 @@ def group_codes(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataF
         return np.zeros(len(data), dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1))
     if len(by) == 1:
         # one column: factorizing it gives the same codes and keys as a groupby, faster
-        codes, uniques = pd.factorize(data[by[0]], use_na_sentinel=False)
+        first_seen, uniques = pd.factorize(data[by[0]], use_na_sentinel=False)
         keys = _restore_dtypes(pd.DataFrame({by[0]: uniques}), data, by)
-        return codes.astype(np.intp, copy=False), keys
+        return first_seen.astype(np.intp, copy=False), keys
     grouped = data.groupby(by, sort=False, dropna=False, observed=True)
     codes = grouped.ngroup().to_numpy(dtype=np.intp)
     keys = grouped.size().index.to_frame(index=False)

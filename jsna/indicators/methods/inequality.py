@@ -32,7 +32,7 @@ limits is :math:`(U - L) / (2 z)` with *z* from :func:`~jsna.indicators.methods.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -538,7 +538,8 @@ def slope_index_of_inequality(
             r0 = groups.starts[block.start]
             rows = slice(r0, r0 + int(groups.sizes[block].sum()))
             if not transform:
-                g_inv(z, out=z)  # the draws are this call's own: back-transform in place
+                # the draws are this call's own: back-transform in place (exp or expit, ufuncs)
+                cast(np.ufunc, g_inv)(z, out=z)
             al, be = _weighted_block_sums(z, d32[rows], c32[rows], groups, block)
             s_, r_, _ = _sii_outputs(al, be, transform, g_inv, multiplier)
             return [s_, r_] if rii else [s_]
