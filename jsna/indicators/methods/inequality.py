@@ -32,7 +32,7 @@ limits is :math:`(U - L) / (2 z)` with *z* from :func:`~jsna.indicators.methods.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -284,6 +284,35 @@ def _block_sum(x: np.ndarray, groups: _Groups, block: slice) -> np.ndarray:
     return np.add.reduceat(x, starts, axis=0)
 
 
+def _weighted_block_sums(
+    y: np.ndarray, w1: np.ndarray, w2: np.ndarray, groups: _Groups, block: slice
+) -> tuple[np.ndarray, np.ndarray]:
+    """Within-group sums of ``w1 * y`` and ``w2 * y`` (rows x draws) for a block of groups.
+
+    When every group of the block has the same number of rows, the sums run over the
+    row positions in order, adding the same products in the same order as
+    :func:`numpy.add.reduceat` (so the same float32 values) without the product arrays.
+    """
+    sizes = groups.sizes[block]
+    if sizes.size == 0 or (sizes != sizes[0]).any():
+        return (
+            _block_sum(w1[:, None] * y, groups, block),
+            _block_sum(w2[:, None] * y, groups, block),
+        )
+    k = int(sizes[0])
+    yg = y.reshape(sizes.size, k, y.shape[1])
+    a1, a2 = w1.reshape(sizes.size, k), w2.reshape(sizes.size, k)
+    s1 = a1[:, 0, None] * yg[:, 0]
+    s2 = a2[:, 0, None] * yg[:, 0]
+    tmp = np.empty_like(s1)
+    for j in range(1, k):
+        np.multiply(a1[:, j, None], yg[:, j], out=tmp)
+        s1 += tmp
+        np.multiply(a2[:, j, None], yg[:, j], out=tmp)
+        s2 += tmp
+    return s1, s2
+
+
 def _limit_names(prefix: str, level: float) -> tuple[str, str]:
     label = v.level_label(level)
     return f"{prefix}lower_ci_{label}", f"{prefix}upper_ci_{label}"
@@ -472,6 +501,7 @@ def slope_index_of_inequality(
     mean_t = np.where(bad_row, 0.0, g_fun(np.where(bad_row, 0.5, y_s)))
     sd_use = np.where(bad_row, 0.0, sd_s)
     levels_all = levels
+    n_out = 2 if rii else 1  # the RII's draws are only ordered when it is asked for
     if value_type == "normal":
         # alpha and beta are linear in the draws: exactly bivariate normal, so draw them directly
         var_b = groups.sum(c * c * sd_use**2)
@@ -489,22 +519,30 @@ def slope_index_of_inequality(
             be = beta[block, None] + sb[block, None] * z[0]
             al = alpha[block, None] + k[block, None] * z[0] + sa[block, None] * z[1]
             s_, r_, _ = _sii_outputs(al, be, False, g_inv, multiplier)
-            return [s_, r_]
+            return [s_, r_] if rii else [s_]
 
         sims = _simulate(
-            groups, draw, statistic, int(repetitions), seed, levels_all, n_out=2, rows_per_draw=2
+            groups,
+            draw,
+            statistic,
+            int(repetitions),
+            seed,
+            levels_all,
+            n_out=n_out,
+            rows_per_draw=2,
         )
     else:
+        d32, c32 = d.astype(np.float32), c.astype(np.float32)
 
         def statistic(z: np.ndarray, block: slice) -> list[np.ndarray]:
-            draws = z
             r0 = groups.starts[block.start]
             rows = slice(r0, r0 + int(groups.sizes[block].sum()))
-            yy = draws if transform else g_inv(draws)
-            al = _block_sum(d[rows, None].astype(np.float32) * yy, groups, block)
-            be = _block_sum(c[rows, None].astype(np.float32) * yy, groups, block)
+            if not transform:
+                # the draws are this call's own: back-transform in place (exp or expit, ufuncs)
+                cast(np.ufunc, g_inv)(z, out=z)
+            al, be = _weighted_block_sums(z, d32[rows], c32[rows], groups, block)
             s_, r_, _ = _sii_outputs(al, be, transform, g_inv, multiplier)
-            return [s_, r_]
+            return [s_, r_] if rii else [s_]
 
         sims = _simulate(
             groups,
@@ -513,10 +551,10 @@ def slope_index_of_inequality(
             int(repetitions),
             seed,
             levels_all,
-            n_out=2,
+            n_out=n_out,
         )
     columns: dict[str, np.ndarray] = {"sii": np.where(invalid, np.nan, sii_v)}
-    limits_sii, limits_rii = sims
+    limits_sii, limits_rii = sims[0], sims[-1]
     for level in levels:
         lo, up = _limit_names("sii_", level)
         columns[lo] = np.where(invalid, np.nan, limits_sii[level][0])

@@ -126,15 +126,41 @@ def exact_poisson_interval(
     OHID Public Health Technical Guidance, "Confidence intervals" (crude rates). PHEindicatormethods
     ``phe_rate`` for counts below 10.
     """
-    from scipy.special import gammaincinv
-
     x = _counts(count)
     alpha = 1 - _level(confidence)
-    # chi2.ppf(q, 2k) / 2 == gammaincinv(k, q): same quantity, one call fewer.
-    with np.errstate(invalid="ignore"):
-        lower = np.where(x > 0, gammaincinv(np.where(x > 0, x, 1), alpha / 2), 0.0)
-        upper = gammaincinv(x + 1, 1 - alpha / 2)
+    lower = _gammaincinv_of_counts(x, alpha / 2, shift=0.0)
+    lower[~(x > 0)] = 0.0
+    upper = _gammaincinv_of_counts(x, 1 - alpha / 2, shift=1.0)
     return lower, upper
+
+
+#: whole-number counts below this are looked up in a table of gammaincinv values
+_TABLE_SIZE = 1024
+
+
+def _gammaincinv_of_counts(x: np.ndarray, q: float, *, shift: float) -> np.ndarray:
+    """``gammaincinv(x + shift, q)`` elementwise (``x + shift = 0`` taken as 1).
+
+    Counts are mostly small whole numbers, so those are computed once each in a table and
+    looked up (the same function of the same arguments, so the same values); anything else
+    (fractions, large or missing counts) is computed directly.
+    """
+    from scipy.special import gammaincinv
+
+    # chi2.ppf(q, 2k) / 2 == gammaincinv(k, q): same quantity, one call fewer.
+    out = np.empty(x.shape, dtype="float64")
+    whole = (x < _TABLE_SIZE) & (x == np.floor(x))
+    if whole.any():
+        idx = x[whole].astype(np.intp)
+        k = np.arange(int(idx.max()) + 1, dtype="float64") + shift
+        table = gammaincinv(np.where(k > 0, k, 1.0), q)
+        out[whole] = table[idx]
+    rest = ~whole
+    if rest.any():
+        k = x[rest] + shift
+        with np.errstate(invalid="ignore"):
+            out[rest] = gammaincinv(np.where(k > 0, k, 1.0) if shift == 0 else k, q)
+    return out
 
 
 def poisson_interval(
@@ -154,9 +180,15 @@ def poisson_interval(
     """
     x = _counts(count)
     exact = x < switch
-    b_lower, b_upper = byars_interval(np.where(exact, switch, x), confidence)
-    e_lower, e_upper = exact_poisson_interval(np.where(exact, x, 0), confidence)
-    return np.where(exact, e_lower, b_lower), np.where(exact, e_upper, b_upper), exact
+    lower = np.empty(x.shape, dtype="float64")
+    upper = np.empty(x.shape, dtype="float64")
+    # each rule only on the counts it applies to
+    if exact.any():
+        lower[exact], upper[exact] = exact_poisson_interval(x[exact], confidence)
+    byars = ~exact
+    if byars.any():
+        lower[byars], upper[byars] = byars_interval(x[byars], confidence)
+    return lower, upper, exact
 
 
 def wilson_interval(

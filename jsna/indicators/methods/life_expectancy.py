@@ -149,7 +149,8 @@ def age_bands(labels: pd.Series, column: str) -> tuple[np.ndarray, pd.Index, np.
     each row the position of its band. Raises, naming ``column``, when a label has no start
     age, two labels start at the same age, or the bands do not start at 0 or are fewer than 2.
     """
-    uniques = pd.unique(labels)
+    # each distinct label is read once; rows carry their label's code
+    band, uniques = pd.factorize(labels, use_na_sentinel=False)
     try:
         start_of = {label: parse_start_age(label) for label in uniques}
     except ValueError as exc:
@@ -169,7 +170,6 @@ def age_bands(labels: pd.Series, column: str) -> tuple[np.ndarray, pd.Index, np.
             f"(column {column!r})"
         )
     band_index = pd.Index([by_start[int(s)] for s in starts])
-    band = pd.Index(uniques).get_indexer(pd.Index(labels))
     remap = np.array([int(np.searchsorted(starts, start_of[u])) for u in uniques], dtype=np.intp)
     return starts, band_index, remap[band]
 

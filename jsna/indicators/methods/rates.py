@@ -94,7 +94,7 @@ def crude_rate(
         with np.errstate(divide="ignore", invalid="ignore"):
             columns[lo] = np.where(zero, np.nan, lower / total_n * multiplier)
             columns[up] = np.where(zero, np.nan, upper / total_n * multiplier)
-    columns["method"] = pd.Series(np.where(exact, "Exact", "Byars"), dtype="str")
+    columns["method"] = v.label_series(("Byars", "Exact"), exact)
     notes = v.notes_column(g)
     notes[zero] = "denominator is zero"
     columns["note"] = v.as_note_series(notes)

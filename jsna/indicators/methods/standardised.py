@@ -41,7 +41,8 @@ StandardPopulation = pd.Series | pd.DataFrame | Mapping[str, float] | None
 def _standard_series(standard: StandardPopulation, labels: pd.Series) -> pd.Series:
     """Standard population as float weights indexed by band label."""
     if standard is None:
-        present = pd.unique(labels.dropna().astype(str))
+        # distinct labels first, then as text: the same set as converting every row
+        present = pd.unique(pd.Series(pd.unique(labels.dropna())).astype(str))
         open_bands = [b for b in present if b.endswith("+") and b != "90+"]
         top = open_bands[0] if len(open_bands) == 1 and "90+" not in present else "90+"
         return european_standard_population(top)
@@ -81,7 +82,10 @@ def _band_codes(data: pd.DataFrame, column: str, bands: pd.Index, what: str) -> 
         raw = series.cat.codes.to_numpy()
         codes = np.where(raw >= 0, lookup[raw], -1)
     else:
-        codes = bands.get_indexer(pd.Index(series))
+        # look each distinct label up once, not every row's string
+        raw, uniques = pd.factorize(series)
+        lookup = np.r_[bands.get_indexer(pd.Index(uniques)), -1]
+        codes = lookup[raw]
     bad = codes < 0
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
