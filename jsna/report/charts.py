@@ -47,6 +47,14 @@ class Figure:
     source: str = ""
     data: pd.DataFrame | None = None  # what was plotted, for golden tests and the data table
 
+    @property
+    def svg_data_uri(self) -> str:
+        """The same SVG as a ``data:`` URI, for an ``<img>``: WeasyPrint draws it as a vector image
+        without giving each of its thousands of elements an HTML style of its own."""
+        import base64
+
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode("utf-8")).decode()
+
 
 def _setup() -> None:
     import matplotlib
