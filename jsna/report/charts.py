@@ -47,6 +47,14 @@ class Figure:
     source: str = ""
     data: pd.DataFrame | None = None  # what was plotted, for golden tests and the data table
 
+    @property
+    def svg_data_uri(self) -> str:
+        """The same SVG as a ``data:`` URI, for an ``<img>``: WeasyPrint draws it as a vector image
+        without giving each of its thousands of elements an HTML style of its own."""
+        import base64
+
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode("utf-8")).decode()
+
 
 def _setup() -> None:
     import matplotlib
@@ -58,6 +66,7 @@ def _setup() -> None:
         {
             "svg.fonttype": "none",
             "svg.hashsalt": "jsna",
+            "text.hinting": "no_hinting",
             "font.family": "DejaVu Sans",
             "font.size": 9,
             "axes.spines.top": False,
@@ -70,12 +79,32 @@ def _setup() -> None:
     )
 
 
+#: the margin kept around a chart's content, in inches (matplotlib's tight-bbox default)
+FIT_PAD = 0.1
+
+
+def content_box(fig: MplFigure, pad: float = FIT_PAD):  # type: ignore[no-untyped-def]
+    """The part of the figure its content covers (titles, tick labels, legends outside the axes),
+    plus ``pad`` inches: the box ``savefig(bbox_inches="tight")`` crops to, measured once.
+
+    Given to ``savefig`` as ``bbox_inches``, it saves the same picture in one drawing pass, where
+    ``"tight"`` draws the whole figure once to measure it and again to save it.
+    """
+    box = fig.get_tightbbox()
+    return None if box is None else box.padded(pad)
+
+
 def to_svg(fig: MplFigure, *, figure_id: str, title: str, alt: str) -> str:
     """Serialise a figure as an accessible, deterministic inline SVG element."""
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    fig.savefig(
+        buffer,
+        format="svg",
+        bbox_inches=content_box(fig),
+        metadata={"Date": None, "Creator": None},
+    )
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
