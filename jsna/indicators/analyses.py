@@ -387,7 +387,19 @@ def projection_analysis(
         if "prevalence_rates" not in cached:
             cached["prevalence_rates"] = pj.prevalence_rates(prevalence)
         rates = cached["prevalence_rates"]
-        try:
+        # a population in coarser bands than the rates (a census's 85+) still projects; its
+        # outcomes cannot, and the fact says why
+        reason = next(
+            (
+                why
+                for _, r in rates.groupby("condition", sort=True)
+                if (why := pj.straddling_band(proj, r)) is not None
+            ),
+            None,
+        )
+        if reason is not None:
+            out["outcomes_not_projected"] = reason
+        else:
             out["outcomes"] = pj.projected_cases(
                 rates,
                 proj,
@@ -401,8 +413,6 @@ def projection_analysis(
                 confidence=(0.95, 0.998),
             )
             out["outcome_references"] = prevalence.groupby("condition")["reference"].first()
-        except pj.BandsDoNotFit as exc:  # the population still projects; the outcomes cannot
-            out["outcomes_not_projected"] = str(exc)
     out["base_year"] = base_year
     out["central_variant"] = central
     out["variants"] = sorted(proj["variant"].unique())

@@ -122,9 +122,32 @@ def financial_year(
     return merged.sort_values([*by_, year], kind="stable").reset_index(drop=True)
 
 
-class BandsDoNotFit(ValueError):
-    """A population band straddles a rate band (a census's 85+ against rates for 85-89 and
-    90+): the population cannot be summed into the rates' bands."""
+def straddling_band(population: pd.DataFrame, bands: pd.DataFrame) -> str | None:
+    """Why ``population`` cannot be summed into ``bands`` (a band of it straddles one of them: a
+    census's 85+ against rates for 85-89 and 90+), or None when it can
+    (:func:`aggregate_to_bands` raises this as its ValueError)."""
+    bands = (
+        bands[["age_from", "age_to"]]
+        .drop_duplicates()
+        .sort_values("age_from")
+        .reset_index(drop=True)
+    )
+    lo = bands["age_from"].to_numpy(dtype="float64")
+    hi = bands["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    a_from = population["age_from"].to_numpy(dtype="float64")
+    a_to = population["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    idx = np.searchsorted(lo, a_from, side="right") - 1
+    inside = (idx >= 0) & (a_from <= hi[np.clip(idx, 0, None)])
+    straddle = inside & ~(a_to <= hi[np.clip(idx, 0, None)])
+    if not straddle.any():
+        return None
+    first = int(np.flatnonzero(straddle)[0])
+    row = population.iloc[first]
+    return (
+        f"population band {row.get('age_band', row['age_from'])!r} straddles the rate band "
+        f"starting at {int(lo[idx[first]])}: give population in single years "
+        "or in the rates' bands"
+    )
 
 
 def aggregate_to_bands(
@@ -150,12 +173,7 @@ def aggregate_to_bands(
     fits = inside & (a_to <= hi[np.clip(idx, 0, None)])
     straddle = inside & ~fits
     if straddle.any():
-        row = population.iloc[int(np.flatnonzero(straddle)[0])]
-        raise BandsDoNotFit(
-            f"population band {row.get('age_band', row['age_from'])!r} straddles the rate band "
-            f"starting at {int(lo[idx[np.flatnonzero(straddle)[0]]])}: give population in single years "
-            "or in the rates' bands"
-        )
+        raise ValueError(straddling_band(population, bands))
     kept = population[fits].assign(age_from=lo[idx[fits]], age_to=hi[idx[fits]])
     out = kept.groupby([*keys, "age_from", "age_to"], as_index=False, dropna=False)[[count]].sum()
     out["age_to"] = out["age_to"].replace(np.inf, np.nan)
