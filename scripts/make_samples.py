@@ -12,7 +12,10 @@ twice gives byte-identical files, which ``tests/test_samples_generator.py`` chec
 
 Usage::
 
-    python scripts/make_samples.py [--out DIR]
+    python scripts/make_samples.py [--out DIR] [--lads N]
+
+``--lads N`` writes a scaled project instead (for ``benchmarks/bench_batch.py``): the ten
+authorities above and N - 10 more, also fictional (``E06999011`` …), made from the same seed.
 """
 
 from __future__ import annotations
@@ -1977,6 +1980,51 @@ def write_readme(out: Path, counts: dict[str, int]) -> None:
 # --- driver ------------------------------------------------------------------------------------
 
 
+#: first and second halves of the names of the authorities a scaled project adds
+_SCALED_NAMES = (
+    ("Bor", "Fel", "Hol", "Lox", "Pen", "Edg", "Dar", "Lak", "Hey", "Amb", "Wat", "Net", "Saw"),
+    ("ley", "ton", "bury", "ford", "ham", "well", "field", "cott", "wick", "bridge", "stow"),
+)
+#: the most authorities a scaled project can hold (the unused GSS range E06999001-E06999999)
+MAX_LADS = 999
+
+
+def scaled_lads(n: int) -> tuple[Lad, ...]:
+    """``n`` fictional authorities: the first ``n`` of :data:`LADS`, then more with codes
+    ``E06999011`` … and knobs drawn from their own seeded stream (the same for every ``n``)."""
+    if not 1 <= n <= MAX_LADS:
+        raise ValueError(f"--lads must be between 1 and {MAX_LADS}, got {n}")
+    rng = np.random.default_rng(SEED + 1)
+    heads, tails = _SCALED_NAMES
+    extra = []
+    for k in range(len(LADS) + 1, MAX_LADS + 1):
+        population = int(rng.integers(60, 600)) * 1000
+        deprivation, young, retired = (
+            rng.uniform(-0.8, 0.8),
+            rng.uniform(-0.3, 0.9),
+            rng.uniform(-0.2, 0.6),
+        )
+        name = f"{heads[k % len(heads)]}{tails[(k // len(heads)) % len(tails)]} {k:03d}"
+        extra.append(
+            Lad(f"E06999{k:03d}", name, population, round(float(deprivation), 2),
+                round(float(young), 2), round(float(retired), 2))
+        )  # fmt: skip
+    return (*LADS, *extra)[:n]
+
+
+def generate_scaled(out: Path, n: int) -> dict[str, int]:
+    """:func:`generate` for the :func:`scaled_lads` ``n`` authorities instead of :data:`LADS`."""
+    global LADS, AREAS, LAD_BY_CODE
+    saved = LADS, AREAS, LAD_BY_CODE
+    LADS = scaled_lads(n)
+    AREAS = (*LADS, ENGLAND)
+    LAD_BY_CODE = {lad.code: lad for lad in AREAS}
+    try:
+        return generate(out)
+    finally:
+        LADS, AREAS, LAD_BY_CODE = saved
+
+
 def generate(out: Path) -> dict[str, int]:
     """Write every sample file into ``out``; return {relative path: data rows}."""
     out.mkdir(parents=True, exist_ok=True)
@@ -2023,8 +2071,13 @@ def generate(out: Path) -> dict[str, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
+    parser.add_argument(
+        "--lads", type=int, default=None, help="a scaled project of N authorities (benchmarks)"
+    )
     args = parser.parse_args(argv)
-    counts = generate(args.out)
+    if args.lads is not None and args.out == DEFAULT_OUT:
+        parser.error("--lads writes a scaled project: give it its own --out DIR")
+    counts = generate(args.out) if args.lads is None else generate_scaled(args.out, args.lads)
     for name in sorted(counts):
         print(f"{counts[name]:>8,}  {name}")
     return 0

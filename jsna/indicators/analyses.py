@@ -263,6 +263,37 @@ def area_rows(
     return ordered.iloc[int(lo) : int(hi)]
 
 
+def _projection_base(est: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """The estimates a trend projection starts from: the single years of age (with the open top
+    band), or, for an area whose estimates are in bands (a census's 0-4 … 85+), the bands of the
+    base year, which the projection holds constant with every band's count, the open top one
+    included."""
+    single = est[est["age_to"].notna() & est["age_to"].eq(est["age_from"]) | est["age_to"].isna()]
+    if single.empty or single["age_to"].notna().any():
+        return single
+    return est[est["period"].astype(str).str[:4].astype(int).eq(base_year)]
+
+
+def _pyramid(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` summed into ESP bands by area and sex; an open top band that starts inside an
+    ESP band (a census's 85+) is kept as its own band rather than left out."""
+    import pandas as pd
+
+    keys = ("area_code", "sex")
+    binned = rebin(frame, "esp", keys=keys)
+    if not binned.attrs.get("unbinnable"):
+        return binned
+    starts = frame["age_from"].astype("int64")
+    open_top = frame[frame["age_to"].isna() & starts.eq(starts.max())]
+    if open_top.empty or not rebin(open_top, "esp", keys=keys).attrs.get("unbinnable"):
+        return binned
+    top = pd.DataFrame(
+        open_top.groupby([*keys, "age_band"], observed=True, as_index=False)["count"].sum()
+    )
+    parts = [binned, top.reindex(columns=binned.columns)]
+    return pd.concat(parts, ignore_index=True)
+
+
 def projection_analysis(
     tables: Tables,
     area: str,
@@ -299,10 +330,7 @@ def projection_analysis(
         out["population_source"] = "supplied"
         proj = proj.assign(year=proj["period"].astype(str).str[:4].astype(int))
     else:
-        single = est[
-            est["age_to"].notna() & est["age_to"].eq(est["age_from"]) | est["age_to"].isna()
-        ]
-        proj = pj.project_population(single, horizon=horizon)
+        proj = pj.project_population(_projection_base(est, base_year), horizon=horizon)
         out["population_source"] = "trend"
         out["population_method"] = str(proj["method"].iloc[0])
     scen = [
@@ -314,11 +342,7 @@ def projection_analysis(
     years = list(range(base_year + 1, base_year + horizon + 1))
     totals = proj.groupby(["variant", "year"], as_index=False)["count"].sum()
     out["population"] = totals[totals["year"].between(base_year, base_year + horizon)]
-    out["pyramid_now"] = rebin(
-        est[est["period"].astype(str).str[:4].astype(int).eq(base_year)],
-        "esp",
-        keys=("area_code", "sex"),
-    )
+    out["pyramid_now"] = _pyramid(est[est["period"].astype(str).str[:4].astype(int).eq(base_year)])
     central = principal or next(
         (v for v in proj["variant"].unique() if "principal" in str(v).lower()),
         sorted(proj["variant"].unique())[0],
@@ -327,9 +351,7 @@ def projection_analysis(
         proj["variant"].eq(central)
         & proj["year"].eq(min(base_year + horizon, int(proj["year"].max())))
     ]
-    out["pyramid_then"] = rebin(
-        final.assign(period=final["year"].astype(str)), "esp", keys=("area_code", "sex")
-    )
+    out["pyramid_then"] = _pyramid(final.assign(period=final["year"].astype(str)))
     out["pyramid_then_year"] = int(final["year"].iloc[0]) if len(final) else None
     events = area_rows(tables, "events", area, shared)
     activity = events[
@@ -365,19 +387,32 @@ def projection_analysis(
         if "prevalence_rates" not in cached:
             cached["prevalence_rates"] = pj.prevalence_rates(prevalence)
         rates = cached["prevalence_rates"]
-        out["outcomes"] = pj.projected_cases(
-            rates,
-            proj,
-            series="condition",
-            years=[base_year, *years],
-            year_type=kind,
-            scenarios=scen,
-            principal=principal,
-            repetitions=repetitions,
-            seed=seed,
-            confidence=(0.95, 0.998),
+        # a population in coarser bands than the rates (a census's 85+) still projects; its
+        # outcomes cannot, and the fact says why
+        reason = next(
+            (
+                why
+                for _, r in rates.groupby("condition", sort=True)
+                if (why := pj.straddling_band(proj, r)) is not None
+            ),
+            None,
         )
-        out["outcome_references"] = prevalence.groupby("condition")["reference"].first()
+        if reason is not None:
+            out["outcomes_not_projected"] = reason
+        else:
+            out["outcomes"] = pj.projected_cases(
+                rates,
+                proj,
+                series="condition",
+                years=[base_year, *years],
+                year_type=kind,
+                scenarios=scen,
+                principal=principal,
+                repetitions=repetitions,
+                seed=seed,
+                confidence=(0.95, 0.998),
+            )
+            out["outcome_references"] = prevalence.groupby("condition")["reference"].first()
     out["base_year"] = base_year
     out["central_variant"] = central
     out["variants"] = sorted(proj["variant"].unique())
@@ -637,7 +672,8 @@ def area_analyses(
     for n in (5, 10):  # pooled once from the whole tables, before any area's analysis
         if n not in pooled:
             pooled[n] = by_quantile(tables, n=n, within="lad_code")
-    have.setdefault("pooled", {str(c) for n in (5, 10) for c in pooled[n]["area_code"].unique()})
+    if "pooled" not in have:
+        have["pooled"] = {str(c) for n in (5, 10) for c in pooled[n]["area_code"].unique()}
     # the same early exits the analyses take, decided once: an area without inputs costs nothing
     inequality_inputs = area in have["pooled"] or area in have["events"]
     projection_inputs = area in have["estimates"]
@@ -789,7 +825,7 @@ def run_analyses(
     busy: list[tuple[str, str]] = []
     for code, name in areas:
         if not busy or not _has_inputs(tables, code, config, shared):
-            if progress:
+            if progress and (not busy or code == config.project.area):
                 progress(f"analyses {code} {name}")
             done[code] = analyse_area(tables, code, name, config, shared)
             if not busy and _has_inputs(tables, code, config, shared):
@@ -828,13 +864,13 @@ def _pooled(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    data = {name: tables(name) for name in ANALYSIS_INPUTS}
+    data = _rows_for(tables, [code for code, _ in areas], config.project.benchmark)
     n = max(1, min(workers, len(areas)))
     with ProcessPoolExecutor(
         n,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(data, config, shared),
+        initargs=(data, config, _portable(shared)),
     ) as pool:
         codes = [c for c, _ in areas]
         names = [name for _, name in areas]
@@ -844,6 +880,30 @@ def _pooled(
                 progress(f"analyses {one.area}")
             out.append(one)
     return out
+
+
+#: the tables whose rows an area's analyses read only for the area and the benchmark (the
+#: others are read whole, or were pooled once into what every area shares)
+BY_AREA = ("population", "events")
+
+
+def _rows_for(tables: Tables, codes: Sequence[str], benchmark: str) -> dict[str, pd.DataFrame]:
+    """The analysis inputs a pool worker needs for ``codes``: of :data:`BY_AREA` only the rows
+    of those areas and the benchmark, the rest whole (a worker is sent no more than it reads)."""
+    wanted = {*codes, benchmark}
+    data = {}
+    for name in ANALYSIS_INPUTS:
+        frame = tables(name)
+        if name in BY_AREA:
+            frame = frame[frame["area_code"].isin(wanted)]
+        data[name] = frame
+    return data
+
+
+def _portable(shared: dict[Any, Any]) -> dict[Any, Any]:
+    """What every area shares, without the whole tables indexed by area (:func:`area_rows`),
+    which a worker rebuilds from the rows it is sent."""
+    return {k: v for k, v in shared.items() if not (isinstance(k, tuple) and k[0] == "by_area")}
 
 
 def _init_worker(data: dict[str, pd.DataFrame], config: Any, shared: dict[Any, Any]) -> None:

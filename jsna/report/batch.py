@@ -1,6 +1,7 @@
 """One report per area (``jsna report --all-areas`` / ``--areas``) plus an index page, on a process pool.
 
-Each worker process opens the workspace read-only once and renders the areas handed to it; an
+Each worker process opens the workspace read-only once (on its first area) and renders the areas
+handed to it, which it is sent by code only: each area reads its own rows from the workspace. An
 area that cannot be reported (no data for it, say) is recorded with a plain note on the index
 page instead of stopping the batch.
 """
@@ -57,7 +58,31 @@ def _init_worker(config_data: dict[str, Any], root: str) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from jsna.config import Config
 
+    _close_worker()
     _WORKER["config"] = Config.model_validate({**config_data, "root": Path(root)})
+
+
+def _worker_workspace() -> Any:
+    """The workspace this worker reads, opened read-only on its first area and kept open for
+    the others (each area reads only its own rows and its comparators' from it)."""
+    if "workspace" not in _WORKER:
+        from contextlib import ExitStack
+
+        from jsna.workspace import Workspace
+
+        stack = ExitStack()
+        _WORKER["workspace"] = stack.enter_context(
+            Workspace.open(_WORKER["config"].workspace_path, read_only=True)
+        )
+        _WORKER["stack"] = stack
+    return _WORKER["workspace"]
+
+
+def _close_worker() -> None:
+    stack = _WORKER.pop("stack", None)
+    _WORKER.pop("workspace", None)
+    if stack is not None:
+        stack.close()
 
 
 def _render_one(
@@ -67,14 +92,12 @@ def _render_one(
 
     from jsna.report.assemble import assemble_report
     from jsna.report.render import write_html, write_pdf
-    from jsna.workspace import Workspace
 
     start = time.perf_counter()
     config = _WORKER["config"]
     outcome = AreaOutcome(area_code)
     try:
-        with Workspace.open(config.workspace_path, read_only=True) as ws:
-            model = assemble_report(ws, config, area_code)
+        model = assemble_report(_worker_workspace(), config, area_code)
         outcome.area_name = model.area_name
         for fmt in formats:
             writer = write_html if fmt == "html" else write_pdf
@@ -128,10 +151,13 @@ def render_areas(
     outcomes: dict[str, AreaOutcome] = {}
     if n_workers == 1:
         _init_worker(config_data, str(config.root))
-        for done, code in enumerate(codes, start=1):
-            outcomes[code] = _render_one(code, formats, str(out_dir), tmpl)
-            if progress:
-                progress(done, len(codes), outcomes[code])
+        try:
+            for done, code in enumerate(codes, start=1):
+                outcomes[code] = _render_one(code, formats, str(out_dir), tmpl)
+                if progress:
+                    progress(done, len(codes), outcomes[code])
+        finally:
+            _close_worker()
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(

@@ -122,6 +122,34 @@ def financial_year(
     return merged.sort_values([*by_, year], kind="stable").reset_index(drop=True)
 
 
+def straddling_band(population: pd.DataFrame, bands: pd.DataFrame) -> str | None:
+    """Why ``population`` cannot be summed into ``bands`` (a band of it straddles one of them: a
+    census's 85+ against rates for 85-89 and 90+), or None when it can
+    (:func:`aggregate_to_bands` raises this as its ValueError)."""
+    bands = (
+        bands[["age_from", "age_to"]]
+        .drop_duplicates()
+        .sort_values("age_from")
+        .reset_index(drop=True)
+    )
+    lo = bands["age_from"].to_numpy(dtype="float64")
+    hi = bands["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    a_from = population["age_from"].to_numpy(dtype="float64")
+    a_to = population["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    idx = np.searchsorted(lo, a_from, side="right") - 1
+    inside = (idx >= 0) & (a_from <= hi[np.clip(idx, 0, None)])
+    straddle = inside & ~(a_to <= hi[np.clip(idx, 0, None)])
+    if not straddle.any():
+        return None
+    first = int(np.flatnonzero(straddle)[0])
+    row = population.iloc[first]
+    return (
+        f"population band {row.get('age_band', row['age_from'])!r} straddles the rate band "
+        f"starting at {int(lo[idx[first]])}: give population in single years "
+        "or in the rates' bands"
+    )
+
+
 def aggregate_to_bands(
     population: pd.DataFrame, bands: pd.DataFrame, *, keys: Sequence[str], count: str = "count"
 ) -> pd.DataFrame:
@@ -145,12 +173,7 @@ def aggregate_to_bands(
     fits = inside & (a_to <= hi[np.clip(idx, 0, None)])
     straddle = inside & ~fits
     if straddle.any():
-        row = population.iloc[int(np.flatnonzero(straddle)[0])]
-        raise ValueError(
-            f"population band {row.get('age_band', row['age_from'])!r} straddles the rate band "
-            f"starting at {int(lo[idx[np.flatnonzero(straddle)[0]]])}: give population in single years "
-            "or in the rates' bands"
-        )
+        raise ValueError(straddling_band(population, bands))
     kept = population[fits].assign(age_from=lo[idx[fits]], age_to=hi[idx[fits]])
     out = kept.groupby([*keys, "age_from", "age_to"], as_index=False, dropna=False)[[count]].sum()
     out["age_to"] = out["age_to"].replace(np.inf, np.nan)
@@ -211,14 +234,10 @@ def project_population(
     base = int(base_period or pop["_year"].max())
     years = np.arange(base - history, base + 1)
     pop = pop[pop["_year"].isin(years)]
-    ages = np.sort(pop["age_from"].astype("int64").unique())
-    if len(ages) < 20 or not np.array_equal(ages, np.arange(ages[0], ages[-1] + 1)) or ages[0] != 0:
-        raise ValueError(
-            "project_population needs single years of age from 0 (e.g. 0 … 89, 90+); "
-            f"got {len(ages)} distinct ages starting at {ages[0] if len(ages) else '–'}"
-        )
+    ages, ends = _age_bands(pop)
     areas = np.sort(pop[area].unique())
     present = np.sort(pop["_year"].unique()).astype(int)
+    banded = bool(np.any(ends[:-1] > ages[:-1]))
     A, S, Y = len(ages), 2, len(present)
     arr = np.zeros((len(areas), S, Y, A))
     ai = np.searchsorted(areas, pop[area].to_numpy())
@@ -226,11 +245,17 @@ def project_population(
     yi = np.searchsorted(present, pop["_year"].to_numpy())
     np.add.at(
         arr,
-        (ai, si, yi, pop["age_from"].astype("int64").to_numpy()),
+        (ai, si, yi, np.searchsorted(ages, pop["age_from"].astype("int64").to_numpy())),
         pop[count].to_numpy(dtype="float64"),
     )
     consecutive = np.flatnonzero(np.diff(present) == 1)
     trend = len(consecutive) > 0 and present[-1] == base
+    if trend and banded:
+        raise ValueError(
+            "project_population needs single years of age (e.g. 0 … 89, 90+) to follow cohorts "
+            f"from year to year; got age bands ({int(ages[1])} ages in the first): give single "
+            "years, or one year of estimates to hold constant"
+        )
     women = slice(15, 45)
     out_years = np.arange(base + 1, base + horizon + 1)
     proj = np.empty((len(areas), S, len(out_years), A))
@@ -272,7 +297,11 @@ def project_population(
     g_sex = (idx // (A * len(out_years))) % S
     g_area = idx // (A * len(out_years) * S)
     top = int(ages[-1])
-    labels = np.array([str(a) for a in ages[:-1]] + [f"{top}+"], dtype=object)
+    labels = np.array(
+        [str(a) if b == a else f"{a}-{b}" for a, b in zip(ages[:-1], ends[:-1], strict=True)]
+        + [f"{top}+"],
+        dtype=object,
+    )
     year_text = np.array([str(y) for y in out_years], dtype=object)
     out = pd.DataFrame(
         {
@@ -284,12 +313,38 @@ def project_population(
         }
     )
     out["period"] = pd.Categorical.from_codes(g_year, categories=pd.Index(year_text))
-    out["age_to"] = pd.array(np.where(g_age == A - 1, 0, ages[g_age]), dtype="Int64")
+    out["age_to"] = pd.array(np.where(g_age == A - 1, 0, ends[g_age]), dtype="Int64")
     out.loc[g_age == A - 1, "age_to"] = pd.NA
     out["age_band"] = pd.Categorical.from_codes(g_age, categories=pd.Index(labels))
     out["variant"] = variant
     out["method"] = method
     return out
+
+
+def _age_bands(pop: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(first ages, last ages) of the age bands of ``pop``, in order: single years from 0 with
+    an open top (the last age is the top's first), or bands that tile the ages from 0 to an open
+    top band (a census's 0-4 … 85+, say). Anything else is a ValueError."""
+    bands = pop[["age_from", "age_to"]].drop_duplicates()
+    ages = np.sort(bands["age_from"].astype("int64").unique())
+    last = bands.groupby("age_from")["age_to"].max()
+    ends = np.array([int(last[a]) if pd.notna(last[a]) else int(a) for a in ages], dtype="int64")
+    single = len(ages) >= 20 and np.array_equal(ages, np.arange(ages[0], ages[-1] + 1))
+    tiled = (
+        len(ages) >= 2
+        and bool(pd.isna(last[ages[-1]]))
+        and bool(np.all(ends[:-1] + 1 == ages[1:]))
+        and bool(bands.groupby("age_from")["age_to"].nunique(dropna=False).eq(1).all())
+    )
+    if not len(ages) or ages[0] != 0 or not (single or tiled):
+        raise ValueError(
+            "project_population needs single years of age from 0 (e.g. 0 … 89, 90+), or age "
+            "bands from 0 to an open top band (0-4 … 85+); "
+            f"got {len(ages)} distinct ages starting at {ages[0] if len(ages) else '–'}"
+        )
+    if single:
+        ends = ages.copy()
+    return ages, ends
 
 
 # -- rates -----------------------------------------------------------------------------------------
