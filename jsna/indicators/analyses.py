@@ -353,6 +353,15 @@ def projection_analysis(
     ]
     out["pyramid_then"] = _pyramid(final.assign(period=final["year"].astype(str)))
     out["pyramid_then_year"] = int(final["year"].iloc[0]) if len(final) else None
+    # how service use and outcomes are projected: the same scenarios, draws and limits for both
+    simulation: dict[str, Any] = {
+        "year_type": kind,
+        "scenarios": scen,
+        "principal": principal,
+        "repetitions": repetitions,
+        "seed": seed,
+        "confidence": (0.95, 0.998),
+    }
     events = area_rows(tables, "events", area, shared)
     activity = events[
         ~events["measure"].str.lower().eq("deaths") & events["sex"].isin(["Male", "Female"])
@@ -362,16 +371,7 @@ def projection_analysis(
         last = int(activity["period"].astype(str).str[:4].astype(int).max())
         use_years = list(range(last + 1, last + horizon + 1))
         out["service_use"] = pj.projected_cases(
-            rates,
-            proj,
-            series="measure",
-            years=use_years,
-            year_type=kind,
-            scenarios=scen,
-            principal=principal,
-            repetitions=repetitions,
-            seed=seed,
-            confidence=(0.95, 0.998),
+            rates, proj, series="measure", years=use_years, **simulation
         )
         hist = activity.assign(year=activity["period"].astype(str).str[:4].astype(int))
         out["service_history"] = hist.groupby(["measure", "year"], as_index=False).agg(
@@ -401,16 +401,7 @@ def projection_analysis(
             out["outcomes_not_projected"] = reason
         else:
             out["outcomes"] = pj.projected_cases(
-                rates,
-                proj,
-                series="condition",
-                years=[base_year, *years],
-                year_type=kind,
-                scenarios=scen,
-                principal=principal,
-                repetitions=repetitions,
-                seed=seed,
-                confidence=(0.95, 0.998),
+                rates, proj, series="condition", years=[base_year, *years], **simulation
             )
             out["outcome_references"] = prevalence.groupby("condition")["reference"].first()
     out["base_year"] = base_year

@@ -122,10 +122,12 @@ def financial_year(
     return merged.sort_values([*by_, year], kind="stable").reset_index(drop=True)
 
 
-def straddling_band(population: pd.DataFrame, bands: pd.DataFrame) -> str | None:
-    """Why ``population`` cannot be summed into ``bands`` (a band of it straddles one of them: a
-    census's 85+ against rates for 85-89 and 90+), or None when it can
-    (:func:`aggregate_to_bands` raises this as its ValueError)."""
+def _band_placement(
+    population: pd.DataFrame, bands: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each population row falls among the target ``bands``: ``(lo, hi, idx, inside,
+    fits)``, the bands' sorted lower and upper ages (open = inf), each row's band index, whether
+    the row starts inside a band, and whether it also ends inside it."""
     bands = (
         bands[["age_from", "age_to"]]
         .drop_duplicates()
@@ -137,8 +139,17 @@ def straddling_band(population: pd.DataFrame, bands: pd.DataFrame) -> str | None
     a_from = population["age_from"].to_numpy(dtype="float64")
     a_to = population["age_to"].to_numpy(dtype="float64", na_value=np.inf)
     idx = np.searchsorted(lo, a_from, side="right") - 1
-    inside = (idx >= 0) & (a_from <= hi[np.clip(idx, 0, None)])
-    straddle = inside & ~(a_to <= hi[np.clip(idx, 0, None)])
+    top = hi[np.clip(idx, 0, None)]
+    inside = (idx >= 0) & (a_from <= top)
+    return lo, hi, idx, inside, inside & (a_to <= top)
+
+
+def straddling_band(population: pd.DataFrame, bands: pd.DataFrame) -> str | None:
+    """Why ``population`` cannot be summed into ``bands`` (a band of it straddles one of them: a
+    census's 85+ against rates for 85-89 and 90+), or None when it can
+    (:func:`aggregate_to_bands` raises this as its ValueError)."""
+    lo, _, idx, inside, fits = _band_placement(population, bands)
+    straddle = inside & ~fits
     if not straddle.any():
         return None
     first = int(np.flatnonzero(straddle)[0])
@@ -158,21 +169,8 @@ def aggregate_to_bands(
     Rows that straddle a target band are an error (never silently split or dropped); ages
     outside every band are ignored (a band set may cover only 65+).
     """
-    bands = (
-        bands[["age_from", "age_to"]]
-        .drop_duplicates()
-        .sort_values("age_from")
-        .reset_index(drop=True)
-    )
-    lo = bands["age_from"].to_numpy(dtype="float64")
-    hi = bands["age_to"].to_numpy(dtype="float64", na_value=np.inf)
-    a_from = population["age_from"].to_numpy(dtype="float64")
-    a_to = population["age_to"].to_numpy(dtype="float64", na_value=np.inf)
-    idx = np.searchsorted(lo, a_from, side="right") - 1
-    inside = (idx >= 0) & (a_from <= hi[np.clip(idx, 0, None)])
-    fits = inside & (a_to <= hi[np.clip(idx, 0, None)])
-    straddle = inside & ~fits
-    if straddle.any():
+    lo, hi, idx, inside, fits = _band_placement(population, bands)
+    if (inside & ~fits).any():
         raise ValueError(straddling_band(population, bands))
     kept = population[fits].assign(age_from=lo[idx[fits]], age_to=hi[idx[fits]])
     out = kept.groupby([*keys, "age_from", "age_to"], as_index=False, dropna=False)[[count]].sum()
