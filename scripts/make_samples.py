@@ -327,10 +327,10 @@ class Geography:
     rurality: np.ndarray  # per LSOA 0 (town) .. 1 (deep rural)
 
 
-def _blob(rng: np.random.Generator) -> Polygon:
+def _blob(rng: np.random.Generator, radius: float = 36_000) -> Polygon:
     theta = np.linspace(0, 2 * np.pi, 721)[:-1]
     ph = rng.uniform(0, 2 * np.pi, 4)
-    r = 36_000 * (
+    r = radius * (
         1
         + 0.13 * np.sin(2 * theta + ph[0])
         + 0.07 * np.cos(3 * theta + ph[1])
@@ -415,7 +415,9 @@ def _balanced_regions(
 
 
 def make_geography(rng: np.random.Generator) -> Geography:
-    blob = _blob(rng)
+    # the bundled ten authorities share a 36 km region; a scaled project's region grows with its
+    # number of authorities, so each keeps room for its neighbourhoods
+    blob = _blob(rng, 36_000 * max(1.0, math.sqrt(len(LADS) / 10)))
     minx, miny, maxx, maxy = blob.bounds
 
     def uniform() -> tuple[float, float]:
