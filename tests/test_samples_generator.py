@@ -134,3 +134,17 @@ def test_bands_are_complete() -> None:
     deaths = pd.read_csv(SAMPLES / "deaths_lsoa_2020_2024.csv")
     per_lsoa = deaths.groupby(["area_code", "year", "sex"]).age_band.apply(list)
     assert all(bands == life for bands in per_lsoa)
+
+
+def test_a_scaled_project_of_every_english_authority_generates(tmp_path: Path) -> None:
+    """309 authorities (the benchmark's size) each get their population, and the project area
+    still gets its full set of neighbourhoods (the region grows with the number of authorities:
+    a fixed region once left no room to place them, and generation never ended)."""
+    module = _load_generator()
+    module.generate_scaled(tmp_path, 309)
+    population = pd.read_csv(tmp_path / "population_mye_lad_2020_2024.csv")
+    codes = set(population["area_code"]) - {"E92000001"}
+    assert codes == {f"E06999{k:03d}" for k in range(1, 310)}
+    imd = pd.read_csv(tmp_path / "imd2019_lsoa.csv")
+    committed = pd.read_csv(SAMPLES / "imd2019_lsoa.csv")
+    assert len(imd) == len(committed)
