@@ -1,9 +1,9 @@
 """One report per area (``jsna report --all-areas`` / ``--areas``) plus an index page, on a process pool.
 
 Each worker process opens the workspace read-only once (on its first area) and renders the areas
-handed to it, which it is sent by code only: each area reads its own rows from the workspace. An
-area that cannot be reported (no data for it, say) is recorded with a plain note on the index
-page instead of stopping the batch.
+handed to it, which it is sent by code only: each area's report reads what it needs from that
+workspace. An area that cannot be reported (no data for it, say) is recorded with a plain note
+on the index page instead of stopping the batch.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _init_worker(config_data: dict[str, Any], root: str) -> None:
 
 def _worker_workspace() -> Any:
     """The workspace this worker reads, opened read-only on its first area and kept open for
-    the others (each area reads only its own rows and its comparators' from it)."""
+    the others."""
     if "workspace" not in _WORKER:
         from contextlib import ExitStack
 
