@@ -2079,6 +2079,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.lads is not None and args.out == DEFAULT_OUT:
         parser.error("--lads writes a scaled project: give it its own --out DIR")
+    if args.lads is not None:
+        try:
+            scaled_lads(args.lads)
+        except ValueError as error:
+            parser.error(str(error))
     counts = generate(args.out) if args.lads is None else generate_scaled(args.out, args.lads)
     for name in sorted(counts):
         print(f"{counts[name]:>8,}  {name}")
