@@ -161,6 +161,8 @@ def classify(frame: pd.DataFrame) -> pd.DataFrame:
     status[(status == "") & rounded] = "limits agree only to the decimals published"
     fractional = (x != np.floor(x)) | (n != np.floor(n))
     status[(status == "") & fractional] = "no method: fractional count or denominator (apportioned)"
+    rounded_to_5 = (x % 5 == 0) & (x > 0)
+    status[(status == "") & rounded_to_5] = "no method: count a multiple of 5 (HES rounding)"
     status[status == ""] = "no method"
     out["status"] = status
     return out
