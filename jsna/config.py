@@ -792,8 +792,8 @@ narrative_dir = "narrative"   # narrative/<section>.md, or narrative/<area code>
 [indicators]
 disabled = []
 # rag_confidence = 95          # RAG against the benchmark at 95 (default) or 99.8
-# [indicators.options.crude-mortality-rate]
+# [indicators.options.mortality-all-causes-crude-rate]
 # ci_method = "exact"          # phe (default), exact or byars; proportions: wilson or exact
-# z = 1.96                     # z instead of 1.959964 (or {"95" = 1.96})
+# z = 1.96                     # z instead of 1.959964 (or {{"95" = 1.96}})
 # rag_confidence = 99.8
 """
