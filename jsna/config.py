@@ -179,8 +179,84 @@ class DisclosureSettings(_Strict):
     marker: str = "†"
 
 
+#: confidence levels a RAG rating can use: Fingertips offers 95% and 99.8%
+RAG_CONFIDENCES = (0.95, 0.998)
+#: ``ci_method`` an indicator can ask for: Poisson ("phe", "exact", "byars") or proportion
+#: ("wilson", "exact") limits (see jsna.indicators.methods.poisson_interval / proportion_interval)
+CI_METHODS = ("phe", "exact", "byars", "wilson")
+
+
+def _rag_level(value: Any) -> float:
+    """95 / 0.95 -> 0.95, 99.8 / 0.998 -> 0.998; anything else is an error naming the choices."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"rag_confidence must be 0.95 or 0.998 (or 95 or 99.8), got {value!r}")
+    level = value / 100 if value > 1 else float(value)
+    for allowed in RAG_CONFIDENCES:
+        if abs(level - allowed) < 1e-12:
+            return allowed
+    raise ValueError(f"rag_confidence must be 0.95 or 0.998 (or 95 or 99.8), got {value!r}")
+
+
+def _z_setting(value: Any) -> Any:
+    """``z`` as one number > 0 or a table of confidence level -> number > 0."""
+    if value is None:
+        return None
+    items = value.items() if isinstance(value, dict) else [(None, value)]
+    for key, z in items:
+        if key is not None:
+            try:
+                level = float(key)
+            except ValueError:
+                raise ValueError(
+                    f'z keys must be confidence levels such as "95", got {key!r}'
+                ) from None
+            if not (0 < level < 1 or 50 <= level < 100):
+                raise ValueError(f'z keys must be confidence levels such as "95", got {key!r}')
+        if isinstance(z, bool) or not isinstance(z, int | float) or not 0 < z < float("inf"):
+            raise ValueError(f"z must be a number > 0, got {z!r}")
+    return value
+
+
+class IndicatorOptions(_Strict):
+    """How one indicator's limits and RAG rating are computed (``[indicators.options.<id>]``)."""
+
+    ci_method: Literal["phe", "exact", "byars", "wilson"] | None = Field(
+        default=None,
+        description="confidence-interval method: phe, exact or byars (counts); wilson or exact (proportions)",
+    )
+    z: float | dict[str, float] | None = Field(
+        default=None,
+        description='z instead of the exact normal quantile, e.g. 1.96, or {"95" = 1.96}',
+    )
+    rag_confidence: float | None = Field(
+        default=None, description="level of the RAG rating against the benchmark: 95 or 99.8"
+    )
+
+    @field_validator("z", mode="before")
+    @classmethod
+    def _check_z(cls, value: Any) -> Any:
+        return _z_setting(value)
+
+    @field_validator("rag_confidence", mode="before")
+    @classmethod
+    def _check_rag(cls, value: Any) -> Any:
+        return None if value is None else _rag_level(value)
+
+
 class IndicatorSettings(_Strict):
     disabled: list[str] = Field(default_factory=list)
+    rag_confidence: float = Field(
+        default=0.95,
+        description="level of every RAG rating against the benchmark: 95 (default) or 99.8",
+    )
+    options: dict[str, IndicatorOptions] = Field(
+        default_factory=dict, description="per-indicator ci_method, z and rag_confidence"
+    )
+
+    @field_validator("rag_confidence", mode="before")
+    @classmethod
+    def _check_rag(cls, value: Any) -> Any:
+        return _rag_level(value)
 
 
 class FingertipsSettings(_Strict):
@@ -715,4 +791,9 @@ narrative_dir = "narrative"   # narrative/<section>.md, or narrative/<area code>
 
 [indicators]
 disabled = []
+# rag_confidence = 95          # RAG against the benchmark at 95 (default) or 99.8
+# [indicators.options.mortality-all-causes-crude-rate]
+# ci_method = "exact"          # phe (default), exact or byars; proportions: wilson or exact
+# z = 1.96                     # z instead of 1.959964 (or {{"95" = 1.96}})
+# rag_confidence = 99.8
 """

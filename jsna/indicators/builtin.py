@@ -251,7 +251,12 @@ def _percent_aged(ctx: ComputeContext, min_age: int) -> pd.DataFrame:
     totals = _population_totals(ctx, pop).rename(columns={"count": "total"})
     data = totals.merge(older, on=AREA_PERIOD_SEX, how="left").fillna({"older": 0.0})
     out = methods.proportion(
-        data, numerator="older", denominator="total", by=AREA_PERIOD_SEX, multiplier=100
+        data,
+        numerator="older",
+        denominator="total",
+        by=AREA_PERIOD_SEX,
+        multiplier=100,
+        **ctx.interval_options(),
     )
     out = out.rename(columns={"note": "value_note"})
     if notes:
@@ -281,7 +286,13 @@ def crude_mortality_rate(ctx: ComputeContext) -> pd.DataFrame:
     data = deaths.merge(
         _population_totals(ctx).rename(columns={"count": "population"}), on=AREA_PERIOD_SEX
     )
-    out = methods.crude_rate(data, count="deaths", population="population", by=AREA_PERIOD_SEX)
+    out = methods.crude_rate(
+        data,
+        count="deaths",
+        population="population",
+        by=AREA_PERIOD_SEX,
+        **ctx.interval_options(),
+    )
     return out.rename(columns={"note": "value_note"})
 
 
@@ -295,10 +306,17 @@ def _dsr(ctx: ComputeContext, *, max_age: int | None = None) -> pd.DataFrame:
         bands = [b for b in ESP_BANDS if b != "90+" and int(b.split("-")[1]) < max_age]
         joined = joined[joined["age_band"].isin(bands)]
         standard = standard[standard.index.isin(bands)]
-    return _standardise(joined, standard, AREA_PERIOD_SEX).rename(columns={"note": "value_note"})
+    return _standardise(joined, standard, AREA_PERIOD_SEX, ctx.interval_options()).rename(
+        columns={"note": "value_note"}
+    )
 
 
-def _standardise(joined: pd.DataFrame, standard: pd.Series, by: list[str]) -> pd.DataFrame:
+def _standardise(
+    joined: pd.DataFrame,
+    standard: pd.Series,
+    by: list[str],
+    options: dict[str, Any] | None = None,
+) -> pd.DataFrame:
     """Directly standardised rates; a group with an empty age band gets a note, not a value.
 
     Small areas (LSOAs) often have nobody in a band such as 90+: the rule for that is the
@@ -320,6 +338,7 @@ def _standardise(joined: pd.DataFrame, standard: pd.Series, by: list[str]) -> pd
         standard_population=standard,
         by=by,
         zero_population="missing",
+        **(options or {}),
     )
 
 
@@ -415,7 +434,7 @@ def service_use_dsr(ctx: ComputeContext) -> pd.DataFrame:
     for measure, bands in covered.groupby("measure")["age_band"]:
         subset = joined[joined["measure"].eq(measure) & joined["age_band"].isin(set(bands))]
         std = standard[standard.index.isin(set(bands))]
-        out = _standardise(subset, std, AREA_PERIOD_SEX)
+        out = _standardise(subset, std, AREA_PERIOD_SEX, ctx.interval_options())
         youngest = min(int(re.match(r"\d+", b).group(0)) for b in bands)  # type: ignore[union-attr]
         out["age"] = "All ages" if youngest == 0 else f"{youngest}+ yrs"
         out["category_type"] = "Activity"

@@ -145,7 +145,12 @@ def survey_responses(ctx: ComputeContext) -> pd.DataFrame:
     survey["respondents"] = survey["respondents"].clip(upper=survey["base"])
     keys = ["survey", "area_code", "period", "category_type", "category"]
     out = methods.proportion(
-        survey, numerator="respondents", denominator="base", by=keys, multiplier=100
+        survey,
+        numerator="respondents",
+        denominator="base",
+        by=keys,
+        multiplier=100,
+        **ctx.interval_options(),
     )
     # the published percentage is the value; the limits are Wilson's on the respondents it implies
     published = survey.set_index(keys)["percentage"]
@@ -268,6 +273,7 @@ def _rates(ctx: ComputeContext) -> pd.DataFrame:
             population="population",
             by=keys,
             multiplier=1000,
+            **ctx.interval_options(),
         )
         out["parent_code"] = out["parent_code"].replace("", None)
         out["level"] = level
@@ -421,7 +427,12 @@ def activity_dsr(ctx: ComputeContext) -> pd.DataFrame:
         subset = joined[joined["measure"].eq(measure) & joined["age_band"].isin(set(bands))]
         if subset.empty:
             continue
-        out = _standardise(subset, standard[standard.index.isin(set(bands))], AREA_PERIOD_SEX)
+        out = _standardise(
+            subset,
+            standard[standard.index.isin(set(bands))],
+            AREA_PERIOD_SEX,
+            ctx.interval_options(),
+        )
         youngest = min(int(re.match(r"\d+", b).group(0)) for b in bands)  # type: ignore[union-attr]
         pieces.append(
             out.assign(

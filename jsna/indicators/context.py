@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from jsna.indicators.spec import Indicator
     from jsna.workspace import Workspace
 
 ENGLAND = "E92000001"
@@ -107,6 +108,27 @@ class ComputeContext:
     config: dict[str, Any] = field(default_factory=dict)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
     _names: dict[str, str] | None = None
+    #: the indicator being computed (set by the registry around its ``compute``)
+    indicator: Indicator | None = None
+
+    def interval_options(self) -> dict[str, Any]:
+        """``ci_method`` and ``z`` for the methods of the indicator being computed.
+
+        The indicator's declaration, overridden by ``jsna.toml``
+        ``[indicators.options.<id>]``; only the settings given are returned, so
+        ``methods.crude_rate(..., **ctx.interval_options())`` keeps the methods' defaults
+        otherwise. One number for ``z`` is the *z* of the 95% limits.
+        """
+        if self.indicator is None:
+            return {}
+        options = {"ci_method": self.indicator.ci_method, "z": self.indicator.z}
+        configured = (self.config.get("indicators") or {}).get("options") or {}
+        for key, value in (configured.get(self.indicator.id) or {}).items():
+            if key in options and value is not None:
+                options[key] = value
+        if isinstance(options["z"], int | float) and not isinstance(options["z"], bool):
+            options["z"] = {0.95: float(options["z"])}
+        return {k: v for k, v in options.items() if v is not None}
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._cache:

@@ -57,7 +57,9 @@ def finish_results(
     out["period_sortable"] = out["period"].map(period_sortable).astype("Int64")
     out = _distinct_imported_ids(out, registry)
     benchmark = {ind.id: ind.benchmark for ind in registry.indicators.values()}
-    out = _compare(out, ctx.benchmark_code, benchmark, _parents(ctx))
+    out = _compare(
+        out, ctx.benchmark_code, benchmark, _parents(ctx), rag_levels(ctx.config, registry)
+    )
     out = _trend(out)
     out = choose_sources(out, registry)
     out = latest_published_series(out)
@@ -302,12 +304,33 @@ def _parents(ctx: ComputeContext) -> dict[str, str]:
     return dict(zip(first["child_code"], first["parent_code"], strict=True))
 
 
+def rag_levels(config: dict, registry: IndicatorRegistry) -> dict[str, float]:
+    """The RAG level of each indicator: ``[indicators.options.<id>] rag_confidence``, else the
+    indicator's own ``rag_confidence``, else the project's ``[indicators] rag_confidence``
+    (95% by default). Fingertips offers 95% and 99.8%."""
+    settings = config.get("indicators") or {}
+    default = float(settings.get("rag_confidence") or 0.95)
+    options = settings.get("options") or {}
+    out = {}
+    for ind in registry.indicators.values():
+        level = (options.get(ind.id) or {}).get("rag_confidence") or ind.rag_confidence
+        out[ind.id] = float(level or default)
+    for ind_id, opts in options.items():  # imported indicators are not in the registry by id
+        if ind_id not in out:
+            out[ind_id] = float((opts or {}).get("rag_confidence") or default)
+    out[""] = default
+    return out
+
+
 def _compare(
     out: pd.DataFrame,
     benchmark_code: str,
     benchmark: dict[str, str],
     parents: dict[str, str] | None = None,
+    rag: dict[str, float] | None = None,
 ) -> pd.DataFrame:
+    """Compare each row with its benchmark at 95% and 99.8%; ``compared_to_benchmark`` (the
+    RAG rating) takes the level ``rag`` gives the indicator (key ``""``: the default, 95%)."""
     import numpy as np
 
     from jsna.indicators import methods
@@ -364,13 +387,14 @@ def _compare(
         c998 = methods.compare_to_benchmark(work, polarity="polarity", confidence=0.998)[
             "compared_to_benchmark"
         ]
+        levels = rag or {}
+        level = rows["indicator_id"].map(levels).fillna(levels.get("", 0.95))
+        chosen = np.where(level.eq(0.998).to_numpy(), c998.to_numpy(), c95.to_numpy())
         keep = out.loc[compare, "compared_to_benchmark"]
         out.loc[compare, "compared_to_benchmark"] = np.where(
-            keep.notna()
-            & out.loc[compare, "source"].eq("imported")
-            & c95.eq("Not compared").to_numpy(),
+            keep.notna() & out.loc[compare, "source"].eq("imported") & (chosen == "Not compared"),
             keep,
-            c95,
+            chosen,
         )
         out.loc[compare, "compared_to_benchmark_99_8"] = c998.to_numpy()
     out.loc[out["area_code"].eq(benchmark_code), "compared_to_benchmark"] = "Benchmark"

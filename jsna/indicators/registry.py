@@ -344,6 +344,7 @@ def run_indicators(
             continue
         start = time.perf_counter()
         try:
+            ctx.indicator = ind
             if ind.needs is not None:
                 ind.needs(ctx)
             frame = ind.compute(ctx)
@@ -410,6 +411,7 @@ def run_indicators(
                 title=ind.title,
             )
         )
+    ctx.indicator = None
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     results = finish_results(combined, ctx, registry)
     result.rows = len(results)

@@ -32,6 +32,11 @@ BENCHMARKS = ("england", "parent", "none")
 #: ``value-is-count``: the value itself is a count of people or events and is suppressed like one;
 #: ``none``: no counts of people lie behind the value (e.g. a published score or index).
 DISCLOSURE_RULES = ("counts", "value-is-count", "none")
+#: confidence-interval methods an indicator may ask for: "phe" (exact under 10 events, Byar's
+#: from 10), "exact" or "byars" for counts; "wilson" or "exact" (Clopper-Pearson) for proportions
+CI_METHODS = ("phe", "exact", "byars", "wilson")
+#: levels a RAG rating against the benchmark can use, as Fingertips offers
+RAG_CONFIDENCES = (0.95, 0.998)
 #: canonical tables an indicator may read: every workspace table except bookkeeping and output
 TABLES_AVAILABLE = tuple(t for t in TABLES if t not in BOOKKEEPING_TABLES)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -90,6 +95,17 @@ class Indicator:
         give a value for one area, period and sex, the report shows one: this indicator when it
         was computed from counts, else the published one (see
         :func:`jsna.indicators.finish.choose_sources`).
+    ci_method
+        Confidence-interval method the compute function passes to the methods (see
+        :data:`CI_METHODS`); ``None`` keeps each method's default (OHID's). ``jsna.toml``
+        ``[indicators.options.<id>]`` overrides it. Read it in ``compute`` with
+        :meth:`jsna.indicators.context.ComputeContext.interval_options`.
+    z
+        *z* instead of the exact normal quantile: one number (the 95% limits' *z*, e.g. 1.96
+        as some published Fingertips series use) or a mapping of level to *z*.
+    rag_confidence
+        Level of the RAG rating against the benchmark, 0.95 or 0.998 (see
+        :data:`RAG_CONFIDENCES`); ``None`` uses the project's ``[indicators] rag_confidence``.
     """
 
     id: str
@@ -109,6 +125,9 @@ class Indicator:
     equivalents: tuple[tuple[str, str | None], ...] = ()
     needs: Callable[[ComputeContext], None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    ci_method: str | None = None
+    z: float | dict[Any, float] | None = None
+    rag_confidence: float | None = None
 
     def problems(self) -> list[str]:
         """Everything wrong with the declaration (empty when it is valid)."""
@@ -164,6 +183,16 @@ class Indicator:
             out.append(
                 f"equivalents must be (indicator id or name, age or None) pairs, got {self.equivalents!r}"
             )
+        if self.ci_method is not None and self.ci_method not in CI_METHODS:
+            out.append(f"ci_method {self.ci_method!r} is not one of {', '.join(CI_METHODS)}")
+        zs = self.z.values() if isinstance(self.z, dict) else [] if self.z is None else [self.z]
+        if not all(
+            isinstance(z, int | float) and not isinstance(z, bool) and 0 < z < float("inf")
+            for z in zs
+        ):
+            out.append(f"z must be a number > 0 or a mapping of level to one, got {self.z!r}")
+        if self.rag_confidence is not None and self.rag_confidence not in RAG_CONFIDENCES:
+            out.append(f"rag_confidence must be 0.95 or 0.998, got {self.rag_confidence!r}")
         return out
 
     def describe(self) -> dict[str, Any]:
@@ -182,4 +211,7 @@ class Indicator:
             "disclosure": self.disclosure,
             "source": self.source,
             "equivalents": [list(e) for e in self.equivalents],
+            "ci_method": self.ci_method,
+            "z": self.z,
+            "rag_confidence": self.rag_confidence,
         }

@@ -88,6 +88,61 @@ def z_for(confidence: float) -> float:
     return float(ndtri(level + (1 - level) / 2))
 
 
+#: ``z=`` of a method: one number (with one confidence level) or a level -> z mapping
+ZOverride = float | dict[float, float] | dict[str, float] | None
+
+
+def z_overrides(levels: tuple[float, ...], z: Any) -> dict[float, float | None]:
+    """The *z* each level uses: ``None`` (the quantile of the level, :func:`z_for`) or a given one.
+
+    ``z`` is ``None``, one number (allowed only with one level: which level it overrides must
+    be unambiguous) or a mapping of level (``0.95``, ``95`` or ``"95"``) to *z*; levels the
+    mapping leaves out keep their quantile. Raises naming the bad entry.
+    """
+    out: dict[float, float | None] = dict.fromkeys(levels)
+    if z is None:
+        return out
+    if isinstance(z, int | float | np.integer | np.floating) and not isinstance(z, bool):
+        if len(levels) != 1:
+            raise ValueError(
+                f"z={z!r} is ambiguous with {len(levels)} confidence levels; give one level or "
+                "a mapping of level to z, e.g. {0.95: 1.96}"
+            )
+        given: dict[Any, Any] = {levels[0]: z}
+    elif isinstance(z, dict):
+        given = {}
+        for key, value in z.items():
+            try:
+                (level,) = normalise_confidence(float(key))
+            except (TypeError, ValueError):
+                raise ValueError(f"z keys must be confidence levels, got {key!r}") from None
+            if level not in out:
+                raise ValueError(
+                    f"z is given for confidence {key!r}, which is not computed (levels: "
+                    f"{', '.join(f'{x * 100:g}%' for x in levels)})"
+                )
+            given[level] = value
+    else:
+        raise ValueError(f"z must be a number or a mapping of level to z, got {z!r}")
+    for level, value in given.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float | np.integer | np.floating)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise ValueError(f"z must be a number > 0, got {value!r}")
+        out[level] = float(value)
+    return out
+
+
+def check_choice(value: Any, choices: Sequence[str], role: str) -> str:
+    """``value`` if it is one of ``choices``; else raise naming them."""
+    if value not in choices:
+        raise ValueError(f"{role} must be one of {', '.join(choices)}, got {value!r}")
+    return str(value)
+
+
 def normalise_by(by: str | Sequence[str] | None) -> list[str]:
     if by is None:
         return []

@@ -27,12 +27,23 @@ from numpy.typing import ArrayLike
 from ._validate import normalise_confidence, z_for
 
 __all__ = [
+    "POISSON_CI_METHODS",
+    "PROPORTION_CI_METHODS",
     "byars_interval",
+    "clopper_pearson_interval",
     "exact_poisson_interval",
     "poisson_interval",
+    "proportion_interval",
     "student_t_interval",
     "wilson_interval",
 ]
+
+#: how Poisson limits are chosen: ``"phe"`` (exact under 10 events, Byar's from 10: OHID's rule
+#: and the reference's), ``"exact"`` (exact for every count), ``"byars"`` (Byar's for every count)
+POISSON_CI_METHODS = ("phe", "exact", "byars")
+#: how limits of a proportion are chosen: ``"wilson"`` (score; OHID's rule) or ``"exact"``
+#: (Clopper-Pearson)
+PROPORTION_CI_METHODS = ("wilson", "exact")
 
 
 def _level(confidence: float) -> float:
@@ -40,6 +51,17 @@ def _level(confidence: float) -> float:
     if len(levels) != 1:
         raise ValueError(f"confidence must be a single level here, got {confidence!r}")
     return levels[0]
+
+
+def _z(confidence: float, z: float | None) -> float:
+    """The z of a level: ``z`` when given (a published convention such as 1.96), else z_for."""
+    if z is None:
+        return z_for(_level(confidence))
+    if isinstance(z, bool) or not isinstance(z, int | float | np.integer | np.floating):
+        raise ValueError(f"z must be a number > 0, got {z!r}")
+    if not np.isfinite(z) or z <= 0:
+        raise ValueError(f"z must be a number > 0, got {z!r}")
+    return float(z)
 
 
 def _counts(count: ArrayLike, name: str = "count") -> np.ndarray:
@@ -50,15 +72,20 @@ def _counts(count: ArrayLike, name: str = "count") -> np.ndarray:
     return x
 
 
-def byars_interval(count: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def byars_interval(
+    count: ArrayLike, confidence: float = 0.95, *, z: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Byar's approximation to the exact Poisson limits of an observed count; one row per input row.
 
     Parameters
     ----------
     count : array-like
-        Observed numbers of events, >= 0.
+        Observed numbers of events, >= 0; a missing count gives missing limits.
     confidence : float
         Two-sided confidence level, e.g. ``0.95`` or ``95``.
+    z : float, optional
+        Use this *z* instead of the quantile of ``confidence`` (Fingertips has published
+        limits with ``z = 1.96`` exactly rather than 1.959964).
 
     Returns
     -------
@@ -85,7 +112,7 @@ def byars_interval(count: ArrayLike, confidence: float = 0.95) -> tuple[np.ndarr
     ``byars_upper``.
     """
     x = _counts(count)
-    z = z_for(_level(confidence))
+    z = _z(confidence, z)
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
         x1 = x + 1
@@ -102,7 +129,8 @@ def exact_poisson_interval(
     Parameters
     ----------
     count : array-like
-        Observed numbers of events, >= 0 (whole numbers for a true Poisson count).
+        Observed numbers of events, >= 0 (whole numbers for a true Poisson count); a missing
+        count gives missing limits.
     confidence : float
         Two-sided confidence level.
 
@@ -129,7 +157,7 @@ def exact_poisson_interval(
     x = _counts(count)
     alpha = 1 - _level(confidence)
     lower = _gammaincinv_of_counts(x, alpha / 2, shift=0.0)
-    lower[~(x > 0)] = 0.0
+    lower[x == 0] = 0.0
     upper = _gammaincinv_of_counts(x, 1 - alpha / 2, shift=1.0)
     return lower, upper
 
@@ -164,22 +192,54 @@ def _gammaincinv_of_counts(x: np.ndarray, q: float, *, shift: float) -> np.ndarr
 
 
 def poisson_interval(
-    count: ArrayLike, confidence: float = 0.95, *, switch: float = 10
+    count: ArrayLike,
+    confidence: float = 0.95,
+    *,
+    switch: float = 10,
+    ci_method: str = "phe",
+    z: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Byar's limits for counts >= ``switch`` and exact limits below; one row per input row.
 
     Returns ``(lower, upper, is_exact)``.
 
+    Parameters
+    ----------
+    count : array-like
+        Observed counts, >= 0; a missing count gives missing limits (and ``is_exact`` False).
+    confidence : float
+        Two-sided confidence level.
+    switch : float
+        The count from which Byar's limits are used under ``ci_method="phe"``.
+    ci_method : {"phe", "exact", "byars"}
+        ``"phe"`` (default): exact below ``switch``, Byar's from it. ``"exact"``: exact
+        limits for every count. ``"byars"``: Byar's for every count (a count of 0 then has a
+        missing lower limit, as :func:`byars_interval`).
+    z : float, optional
+        *z* for Byar's limits instead of the quantile of ``confidence`` (exact limits have
+        no *z*).
+
     Notes
     -----
-    This is the OHID rule for crude rates and indirectly standardised ratios.
+    This is the OHID rule for crude rates and indirectly standardised ratios. Fingertips has
+    not always used it: some published series use exact limits throughout, others Byar's
+    with :math:`z = 1.96` exactly; ``ci_method`` and ``z`` reproduce those.
 
     References
     ----------
     OHID Public Health Technical Guidance; PHEindicatormethods ``phe_rate``.
     """
+    if ci_method not in POISSON_CI_METHODS:
+        raise ValueError(
+            f"ci_method must be one of {', '.join(POISSON_CI_METHODS)}, got {ci_method!r}"
+        )
     x = _counts(count)
-    exact = x < switch
+    if ci_method == "exact":
+        exact = ~np.isnan(x)
+    elif ci_method == "byars":
+        exact = np.zeros(x.shape, dtype=bool)
+    else:
+        exact = x < switch
     lower = np.empty(x.shape, dtype="float64")
     upper = np.empty(x.shape, dtype="float64")
     # each rule only on the counts it applies to
@@ -187,21 +247,28 @@ def poisson_interval(
         lower[exact], upper[exact] = exact_poisson_interval(x[exact], confidence)
     byars = ~exact
     if byars.any():
-        lower[byars], upper[byars] = byars_interval(x[byars], confidence)
+        lower[byars], upper[byars] = byars_interval(x[byars], confidence, z=z)
     return lower, upper, exact
 
 
 def wilson_interval(
-    numerator: ArrayLike, denominator: ArrayLike, confidence: float = 0.95
+    numerator: ArrayLike,
+    denominator: ArrayLike,
+    confidence: float = 0.95,
+    *,
+    z: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score limits of a proportion; one row per input row.
 
     Parameters
     ----------
     numerator, denominator : array-like
-        Cases and sample sizes, ``0 <= numerator <= denominator``.
+        Cases and sample sizes, ``0 <= numerator <= denominator``; a missing value gives
+        missing limits.
     confidence : float
         Two-sided confidence level.
+    z : float, optional
+        *z* to use instead of the quantile of ``confidence``.
 
     Returns
     -------
@@ -226,7 +293,7 @@ def wilson_interval(
     if np.any(x > n):
         i = np.flatnonzero(x > n)[0]
         raise ValueError(f"numerator must be <= denominator, got {x.flat[i]:g} > {n.flat[i]:g}")
-    z = z_for(_level(confidence))
+    z = _z(confidence, z)
     z2 = z * z
     with np.errstate(divide="ignore", invalid="ignore"):
         root = z * np.sqrt(z2 + 4 * x * (1 - x / n))
@@ -234,6 +301,75 @@ def wilson_interval(
         upper = (2 * x + z2 + root) / 2 / (n + z2)
     bad = n == 0
     return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
+
+
+def clopper_pearson_interval(
+    numerator: ArrayLike, denominator: ArrayLike, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Clopper-Pearson) limits of a proportion; one row per input row.
+
+    Parameters
+    ----------
+    numerator, denominator : array-like
+        Cases and sample sizes, ``0 <= numerator <= denominator``; a missing value gives
+        missing limits.
+    confidence : float
+        Two-sided confidence level.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Limits as proportions (0 to 1); NaN where the denominator is 0.
+
+    Notes
+    -----
+    With :math:`\\alpha = 1 - confidence`, the lower limit is the
+    :math:`\\alpha/2` quantile of :math:`\\mathrm{Beta}(O, n - O + 1)` (0 when :math:`O = 0`)
+    and the upper the :math:`1 - \\alpha/2` quantile of :math:`\\mathrm{Beta}(O + 1, n - O)`
+    (1 when :math:`O = n`).
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+    of the binomial. Biometrika 1934;26:404-413.
+    """
+    from scipy.special import betaincinv
+
+    x = _counts(numerator, "numerator")
+    n = _counts(denominator, "denominator")
+    if np.any(x > n):
+        i = np.flatnonzero(x > n)[0]
+        raise ValueError(f"numerator must be <= denominator, got {x.flat[i]:g} > {n.flat[i]:g}")
+    alpha = 1 - _level(confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = betaincinv(np.where(x > 0, x, 1.0), n - x + 1, alpha / 2)
+        upper = betaincinv(x + 1, np.where(n > x, n - x, 1.0), 1 - alpha / 2)
+    lower = np.where(x == 0, 0.0, lower)
+    upper = np.where(x == n, 1.0, upper)
+    bad = n == 0
+    return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
+
+
+def proportion_interval(
+    numerator: ArrayLike,
+    denominator: ArrayLike,
+    confidence: float = 0.95,
+    *,
+    ci_method: str = "wilson",
+    z: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Limits of a proportion by the chosen method; one row per input row.
+
+    ``ci_method="wilson"`` (default, OHID's) gives :func:`wilson_interval` (with ``z`` when
+    given); ``"exact"`` gives :func:`clopper_pearson_interval` (which has no *z*).
+    """
+    if ci_method not in PROPORTION_CI_METHODS:
+        raise ValueError(
+            f"ci_method must be one of {', '.join(PROPORTION_CI_METHODS)}, got {ci_method!r}"
+        )
+    if ci_method == "exact":
+        return clopper_pearson_interval(numerator, denominator, confidence)
+    return wilson_interval(numerator, denominator, confidence, z=z)
 
 
 def student_t_interval(

@@ -235,10 +235,18 @@ def life_expectancy(
     + e_{j+1})^2 S^2_{p_j} + (l_ω/2)^2 S^2_{p_ω}\\big] / l_i^2` and limits
     :math:`e_i \\pm z\\sqrt{\\operatorname{var}(e_i)}`.
 
-    Suppression (value and limits missing, with a ``note``), as the reference: negative
-    deaths, a population <= 0, deaths > population in any band, total population
-    <= 5,000 (the whole group); no deaths in the final band; and any starting age whose
-    95% interval is wider than 20 years (half-width > 10 years).
+    Suppression, as the reference ``phe_life_expectancy`` (R/LifeExpectancy.R), with a
+    ``note`` naming the reason:
+
+    * value and limits missing for the whole group: negative deaths, a population <= 0,
+      deaths > population in any band, total population <= 5,000 (the reference's order;
+      the first reason wins); no deaths in the final band (its rate is 0, so the open band
+      cannot be closed: the reference's value would be infinite, which it sets missing);
+    * value missing and limits **kept** for a starting age whose 95% interval is wider than
+      20 years (:math:`1.959964 \\times se > 10`), as the reference does: the limits show
+      the reader why the value is not given;
+    * missing deaths or population raise naming the row (the reference has no rule for
+      them: its arithmetic would give a missing life table).
 
     References
     ----------
@@ -305,15 +313,16 @@ def life_expectancy(
     row_notes = np.repeat(notes[:, None], nb, axis=1)
     wide = (2 * v.z_for(0.95) * se > 20) & ~bad[:, None]
     row_notes[wide] = "95% confidence interval wider than 20 years"
-    suppress = bad[:, None] | wide | ~np.isfinite(e)
-    value = np.where(suppress, np.nan, e)
+    # the reference blanks the value of a wide interval but keeps its limits
+    blank_limits = bad[:, None] | ~np.isfinite(e)
+    value = np.where(blank_limits | wide, np.nan, e)
 
     columns: dict[str, np.ndarray] = {"value": value}
     for level in levels:
         z = v.z_for(level)
         lo, up = v.limit_columns(level)
-        columns[lo] = np.where(suppress, np.nan, e - z * se)
-        columns[up] = np.where(suppress, np.nan, e + z * se)
+        columns[lo] = np.where(blank_limits, np.nan, e - z * se)
+        columns[up] = np.where(blank_limits, np.nan, e + z * se)
 
     # long output, ordered by group keys then age
     if by_:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import _validate as v
 from .esp2013 import european_standard_population
-from .intervals import byars_interval, poisson_interval
+from .intervals import POISSON_CI_METHODS, poisson_interval
 
 __all__ = [
     "directly_standardised_rate",
@@ -154,6 +154,8 @@ def directly_standardised_rate(
     independent_events: bool = True,
     frequency: str | None = None,
     zero_population: Literal["error", "missing"] = "error",
+    ci_method: str = "phe",
+    z: v.ZOverride = None,
 ) -> pd.DataFrame:
     """Directly standardised rate with Dobson confidence limits; one row per group.
 
@@ -188,6 +190,13 @@ def directly_standardised_rate(
         ``"missing"`` reports the group with its count and denominator but no value or
         limits, and the note ``"not calculated: an age band has no population"`` (small
         areas such as LSOAs often have nobody in a band such as 90+).
+    ci_method : {"phe", "exact", "byars"}
+        Limits of the total count that the Dobson method scales: ``"phe"`` and ``"byars"``
+        give Byar's (OHID's and the reference's rule for DSRs, which are not published under
+        10 events); ``"exact"`` gives exact Poisson limits.
+    z : float or mapping, optional
+        *z* for Byar's limits instead of the quantile of the level (one number with one
+        level, or a mapping such as ``{0.95: 1.96}``).
 
     Returns
     -------
@@ -215,6 +224,10 @@ def directly_standardised_rate(
     of population 0 is either an error or, with ``zero_population="missing"``, a row with
     a missing value and a note; its ``count`` and ``denominator`` are still the totals.
 
+    Missing and out-of-range inputs, as the reference ``calculate_dsr``: a missing count is
+    taken as 0 (the reference's ``na.zero``); a missing population raises naming the row
+    (the rate of that band cannot be known); a negative count raises.
+
     For non-independent events the variance is replaced by
     :math:`\\sum_f f^2 \\operatorname{var}_f`, :math:`\\operatorname{var}_f` being the variance
     above computed from the numbers of people with *f* events (the sum of weights taken over
@@ -231,6 +244,8 @@ def directly_standardised_rate(
     """
     by_ = v.normalise_by(by)
     levels = v.normalise_confidence(confidence)
+    zs = v.z_overrides(levels, z)
+    v.check_choice(ci_method, POISSON_CI_METHODS, "ci_method")
     v.check_columns(data, count=count, population=population, age_band=age_band)
     v.check_by(data, by_)
     if not independent_events:
@@ -314,8 +329,9 @@ def directly_standardised_rate(
         "value": np.where(hide, np.nan, value),
     }
     safe_x = np.where(small, 10.0, total_x)
+    rule = "exact" if ci_method == "exact" else "byars"
     for level in levels:
-        lower, upper = byars_interval(safe_x, level)
+        lower, upper, _ = poisson_interval(safe_x, level, ci_method=rule, z=zs[level])
         lo, up = v.limit_columns(level)
         columns[lo] = np.where(hide, np.nan, value + scale * (lower - total_x))
         columns[up] = np.where(hide, np.nan, value + scale * (upper - total_x))
@@ -329,7 +345,8 @@ def directly_standardised_rate(
 
 def _reference_rates(reference: pd.DataFrame) -> pd.Series:
     v.check_columns(reference, age_band="age_band", count="count", population="population")
-    rx = v.numeric(reference, "count", "reference count")
+    rx = v.numeric(reference, "count", "reference count", allow_missing=True)
+    rx = np.where(np.isnan(rx), 0.0, rx)
     rn = v.numeric(reference, "population", "reference population")
     v.check_non_negative(reference, rx, "count", "reference count")
     v.check_positive(reference, rn, "population", "reference population")
@@ -359,7 +376,11 @@ def _indirect(
     levels: tuple[float, ...],
     scale_of: str,
     multiplier: float,
+    ci_method: str = "phe",
+    z: v.ZOverride = None,
 ) -> pd.DataFrame:
+    zs = v.z_overrides(levels, z)
+    v.check_choice(ci_method, POISSON_CI_METHODS, "ci_method")
     v.check_columns(data, population=population, age_band=age_band, count=count)
     v.check_by(data, by)
     if (count is None) == (observed is None):
@@ -367,7 +388,8 @@ def _indirect(
     if not np.isfinite(multiplier) or multiplier <= 0:
         raise ValueError(f"multiplier must be > 0, got {multiplier!r}")
     rates = _reference_rates(reference)
-    n = v.numeric(data, population, "population")
+    n = v.numeric(data, population, "population", allow_missing=True)
+    n = np.where(np.isnan(n), 0.0, n)
     v.check_non_negative(data, n, population, "population")
     band = _band_codes(data, age_band, rates.index, "reference")
     codes, keys = v.group_codes(data, by)
@@ -410,9 +432,9 @@ def _indirect(
         "denominator": total_n,
         "value": value,
     }
-    exact = total_x < 10
+    exact = np.zeros(g, dtype=bool)
     for level in levels:
-        lower, upper, _ = poisson_interval(total_x, level)
+        lower, upper, exact = poisson_interval(total_x, level, ci_method=ci_method, z=zs[level])
         lo, up = v.limit_columns(level)
         with np.errstate(divide="ignore", invalid="ignore"):
             columns[lo] = np.where(zero, np.nan, lower / expected * scale)
@@ -436,6 +458,8 @@ def indirectly_standardised_ratio(
     by: str | Sequence[str] | None = None,
     confidence: v.Confidence = v.DEFAULT_CONFIDENCE,
     multiplier: float = 1,
+    ci_method: str = "phe",
+    z: v.ZOverride = None,
 ) -> pd.DataFrame:
     """Indirectly standardised ratio (observed / expected, e.g. an SMR); one row per group.
 
@@ -461,6 +485,10 @@ def indirectly_standardised_ratio(
         As elsewhere.
     multiplier : float
         1 for a ratio, 100 to express it as 100 = reference.
+    ci_method : {"phe", "exact", "byars"}
+        Limits of *O*: exact under 10 and Byar's from 10 (default), exact, or Byar's.
+    z : float or mapping, optional
+        *z* for Byar's limits instead of the quantile of the level.
 
     Returns
     -------
@@ -473,6 +501,14 @@ def indirectly_standardised_ratio(
     :math:`E = \\sum_i n_i R_i / N_i` (reference rates); ratio :math:`O/E \\times m`; limits
     :math:`O_{L,U}/E \\times m` with Byar's limits of *O* for :math:`O \\ge 10` and exact
     Poisson limits below.
+
+    Missing, zero and out-of-range inputs, as the reference ``calculate_ISRatio``
+    (R/ISRatio.R): a missing count, local population or reference count is taken as 0 (the
+    reference's ``na.zero`` and ``sum(x, na.rm = TRUE)``); a missing or non-positive
+    reference population raises (its rate is undefined); a negative value raises; an
+    expected count of 0 gives missing values with the note ``"expected count is zero"``.
+    ``ci_method`` and ``z`` choose the limits of *O* as in
+    :func:`~jsna.indicators.methods.crude_rate`.
 
     References
     ----------
@@ -491,6 +527,8 @@ def indirectly_standardised_ratio(
         levels=v.normalise_confidence(confidence),
         scale_of="ratio",
         multiplier=multiplier,
+        ci_method=ci_method,
+        z=z,
     )
 
 
@@ -506,6 +544,8 @@ def indirectly_standardised_rate(
     by: str | Sequence[str] | None = None,
     confidence: v.Confidence = v.DEFAULT_CONFIDENCE,
     multiplier: float = 100_000,
+    ci_method: str = "phe",
+    z: v.ZOverride = None,
 ) -> pd.DataFrame:
     """Indirectly standardised rate (ratio times the reference crude rate); one row per group.
 
@@ -539,4 +579,6 @@ def indirectly_standardised_rate(
         levels=v.normalise_confidence(confidence),
         scale_of="rate",
         multiplier=multiplier,
+        ci_method=ci_method,
+        z=z,
     )
