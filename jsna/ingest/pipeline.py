@@ -464,7 +464,8 @@ def _refuse_or_quarantine(
         # the bad rows out of the aggregate
         keep = ~frame["_row"].isin(bad_rows)
         parsed.frames[table] = kept = frame[keep].drop(columns=["_row"])
-        records += int(keep.sum())
+        if table != "geometry":  # the shapes of the areas rows, not records of their own
+            records += int(keep.sum())
         if "period" in kept:
             periods.update(str(p) for p in kept["period"].dropna().unique())
         for col in ("area_code", "lsoa_code", "child_code"):

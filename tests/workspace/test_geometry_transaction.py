@@ -82,6 +82,7 @@ def test_a_failure_at_any_step_loads_nothing_and_the_file_loads_again_whole(
         outcome = ingest_file(ws, "boundaries", path)
         shapes = ws.geometry(set(CODES))
     assert outcome.status == "loaded" and _state(ws_path) == (1, 3, 3)
+    assert outcome.records == 3  # three areas (their shapes are not records of their own)
     assert list(shapes["area_code"]) == list(CODES)
     assert not (tmp_path / "geometry").exists()  # nothing is kept outside the database
 
