@@ -134,14 +134,21 @@ def parse_number(
     if mark == ",":
         cleaned = body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
+        has_comma = body.str.contains(",", regex=False)
+        # a comma that does not group thousands: a decimal comma, or a misplaced separator
+        stray = has_comma.copy()
+        if has_comma.any():
+            stray[has_comma] = ~body[has_comma].str.fullmatch(_COMMA_GROUPED)
         if mark is None:
-            has_comma = body.str.contains(",", regex=False)
-            ambiguous = has_comma & ~body.str.fullmatch(_COMMA_GROUPED)
-            if counts and not _dot_is_decimal(table):
-                ambiguous |= body.str.fullmatch(_DOT_GROUPED)
+            ambiguous = stray.copy()
+            if counts:
+                dotted = body.str.contains(".", regex=False)
+                if dotted.any():
+                    dotted[dotted] = body[dotted].str.fullmatch(_DOT_GROUPED)
+                if dotted.any() and not _dot_is_decimal(table):
+                    ambiguous |= dotted
             ambiguous &= ~missing
-        cleaned = body.where(~body.str.contains(",") | body.str.fullmatch(_COMMA_GROUPED), "?")
-        cleaned = cleaned.str.replace(",", "", regex=False)
+        cleaned = body.where(~stray, "?").str.replace(",", "", regex=False)
     numbers = pd.to_numeric(cleaned.where(~missing & ~ambiguous), errors="coerce").astype("float64")
     infinite = numbers.notna() & ~np.isfinite(numbers)
     numbers = numbers.where(~infinite)
