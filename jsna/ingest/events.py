@@ -188,15 +188,27 @@ def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None
 
     Two comparisons, on the area, period and sex: an event band that the population's bands
     tile exactly (``85-89`` against ``85`` … ``89``, or the same band) is compared with the sum of
-    those population rows; and the events whose bands lie inside one population band (``85-89``
-    and ``90+`` against ``85+``) are summed and compared with it. Open bands reach age 200.
+    those population rows; and the events of one measure and cause whose bands lie inside one
+    population band (``85-89`` and ``90+`` against ``85+``) are summed and compared with it.
+    Open bands reach age 200.
     """
     frame = parsed.frames.get("events")
     if frame is None or frame.empty or not workspace.has_data("population"):
         return
     con = workspace.con
     events = frame[
-        ["area_code", "period", "sex", "age_band", "age_from", "age_to", "count", "_row"]
+        [
+            "area_code",
+            "period",
+            "sex",
+            "age_band",
+            "age_from",
+            "age_to",
+            "measure",
+            "cause",
+            "count",
+            "_row",
+        ]
     ]
     con.register("_events_check", events[events["age_from"].notna()])
     population = (
@@ -220,7 +232,7 @@ def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None
             "p.count AS population, p.source_id, p.age_band AS population_band, count(*) AS n "
             "FROM e JOIN p USING (area_code, period, sex) "
             "WHERE e.age_from >= p.age_from AND e.upto <= p.age_to GROUP BY p.area_code, p.period, "
-            "p.sex, p.age_band, p.count, p.source_id) "
+            "p.sex, p.age_band, p.count, p.source_id, e.measure, e.cause) "
             "SELECT _row, area_code, period, sex, age_band, count, population, source_id, NULL "
             "FROM tiled WHERE width = span AND count > population "
             "UNION ALL SELECT _row, area_code, period, sex, age_band, count, population, source_id, "

@@ -241,3 +241,16 @@ def test_boundaries_in_a_stated_projected_crs_are_reprojected(tmp_path: Path) ->
     xmin, ymin, xmax, ymax = from_wkb(bytes(wkb)).bounds
     # easting 373,000, northing 390,000 is about 2.41 degrees west, 53.40 north
     assert -2.45 < xmin < xmax < -2.3 and 53.38 < ymin < ymax < 53.45
+
+
+def test_events_of_other_measures_are_not_summed_against_the_population(tmp_path: Path) -> None:
+    ws_path = tmp_path / "jsna.duckdb"
+    with Workspace.open(ws_path) as ws:
+        ingest_file(ws, "population", _write(tmp_path / "p.csv", POP, [f"{AREA},2021,Male,85+,30"]))
+        head = "area_code,period,sex,age,measure,count"
+        rows = [
+            f"{AREA},2021,Male,85-89,{m},{n}" for m, n in (("admissions", 20), ("attendances", 25))
+        ]
+        rows += [f"{AREA},2021,Male,90+,{m},5" for m in ("admissions", "attendances")]
+        outcome = ingest_file(ws, "events", _write(tmp_path / "e.csv", head, rows))
+    assert outcome.status == "loaded"  # 25 admissions and 30 attendances: neither above 30
