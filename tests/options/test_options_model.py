@@ -125,6 +125,7 @@ def test_the_described_options_parse_back_to_the_same_options(
         area="E08000009",
         cause="Drug poisoning",
         sex_codes="1=Female,2=Male",
+        decimal=",",
         column_map={"Area Code": "area_code", "Deaths": "count"},
     )
     assert all(getattr(given, s.name) not in (None, {}) for s in option_fields())
