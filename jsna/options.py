@@ -70,6 +70,12 @@ def check_encoding(value: str) -> None:
         ) from None
 
 
+def check_decimal(value: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is ``.`` or ``,`` (the decimal mark of a file)."""
+    if value not in {".", ","}:
+        raise ValueError(f"must be '.' or ',' (the file's decimal mark), got {value!r}")
+
+
 def check_sex_codes(value: str) -> None:
     """Raise ``ValueError`` unless ``value`` is ``CODE=SEX`` pairs (see :func:`parse_sex_codes`)."""
     parse_sex_codes(value)
@@ -171,6 +177,17 @@ class ReadOptions:
             "How the file codes sex as numbers, e.g. 1=Female,2=Male "
             "(default as ONS: 1=Male,2=Female).",
             check=check_sex_codes,
+        ),
+    )
+    #: the file's decimal mark: ``,`` for 1.234,5 (the other mark then separates thousands);
+    #: without it a number that reads two ways (1000,5 or 1.000 in a count) is refused
+    decimal: str | None = field(
+        default=None,
+        metadata=_option(
+            "The file's decimal mark, '.' or ',' (needed only when a number such as "
+            "1000,5 or 1.000 could be read two ways).",
+            metavar="MARK",
+            check=check_decimal,
         ),
     )
     #: source column -> canonical column; ``map`` in jsna.toml, ``--map`` on the command line

@@ -1,7 +1,8 @@
 """The workspace: one DuckDB file per project holding canonical tables, results and provenance.
 
-Geometry is kept beside the database as GeoParquet files under ``geometry/``, named by
-the sha256 of the boundary file they came from.
+Boundaries are stored in the database (table ``geometry``: WKB in WGS84), loaded in the same
+transaction as the ``areas`` rows they belong to. Workspaces made before kept them as GeoParquet
+files under ``geometry/`` (named by the sha256 of the boundary file); those are still read.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class Replacement:
     rows: int
     file_path: str | None = None
     kind: str | None = None
+    #: when the older file was loaded (ISO 8601, UTC)
+    loaded_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,13 +69,18 @@ class Replacement:
             "rows": self.rows,
             "path": self.file_path,
             "kind": self.kind,
+            "loaded_at": self.loaded_at,
         }
 
     def describe(self, verb: str = "replaced") -> str:
-        """In words: ``replaced 2,366 population rows from females.csv (input 1)``."""
+        """In words: ``replaced 2,366 population rows from females.csv (input 1, loaded
+        2026-12-03 21:40 UTC)``."""
+        when = ""
+        if self.loaded_at:
+            when = ", loaded " + self.loaded_at.replace("T", " ")[:16] + " UTC"
         return (
             f"{verb} {self.rows:,} {self.table} row{'s' if self.rows != 1 else ''} from {self.file_name} "
-            f"(input {self.source_id})"
+            f"(input {self.source_id}{when})"
         )
 
 
@@ -105,6 +113,7 @@ class Removal:
 
 
 _AGE_KEYS = ("age_band", "age_from", "age_to")
+_DATE_KEYS = ("dates_from", "dates_to")
 
 
 def _key_condition(keys: tuple[str, ...]) -> str:
@@ -114,10 +123,19 @@ def _key_condition(keys: tuple[str, ...]) -> str:
     the same events) where their age ranges *overlap*, whatever their bands. So a census table
     in broad bands replaces a mid-year estimate in single years of the same area, period, sex
     and variant, instead of both being counted; files split by age (0-64 and 65+) add up.
-    Rows without numeric ages match on the age label.
+    Rows without numeric ages match on the age label. Likewise, events counted from record-level
+    extracts carry the dates their records span (``dates_from`` … ``dates_to``): extracts of
+    the same year whose dates do not overlap (April-June, then July-September) add up; a
+    re-issue covering the same dates replaces the groups it holds; counts without dates (an
+    aggregated file) cover the whole period, so they match any extract of it.
     """
-    plain = [k for k in keys if k not in _AGE_KEYS]
+    plain = [k for k in keys if k not in _AGE_KEYS and k not in _DATE_KEYS]
     cond = [f't."{k}" IS NOT DISTINCT FROM k."{k}"' for k in plain]
+    if "dates_from" in keys:
+        cond.append(
+            "(t.dates_from IS NULL OR k.dates_from IS NULL "
+            "OR (t.dates_from <= k.dates_to AND k.dates_from <= t.dates_to))"
+        )
     if "age_from" in keys:
         cond.append(
             "(CASE WHEN t.age_from IS NULL OR k.age_from IS NULL "
@@ -271,6 +289,42 @@ class Workspace:
         ).fetchall()
         return bool(rows[0][0])
 
+    def geometry(self, codes: list[str] | set[str]) -> pd.DataFrame:
+        """Boundaries of ``codes`` as (``area_code``, ``wkb``) in WGS84, one row per area (the
+        latest load of it first), from the ``geometry`` table; areas loaded by an older jsna
+        come from their GeoParquet file under ``geometry/`` when it is still there."""
+        import pandas as pd
+
+        wanted = sorted(set(codes))
+        self.con.register("_wanted", pd.DataFrame({"area_code": wanted}, dtype=object))
+        try:
+            stored = self.con.execute(
+                "SELECT g.area_code, g.wkb FROM geometry g SEMI JOIN _wanted w USING (area_code) "
+                "QUALIFY row_number() OVER (PARTITION BY g.area_code ORDER BY g.source_id DESC) = 1 "
+                "ORDER BY g.area_code"
+            ).df()
+            legacy = self.con.execute(
+                "SELECT DISTINCT a.geometry_file FROM areas a SEMI JOIN _wanted w USING (area_code) "
+                "WHERE a.geometry_file IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        finally:
+            self.con.unregister("_wanted")
+        parts = [stored]
+        for (name,) in legacy:
+            path = self.geometry_dir / str(name)
+            if path.exists():
+                import geopandas as gpd
+
+                old = gpd.read_parquet(path).to_crs(4326)
+                old = old[
+                    old["area_code"].isin(wanted) & ~old["area_code"].isin(stored["area_code"])
+                ]
+                parts.append(
+                    pd.DataFrame({"area_code": old["area_code"], "wkb": old.geometry.to_wkb()})
+                )
+        frame = pd.concat(parts, ignore_index=True).drop_duplicates("area_code")
+        return frame.sort_values("area_code").reset_index(drop=True)
+
     def provenance(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM provenance ORDER BY source_id").df()
 
@@ -278,13 +332,17 @@ class Workspace:
         """Every recorded replacement as (newer file, older file), each with the table and rows."""
         rows = self.con.execute(
             "SELECT r.table_name, sum(r.rows), n.source_id, n.file_name, n.file_path, n.kind, "
-            "o.source_id, o.file_name, o.file_path, o.kind FROM replacements r "
+            "n.ingested_at, o.source_id, o.file_name, o.file_path, o.kind, o.ingested_at "
+            "FROM replacements r "
             "JOIN provenance n ON n.source_id = r.source_id JOIN provenance o ON o.source_id = r.replaced_source_id "
             "GROUP BY ALL ORDER BY n.source_id, o.source_id, r.table_name"
         ).fetchall()
         return [
-            (Replacement(t, ns, nf, int(n), np_, nk), Replacement(t, os_, of, int(n), op, ok))
-            for t, n, ns, nf, np_, nk, os_, of, op, ok in rows
+            (
+                Replacement(t, ns, nf, int(n), np_, nk, na),
+                Replacement(t, os_, of, int(n), op, ok, oa),
+            )
+            for t, n, ns, nf, np_, nk, na, os_, of, op, ok, oa in rows
         ]
 
     # -- writing ---------------------------------------------------------------------------
@@ -424,10 +482,11 @@ class Workspace:
 
     def _describe(self, table: str, source_id: int, rows: int) -> Replacement:
         found = self.con.execute(
-            "SELECT file_name, file_path, kind FROM provenance WHERE source_id = ?", [source_id]
+            "SELECT file_name, file_path, kind, ingested_at FROM provenance WHERE source_id = ?",
+            [source_id],
         ).fetchall()
-        name, path, kind = found[0] if found else (f"input {source_id}", None, None)
-        return Replacement(table, source_id, name, rows, path, kind)
+        name, path, kind, at = found[0] if found else (f"input {source_id}", None, None, None)
+        return Replacement(table, source_id, name, rows, path, kind, at)
 
     def _mark_superseded(self) -> None:
         """Provenance rows none of whose data remain are marked ``superseded``."""

@@ -216,12 +216,14 @@ class ActivityAggregate(StreamedFrame):
         return f"""
             SELECT g.area AS area_code, y.period, CASE g.sex WHEN 1 THEN 'Male' WHEN 2 THEN 'Female' END AS sex,
                    b.age_band, g.age_from, b.age_to, g.pod AS measure, g.count, g.cost,
+                   min(g.first_day) OVER (PARTITION BY g.fy) AS dates_from,
+                   max(g.last_day) OVER (PARTITION BY g.fy) AS dates_to,
                    CASE WHEN g.ok_record AND {area_ok} THEN {source_id}
                         ELSE {-source_id} END AS source_id
             FROM (
                 SELECT NOT coalesce({record_checks}, true) AS ok_record, area, {fy_start} AS fy, sex,
                        least(age // 5 * 5, 90)::INTEGER AS age_from, pod, count(*)::DOUBLE AS count,
-                       sum(cost) AS cost
+                       sum(cost) AS cost, min(day) AS first_day, max(day) AS last_day
                 FROM ({self.parsed})
                 GROUP BY ALL) g
             LEFT JOIN ({years}) y ON y.fy = g.fy
@@ -231,7 +233,8 @@ class ActivityAggregate(StreamedFrame):
         import duckdb
 
         columns = (
-            "area_code, period, sex, age_band, age_from, age_to, measure, count, cost, source_id"
+            "area_code, period, sex, age_band, age_from, age_to, measure, count, cost, dates_from, "
+            "dates_to, source_id"
         )
         saved = {
             name: con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]

@@ -15,6 +15,7 @@ from jsna.ingest.fields import (
     check_area_codes,
     duplicate_keys,
     is_missing,
+    overlapping_bands,
     parse_age,
     parse_number,
     parse_period,
@@ -182,26 +183,68 @@ def _unstated_cause(table: TableText) -> ValidationIssue:
 
 
 def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None:
-    """An error for each row whose count exceeds the loaded population of its area/period/sex/age."""
+    """An error for each count above the loaded population it happened in, compared on common
+    age bands whatever the bands of the two files.
+
+    Two comparisons, on the area, period and sex: an event band that the population's bands
+    tile exactly (``85-89`` against ``85`` … ``89``, or the same band) is compared with the sum of
+    those population rows; and the events of one measure and cause whose bands lie inside one
+    population band (``85-89`` and ``90+`` against ``85+``) are summed and compared with it.
+    Open bands reach age 200.
+    """
     frame = parsed.frames.get("events")
     if frame is None or frame.empty or not workspace.has_data("population"):
         return
     con = workspace.con
-    con.register(
-        "_events_check", frame[["area_code", "period", "sex", "age_band", "count", "_row"]]
+    events = frame[
+        [
+            "area_code",
+            "period",
+            "sex",
+            "age_band",
+            "age_from",
+            "age_to",
+            "measure",
+            "cause",
+            "count",
+            "_row",
+        ]
+    ]
+    con.register("_events_check", events[events["age_from"].notna()])
+    population = (
+        "SELECT area_code, period, sex, age_band, age_from, coalesce(age_to, 200) AS age_to, "
+        "sum(count) AS count, min(source_id) AS source_id FROM population "
+        "WHERE variant = 'estimate' AND age_from IS NOT NULL GROUP BY ALL"
     )
     try:
         rows = con.execute(
-            "SELECT e._row, e.area_code, e.period, e.sex, e.age_band, e.count, p.count, p.source_id "
-            "FROM _events_check e JOIN (SELECT area_code, period, sex, age_band, sum(count) AS count, "
-            "min(source_id) AS source_id FROM population WHERE variant = 'estimate' "
-            "GROUP BY ALL) p USING (area_code, period, sex, age_band) "
-            "WHERE e.count > p.count ORDER BY e._row"
+            f"WITH p AS ({population}), e AS (SELECT *, coalesce(age_to, 200) AS upto "
+            "FROM _events_check), "
+            # population bands tiling an event band
+            "tiled AS (SELECT e._row, e.area_code, e.period, e.sex, e.age_band, e.count, "
+            "sum(p.count) AS population, min(p.source_id) AS source_id, "
+            "sum(p.age_to - p.age_from + 1) AS width, any_value(e.upto - e.age_from + 1) AS span "
+            "FROM e JOIN p USING (area_code, period, sex) "
+            "WHERE p.age_from >= e.age_from AND p.age_to <= e.upto GROUP BY ALL), "
+            # event bands inside one population band
+            "inside AS (SELECT min(e._row) AS _row, p.area_code, p.period, p.sex, "
+            "string_agg(e.age_band, ', ' ORDER BY e.age_from) AS age_band, sum(e.count) AS count, "
+            "p.count AS population, p.source_id, p.age_band AS population_band, count(*) AS n "
+            "FROM e JOIN p USING (area_code, period, sex) "
+            "WHERE e.age_from >= p.age_from AND e.upto <= p.age_to GROUP BY p.area_code, p.period, "
+            "p.sex, p.age_band, p.count, p.source_id, e.measure, e.cause) "
+            "SELECT _row, area_code, period, sex, age_band, count, population, source_id, NULL "
+            "FROM tiled WHERE width = span AND count > population "
+            "UNION ALL SELECT _row, area_code, period, sex, age_band, count, population, source_id, "
+            "population_band FROM inside WHERE count > population "
+            "AND (n > 1 OR age_band <> population_band) "
+            "ORDER BY 1"
         ).fetchall()
     finally:
         con.unregister("_events_check")
     what = "deaths" if kind == "deaths" else "events"
-    for row, code, period, sex, band, count, population, source_id in rows:
+    for row, code, period, sex, band, count, population, source_id, pop_band in rows:
+        ages = f"age {band}" if pop_band is None else f"ages {band} (population band {pop_band})"
         parsed.report.issues.append(
             ValidationIssue(
                 code="count-exceeds-population",
@@ -210,7 +253,7 @@ def _check_against_population(workspace: Any, parsed: Parsed, kind: str) -> None
                 column="count",
                 value=count,
                 message=f"{what} ({count:g}) exceed the population ({population:g}) of {code}, {period}, {sex}, "
-                f"age {band} already in the workspace (input #{source_id}); a count cannot be larger than "
+                f"{ages} already in the workspace (input #{source_id}); a count cannot be larger than "
                 "the population it happened in",
             )
         )
@@ -285,6 +328,9 @@ def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
         ["area_code", "period", "sex", "age_band", "measure", "cause"],
         table=table,
         issues=issues,
+    )
+    overlapping_bands(
+        out, ["area_code", "period", "sex", "measure", "cause"], table=table, issues=issues
     )
     frame = with_rows(out, table).reset_index(drop=True)
     report = ValidationReport(file=table.label, kind=kind, rows_read=len(raw), issues=issues)

@@ -7,6 +7,9 @@ parsed Series, and appends a :class:`ValidationIssue` per bad cell to ``issues``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from jsna.ingest.readers import MISSING_MARKERS, TableText
@@ -54,6 +57,46 @@ def is_missing(series: pd.Series) -> pd.Series:
     return strip(series).isin(MISSING_MARKERS)
 
 
+#: the largest count or population one row may hold: more people than live in England (about
+#: 5.7 x 10^7) is a unit or column mix-up, never a real figure
+MAX_COUNT = 1e8
+
+#: the decimal mark of the file being parsed (``--decimal``): None when the user did not say
+_DECIMAL_MARK: ContextVar[str | None] = ContextVar("jsna_decimal_mark", default=None)
+
+_COMMA_GROUPED = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
+_DOT_GROUPED = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+"
+
+
+#: numbers only a decimal point (or comma thousands) can write: 1234.5, 12.5, 0.125, 3.14159, 1,234
+_DOT_DECIMAL = re.compile(
+    r"[+-]?(?:\d{4,}\.\d+|\d+\.\d{1,2}|\d+\.\d{4,}|0\.\d+|" + _COMMA_GROUPED + ")"
+)
+
+
+def _dot_is_decimal(table: TableText) -> bool:
+    """Whether some number in the file can only be read with '.' as the decimal mark (then
+    ``1.000`` in it is one, not a thousand). Worked out once per file."""
+    known = table.__dict__.get("_dot_is_decimal")
+    if known is None:
+        import pandas as pd
+
+        cells = pd.Series(table.frame.to_numpy().ravel()).astype(str).str.strip()
+        known = bool(cells.str.fullmatch(_DOT_DECIMAL.pattern).any())
+        table.__dict__["_dot_is_decimal"] = known
+    return bool(known)
+
+
+@contextmanager
+def decimal_mark(mark: str | None) -> Iterator[None]:
+    """Parse the numbers read inside the block with ``mark`` ('.' or ',') as the decimal mark."""
+    token = _DECIMAL_MARK.set(mark)
+    try:
+        yield
+    finally:
+        _DECIMAL_MARK.reset(token)
+
+
 def parse_number(
     series: pd.Series,
     *,
@@ -64,29 +107,91 @@ def parse_number(
     minimum: float | None = None,
     allow_missing: bool = False,
     what: str = "value",
+    counts: bool | None = None,
+    maximum: float | None = None,
 ) -> pd.Series:
     """Parse numbers written as analysts write them ('1,234', ' 56 ', '7.0').
 
     Missing markers (``-``, ``..``, ``:``, ``*``, ``x``, blank) become NaN and are an
-    error unless ``allow_missing``; they are never read as zero.
+    error unless ``allow_missing``; they are never read as zero. ``inf``, ``nan`` and other
+    text are errors. A number that reads two ways is refused unless the file's decimal mark is
+    given (``--decimal``): a comma that is not a thousands separator (``1000,5``: 1000.5 or
+    10005?) anywhere, and, in a column of ``counts`` (people or events, by default the
+    ``whole`` number columns), dots that group thousands (``1.000``: 1 or 1000?). Counts above
+    ``maximum`` (default :data:`MAX_COUNT` for counts) are refused.
     """
     import numpy as np
     import pandas as pd
 
+    counts = whole if counts is None else counts
+    if maximum is None and counts:
+        maximum = MAX_COUNT
+    mark = _DECIMAL_MARK.get()
     text = strip(series)
     missing = text.isin(MISSING_MARKERS)
-    cleaned = text.str.replace(",", "", regex=False).str.replace("£", "", regex=False)
-    numbers = pd.to_numeric(cleaned.where(~missing), errors="coerce").astype("float64")
-    bad_text = numbers.isna() & ~missing
+    body = text.str.replace("£", "", regex=False)
+    ambiguous = pd.Series(False, index=text.index)
+    if mark == ",":
+        cleaned = body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        has_comma = body.str.contains(",", regex=False)
+        # a comma that does not group thousands: a decimal comma, or a misplaced separator
+        stray = has_comma.copy()
+        if has_comma.any():
+            stray[has_comma] = ~body[has_comma].str.fullmatch(_COMMA_GROUPED)
+        if mark is None:
+            ambiguous = stray.copy()
+            if counts:
+                dotted = body.str.contains(".", regex=False)
+                if dotted.any():
+                    dotted[dotted] = body[dotted].str.fullmatch(_DOT_GROUPED)
+                if dotted.any() and not _dot_is_decimal(table):
+                    ambiguous |= dotted
+            ambiguous &= ~missing
+        cleaned = body.where(~stray, "?").str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(cleaned.where(~missing & ~ambiguous), errors="coerce").astype("float64")
+    infinite = numbers.notna() & ~np.isfinite(numbers)
+    numbers = numbers.where(~infinite)
+    bad_text = numbers.isna() & ~missing & ~ambiguous
     expectation = f"{what} must be a {'whole number' if whole else 'number'}"
     if minimum is not None:
         expectation += f" >= {minimum:g}"
+    if maximum is not None:
+        expectation += f" and <= {maximum:,.0f}"
+    for idx in text.index[ambiguous.to_numpy()]:
+        raw = text[idx]
+        issues.append(
+            _issue(
+                table,
+                idx,
+                column,
+                raw,
+                "ambiguous-number",
+                f"{what} {raw!r} reads two ways: as {_as_decimal(raw, ',')} with a decimal comma or "
+                f"as {_as_decimal(raw, '.')} with a decimal point; say which mark the file uses with "
+                "--decimal , or --decimal .",
+            )
+        )
     for idx in text.index[bad_text.to_numpy()]:
         issues.append(
             _issue(
                 table, idx, column, text[idx], "not-a-number", f"{expectation}, got {text[idx]!r}"
             )
         )
+    if maximum is not None:
+        high = numbers.notna() & (numbers > maximum)
+        for idx in numbers.index[high.to_numpy()]:
+            issues.append(
+                _issue(
+                    table,
+                    idx,
+                    column,
+                    text[idx],
+                    "implausible-number",
+                    f"{expectation}, got {text[idx]!r}: no area holds that many (a unit or "
+                    "column mix-up?)",
+                )
+            )
     if not allow_missing:
         for idx in text.index[missing.to_numpy()]:
             issues.append(
@@ -121,6 +226,16 @@ def parse_number(
                 )
             )
     return numbers
+
+
+def _as_decimal(raw: str, mark: str) -> str:
+    """``raw`` read with ``mark`` as the decimal mark (the other mark grouping thousands)."""
+    other = "." if mark == "," else ","
+    value = raw.replace("£", "").replace(other, "").replace(mark, ".")
+    try:
+        return f"{float(value):.10g}"
+    except ValueError:
+        return "not a number"
 
 
 def parse_sex(
@@ -316,6 +431,65 @@ def duplicate_keys(
                 key.replace("|", ", "),
                 "duplicate-key",
                 f"each {' × '.join(keys)} must appear once, but this repeats an earlier row{where}",
+            )
+        )
+
+
+def overlapping_bands(
+    frame: pd.DataFrame,
+    keys: list[str],
+    *,
+    table: TableText,
+    issues: list[ValidationIssue],
+) -> None:
+    """An error for each age band that overlaps another band of the same ``keys`` group.
+
+    ``85+`` beside single years ``85`` … ``90+`` counts the same people twice; so does ``0-4``
+    beside ``0``. (Rows with the same band are :func:`duplicate_keys`' to report.) Rows of
+    ``frame`` point at the file through its ``_row`` column when it has one.
+    """
+    import numpy as np
+
+    if frame.empty or "age_from" not in frame:
+        return
+    data = frame[[*keys, "age_band", "age_from", "age_to"]].copy()
+    data["_file_row"] = (
+        frame["_row"].to_numpy() if "_row" in frame else [table.file_row(i) for i in frame.index]
+    )
+    data = data[data["age_from"].notna()]
+    data = data.drop_duplicates([*keys, "age_band"])
+    if data.empty:
+        return
+    data["_end"] = data["age_to"].astype("Float64").fillna(np.inf).astype(float)
+    data["_start"] = data["age_from"].astype(float)
+    data = data.sort_values([*keys, "_start", "_end"], ascending=[True] * len(keys) + [True, False])
+    group = data.groupby(keys, dropna=False, sort=False)
+    running = group["_end"].cummax()
+    # the band that reaches furthest so far, and its row: the one a later band overlaps
+    leader = data["_end"].eq(running)
+    data["_lead_band"] = data["age_band"].where(leader)
+    data["_lead_row"] = data["_file_row"].where(leader)
+    data[["_lead_band", "_lead_row"]] = group[["_lead_band", "_lead_row"]].ffill()
+    data["_running"] = running
+    group = data.groupby(keys, dropna=False, sort=False)
+    previous = group[["_lead_band", "_lead_row"]].shift(1)
+    # the furthest any earlier band of the group reaches
+    reach = group["_running"].shift(1).fillna(-np.inf)
+    clash = data["_start"].le(reach)
+    for idx in data.index[clash.to_numpy()]:
+        band = str(data.at[idx, "age_band"])
+        other = str(previous.at[idx, "_lead_band"])
+        other_row = int(float(str(previous.at[idx, "_lead_row"])))
+        where = ", ".join(f"{k} {data.at[idx, k]!s}" for k in keys)
+        issues.append(
+            ValidationIssue(
+                code="overlapping-age-bands",
+                message=f"age band {band!r} overlaps band {other!r} (row {other_row}) of the same "
+                f"{where}: the same people would be counted twice; keep one set of bands",
+                file=table.label,
+                row=int(float(str(data.at[idx, "_file_row"]))),
+                column="age",
+                value=band,
             )
         )
 

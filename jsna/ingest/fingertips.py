@@ -179,6 +179,7 @@ class FingertipsSource(Source):
                     "the 95% limits do not contain the value",
                 )
             )
+        _check_proportions(out, table, issues)
         key = [
             "indicator_id",
             "parent_code",
@@ -272,3 +273,52 @@ def _fill_missing_ids(
                     )
                 )
     return filled
+
+
+def _check_proportions(out: pd.DataFrame, table: TableText, issues: list[ValidationIssue]) -> None:
+    """An error for each row of a proportion whose count exceeds its denominator.
+
+    An indicator is taken as a proportion when every row with a count and a denominator has
+    value = count / denominator (a fraction) or 100 x count / denominator (a percentage), to
+    0.1%, and every row with count <= denominator has its 95% limits inside 0-1 (0-100), as a
+    proportion's Wilson limits are. Ratios published the same way (an SMR is 100 x observed /
+    expected) have limits above 100 near 100, and are left alone: their count may exceed
+    their denominator.
+    """
+    import numpy as np
+
+    full = out[out["count"].notna() & out["denominator"].gt(0) & out["value"].notna()]
+    if full.empty:
+        return
+    share = full["count"] / full["denominator"]
+    for scale in (1.0, 100.0):
+        fits = np.isclose(full["value"], share * scale, rtol=1e-3, atol=0.05 * scale / 100)
+        within = full["count"].le(full["denominator"])
+        limits_ok = (
+            full["lower_ci_95"].fillna(0).ge(-1e-9) & full["upper_ci_95"].fillna(0).le(scale + 1e-9)
+        ) | ~within
+        per_indicator = (
+            full.assign(_fits=fits & limits_ok).groupby("indicator_id", dropna=False)["_fits"].all()
+        )
+        proportions = set(per_indicator[per_indicator].index)
+        over = full["indicator_id"].isin(proportions) & ~within & fits
+        for idx in full.index[over.to_numpy()]:
+            ind, count, denominator = (
+                str(full.at[idx, "indicator_id"]),
+                float(full["count"][idx]),
+                float(full["denominator"][idx]),
+            )
+            issues.append(
+                ValidationIssue(
+                    file=table.label,
+                    row=table.file_row(idx),
+                    column="Count",
+                    value=count,
+                    code="count-exceeds-denominator",
+                    message=f"indicator {ind} is a proportion (value = "
+                    f"{'100 x ' if scale == 100 else ''}count / denominator), and this row's count "
+                    f"({count:g}) exceeds its denominator "
+                    f"({denominator:g}): a proportion cannot be above "
+                    f"{'100%' if scale == 100 else '1'}",
+                )
+            )

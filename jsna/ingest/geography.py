@@ -13,6 +13,7 @@ from jsna.ingest.readers import TableText, normalise_name, read_text_table
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import pandas as pd
 
 _CODE_COL = re.compile(r"^([a-z]+?)(\d{2})?cd$")
@@ -132,19 +133,7 @@ class BoundariesSource(Source):
             else _name_column(columns, level or "", vintage2)
         )
         vintage = options.vintage or (f"20{vintage2}" if vintage2 else None)
-        if gdf.crs is None:
-            issues.append(
-                warn(
-                    table,
-                    None,
-                    "geometry",
-                    None,
-                    "no-crs",
-                    "the file declares no coordinate reference system; assumed WGS84 (EPSG:4326)",
-                )
-            )
-            gdf = gdf.set_crs(4326)
-        gdf = gdf.to_crs(4326)
+        gdf = _to_wgs84(gdf, table, issues)
         out = pd.DataFrame(index=gdf.index)
         out["area_code"] = check_area_codes(
             table.frame[code_col], table=table, column=code_col, issues=issues
@@ -187,17 +176,132 @@ class BoundariesSource(Source):
         out["geometry_repaired"] = repaired.to_numpy()
         duplicate_keys(out, ["area_code"], table=table, issues=issues)
         frame = with_rows(out, table).reset_index(drop=True)
-        geo = gpd.GeoDataFrame(
-            {"area_code": out["area_code"].to_numpy(), "_row": frame["_row"].to_numpy()},
-            geometry=gdf.geometry.to_numpy(),
-            crs=4326,
-        )
+        from shapely import to_wkb
+
+        geometry = frame[["area_code", "area_type", "vintage", "_row"]].copy()
+        geometry["wkb"] = list(to_wkb(gdf.geometry.to_numpy()))
         report = ValidationReport(
             file=table.label, kind=self.kind, rows_read=len(gdf), issues=issues
         )
         return Parsed(
-            frames={"areas": frame}, report=report, layout="boundaries", extra={"geometry": geo}
+            frames={"areas": frame, "geometry": geometry}, report=report, layout="boundaries"
         )
+
+
+#: the bounds of longitude and latitude (degrees), and of British National Grid eastings and
+#: northings (metres) with a margin: coordinates outside a CRS's range contradict it
+_DEGREES = (-180.0, -90.0, 180.0, 90.0)
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, table: TableText, issues: list[ValidationIssue]):  # type: ignore[no-untyped-def]
+    """The boundaries in WGS84, after checking the coordinates against the CRS the file states.
+
+    A file that states its CRS is reprojected from it, once its coordinates are inside that
+    CRS's area of use (a CRS in degrees whose coordinates run to hundreds of thousands, or a
+    projected CRS whose coordinates all fit in longitude and latitude, contradicts itself and is
+    refused). A file that states none is taken as WGS84 (GeoJSON's default) only when its
+    coordinates are degrees; coordinates in metres without a CRS are refused: which grid they
+    are on cannot be known.
+    """
+    import numpy as np
+
+    present = gdf.geometry[~(gdf.geometry.is_empty | gdf.geometry.isna())]
+    if present.empty:
+        return gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
+    xmin, ymin, xmax, ymax = (float(v) for v in present.total_bounds)
+    where = f"coordinates run from ({xmin:,.6g}, {ymin:,.6g}) to ({xmax:,.6g}, {ymax:,.6g})"
+    in_degrees = (
+        np.isfinite([xmin, ymin, xmax, ymax]).all()
+        and xmin >= _DEGREES[0]
+        and ymin >= _DEGREES[1]
+        and xmax <= _DEGREES[2]
+        and ymax <= _DEGREES[3]
+    )
+    if gdf.crs is None or _geojson_without_crs(table.path):
+        if not in_degrees:
+            return _refuse(
+                gdf,
+                table,
+                issues,
+                f"the file declares no coordinate reference system and its {where}, "
+                "so they are not longitude and latitude (GeoJSON's default); they look like metres on "
+                "a projected grid. Save the file with its CRS stated (for British National Grid, "
+                "EPSG:27700), or export it as WGS84",
+            )
+        issues.append(
+            warn(
+                table,
+                None,
+                "geometry",
+                None,
+                "no-crs",
+                "the file declares no coordinate reference system; its coordinates are degrees, "
+                "so WGS84 (EPSG:4326) is assumed",
+            )
+        )
+        return gdf.set_crs(4326)
+    stated = gdf.crs.to_string()
+    if gdf.crs.is_geographic and not in_degrees:
+        return _refuse(
+            gdf,
+            table,
+            issues,
+            f"the file states the CRS {stated} (longitude and latitude in degrees) "
+            f"but its {where}, which are not degrees; the stated CRS is wrong. State the CRS the "
+            "coordinates are in (for metres on British National Grid, EPSG:27700)",
+        )
+    if gdf.crs.is_projected:
+        area = gdf.crs.area_of_use
+        if in_degrees:
+            return _refuse(
+                gdf,
+                table,
+                issues,
+                f"the file states the projected CRS {stated} (metres) but its "
+                f"{where}, which look like longitude and latitude; the stated CRS is wrong. State "
+                "EPSG:4326 (or remove the crs member of a GeoJSON file)",
+            )
+        if area is not None:
+            from pyproj import Transformer
+
+            back = Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+            lon, lat = back.transform([xmin, xmax], [ymin, ymax])
+            if not np.isfinite([*lon, *lat]).all() or not (
+                area.west - 1 <= min(lon)
+                and max(lon) <= area.east + 1
+                and area.south - 1 <= min(lat)
+                and max(lat) <= area.north + 1
+            ):
+                return _refuse(
+                    gdf,
+                    table,
+                    issues,
+                    f"the file states the CRS {stated} but its {where}, outside "
+                    f"the area that CRS covers ({area.name}); the stated CRS is wrong",
+                )
+    return gdf.to_crs(4326)
+
+
+def _geojson_without_crs(path: Path) -> bool:
+    """Whether ``path`` is GeoJSON with no ``crs`` member (readers then report WGS84, the
+    GeoJSON default, whatever the coordinates are). The member is looked for in the first and
+    the last megabyte, where writers put it."""
+    if path.suffix.lower() not in {".geojson", ".json"}:
+        return False
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+        handle.seek(max(0, size - (1 << 20)))
+        tail = handle.read()
+    return re.search(rb'"crs"\s*:', head + tail) is None
+
+
+def _refuse(gdf, table: TableText, issues: list[ValidationIssue], message: str):  # type: ignore[no-untyped-def]
+    """Record a coordinate problem of the whole file (nothing of it loads); the frame as it is."""
+    issues.append(
+        ValidationIssue(code="crs-mismatch", message=message, file=table.label, column="geometry")
+    )
+    return gdf.set_crs(4326, allow_override=True)
 
 
 def _explain(geom: object) -> str:

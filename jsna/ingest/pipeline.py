@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.errors import InvalidDataError, MissingColumnError, UnreadableFileError, UsageError
 from jsna.ingest.base import Parsed, ReadOptions, Source, StreamedFrame
+from jsna.ingest.fields import decimal_mark
 from jsna.plugins import SourceRegistry
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
@@ -249,8 +250,10 @@ def _read(
     path = Path(path)
     if not path.exists():
         raise UnreadableFileError(f"{path}: file not found")
+    options = options or ReadOptions()
     try:
-        return source.parse(path, options or ReadOptions())
+        with decimal_mark(options.decimal):
+            return source.parse(path, options)
     except MissingColumnError as exc:  # a reference file named with a kind gets its own reason
         from jsna.ingest.readers import TableText
 
@@ -330,26 +333,9 @@ def ingest_file(
     quarantine = _refuse_or_quarantine(
         workspace, source, parsed, kind, path, skip_invalid_rows, provenance
     )
-    geometry_tmp: Path | None = None
-    geo = parsed.extra.get("geometry")
-    if geo is not None:
-        workspace.geometry_dir.mkdir(parents=True, exist_ok=True)
-        final = workspace.geometry_dir / f"{sha}.parquet"
-        geometry_tmp = workspace.geometry_dir / f".{sha}.parquet.tmp"
-        geo[~geo["_row"].isin(parsed.report.bad_rows)].drop(columns=["_row"]).to_parquet(
-            geometry_tmp
-        )
-        parsed.frames["areas"]["geometry_file"] = final.name
-    try:
-        result = workspace.load(
-            provenance=provenance, frames=parsed.frames, quarantine=quarantine, drop_sources=drop
-        )
-    except BaseException:
-        if geometry_tmp is not None:
-            geometry_tmp.unlink(missing_ok=True)
-        raise
-    if geometry_tmp is not None:
-        os.replace(geometry_tmp, workspace.geometry_dir / f"{sha}.parquet")
+    result = workspace.load(
+        provenance=provenance, frames=parsed.frames, quarantine=quarantine, drop_sources=drop
+    )
     return _outcome(path, kind, sha, parsed, provenance, result)
 
 
@@ -478,7 +464,8 @@ def _refuse_or_quarantine(
         # the bad rows out of the aggregate
         keep = ~frame["_row"].isin(bad_rows)
         parsed.frames[table] = kept = frame[keep].drop(columns=["_row"])
-        records += int(keep.sum())
+        if table != "geometry":  # the shapes of the areas rows, not records of their own
+            records += int(keep.sum())
         if "period" in kept:
             periods.update(str(p) for p in kept["period"].dropna().unique())
         for col in ("area_code", "lsoa_code", "child_code"):

@@ -27,6 +27,7 @@ from jsna.ingest.fields import (
     check_area_codes,
     check_sex_codes,
     duplicate_keys,
+    overlapping_bands,
     parse_age,
     parse_number,
     parse_period,
@@ -271,6 +272,7 @@ def _parse_long(
         whole=bool(whole),
         minimum=0,
         what="population",
+        counts=True,
     )
     return out
 
@@ -492,6 +494,7 @@ def _parse_years_as_columns(
             whole=False,
             minimum=0,
             what="population",
+            counts=True,
         )
         pieces.append(piece)
     return pd.concat(pieces)
@@ -551,6 +554,7 @@ def _finish(frame: pd.DataFrame, table: TableText, issues: list[ValidationIssue]
             )
     frame = frame[~persons].drop(columns=["_has_mf"])
     duplicate_keys(frame, [*keys, "sex", "age_band"], table=_RowTable(table, frame), issues=issues)
+    overlapping_bands(frame, [*keys, "sex"], table=table, issues=issues)
     return frame.reset_index(drop=True).astype({"age_from": "Int64", "age_to": "Int64"})
 
 

@@ -1,8 +1,7 @@
 """Choropleth maps (geopandas, matplotlib) as inline SVG: north up, British National Grid, scale bar.
 
-Geometry comes from the GeoParquet files the boundaries ingest writes under the workspace's
-``geometry/`` folder (one per boundary file, named by its sha256), found through the
-``areas`` table. Class breaks are computed with pandas (quantiles); no mapclassify.
+Geometry comes from the workspace's ``geometry`` table (WKB in WGS84, stored by the boundaries
+ingest in the same transaction as the ``areas`` rows). Class breaks are computed with pandas (quantiles); no mapclassify.
 """
 
 from __future__ import annotations
@@ -35,23 +34,18 @@ BRITISH_NATIONAL_GRID = 27700
 
 
 def load_geometry(workspace: Workspace, codes: list[str] | set[str]) -> gpd.GeoDataFrame:
-    """Boundaries of ``codes`` in British National Grid, from the workspace's GeoParquet files."""
+    """Boundaries of ``codes`` in British National Grid, from the workspace's ``geometry`` table."""
     import geopandas as gpd
-    import pandas as pd
+    from shapely import from_wkb
 
-    areas = workspace.table("areas")
-    areas = areas[areas["area_code"].isin(list(codes)) & areas["geometry_file"].notna()]
-    parts = []
-    for name in sorted(set(areas["geometry_file"])):
-        path = workspace.geometry_dir / name
-        if not path.exists():
-            continue
-        frame = gpd.read_parquet(path)
-        parts.append(frame[frame["area_code"].isin(list(codes))])
-    if not parts:
+    stored = workspace.geometry(codes)
+    if stored.empty:
         return gpd.GeoDataFrame({"area_code": []}, geometry=[], crs=BRITISH_NATIONAL_GRID)
-    geo = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
-    geo = geo.drop_duplicates("area_code").sort_values("area_code").reset_index(drop=True)
+    geo = gpd.GeoDataFrame(
+        {"area_code": stored["area_code"].to_numpy()},
+        geometry=from_wkb(stored["wkb"].map(bytes).to_numpy()),
+        crs=4326,
+    )
     return geo.to_crs(BRITISH_NATIONAL_GRID)
 
 

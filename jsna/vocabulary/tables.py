@@ -82,6 +82,10 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "count": "DOUBLE",
         "cost": "DOUBLE",
         "source_id": "INTEGER",
+        #: the first and last date of the records counted (record-level extracts; empty for
+        #: counts a file gives already aggregated)
+        "dates_from": "DATE",
+        "dates_to": "DATE",
     },
     "indicator_values": {
         "indicator_id": "VARCHAR",
@@ -117,6 +121,15 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "vintage": "VARCHAR",
         "geometry_file": "VARCHAR",
         "geometry_repaired": "BOOLEAN",
+        "source_id": "INTEGER",
+    },
+    #: each area's boundary as WKB in WGS84 (EPSG:4326), loaded in the same transaction as its
+    #: ``areas`` row (a kill can never leave an area whose map is gone)
+    "geometry": {
+        "area_code": "VARCHAR",
+        "area_type": "VARCHAR",
+        "vintage": "VARCHAR",
+        "wkb": "BLOB",
         "source_id": "INTEGER",
     },
     "lookups": {
@@ -281,10 +294,23 @@ RESULT_COLUMNS: Final = tuple(TABLES["results"])
 
 #: per table, its full key: every column that tells one row from another (the rest are values).
 #: A newer file replaces an older file's rows only where it holds a row with the same full key,
-#: so files split by sex, age, year, cause or area add up (see ``Workspace.load``).
+#: so files split by sex, age, year, cause or area add up (see ``Workspace.load``). Age ranges
+#: (``age_from``-``age_to``) and the dates of an extract's records (``dates_from``-``dates_to``)
+#: match where they overlap.
 REPLACE_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "population": ("area_code", "period", "sex", "age_band", "age_from", "age_to", "variant"),
-    "events": ("area_code", "period", "sex", "age_band", "age_from", "age_to", "measure", "cause"),
+    "events": (
+        "area_code",
+        "period",
+        "sex",
+        "age_band",
+        "age_from",
+        "age_to",
+        "measure",
+        "cause",
+        "dates_from",
+        "dates_to",
+    ),
     "indicator_values": (
         "indicator_id",
         "area_code",
@@ -295,6 +321,7 @@ REPLACE_KEYS: Final[dict[str, tuple[str, ...]]] = {
         "category",
     ),
     "areas": ("area_code", "area_type", "vintage"),
+    "geometry": ("area_code", "area_type", "vintage"),
     "lookups": ("child_code", "child_type", "parent_type", "vintage"),
     "deprivation": ("lsoa_code", "vintage"),
     "phb_uptake": ("period", "region_code", "icb_code", "sub_icb_code", "phb_type"),
@@ -326,5 +353,7 @@ def empty_frame(table: str):  # type: ignore[no-untyped-def]
         "BIGINT": "Int64",
         "DOUBLE": "float64",
         "BOOLEAN": "boolean",
+        "BLOB": "object",
+        "DATE": "object",
     }
     return pd.DataFrame({name: pd.Series(dtype=dtypes[t]) for name, t in TABLES[table].items()})

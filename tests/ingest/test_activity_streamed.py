@@ -107,16 +107,16 @@ def test_same_extract_from_another_path_is_unchanged(tmp_path: Path) -> None:
         )  # hashed first: a path seen before
 
 
-def test_newer_extract_for_a_period_replaces_the_older(tmp_path: Path) -> None:
+def test_a_reissue_for_the_same_dates_replaces_the_groups_it_holds(tmp_path: Path) -> None:
     old = _extract(
         tmp_path / "old.csv",
         "40,1,E01006001,2023-05-01,Outpatient,10",
-        "40,1,E01006002,2023-05-01,Outpatient,10",
+        "40,1,E01006002,2023-05-31,Outpatient,10",
     )
     new = _extract(
         tmp_path / "new.csv",
-        "40,1,E01006001,2023-06-01,Outpatient,10",
-        "41,1,E01006001,2023-06-01,Outpatient,10",
+        "40,1,E01006001,2023-05-02,Outpatient,10",
+        "41,1,E01006001,2023-05-03,Outpatient,10",
     )
     with Workspace.open(tmp_path / "jsna.duckdb") as ws:
         ingest_file(ws, "activity", old)
@@ -126,6 +126,11 @@ def test_newer_extract_for_a_period_replaces_the_older(tmp_path: Path) -> None:
             "SELECT area_code, sum(count), min(source_id) FROM events GROUP BY 1 ORDER BY 1"
         ).fetchall()
         assert rows == [("E01006001", 2.0, 2), ("E01006002", 1.0, 1)]
+        # an extract of other dates of the same year (June) adds to both
+        june = _extract(tmp_path / "june.csv", "40,1,E01006001,2023-06-01,Outpatient,10")
+        assert ingest_file(ws, "activity", june).replaced == []
+        total = ws.con.execute("SELECT sum(count) FROM events").fetchall()[0][0]
+        assert total == 4.0
 
 
 def test_problems_name_the_files_own_columns_and_values(tmp_path: Path) -> None:

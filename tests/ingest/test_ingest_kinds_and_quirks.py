@@ -188,7 +188,9 @@ def test_boundaries_invalid_polygons_repaired_and_reported() -> None:
     frame, parsed = _frame("boundaries", "boundaries_ons_2023_2024/lad_may2024_uk_bsc.geojson")
     repaired = [i for i in parsed.report.warnings if i.code == "repaired-geometry"]
     assert len(frame) == 361 and frame["geometry_repaired"].sum() == len(repaired) > 0
-    assert parsed.extra["geometry"].geometry.is_valid.all()
+    from shapely import from_wkb, is_valid
+
+    assert is_valid(from_wkb(list(parsed.frames["geometry"]["wkb"]))).all()
 
 
 def test_registrations_all_ages_rows() -> None:

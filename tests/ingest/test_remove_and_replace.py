@@ -184,14 +184,16 @@ def test_reloading_a_wholly_replaced_file_leaves_one_entry(tmp_path: Path) -> No
     assert prov == [("new.csv", "superseded"), ("old.csv", "loaded")] and counts == [(10.0,)]
 
 
-def test_remove_takes_the_boundary_file_with_it(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_remove_takes_the_boundaries_with_it(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
     path = real_file("boundaries_trafford_gm/trafford_ward_2023_generalised.geojson")
     assert cli("ingest", str(path), "--project", str(project))[0] == 0
-    geometry = list((project / "geometry").glob("*.parquet"))
-    assert len(geometry) == 1
+    with Workspace.open(project / "jsna.duckdb", read_only=True) as ws:
+        stored = ws.count("geometry")
+    assert stored == 21 and not (project / "geometry").exists()
     code, out, _ = cli("remove", path.name, "--project", str(project))
-    assert code == 0 and f"boundary file {geometry[0].name}" in out
-    assert not geometry[0].exists()
+    assert code == 0 and f"{stored} geometry rows" in out
+    with Workspace.open(project / "jsna.duckdb", read_only=True) as ws:
+        assert ws.count("geometry") == 0 and ws.count("areas") == 0
 
 
 # -- atomicity -------------------------------------------------------------------------------------

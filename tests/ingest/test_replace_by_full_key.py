@@ -26,10 +26,13 @@ VALUES = {
     "DOUBLE": (1.5, 2.5),
     "BOOLEAN": (True, False),
     "DATE": (dt.date(2024, 4, 1), dt.date(2024, 5, 1)),
+    "BLOB": (b"a", b"b"),
 }
 
 
 AGE = ("age_band", "age_from", "age_to")
+#: the dates of an extract's records: a range, matched by overlap as ages are
+DATES = ("dates_from", "dates_to")
 
 
 def _row(table: str, *, change: str | None = None, value: float = 10.0) -> dict[str, object]:
@@ -41,7 +44,8 @@ def _row(table: str, *, change: str | None = None, value: float = 10.0) -> dict[
         if col == "source_id":
             continue
         first, second = VALUES[sql_type]
-        row[col] = second if col == change or (change in AGE and col in AGE) else first
+        together = next((r for r in (AGE, DATES) if change in r), ())
+        row[col] = second if col == change or col in together else first
         if col not in REPLACE_KEYS[table] and sql_type == "DOUBLE":
             row[col] = value
     return row
@@ -50,7 +54,11 @@ def _row(table: str, *, change: str | None = None, value: float = 10.0) -> dict[
 def _distinct_keys(table: str) -> list[str]:
     """The key columns that can differ on their own (an age range counts once)."""
     keys = REPLACE_KEYS[table]
-    return [k for k in keys if k not in ("age_band", "age_to") or "age_from" not in keys]
+    return [
+        k
+        for k in keys
+        if (k not in ("age_band", "age_to") or "age_from" not in keys) and k != "dates_to"
+    ]
 
 
 def _load(ws: Workspace, table: str, name: str, rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
@@ -137,7 +145,7 @@ def test_ingest_and_inputs_report_replacements_in_words_and_json(
     new = _pop(tmp_path / "new.csv", [("E06000001", "2021", "Male", 0, 12)])
     assert cli("ingest", "population", str(old), "--project", str(project))[0] == 0
     code, out, _ = cli("ingest", "population", str(new), "--project", str(project))
-    assert code == 0 and "replaced 1 population row from old.csv (input 1)" in out
+    assert code == 0 and "replaced 1 population row from old.csv (input 1, loaded 20" in out
     code, out, _ = cli("inputs", "--project", str(project), "--json")
     rows = {r["file_name"]: r for r in json.loads(out)["inputs"]}
     assert rows["old.csv"]["status"] == "loaded" and rows["old.csv"]["state"] == "partly replaced"
