@@ -17,7 +17,8 @@ TEMPLATE = "report.html.j2"
 def _folder_loader(folder: Path):  # type: ignore[no-untyped-def]
     """A loader for one template folder that refuses any template whose real path (symbolic
     links followed) lies outside that folder."""
-    from jinja2 import FileSystemLoader, TemplateNotFound
+    from jinja2 import FileSystemLoader
+    from jinja2.exceptions import SecurityError
 
     root = folder.resolve()
 
@@ -26,8 +27,8 @@ def _folder_loader(folder: Path):  # type: ignore[no-untyped-def]
             source, filename, uptodate = super().get_source(environment, template)
             real = Path(filename).resolve()
             if not real.is_relative_to(root):
-                raise TemplateNotFound(
-                    f"{template} (it resolves to {real}, outside the template folder {root})"
+                raise SecurityError(
+                    f"{template} resolves to {real}, outside the template folder {root}"
                 )
             return source, filename, uptodate
 
@@ -39,15 +40,19 @@ def environment(user_templates: Path | None = None):  # type: ignore[no-untyped-
 
     Templates run in Jinja2's sandbox (no attribute starting with ``_``, no unsafe callables),
     so an override cannot reach Python internals, and ``include``/``extends``/``import`` resolve
-    only to files inside the template folders.
+    only to files inside the template folders. ``jsna/<name>`` always names the bundled
+    template, so a user's ``report.html.j2`` can ``{% extends "jsna/report.html.j2" %}`` and
+    reuse it.
     """
-    from jinja2 import ChoiceLoader, StrictUndefined, select_autoescape
+    from jinja2 import ChoiceLoader, PrefixLoader, StrictUndefined, select_autoescape
     from jinja2.sandbox import SandboxedEnvironment
 
     loaders = []
     if user_templates is not None and user_templates.is_dir():
         loaders.append(_folder_loader(user_templates))
-    loaders.append(_folder_loader(templates_dir()))
+    bundled = _folder_loader(templates_dir())
+    # "jsna/report.html.j2" is always the bundled template, so an override can extend it
+    loaders += [bundled, PrefixLoader({"jsna": bundled})]
     env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html", "j2"]),
@@ -84,7 +89,11 @@ def render_template(env, name: str, **context: object) -> str:  # type: ignore[n
     from jinja2 import TemplateNotFound, TemplatesNotFound, TemplateSyntaxError
     from jinja2.exceptions import SecurityError, UndefinedError
 
-    folders = " and ".join(path for loader in env.loader.loaders for path in loader.searchpath)
+    folders = " and ".join(
+        dict.fromkeys(
+            path for loader in env.loader.loaders for path in getattr(loader, "searchpath", [])
+        )
+    )
     try:
         return str(env.get_template(name).render(**context))
     except TemplateSyntaxError as exc:
@@ -103,7 +112,7 @@ def render_template(env, name: str, **context: object) -> str:  # type: ignore[n
     except RecursionError as exc:
         raise TemplateError(
             f"template {_where(exc, name)}: it extends or includes itself (directly or through "
-            "another template); to change the bundled template, copy it and edit the copy"
+            f'another template); to build on the bundled one, include or extend "jsna/{name}"'
         ) from exc
     except JinjaTemplateError as exc:
         raise TemplateError(f"template {_where(exc, name)}: {exc}") from exc

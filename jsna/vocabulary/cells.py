@@ -39,7 +39,10 @@ def safe_cell(value: Any) -> Any:
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every formula-like text cell (and column name) made inert.
+    """A copy of ``frame`` ready to be written as CSV: every formula-like text cell (and column
+    name) made inert, and a carriage return inside a text cell written as a line feed (pandas
+    quotes a cell holding ``\\n`` but not one holding a lone ``\\r``, which spreadsheets read as
+    the end of the row).
 
     Only text columns are looked at; numeric columns (negative values included) pass unchanged.
     """
@@ -52,10 +55,15 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
             pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)
         ):
             continue
-        risky = series.map(is_formula_like).astype(bool)
-        if risky.any():
-            series = series.astype("object")
-            series[risky] = "'" + series[risky].astype(str)
-            out[column] = series
-    out.columns = [safe_cell(str(c)) for c in out.columns]
+        text = series.map(lambda v: isinstance(v, str)).astype(bool)
+        if not text.any():
+            continue
+        cleaned = series.astype("object").copy()
+        cleaned[text] = [_csv_text(v) for v in cleaned[text]]
+        out[column] = cleaned
+    out.columns = [_csv_text(str(c)) for c in out.columns]
     return out
+
+
+def _csv_text(value: str) -> str:
+    return str(safe_cell(value)).replace("\r\n", "\n").replace("\r", "\n")
