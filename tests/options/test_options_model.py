@@ -117,6 +117,8 @@ def test_the_described_options_parse_back_to_the_same_options(
 
     given = ReadOptions(
         sheet="Table 2",
+        xlsx_max_mb=64,
+        xlsx_max_rows=5000,
         skip_rows=3,
         encoding="cp1252",
         period="2023/24",
