@@ -292,7 +292,9 @@ def export_quarantine(
     elif suffix == ".json":
         output.write_text(json.dumps(listing.rows, indent=2, default=str) + "\n", encoding="utf-8")
     elif suffix in {".csv", ""}:
-        frame.to_csv(output, index=False)
+        from jsna.vocabulary.cells import safe_frame
+
+        safe_frame(frame).to_csv(output, index=False)
     else:
         raise UsageError(
             f"cannot export quarantine to {output.name}: use a .csv, .parquet or .json file"

@@ -41,6 +41,10 @@ class ProjectSettings(_Strict):
     benchmark: str = "E92000001"
     workspace: str = "jsna.duckdb"
     run_date: date | None = None
+    allow_outside: bool = Field(
+        default=False,
+        description="allow inputs, logo, templates and narrative outside the project folder",
+    )
 
     @field_validator("area", "benchmark")
     @classmethod
@@ -481,6 +485,59 @@ class Config(_Strict):
                 )
         return problems
 
+    def outside_paths(self) -> list[str]:
+        """One message per file or folder the config reads from outside the project folder
+        (inputs, logo, templates, narrative), unless ``[project] allow_outside = true``.
+
+        A report is published, so a config (perhaps from someone else) must not make it read
+        ``/etc/passwd`` or another folder's files without saying so; symbolic links are followed.
+        """
+        if self.project.allow_outside:
+            return []
+        root = self.root.resolve()
+        named: list[tuple[tuple[str | int, ...], str | None]] = [
+            (("inputs", number, "path"), spec.path) for number, spec in enumerate(self.inputs)
+        ]
+        named += [
+            (("organisation", "logo"), self.organisation.logo),
+            (("report", "templates_dir"), self.report.templates_dir),
+            (("report", "narrative_dir"), self.report.narrative_dir),
+        ]
+        problems = []
+        for loc, value in named:
+            if not value:
+                continue
+            real = self.path(value).resolve()
+            if not real.is_relative_to(root):
+                setting = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc)
+                problems.append(
+                    f"{self.where(*loc)}: {setting.replace('.[', '[')}: {value!r} is outside the "
+                    f"project folder {root} (it resolves to {real}); move it into the project, or "
+                    "set allow_outside = true under [project] to allow it"
+                )
+        return problems
+
+    def logo_image(self) -> tuple[str, bytes] | None:
+        """The organisation's logo as (MIME type, bytes), or None when there is none.
+
+        The type is read from the file's content, not its name: only a PNG, JPEG, GIF, WebP or
+        SVG image is embedded, so a config cannot publish another kind of file as the logo.
+        """
+        if not self.organisation.logo:
+            return None
+        path = self.path(self.organisation.logo)
+        where = f"{self.where('organisation', 'logo')}: organisation.logo"
+        if not path.is_file():
+            raise ConfigError(f"{where}: file not found: {path}")
+        data = path.read_bytes()
+        mime = image_type(data)
+        if mime is None:
+            raise ConfigError(
+                f"{where}: {path.name} is not an image (expected a PNG, JPEG, GIF, WebP or SVG "
+                f"file; its first bytes are {data[:8]!r})"
+            )
+        return mime, data
+
     def path(self, relative: str) -> Path:
         p = Path(relative).expanduser()
         return p if p.is_absolute() else (self.root / p)
@@ -505,6 +562,22 @@ class Config(_Strict):
         if epoch:
             return datetime.fromtimestamp(int(epoch), UTC).date()
         return datetime.now(UTC).date()
+
+
+def image_type(data: bytes) -> str | None:
+    """The MIME type of an image from its first bytes (PNG, JPEG, GIF, WebP, SVG), else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
+    if head.startswith((b"<svg", b"<?xml", b"<!--", b"<!DOCTYPE svg")) and b"<svg" in head:
+        return "image/svg+xml"
+    return None
 
 
 #: short names kept for the common overrides; every setting also has JSNA_<TABLE>_<KEY>
@@ -625,8 +698,7 @@ def load_config(path: Path | None = None, *, root: Path | None = None) -> Config
     if path is None:
         candidate = (root or Path.cwd()) / CONFIG_FILE
         if not candidate.exists():
-            config = Config(root=(root or Path.cwd()).resolve())
-            return apply_env(config)
+            return _checked_paths(apply_env(Config(root=(root or Path.cwd()).resolve())))
         path = candidate
     path = Path(path)
     if not path.exists():
@@ -656,7 +728,15 @@ def load_config(path: Path | None = None, *, root: Path | None = None) -> Config
         raise ConfigError("\n".join(messages)) from exc
     config._source = path.resolve()
     config._text = text
-    return apply_env(config)
+    return _checked_paths(apply_env(config))
+
+
+def _checked_paths(config: Config) -> Config:
+    """``config``, once no path it reads lies outside the project (see :meth:`Config.outside_paths`)."""
+    outside = config.outside_paths()
+    if outside:
+        raise ConfigError("\n".join(outside))
+    return config
 
 
 def _env_settings() -> dict[str, tuple[str, str]]:

@@ -57,6 +57,12 @@ class ConfigError(JsnaError):
     exit_code = EXIT_CANNOT_RUN
 
 
+class TemplateError(ConfigError):
+    """A report template (a user's override or the bundled one) could not be loaded or rendered:
+    a syntax error, an unknown name, a template that extends itself, a path outside the template
+    folders, or something the sandbox forbids. The message names the template and line."""
+
+
 class WorkspaceError(JsnaError):
     """The workspace database is missing, locked or from an incompatible version."""
 

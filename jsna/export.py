@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna.errors import UsageError
+from jsna.vocabulary.cells import safe_frame
 from jsna.vocabulary.sections import SECTIONS
 from jsna.vocabulary.tables import RESULT_COLUMNS
 
@@ -160,7 +161,7 @@ def write_analysis_files(analyses: dict[str, pd.DataFrame], folder: Path, fmt: s
     for name, frame in analyses.items():
         target = folder / f"{name}.{fmt}"
         if fmt == "csv":
-            _write_text(target, frame.to_csv(index=False, lineterminator="\n"))
+            _write_text(target, safe_frame(frame).to_csv(index=False, lineterminator="\n"))
         else:
             tmp = target.with_suffix(".parquet.tmp")
             frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
@@ -249,8 +250,9 @@ def to_fingertips(
 
 
 def fingertips_csv_text(results: pd.DataFrame, **kwargs: Any) -> str:
-    """The Fingertips-order CSV as text (floats written to full precision, ``\\n`` line ends)."""
-    return to_fingertips(results, **kwargs).to_csv(index=False, lineterminator="\n")
+    """The Fingertips-order CSV as text (floats written to full precision, ``\\n`` line ends;
+    text a spreadsheet would run as a formula starts with ``'``)."""
+    return safe_frame(to_fingertips(results, **kwargs)).to_csv(index=False, lineterminator="\n")
 
 
 def _plain(value: Any) -> Any:
@@ -327,18 +329,19 @@ def write_xlsx(
     workbook = Workbook()
     contents = workbook.active
     contents.title = "Contents"
-    contents.append([str(metadata.get("title", "jsna results"))])
+    _append_text_safe(contents, [str(metadata.get("title", "jsna results"))])
     contents["A1"].font = Font(bold=True, size=14)
     for key in ("area", "benchmark", "run_date", "jsna_version"):
         if metadata.get(key):
-            contents.append([key.replace("_", " ").capitalize(), str(metadata[key])])
-    contents.append(
+            _append_text_safe(contents, [key.replace("_", " ").capitalize(), str(metadata[key])])
+    _append_text_safe(
+        contents,
         [
             "Small counts are NOT suppressed in this workbook; apply disclosure control before publishing."
-        ]
+        ],
     )
-    contents.append([])
-    contents.append(["Sheet", "Section", "Indicators", "Rows"])
+    contents.append([])  # a spacer row
+    _append_text_safe(contents, ["Sheet", "Section", "Indicators", "Rows"])
     header_row = contents.max_row
     for cell in contents[header_row]:
         cell.font = Font(bold=True)
@@ -346,15 +349,16 @@ def write_xlsx(
     for info in SECTIONS:
         rows = results["section"].eq(info.id).to_numpy()
         name = _sheet_name(info.number, info.title)
-        contents.append(
-            [name, info.title, int(results.loc[rows, "indicator_id"].nunique()), int(rows.sum())]
+        _append_text_safe(
+            contents,
+            [name, info.title, int(results.loc[rows, "indicator_id"].nunique()), int(rows.sum())],
         )
         sheet = workbook.create_sheet(name)
-        sheet.append(list(table.columns))
+        _append_text_safe(sheet, list(table.columns))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for values in table[rows].itertuples(index=False):
-            sheet.append([_plain(v) for v in values])
+            _append_text_safe(sheet, [_plain(v) for v in values])
         sheet.freeze_panes = "A2"
         if sheet.max_row > 1:
             sheet.auto_filter.ref = sheet.dimensions
@@ -364,13 +368,13 @@ def write_xlsx(
             )
     for name, frame in (analyses or {}).items():
         sheet_name = name[:31]  # Excel's limit; table names are plain snake_case
-        contents.append([sheet_name, "Analysis table (sections 7-10)", "", len(frame)])
+        _append_text_safe(contents, [sheet_name, "Analysis table (sections 7-10)", "", len(frame)])
         sheet = workbook.create_sheet(sheet_name)
-        sheet.append([str(c) for c in frame.columns])
+        _append_text_safe(sheet, [str(c) for c in frame.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for values in frame.itertuples(index=False):
-            sheet.append([_plain(v) for v in values])
+            _append_text_safe(sheet, [_plain(v) for v in values])
         sheet.freeze_panes = "A2"
     contents.column_dimensions["A"].width = 34
     contents.column_dimensions["B"].width = 42
@@ -383,6 +387,17 @@ def write_xlsx(
     _normalise_zip(tmp, stamp=fixed.strftime("%Y-%m-%dT%H:%M:%SZ"))
     tmp.replace(path)
     return path
+
+
+def _append_text_safe(sheet: Any, values: list[Any]) -> None:
+    """Append a row in which every string is a text cell: openpyxl stores a string starting
+    with ``=`` as a live formula, so such cells are turned back into text (never run)."""
+    sheet.append(values)
+    if not any(isinstance(v, str) and v.startswith("=") for v in values):
+        return
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _fixed_datetime(run_date: Any):  # type: ignore[no-untyped-def]

@@ -143,6 +143,23 @@ class ReadOptions:
     """
 
     sheet: str | None = field(default=None, metadata=_option("XLSX sheet name or number."))
+    #: limits that stop a hostile or broken workbook (a "zip bomb") before it is unpacked
+    xlsx_max_mb: int | None = field(
+        default=None,
+        metadata=_option(
+            "Refuse an XLSX workbook that unpacks to more than this many MB (default 512).",
+            minimum=1,
+            metavar="MB",
+        ),
+    )
+    xlsx_max_rows: int | None = field(
+        default=None,
+        metadata=_option(
+            "Refuse an XLSX sheet with more rows than this (default 1,048,576, Excel's limit).",
+            minimum=1,
+            metavar="ROWS",
+        ),
+    )
     skip_rows: int | None = field(
         default=None, metadata=_option("Rows above the header row.", minimum=0)
     )
@@ -211,6 +228,10 @@ class ReadOptions:
         ]
         if problems:
             raise ValueError("; ".join(problems))
+
+    def read_limits(self) -> dict[str, int | None]:
+        """The XLSX limits given, as :func:`jsna.ingest.readers.read_text_table` takes them."""
+        return {"xlsx_max_mb": self.xlsx_max_mb, "xlsx_max_rows": self.xlsx_max_rows}
 
     def sex_code_map(self) -> dict[str, str]:
         """``sex_codes`` as code -> Male/Female/Persons (empty when not given)."""

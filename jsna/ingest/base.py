@@ -193,6 +193,10 @@ def read_table(path: Path, options: ReadOptions) -> tuple[TableText, Columns]:
     from jsna.ingest.readers import read_text_table
 
     table = read_text_table(
-        path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding
+        path,
+        sheet=options.sheet,
+        skip_rows=options.skip_rows,
+        encoding=options.encoding,
+        **options.read_limits(),
     )
     return table, Columns(table, options.column_map)

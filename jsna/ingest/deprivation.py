@@ -37,7 +37,11 @@ class DeprivationSource(Source):
         import pandas as pd
 
         table = read_text_table(
-            path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding
+            path,
+            sheet=options.sheet,
+            skip_rows=options.skip_rows,
+            encoding=options.encoding,
+            **options.read_limits(),
         )
         if self.detect(list(table.frame.columns)) == "iod-lad-summary":
             return _parse_summaries(table, options, self.kind)

@@ -96,7 +96,11 @@ class DeathsSource(EventsSource):
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         table = read_text_table(
-            path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding
+            path,
+            sheet=options.sheet,
+            skip_rows=options.skip_rows,
+            encoding=options.encoding,
+            **options.read_limits(),
         )
         if self.detect(list(table.frame.columns)) == "years-as-columns":
             return _parse_years_wide(table, options)

@@ -325,7 +325,11 @@ class LookupSource(Source):
         import pandas as pd
 
         table = read_text_table(
-            path, sheet=options.sheet, skip_rows=options.skip_rows, encoding=options.encoding
+            path,
+            sheet=options.sheet,
+            skip_rows=options.skip_rows,
+            encoding=options.encoding,
+            **options.read_limits(),
         )
         raw = table.frame
         codes = _code_columns(list(raw.columns))

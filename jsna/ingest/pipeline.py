@@ -113,6 +113,7 @@ def detect_kind(
         skip_rows=options.skip_rows,
         encoding=options.encoding,
         max_bytes=_DETECT_BYTES,
+        **options.read_limits(),
     )
     columns = list(table.frame.columns)
     matches = [

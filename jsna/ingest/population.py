@@ -569,7 +569,8 @@ class _RowTable(TableText):
             header_line=table.header_line,
             sheet=table.sheet,
         )
-        self._rows = frame["_row"].to_numpy()
+        # by index label: the frame has lost rows (Persons, totals), so labels are not positions
+        self._rows = dict(zip(frame.index, frame["_row"].to_numpy(), strict=True))
 
     def file_row(self, index: int) -> int:
-        return int(self._rows[int(index)])
+        return int(self._rows[index])

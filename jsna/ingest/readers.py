@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jsna.errors import UnreadableFileError
 
@@ -23,6 +23,10 @@ MISSING_MARKERS = frozenset(
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+
+#: default limits on a workbook, checked before it is unpacked (``--xlsx-max-mb``, ``--xlsx-max-rows``)
+XLSX_MAX_MB = 512
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
 
 
 @dataclass
@@ -76,11 +80,15 @@ def read_text_table(
     skip_rows: int | None = None,
     encoding: str | None = None,
     max_bytes: int | None = None,
+    xlsx_max_mb: int | None = None,
+    xlsx_max_rows: int | None = None,
 ) -> TableText:
     """Read a CSV or XLSX file with every cell as a string (missing cells as '').
 
     ``max_bytes`` reads only the start of a CSV (whole lines), for recognising its kind
-    without reading a file of millions of rows.
+    without reading a file of millions of rows. A workbook is refused, before it is unpacked,
+    when it would unpack to more than ``xlsx_max_mb`` MB or a sheet has more than
+    ``xlsx_max_rows`` rows (defaults :data:`XLSX_MAX_MB`, :data:`XLSX_MAX_ROWS`).
     """
     import pandas as pd
 
@@ -93,7 +101,13 @@ def read_text_table(
         raise UnreadableFileError(f"{path.name}: the file is empty (0 bytes)")
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, sheet=sheet, skip_rows=skip_rows)
+        return _read_excel(
+            path,
+            sheet=sheet,
+            skip_rows=skip_rows,
+            max_mb=xlsx_max_mb or XLSX_MAX_MB,
+            max_rows=xlsx_max_rows or XLSX_MAX_ROWS,
+        )
     if suffix == ".xls":
         raise UnreadableFileError(
             f"{path.name}: legacy .xls workbooks are not supported; save it as .xlsx or CSV"
@@ -116,18 +130,26 @@ def read_text_table(
         _check_truncated(text, path)
     sep = "\t" if suffix == ".tsv" else _sniff_separator(text)
     skip = skip_rows if skip_rows is not None else 0
+    import warnings
     from io import StringIO
 
     try:
-        frame = pd.read_csv(
-            StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skiprows=skip,
-            skipinitialspace=False,
-            engine="c",
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a data row with one field more than the header (a delimiter at
+            # the end of every row) must not turn the first column into the index
+            frame = pd.read_csv(
+                StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                skiprows=skip,
+                skipinitialspace=False,
+                index_col=False,
+                engine="c",
+            )
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            _check_extra_fields(text, sep, skip, path)
     except pd.errors.ParserError as exc:
         raise UnreadableFileError(f"{path.name}: not a well-formed CSV file: {exc}") from exc
     except pd.errors.EmptyDataError as exc:
@@ -135,6 +157,29 @@ def read_text_table(
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
 
     return TableText(frame=frame, path=path, encoding=enc, header_line=skip + 1)
+
+
+def _check_extra_fields(text: str, sep: str, skip: int, path: Path) -> None:
+    """Rows with more fields than the header are accepted only when every extra field is empty
+    (a delimiter at the end of each row); a filled field beyond the header would be lost."""
+    import csv
+    from io import StringIO
+
+    reader = csv.reader(StringIO(text.lstrip("\ufeff")), delimiter=sep)
+    header: list[str] | None = None
+    for number, fields in enumerate(reader, start=1):
+        if number <= skip:
+            continue
+        if header is None:
+            header = fields
+            continue
+        extra = [f for f in fields[len(header) :] if f.strip()]
+        if extra:
+            raise UnreadableFileError(
+                f"{path.name}: line {reader.line_num} has {len(fields)} fields but the header "
+                f"(line {skip + 1}) names {len(header)} columns; the extra value {extra[0]!r} "
+                "has no column name (add a header for it, or remove it)"
+            )
 
 
 def _sniff_separator(text: str) -> str:
@@ -166,9 +211,126 @@ def _check_truncated(text: str, path: Path) -> None:
         )
 
 
-def _read_excel(path: Path, *, sheet: str | int | None, skip_rows: int | None) -> TableText:
+@dataclass
+class _SheetScan:
+    """What a pass over one worksheet's XML found: its rows, and a formula with no saved value."""
+
+    rows: int = 0
+    uncached_formula: str | None = None  # first such cell, e.g. 'F2'
+
+
+#: a formula cell with no cached value: ``<c r="F2"><f>…</f></c>`` (no ``<v>`` after the formula)
+_UNCACHED = re.compile(
+    rb'<c [^>]*?r="([A-Z]+[0-9]+)"[^>/]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v>\s*</v>)?</c>'
+)
+
+
+def _scan_workbook(path: Path, *, max_mb: int, max_rows: int) -> dict[str, _SheetScan]:
+    """Check a workbook's size and rows before it is unpacked, sheet by sheet (by sheet name).
+
+    The sizes come from the zip directory (Python never inflates a member beyond its declared
+    size); the rows and formulas from one streamed pass over each worksheet, so a workbook that
+    would unpack to gigabytes is refused in a second rather than after minutes.
+    """
+    import zipfile
+    import zlib
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFileError(
+            f"{path.name}: not a readable .xlsx workbook (not a zip archive: {exc}); "
+            f"{_what_it_is(path)}"
+        ) from exc
+    with archive:
+        members = archive.infolist()
+        inflated = sum(m.file_size for m in members)
+        if inflated > max_mb * 1_000_000:
+            raise UnreadableFileError(
+                f"{path.name}: the workbook unpacks to {inflated / 1e6:,.0f} MB "
+                f"({path.stat().st_size / 1e6:,.1f} MB on disk), above the limit of {max_mb:,} MB; "
+                "it was not opened (if it is genuine, raise the limit with --xlsx-max-mb, "
+                "or save the sheet as CSV)"
+            )
+        sheets = _sheet_members(archive)
+        scans: dict[str, _SheetScan] = {}
+        for name, member in sheets.items():
+            scan = _SheetScan()
+            tail = b""
+            try:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(1 << 20):
+                        block = tail + chunk
+                        scan.rows += chunk.count(b"<row ") + chunk.count(b"<row>")
+                        if scan.uncached_formula is None and b"<f" in block:
+                            found = _UNCACHED.search(block)
+                            if found:
+                                scan.uncached_formula = found.group(1).decode("ascii")
+                        if scan.rows > max_rows:
+                            raise UnreadableFileError(
+                                f"{path.name}: sheet {name!r} has more than {max_rows:,} rows, "
+                                "above the limit; it was not read (if it is genuine, raise the "
+                                "limit with --xlsx-max-rows, or save the sheet as CSV)"
+                            )
+                        tail = block[-512:]
+            except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
+                raise UnreadableFileError(
+                    f"{path.name}: sheet {name!r} is damaged ({exc}); the workbook looks "
+                    "truncated or corrupt (download it again)"
+                ) from exc
+            scans[name] = scan
+        return scans
+
+
+def _sheet_members(archive: object) -> dict[str, str]:
+    """Sheet name -> worksheet XML member of an xlsx zip (from xl/workbook.xml and its rels)."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    zf: Any = archive
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ET.ParseError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for sheet in book.iter(f"{ns_main}sheet"):
+        target = targets.get(sheet.get(f"{ns_rel}id"), "")
+        member = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join("xl", target))
+        )
+        if member in zf.namelist():
+            out[str(sheet.get("name"))] = member
+    return out
+
+
+def _what_it_is(path: Path) -> str:
+    """What the first bytes of a file say it is, for messages about a file that is not what
+    its name says."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "it is a legacy .xls (or other OLE) file: save it as .xlsx or CSV"
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed: unpack it first"
+    if head.startswith(b"%PDF"):
+        return "it is a PDF document"
+    if head.lstrip(b"\xef\xbb\xbf").startswith((b"<", b"{")):
+        return "it is text (HTML, XML or JSON), perhaps a web page saved in its place"
+    return "it may be a CSV or text file with the wrong name: rename it .csv"
+
+
+def _read_excel(
+    path: Path, *, sheet: str | int | None, skip_rows: int | None, max_mb: int, max_rows: int
+) -> TableText:
     import pandas as pd
 
+    scans = _scan_workbook(path, max_mb=max_mb, max_rows=max_rows)
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # openpyxl raises several unrelated types for broken files
@@ -187,8 +349,20 @@ def _read_excel(path: Path, *, sheet: str | int | None, skip_rows: int | None) -
         if sheet not in names:
             raise UnreadableFileError(f"{path.name}: no sheet named {sheet!r}; sheets are {names}")
         chosen = sheet
+    scan = scans.get(chosen)
+    if scan is not None and scan.uncached_formula is not None:
+        raise UnreadableFileError(
+            f"{path.name}: sheet {chosen!r}, cell {scan.uncached_formula}: a formula with no saved "
+            "value (the workbook was written by a program that does not calculate formulas); "
+            "open it in Excel or LibreOffice and save it again, or save the sheet as CSV"
+        )
     grid = pd.read_excel(book, sheet_name=chosen, header=None, dtype=str).fillna("")
     header_row = skip_rows if skip_rows is not None else _find_header_row(grid)
+    if header_row >= len(grid):
+        raise UnreadableFileError(
+            f"{path.name}: --skip-rows {header_row} skips past the end of sheet {chosen!r}, "
+            f"which has {len(grid)} row(s); the header row would be row {header_row + 1}"
+        )
     header = _merge_header_cells(grid.iloc[header_row].tolist())
     frame = grid.iloc[header_row + 1 :].reset_index(drop=True)
     frame.columns = header

@@ -1124,20 +1124,11 @@ def _area_type(workspace: Workspace, results: pd.DataFrame, area_code: str) -> s
 
 
 def _logo(config: Config) -> str:
-    if not config.organisation.logo:
+    image = config.logo_image()
+    if image is None:
         return ""
-    path = config.path(config.organisation.logo)
-    if not path.exists():
-        from jsna.errors import ConfigError
-
-        raise ConfigError(f"organisation.logo: file not found: {path}")
-    mime = {
-        ".png": "image/png",
-        ".svg": "image/svg+xml",
-        ".jpg": "image/jpeg",
-        ".jpeg": "image/jpeg",
-    }.get(Path(path).suffix.lower(), "application/octet-stream")
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    mime, data = image
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 __all__ = ["BUILDERS", "ReportContext", "SectionInfo", "assemble_report"]

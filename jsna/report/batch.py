@@ -187,11 +187,13 @@ def write_index(
 ) -> Path:
     """``index.html``: one row per area with links to its reports, or the reason there is none."""
     from jsna import __version__
-    from jsna.report.render import environment
+    from jsna.report.render import environment, render_template, template_source
 
     env = environment(templates)
-    css = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
-    html = env.get_template("index.html.j2").render(
+    css = template_source(env, "report.css")
+    html = render_template(
+        env,
+        "index.html.j2",
         title=config.report.title or config.project.name,
         organisation=config.organisation.name,
         colour=config.organisation.colour,

@@ -64,6 +64,10 @@ def _setup() -> None:
 
     plt.rcParams.update(
         {
+            # every text a chart draws is plain text: area names and labels come from input
+            # files, and a '$' in one ("St. John's $ward") must not start matplotlib's mathtext
+            "text.parse_math": False,
+            "text.usetex": False,
             "svg.fonttype": "none",
             "svg.hashsalt": "jsna",
             "text.hinting": "no_hinting",

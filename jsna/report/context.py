@@ -104,21 +104,12 @@ class ReportContext:
     def narrative(self, name: str) -> str:
         """The analyst's text for section ``name`` as HTML: ``narrative/<area code>/<name>.md``, else the
         shared ``narrative/<name>.md``; empty when neither exists or the file holds only starter text."""
-        from jsna.report.narrative import narrative_text
+        from jsna.report.narrative import narrative_html, narrative_text
 
         text = narrative_text(self.config.narrative_dir, name, self.area_code)
         if not text:
             return ""
-        from markdown_it import MarkdownIt
-
-        md = MarkdownIt("commonmark", {"html": False}).enable("table")
-        html = md.render(text)
-        # narrative headings sit below the section's h2
-        for level in (4, 3, 2, 1):
-            html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(
-                f"</h{level}>", f"</h{min(level + 2, 6)}>"
-            )
-        return html
+        return narrative_html(text)
 
     @property
     def disclosure_rules(self) -> dict[str, str]:

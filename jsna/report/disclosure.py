@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jsna.report.text import fmt, is_missing
+from jsna.vocabulary.cells import safe_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -298,7 +299,7 @@ def results_csv_text(
         if col in out:
             out[col] = out[col].astype("object")
             out.loc[hide, col] = ""
-    return out.to_csv(index=False, lineterminator="\n")
+    return safe_frame(out).to_csv(index=False, lineterminator="\n")
 
 
 DEFAULT_POLICY = DisclosurePolicy()

@@ -67,3 +67,43 @@ def narrative_text(narrative_dir: Path, section: str, area_code: str | None) -> 
             if not is_starter(text):
                 return _COMMENT.sub("", text).strip() + "\n"
     return ""
+
+
+#: the only images kept as images: embedded in the Markdown itself, so nothing is fetched
+_EMBEDDED_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);", re.IGNORECASE)
+
+
+def narrative_html(text: str) -> str:
+    """The narrative Markdown as HTML (CommonMark and tables; raw HTML is not passed through).
+
+    The report is one self-contained file that never fetches anything, so an image is kept only
+    when it is embedded in the Markdown (a ``data:image/...`` URI); any other image
+    (``![chart](https://...)`` or a file path) becomes a link to its address, named by its alt text.
+    Narrative headings are moved two levels down, to sit below the section's ``h2``.
+    """
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+    def image(renderer, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+        token = tokens[idx]
+        src = str(token.attrGet("src") or "")
+        if _EMBEDDED_IMAGE.match(src):
+            token.attrSet("alt", renderer.renderInlineAsText(token.children or [], options, env))
+            return renderer.renderToken(tokens, idx, options, env)
+        from html import escape
+
+        alt = renderer.renderInlineAsText(token.children or [], options, env).strip()
+        label = escape(alt or src)
+        return (
+            f'<a class="narrative-image-link" href="{escape(src)}">{label}</a>'
+            " <small>(image not embedded: the report fetches nothing)</small>"
+        )
+
+    md.add_render_rule("image", image)
+    html = md.render(text)
+    for level in (4, 3, 2, 1):
+        html = html.replace(f"<h{level}>", f"<h{min(level + 2, 6)}>").replace(
+            f"</h{level}>", f"</h{min(level + 2, 6)}>"
+        )
+    return html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jsna.errors import JsnaError
+from jsna.errors import JsnaError, TemplateError
 from jsna.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -14,21 +14,46 @@ if TYPE_CHECKING:
 TEMPLATE = "report.html.j2"
 
 
+def _folder_loader(folder: Path):  # type: ignore[no-untyped-def]
+    """A loader for one template folder that refuses any template whose real path (symbolic
+    links followed) lies outside that folder."""
+    from jinja2 import FileSystemLoader
+    from jinja2.exceptions import SecurityError
+
+    root = folder.resolve()
+
+    class _ConfinedLoader(FileSystemLoader):
+        def get_source(self, environment, template):  # type: ignore[no-untyped-def]
+            source, filename, uptodate = super().get_source(environment, template)
+            real = Path(filename).resolve()
+            if not real.is_relative_to(root):
+                raise SecurityError(
+                    f"{template} resolves to {real}, outside the template folder {root}"
+                )
+            return source, filename, uptodate
+
+    return _ConfinedLoader(str(root))
+
+
 def environment(user_templates: Path | None = None):  # type: ignore[no-untyped-def]
-    """Jinja2 environment; a user's templates folder takes precedence over the bundled one."""
-    from jinja2 import (
-        ChoiceLoader,
-        Environment,
-        FileSystemLoader,
-        StrictUndefined,
-        select_autoescape,
-    )
+    """Jinja2 environment; a user's templates folder takes precedence over the bundled one.
+
+    Templates run in Jinja2's sandbox (no attribute starting with ``_``, no unsafe callables),
+    so an override cannot reach Python internals, and ``include``/``extends``/``import`` resolve
+    only to files inside the template folders. ``jsna/<name>`` always names the bundled
+    template, so a user's ``report.html.j2`` can ``{% extends "jsna/report.html.j2" %}`` and
+    reuse it.
+    """
+    from jinja2 import ChoiceLoader, PrefixLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import SandboxedEnvironment
 
     loaders = []
     if user_templates is not None and user_templates.is_dir():
-        loaders.append(FileSystemLoader(str(user_templates)))
-    loaders.append(FileSystemLoader(str(templates_dir())))
-    env = Environment(
+        loaders.append(_folder_loader(user_templates))
+    bundled = _folder_loader(templates_dir())
+    # "jsna/report.html.j2" is always the bundled template, so an override can extend it
+    loaders += [bundled, PrefixLoader({"jsna": bundled})]
+    env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(["html", "j2"]),
         undefined=StrictUndefined,
@@ -42,13 +67,75 @@ def environment(user_templates: Path | None = None):  # type: ignore[no-untyped-
     return env
 
 
+def _where(exc: BaseException, fallback: str) -> str:
+    """``template (line N)`` of the innermost template frame of ``exc``'s traceback."""
+    import traceback
+
+    lineno = getattr(exc, "lineno", None)
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    if lineno is None:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename.endswith((".j2", ".html", ".css", ".jinja", ".jinja2")):
+                name, lineno = frame.filename, frame.lineno
+                break
+    label = Path(str(name)).name if name else fallback
+    return f"{label} (line {lineno})" if lineno else label
+
+
+def render_template(env, name: str, **context: object) -> str:  # type: ignore[no-untyped-def]
+    """Render template ``name``; any template problem is a :class:`TemplateError` naming the
+    template, the line and what is wrong (never a traceback)."""
+    from jinja2 import TemplateError as JinjaTemplateError
+    from jinja2 import TemplateNotFound, TemplatesNotFound, TemplateSyntaxError
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    folders = " and ".join(
+        dict.fromkeys(
+            path for loader in env.loader.loaders for path in getattr(loader, "searchpath", [])
+        )
+    )
+    try:
+        return str(env.get_template(name).render(**context))
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"template {_where(exc, name)}: syntax error: {exc.message}") from exc
+    except (TemplateNotFound, TemplatesNotFound) as exc:
+        raise TemplateError(
+            f"template {_where(exc, name)}: template not found: {exc.message}; templates are "
+            f"read only from {folders}"
+        ) from exc
+    except SecurityError as exc:
+        raise TemplateError(
+            f"template {_where(exc, name)}: not allowed in a report template: {exc}"
+        ) from exc
+    except UndefinedError as exc:
+        raise TemplateError(f"template {_where(exc, name)}: {exc.message}") from exc
+    except RecursionError as exc:
+        raise TemplateError(
+            f"template {_where(exc, name)}: it extends or includes itself (directly or through "
+            f'another template); to build on the bundled one, include or extend "jsna/{name}"'
+        ) from exc
+    except JinjaTemplateError as exc:
+        raise TemplateError(f"template {_where(exc, name)}: {exc}") from exc
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError) as exc:
+        raise TemplateError(f"template {_where(exc, name)}: {type(exc).__name__}: {exc}") from exc
+
+
+def template_source(env, name: str) -> str:  # type: ignore[no-untyped-def]
+    """The text of ``name`` (e.g. the stylesheet) from the template folders."""
+    from jinja2 import TemplateNotFound
+
+    try:
+        return str(env.loader.get_source(env, name)[0])
+    except TemplateNotFound as exc:
+        raise TemplateError(f"template {name}: not found: {exc.message}") from exc
+
+
 def render_html(
     report: Report, *, user_templates: Path | None = None, for_pdf: bool = False
 ) -> str:
     env = environment(user_templates)
-    css = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
-    template = env.get_template(TEMPLATE)
-    return template.render(report=report, css=css, for_pdf=for_pdf)
+    css = template_source(env, "report.css")
+    return render_template(env, TEMPLATE, report=report, css=css, for_pdf=for_pdf)
 
 
 def write_html(report: Report, path: Path, *, user_templates: Path | None = None) -> Path:

@@ -29,7 +29,7 @@ def test_every_option_is_in_the_cli_of_ingest_and_validate_and_in_inputs() -> No
 
     specs = option_fields()
     assert [s.name for s in specs] == [f.name for f in dataclasses.fields(ReadOptions)]
-    assert len(specs) == 12
+    assert len(specs) == 14
     ingest, validate = _command_options("ingest"), _command_options("validate")
     for spec in specs:
         assert spec.flag in ingest and spec.flag in validate, spec.flag
@@ -40,6 +40,8 @@ def test_every_option_is_in_the_cli_of_ingest_and_validate_and_in_inputs() -> No
     # the flags and keys that exist today keep their names
     assert {s.flag for s in specs} == {
         "--sheet",
+        "--xlsx-max-mb",
+        "--xlsx-max-rows",
         "--skip-rows",
         "--encoding",
         "--period",
@@ -116,6 +118,8 @@ def test_the_described_options_parse_back_to_the_same_options(
 
     given = ReadOptions(
         sheet="Table 2",
+        xlsx_max_mb=64,
+        xlsx_max_rows=5000,
         skip_rows=3,
         encoding="cp1252",
         period="2023/24",
