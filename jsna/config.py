@@ -371,6 +371,64 @@ class PhbSettings(_Strict):
         return self
 
 
+class IpcCohort(_Strict):
+    """One integrated personal commissioning cohort: where its size comes from and, if known, its
+    average combined health and social care budget."""
+
+    name: str = Field(min_length=1, description="cohort name as the report shows it")
+    condition: str = Field(
+        min_length=1,
+        description="the `condition` of the loaded prevalence rates that sizes it (case-insensitive)",
+    )
+    min_age: int | None = Field(default=None, ge=0, description="youngest age counted")
+    max_age: int | None = Field(default=None, ge=0, description="oldest age counted")
+    average_budget: float | None = Field(
+        default=None,
+        ge=0,
+        description="average combined health and social care budget, £ a year per person "
+        "(your own figure: no national default is published)",
+    )
+    budget_source: str | None = Field(default=None, description="where the average budget is from")
+
+    @model_validator(mode="after")
+    def _ages(self) -> IpcCohort:
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError(f"min_age ({self.min_age}) is above max_age ({self.max_age})")
+        return self
+
+
+def _default_cohorts() -> list[IpcCohort]:
+    """The four high-need groups integrated personal commissioning targets (NHS England, IPC
+    emerging framework, 2016), each sized from a prevalence condition of that name if loaded."""
+    return [
+        IpcCohort(
+            name="Long-term conditions and frailty (older people at risk of care-home admission)",
+            condition="Frailty",
+            min_age=65,
+        ),
+        IpcCohort(name="Children with complex needs", condition="Complex needs", max_age=17),
+        IpcCohort(name="People with learning disabilities", condition="Learning disability"),
+        IpcCohort(
+            name="People with severe and enduring mental illness", condition="Severe mental illness"
+        ),
+    ]
+
+
+class IpcSettings(_Strict):
+    """Integrated personal commissioning (section 10): the cohorts to size and their budgets."""
+
+    cohorts: list[IpcCohort] = Field(default_factory=_default_cohorts)
+
+    @field_validator("cohorts")
+    @classmethod
+    def _unique_names(cls, value: list[IpcCohort]) -> list[IpcCohort]:
+        names = [c.name for c in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"cohort names must be unique, {', '.join(twice)} given twice")
+        return value
+
+
 class CompareSettings(_Strict):
     """Year-on-year comparison with an earlier run's results (a results.csv or any Fingertips download)."""
 
@@ -438,6 +496,7 @@ class Config(_Strict):
     scenarios: list[ScenarioSettings] = Field(default_factory=list)
     roi: list[RoiSettings] = Field(default_factory=list)
     phb: PhbSettings = Field(default_factory=PhbSettings)
+    ipc: IpcSettings = Field(default_factory=IpcSettings)
     comparators: ComparatorSettings = Field(default_factory=ComparatorSettings)
 
     #: folder the config file lives in (not part of the file)

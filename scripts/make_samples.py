@@ -1520,6 +1520,81 @@ def write_phb_local(rng: np.random.Generator, out: Path) -> int:
     )  # fmt: skip
 
 
+# --- integrated personal commissioning ---------------------------------------------------------
+
+#: client group by PHB type (shares), and the chance a budget holder says yes to being satisfied
+#: with their support and in control of it: higher for mental health and physical disability,
+#: lower for older people, as the pilots found (Forder et al. 2012; POET surveys 2013)
+_CLIENT_GROUPS = ("Older people", "Physical disability", "Learning disability", "Mental health")
+_CLIENT_MIX = {
+    "Continuing healthcare": (0.55, 0.30, 0.15, 0.0),
+    "Wheelchair": (0.30, 0.60, 0.10, 0.0),
+    "Mental health aftercare (section 117)": (0.0, 0.0, 0.05, 0.95),
+    "Personal care (adult social care joint)": (0.50, 0.25, 0.20, 0.05),
+    "Other": (0.25, 0.25, 0.20, 0.30),
+}
+_SAYS_YES = {  # (satisfied, in control)
+    "Older people": (0.64, 0.58),
+    "Physical disability": (0.85, 0.82),
+    "Learning disability": (0.78, 0.70),
+    "Mental health": (0.86, 0.80),
+}
+
+
+def add_phb_client_groups(out: Path) -> int:
+    """Add client group and the yes/no survey answers to the local budgets file, from their own
+    seeded stream (so that no other sample changes)."""
+    rng = np.random.default_rng(SEED + 15)
+    path = out / "phb_local_budgets.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(reader)
+    kind = header.index("phb_type")
+    extended = []
+    for row in rows:
+        group = _CLIENT_GROUPS[int(rng.choice(4, p=np.array(_CLIENT_MIX[row[kind]])))]
+        p_sat, p_ctl = _SAYS_YES[group]
+        answered = rng.uniform() < 0.8  # a fifth did not answer the survey
+        sat = str(int(rng.uniform() < p_sat)) if answered else ""
+        ctl = str(int(rng.uniform() < p_ctl)) if answered else ""
+        extended.append((*row, group, sat, ctl))
+    return write_csv(path, (*header, "client_group", "satisfied", "in_control"), extended)
+
+
+def write_ipc_prevalence(out: Path) -> int:
+    """Prevalence of the integrated personal commissioning cohorts not in the other tables."""
+    table = {
+        "Frailty": (
+            ("65-69", "70-74", "75-79", "80-84", "85-89", "90+"),
+            {"Male": (0.040, 0.060, 0.095, 0.150, 0.230, 0.330),
+             "Female": (0.055, 0.080, 0.125, 0.195, 0.290, 0.400)},
+        ),
+        "Complex needs": (
+            ("0-4", "5-10", "11-15", "16-17"),
+            {"Male": (0.012, 0.038, 0.042, 0.030), "Female": (0.006, 0.016, 0.019, 0.015)},
+        ),
+        "Severe mental illness": (
+            ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"),
+            {"Male": (0.005, 0.009, 0.012, 0.013, 0.012, 0.009, 0.008, 0.007),
+             "Female": (0.004, 0.008, 0.010, 0.011, 0.010, 0.009, 0.009, 0.009)},
+        ),
+    }  # fmt: skip
+    rows = []
+    for condition, (bands, by_sex) in table.items():
+        for sex in ("Female", "Male"):
+            for band, p in zip(bands, by_sex[sex], strict=True):
+                lo, hi = wilson(p * 3000, 3000, Z95)
+                rows.append(
+                    (condition, sex, band, fmt(p, 4), fmt(lo, 4), fmt(hi, 4), _SYNTHETIC_SOURCE)
+                )
+    return write_csv(
+        out / "ipc_prevalence_rates.csv",
+        ("condition", "sex", "age_band", "prevalence", "lower_ci_95", "upper_ci_95", "source"),
+        rows,
+    )
+
+
 # --- surveys and spend -------------------------------------------------------------------------
 
 _SURVEYS = (
@@ -1892,6 +1967,11 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "learning disability.",
         "PANSI / POPPI style prevalence tables",
     ),
+    "ipc_prevalence_rates.csv": (
+        "Prevalence proportions for the integrated personal commissioning cohorts: frailty "
+        "(65+), children with complex needs (0-17) and severe mental illness (18+).",
+        "eFI frailty, SEN/EHC plan and QOF SMI register style rates",
+    ),
     "phb_quarterly_return.csv": (
         "Quarterly personal health budget counts by sub-ICB and PHB type, 2022-23 Q1 to "
         "2024-25 Q4, one Borsetshire ICB plus three neighbours.",
@@ -1903,7 +1983,10 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
     ),
     "phb_local_budgets.csv": (
         "One row per person: budget, conventional care cost and ASCOT-like quality-of-life "
-        "scores before and after (larger gains for bigger budgets, CHC and mental health).",
+        "scores before and after (larger gains for bigger budgets, CHC and mental health), "
+        "client group, and yes/no (1/0) answers on being satisfied with and in control of "
+        "their support (higher for mental health and physical disability than for older "
+        "people; a fifth left blank).",
         "Local PHB monitoring data; 2012 national PHB pilot evaluation",
     ),
     "survey_results.csv": (
@@ -2063,6 +2146,8 @@ def generate(out: Path) -> dict[str, int]:
     counts |= write_phb(rng, out, pop)
     counts["phb_local_budgets.csv"] = write_phb_local(rng, out)
     counts["survey_results.csv"] = write_surveys(rng, out)
+    counts["phb_local_budgets.csv"] = add_phb_client_groups(out)
+    counts["ipc_prevalence_rates.csv"] = write_ipc_prevalence(out)
     counts["spend_by_programme.csv"] = write_spend(rng, out, pop, lad_deaths, demo_dep)
     counts |= write_narrative(out)
     counts |= write_bad(out, geo)

@@ -44,6 +44,7 @@ SETTINGS_WORDS = {
     "scenarios": "[[scenarios]]",
     "roi": "[[roi]]",
     "phb": "[phb]",
+    "ipc": "[ipc]",
     "comparators": "[comparators]",
 }
 
@@ -130,12 +131,16 @@ def inequality_analysis(
         )
         heat = []
         fine = le[le["value"].notna()].assign(se=(le["upper_ci_95"] - le["value"]) / z_for(0.95))
+        fine = fine.assign(least_deprived=fine["quantile"].eq(5))
         for name in (
             "difference",
             "ratio",
             "par",
             "paf",
             "bgv",
+            "bgsd",
+            "cov",
+            "mdr",
             "idis",
             "theil",
             "mld",
@@ -148,6 +153,10 @@ def inequality_analysis(
                 kw["population"] = "population"
             if name in {"difference", "ratio", "par", "paf", "aci", "rci"}:
                 kw["order"] = "quantile"
+            if name == "mdr":  # each fifth against the least deprived, as the gap is
+                if not fine.groupby("sex")["least_deprived"].sum().eq(1).all():
+                    continue
+                kw["reference"] = "least_deprived"
             if name not in {"difference", "ratio", "bgv"}:
                 kw.update(repetitions=max(1000, repetitions // 10), seed=seed)
             heat.append(fn(fine, **kw))
@@ -417,11 +426,13 @@ def value_for_money_analysis(
     *,
     roi: Sequence[Any] = (),
     phb: Any = None,
+    cohorts: Sequence[Any] = (),
     repetitions: int = 10_000,
     seed: int | None = None,
     shared: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Section 10 for ``area``: spend and outcome against comparators, ROI, personal health budgets.
+    """Section 10 for ``area``: spend and outcome against comparators, ROI, personal health budgets,
+    and the integrated personal commissioning cohorts of ``cohorts`` (``[[ipc.cohorts]]``).
 
     Only ``phb_icb`` (the area's ICB in the uptake returns) depends on the area; the rest is the
     same for every area, so ``shared`` (one dict for all the areas of one run) keeps it.
@@ -434,6 +445,7 @@ def value_for_money_analysis(
         if shared is not None:
             shared["value_for_money"] = common
     out = dict(common)
+    out.update(integrated_budgets_analysis(tables, area, cohorts=cohorts))
     uptake = tables("phb_uptake")
     if len(uptake):
         mine = uptake[
@@ -504,6 +516,22 @@ def _value_for_money_common(
                     ineq.between_group_variance(
                         cur, value="value", se="se", population="population"
                     ),
+                    ineq.between_group_standard_deviation(
+                        cur,
+                        value="value",
+                        se="se",
+                        population="population",
+                        repetitions=2000,
+                        seed=seed,
+                    ),
+                    ineq.coefficient_of_variation(
+                        cur,
+                        value="value",
+                        se="se",
+                        population="population",
+                        repetitions=2000,
+                        seed=seed,
+                    ),
                 ]
                 out["phb_heat"] = pd.concat(rows, ignore_index=True).assign(period=latest_q)
     budgets = tables("phb_budgets")
@@ -533,6 +561,116 @@ def _value_for_money_common(
             )
     if len(uptake) or len(budgets):
         out["phb_evidence"] = phbm.phb_evidence()
+    out.update(_client_group_outcomes(budgets))
+    return out
+
+
+def _client_group_outcomes(budgets: pd.DataFrame) -> dict[str, Any]:
+    """Budget holders' outcomes by client group: yes/no answers (Wilson limits) and outcome
+    scores before and after (paired), for the people whose client group is recorded."""
+    from jsna.indicators.methods import personal_budgets as phbm
+
+    if not len(budgets) or "client_group" not in budgets.columns:
+        return {}
+    grouped = budgets[budgets["client_group"].notna()]
+    if not len(grouped):
+        return {}
+    out: dict[str, Any] = {}
+    answers = grouped[
+        [c for c in ("client_group", "satisfied", "in_control") if c in grouped.columns]
+    ]
+    shares = phbm.outcome_proportions(answers, by="client_group")
+    if len(shares):
+        out["phb_client_answers"] = shares
+    change = phbm.outcome_change(grouped, by="client_group")
+    if len(change):
+        out["phb_client_outcomes"] = change
+    return out
+
+
+def integrated_budgets_analysis(
+    tables: Tables, area: str, *, cohorts: Sequence[Any]
+) -> dict[str, Any]:
+    """The integrated personal commissioning cohorts of ``area``: each cohort's size from the
+    loaded prevalence rates of its condition × the area's latest population estimate, with
+    limits, and the combined budget envelope where ``cohorts`` give an average budget.
+
+    Gives ``ipc_cohorts`` (one row per configured cohort, sized or not, with ``source``) and the
+    fact ``ipc_unsized`` (the cohorts no loaded data could size)."""
+    import pandas as pd
+
+    from jsna.indicators.methods import personal_budgets as phbm
+
+    specs = [c if isinstance(c, dict) else c.model_dump() for c in cohorts]
+    if not specs:
+        return {}
+    prevalence = tables("prevalence")
+    pop = tables("population")
+    pop = pop[
+        pop["area_code"].eq(area)
+        & pop["variant"].eq("estimate")
+        & pop["sex"].isin(["Male", "Female"])
+        & pop["age_from"].notna()
+    ]
+    period = str(latest_period(pop["period"].unique())) if len(pop) else None
+    if period is not None:
+        pop = pop[pop["period"].eq(period)]
+    by_condition = (
+        prevalence.assign(_c=prevalence["condition"].str.strip().str.lower())
+        if len(prevalence)
+        else None
+    )
+    rows, rates = [], []
+    for spec in specs:
+        row = {"cohort": spec["name"], "condition": spec["condition"], "period": period}
+        found = (
+            by_condition[by_condition["_c"].eq(spec["condition"].strip().lower())]
+            if by_condition is not None
+            else pd.DataFrame()
+        )
+        if len(found):
+            lo = spec.get("min_age")
+            hi = spec.get("max_age")
+            top = found["age_to"].fillna(10_000)
+            keep = found["age_from"].ge(lo if lo is not None else 0) & top.le(
+                hi if hi is not None else 10_000
+            )
+            found = found[keep]
+        if not len(found) or not len(pop):
+            row["source"] = (
+                f"not sized: no prevalence rates for '{spec['condition']}' loaded"
+                + ("" if spec.get("min_age") is None else f" at ages {spec['min_age']}+")
+                if len(pop)
+                else "not sized: no population estimate for the area"
+            )
+        else:
+            refs = sorted({str(r) for r in found["reference"].dropna().unique()})
+            row["source"] = "prevalence rates × population" + (
+                f" ({'; '.join(refs)})" if refs else ""
+            )
+            rates.append(found.assign(cohort=spec["name"]))
+        row["average_budget"] = spec.get("average_budget")
+        row["budget_source"] = spec.get("budget_source")
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if rates:
+        sizes = phbm.cohort_sizes(pd.concat(rates, ignore_index=True), pop)
+        budgets = table[["cohort", "average_budget"]].dropna()
+        envelope = phbm.budget_envelope(sizes, budgets.astype({"average_budget": "float64"}))
+        envelope = envelope.rename(
+            columns={"lower_ci_95": "envelope_lower_ci_95", "upper_ci_95": "envelope_upper_ci_95"}
+        )
+        table = table.merge(sizes.drop(columns="note"), on="cohort", how="left").merge(
+            envelope.drop(columns=["people", "average_budget"]), on="cohort", how="left"
+        )
+        total = envelope[envelope["cohort"].eq("All cohorts")]
+        if len(total):  # the sum, after the cohorts in their configured order
+            total = total.assign(source="sum of the cohorts with an average budget", period=period)
+            table = pd.concat([table, total], ignore_index=True)
+    out: dict[str, Any] = {"ipc_cohorts": table}
+    out["ipc_unsized"] = [
+        str(r["cohort"]) for _, r in table.iterrows() if str(r["source"]).startswith("not sized")
+    ]
     return out
 
 
@@ -574,6 +712,7 @@ def analysis_settings(config: Any) -> dict[str, Any]:
         "scenarios": dumped["scenarios"],
         "roi": dumped["roi"],
         "phb": dumped["phb"],
+        "ipc": dumped["ipc"],
         "comparators": dumped["comparators"],
     }
 
@@ -703,6 +842,7 @@ def area_analyses(
             area_name,
             roi=config.roi,
             phb=config.phb,
+            cohorts=config.ipc.cohorts,
             repetitions=config.analysis.repetitions,
             seed=config.analysis.seed,
             shared=shared,

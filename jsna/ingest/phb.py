@@ -7,8 +7,9 @@
     with a PHB. Codes may be ODS (QE1, 02A) or GSS (E54000008, E38000014).
 ``phb-budgets`` (a local budgets file, into ``phb_budgets``)
     one row per person: pseudonymised ``person_id``, area, start and end dates, PHB type,
-    annual budget (£), the cost of the conventional care it replaced, and an outcome measure
-    scored before and after.
+    annual budget (£), the cost of the conventional care it replaced, an outcome measure
+    scored before and after, and optionally the client group and the budget holder's yes/no
+    answers (1/0) on being satisfied with their support and in control of it.
 """
 
 from __future__ import annotations
@@ -117,7 +118,27 @@ BUDGET_FIELDS = [
         "optional-number",
         required=False,
     ),
+    Field("client_group", ("client_group", "primary_support_reason", "cohort"), required=False),
+    Field(
+        "satisfied",
+        ("satisfied", "satisfied_with_support", "satisfaction"),
+        "optional-number",
+        required=False,
+        minimum=0,
+        what="satisfied with support (1 = yes, 0 = no)",
+    ),
+    Field(
+        "in_control",
+        ("in_control", "feels_in_control", "control_over_support"),
+        "optional-number",
+        required=False,
+        minimum=0,
+        what="in control of their support (1 = yes, 0 = no)",
+    ),
 ]
+
+#: the budget holders' yes/no answers, 1 or 0
+YES_NO = ("satisfied", "in_control")
 
 
 class _FieldSource(Source):
@@ -207,7 +228,8 @@ class PhbBudgetsSource(_FieldSource):
     tables = ("phb_budgets",)
     expected_columns = (
         "person_id, start_date, phb_type, annual_budget (optional area_code, end_date, "
-        "conventional_cost, outcome_measure, score_before, score_after)"
+        "conventional_cost, outcome_measure, score_before, score_after, client_group, "
+        "satisfied and in_control as 1/0)"
     )
     fields = BUDGET_FIELDS
     table_name = "phb_budgets"
@@ -215,6 +237,21 @@ class PhbBudgetsSource(_FieldSource):
     key = ("person_id",)
 
     def check(self, out, table, issues) -> None:  # type: ignore[no-untyped-def]
+        for column in YES_NO:
+            if column not in out.columns:
+                continue
+            bad = out[column].notna() & ~out[column].isin([0, 1])
+            for idx in out.index[bad.to_numpy()]:
+                issues.append(
+                    ValidationIssue(
+                        code="not-yes-no",
+                        file=table.label,
+                        row=table.file_row(idx),
+                        column=column,
+                        value=str(out.at[idx, column]),
+                        message=f"{column} must be 1 (yes) or 0 (no), got {out.at[idx, column]!r}",
+                    )
+                )
         backwards = (
             out["end_date"].notna()
             & out["start_date"].notna()

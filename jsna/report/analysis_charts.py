@@ -442,3 +442,57 @@ def uptake_trend(
         "per 100,000, other ICBs in grey."
     )
     return figure_of(fig, figure_id, title, alt, source, rates.copy())
+
+
+def interval_bars(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    series: str,
+    value: str,
+    lower: str,
+    upper: str,
+    title: str,
+    axis: str,
+    figure_id: str,
+    alt: str,
+    source: str = "",
+) -> Figure:
+    """Horizontal bars with 95% limits: one bar per ``label`` and ``series`` (side by side).
+
+    Used for budget holders' answers by client group and for the cohort sizes.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    _setup()
+    labels = list(dict.fromkeys(frame[label].astype(str)))
+    names = list(dict.fromkeys(frame[series].astype(str)))
+    height = 0.8 / max(1, len(names))
+    fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(labels) * max(1, len(names)) ** 0.5 + 1.4))
+    y = np.arange(len(labels))
+    for k, name in enumerate(names):
+        rows = frame[frame[series].astype(str).eq(name)]
+        rows = rows.set_index(rows[label].astype(str))
+        rows = rows[~rows.index.duplicated()].reindex(labels)
+        pos = y + (k - (len(names) - 1) / 2) * height
+        ax.barh(pos, rows[value], height=height * 0.9, color=PALETTE[k % len(PALETTE)], label=name)
+        ax.errorbar(
+            rows[value],
+            pos,
+            xerr=[
+                (rows[value] - rows[lower]).clip(lower=0),
+                (rows[upper] - rows[value]).clip(lower=0),
+            ],
+            fmt="none",
+            ecolor="#3D3D3D",
+            capsize=2,
+            linewidth=0.8,
+        )
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(axis)
+    ax.set_title(title, loc="left")
+    if len(names) > 1:
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=len(names))
+    return figure_of(fig, figure_id, title, alt, source, frame.copy())

@@ -254,7 +254,9 @@ def _sii(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
 
 _HEAT_NOTE = (
     "WHO Health Equity Assessment Toolkit measures. Difference and ratio: least minus (over) most "
-    "deprived fifth; Theil index and mean log deviation ×1,000; RCI, PAF and index of disparity in %."
+    "deprived fifth; Theil index and mean log deviation ×1,000; RCI, PAF, coefficient of variation and "
+    "index of disparity in %; between-group standard deviation and the mean difference from the least "
+    "deprived fifth (the reference subgroup) in years."
 )
 
 
@@ -635,6 +637,10 @@ def build_value_for_money(rc: ReportContext, section: Section) -> None:
         _roi(rc, section, res)
     if "phb_rates" in res or "phb_budgets" in res:
         _phb(rc, section, res)
+    if "phb_client_answers" in res or "phb_client_outcomes" in res:
+        _client_groups(rc, section, res)
+    if "ipc_cohorts" in res:
+        _ipc_cohorts(rc, section, res)
     section.narrative_html = rc.narrative("value_for_money")
     if "spend" not in res:
         section.missing.append(
@@ -849,7 +855,8 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                     "vfm-phb-heat",
                     decimals=1,
                     note="WHO HEAT measures across ICBs (rates per 100,000): difference and ratio of the highest to the "
-                    "lowest rate; index of disparity in %.",
+                    "lowest rate; index of disparity and coefficient of variation in %; between-group standard "
+                    "deviation per 100,000.",
                 )
             )
         mine = rates[rates["period"].eq(latest_q) & rates["phb_type"].ne("All types")]
@@ -1002,3 +1009,223 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                 note=str(ev["source"].iloc[0]),
             )
         )
+
+
+#: the budget holders' yes/no answers, in words
+_ANSWERS = {
+    "satisfied": "satisfied with their support",
+    "in_control": "in control of their support",
+}
+
+
+def _client_groups(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
+    """Budget holders' outcomes by client group: for whom budgets work."""
+    answers = res.get("phb_client_answers")
+    if answers is not None and len(answers):
+        groups = answers[answers["client_group"].ne("All")]
+        for outcome, words in _ANSWERS.items():
+            rows = groups[groups["outcome"].eq(outcome) & groups["n"].gt(0)]
+            if len(rows) < 2:
+                continue
+            hi = rows.loc[rows["value"].idxmax()]
+            lo = rows.loc[rows["value"].idxmin()]
+            apart = hi["lower_ci_95"] > lo["upper_ci_95"]
+            section.summary.append(
+                f"Of budget holders who answered, {fmt(hi['value'], 0)}% in the {str(hi['client_group']).lower()} "
+                f"group said they were {words} (95% CI {fmt_interval(hi['lower_ci_95'], hi['upper_ci_95'], 0)}%), "
+                f"against {fmt(lo['value'], 0)}% in the {str(lo['client_group']).lower()} group "
+                f"({fmt_interval(lo['lower_ci_95'], lo['upper_ci_95'], 0)}%): "
+                + (
+                    "a gap larger than chance would explain."
+                    if apart
+                    else "the intervals overlap, so the gap could be chance."
+                )
+            )
+        shown = answers.assign(answer=answers["outcome"].map(_ANSWERS).fillna(answers["outcome"]))
+        section.figures.append(
+            ac.interval_bars(
+                shown.assign(answer=shown["answer"].str.capitalize()),
+                label="client_group",
+                series="answer",
+                value="value",
+                lower="lower_ci_95",
+                upper="upper_ci_95",
+                title="Budget holders who feel satisfied and in control, by client group",
+                axis="% of budget holders who answered (95% CI)",
+                figure_id="vfm-phb-client-answers",
+                alt="Bar chart of the percentage of budget holders satisfied with and in control of "
+                "their support, by client group, with 95% confidence intervals.",
+                source="Source: local budgets file; Wilson score 95% intervals",
+            )
+        )
+        section.tables.append(
+            Table(
+                caption="Budget holders' answers by client group",
+                id="vfm-phb-client-answers",
+                columns=["Client group", "Question", "Said yes", "Answered", "%", "95% CI"],
+                rows=[
+                    [
+                        Cell(str(r["client_group"])),
+                        Cell(_ANSWERS.get(str(r["outcome"]), str(r["outcome"])).capitalize()),
+                        Cell(rc.policy.count(r["yes"]), numeric=True),
+                        Cell(rc.policy.count(r["n"]), numeric=True),
+                        Cell(fmt(r["value"], 0), numeric=True),
+                        Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 0), numeric=True),
+                    ]
+                    for _, r in answers.iterrows()
+                ],
+                note="Wilson score intervals. 'All' is every budget holder whose client group is "
+                "recorded. The national pilots found satisfaction and control high for people "
+                "with mental health problems and physical disabilities and lower for older people.",
+            )
+        )
+    change = res.get("phb_client_outcomes")
+    if change is not None and len(change):
+        section.tables.append(
+            Table(
+                caption="Outcome scores before and after a budget, by client group (paired)",
+                id="vfm-phb-client-outcomes",
+                columns=[
+                    "Client group",
+                    "Measure",
+                    "People",
+                    "Before",
+                    "After",
+                    "Change",
+                    "95% CI",
+                ],
+                rows=[
+                    [
+                        Cell(str(r["client_group"])),
+                        Cell(str(r["outcome_measure"])),
+                        Cell(rc.policy.count(r["n"]), numeric=True),
+                        Cell(f"{r['mean_score_before']:.3f}", numeric=True),
+                        Cell(f"{r['mean_score_after']:.3f}", numeric=True),
+                        Cell(f"{r['mean_difference']:+.3f}", numeric=True),
+                        Cell(f"{r['lower_ci_95']:+.3f} to {r['upper_ci_95']:+.3f}", numeric=True),
+                    ]
+                    for _, r in change.iterrows()
+                ],
+                note="Mean change after minus before with paired Student's t intervals; without a "
+                "comparison group a change cannot be attributed to the budget alone.",
+            )
+        )
+
+
+def _thousands(value: Any) -> str:
+    """Money estimated from cohort sizes, to the nearest £1,000 (the estimate is no finer)."""
+    return fmt_money(value) if is_missing(value) else fmt_money(round(float(value), -3))
+
+
+def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
+    """Integrated personal commissioning: the high-need cohorts and their combined budget."""
+    table = res["ipc_cohorts"]
+    cohorts = table[table["cohort"].ne("All cohorts")]
+    sized = cohorts[cohorts["people"].notna()] if "people" in cohorts else cohorts.iloc[:0]
+    for _, r in cohorts[~cohorts.index.isin(sized.index)].iterrows():
+        section.missing.append(
+            f"integrated personal commissioning, {r['cohort'].lower()}: load prevalence rates with the "
+            f"condition '{r['condition']}' (jsna ingest prevalence FILE), or name another condition "
+            "in [[ipc.cohorts]]"
+        )
+    if not len(sized):
+        return
+    period = sized["period"].iloc[0]
+    parts = [
+        f"{r['cohort'].lower()} {fmt(r['people'], 0)} "
+        f"({fmt_interval(r['lower_ci_95'], r['upper_ci_95'], 0)})"
+        for _, r in sized.iterrows()
+    ]
+    section.summary.append(
+        f"Integrated personal commissioning joins health and social care budgets for people with high "
+        f"needs. From the prevalence rates loaded and {rc.area_name}'s {period} population, the "
+        f"estimated numbers of people (95% CI) are: " + "; ".join(parts) + "."
+    )
+    total = table[table["cohort"].eq("All cohorts")]
+    priced = sized[sized["envelope"].notna()] if "envelope" in sized else sized.iloc[:0]
+    if len(total) and len(priced):
+        t = total.iloc[0]
+        section.headlines.append(
+            Headline(
+                "Combined health and social care budget envelope",
+                _thousands(t["envelope"]),
+                "a year, integrated personal commissioning cohorts",
+            )
+        )
+        section.summary.append(
+            f"If everyone in {'these cohorts' if len(priced) == len(cohorts) else 'the cohorts with an average budget'} "
+            f"had a combined health and social care budget at the averages given in jsna.toml, the envelope "
+            f"would be {_thousands(t['envelope'])} a year (95% CI {_thousands(t['envelope_lower_ci_95'])} to "
+            f"{_thousands(t['envelope_upper_ci_95'])}, from the uncertainty in the cohort sizes). Someone in "
+            "two cohorts is counted in both, so this is an upper bound."
+        )
+    unpriced = sized[sized["average_budget"].isna()]
+    if len(unpriced):
+        section.missing.append(
+            "combined budget envelope for "
+            + ", ".join(str(c).lower() for c in unpriced["cohort"])
+            + ": give each cohort's average_budget (£ a year) in [[ipc.cohorts]] in jsna.toml; no "
+            "national average budget per cohort is published, so jsna assumes none"
+        )
+    section.figures.append(
+        ac.interval_bars(
+            sized.assign(series="People"),
+            label="cohort",
+            series="series",
+            value="people",
+            lower="lower_ci_95",
+            upper="upper_ci_95",
+            title="Estimated people in each integrated personal commissioning cohort",
+            axis="People (95% CI)",
+            figure_id="vfm-ipc-cohorts",
+            alt="Bar chart of the estimated number of people in each integrated personal "
+            "commissioning cohort, with 95% confidence intervals.",
+            source="Source: prevalence rates × population estimates",
+        )
+    )
+    rows = []
+    for _, r in table.iterrows():
+        has = not is_missing(r.get("people"))
+        rows.append(
+            [
+                Cell(str(r["cohort"])),
+                Cell(str(r["source"])),
+                Cell(fmt(r["people"], 0) if has else "–", numeric=True),
+                Cell(
+                    fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), 0)
+                    if has and r["cohort"] != "All cohorts"
+                    else "–",
+                    numeric=True,
+                ),
+                Cell(fmt_money(r.get("average_budget")), numeric=True),
+                Cell(_thousands(r.get("envelope")), numeric=True),
+                Cell(
+                    f"{_thousands(r.get('envelope_lower_ci_95'))} to {_thousands(r.get('envelope_upper_ci_95'))}"
+                    if not is_missing(r.get("envelope"))
+                    else "–",
+                    numeric=True,
+                ),
+            ]
+        )
+    sources = sorted({str(s) for s in table.get("budget_source", []) if not is_missing(s)})
+    section.tables.append(
+        Table(
+            caption="Integrated personal commissioning cohorts and their combined budget envelope",
+            id="vfm-ipc-cohorts",
+            columns=[
+                "Cohort",
+                "Sized from",
+                "People",
+                "95% CI",
+                "Average budget",
+                "Envelope a year",
+                "95% CI",
+            ],
+            rows=rows,
+            note="People = prevalence × population summed over age and sex bands; intervals from "
+            "the prevalence rates' limits. Average budgets are the user's figures from jsna.toml"
+            + (f" ({'; '.join(sources)})" if sources else "")
+            + ". NHS England planned integrated personal commissioning for up to 5% of the "
+            "local population (national expansion plan, 2016).",
+        )
+    )

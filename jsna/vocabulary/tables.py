@@ -208,6 +208,9 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "outcome_measure": "VARCHAR",
         "score_before": "DOUBLE",
         "score_after": "DOUBLE",
+        "client_group": "VARCHAR",
+        "satisfied": "DOUBLE",
+        "in_control": "DOUBLE",
         "source_id": "INTEGER",
     },
     "survey": {

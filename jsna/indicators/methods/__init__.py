@@ -29,7 +29,9 @@ module                      what it computes
 ``decomposition``           life-expectancy gap and its Arriaga decomposition by age/cause
 ``projections``             population, service-use and outcome projections, scenarios
 ``value_for_money``         spend against outcome, return on investment, tornado
-``personal_budgets``        personal health budget uptake, sizes, costs and outcomes
+``personal_budgets``        personal health budget uptake, sizes, costs and outcomes;
+                            integrated personal commissioning cohorts, envelope and
+                            outcomes by client group
 ==========================  ==============================================================
 
 Every *z* comes from the confidence level through :func:`z_for`. Importing this package
@@ -45,12 +47,15 @@ from .funnel import funnel_limits, funnel_significance
 from .inequality import (
     HEAT_MEASURES,
     absolute_concentration_index,
+    between_group_standard_deviation,
     between_group_variance,
+    coefficient_of_variation,
     deprivation_quantiles,
     difference,
     index_of_disparity,
     mean_difference_from_best,
     mean_difference_from_mean,
+    mean_difference_from_reference,
     mean_log_deviation,
     population_attributable_fraction,
     population_attributable_risk,
@@ -72,8 +77,11 @@ from .means import mean
 from .personal_budgets import (
     PHB_EVIDENCE,
     budget_distribution,
+    budget_envelope,
+    cohort_sizes,
     cost_against_conventional,
     outcome_change,
+    outcome_proportions,
     phb_evidence,
     uptake_rate,
     uptake_scenarios,
@@ -114,10 +122,14 @@ __all__ = [
     "absolute_concentration_index",
     "aggregate_to_bands",
     "assign_quantiles",
+    "between_group_standard_deviation",
     "between_group_variance",
     "budget_distribution",
+    "budget_envelope",
     "byars_interval",
     "change_between_periods",
+    "coefficient_of_variation",
+    "cohort_sizes",
     "collapse_standard_population",
     "compare_to_benchmark",
     "cost_against_conventional",
@@ -140,8 +152,10 @@ __all__ = [
     "mean",
     "mean_difference_from_best",
     "mean_difference_from_mean",
+    "mean_difference_from_reference",
     "mean_log_deviation",
     "outcome_change",
+    "outcome_proportions",
     "phb_evidence",
     "poisson_interval",
     "population_attributable_fraction",

@@ -7,8 +7,9 @@
   Technical Guidance, "Slope index of inequality"; PHEindicatormethods ``phe_sii``; Low A, Low
   A. Measuring the gap. J Public Health 2004;26:388-395.
 * **The WHO HEAT summary measures** (:data:`HEAT_MEASURES`): difference, ratio, population
-  attributable risk and fraction, between-group variance, index of disparity, mean
-  differences from the best subgroup and from the mean, Theil index, mean log deviation, and
+  attributable risk and fraction, between-group variance and standard deviation, the
+  coefficient of variation, index of disparity, mean differences from the best subgroup, from
+  a reference subgroup and from the mean, Theil index, mean log deviation, and
   the absolute and relative concentration indices, each with its limits (analytic where HEAT
   gives a formula, simulated otherwise), oriented so that "positive = more inequality". World
   Health Organization. Health Equity Assessment Toolkit (HEAT): technical notes; 2021.
@@ -45,12 +46,15 @@ __all__ = [
     "DEFAULT_SEED",
     "HEAT_MEASURES",
     "absolute_concentration_index",
+    "between_group_standard_deviation",
     "between_group_variance",
+    "coefficient_of_variation",
     "deprivation_quantiles",
     "difference",
     "index_of_disparity",
     "mean_difference_from_best",
     "mean_difference_from_mean",
+    "mean_difference_from_reference",
     "mean_log_deviation",
     "population_attributable_fraction",
     "population_attributable_risk",
@@ -742,13 +746,15 @@ def _run_heat(
     log_scale: bool = False,
     flip: np.ndarray | None = None,
     weights: np.ndarray | None = None,
+    row_data: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Point estimate and limits (analytic when ``analytic_se`` is given, else simulated).
 
     ``stat(yy, p, w, mu, rg, st)`` maps draws ``yy`` (rows x k) of a block of whole groups to
     (groups x k); ``p`` are population shares and ``w`` the measure's weights of those rows
     (columns), ``mu`` the groups' averages, ``rg`` each row's group and ``st`` the groups' starts
-    within the block.
+    within the block. With ``row_data`` (one value per sorted row), ``stat`` also gets that
+    block's rows of it as a seventh argument (rows x 1).
     """
     levels = v.normalise_confidence(confidence)
     g = h.groups
@@ -760,7 +766,8 @@ def _run_heat(
         row_group = np.repeat(np.arange(len(starts)), sizes)
         mu = h.mean(yy, block, rows)
         w = h.p if weights is None else weights
-        return stat(yy, h.p[rows][:, None], w[rows][:, None], mu, row_group, starts) * scale
+        extra = () if row_data is None else (row_data[rows][:, None],)
+        return stat(yy, h.p[rows][:, None], w[rows][:, None], mu, row_group, starts, *extra) * scale
 
     estimate = apply(h.y[:, None], slice(0, len(g.starts)), rows_all)[:, 0]
     columns: dict[str, np.ndarray] = {"value": estimate}
@@ -1373,6 +1380,32 @@ def _k_rci(
     return _k_aci(yy=yy, p=p, w=w, mu=mu, rg=rg, st=st, favourable=favourable) / mu
 
 
+def _k_bgsd(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
+    return np.sqrt(np.add.reduceat(w * (yy - mu[rg]) ** 2, st, axis=0))
+
+
+def _k_cov(
+    *,
+    yy: np.ndarray,
+    p: np.ndarray,
+    w: np.ndarray,
+    mu: np.ndarray,
+    rg: np.ndarray,
+    st: np.ndarray,
+    favourable: bool,
+) -> np.ndarray:
+    return _k_bgsd(yy=yy, p=p, w=w, mu=mu, rg=rg, st=st, favourable=favourable) / mu
+
+
 _COMMON_DOC = """
     Parameters
     ----------
@@ -1557,6 +1590,183 @@ relative_concentration_index = _simulated_measure(
 )
 
 
+between_group_standard_deviation = _simulated_measure(
+    "Between-group standard deviation",
+    _k_bgsd,
+    needs_population=False,
+    needs_order=False,
+    scale=1.0,
+    doc="""Between-group standard deviation (HEAT "BGSD"); one row per group.
+"""
+    + _COMMON_DOC
+    + """
+    Notes
+    -----
+    Weighted (HEAT's definition) :math:`BGSD = \\sqrt{\\sum_j p_j (y_j - \\mu)^2}`, the square
+    root of :func:`between_group_variance`; unweighted
+    :math:`\\sqrt{\\frac1n \\sum_j (y_j - \\mu)^2}`. Same unit as the indicator; 0 means no
+    inequality. Limits by simulation, as HEAT: each subgroup drawn from
+    :math:`N(y_j, se_j)`, the measure recomputed, and the limits read from the percentiles of
+    the draws.
+
+    References
+    ----------
+    WHO. HEAT technical notes; 2021 ("Between-group standard deviation"). Schlotheuber A,
+    Hosseinpoor AR. Summary measures of health inequality: a review of existing measures and
+    their application. Int J Environ Res Public Health 2022;19:3697. WHO healthequal R package
+    (``bgsd``), 2024.
+""",
+)
+
+coefficient_of_variation = _simulated_measure(
+    "Coefficient of variation",
+    _k_cov,
+    needs_population=False,
+    needs_order=False,
+    scale=100.0,
+    doc="""Coefficient of variation, % (HEAT "COV"); one row per group.
+"""
+    + _COMMON_DOC
+    + """
+    Notes
+    -----
+    :math:`COV = 100 \\cdot BGSD / \\mu`, with the weighted (HEAT's definition) or unweighted
+    :func:`between_group_standard_deviation`; 0 means no inequality. Limits by simulation.
+
+    References
+    ----------
+    WHO. HEAT technical notes; 2021 ("Coefficient of variation"). Schlotheuber A, Hosseinpoor
+    AR. Int J Environ Res Public Health 2022;19:3697. WHO healthequal R package (``covar``),
+    2024.
+""",
+)
+
+
+_TRUE = {"1", "1.0", "true", "yes", "y"}
+_FALSE = {"0", "0.0", "false", "no", "n", ""}
+
+
+def _true_or_false(x: object) -> bool | None:
+    """A reference marker read as True/False (1/0, true/false, yes/no); None if neither."""
+    if isinstance(x, bool | np.bool_):
+        return bool(x)
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return False
+    text = str(x).strip().lower()
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def mean_difference_from_reference(
+    data: pd.DataFrame,
+    *,
+    value: str,
+    reference: str,
+    population: str | None = None,
+    by: str | Sequence[str] | None = None,
+    se: str | None = None,
+    lower_ci: str | None = None,
+    upper_ci: str | None = None,
+    weighted: bool = True,
+    confidence: v.Confidence = 0.95,
+    repetitions: int = 10_000,
+    seed: int | np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """Mean difference from a reference subgroup (HEAT "MDRU"/"MDRW"); one row per group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per group and subgroup.
+    value : str
+        Subgroup estimate.
+    reference : str
+        Marks the reference subgroup (the capital, the region, the whole area's own value):
+        true or 1 on exactly one row of each group, false or 0 on the others.
+    population : str, optional
+        Subgroup population; required for the weighted measure.
+    by, se, lower_ci, upper_ci, confidence, repetitions, seed
+        As for :func:`mean_difference_from_best`.
+    weighted : bool
+        Weight subgroups by population share (MDRW) or equally (MDRU).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``by`` columns, ``value``, limit columns, ``subgroups``,
+        ``measure`` and ``method``.
+
+    Notes
+    -----
+    Unweighted :math:`MDRU = \\frac1n \\sum_j |y_j - y_{ref}|`; weighted
+    :math:`MDRW = \\sum_j p_j |y_j - y_{ref}|`, :math:`p_j` the population share. The
+    reference subgroup contributes 0. Same unit as the indicator; 0 means no inequality.
+    Limits by simulation (each subgroup, the reference included, drawn from
+    :math:`N(y_j, se_j)`).
+
+    References
+    ----------
+    WHO. HEAT technical notes; 2021 ("Mean difference from a reference point"). Schlotheuber A,
+    Hosseinpoor AR. Int J Environ Res Public Health 2022;19:3697. WHO healthequal R package
+    (``mdru``, ``mdrw``), 2024.
+    """
+    h = _Heat(
+        data,
+        value=value,
+        by=by,
+        population=population,
+        order=None,
+        se=se,
+        lower_ci=lower_ci,
+        upper_ci=upper_ci,
+        setting_average=None,
+        need_population=weighted,
+        need_order=False,
+        need_se=False,
+    )
+    v.check_columns(data, reference=reference)
+    raw = data[reference]
+    flag = raw.map(_true_or_false)
+    if flag.isna().any():
+        pos = int(np.flatnonzero(flag.isna().to_numpy())[0])
+        raise ValueError(
+            f"reference must be true/false or 1/0, got {raw.iloc[pos]!r} "
+            f"(column {reference!r}, row {data.index[pos]})"
+        )
+    g = h.groups
+    is_ref = g.take(flag.to_numpy(dtype=bool)).astype(float)
+    per_group = g.sum(is_ref)
+    if (per_group != 1).any():
+        bad = int(np.flatnonzero(per_group != 1)[0])
+        raise ValueError(
+            f"each group needs exactly one reference subgroup (column {reference!r}); "
+            f"a group has {int(per_group[bad])}"
+        )
+    w = h.p if weighted else 1 / g.spread(h.n)
+
+    def stat(
+        yy: np.ndarray,
+        p: np.ndarray,
+        w_: np.ndarray,
+        mu: np.ndarray,
+        rg: np.ndarray,
+        st: np.ndarray,
+        ref: np.ndarray,
+    ) -> np.ndarray:
+        ref_value = np.add.reduceat(ref * yy, st, axis=0)
+        return np.add.reduceat(w_ * np.abs(yy - ref_value[rg]), st, axis=0)
+
+    return _run_heat(
+        h,
+        stat,
+        confidence=confidence,
+        repetitions=repetitions,
+        seed=seed,
+        measure=f"Mean difference from reference subgroup ({'weighted' if weighted else 'unweighted'})",
+        weights=w,
+        row_data=is_ref,
+    )
+
+
 # -- deprivation breakdowns -------------------------------------------------------------------------
 def deprivation_quantiles(
     deprivation: pd.DataFrame,
@@ -1652,6 +1862,9 @@ HEAT_MEASURES: dict[str, Callable[..., pd.DataFrame]] = {
     "idis": index_of_disparity,
     "mdb": mean_difference_from_best,
     "mdm": mean_difference_from_mean,
+    "mdr": mean_difference_from_reference,
+    "bgsd": between_group_standard_deviation,
+    "cov": coefficient_of_variation,
     "theil": theil_index,
     "mld": mean_log_deviation,
     "aci": absolute_concentration_index,

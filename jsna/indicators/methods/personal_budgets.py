@@ -8,9 +8,16 @@ before and after, uptake scenarios, and the national pilot evidence as citable d
   before) with Student's t limits and a paired t-test.
 * :func:`uptake_scenarios` - people and spend if uptake reached given rates.
 * :data:`PHB_EVIDENCE` - the findings of the 2009-2012 national pilot evaluation.
+* Integrated personal commissioning (IPC): :func:`cohort_sizes` - people in each high-need
+  cohort from prevalence rates × population, with limits; :func:`budget_envelope` - the
+  combined health and social care envelope, cohort × the average budget the user supplies;
+  :func:`outcome_proportions` - budget holders' yes/no outcomes (satisfied, in control) by
+  client group with Wilson limits (paired before/after changes by client group are
+  :func:`outcome_change` with ``by="client_group"``).
 
 References: Forder J et al. Evaluation of the personal health budget pilot programme. PSSRU
-Discussion Paper 2840_2; 2012. NHS England, Personal health budgets quarterly data
+Discussion Paper 2840_2; 2012. NHS England. Personal health budgets and Integrated Personal
+Commissioning: national expansion plan; 2016 (IPC for up to 5% of the local population). NHS England, Personal health budgets quarterly data
 collection: guidance. Altman DG. Practical statistics for medical research. London: Chapman
 & Hall; 1991 (paired t-test).
 """
@@ -28,8 +35,11 @@ from jsna.indicators.methods import _validate as v
 __all__ = [
     "PHB_EVIDENCE",
     "budget_distribution",
+    "budget_envelope",
+    "cohort_sizes",
     "cost_against_conventional",
     "outcome_change",
+    "outcome_proportions",
     "phb_evidence",
     "uptake_rate",
     "uptake_scenarios",
@@ -365,3 +375,240 @@ def uptake_scenarios(
             "basis",
         ]
     ]
+
+
+# -- integrated personal commissioning -------------------------------------------------------------
+def cohort_sizes(
+    rates: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    cohort: str = "cohort",
+    prevalence: str = "prevalence",
+    lower_ci: str = "lower_ci_95",
+    upper_ci: str = "upper_ci_95",
+    count: str = "count",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """People in each cohort, prevalence × population summed over age and sex; one row per cohort.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        One row per cohort, ``sex`` (Male, Female or Persons) and age band (``age_from``,
+        ``age_to``; ``age_to`` missing = open-ended): the prevalence as a proportion and its
+        95% limits (optional: missing limits give a cohort without an interval).
+    population : pandas.DataFrame
+        The area's population: ``sex`` (Male, Female), ``age_from``, ``age_to`` and ``count``,
+        in bands no wider than the rates' bands (single years or the same bands).
+    confidence : float
+        Level of the limits of the cohort size.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort``, ``people``, ``se``, limit columns, ``population`` (people in the bands the
+        rates cover), ``bands`` (age-sex bands used) and ``note``.
+
+    Notes
+    -----
+    :math:`N = \\sum_b P_b \\, p_b` over the cohort's age-sex bands *b*. Each rate's standard
+    error is read from its 95% limits, :math:`se_b = (U_b - L_b) / (2 \\times 1.96)`, and the
+    bands are treated as independent samples, so :math:`SE(N) = \\sqrt{\\sum_b (P_b \\, se_b)^2}`
+    and the limits are :math:`N \\pm z\\,SE(N)`, floored at 0. The population is taken as
+    known. A rate given for Persons applies to males and females together.
+
+    References
+    ----------
+    OHID. Public Health Technical Guidance: "Proportions" and "Combining estimates". NHS
+    England. Integrated Personal Commissioning: emerging framework; 2016 (the four cohorts).
+    """
+    from jsna.indicators.methods.projections import aggregate_to_bands
+
+    v.check_columns(
+        rates, cohort=cohort, prevalence=prevalence, sex="sex", age_from="age_from", age_to="age_to"
+    )
+    v.check_columns(population, sex="sex", age_from="age_from", age_to="age_to", count=count)
+    z95 = v.z_for(0.95)
+    z = v.z_for(confidence)
+    work = rates.rename(columns={cohort: "cohort", prevalence: "prevalence"}).copy()
+    for col in (lower_ci, upper_ci):
+        if col not in work.columns:
+            work[col] = np.nan
+    work["se_rate"] = (work[upper_ci] - work[lower_ci]) / (2 * z95)
+    if (work["prevalence"].lt(0) | work["prevalence"].gt(1)).any():
+        bad = work.loc[work["prevalence"].lt(0) | work["prevalence"].gt(1), "prevalence"].iloc[0]
+        raise ValueError(f"prevalence must be a proportion between 0 and 1, got {bad!r}")
+    pop = population[["sex", "age_from", "age_to", count]].rename(columns={count: "count"})
+    by_sex = pop[pop["sex"].isin(["Male", "Female"])]
+    if len(by_sex):  # Persons made from males and females, so the two never disagree
+        pop = pd.concat([by_sex, by_sex.assign(sex="Persons")], ignore_index=True)
+    parts = []
+    for _, rows in work.groupby(["age_from", "age_to"], sort=False, dropna=False):
+        band = rows[["age_from", "age_to"]].drop_duplicates().iloc[:1]
+        in_band = aggregate_to_bands(pop, band, keys=["sex"])
+        parts.append(rows.merge(in_band[["sex", "count"]], on="sex", how="left"))
+    rows = pd.concat(parts, ignore_index=True)
+    rows["count"] = rows["count"].fillna(0.0)
+    rows["people"] = rows["count"] * rows["prevalence"]
+    rows["var"] = (rows["count"] * rows["se_rate"]) ** 2
+    rows["has_ci"] = rows["se_rate"].notna()
+    out = rows.groupby("cohort", as_index=False, sort=False).agg(
+        people=("people", "sum"),
+        var=("var", "sum"),
+        population=("count", "sum"),
+        bands=("people", "size"),
+        with_ci=("has_ci", "all"),
+    )
+    out["se"] = np.where(out["with_ci"], np.sqrt(out["var"]), np.nan)
+    lo, up = v.limit_columns(confidence)
+    out[lo] = np.maximum(out["people"] - z * out["se"], 0.0)
+    out[up] = out["people"] + z * out["se"]
+    out["note"] = np.where(
+        out["population"].eq(0),
+        "no population in the rates' age bands",
+        np.where(out["with_ci"], "", "no interval: the rates have no confidence limits"),
+    )
+    return out[["cohort", "people", "se", lo, up, "population", "bands", "note"]]
+
+
+def budget_envelope(
+    cohorts: pd.DataFrame,
+    budgets: pd.DataFrame,
+    *,
+    cohort: str = "cohort",
+    people: str = "people",
+    se: str = "se",
+    average_budget: str = "average_budget",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The combined health and social care budget envelope; one row per cohort plus "All cohorts".
+
+    Parameters
+    ----------
+    cohorts : pandas.DataFrame
+        Cohort sizes (:func:`cohort_sizes`): ``cohort``, ``people`` and their ``se``.
+    budgets : pandas.DataFrame
+        ``cohort`` and ``average_budget`` (£ a year per person, health and social care
+        together), supplied by the user; cohorts without one get no envelope.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort``, ``people``, ``average_budget``, ``envelope`` (£ a year), limit columns and
+        ``note``.
+
+    Notes
+    -----
+    :math:`E_c = N_c \\, b_c`, with the uncertainty of the cohort size only (the average budget
+    is the user's planning figure): :math:`SE(E_c) = b_c \\, SE(N_c)`. The total is
+    :math:`\\sum_c E_c` with :math:`SE = \\sqrt{\\sum_c SE(E_c)^2}` (cohorts estimated
+    independently). A person in two cohorts is counted in both, so the total is an upper bound
+    where cohorts overlap.
+    """
+    v.check_columns(cohorts, cohort=cohort, people=people, se=se)
+    v.check_columns(budgets, cohort=cohort, average_budget=average_budget)
+    b = budgets[[cohort, average_budget]].rename(
+        columns={cohort: "cohort", average_budget: "average_budget"}
+    )
+    if b["average_budget"].lt(0).any():
+        raise ValueError("average_budget must be £0 or more a year")
+    c = cohorts[[cohort, people, se]].rename(columns={cohort: "cohort", people: "people", se: "se"})
+    out = c.merge(b, on="cohort", how="left")
+    z = v.z_for(confidence)
+    lo, up = v.limit_columns(confidence)
+    out["envelope"] = out["people"] * out["average_budget"]
+    env_se = out["se"] * out["average_budget"]
+    out[lo] = np.maximum(out["envelope"] - z * env_se, 0.0)
+    out[up] = out["envelope"] + z * env_se
+    out["note"] = np.where(out["average_budget"].isna(), "no average budget given", "")
+    priced = out[out["envelope"].notna()]
+    if len(priced):
+        total_se = float(np.sqrt(((priced["se"] * priced["average_budget"]) ** 2).sum()))
+        total = float(priced["envelope"].sum())
+        row = {
+            "cohort": "All cohorts",
+            "people": float(priced["people"].sum()),
+            "se": float(np.sqrt((priced["se"] ** 2).sum())),
+            "average_budget": total / float(priced["people"].sum())
+            if priced["people"].sum() > 0
+            else np.nan,
+            "envelope": total,
+            lo: max(total - z * total_se, 0.0),
+            up: total + z * total_se,
+            "note": ""
+            if len(priced) == len(out)
+            else f"{len(out) - len(priced)} cohort(s) without an average budget left out",
+        }
+        out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
+    return out[["cohort", "people", "average_budget", "envelope", lo, up, "note"]]
+
+
+def outcome_proportions(
+    budgets: pd.DataFrame,
+    *,
+    outcomes: Sequence[str] = ("satisfied", "in_control"),
+    by: str | Sequence[str] | None = "client_group",
+    confidence: v.Confidence = 0.95,
+) -> pd.DataFrame:
+    """Share of budget holders answering yes to each outcome; one row per group and outcome, plus "All".
+
+    Parameters
+    ----------
+    budgets : pandas.DataFrame
+        One row per budget holder; each outcome column holds 1 (yes), 0 (no) or missing (not
+        asked or no answer, left out of that outcome's denominator).
+    outcomes : sequence of str
+        The yes/no columns (those absent from ``budgets`` are skipped).
+    by : str or list of str
+        Grouping columns (client group); an "All" row per outcome is added.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by`` columns, ``outcome``, ``yes``, ``n``, ``value`` (%), limit columns (%).
+
+    Notes
+    -----
+    A proportion with Wilson score limits, as OHID's proportions.
+
+    References
+    ----------
+    Wilson EB. J Am Stat Assoc 1927;22:209-212. Forder J et al. (2012), see
+    :data:`PHB_EVIDENCE`; Hatton C, Waters J. The POET surveys of personal budget holders and
+    carers; In Control and Lancaster University; 2013 (satisfaction and control by client group).
+    """
+    from jsna.indicators.methods.intervals import wilson_interval
+
+    by_ = v.normalise_by(by)
+    v.check_columns(budgets, **{f"by_{i}": c for i, c in enumerate(by_)})
+    present = [o for o in outcomes if o in budgets.columns]
+    frames = []
+    for name in present:
+        values = pd.to_numeric(budgets[name], errors="coerce")
+        bad = values.notna() & ~values.isin([0, 1])
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(
+                f"{name} must be 1 (yes) or 0 (no), got {budgets[name].iloc[pos]!r} "
+                f"(row {budgets.index[pos]})"
+            )
+        part = budgets[by_].copy() if by_ else pd.DataFrame(index=budgets.index)
+        part["outcome"] = name
+        part["_y"] = values
+        part = part[part["_y"].notna()]
+        if by_:
+            part = pd.concat([part, part.assign(**{c: "All" for c in by_})], ignore_index=True)
+        frames.append(part)
+    keys = [*by_, "outcome"]
+    if not frames:
+        return pd.DataFrame(columns=[*keys, "yes", "n", "value"])
+    data = pd.concat(frames, ignore_index=True)
+    out = data.groupby(keys, as_index=False, dropna=False, sort=False).agg(
+        yes=("_y", "sum"), n=("_y", "size")
+    )
+    out["value"] = 100 * out["yes"] / out["n"]
+    for level in v.normalise_confidence(confidence):
+        low, high = wilson_interval(out["yes"], out["n"], level)
+        lo, up = v.limit_columns(level)
+        out[lo], out[up] = 100 * low, 100 * high
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)

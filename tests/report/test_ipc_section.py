@@ -1,0 +1,59 @@
+"""Section 10 of the demo report shows the integrated personal commissioning cohorts, budget
+holders' answers by client group, and the new HEAT measures, in plain words with charts."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from tests.conftest import SAMPLES
+from tests.report.report_html import parse
+
+
+def _section(html: str, start: str, end: str) -> str:
+    return html[html.index(f'<section id="{start}"') : html.index(f'<section id="{end}"')]
+
+
+def test_cohorts_and_envelope_in_plain_words(demo_html: str) -> None:
+    s10 = _section(demo_html, "section-10-value-for-money", "appendix-methods")
+    text = re.sub(r"<[^>]+>", "", s10)
+    assert "Integrated personal commissioning joins health and social care budgets" in text
+    assert "children with complex needs" in text
+    assert "this is an upper bound" in text
+    assert 'id="vfm-ipc-cohorts"' in s10
+    assert "Combined health and social care budget envelope" in text
+    tables = [t for t in parse(s10).tables if "Envelope a year" in t["columns"]]
+    assert len(tables) == 1
+    cohorts = [row[0] for row in tables[0]["rows"]]
+    assert cohorts[-1] == "All cohorts"
+    assert len(cohorts) == 5
+
+
+def test_answers_by_client_group(demo_html: str) -> None:
+    s10 = _section(demo_html, "section-10-value-for-money", "appendix-methods")
+    text = re.sub(r"<[^>]+>", "", s10)
+    # the group with the highest and lowest share satisfied, from the sample file by hand
+    raw = pd.read_csv(SAMPLES / "phb_local_budgets.csv")
+    share = raw.groupby("client_group")["satisfied"].mean() * 100
+    top, bottom = share.idxmax(), share.idxmin()
+    assert (
+        f"{share[top]:.0f}% in the {top.lower()} group said they were satisfied with their support"
+        in text
+    )
+    assert f"against {share[bottom]:.0f}% in the {bottom.lower()} group" in text
+    assert 'id="vfm-phb-client-answers"' in s10
+    assert "Outcome scores before and after a budget, by client group (paired)" in text
+
+
+def test_new_heat_measures_in_the_inequality_tables(demo_html: str) -> None:
+    s7 = _section(demo_html, "section-7-inequalities", "section-8-projected-service-use")
+    s10 = _section(demo_html, "section-10-value-for-money", "appendix-methods")
+    for measure in (
+        "Between-group standard deviation (weighted)",
+        "Coefficient of variation (weighted)",
+        "Mean difference from reference subgroup (weighted)",
+    ):
+        assert measure in s7
+    assert "Between-group standard deviation (weighted)" in s10
+    assert "Coefficient of variation (weighted)" in s10
