@@ -1,6 +1,7 @@
 """The built-in ingest sources, registered through the ``jsna.sources`` entry point."""
 
 from jsna.ingest.activity import ActivitySource
+from jsna.ingest.assessments import AssessmentsSource
 from jsna.ingest.analysis_inputs import PopulationTotalsSource, PrevalenceSource, SpendSource
 from jsna.ingest.deprivation import DeprivationSource
 from jsna.ingest.events import DeathsSource, EventsSource
@@ -24,6 +25,7 @@ SOURCES = [
     RegistrationsSource(),
     PhbUptakeSource(),
     PhbBudgetsSource(),
+    AssessmentsSource(),
     SurveySource(),
     ActivitySource(),
     SpendSource(),
