@@ -1191,7 +1191,6 @@ def allocation_people(tables: Tables) -> pd.DataFrame:
     local budgets file, missing when they have none), the LSOA, ward, MSOA and local authority
     their area lies in, and their LSOA's deprivation rank and decile. Empty without
     assessments."""
-    import pandas as pd
 
     from jsna.indicators.builtin_analysis import lsoa_parents
 

@@ -197,7 +197,9 @@ class AssessmentsSource(Source):
                     )
                 )
         if workspace.has_data("phb_budgets"):
-            ids = set(workspace.con.execute("SELECT DISTINCT person_id FROM phb_budgets").fetchall())
+            ids = set(
+                workspace.con.execute("SELECT DISTINCT person_id FROM phb_budgets").fetchall()
+            )
             ids = {str(i[0]) for i in ids}
             missing = frame[~frame["person_id"].astype(str).isin(ids)]
             for row, pid in missing[["_row", "person_id"]].itertuples(index=False):

@@ -1,8 +1,8 @@
 """The built-in ingest sources, registered through the ``jsna.sources`` entry point."""
 
 from jsna.ingest.activity import ActivitySource
-from jsna.ingest.assessments import AssessmentsSource
 from jsna.ingest.analysis_inputs import PopulationTotalsSource, PrevalenceSource, SpendSource
+from jsna.ingest.assessments import AssessmentsSource
 from jsna.ingest.deprivation import DeprivationSource
 from jsna.ingest.events import DeathsSource, EventsSource
 from jsna.ingest.fingertips import FingertipsSource

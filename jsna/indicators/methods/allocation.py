@@ -503,7 +503,9 @@ def concentration_index(
     a = y / mu * (2 * r - 1 - c) + 2 - q_prev - q
     var = max(((a**2).mean() - (1 + c) ** 2) / n, 0.0)
     half = z_for(confidence) * np.sqrt(var)
-    return pd.DataFrame({"n": [n], "value": [c], "lower_ci_95": [c - half], "upper_ci_95": [c + half]})
+    return pd.DataFrame(
+        {"n": [n], "value": [c], "lower_ci_95": [c - half], "upper_ci_95": [c + half]}
+    )
 
 
 def horizontal_inequity(
