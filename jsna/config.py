@@ -291,6 +291,16 @@ class PhbSettings(_Strict):
         return self
 
 
+AllocationGroup = Literal["area", "client_group", "age_band", "sex", "deprivation_decile"]
+ALLOCATION_GROUPS: tuple[AllocationGroup, ...] = (
+    "area",
+    "client_group",
+    "age_band",
+    "sex",
+    "deprivation_decile",
+)
+
+
 class AllocationSettings(_Strict):
     """Resource allocation (section 10): the envelope that sets the price per point, and the
     groups whose £ per point is compared with the whole."""
@@ -303,17 +313,9 @@ class AllocationSettings(_Strict):
     area_level: Literal["LSOA", "Ward", "MSOA", "LA"] = Field(
         default="Ward", description="the areas whose £ per point is compared"
     )
-    group_by: list[Literal["area", "client_group", "age_band", "sex", "deprivation_decile"]] = (
-        Field(
-            default_factory=lambda: [
-                "area",
-                "client_group",
-                "age_band",
-                "sex",
-                "deprivation_decile",
-            ],
-            description="the groups whose £ per point is compared with the whole",
-        )
+    group_by: list[AllocationGroup] = Field(
+        default_factory=lambda: list(ALLOCATION_GROUPS),
+        description="the groups whose £ per point is compared with the whole",
     )
     calibrate_by_client_group: bool = Field(
         default=True, description="also fit budgets to points within each client group"

@@ -1221,8 +1221,8 @@ def allocation_people(tables: Tables) -> pd.DataFrame:
         col = f"{level.lower()}_code"
         latest[col] = latest["area_code"].where(types.eq(level))
         if len(lk):
-            up = lk[lk["child_type"].eq("LSOA") & lk["parent_type"].eq(level)]
-            up = up.drop_duplicates("child_code").set_index("child_code")["parent_code"]
+            links = lk[lk["child_type"].eq("LSOA") & lk["parent_type"].eq(level)]
+            up = links.drop_duplicates("child_code").set_index("child_code")["parent_code"]
             latest[col] = latest[col].fillna(latest["lsoa_code"].map(up))
     if len(lk):
         names = dict(zip(lk["child_code"], lk["child_name"], strict=False)) | dict(
@@ -1234,8 +1234,8 @@ def allocation_people(tables: Tables) -> pd.DataFrame:
     for level in ("ward_code", "msoa_code"):  # a ward or MSOA: the authority of its LSOAs
         if len(lk):
             kids = lk[lk["parent_type"].isin(["Ward", "MSOA"]) & lk["child_type"].eq("LSOA")]
-            of = kids.assign(lad=kids["child_code"].map(parents)).dropna(subset=["lad"])
-            of = of.drop_duplicates("parent_code").set_index("parent_code")["lad"]
+            placed = kids.assign(lad=kids["child_code"].map(parents)).dropna(subset=["lad"])
+            of = placed.drop_duplicates("parent_code").set_index("parent_code")["lad"]
             la = la.fillna(latest[level].map(of))
     if len(lk):
         up_la = lk[lk["parent_type"].isin(_LA_PARENTS)].drop_duplicates("child_code")
@@ -1394,7 +1394,9 @@ def allocation_analysis(
                 known,
                 points="points",
                 budget="budget",
-                people=np.linspace(max(1.0, float(grouped["people"].min()) * 0.8), top * 1.15, 60),
+                people=np.linspace(
+                    max(1.0, float(grouped["people"].min()) * 0.8), top * 1.15, 60
+                ).tolist(),
             )
     if equity:
         joined = pd.concat(equity, ignore_index=True)

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
-from jsna.ingest.fields import duplicate_keys, parse_number, parse_sex, warn
+from jsna.ingest.fields import (
+    check_area_codes,
+    duplicate_keys,
+    parse_number,
+    parse_sex,
+    warn,
+)
 from jsna.ingest.readers import normalise_name
 from jsna.ingest.tabular import Field, detect_fields, parse_fields
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
@@ -37,7 +43,7 @@ FIELDS = [
     Field(
         "area_code",
         ("area_code", "lsoa_code", "lsoa21cd", "ward_code", "msoa_code", "la_code"),
-        "code",
+        what="area code",
     ),
     Field("client_group", ("client_group", "primary_support_reason", "support_reason", "group")),
     Field("age", ("age", "age_at_assessment", "age_years"), "count", minimum=0, what="age"),
@@ -113,6 +119,11 @@ class AssessmentsSource(Source):
                 )
             )
         out.insert(5, "sex", sex)
+        area_col = cols.find(*FIELDS[2].aliases)  # an ONS code (LSOA, ward, MSOA, LA), not ODS
+        given = out["area_code"].notna()
+        out.loc[given, "area_code"] = check_area_codes(
+            raw.loc[given, area_col], table=table, column=str(area_col), issues=issues
+        )
         old = out["age"] > MAX_AGE
         for idx in out.index[old.fillna(False).to_numpy(dtype=bool)]:
             issues.append(
@@ -122,7 +133,8 @@ class AssessmentsSource(Source):
                     row=table.file_row(idx),
                     column=cols.find(*FIELDS[4].aliases),
                     value=str(raw.at[idx, cols.find(*FIELDS[4].aliases)]),
-                    message=f"age must be a whole number from 0 to {MAX_AGE}, got {out.at[idx, 'age']:g}",
+                    message=f"age must be a whole number from 0 to {MAX_AGE}, "
+                    f"got {out['age'][idx]:g}",
                 )
             )
         duplicate_keys(out, ["person_id", "assessment_date"], table=table, issues=issues)
@@ -150,7 +162,7 @@ class AssessmentsSource(Source):
                 )
             )
         if domains:
-            summed = sum(p["points"].fillna(0) for p in long)
+            summed = pd.concat([p["points"].fillna(0) for p in long], axis=1).sum(axis=1)
             off = (summed - out["points"]).abs() > DOMAIN_TOLERANCE
             for idx in out.index[(off & out["points"].notna()).to_numpy()]:
                 issues.append(
@@ -158,10 +170,10 @@ class AssessmentsSource(Source):
                         table,
                         idx,
                         ", ".join(domains),
-                        f"{summed[idx]:g}",
+                        f"{float(summed[idx]):g}",
                         "domains-do-not-add-up",
-                        f"the domain points add up to {summed[idx]:g}, not the total of "
-                        f"{out.at[idx, 'points']:g}; the total is used",
+                        f"the domain points add up to {float(summed[idx]):g}, not the total of "
+                        f"{out['points'][idx]:g}; the total is used",
                     )
                 )
         frames: dict[str, Any] = {"assessments": frame}

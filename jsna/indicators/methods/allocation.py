@@ -26,6 +26,8 @@ Kakwani N, Wagstaff A, van Doorslaer E (1997). Socioeconomic inequalities in hea
 computation and statistical inference. *Journal of Econometrics* 77: 87-103.
 Wagstaff A, van Doorslaer E (2000). Measuring and testing for inequity in the delivery of health
 care. *Journal of Human Resources* 35: 716-733.
+White H (1980). A heteroskedasticity-consistent covariance matrix estimator and a direct test
+for heteroskedasticity. *Econometrica* 48: 817-838.
 Spiegelhalter D J (2005). Funnel plots for comparing institutional performance. *Statistics in
 Medicine* 24: 1185-1202.
 """
@@ -167,8 +169,10 @@ def calibrate_allocation(
     Through the origin: :math:`b = \\sum xy / \\sum x^2`, :math:`s^2 = \\sum (y - bx)^2 / (n-1)`,
     :math:`se(b) = s / \\sqrt{\\sum x^2}`. With an intercept: :math:`b = S_{xy}/S_{xx}`,
     :math:`a = \\bar y - b \\bar x`, :math:`s^2 = SSE/(n-2)`, :math:`se(b) = s/\\sqrt{S_{xx}}`,
-    :math:`se(a) = s \\sqrt{1/n + \\bar x^2/S_{xx}}`. Limits use Student's t on the residual
-    degrees of freedom. :math:`R^2 = 1 - SSE/S_{yy}` for both models (the centred form, so the two
+    :math:`se(a) = s \\sqrt{1/n + \\bar x^2/S_{xx}}`. The limits use heteroscedasticity-robust
+    (HC1, White 1980) standard errors instead, :math:`(X'X)^{-1} X' \\mathrm{diag}(e^2) X
+    (X'X)^{-1} \\times n/(n-k)`, because budgets spread more as points grow, with Student's t
+    on the residual degrees of freedom (*k* = 1 or 2 coefficients). :math:`R^2 = 1 - SSE/S_{yy}` for both models (the centred form, so the two
     compare; through the origin it can be below 0 when a fixed sum fits much better). Groups
     with fewer than 3 people, or whose points do not vary, get no fit and say why in ``note``.
     """
@@ -177,7 +181,8 @@ def calibrate_allocation(
     keys = normalise_by(by)
     frame = _checked(data, [points, budget], keys)
     x, y = frame[points], frame[budget]
-    g = _grouped(frame.assign(_xx=x * x, _xy=x * y, _yy=y * y), keys)
+    frame = frame.assign(_xx=x * x, _xy=x * y, _yy=y * y)
+    g = _grouped(frame, keys)
     s = g.agg(
         n=(points, "size"),
         sx=(points, "sum"),
@@ -199,18 +204,43 @@ def calibrate_allocation(
         b0 = sxy / sxx
         sse0 = np.clip(syy - sxy * sxy / sxx, 0, None)
         s0 = np.sqrt(sse0 / (n - 1))
-        se_b0 = s0 / np.sqrt(sxx)
         t0 = _t(confidence, n - 1)
         # with an intercept
         b1 = cxy / cxx
         a1 = ybar.to_numpy() - b1 * xbar.to_numpy()
         sse1 = np.clip(cyy - cxy * cxy / cxx, 0, None)
         s1 = np.sqrt(sse1 / (n - 2))
-        se_b1 = s1 / np.sqrt(cxx)
-        se_a1 = s1 * np.sqrt(1 / n + xbar.to_numpy() ** 2 / cxx)
         t1 = _t(confidence, n - 2)
         r2_0 = 1 - sse0 / cyy
         r2_1 = 1 - sse1 / cyy
+        # heteroscedasticity-robust (HC1) standard errors from each person's residual
+        codes = g.ngroup().to_numpy()
+        xv, yv = x.to_numpy(), y.to_numpy()
+        e0 = yv - b0[codes] * xv
+        e1 = yv - a1[codes] - b1[codes] * xv
+        meat = (
+            pd.DataFrame(
+                {
+                    "g": codes,
+                    "xxe0": xv * xv * e0 * e0,
+                    "e1": e1 * e1,
+                    "xe1": xv * e1 * e1,
+                    "xxe1": xv * xv * e1 * e1,
+                }
+            )
+            .groupby("g")
+            .sum()
+            .reindex(range(len(n)))
+        )
+        se_b0 = np.sqrt(n / (n - 1) * meat["xxe0"].to_numpy()) / sxx
+        # (X'X)^-1 M (X'X)^-1 with X = [1, x]; (X'X)^-1 = [[sxx, -sx], [-sx, n]] / (n sxx - sx^2)
+        sx = s["sx"].to_numpy(dtype="float64")
+        det = n * sxx - sx * sx
+        m00, m01, m11 = (meat[c].to_numpy() for c in ("e1", "xe1", "xxe1"))
+        var_a = (sxx * sxx * m00 - 2 * sxx * sx * m01 + sx * sx * m11) / det**2
+        var_b = (sx * sx * m00 - 2 * sx * n * m01 + n * n * m11) / det**2
+        se_a1 = np.sqrt(n / (n - 2) * var_a)
+        se_b1 = np.sqrt(n / (n - 2) * var_b)
     fit = (n >= 3) & (cxx > 0)
     note = np.where(
         n < 3, "fewer than 3 people: no fit", np.where(cxx > 0, "", "points do not vary: no fit")
@@ -366,7 +396,7 @@ def allocation_per_point(
     rest has limits :math:`\\exp(\\log(R_g/R_{rest}) \\pm z\\,\\sqrt{(se_g/R_g)^2 +
     (se_{rest}/R_{rest})^2})`.
     """
-    import pandas as pd
+    from ._validate import group_codes, group_sums
 
     keys = normalise_by(by)
     if not keys:
@@ -379,52 +409,41 @@ def allocation_per_point(
     whole = total_y / total_x
     pos = x > 0
     sigma2 = float(((y[pos] - whole * x[pos]) ** 2 / x[pos]).sum() / max(pos.sum() - 1, 1))
-    s = _grouped(frame, keys).agg(
-        people=(points, "size"), total_points=(points, "sum"), total_budget=(budget, "sum")
-    )
-    out = pd.concat([_keys(s, keys), s.reset_index(drop=True)], axis=1)
+    codes, out = group_codes(frame, keys)
+    k = len(out)
+    n, sx, sy, sxx, sxy, syy = group_sums(codes, k, np.ones_like(x), x, y, x * x, x * y, y * y)
+    out = out.assign(people=n.astype("int64"), total_points=sx, total_budget=sy)
+    zc = z_for(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["value"] = out["total_budget"] / out["total_points"]
-        rg = frame.merge(out[[*keys, "value"]], on=keys, how="left")["value"].to_numpy()
-        resid2 = pd.Series((y - rg * x) ** 2, index=frame.index)
-        ss = _grouped(frame.assign(_r2=resid2.to_numpy()), keys)["_r2"].sum().to_numpy()
-        n = out["people"].to_numpy(dtype="float64")
-        se = np.sqrt(n / (n - 1) * ss) / out["total_points"].to_numpy()
+        rg = sy / sx
+        # Σ (y − R x)² = Σy² − 2 R Σxy + R² Σx² within the group, and likewise for the rest
+        ss = np.clip(syy - 2 * rg * sxy + rg**2 * sxx, 0, None)
+        se = np.sqrt(n / (n - 1) * ss) / sx
         t = _t(confidence, n - 1)
-        out["lower_ci_95"] = out["value"] - t * se
-        out["upper_ci_95"] = out["value"] + t * se
+        out["value"] = rg
+        out["lower_ci_95"] = rg - t * se
+        out["upper_ci_95"] = rg + t * se
         out["whole"] = whole
-        fse = np.sqrt(sigma2 / out["total_points"].to_numpy())
+        fse = np.sqrt(sigma2 / sx)
         for level, tag in ((0.95, "95"), (0.998, "99_8")):
             out[f"funnel_lower_{tag}"] = whole - z_for(level) * fse
             out[f"funnel_upper_{tag}"] = whole + z_for(level) * fse
-        out["z"] = (out["value"] - whole) / fse
+        z = (rg - whole) / fse
+        out["z"] = z
         for level, col in ((0.95, "compared_to_whole"), (0.998, "compared_to_whole_99_8")):
             zz = z_for(level)
-            out[col] = np.where(
-                out["z"] > zz, "Higher", np.where(out["z"] < -zz, "Lower", "Similar")
-            )
-        # the rest: everyone outside the group
-        rest_x = total_x - out["total_points"].to_numpy()
-        rest_y = total_y - out["total_budget"].to_numpy()
-        rest_n = big_n - n
+            out[col] = np.where(z > zz, "Higher", np.where(z < -zz, "Lower", "Similar"))
+        rest_x, rest_y, rest_n = total_x - sx, total_y - sy, big_n - n
         r_rest = rest_y / rest_x
-        # sum over the rest of (y - R_rest x)^2 = Syy - 2 R Sxy + R^2 Sxx over the rest
-        parts = _grouped(frame.assign(_xx=x * x, _xy=x * y, _yy=y * y), keys)[
-            ["_xx", "_xy", "_yy"]
-        ].sum()
-        rxx = (x * x).sum() - parts["_xx"].to_numpy()
-        rxy = (x * y).sum() - parts["_xy"].to_numpy()
-        ryy = (y * y).sum() - parts["_yy"].to_numpy()
+        rxx, rxy, ryy = (x * x).sum() - sxx, (x * y).sum() - sxy, (y * y).sum() - syy
         ss_rest = np.clip(ryy - 2 * r_rest * rxy + r_rest**2 * rxx, 0, None)
         se_rest = np.sqrt(rest_n / (rest_n - 1) * ss_rest) / rest_x
-        ratio = out["value"].to_numpy() / r_rest
-        se_log = np.sqrt((se / out["value"].to_numpy()) ** 2 + (se_rest / r_rest) ** 2)
-        zc = z_for(confidence)
+        ratio = rg / r_rest
+        se_log = np.sqrt((se / rg) ** 2 + (se_rest / r_rest) ** 2)
         out["ratio_to_rest"] = ratio
         out["ratio_lower_ci_95"] = ratio * np.exp(-zc * se_log)
         out["ratio_upper_ci_95"] = ratio * np.exp(zc * se_log)
-    return out
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def funnel_limits_per_point(
