@@ -1323,7 +1323,7 @@ def _calibration_table(cal: pd.DataFrame) -> Table:
     ]
     return Table(
         caption="Agreed budgets fitted to RAS points (least squares)",
-        id="vfm-allocation-calibration",
+        id="vfm-allocation-fit",
         columns=[
             "Client group and model",
             "People",
