@@ -93,7 +93,9 @@ def test_domain_scores_are_stored_long_and_checked(tmp_path: Path) -> None:
 
 
 def test_a_file_without_points_names_the_column(tmp_path: Path) -> None:
-    path = _write(tmp_path, ["P1,2024-04-01,E01999001,Older people,81,F"], HEADER[: -len(",points")])
+    path = _write(
+        tmp_path, ["P1,2024-04-01,E01999001,Older people,81,F"], HEADER[: -len(",points")]
+    )
     with pytest.raises(Exception, match="RAS points"):
         parse_file("assessments", path, ReadOptions())
 

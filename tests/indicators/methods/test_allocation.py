@@ -135,7 +135,7 @@ def _synthetic(seed: int, n: int = 600) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     points = rng.integers(5, 200, n).astype(float)
     area = rng.choice(list("ABCDE"), n)
-    noise = rng.lognormal(-0.2**2 / 2, 0.2, n)
+    noise = rng.lognormal(-(0.2**2) / 2, 0.2, n)
     budget = PRICE * np.where(area == "B", FACTOR, 1.0) * points * noise
     return pd.DataFrame({"area": area, "points": points, "budget": budget})
 
