@@ -1355,7 +1355,7 @@ def allocation_analysis(
             mean_indicative=("indicative", "mean"),
         )
     )
-    out["allocation_calibration_bins"] = bins
+    out["allocation_bins"] = bins
     level_col = {"LSOA": "lsoa_code", "Ward": "ward_code", "MSOA": "msoa_code", "LA": "la_code"}[
         settings.area_level
     ]

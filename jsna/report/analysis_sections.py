@@ -1177,7 +1177,7 @@ def build_allocation(rc: ReportContext, section: Section) -> None:
                 ),
             }
         )
-    bins = res.get("allocation_calibration_bins")
+    bins = res.get("allocation_bins")
     if bins is not None and cal is not None and len(bins):
         blocks.append(
             {
