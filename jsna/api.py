@@ -606,3 +606,39 @@ def vfm(config: Config, *, area: str | None = None) -> AnalysisResult:
             "or add [[roi]] to jsna.toml"
         )
     return AnalysisResult("vfm", code, _frames(found))
+
+
+#: the tables ``jsna allocation`` prints (the rest, person by person, are in ``jsna export``)
+ALLOCATION_TABLES = (
+    "allocation_price",
+    "allocation_calibration",
+    "allocation_indicative",
+    "allocation_equity",
+    "allocation_measures",
+)
+
+
+@user_errors("jsna allocation")
+def allocation(config: Config, *, area: str | None = None) -> AnalysisResult:
+    """Resource allocation for one area: the price per point, the calibration of agreed budgets
+    to RAS points, indicative against agreed budgets, and £ per point by area and group."""
+    from jsna.indicators.analyses import allocation_analysis
+
+    code = _analysis_area(config, area)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        found = _stored(ws, config, code, "allocation")
+        if found is None:
+            found = allocation_analysis(
+                _tables(ws), code, config.allocation, seed=config.analysis.seed
+            )
+    if not found:
+        raise UsageError(
+            f"nothing to analyse for {code}: ingest needs assessments (jsna ingest assessments "
+            "FILE) for people in the area and their budgets (jsna ingest phb-budgets FILE)"
+        )
+    notes = [
+        f"{found['allocation_with_budget']:,} of {found['allocation_assessed']:,} people assessed "
+        f"have a budget; areas compared: {found['allocation_area_level']}"
+    ]
+    frames = {k: v for k, v in _frames(found).items() if k in ALLOCATION_TABLES}
+    return AnalysisResult("allocation", code, frames, notes)

@@ -916,6 +916,19 @@ def vfm(
     _print_analysis(api.vfm(api.project_config(project), area=area), as_json)
 
 
+@app.command()
+def allocation(
+    project: ProjectOpt = Path("."),
+    area: AreaOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Resource allocation: price per point, budgets against RAS points, £ per point by area and group."""
+    from jsna import api
+
+    _print_analysis(api.allocation(api.project_config(project), area=area), as_json, limit=100)
+
+
 # -- entry point ----------------------------------------------------------------------------------
 def main() -> None:
     """Console-script entry point: every failure ends as one red line (or JSON) and an exit code.

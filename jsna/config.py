@@ -429,6 +429,43 @@ class IpcSettings(_Strict):
         return value
 
 
+AllocationGroup = Literal["area", "client_group", "age_band", "sex", "deprivation_decile"]
+ALLOCATION_GROUPS: tuple[AllocationGroup, ...] = (
+    "area",
+    "client_group",
+    "age_band",
+    "sex",
+    "deprivation_decile",
+)
+
+
+class AllocationSettings(_Strict):
+    """Resource allocation (section 10): the envelope that sets the price per point, and the
+    groups whose £ per point is compared with the whole."""
+
+    envelope_gbp: float | None = Field(
+        default=None,
+        gt=0,
+        description="the money to share a year (£); without it, the agreed budgets' total",
+    )
+    area_level: Literal["LSOA", "Ward", "MSOA", "LA"] = Field(
+        default="Ward", description="the areas whose £ per point is compared"
+    )
+    group_by: list[AllocationGroup] = Field(
+        default_factory=lambda: list(ALLOCATION_GROUPS),
+        description="the groups whose £ per point is compared with the whole",
+    )
+    calibrate_by_client_group: bool = Field(
+        default=True, description="also fit budgets to points within each client group"
+    )
+    tolerance: float = Field(
+        default=0.10,
+        gt=0,
+        lt=1,
+        description="an agreed budget within this share of the indicative one counts as close",
+    )
+
+
 class CompareSettings(_Strict):
     """Year-on-year comparison with an earlier run's results (a results.csv or any Fingertips download)."""
 
@@ -497,6 +534,7 @@ class Config(_Strict):
     roi: list[RoiSettings] = Field(default_factory=list)
     phb: PhbSettings = Field(default_factory=PhbSettings)
     ipc: IpcSettings = Field(default_factory=IpcSettings)
+    allocation: AllocationSettings = Field(default_factory=AllocationSettings)
     comparators: ComparatorSettings = Field(default_factory=ComparatorSettings)
 
     #: folder the config file lives in (not part of the file)

@@ -1595,6 +1595,73 @@ def write_ipc_prevalence(out: Path) -> int:
     )
 
 
+#: the resource allocation sample's truth: the price per point, the ward whose budgets are
+#: higher per point (the demo LA's ward with the most LSOAs) and by how much
+RAS_PRICE = 250.0
+RAS_WARD_FACTOR = 1.30
+_RAS_DOMAINS = ("personal_care", "mobility", "daily_living", "relationships", "safety", "carers")
+_RAS_GROUPS = {
+    "Continuing healthcare": (("Older people", 0.6), ("Physical disability", 0.4)),
+    "Wheelchair": (("Physical disability", 0.8), ("Older people", 0.2)),
+    "Mental health aftercare (section 117)": (("Mental health", 1.0),),
+    "Personal care (adult social care joint)": (("Older people", 0.5), ("Learning disability", 0.5)),
+    "Other": (("Learning disability", 0.4), ("Mental health", 0.3), ("Physical disability", 0.3)),
+}  # fmt: skip
+_RAS_AGES = {"Older people": (65, 98), "Physical disability": (18, 64),
+             "Learning disability": (18, 70), "Mental health": (18, 75)}  # fmt: skip
+
+
+def ras_ward(geo: Geography) -> int:
+    """The ward (index) whose budgets the assessments sample sets higher per point."""
+    counts = np.bincount(geo.lsoa_ward[:N_LSOA], minlength=len(geo.ward_codes))
+    return int(np.argmax(counts))
+
+
+def write_assessments(out: Path, geo: Geography) -> int:
+    """RAS needs assessments for the people of ``phb_local_budgets.csv`` (read back from ``out``).
+
+    Own random stream, so the other files do not change. Each person's points are their budget
+    over :data:`RAS_PRICE` (× :data:`RAS_WARD_FACTOR` in :func:`ras_ward`) with mean-one
+    lognormal noise, so Σ budget / Σ points recovers the price; one in ten people also has an
+    earlier assessment (a reassessment), which the analysis must not count.
+    """
+    rng = np.random.default_rng(SEED + 15)
+    with (out / "phb_local_budgets.csv").open(encoding="utf-8") as f:
+        people = list(csv.DictReader(f))
+    high = ras_ward(geo)
+    rows = []
+    for person in people:
+        budget = float(person["annual_budget_gbp"])
+        lsoa = int(rng.integers(0, N_LSOA))
+        factor = RAS_WARD_FACTOR if geo.lsoa_ward[lsoa] == high else 1.0
+        noise = rng.lognormal(-0.02, 0.2)  # mean exp(-0.02 + 0.2**2 / 2) = 1
+        points = max(1, round(budget / (RAS_PRICE * factor) * noise))
+        names, shares = zip(*_RAS_GROUPS[person["phb_type"]], strict=True)
+        group = names[int(rng.choice(len(names), p=np.array(shares)))]
+        low, top = _RAS_AGES[group]
+        age = int(rng.integers(low, top + 1))
+        sex = ("Male", "Female")[int(rng.integers(0, 2))]
+        start = date.fromisoformat(person["start_date"])
+        when = start - timedelta(days=int(rng.integers(14, 90)))
+        weights = rng.dirichlet(np.ones(len(_RAS_DOMAINS)) * 2)
+        domains = largest_remainder(weights, points)
+        code = geo.lsoa_codes[lsoa]
+        rows.append((person["person_id"], when.isoformat(), code, group, age, sex, points,
+                     *map(int, domains)))  # fmt: skip
+        if rng.uniform() < 0.1:
+            earlier = when - timedelta(days=int(rng.integers(300, 420)))
+            old = max(1, round(points * rng.uniform(0.6, 0.9)))
+            rows.append((person["person_id"], earlier.isoformat(), code, group, age - 1, sex, old,
+                         *map(int, largest_remainder(weights, old))))  # fmt: skip
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return write_csv(
+        out / "assessments_ras.csv",
+        ("person_id", "assessment_date", "area_code", "client_group", "age", "sex", "points",
+         *(f"points_{d}" for d in _RAS_DOMAINS)),
+        rows,
+    )  # fmt: skip
+
+
 # --- surveys and spend -------------------------------------------------------------------------
 
 _SURVEYS = (
@@ -1989,6 +2056,13 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "people; a fifth left blank).",
         "Local PHB monitoring data; 2012 national PHB pilot evaluation",
     ),
+    "assessments_ras.csv": (
+        "RAS needs assessments (points, client group, age, sex, LSOA, six domain scores) for the "
+        "people of `phb_local_budgets.csv`; one in ten also has an earlier reassessment. The "
+        f"budgets are £{RAS_PRICE:g} a point, and {RAS_WARD_FACTOR - 1:.0%} more per point in the "
+        "ward with the most LSOAs.",
+        "in Control resource allocation system (RAS 5) questionnaire totals",
+    ),
     "survey_results.csv": (
         "Adult social care, carers' and residents' survey results for Ambridge Vale and England, "
         "2023/24, percentages to 1 d.p. summing to 100 per question and area.",
@@ -2145,6 +2219,7 @@ def generate(out: Path) -> dict[str, int]:
     counts |= write_prevalence(out)
     counts |= write_phb(rng, out, pop)
     counts["phb_local_budgets.csv"] = write_phb_local(rng, out)
+    counts["assessments_ras.csv"] = write_assessments(out, geo)
     counts["survey_results.csv"] = write_surveys(rng, out)
     counts["phb_local_budgets.csv"] = add_phb_client_groups(out)
     counts["ipc_prevalence_rates.csv"] = write_ipc_prevalence(out)

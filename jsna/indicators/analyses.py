@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: the three analyses, in report order
-ANALYSES = ("inequality", "projection", "value_for_money")
+ANALYSES = ("inequality", "projection", "value_for_money", "allocation")
 
 #: area types never reported on their own: the benchmark levels and small areas
 NOT_REPORTED = frozenset(
@@ -45,6 +45,7 @@ SETTINGS_WORDS = {
     "roi": "[[roi]]",
     "phb": "[phb]",
     "ipc": "[ipc]",
+    "allocation": "[allocation]",
     "comparators": "[comparators]",
 }
 
@@ -713,6 +714,7 @@ def analysis_settings(config: Any) -> dict[str, Any]:
         "roi": dumped["roi"],
         "phb": dumped["phb"],
         "ipc": dumped["ipc"],
+        "allocation": dumped["allocation"],
         "comparators": dumped["comparators"],
     }
 
@@ -780,6 +782,7 @@ ANALYSIS_TITLES = {
     "inequality": "Inequality analyses (section 7)",
     "projection": "Projections of population, service use and outcomes (sections 8 and 9)",
     "value_for_money": "Value for money and personal health budgets (section 10)",
+    "allocation": "Resource allocation and equity (section 10)",
 }
 
 
@@ -846,6 +849,9 @@ def area_analyses(
             repetitions=config.analysis.repetitions,
             seed=config.analysis.seed,
             shared=shared,
+        ),
+        "allocation": lambda: allocation_analysis(
+            tables, area, config.allocation, shared, seed=config.analysis.seed
         ),
     }
 
@@ -923,6 +929,7 @@ ANALYSIS_INPUTS = (
     "spend",
     "phb_uptake",
     "phb_budgets",
+    "assessments",
 )
 
 #: below this many areas with inputs the analyses run in-process (a process pool costs seconds
@@ -1287,3 +1294,345 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
         if area == config.project.area
     ]
     return outcome
+
+
+# -- section 10: resource allocation -----------------------------------------------------------------
+#: the age bands of the allocation equity table
+ALLOCATION_AGE_BANDS = ((0, 17, "0-17"), (18, 64, "18-64"), (65, 74, "65-74"), (75, 84, "75-84"))
+#: words for the equity dimensions (the ``dimension`` column of ``analysis_allocation_equity``)
+ALLOCATION_DIMENSIONS = {
+    "area": "Area",
+    "client_group": "Client group",
+    "age_band": "Age band",
+    "sex": "Sex",
+    "deprivation_decile": "Deprivation decile (1 = most deprived)",
+}
+#: the local authority types a person's area rolls up to
+_LA_PARENTS = (
+    "Local authority district",
+    "Lower-tier local authority",
+    "County or unitary authority",
+    "Upper-tier local authority",
+)
+
+
+def _age_band(age: pd.Series) -> pd.Series:
+    import numpy as np
+
+    out = np.full(len(age), "85+", dtype=object)
+    for low, high, label in reversed(ALLOCATION_AGE_BANDS):
+        out[(age >= low).to_numpy() & (age <= high).to_numpy()] = label
+    out[age.isna().to_numpy()] = None
+    return age.__class__(out, index=age.index)
+
+
+def allocation_people(tables: Tables) -> pd.DataFrame:
+    """One row per person assessed: their latest assessment, with their agreed budget (from the
+    local budgets file, missing when they have none), the LSOA, ward, MSOA and local authority
+    their area lies in, and their LSOA's deprivation rank and decile. Empty without
+    assessments."""
+
+    from jsna.indicators.builtin_analysis import lsoa_parents
+
+    assessed = tables("assessments")
+    if not len(assessed):
+        return assessed
+    latest = (
+        assessed.sort_values(["person_id", "assessment_date"], kind="stable")
+        .drop_duplicates("person_id", keep="last")
+        .drop(columns=["source_id"], errors="ignore")
+        .reset_index(drop=True)
+    )
+    budgets = tables("phb_budgets")
+    if len(budgets):
+        per_person = (
+            budgets.sort_values(["person_id", "start_date"], kind="stable")
+            .drop_duplicates("person_id", keep="last")[["person_id", "annual_budget"]]
+            .rename(columns={"annual_budget": "budget"})
+        )
+        latest = latest.merge(per_person, on="person_id", how="left")
+    else:
+        latest["budget"] = float("nan")
+    types = latest["area_code"].map(lambda c: area_type_of(str(c)))
+    latest["lsoa_code"] = latest["area_code"].where(types.eq("LSOA"))
+    lk = tables("lookups")
+    names: dict[str, str] = {}
+    for level in ("Ward", "MSOA"):
+        col = f"{level.lower()}_code"
+        latest[col] = latest["area_code"].where(types.eq(level))
+        if len(lk):
+            links = lk[lk["child_type"].eq("LSOA") & lk["parent_type"].eq(level)]
+            up = links.drop_duplicates("child_code").set_index("child_code")["parent_code"]
+            latest[col] = latest[col].fillna(latest["lsoa_code"].map(up))
+    if len(lk):
+        names = dict(zip(lk["child_code"], lk["child_name"], strict=False)) | dict(
+            zip(lk["parent_code"], lk["parent_name"], strict=False)
+        )
+    parents = lsoa_parents(tables).set_index("lsoa_code")["lad_code"]
+    la = latest["area_code"].where(~types.isin(["LSOA", "Ward", "MSOA"]))
+    la = la.fillna(latest["lsoa_code"].map(parents))
+    for level in ("ward_code", "msoa_code"):  # a ward or MSOA: the authority of its LSOAs
+        if len(lk):
+            kids = lk[lk["parent_type"].isin(["Ward", "MSOA"]) & lk["child_type"].eq("LSOA")]
+            placed = kids.assign(lad=kids["child_code"].map(parents)).dropna(subset=["lad"])
+            of = placed.drop_duplicates("parent_code").set_index("parent_code")["lad"]
+            la = la.fillna(latest[level].map(of))
+    if len(lk):
+        up_la = lk[lk["parent_type"].isin(_LA_PARENTS)].drop_duplicates("child_code")
+        la = la.fillna(latest["area_code"].map(up_la.set_index("child_code")["parent_code"]))
+    latest["la_code"] = la
+    dep = tables("deprivation")
+    if len(dep):
+        dep = dep.sort_values("vintage").drop_duplicates("lsoa_code", keep="last")
+        dep = dep.set_index("lsoa_code")
+        latest["deprivation_rank"] = latest["lsoa_code"].map(dep["imd_rank"])
+        latest["deprivation_decile"] = latest["lsoa_code"].map(dep["imd_decile"])
+    else:
+        latest["deprivation_rank"] = latest["deprivation_decile"] = float("nan")
+    latest["age_band"] = _age_band(latest["age"].astype("float64"))
+    areas = tables("areas")
+    if len(areas):
+        names = dict(zip(areas["area_code"], areas["area_name"], strict=False)) | names
+    latest["area_name"] = latest["area_code"].map(names)
+    for level in ("ward", "msoa", "la"):
+        latest[f"{level}_name"] = latest[f"{level}_code"].map(names)
+    latest["lsoa_name"] = latest["lsoa_code"].map(names)
+    return latest
+
+
+def allocation_analysis(
+    tables: Tables,
+    area: str,
+    settings: Any,
+    shared: dict[Any, Any] | None = None,
+    *,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """Section 10's resource allocation for ``area``: the price per point, the calibration of
+    agreed budgets to points, indicative against agreed budgets, and the equity of £ per point
+    across areas and groups. Only the people whose assessed area lies in ``area`` count; nothing
+    when none does, or none has a budget."""
+    import numpy as np
+    import pandas as pd
+
+    from jsna.indicators.methods import allocation as alm
+    from jsna.indicators.methods import inequality as ineq
+
+    shared = {} if shared is None else shared
+    if "allocation_people" not in shared:
+        shared["allocation_people"] = allocation_people(tables)
+    everyone = shared["allocation_people"]
+    if not len(everyone):
+        return {}
+    mine = everyone[everyone["la_code"].eq(area) | everyone["area_code"].eq(area)]
+    assessed = len(mine)
+    people = mine[mine["budget"].notna()].reset_index(drop=True)
+    if len(people) < 3 or not people["points"].sum() > 0:
+        return {}
+    out: dict[str, Any] = {
+        "allocation_assessed": assessed,
+        "allocation_with_budget": len(people),
+        "allocation_area_level": settings.area_level,
+    }
+    price = alm.price_per_point(
+        people, points="points", budget="budget", envelope=settings.envelope_gbp
+    )
+    out["allocation_price"] = price
+    ppp = float(price["price_per_point"].iloc[0])
+    calibration = alm.calibrate_allocation(people, points="points", budget="budget").assign(
+        client_group="All"
+    )
+    if settings.calibrate_by_client_group:
+        calibration = pd.concat(
+            [
+                calibration,
+                alm.calibrate_allocation(
+                    people, points="points", budget="budget", by="client_group"
+                ),
+            ],
+            ignore_index=True,
+        )
+    out["allocation_calibration"] = calibration[
+        ["client_group", *[c for c in calibration.columns if c != "client_group"]]
+    ]
+    rows = alm.indicative_budgets(
+        people, points="points", budget="budget", price_per_point=ppp, tolerance=settings.tolerance
+    )
+    out["allocation_people"] = rows[
+        [
+            "person_id",
+            "area_code",
+            "client_group",
+            "age_band",
+            "sex",
+            "points",
+            "budget",
+            "indicative",
+            "difference",
+            "ratio",
+            "within_tolerance",
+            "far_from_indicative",
+        ]
+    ]
+    summary = alm.indicative_summary(rows, budget="budget").assign(client_group="All")
+    indicative = pd.concat(
+        [summary, alm.indicative_summary(rows, budget="budget", by="client_group")],
+        ignore_index=True,
+    )
+    out["allocation_indicative"] = indicative[
+        ["client_group", *[c for c in indicative.columns if c != "client_group"]]
+    ]
+    # the calibration chart: people in ten bands of points, their mean points and budgets
+    band = pd.qcut(people["points"].rank(method="first"), min(10, len(people)), labels=False)
+    bins = (
+        rows.assign(band=band.to_numpy() + 1)
+        .groupby("band", as_index=False)
+        .agg(
+            people=("points", "size"),
+            mean_points=("points", "mean"),
+            mean_budget=("budget", "mean"),
+            sd_budget=("budget", "std"),
+            mean_indicative=("indicative", "mean"),
+        )
+    )
+    out["allocation_bins"] = bins
+    level_col = {"LSOA": "lsoa_code", "Ward": "ward_code", "MSOA": "msoa_code", "LA": "la_code"}[
+        settings.area_level
+    ]
+    equity = []
+    for dim in settings.group_by:
+        column = level_col if dim == "area" else dim
+        known = people[people[column].notna()]
+        if known[column].nunique() < 2:
+            continue
+        grouped = alm.allocation_per_point(
+            known.assign(_group=known[column].astype(str)),
+            points="points",
+            budget="budget",
+            by="_group",
+        )
+        grouped = grouped.rename(columns={"_group": "group_code"})
+        if dim == "area":
+            named = known.drop_duplicates(column).set_index(column)[
+                column.replace("_code", "_name")
+            ]
+            grouped["group"] = grouped["group_code"].map(named).fillna(grouped["group_code"])
+        else:
+            grouped["group"] = grouped["group_code"]
+        if dim in ("deprivation_decile",):
+            grouped["group_code"] = grouped["group_code"].astype(float).astype(int).astype(str)
+            grouped["group"] = grouped["group_code"]
+            grouped = grouped.sort_values(
+                "group_code", key=lambda c: c.astype(int), kind="stable"
+            ).reset_index(drop=True)
+        grouped.insert(0, "dimension", ALLOCATION_DIMENSIONS[dim])
+        equity.append(grouped)
+        if dim == "area":
+            out["allocation_area_cv"] = alm.coefficient_of_variation_between(grouped)
+            top = float(grouped["people"].max())
+            out["allocation_funnel"] = alm.funnel_limits_per_point(
+                known,
+                points="points",
+                budget="budget",
+                people=np.linspace(
+                    max(1.0, float(grouped["people"].min()) * 0.8), top * 1.15, 60
+                ).tolist(),
+            )
+    if equity:
+        joined = pd.concat(equity, ignore_index=True)
+        first = [
+            "dimension",
+            "group",
+            "people",
+            "value",
+            "lower_ci_95",
+            "upper_ci_95",
+            "compared_to_whole",
+            "compared_to_whole_99_8",
+            "ratio_to_rest",
+        ]
+        out["allocation_equity"] = joined[first + [c for c in joined if c not in first]]
+    measures = [
+        {
+            "measure": "Price per point",
+            "value": ppp,
+            "lower_ci_95": np.nan,
+            "upper_ci_95": np.nan,
+            "note": f"envelope / total points ({price['envelope_source'].iloc[0]})",
+        }
+    ]
+    if "allocation_area_cv" in out:
+        measures.append(
+            {
+                "measure": f"Coefficient of variation of £ per point between areas ({settings.area_level})",
+                "value": out["allocation_area_cv"],
+                "lower_ci_95": np.nan,
+                "upper_ci_95": np.nan,
+                "note": "standard deviation over mean of the areas' £ per point, weighted by points",
+            }
+        )
+    ranked = rows.assign(deprivation_rank=people["deprivation_rank"])
+    ranked = ranked[ranked["deprivation_rank"].notna()]
+    if len(ranked) >= 10:
+        for label, column in (
+            ("Concentration index of budgets by deprivation", None),
+            ("Concentration index of need (indicative budgets) by deprivation", "indicative"),
+        ):
+            ci = alm.concentration_index(
+                ranked, value=column or "budget", rank_by="deprivation_rank"
+            ).iloc[0]
+            measures.append(
+                {
+                    "measure": label,
+                    "value": ci["value"],
+                    "lower_ci_95": ci["lower_ci_95"],
+                    "upper_ci_95": ci["upper_ci_95"],
+                    "note": "people ranked from most to least deprived; above 0 = more among the "
+                    "less deprived",
+                }
+            )
+        hi = alm.horizontal_inequity(
+            ranked, budget="budget", need="indicative", rank_by="deprivation_rank"
+        ).iloc[0]
+        measures.append(
+            {
+                "measure": "Horizontal inequity by deprivation",
+                "value": hi["value"],
+                "lower_ci_95": hi["lower_ci_95"],
+                "upper_ci_95": hi["upper_ci_95"],
+                "note": "budgets' index less need's; 0 = same need, same money at every level "
+                "of deprivation; above 0 = the less deprived get more than their need predicts",
+            }
+        )
+    deciles = out.get("allocation_equity")
+    if deciles is not None:
+        dec = deciles[deciles["dimension"].eq(ALLOCATION_DIMENSIONS["deprivation_decile"])]
+        if len(dec) >= 3:
+            dec = dec.assign(
+                quantile=dec["group_code"].astype(int),
+                se=(dec["upper_ci_95"] - dec["lower_ci_95"]) / (2 * z_for(0.95)),
+            )
+            dec = dec[dec["se"].notna()]
+            if len(dec) >= 3:
+                sii = ineq.slope_index_of_inequality(
+                    dec,
+                    value="value",
+                    population="total_points",
+                    quantile="quantile",
+                    se="se",
+                    rii=False,
+                    repetitions=10_000,
+                    seed=seed,
+                ).iloc[0]
+                measures.append(
+                    {
+                        "measure": "Slope index of inequality in £ per point across deprivation deciles",
+                        "value": sii["sii"],
+                        "lower_ci_95": sii["sii_lower_ci_95"],
+                        "upper_ci_95": sii["sii_upper_ci_95"],
+                        "note": "£ per point from the most to the least deprived; above 0 = the "
+                        "less deprived get more per point",
+                    }
+                )
+    out["allocation_measures"] = pd.DataFrame(measures)
+    return out

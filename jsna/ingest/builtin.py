@@ -2,6 +2,7 @@
 
 from jsna.ingest.activity import ActivitySource
 from jsna.ingest.analysis_inputs import PopulationTotalsSource, PrevalenceSource, SpendSource
+from jsna.ingest.assessments import AssessmentsSource
 from jsna.ingest.deprivation import DeprivationSource
 from jsna.ingest.events import DeathsSource, EventsSource
 from jsna.ingest.fingertips import FingertipsSource
@@ -24,6 +25,7 @@ SOURCES = [
     RegistrationsSource(),
     PhbUptakeSource(),
     PhbBudgetsSource(),
+    AssessmentsSource(),
     SurveySource(),
     ActivitySource(),
     SpendSource(),

@@ -496,3 +496,93 @@ def interval_bars(
     if len(names) > 1:
         ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=len(names))
     return figure_of(fig, figure_id, title, alt, source, frame.copy())
+
+
+def allocation_funnel(
+    groups: pd.DataFrame,
+    limits: pd.DataFrame,
+    *,
+    title: str,
+    figure_id: str = "allocation-funnel",
+    source: str = "",
+) -> Figure:
+    """£ per point against people assessed for each area, with 95% and 99.8% funnel limits
+    around the whole area's £ per point.
+
+    ``groups`` holds the area rows of ``analysis_allocation_equity`` (``group``, ``people``,
+    ``value``, ``compared_to_whole_99_8``); ``limits`` is ``analysis_allocation_funnel``. Nothing
+    is computed here.
+    """
+    import matplotlib.pyplot as plt
+
+    _setup()
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    target = float(limits["target"].iloc[0])
+    ax.plot(limits["people"], limits["lower_ci_99_8"], color="#3D3D3D", linestyle="--",
+            linewidth=1, label="99.8% limits")  # fmt: skip
+    ax.plot(limits["people"], limits["upper_ci_99_8"], color="#3D3D3D", linestyle="--", linewidth=1)
+    ax.plot(limits["people"], limits["lower_ci_95"], color=PALETTE[0], linewidth=1,
+            label="95% limits")  # fmt: skip
+    ax.plot(limits["people"], limits["upper_ci_95"], color=PALETTE[0], linewidth=1)
+    ax.axhline(target, color="black", linewidth=0.8, label="Whole area")
+    out = groups["compared_to_whole_99_8"].ne("Similar")
+    ax.scatter(groups.loc[~out, "people"], groups.loc[~out, "value"], s=22, color=PALETTE[4],
+               zorder=3, label="Areas")  # fmt: skip
+    ax.scatter(groups.loc[out, "people"], groups.loc[out, "value"], s=60, color=PALETTE[2],
+               edgecolor="black", zorder=4, label="Outside the 99.8% limits")  # fmt: skip
+    for _, r in groups[out].iterrows():
+        ax.annotate(str(r["group"]), (r["people"], r["value"]), xytext=(5, 4),
+                    textcoords="offset points", fontsize=7.5)  # fmt: skip
+    ax.set_xlabel("People assessed with a budget")
+    ax.set_ylabel("£ per point")
+    ax.set_title(title, loc="left")
+    ax.legend(fontsize=7.5, loc="upper right")
+    alt = (
+        f"Funnel plot of budget £ per point of assessed need against people assessed for "
+        f"{len(groups)} areas, around the whole area's £{target:,.0f} per point; "
+        f"{int(out.sum())} {'area lies' if int(out.sum()) == 1 else 'areas lie'} outside the "
+        "99.8% limits"
+        + (f": {', '.join(map(str, groups.loc[out, 'group']))}." if out.any() else ".")
+    )
+    keep = ["group", "people", "value", "lower_ci_95", "upper_ci_95", "compared_to_whole_99_8"]
+    return figure_of(fig, figure_id, title, alt, source, groups[keep].copy())
+
+
+def allocation_calibration(
+    bins: pd.DataFrame,
+    calibration: pd.DataFrame,
+    *,
+    price_per_point: float,
+    title: str,
+    figure_id: str = "allocation-calibration",
+    source: str = "",
+) -> Figure:
+    """Mean agreed budget against mean points in ten bands of need, with the price-per-point
+    line and the two fitted lines of ``analysis_allocation_calibration`` (whole area)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    _setup()
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    top = float(bins["mean_points"].max()) * 1.08
+    xs = np.linspace(0, top, 50)
+    ax.plot(xs, price_per_point * xs, color="black", linewidth=1,
+            label=f"Indicative: £{price_per_point:,.0f} a point")  # fmt: skip
+    styles = {"Through the origin": (PALETTE[0], ":"), "With an intercept": (PALETTE[1], "--")}
+    for _, r in calibration.iterrows():
+        colour, dash = styles.get(str(r["model"]), (PALETTE[4], "-"))
+        ax.plot(xs, r["intercept"] + r["slope"] * xs, color=colour, linestyle=dash, linewidth=1.2,
+                label=f"Fitted {str(r['model']).lower()} (R² {r['r_squared']:.2f})")  # fmt: skip
+    ax.scatter(bins["mean_points"], bins["mean_budget"], s=30, color=PALETTE[2], zorder=3,
+               label="Mean agreed budget, tenth of people by points")  # fmt: skip
+    ax.set_xlabel("RAS points (mean of the band)")
+    ax.set_ylabel("Annual budget (£)")
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"£{v:,.0f}"))
+    ax.set_title(title, loc="left")
+    ax.legend(fontsize=7.5, loc="upper left")
+    alt = (
+        f"Scatter of mean agreed budget against mean RAS points in {len(bins)} bands of people "
+        f"from least to most need, with the indicative line of £{price_per_point:,.0f} a point and "
+        "the fitted least-squares lines."
+    )
+    return figure_of(fig, figure_id, title, alt, source, bins.copy())

@@ -641,6 +641,8 @@ def build_value_for_money(rc: ReportContext, section: Section) -> None:
         _client_groups(rc, section, res)
     if "ipc_cohorts" in res:
         _ipc_cohorts(rc, section, res)
+
+    build_allocation(rc, section)
     section.narrative_html = rc.narrative("value_for_money")
     if "spend" not in res:
         section.missing.append(
@@ -1228,4 +1230,339 @@ def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> No
             + ". NHS England planned integrated personal commissioning for up to 5% of the "
             "local population (national expansion plan, 2016).",
         )
+    )
+
+
+# -- section 10: resource allocation and equity --------------------------------------------------
+ALLOCATION_TITLE = "Resource allocation and equity"
+#: the methods appendix note of the part (with the in Control RAS reference)
+ALLOCATION_METHODS = (
+    "Each person's indicative budget is their resource allocation system (RAS) points times the "
+    "price per point, which is the year's budget envelope ([allocation] envelope_gbp, or else the "
+    "agreed budgets' total) divided by the total points of the people assessed, as in Control's "
+    "RAS sets it (in Control, Resource allocation system RAS 5: how to calculate an indicative "
+    "personal budget, 2009). Only each person's latest assessment counts. Agreed budgets are "
+    "fitted to points by least squares, through the origin and with an intercept, with Student t "
+    "limits. £ per point in an area or group is its budgets' total over its points (the ratio "
+    "estimator, Cochran 1977, with linearised Student t limits); an area or group differs from "
+    "the whole when it lies outside funnel limits around the whole's £ per point (95% and 99.8%, "
+    "Spiegelhalter 2005), with budget variance taken as proportional to points. Inequality across "
+    "deprivation: concentration indices of budgets and of need-predicted (indicative) budgets with "
+    "people ranked from most to least deprived (Kakwani, Wagstaff and van Doorslaer 1997), their "
+    "difference (horizontal inequity, Wagstaff and van Doorslaer 2000), and the slope index of "
+    "inequality in £ per point across deprivation deciles; the coefficient of variation of £ per "
+    "point between areas is weighted by points."
+)
+
+
+def _named(rows: pd.DataFrame) -> list[str]:
+    """'Glebelands (£358 a point, 43% more than the rest)' for each row."""
+    out = []
+    for _, r in rows.iterrows():
+        change = r["ratio_to_rest"] - 1
+        out.append(
+            f"{r['group']} ({fmt_money(r['value'])} a point, 95% CI {fmt_money(r['lower_ci_95'])} "
+            f"to {fmt_money(r['upper_ci_95'])}: {abs(change):.0%} "
+            f"{'more' if change > 0 else 'less'} per point than everyone else)"
+        )
+    return out
+
+
+def build_allocation(rc: ReportContext, section: Section) -> None:
+    """The "Resource allocation and equity" part of section 10: does the same need get the same
+    money across the area, and where not."""
+    res = rc.analysis_results("allocation")
+    _failed(rc, section, res, "the resource allocation analysis")
+    if "allocation_price" not in res:
+        section.missing.append(
+            "resource allocation: needs assessments with RAS points (jsna ingest assessments FILE: "
+            "person_id, assessment_date, area_code, client_group, age, sex, points) for the people "
+            "in the local budgets file"
+        )
+        return
+    price = res["allocation_price"].iloc[0]
+    ppp = float(price["price_per_point"])
+    section.headlines.append(
+        Headline(
+            "Price per RAS point",
+            fmt_money(ppp, 2),
+            f"{fmt_money(price['envelope'])} over {fmt(price['total_points'], 0)} points",
+        )
+    )
+    blocks: list[dict[str, Any]] = []
+    words = [
+        f"The resource allocation system turns each person's assessed need, scored in points, into "
+        f"an indicative budget: {fmt_money(price['envelope'])} a year "
+        f"({'the envelope set in jsna.toml' if price['envelope_source'] == 'configured' else 'the agreed budgets total'}) "
+        f"shared over {fmt(price['total_points'], 0)} points of need among "
+        f"{rc.policy.count(price['people'])} people assessed with a budget gives "
+        f"{fmt_money(ppp, 2)} a point."
+    ]
+    cal = res.get("allocation_calibration")
+    if cal is not None:
+        whole = cal[cal["client_group"].eq("All")].set_index("model")
+        if "Through the origin" in whole.index and whole["slope"].notna().all():
+            o, i = whole.loc["Through the origin"], whole.loc["With an intercept"]
+            fixed = _significant(i["intercept_lower_ci_95"], i["intercept_upper_ci_95"])
+            words.append(
+                f"Agreed budgets follow need {'closely' if o['r_squared'] >= 0.7 else 'only loosely'}: "
+                f"on average each point adds {fmt_money(o['slope'], 2)} to a budget (95% CI "
+                f"{fmt_money(o['slope_lower_ci_95'], 2)} to {fmt_money(o['slope_upper_ci_95'], 2)}), "
+                f"and need explains {o['r_squared']:.0%} of the differences between budgets."
+                + (
+                    f" Budgets also carry a fixed sum of about {fmt_money(i['intercept'])} whatever "
+                    "the points (95% CI "
+                    f"{fmt_money(i['intercept_lower_ci_95'])} to {fmt_money(i['intercept_upper_ci_95'])})."
+                    if fixed
+                    else " There is no sign of a fixed sum on top of the price per point."
+                )
+            )
+    ind = res.get("allocation_indicative")
+    if ind is not None:
+        a = ind[ind["client_group"].eq("All")].iloc[0]
+        words.append(
+            f"{a['share_within']:.0%} of agreed budgets are within ±{rc.config.allocation.tolerance:.0%} "
+            f"of their indicative amount (95% CI {a['share_lower_ci_95']:.0%} to "
+            f"{a['share_upper_ci_95']:.0%}); agreed budgets total {fmt_money(a['agreed_total'])} "
+            f"against {fmt_money(a['indicative_total'])} indicative"
+            + (
+                f", and {rc.policy.count(a['far_from_indicative'])} people's budgets are far from "
+                "their indicative amount (beyond the 99.8% range) and worth reviewing."
+                if a["far_from_indicative"]
+                else "."
+            )
+        )
+    equity = res.get("allocation_equity")
+    if equity is not None:
+        areas = equity[equity["dimension"].eq("Area")]
+        differ = equity[equity["compared_to_whole_99_8"].ne("Similar")]
+        if len(areas):
+            off = differ[differ["dimension"].eq("Area")]
+            if off.empty:
+                words.append(
+                    f"The same need gets the same money across {rc.area_name}: no "
+                    f"{res.get('allocation_area_level', 'area').lower()}'s £ per point differs from "
+                    "the whole area's by more than chance would explain (99.8% funnel limits)."
+                )
+            else:
+                words.append(
+                    f"The same need does not get the same money everywhere in {rc.area_name}: "
+                    + "; ".join(_named(off))
+                    + ". These lie outside the 99.8% funnel limits, so chance is an unlikely "
+                    "explanation; the assessments and budgets there are worth checking."
+                )
+        groups = differ[differ["dimension"].ne("Area")]
+        if len(groups):
+            words.append(
+                "Among groups of people, £ per point differs for "
+                + "; ".join(
+                    f"{str(d).split(' (')[0].lower()} {n}"
+                    for d, n in zip(groups["dimension"], _named(groups), strict=True)
+                )
+                + "."
+            )
+        elif len(equity) > len(areas):
+            words.append(
+                "No client group, age band, sex or deprivation decile gets more or less per point "
+                "than chance would explain."
+            )
+    measures = res.get("allocation_measures")
+    if measures is not None:
+        hi = measures[measures["measure"].eq("Horizontal inequity by deprivation")]
+        if len(hi):
+            h = hi.iloc[0]
+            if _significant(h["lower_ci_95"], h["upper_ci_95"]):
+                who = "less" if h["value"] > 0 else "more"
+                words.append(
+                    f"Across deprivation, people in {who} deprived neighbourhoods get more money "
+                    f"than their need predicts (horizontal inequity {h['value']:+.3f}, 95% CI "
+                    f"{h['lower_ci_95']:+.3f} to {h['upper_ci_95']:+.3f})."
+                )
+            else:
+                words.append(
+                    "Across deprivation, money follows need: people in more and less deprived "
+                    f"neighbourhoods get budgets in line with their points (horizontal inequity "
+                    f"{h['value']:+.3f}, 95% CI {h['lower_ci_95']:+.3f} to {h['upper_ci_95']:+.3f}, "
+                    "where 0 is equal)."
+                )
+    verdict = [w for w in words if w.startswith("The same need")]
+    section.summary.append(verdict[0] if verdict else words[0])
+    blocks.append({"title": ALLOCATION_TITLE, "paragraphs": words})
+    funnel = res.get("allocation_funnel")
+    if equity is not None and funnel is not None and len(funnel):
+        areas = equity[equity["dimension"].eq("Area")]
+        level = str(res.get("allocation_area_level", "area"))
+        blocks.append(
+            {
+                "title": "",
+                "figure": ac.allocation_funnel(
+                    areas,
+                    funnel,
+                    title=f"Budget £ per point of need by {level.lower()}",
+                    figure_id="vfm-allocation-funnel",
+                    source="Source: needs assessments (RAS points) and local budgets file; "
+                    "funnel limits around the whole area's £ per point",
+                ),
+            }
+        )
+    bins = res.get("allocation_bins")
+    if bins is not None and cal is not None and len(bins):
+        blocks.append(
+            {
+                "title": "",
+                "figure": ac.allocation_calibration(
+                    bins,
+                    cal[cal["client_group"].eq("All") & cal["slope"].notna()],
+                    price_per_point=ppp,
+                    title="Agreed budgets against assessed need (RAS points)",
+                    figure_id="vfm-allocation-calibration",
+                    source="Source: needs assessments and local budgets file; least-squares fits",
+                ),
+            }
+        )
+    if equity is not None:
+        blocks.append({"title": "", "table": _equity_table(rc, equity)})
+    if cal is not None:
+        blocks.append({"title": "", "table": _calibration_table(cal)})
+    if ind is not None:
+        body = [
+            [
+                Cell(str(r["client_group"])),
+                Cell(rc.policy.count(r["people"]), numeric=True),
+                Cell(fmt_money(r["agreed_total"]), numeric=True),
+                Cell(fmt_money(r["indicative_total"]), numeric=True),
+                Cell(f"{r['share_within']:.0%}", numeric=True),
+                Cell(f"{r['share_lower_ci_95']:.0%} to {r['share_upper_ci_95']:.0%}", numeric=True),
+                Cell(rc.policy.count(r["far_from_indicative"]), numeric=True),
+            ]
+            for _, r in ind.iterrows()
+        ]
+        blocks.append(
+            {
+                "title": "",
+                "table": Table(
+                    caption="Agreed against indicative budgets, by client group",
+                    id="vfm-allocation-indicative",
+                    columns=[
+                        "Client group",
+                        "People",
+                        "Agreed total",
+                        "Indicative total",
+                        f"Within ±{rc.config.allocation.tolerance:.0%}",
+                        "95% CI",
+                        "Far from indicative",
+                    ],
+                    rows=body,
+                    note="Indicative budget = RAS points × the price per point. 'Far' = beyond "
+                    "the 99.8% range of the differences.",
+                ),
+            }
+        )
+    if measures is not None:
+        body = [
+            [
+                Cell(str(r["measure"])),
+                Cell(
+                    fmt_money(r["value"], 2)
+                    if r["measure"] == "Price per point"
+                    else fmt(r["value"], 3),
+                    numeric=True,
+                ),
+                Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 3), numeric=True),
+                Cell(str(r["note"])),
+            ]
+            for _, r in measures.iterrows()
+        ]
+        blocks.append(
+            {
+                "title": "",
+                "table": Table(
+                    caption="Summary measures of the equity of allocation",
+                    id="vfm-allocation-measures",
+                    columns=["Measure", "Value", "95% CI", "What it means"],
+                    rows=body,
+                ),
+            }
+        )
+    section.blocks.extend(blocks)
+    section.methods.append((ALLOCATION_TITLE, ALLOCATION_METHODS))
+
+
+def _equity_table(rc: ReportContext, equity: pd.DataFrame) -> Table:
+    body = [
+        [
+            Cell(f"{str(r['dimension']).split(' (')[0]}: {r['group']}"),
+            Cell(rc.policy.count(r["people"]), numeric=True),
+            Cell(fmt_money(r["value"], 2), numeric=True),
+            Cell(
+                f"{fmt_money(r['lower_ci_95'], 2)} to {fmt_money(r['upper_ci_95'], 2)}",
+                numeric=True,
+            ),
+            Cell(f"{r['ratio_to_rest']:.2f}", numeric=True),
+            Cell(str(r["compared_to_whole"]), outcome=_outcome(r["compared_to_whole"])),
+            Cell(str(r["compared_to_whole_99_8"]), outcome=_outcome(r["compared_to_whole_99_8"])),
+        ]
+        for _, r in equity.iterrows()
+    ]
+    return Table(
+        caption="£ per point by area and group, against the whole area",
+        id="vfm-allocation-equity",
+        columns=[
+            "Area or group",
+            "People",
+            "£ per point",
+            "95% CI",
+            "Ratio to everyone else",
+            "Against the whole (95%)",
+            "Against the whole (99.8%)",
+        ],
+        rows=body,
+        note="Higher or Lower: outside the funnel limits around the whole area's £ per point; "
+        "Similar: within them.",
+    )
+
+
+def _outcome(word: object) -> str | None:
+    """Higher and Lower are shaded (no judgement of better or worse); Similar is not."""
+    return str(word) if str(word) in ("Higher", "Lower") else None
+
+
+def _calibration_table(cal: pd.DataFrame) -> Table:
+    body = [
+        [
+            Cell(f"{r['client_group']}: {str(r['model']).lower()}"),
+            Cell(str(int(r["n"])), numeric=True),
+            Cell(fmt_money(r["slope"], 2), numeric=True),
+            Cell(
+                f"{fmt_money(r['slope_lower_ci_95'], 2)} to {fmt_money(r['slope_upper_ci_95'], 2)}",
+                numeric=True,
+            ),
+            Cell(fmt_money(r["intercept"]), numeric=True),
+            Cell(
+                "–"
+                if r["model"] == "Through the origin"
+                else f"{fmt_money(r['intercept_lower_ci_95'])} to {fmt_money(r['intercept_upper_ci_95'])}",
+                numeric=True,
+            ),
+            Cell(fmt(r["r_squared"], 2), numeric=True),
+            Cell(fmt_money(r["residual_sd"]), numeric=True),
+        ]
+        for _, r in cal.iterrows()
+    ]
+    return Table(
+        caption="Agreed budgets fitted to RAS points (least squares)",
+        id="vfm-allocation-fit",
+        columns=[
+            "Client group and model",
+            "People",
+            "£ per point",
+            "95% CI",
+            "Fixed sum",
+            "95% CI",
+            "R²",
+            "Residual SD",
+        ],
+        rows=body,
+        note="Through the origin: budget = £ per point × points. With an intercept: budget = "
+        "fixed sum + £ per point × points.",
     )

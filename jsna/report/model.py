@@ -52,6 +52,8 @@ class Section:
     narrative_html: str = ""
     missing: list[str] = field(default_factory=list)
     blocks: list[dict[str, Any]] = field(default_factory=list)  # extra blocks from plugins
+    #: (title, text) notes for the methods appendix
+    methods: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:

@@ -85,7 +85,12 @@ def test_pdf_html_carries_each_chart_as_its_svg_image(demo_assembled) -> None:  
     from jsna.report.render import render_html
 
     report = demo_assembled[0]
-    figures = [f for s in report.sections for f in s.figures]
+    # in page order: each section's figures, then the figures of its blocks
+    figures = [
+        f
+        for s in report.sections
+        for f in [*s.figures, *(b["figure"] for b in s.blocks if "figure" in b)]
+    ]
     assert figures
     html = render_html(report)
     pdf_html = render_html(report, for_pdf=True)
