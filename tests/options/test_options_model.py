@@ -29,7 +29,7 @@ def test_every_option_is_in_the_cli_of_ingest_and_validate_and_in_inputs() -> No
 
     specs = option_fields()
     assert [s.name for s in specs] == [f.name for f in dataclasses.fields(ReadOptions)]
-    assert len(specs) == 11
+    assert len(specs) == 13
     ingest, validate = _command_options("ingest"), _command_options("validate")
     for spec in specs:
         assert spec.flag in ingest and spec.flag in validate, spec.flag
@@ -49,6 +49,8 @@ def test_every_option_is_in_the_cli_of_ingest_and_validate_and_in_inputs() -> No
         "--area",
         "--cause",
         "--sex-codes",
+        "--engine",
+        "--spark-remote",
         "--map",
     }
     assert {s.key for s in specs} - {s.name for s in specs} == {"map"}
@@ -124,6 +126,8 @@ def test_the_described_options_parse_back_to_the_same_options(
         area="E08000009",
         cause="Drug poisoning",
         sex_codes="1=Female,2=Male",
+        engine="spark",
+        spark_remote="sc://localhost:15002",
         column_map={"Area Code": "area_code", "Deaths": "count"},
     )
     assert all(getattr(given, s.name) not in (None, {}) for s in option_fields())
