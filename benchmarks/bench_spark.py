@@ -28,18 +28,19 @@ KEYS = ["area_code", "period", "sex", "age_band", "measure"]
 
 
 def write_extract(path: Path, rows: int, csv: bool) -> None:
-    """``rows`` records: 30,000 LSOAs, 7 years of dates, 1 in 200 with a bad age or sex."""
+    """``rows`` records: 1,500 LSOAs (a large ICB), 7 years of dates, 1 in 200 with a bad age or sex."""
     import duckdb
 
     fmt = "(FORMAT csv, HEADER)" if csv else "(FORMAT parquet)"
     with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false").fetchall()
         con.execute("SELECT setseed(0.16)").fetchall()
         con.execute(
             f"""COPY (
             SELECT i AS record_id,
                    CASE WHEN random() < 0.004 THEN -1 ELSE CAST(floor(random() * 100) AS INTEGER) END AS age,
                    CASE WHEN random() < 0.001 THEN '9' WHEN random() < 0.5 THEN '1' ELSE '2' END AS sex,
-                   'E01' || lpad(CAST(CAST(floor(random() * 30000) AS INTEGER) AS VARCHAR), 6, '0') AS lsoa_code,
+                   'E01' || lpad(CAST(CAST(floor(random() * 1500) AS INTEGER) AS VARCHAR), 6, '0') AS lsoa_code,
                    DATE '2018-01-01' + CAST(floor(random() * 2555) AS INTEGER) AS admission_date,
                    ['Elective', 'Non-elective', 'Day case', 'Outpatient'][CAST(floor(random() * 4) AS INTEGER) + 1]
                        AS point_of_delivery,

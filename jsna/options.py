@@ -83,7 +83,9 @@ def check_engine(value: str) -> None:
 def check_spark_remote(value: str) -> None:
     """Raise ``ValueError`` unless ``value`` is a Spark Connect address (``sc://HOST:PORT``)."""
     if not value.startswith("sc://") or len(value) <= len("sc://"):
-        raise ValueError(f"must be a Spark Connect address such as sc://localhost:15002, got {value!r}")
+        raise ValueError(
+            f"must be a Spark Connect address such as sc://localhost:15002, got {value!r}"
+        )
 
 
 def check_sex_codes(value: str) -> None:

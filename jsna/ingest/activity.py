@@ -478,7 +478,14 @@ def _cost_sql(column: str | None, dtype: str, text: str) -> tuple[str, str]:
         value = f"CAST({quoted} AS DOUBLE)"
         return value, f"coalesce({value} < 0, false)"
     raw = text.format(quoted)
-    value = _number_sql(f"replace(replace(trim({raw}), ',', ''), '£', '')")
+    # pounds and pence as most extracts write them (12.50) are read at once, as both engines
+    # read them; anything else (£1,234.5, 1e3) through the pattern
+    pence = f"TRY_CAST({raw} AS DECIMAL(18, 2))"
+    written = _number_sql(f"replace(replace(trim({raw}), ',', ''), '£', '')")
+    value = (
+        f"CASE WHEN CAST({pence} AS VARCHAR) = {raw} THEN CAST({pence} AS DOUBLE) "
+        f"ELSE {written} END"
+    )
     return (
         value,
         f"CASE WHEN {value} IS NULL THEN coalesce(trim({raw}) <> '', false) ELSE {value} < 0 END",
@@ -490,7 +497,13 @@ def _age_sql(column: str, dtype: str, text: str) -> str:
     be whole numbers (``40`` or ``40.0``), else NULL (an invalid record): ``4.5`` is not rounded."""
     if dtype in _NUMERIC - {"FLOAT", "DOUBLE", "REAL"}:
         return f"TRY_CAST({column} AS INTEGER)"
-    number = _number_sql(f"trim({text.format(column)})")
+    raw = text.format(column)
+    # a whole number written plainly (40) is read at once, as both engines read it
+    whole = f"TRY_CAST({raw} AS INTEGER)"
+    number = (
+        f"CASE WHEN CAST({whole} AS VARCHAR) = {raw} THEN CAST({whole} AS DOUBLE) "
+        f"ELSE {_number_sql(f'trim({raw})')} END"
+    )
     return f"CASE WHEN {number} = floor({number}) THEN TRY_CAST({number} AS INTEGER) END"
 
 
@@ -504,8 +517,13 @@ def _date_sql(column: str, dtype: str, date_text: str) -> str:
     iso = f"replace(regexp_extract({text}, '^[0-9]{{4}}[-/][0-9]{{1,2}}[-/][0-9]{{1,2}}', 0), '/', '-')"
     parts = [f"split_part({text}, '/', {n})" for n in (3, 2, 1)]
     uk = " || '-' || ".join(parts)
+    # a date written as 2024-01-31 is read at once (both engines read it so, and write it back
+    # unchanged); anything else through the patterns
+    canonical = f"TRY_CAST({date_text} AS DATE)"
     return (
-        f"CASE WHEN regexp_matches({text}, '{_ISO_DATE}') THEN TRY_CAST({iso} AS DATE) "
+        f"CASE WHEN {date_text} LIKE '____-__-__' AND CAST({canonical} AS VARCHAR) = {date_text} "
+        f"THEN {canonical} "
+        f"WHEN regexp_matches({text}, '{_ISO_DATE}') THEN TRY_CAST({iso} AS DATE) "
         f"WHEN regexp_matches({text}, '{_UK_DATE}') THEN TRY_CAST({uk} AS DATE) END"
     )
 
