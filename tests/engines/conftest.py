@@ -1,4 +1,5 @@
-"""One local Spark session for every test marked ``spark``: started once, stopped at the end."""
+"""One local Spark session for every test marked ``spark``: started once, stopped (its JVM
+with it) when the tests of this folder are done."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _java() -> bool:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark() -> Iterator[Any]:
     """``local[1]``, one shuffle partition, loopback only, no web UI; skipped without pyspark or
     Java."""
