@@ -51,6 +51,12 @@ class UnreadableFileError(JsnaError):
     exit_code = EXIT_CANNOT_RUN
 
 
+class EngineError(JsnaError):
+    """The engine asked for cannot run here (pyspark or Java missing, Spark unreachable)."""
+
+    exit_code = EXIT_CANNOT_RUN
+
+
 class ConfigError(JsnaError):
     """jsna.toml is missing, malformed or names something that does not exist."""
 

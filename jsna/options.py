@@ -76,6 +76,24 @@ def check_decimal(value: str) -> None:
         raise ValueError(f"must be '.' or ',' (the file's decimal mark), got {value!r}")
 
 
+#: the engines that can aggregate a record-level extract (``--engine``)
+ENGINES = ("duckdb", "spark")
+
+
+def check_engine(value: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of :data:`ENGINES`."""
+    if value not in ENGINES:
+        raise ValueError(f"must be one of {', '.join(ENGINES)}, got {value!r}")
+
+
+def check_spark_remote(value: str) -> None:
+    """Raise ``ValueError`` unless ``value`` is a Spark Connect address (``sc://HOST:PORT``)."""
+    if not value.startswith("sc://") or len(value) <= len("sc://"):
+        raise ValueError(
+            f"must be a Spark Connect address such as sc://localhost:15002, got {value!r}"
+        )
+
+
 def check_sex_codes(value: str) -> None:
     """Raise ``ValueError`` unless ``value`` is ``CODE=SEX`` pairs (see :func:`parse_sex_codes`)."""
     parse_sex_codes(value)
@@ -205,6 +223,25 @@ class ReadOptions:
             "1000,5 or 1.000 could be read two ways).",
             metavar="MARK",
             check=check_decimal,
+        ),
+    )
+    #: where a record-level extract (``activity``) is aggregated: DuckDB here, or Apache Spark
+    engine: str | None = field(
+        default=None,
+        metadata=_option(
+            "Engine that aggregates a record-level activity extract: duckdb (default) or spark "
+            "(needs the spark extra and Java; see docs/scale.md).",
+            check=check_engine,
+        ),
+    )
+    #: a Spark Connect server for ``--engine spark`` (else SPARK_REMOTE, else a local session)
+    spark_remote: str | None = field(
+        default=None,
+        metadata=_option(
+            "Spark Connect address for --engine spark, e.g. sc://HOST:15002 "
+            "(default: SPARK_REMOTE, else a local session).",
+            metavar="sc://HOST:PORT",
+            check=check_spark_remote,
         ),
     )
     #: source column -> canonical column; ``map`` in jsna.toml, ``--map`` on the command line

@@ -11,14 +11,23 @@ Columns (any of the usual names, or ``--map``): age (whole years), sex (1/2, M/F
 area (an LSOA/MSOA GSS code, or a postcode district such as ``M33``), date of the admission or
 attendance (ISO ``2024-01-31`` or ``31/01/2024``), point of delivery (or ``--measure`` for a
 file of one kind of activity), and optionally cost (£).
+
+The SQL here is the one definition of the aggregation on both engines: it is written in the
+subset of SQL that DuckDB and Spark SQL share (every parse and cast a ``TRY_CAST`` guarded by an
+anchored pattern, labels computed rather than joined, costs summed as DECIMAL so the engines
+agree to the penny), and :mod:`jsna.engines.sql` turns it into Spark SQL for ``--engine spark``.
+On Spark records have no row numbers: invalid records are listed by the extract's own record
+key (``record_id``, ``EPIKEY``, …) where it has one.
 """
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from jsna.errors import UnreadableFileError
+from jsna.engines.session import duckdb_types
+from jsna.errors import JsnaError, UnreadableFileError, UsageError
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, StreamedFrame
 from jsna.ingest.readers import TableText, normalise_name
 from jsna.vocabulary.issues import WARNING, ValidationIssue, ValidationReport
@@ -53,12 +62,33 @@ DATE = (
 )
 POD = ("point_of_delivery", "pod", "activity_type", "setting", "measure")
 COST = ("cost", "cost_gbp", "tariff", "price", "actual_cost")
+#: the extract's own record key: how invalid records are listed where rows have no numbers (Spark)
+KEY = (
+    "record_key",
+    "record_id",
+    "epikey",
+    "aekey",
+    "ec_ident",
+    "attendance_id",
+    "spell_id",
+    "episode_id",
+    "activity_id",
+)
 
 #: DuckDB's working memory for the aggregation; beyond it DuckDB spills to a temporary folder
 MEMORY_LIMIT = "1700MB"
 
 _GSS = r"^[EW]0[0-3][0-9]{6}$"
 _DISTRICT = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
+#: a decimal number as both engines read it (no hex, no digit separators, no type suffixes)
+_NUMBER = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+#: an ISO date (``-`` or ``/`` between its parts), optionally followed by a time of day
+_ISO_DATE = (
+    r"^[0-9]{4}(-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2})"
+    r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]*)?)?)?$"
+)
+#: a British date, day first
+_UK_DATE = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
 _SEX_WORDS = {"1": 1, "m": 1, "male": 1, "2": 2, "f": 2, "female": 2}
 #: sex as 1 (male) or 2 (female): the usual spellings first, then any case and spacing
 _SEX_SQL = (
@@ -69,12 +99,12 @@ _SEX_SQL = (
 )
 #: an area code without spaces, in capitals: codes already so (nearly all) are left as they are
 _AREA_SQL = (
-    "CASE WHEN length({c}) = 9 AND {c} BETWEEN 'E00000000' AND 'W99999999' AND NOT contains({c}, ' ') "
+    "CASE WHEN length({c}) = 9 AND {c} BETWEEN 'E00000000' AND 'W99999999' AND strpos({c}, ' ') = 0 "
     "THEN {c} ELSE upper(replace(trim({c}), ' ', '')) END"
 )
 #: text without surrounding spaces, NULL when blank
 _TEXT_SQL = (
-    "CASE WHEN {c} <> '' AND NOT starts_with({c}, ' ') AND NOT ends_with({c}, ' ') THEN {c} "
+    "CASE WHEN {c} <> '' AND left({c}, 1) <> ' ' AND right({c}, 1) <> ' ' THEN {c} "
     "ELSE nullif(trim({c}), '') END"
 )
 #: years an activity date may fall in
@@ -101,36 +131,78 @@ class ActivitySource(Source):
 
     def parse(self, path: Path, options: ReadOptions) -> Parsed:
         """Find the columns; the records are read, checked and aggregated when the frame is inserted."""
-        import duckdb
-
         path = Path(path)
-        if path.stat().st_size == 0:
+        if path.is_file() and path.stat().st_size == 0:
             raise UnreadableFileError(f"{path.name}: the file is empty (0 bytes)")
-        source, first_row = _source_sql(path, options)
-        try:
-            with duckdb.connect() as con:
-                described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        except duckdb.Error as exc:
-            raise UnreadableFileError(
-                f"{path.name}: cannot read as a record-level extract: {_first_line(exc)}"
-            ) from exc
-        frame = ActivityAggregate(
-            path, options, source, first_row, {str(r[0]): str(r[1]).upper() for r in described}
-        )
+        on_spark = options.engine == "spark"
+        frame = _on_spark(path, options) if on_spark else _on_duckdb(path, options)
         report = ValidationReport(file=path.name, kind=self.kind, rows_read=0, issues=[])
         return Parsed(frames={"events": frame}, report=report, layout="record-level")
+
+
+def _on_duckdb(path: Path, options: ReadOptions) -> ActivityAggregate:
+    import duckdb
+
+    source, first_row = _source_sql(path, options)
+    try:
+        with duckdb.connect() as con:
+            described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except duckdb.Error as exc:
+        raise UnreadableFileError(
+            f"{path.name}: cannot read as a record-level extract: {_first_line(exc)}"
+        ) from exc
+    return ActivityAggregate(
+        path, options, source, first_row, {str(r[0]): str(r[1]).upper() for r in described}
+    )
+
+
+def _on_spark(path: Path, options: ReadOptions) -> ActivityAggregate:
+    """The extract read by Spark (a local session, or Spark Connect) as a temporary view."""
+    from jsna.engines.session import read_extract, session
+
+    if options.skip_rows:
+        raise UsageError(
+            f"{path.name}: --skip-rows is not supported with --engine spark (remove the rows "
+            "above the header, or use --engine duckdb)"
+        )
+    spark = session(options.spark_remote)
+    try:
+        records = read_extract(spark, path, encoding=options.encoding)
+    except JsnaError:
+        raise
+    except Exception as exc:  # pyspark's own classes: unreadable file, unknown format
+        raise UnreadableFileError(
+            f"{path.name}: Spark cannot read it as a record-level extract: {_first_line(exc)}"
+        ) from exc
+    return spark_aggregate(spark, records, path, options)
+
+
+def spark_aggregate(
+    spark: Any, records: Any, path: Path, options: ReadOptions
+) -> ActivityAggregate:
+    """The aggregation of a Spark DataFrame of records, run on ``spark`` when inserted."""
+    view = f"jsna_records_{uuid.uuid4().hex}"
+    records.createOrReplaceTempView(view)
+    return ActivityAggregate(path, options, view, 1, duckdb_types(records), spark=spark)
 
 
 class ActivityAggregate(StreamedFrame):
     """The events of one extract: every record checked and aggregated by DuckDB in one pass."""
 
     def __init__(
-        self, path: Path, options: ReadOptions, source: str, first_row: int, types: dict[str, str]
+        self,
+        path: Path,
+        options: ReadOptions,
+        source: str,
+        first_row: int,
+        types: dict[str, str],
+        spark: Any = None,
     ) -> None:
+        """``source`` is a table expression of ``spark`` (a view) when given, else of DuckDB."""
         import pandas as pd
 
         super().__init__()
-        self.path, self.source, self.first_row = path, source, first_row
+        self.path, self.source, self.first_row, self.spark = path, source, first_row, spark
         self.names = list(types)
         self.table = TableText(
             frame=pd.DataFrame(columns=self.names),
@@ -152,6 +224,10 @@ class ActivityAggregate(StreamedFrame):
             None if options.measure else cols.require("point of delivery (or pass --measure)", *POD)
         )
         cost_col = cols.find(*COST)
+        #: the extract's own record key, by which Spark lists invalid records
+        self.key = cols.find(*KEY)
+        #: on Spark: number of an invalid record -> its key (or its text, without a key)
+        self.invalid_keys: dict[int, str] = {}
         #: the file's column behind each check, for the problems of invalid records
         self.reported = {
             **q,
@@ -181,8 +257,8 @@ class ActivityAggregate(StreamedFrame):
             ),
             "sex": ("sex IS NULL", "sex must be 1/2, M/F or Male/Female"),
             "area": (
-                f"area IS NULL OR NOT (regexp_full_match(area, '{_GSS}') "
-                f"OR regexp_full_match(area, '{_DISTRICT}'))",
+                f"area IS NULL OR NOT (regexp_matches(area, '{_GSS}') "
+                f"OR regexp_matches(area, '{_DISTRICT}'))",
                 "area must be an LSOA/MSOA GSS code (E01…, E02…) or a postcode district (M33)",
             ),
             "date": (
@@ -198,36 +274,36 @@ class ActivityAggregate(StreamedFrame):
 
         Every record is checked, but the area check (a regular expression) runs once per
         group: the area is a group key, so a group's records share one area. Labels (period,
-        age band, sex) are joined to the groups from small tables rather than built per row.
+        age band, sex) are computed once per group, not per record. Costs are summed as
+        DECIMAL(38, 6), so the sum is exact and the same whatever order the engine adds in.
         """
         record_checks = " OR ".join(
             f"({cond})" for name, (cond, _) in self.checks.items() if name != "area"
         )
         area_ok = f"NOT coalesce({self.checks['area'][0]}, true)"
         fy_start = "(year(day) - CASE WHEN month(day) < 4 THEN 1 ELSE 0 END)"
-        bands = (
-            ", ".join(f"({a}, '{a}-{a + 4}', {a + 4})" for a in range(0, 90, 5))
-            + ", (90, '90+', NULL)"
-        )
-        years = (
-            f"SELECT y AS fy, y::VARCHAR || '/' || lpad(((y + 1) % 100)::VARCHAR, 2, '0') AS period "
-            f"FROM range({_YEARS[0] - 1}, {_YEARS[1] + 1}) t(y)"
+        period = "CAST(g.fy AS VARCHAR) || '/' || lpad(CAST((g.fy + 1) % 100 AS VARCHAR), 2, '0')"
+        band = (
+            "CASE WHEN g.age_from >= 90 THEN '90+' "
+            "ELSE CAST(g.age_from AS VARCHAR) || '-' || CAST(g.age_from + 4 AS VARCHAR) END"
         )
         return f"""
-            SELECT g.area AS area_code, y.period, CASE g.sex WHEN 1 THEN 'Male' WHEN 2 THEN 'Female' END AS sex,
-                   b.age_band, g.age_from, b.age_to, g.pod AS measure, g.count, g.cost,
+            SELECT g.area AS area_code, {period} AS period,
+                   CASE g.sex WHEN 1 THEN 'Male' WHEN 2 THEN 'Female' END AS sex,
+                   {band} AS age_band, g.age_from,
+                   CASE WHEN g.age_from < 90 THEN g.age_from + 4 END AS age_to,
+                   g.pod AS measure, g.count, CAST(g.cost AS DOUBLE) AS cost,
                    min(g.first_day) OVER (PARTITION BY g.fy) AS dates_from,
                    max(g.last_day) OVER (PARTITION BY g.fy) AS dates_to,
                    CASE WHEN g.ok_record AND {area_ok} THEN {source_id}
                         ELSE {-source_id} END AS source_id
             FROM (
                 SELECT NOT coalesce({record_checks}, true) AS ok_record, area, {fy_start} AS fy, sex,
-                       least(age // 5 * 5, 90)::INTEGER AS age_from, pod, count(*)::DOUBLE AS count,
-                       sum(cost) AS cost, min(day) AS first_day, max(day) AS last_day
-                FROM ({self.parsed})
-                GROUP BY ALL) g
-            LEFT JOIN ({years}) y ON y.fy = g.fy
-            LEFT JOIN (VALUES {bands}) b(age_from, age_band, age_to) ON b.age_from = g.age_from"""
+                       CAST(least(floor(age / 5) * 5, 90) AS INTEGER) AS age_from, pod,
+                       CAST(count(*) AS DOUBLE) AS count,
+                       sum(CAST(cost AS DECIMAL(38, 6))) AS cost, min(day) AS first_day, max(day) AS last_day
+                FROM ({self.parsed}) AS records
+                GROUP BY ALL) AS g"""
 
     def insert(self, con: duckdb.DuckDBPyConnection, table: str, source_id: int) -> None:
         import duckdb
@@ -243,14 +319,19 @@ class ActivityAggregate(StreamedFrame):
         try:
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
             con.execute("SET preserve_insertion_order = false").fetchall()
-            con.execute(
-                f'INSERT INTO "{table}" ({columns}) {self._aggregate_sql(source_id)}'
-            ).fetchall()
+            if self.spark is None:
+                groups = self._aggregate_sql(source_id)
+            else:
+                con.register("jsna_spark_groups", self._on_spark(self._aggregate_sql(source_id)))
+                groups = f"SELECT {columns} FROM jsna_spark_groups"
+            con.execute(f'INSERT INTO "{table}" ({columns}) {groups}').fetchall()
         except duckdb.Error as exc:
             raise UnreadableFileError(
                 f"{self.path.name}: cannot read as a record-level extract: {_first_line(exc)}"
             ) from exc
         finally:
+            if self.spark is not None:
+                con.unregister("jsna_spark_groups")
             for name, value in saved.items():
                 con.execute(f"SET {name} = '{value}'").fetchall()
         found = con.execute(
@@ -286,14 +367,42 @@ class ActivityAggregate(StreamedFrame):
                 )
             )
 
-    def _list_invalid(self, con: duckdb.DuckDBPyConnection) -> None:
-        """One issue per failed check per invalid record, numbered as the file numbers its rows."""
+    def _on_spark(self, sql: str, *, rows: bool = False) -> Any:
+        """The result of DuckDB ``sql`` run as Spark SQL on the session: a (small) pandas
+        DataFrame, or with ``rows`` a list of tuples (None for NULL)."""
+        import pandas as pd
+
+        from jsna.engines.sql import to_spark
+
+        spark_sql = to_spark(sql)
+        try:
+            result = self.spark.sql(spark_sql)
+            collected = [tuple(r) for r in result.collect()]
+            return collected if rows else pd.DataFrame(collected, columns=result.columns)
+        except Exception as exc:  # pyspark's own classes
+            raise UnreadableFileError(
+                f"{self.path.name}: Spark could not aggregate the extract: {_first_line(exc)}"
+            ) from exc
+
+    def _list_invalid(self, con: duckdb.DuckDBPyConnection | None) -> None:
+        """One issue per failed check per invalid record, numbered as the file numbers its rows.
+
+        On Spark records have no order, so no row numbers: the invalid records are listed in
+        the order of the extract's record key (or of the whole record, when it has no key),
+        numbered 1, 2, … among the invalid ones, and each message names the record's key.
+        """
         q, checks = self.reported, self.checks
         flags = ", ".join(
             f"coalesce(({cond}), true) AS bad_{name}" for name, (cond, _) in checks.items()
         )
         raw_list = " || ',' || ".join(f"coalesce(CAST(\"{n}\" AS VARCHAR), '')" for n in self.names)
-        numbered = f"(SELECT row_number() OVER () AS rn, * FROM {self.source})"
+        if self.spark is None:
+            rn = "row_number() OVER ()"
+        elif self.key:
+            rn = f'CAST("{self.key}" AS VARCHAR)'
+        else:
+            rn = raw_list
+        numbered = f"(SELECT {rn} AS rn, * FROM {self.source}) AS numbered"
         extra = f"rn, {raw_list} AS raw, " + ", ".join(f"{q[k]} AS src_{k}" for k in q) + ","
         select_parsed = self.parsed.replace(f"FROM {self.source}", f"FROM {numbered}").replace(
             "SELECT", "SELECT " + extra, 1
@@ -301,13 +410,23 @@ class ActivityAggregate(StreamedFrame):
         where = "coalesce(" + " OR ".join(f"({cond})" for cond, _ in checks.values()) + ", true)"
         flag_sql = (
             f"SELECT rn, raw, {', '.join('src_' + k for k in q)}, {flags} "
-            f"FROM ({select_parsed}) WHERE {where} ORDER BY rn"
+            f"FROM ({select_parsed}) AS flagged WHERE {where} ORDER BY rn, raw"
         )
         check_names = list(checks)
-        for record in con.execute(flag_sql).fetchall():
-            rn, raw = int(record[0]), record[1]
+        if self.spark is None:
+            assert con is not None
+            records = con.execute(flag_sql).fetchall()
+        else:
+            records = self._on_spark(flag_sql, rows=True)
+        for number, record in enumerate(records, start=1):
+            raw = record[1]
             values = dict(zip(list(q), record[2 : 2 + len(q)], strict=True))
-            row = rn + self.first_row - 1
+            if self.spark is None:
+                row, named = int(record[0]) + self.first_row - 1, ""
+            else:
+                row = number
+                self.invalid_keys[row] = str(record[0])
+                named = f" (record {self.key} {record[0]})" if self.key else ""
             self.raw_rows[row] = raw
             for name, bad in zip(check_names, record[2 + len(q) :], strict=True):
                 if bad:
@@ -318,7 +437,7 @@ class ActivityAggregate(StreamedFrame):
                             row=row,
                             column=q[name].strip('"') if name in q else name,
                             value=values.get(name),
-                            message=checks[name][1],
+                            message=checks[name][1] + named,
                         )
                     )
 
@@ -356,13 +475,20 @@ _NUMERIC = {
 def _cost_sql(column: str | None, dtype: str, text: str) -> tuple[str, str]:
     """(cost in £, whether it is bad): typed numbers as they are; text may carry '£' and ','."""
     if column is None:
-        return "NULL::DOUBLE", "false"
+        return "CAST(NULL AS DOUBLE)", "false"
     quoted = f'"{column}"'
     if dtype in _NUMERIC or dtype.startswith("DECIMAL"):
         value = f"CAST({quoted} AS DOUBLE)"
         return value, f"coalesce({value} < 0, false)"
     raw = text.format(quoted)
-    value = f"coalesce(TRY_CAST({raw} AS DOUBLE), TRY_CAST(replace(replace({raw}, ',', ''), '£', '') AS DOUBLE))"
+    # pounds and pence as most extracts write them (12.50) are read at once, as both engines
+    # read them; anything else (£1,234.5, 1e3) through the pattern
+    pence = f"TRY_CAST({raw} AS DECIMAL(18, 2))"
+    written = _number_sql(f"replace(replace(trim({raw}), ',', ''), '£', '')")
+    value = (
+        f"CASE WHEN CAST({pence} AS VARCHAR) = {raw} THEN CAST({pence} AS DOUBLE) "
+        f"ELSE {written} END"
+    )
     return (
         value,
         f"CASE WHEN {value} IS NULL THEN coalesce(trim({raw}) <> '', false) ELSE {value} < 0 END",
@@ -373,8 +499,14 @@ def _age_sql(column: str, dtype: str, text: str) -> str:
     """Whole years of age: typed integers are used as they are; other values (text, decimals) must
     be whole numbers (``40`` or ``40.0``), else NULL (an invalid record): ``4.5`` is not rounded."""
     if dtype in _NUMERIC - {"FLOAT", "DOUBLE", "REAL"}:
-        return f"CAST({column} AS INTEGER)"
-    number = f"TRY_CAST({text.format(column)} AS DOUBLE)"
+        return f"TRY_CAST({column} AS INTEGER)"
+    raw = text.format(column)
+    # a whole number written plainly (40) is read at once, as both engines read it
+    whole = f"TRY_CAST({raw} AS INTEGER)"
+    number = (
+        f"CASE WHEN CAST({whole} AS VARCHAR) = {raw} THEN CAST({whole} AS DOUBLE) "
+        f"ELSE {_number_sql(f'trim({raw})')} END"
+    )
     return f"CASE WHEN {number} = floor({number}) THEN TRY_CAST({number} AS INTEGER) END"
 
 
@@ -383,8 +515,25 @@ def _date_sql(column: str, dtype: str, date_text: str) -> str:
     if dtype == "DATE":
         return column
     if dtype.startswith("TIMESTAMP"):
-        return f"CAST({column} AS DATE)"
-    return f"coalesce(TRY_CAST({date_text} AS DATE), TRY_CAST(try_strptime({date_text}, '%d/%m/%Y') AS DATE))"
+        return f"TRY_CAST({column} AS DATE)"
+    text = f"trim({date_text})"
+    iso = f"replace(regexp_extract({text}, '^[0-9]{{4}}[-/][0-9]{{1,2}}[-/][0-9]{{1,2}}', 0), '/', '-')"
+    parts = [f"split_part({text}, '/', {n})" for n in (3, 2, 1)]
+    uk = " || '-' || ".join(parts)
+    # a date written as 2024-01-31 is read at once (both engines read it so, and write it back
+    # unchanged); anything else through the patterns
+    canonical = f"TRY_CAST({date_text} AS DATE)"
+    return (
+        f"CASE WHEN {date_text} LIKE '____-__-__' AND CAST({canonical} AS VARCHAR) = {date_text} "
+        f"THEN {canonical} "
+        f"WHEN regexp_matches({text}, '{_ISO_DATE}') THEN TRY_CAST({iso} AS DATE) "
+        f"WHEN regexp_matches({text}, '{_UK_DATE}') THEN TRY_CAST({uk} AS DATE) END"
+    )
+
+
+def _number_sql(text: str) -> str:
+    """``text`` as a DOUBLE when it is a plain decimal number (both engines agree), else NULL."""
+    return f"CASE WHEN regexp_matches({text}, '{_NUMBER}') THEN TRY_CAST({text} AS DOUBLE) END"
 
 
 def _first_line(exc: Exception) -> str:

@@ -327,6 +327,18 @@ def _parse(kind: str, path: Path, options: ReadOptions) -> Parsed:
         minimum=0,
         what="count",
     )
+    # the summed cost of an aggregate of activity (``jsna.engines.spark.aggregate``'s output)
+    cost_col = cols.find("cost", "cost_gbp") if kind == "events" else None
+    if cost_col:
+        out["cost"] = parse_number(
+            raw[cost_col],
+            table=table,
+            column=cost_col,
+            issues=issues,
+            minimum=0,
+            allow_missing=True,
+            what="cost",
+        )
     duplicate_keys(
         out,
         ["area_code", "period", "sex", "age_band", "measure", "cause"],

@@ -29,7 +29,7 @@ def test_every_option_is_in_the_cli_of_ingest_and_validate_and_in_inputs() -> No
 
     specs = option_fields()
     assert [s.name for s in specs] == [f.name for f in dataclasses.fields(ReadOptions)]
-    assert len(specs) == 14
+    assert len(specs) == 16
     ingest, validate = _command_options("ingest"), _command_options("validate")
     for spec in specs:
         assert spec.flag in ingest and spec.flag in validate, spec.flag
@@ -52,6 +52,8 @@ def test_every_option_is_in_the_cli_of_ingest_and_validate_and_in_inputs() -> No
         "--cause",
         "--sex-codes",
         "--decimal",
+        "--engine",
+        "--spark-remote",
         "--map",
     }
     assert {s.key for s in specs} - {s.name for s in specs} == {"map"}
@@ -130,6 +132,8 @@ def test_the_described_options_parse_back_to_the_same_options(
         cause="Drug poisoning",
         sex_codes="1=Female,2=Male",
         decimal=",",
+        engine="spark",
+        spark_remote="sc://localhost:15002",
         column_map={"Area Code": "area_code", "Deaths": "count"},
     )
     assert all(getattr(given, s.name) not in (None, {}) for s in option_fields())
