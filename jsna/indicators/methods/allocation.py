@@ -556,22 +556,23 @@ def horizontal_inequity(
     return concentration_index(shifted, value="_z", rank_by=rank_by, confidence=confidence)
 
 
-def _coefficient_of_variation(values: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """Standard deviation over mean of ``values`` (weighted when ``weights`` are given)."""
-    v = np.asarray(values, dtype="float64")
-    w = np.ones_like(v) if weights is None else np.asarray(weights, dtype="float64")
-    mean = float((w * v).sum() / w.sum())
-    sd = float(np.sqrt((w * (v - mean) ** 2).sum() / w.sum()))
-    return sd / mean if mean else float("nan")
-
-
 def coefficient_of_variation_between(
     groups: pd.DataFrame, *, value: str = "value", weight: str = "total_points"
 ) -> float:
     """The coefficient of variation of £ per point between groups (rows of
-    :func:`allocation_per_point`), weighted by points: 0 when every group gets the same."""
+    :func:`allocation_per_point`), weighted by points: 0 when every group gets the same.
+
+    WHO HEAT's weighted coefficient of variation
+    (:func:`jsna.indicators.methods.inequality.coefficient_of_variation`) with points as the
+    weights and the points-weighted mean as the average, as a fraction rather than a percentage.
+    """
+    from jsna.indicators.methods.inequality import coefficient_of_variation
+
     check_columns(groups, value=value, weight=weight)
     ok = groups[value].notna()
-    return _coefficient_of_variation(
-        groups.loc[ok, value].to_numpy(), groups.loc[ok, weight].to_numpy()
+    if not ok.any():
+        return float("nan")
+    cov = coefficient_of_variation(
+        groups.loc[ok, [value, weight]], value=value, population=weight, weighted=True
     )
+    return float(cov["value"].iloc[0]) / 100.0
