@@ -1119,19 +1119,39 @@ def _thousands(value: Any) -> str:
     return fmt_money(value) if is_missing(value) else fmt_money(round(float(value), -3))
 
 
+IPC_TITLE = "Integrated personal commissioning cohorts"
+#: the methods appendix note of the cohorts (and the evidence behind the four groups)
+IPC_METHODS = (
+    "Each cohort's size is the sum over age and sex bands of the loaded prevalence rate of its "
+    "condition times the area's latest mid-year population estimate; its 95% interval comes from "
+    "the rates' limits, taking the bands as independent. The budget envelope is people × the "
+    "average budget given in [[ipc.cohorts]]; someone in two cohorts counts in both, so the total "
+    "is an upper bound. The four cohorts are those of the Integrated Personal Commissioning "
+    "programme of NHS England and the Local Government Association (NHS Five Year Forward View, "
+    "2014; Integrated Personal Commissioning emerging framework, NHS England, 2016). Outcomes by "
+    "client group are proportions with Wilson score intervals and paired before/after means with "
+    "Student's t intervals; the pilots' finding that budgets worked best for people with mental "
+    "health problems and physical disabilities is from Forder J, et al. Evaluation of the personal "
+    "health budget pilot programme. PSSRU Discussion Paper 2840, 2012."
+)
+
+
 def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     """Integrated personal commissioning: the high-need cohorts and their combined budget."""
     table = res["ipc_cohorts"]
     cohorts = table[table["cohort"].ne("All cohorts")]
     sized = cohorts[cohorts["people"].notna()] if "people" in cohorts else cohorts.iloc[:0]
-    for _, r in cohorts[~cohorts.index.isin(sized.index)].iterrows():
+    unsized = cohorts[~cohorts.index.isin(sized.index)]
+    if len(unsized):
+        conditions = ", ".join(f"'{c}'" for c in unsized["condition"])
         section.missing.append(
-            f"integrated personal commissioning, {r['cohort'].lower()}: load prevalence rates with the "
-            f"condition '{r['condition']}' (jsna ingest prevalence FILE), or name another condition "
-            "in [[ipc.cohorts]]"
+            f"integrated personal commissioning cohorts ({', '.join(c.lower() for c in unsized['cohort'])}): "
+            f"load prevalence rates with the condition {conditions} (jsna ingest prevalence FILE), "
+            "or name other conditions in [[ipc.cohorts]]"
         )
     if not len(sized):
         return
+    section.methods.append((IPC_TITLE, IPC_METHODS))
     period = sized["period"].iloc[0]
     parts = [
         f"{r['cohort'].lower()} {fmt(r['people'], 0)} "

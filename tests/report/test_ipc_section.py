@@ -57,3 +57,11 @@ def test_new_heat_measures_in_the_inequality_tables(demo_html: str) -> None:
         assert measure in s7
     assert "Between-group standard deviation (weighted)" in s10
     assert "Coefficient of variation (weighted)" in s10
+
+
+def test_the_methods_appendix_cites_the_cohorts_and_the_pilot_evidence(demo_html: str) -> None:
+    appendix = demo_html[demo_html.index('<section id="appendix-methods"') :]
+    text = re.sub(r"<[^>]+>", "", appendix)
+    assert "Integrated personal commissioning cohorts" in text
+    assert "Integrated Personal Commissioning emerging framework" in text
+    assert "PSSRU Discussion Paper 2840" in text
