@@ -46,6 +46,10 @@ def _issue(
     )
 
 
+#: markers of a missing number: the shared markers, and ONS's ``c`` (confidential, suppressed)
+NUMBER_MISSING_MARKERS = MISSING_MARKERS | {"c", "C"}
+
+
 def strip(series: pd.Series) -> pd.Series:
     return series.astype(str).str.strip()
 
@@ -67,14 +71,14 @@ def parse_number(
 ) -> pd.Series:
     """Parse numbers written as analysts write them ('1,234', ' 56 ', '7.0').
 
-    Missing markers (``-``, ``..``, ``:``, ``*``, ``x``, blank) become NaN and are an
-    error unless ``allow_missing``; they are never read as zero.
+    Missing markers (``-``, ``..``, ``:``, ``*``, ``x``, ``c``, blank) become NaN and are
+    an error unless ``allow_missing``; they are never read as zero.
     """
     import numpy as np
     import pandas as pd
 
     text = strip(series)
-    missing = text.isin(MISSING_MARKERS)
+    missing = text.isin(NUMBER_MISSING_MARKERS)
     cleaned = text.str.replace(",", "", regex=False).str.replace("£", "", regex=False)
     numbers = pd.to_numeric(cleaned.where(~missing), errors="coerce").astype("float64")
     bad_text = numbers.isna() & ~missing
