@@ -515,6 +515,7 @@ def fingertips_imports(ctx: ComputeContext) -> pd.DataFrame:
             values["indicator_id"].map(polarity_overrides).fillna(values["polarity"])
         )
     values["method"] = _publisher_note(ctx, values["source_id"])
+    values["value_note"] = _limits_notes(ctx, values)
     values["age"] = _one_age_per_indicator(values)
     values["source"] = "imported"
     pairs = list(
@@ -549,6 +550,25 @@ def _one_age_per_indicator(values: pd.DataFrame) -> pd.Series:
     single = {i: a[0] for i, a in specific.items() if len(a) == 1}
     fill = values["indicator_id"].map(single)
     return age.where(~(generic & fill.notna()), fill)
+
+
+def _limits_notes(ctx: ComputeContext, values: pd.DataFrame) -> pd.Series:
+    """Value notes, with whether a published table's limits are reproduced from its counts."""
+    from jsna.indicators.published import limits_agreement
+
+    prov = ctx.table("provenance")
+    tables = set(prov.loc[prov["layout"].eq("published-table"), "source_id"].astype(int))
+    rows = values["source_id"].map(lambda sid: int(sid) in tables)
+    notes = values["value_note"].astype("object").copy()
+    if not rows.any():
+        return notes
+    checked = limits_agreement(values[rows])
+    old = notes[checked.index]
+    notes[checked.index] = [
+        n if not isinstance(o, str) or not o else (o if n is None else f"{o}; {n}")
+        for o, n in zip(old, checked, strict=True)
+    ]
+    return notes
 
 
 def _publisher_note(ctx: ComputeContext, source_ids: pd.Series) -> pd.Series:
