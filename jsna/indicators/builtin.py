@@ -184,6 +184,19 @@ def needs_all_cause_deaths(ctx: ComputeContext) -> None:
         raise MissingInput(all_cause_deaths_missing(ctx))
 
 
+def needs_population_by_sex(ctx: ComputeContext, pop: pd.DataFrame, why: str) -> None:
+    """:class:`MissingInput` naming the files when the population loaded is Persons only."""
+    if pop.empty or pop["sex"].isin(["Male", "Female"]).any():
+        return
+    files = _file_names(ctx, pop["source_id"].dropna().unique()) if "source_id" in pop else {}
+    named = ", ".join(sorted(set(files.values()))) or "the population files"
+    raise MissingInput(
+        f"population estimates by sex (Male and Female): the population loaded ({named}) is for "
+        f"Persons only, as a file with no sex column is read; {why}. Load estimates by sex "
+        "(one row per area and sex, or F0…/M0… columns)"
+    )
+
+
 def needs_activity(ctx: ComputeContext) -> None:
     """:class:`MissingInput` unless service activity (events other than deaths) is loaded."""
     events = ctx.table_view("events")
@@ -371,6 +384,7 @@ def _life_expectancy(ctx: ComputeContext, start_age: int) -> pd.DataFrame:
     from jsna.indicators import methods
 
     keys = [*AREA_PERIOD_SEX, "age_band"]
+    needs_population_by_sex(ctx, ctx.population(), "life expectancy is computed by sex")
     pop = _pooled_three_years(ctx.population("life_table"), keys, "count")
     deaths = _pooled_three_years(rebin(_deaths(ctx), "life_table"), keys, "count").rename(
         columns={"count": "deaths"}

@@ -209,3 +209,40 @@ def test_real_wide_files_keep_their_totals(relative: str) -> None:
     }
     assert {k: stored[k] for k in expected} == expected
     assert len(stored) == len(expected)  # Persons rows are checked, not stored
+
+
+def test_life_expectancy_says_a_persons_only_population_has_no_sex(
+    tmp_path: Path, project: Path
+) -> None:
+    """A persons-only file loads; the method that needs sex names the file and says why."""
+    from jsna import api
+    from jsna.options import ReadOptions
+
+    header = ["area_code", *[str(a) for a in AGES]]
+    for year in (2021, 2022, 2023):
+        _write(
+            tmp_path / f"persons_mid{year}.csv",
+            header,
+            [[AREAS[0], *[1000 for _ in AGES]]],
+        )
+    bands = ["<1", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+"]
+    deaths = [
+        [AREAS[0], year, sex, band, 5, "All causes"]
+        for year in (2021, 2022, 2023)
+        for sex in ("Male", "Female")
+        for band in bands
+    ]
+    _write(
+        tmp_path / "deaths.csv",
+        ["area_code", "period", "sex", "age_band", "deaths", "cause"],
+        deaths,
+    )
+    config = api.project_config(project)
+    files = sorted(tmp_path.glob("persons_mid*.csv"))
+    api.ingest(config, "population", files, ReadOptions())
+    api.ingest(config, "deaths", [tmp_path / "deaths.csv"], ReadOptions())
+    result = api.compute(config)
+    (run,) = [r for r in result.runs if r.id == "life-expectancy-at-birth"]
+    assert run.status == "skipped"
+    assert "is for Persons only" in run.reason
+    assert "persons_mid2021.csv" in run.reason
