@@ -124,7 +124,7 @@ def limits_agreement(values: pd.DataFrame) -> pd.Series:
             idx = closer[closer].index
             nearest[idx] = gap[idx]
             d = [max(_decimals(x), 1) for x in rows.loc[idx, "lower_ci_95"]]
-            nearest_text[idx] = [
+            nearest_text[idx] = [  # type: ignore[call-overload]  # pandas-stubs: a list of str is allowed
                 f"{label} {lo:.{k}f} to {up:.{k}f}"
                 for lo, up, k in zip(lower[idx], upper[idx], d, strict=True)
             ]

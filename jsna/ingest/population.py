@@ -143,12 +143,12 @@ def _age_columns(columns: list[str]) -> list[str]:
 
 
 def _sex_age_columns(columns: list[str]) -> list[str]:
-    chosen: list[str] = []
+    parsed = {c: header_sex_age(c) for c in columns}
+    chosen: set[str] = set()
     for sex in ("Female", "Male"):
-        chosen += _single_years(
-            columns, lambda c, s=sex: a[1] if (a := header_sex_age(c)) and a[0] == s else None
-        )
-    return [c for c in columns if c in set(chosen)]
+        ages = {c: p[1] for c, p in parsed.items() if p is not None and p[0] == sex}
+        chosen.update(_single_years(list(ages), ages.get))
+    return [c for c in columns if c in chosen]
 
 
 class PopulationSource(Source):
@@ -435,9 +435,14 @@ def _parse_wide(
                 issues=issues,
                 codes=options.sex_code_map(),
             )
-        columns = [(col, None, str(header_age(col))) for col in age_cols]
+        columns: list[tuple[str, str | None, str]] = [
+            (col, None, str(header_age(col))) for col in age_cols
+        ]
     else:
-        columns = [(col, *header_sex_age(col)) for col in _sex_age_columns(list(raw.columns))]  # type: ignore[misc]
+        columns = [
+            (col, *header_sex_age(col))  # type: ignore[misc]
+            for col in _sex_age_columns(list(raw.columns))
+        ]
     for col, sex, age in _open_top(columns):
         piece = base.copy()
         if sex is not None:

@@ -224,8 +224,12 @@ def _parse(
             if col
             else float("nan")
         )
-    for target, aliases in (("count", NUMERATOR_ALIASES), ("denominator", DENOMINATOR_ALIASES)):
-        col = cols.find(*aliases)
+    counts: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("count", NUMERATOR_ALIASES),
+        ("denominator", DENOMINATOR_ALIASES),
+    )
+    for target, names in counts:
+        col = cols.find(*names)
         out[target] = (
             parse_number(
                 raw[col],
