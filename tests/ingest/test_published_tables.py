@@ -209,3 +209,26 @@ def test_real_published_limits_with_counts_are_checked() -> None:
         assert lo == pytest.approx(r["lowerci95.0limit"], abs=1e-6)  # the source's own figure
         assert up == pytest.approx(r["upperci95.0limit"], abs=1e-6)
         assert notes[idx].endswith("(Wilson score)")
+
+
+def test_report_table_note_gives_each_published_verdict() -> None:
+    import pandas as pd
+
+    from jsna.report.assemble import _published_limits_note
+
+    rows = pd.DataFrame(
+        {
+            "indicator_name": ["Smoking at delivery", "Smoking at delivery", "Other"],
+            "period": ["2023/24", "2023/24", "2023"],
+            "value_note": [
+                "published 95% limits reproduced from the count and denominator (Wilson score)",
+                "Value for Hackney and City of London combined; published 95% limits reproduced "
+                "from the count and denominator (Wilson score)",
+                None,
+            ],
+        }
+    )
+    assert _published_limits_note(rows) == (
+        " Smoking at delivery, 2023/24: published 95% limits reproduced from the count and "
+        "denominator (Wilson score)."
+    )
