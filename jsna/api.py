@@ -110,18 +110,27 @@ def ingest(
     with Workspace.open(config.workspace_path) as ws:
         for file in files:
             file_kind = kind or detect_kind(Path(file), options=options)[0]
-            summary.outcomes.append(
-                ingest_file(
-                    ws,
-                    file_kind,
-                    Path(file),
-                    options,
-                    skip_invalid_rows=skip_invalid_rows,
-                    replace=replace,
-                )
+            outcome = ingest_file(
+                ws,
+                file_kind,
+                Path(file),
+                options,
+                skip_invalid_rows=skip_invalid_rows,
+                replace=replace,
             )
+            if outcome.status == "loaded" and outcome.layout == "published-table":
+                outcome.note = _published_limits_note(ws, outcome.source_id)
+            summary.outcomes.append(outcome)
         summary.results_stale = ws.has_data("results") and any(o.dropped for o in summary.outcomes)
     return summary
+
+
+def _published_limits_note(ws: Workspace, source_id: int | None) -> str:
+    """Whether a published table's limits are reproduced from its counts, in one sentence."""
+    from jsna.indicators.published import agreement_summary, limits_agreement
+
+    rows = ws.table("indicator_values", "source_id = ?", [source_id])
+    return agreement_summary(limits_agreement(rows))
 
 
 def validate(kind: str | None, file: Path, options: ReadOptions | None = None) -> ValidationReport:

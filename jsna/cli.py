@@ -254,6 +254,8 @@ def ingest(
             )
         for r in o.replaced:
             console.print(f"  {r.describe()}")
+        if o.note:
+            console.print(f"  {escape(o.note)}")
         if o.report and o.report.warnings:
             _print_issues(o.report, limit=10)
     if summary.results_stale:

@@ -184,6 +184,19 @@ def needs_all_cause_deaths(ctx: ComputeContext) -> None:
         raise MissingInput(all_cause_deaths_missing(ctx))
 
 
+def needs_population_by_sex(ctx: ComputeContext, pop: pd.DataFrame, why: str) -> None:
+    """:class:`MissingInput` naming the files when the population loaded is Persons only."""
+    if pop.empty or pop["sex"].isin(["Male", "Female"]).any():
+        return
+    files = _file_names(ctx, pop["source_id"].dropna().unique()) if "source_id" in pop else {}
+    named = ", ".join(sorted(set(files.values()))) or "the population files"
+    raise MissingInput(
+        f"population estimates by sex (Male and Female): the population loaded ({named}) is for "
+        f"Persons only, as a file with no sex column is read; {why}. Load estimates by sex "
+        "(one row per area and sex, or F0…/M0… columns)"
+    )
+
+
 def needs_activity(ctx: ComputeContext) -> None:
     """:class:`MissingInput` unless service activity (events other than deaths) is loaded."""
     events = ctx.table_view("events")
@@ -371,6 +384,7 @@ def _life_expectancy(ctx: ComputeContext, start_age: int) -> pd.DataFrame:
     from jsna.indicators import methods
 
     keys = [*AREA_PERIOD_SEX, "age_band"]
+    needs_population_by_sex(ctx, ctx.population(), "life expectancy is computed by sex")
     pop = _pooled_three_years(ctx.population("life_table"), keys, "count")
     deaths = _pooled_three_years(rebin(_deaths(ctx), "life_table"), keys, "count").rename(
         columns={"count": "deaths"}
@@ -515,6 +529,7 @@ def fingertips_imports(ctx: ComputeContext) -> pd.DataFrame:
             values["indicator_id"].map(polarity_overrides).fillna(values["polarity"])
         )
     values["method"] = _publisher_note(ctx, values["source_id"])
+    values["value_note"] = _limits_notes(ctx, values)
     values["age"] = _one_age_per_indicator(values)
     values["source"] = "imported"
     pairs = list(
@@ -549,6 +564,25 @@ def _one_age_per_indicator(values: pd.DataFrame) -> pd.Series:
     single = {i: a[0] for i, a in specific.items() if len(a) == 1}
     fill = values["indicator_id"].map(single)
     return age.where(~(generic & fill.notna()), fill)
+
+
+def _limits_notes(ctx: ComputeContext, values: pd.DataFrame) -> pd.Series:
+    """Value notes, with whether a published table's limits are reproduced from its counts."""
+    from jsna.indicators.published import limits_agreement
+
+    prov = ctx.table("provenance")
+    tables = set(prov.loc[prov["layout"].eq("published-table"), "source_id"].astype(int))
+    rows = values["source_id"].map(lambda sid: int(sid) in tables)
+    notes = values["value_note"].astype("object").copy()
+    if not rows.any():
+        return notes
+    checked = limits_agreement(values[rows])
+    old = notes[checked.index]
+    notes[checked.index] = [
+        n if not isinstance(o, str) or not o else (o if n is None else f"{o}; {n}")
+        for o, n in zip(old, checked, strict=True)
+    ]
+    return notes
 
 
 def _publisher_note(ctx: ComputeContext, source_ids: pd.Series) -> pd.Series:

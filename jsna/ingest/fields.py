@@ -49,6 +49,10 @@ def _issue(
     )
 
 
+#: markers of a missing number: the shared markers, and ONS's ``c`` (confidential, suppressed)
+NUMBER_MISSING_MARKERS = MISSING_MARKERS | {"c", "C"}
+
+
 def strip(series: pd.Series) -> pd.Series:
     return series.astype(str).str.strip()
 
@@ -112,8 +116,8 @@ def parse_number(
 ) -> pd.Series:
     """Parse numbers written as analysts write them ('1,234', ' 56 ', '7.0').
 
-    Missing markers (``-``, ``..``, ``:``, ``*``, ``x``, blank) become NaN and are an
-    error unless ``allow_missing``; they are never read as zero. ``inf``, ``nan`` and other
+    Missing markers (``-``, ``..``, ``:``, ``*``, ``x``, ``c``, blank) become NaN and
+    are an error unless ``allow_missing``; they are never read as zero. ``inf``, ``nan`` and other
     text are errors. A number that reads two ways is refused unless the file's decimal mark is
     given (``--decimal``): a comma that is not a thousands separator (``1000,5``: 1000.5 or
     10005?) anywhere, and, in a column of ``counts`` (people or events, by default the
@@ -128,7 +132,7 @@ def parse_number(
         maximum = MAX_COUNT
     mark = _DECIMAL_MARK.get()
     text = strip(series)
-    missing = text.isin(MISSING_MARKERS)
+    missing = text.isin(NUMBER_MISSING_MARKERS)
     body = text.str.replace("£", "", regex=False)
     ambiguous = pd.Series(False, index=text.index)
     if mark == ",":

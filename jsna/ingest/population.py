@@ -38,6 +38,8 @@ from jsna.ingest.readers import TableText, normalise_name
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
 AREA_ALIASES = (
@@ -86,15 +88,68 @@ COUNT_ALIASES = ("population", "count", "value", "obs_value", "persons", "people
 VARIANT_ALIASES = ("variant", "projection_variant", "scenario")
 TOTAL_AGE_LABELS = {"all ages", "all_ages", "total", "all", "all persons"}
 
-_SINGLE_YEAR = re.compile(r"^(\d{1,2}|90\+|90_and_over|90\s*and\s*over)$")
-_SEX_AGE = re.compile(r"^([FMfm])_?(\d{1,2})(\+|plus)?$")
+#: a wide file's single-year header, after "age"/"aged" and underscores are taken off: ``7``,
+#: ``90+``, ``90 plus``, ``90 and over``, ``90 years and over``
+_HEADER_AGE = re.compile(
+    r"^(\d{1,3})(?:\s*years?)?\s*(\+|plus|and over|and older|years and over)?$"
+)
+#: a sex-and-age header: ``F0``, ``M_90``, ``Male 45``, ``females_aged_90+``
+_SEX_AGE = re.compile(r"^(females?|males?|[fm])\s*(?:aged?\s*)?(\d{1,3}.*)$")
+_AGE_PREFIX = re.compile(r"^(?:aged?|ages)\s*")
 _YEAR_COLUMN = re.compile(r"^(?:population_)?((?:19|20)\d{2})$")
 
 
+def _words(column: str) -> str:
+    return re.sub(r"[_\s]+", " ", column.strip().lower())
+
+
+def header_age(column: str) -> str | None:
+    """The single year of age a wide file's column holds (``"7"``, ``"90+"``), or None.
+
+    ``0``, ``Age 0``, ``aged_0``, ``Aged 90+``, ``90 and over`` and ``90plus`` are all read;
+    broad summary columns (``aged_0_to_15``) and totals are not single years and give None.
+    """
+    m = _HEADER_AGE.match(_AGE_PREFIX.sub("", _words(column)))
+    if not m or int(m.group(1)) > 120:
+        return None
+    return f"{int(m.group(1))}+" if m.group(2) else str(int(m.group(1)))
+
+
+def header_sex_age(column: str) -> tuple[str, str] | None:
+    """(sex, age) of a sex-and-age column (``F0``, ``M90``, ``Male_45``, ``females aged 90+``)."""
+    m = _SEX_AGE.match(_words(column))
+    if not m:
+        return None
+    age = header_age(m.group(2))
+    if age is None:
+        return None
+    return ("Female" if m.group(1).startswith("f") else "Male", age)
+
+
+def _single_years(columns: list[str], age_of: Callable[[str], str | None]) -> list[str]:
+    """The columns of single years of age and the one open band that tops them.
+
+    An open band is the top band only where it starts one year above the oldest single year
+    (``90+`` after ``89``); another (``aged_65_and_over``) is a summary that overlaps the
+    single years, and is not read.
+    """
+    ages = {c: a for c in columns if (a := age_of(c)) is not None}
+    singles = [int(a) for a in ages.values() if not a.endswith("+")]
+    top = max(singles, default=-1) + 1
+    return [c for c, a in ages.items() if not a.endswith("+") or int(a[:-1]) == top]
+
+
 def _age_columns(columns: list[str]) -> list[str]:
-    return [
-        c for c in columns if _SINGLE_YEAR.match(c.strip()) or c.strip() in {"90+", "90 and over"}
-    ]
+    return _single_years(columns, header_age)
+
+
+def _sex_age_columns(columns: list[str]) -> list[str]:
+    parsed = {c: header_sex_age(c) for c in columns}
+    chosen: set[str] = set()
+    for sex in ("Female", "Male"):
+        ages = {c: p[1] for c, p in parsed.items() if p is not None and p[0] == sex}
+        chosen.update(_single_years(list(ages), ages.get))
+    return [c for c in columns if c in chosen]
 
 
 class PopulationSource(Source):
@@ -117,7 +172,7 @@ class PopulationSource(Source):
             return "iod-denominators"
         if len(_age_columns(columns)) >= 20:
             return "ons-wide"
-        if sum(bool(_SEX_AGE.match(c.strip())) for c in columns) >= 20:
+        if len(_sex_age_columns(columns)) >= 20:
             return "ons-wide"
         has_age = any(n in {normalise_name(a) for a in AGE_ALIASES} for n in norm)
         year_cols = [c for c in columns if _YEAR_COLUMN.match(normalise_name(c))]
@@ -371,41 +426,40 @@ def _parse_wide(
     age_cols = _age_columns(list(raw.columns))
     pieces = []
     if age_cols:
-        sex_col = cols.require("sex", *SEX_ALIASES)
-        base["sex"] = parse_sex(
-            raw[sex_col], table=table, column=sex_col, issues=issues, codes=options.sex_code_map()
-        )
-        for col in age_cols:
-            piece = base.copy()
-            piece["_age_text"] = col.strip()
-            piece["count"] = parse_number(
-                raw[col],
+        sex_col = cols.find(*SEX_ALIASES)
+        if sex_col is None:  # a persons-only file: no sex column, one row per area
+            base["sex"] = "Persons"
+        else:
+            base["sex"] = parse_sex(
+                raw[sex_col],
                 table=table,
-                column=col,
+                column=sex_col,
                 issues=issues,
-                whole=True,
-                minimum=0,
-                what="population",
+                codes=options.sex_code_map(),
             )
-            pieces.append(piece)
+        columns: list[tuple[str, str | None, str]] = [
+            (col, None, str(header_age(col))) for col in age_cols
+        ]
     else:
-        for col in raw.columns:
-            m = _SEX_AGE.match(col.strip())
-            if not m:
-                continue
-            piece = base.copy()
-            piece["sex"] = "Female" if m.group(1).lower() == "f" else "Male"
-            piece["_age_text"] = m.group(2) + ("+" if m.group(3) or int(m.group(2)) >= 90 else "")
-            piece["count"] = parse_number(
-                raw[col],
-                table=table,
-                column=col,
-                issues=issues,
-                whole=True,
-                minimum=0,
-                what="population",
-            )
-            pieces.append(piece)
+        columns = [
+            (col, *header_sex_age(col))  # type: ignore[misc]
+            for col in _sex_age_columns(list(raw.columns))
+        ]
+    for col, sex, age in _open_top(columns):
+        piece = base.copy()
+        if sex is not None:
+            piece["sex"] = sex
+        piece["_age_text"] = age
+        piece["count"] = parse_number(
+            raw[col],
+            table=table,
+            column=col,
+            issues=issues,
+            whole=True,
+            minimum=0,
+            what="population",
+        )
+        pieces.append(piece)
     long = pd.concat(pieces)  # index repeats: the original file row
     ages = {a: _age_tuple(a) for a in long["_age_text"].unique()}
     long["age_band"] = long["_age_text"].map(lambda a: ages[a][0])
@@ -414,6 +468,25 @@ def _parse_wide(
     long["_is_total"] = False
     _check_wide_totals(raw, long, table, cols, issues)
     return long.drop(columns=["_age_text"])
+
+
+def _open_top(
+    columns: list[tuple[str, str | None, str]],
+) -> list[tuple[str, str | None, str]]:
+    """Read the oldest column as the open band where the file has none and it is 90 or over.
+
+    ONS single-year estimates stop at "90 and over", which some files head ``90`` (or
+    ``F90``/``M90``): an age of 90 or more with no open band above it is that open band.
+    """
+    out = list(columns)
+    for sex in {s for _, s, _ in columns}:
+        ages = [a for _, s, a in columns if s == sex]
+        if any(a.endswith("+") for a in ages):
+            continue
+        oldest = max(int(a) for a in ages)
+        if oldest >= 90:
+            out = [(c, s, f"{a}+" if s == sex and a == str(oldest) else a) for c, s, a in out]
+    return out
 
 
 def _age_tuple(text: str) -> tuple[str, int, int | None]:

@@ -93,6 +93,7 @@ def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_i
             " Where jsna computes an indicator that OHID also publishes, one value is shown: the one computed "
             "from counts where the inputs allow, else the published one; the methods appendix gives the other."
         )
+    note += _published_limits_note(rows)
     return Table(
         caption=caption,
         id=table_id,
@@ -110,6 +111,22 @@ def indicator_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_i
         rows=body,
         note=note,
     )
+
+
+def _published_limits_note(rows: pd.DataFrame) -> str:
+    """Whether the published limits of imported tables were reproduced from their counts."""
+    notes = rows["value_note"].fillna("").astype(str)
+    checked = rows[notes.str.contains("published 95% limits")]
+    lines = []
+    for (name, period), part in checked.groupby(["indicator_name", "period"], sort=True):
+        texts = (
+            part["value_note"]
+            .astype(str)
+            .str.extract(r"(published 95% limits [^;]*\))", expand=False)
+        )
+        for text in texts.dropna().unique():
+            lines.append(f" {name}, {period}: {text}.")
+    return "".join(lines)
 
 
 def _text_or(value: Any, default: str) -> str:

@@ -62,8 +62,8 @@ def crude_rate(
     -------
     pandas.DataFrame
         ``by`` columns, ``count``, ``denominator``, ``value``, ``lower_ci_<L>`` /
-        ``upper_ci_<L>`` per level, ``method`` (``"Byars"`` or ``"Exact"``) and ``note``.
-        Sorted by ``by``.
+        ``upper_ci_<L>`` per level, ``method`` (``"Byars"``, ``"Exact"``, or ``"Not computed"``
+        for a group with a missing count or denominator) and ``note``. Sorted by ``by``.
 
     Notes
     -----
@@ -76,8 +76,8 @@ def crude_rate(
 
     * a missing count or population is summed with its group (``sum`` without ``na.rm``, so
       the missing value propagates): that group's value and limits are missing, with the
-      note ``"count is missing"`` or ``"denominator is missing"``; the other groups are
-      computed;
+      note ``"count is missing"`` or ``"denominator is missing"`` and the method ``"Not
+      computed"``; the other groups are computed;
     * a negative count or population raises (the reference stops: "numerators must be
       greater than or equal to zero");
     * a zero denominator gives missing values with the note ``"denominator is zero"`` (the
@@ -119,7 +119,11 @@ def crude_rate(
         with np.errstate(divide="ignore", invalid="ignore"):
             columns[lo] = np.where(zero, np.nan, lower / total_n * multiplier)
             columns[up] = np.where(zero, np.nan, upper / total_n * multiplier)
-    columns["method"] = v.label_series(("Byars", "Exact"), exact)
+    # a group with a missing count or denominator has no rate: its method says so, not "Byars"
+    not_computed = np.isnan(total_x) | np.isnan(total_n)
+    columns["method"] = v.label_series(
+        ("Byars", "Exact", "Not computed"), np.where(not_computed, 2, exact)
+    )
     notes = v.notes_column(g)
     notes[zero] = "denominator is zero"
     notes[np.isnan(total_n)] = "denominator is missing"

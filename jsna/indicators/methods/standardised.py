@@ -402,26 +402,27 @@ def _indirect(
         x = np.where(np.isnan(x), 0.0, x)
         v.check_non_negative(data, x, count, "count")
         (total_x,) = v.group_sums(codes, g, x)
+        no_row = np.zeros(g, dtype=bool)
     else:
         assert observed is not None
         v.check_columns(observed, observed_count=observed_count)
         v.check_by(observed, by)
-        ox = v.numeric(observed, observed_count, "observed count")
+        ox = v.numeric(observed, observed_count, "observed count", allow_missing=True)
         v.check_non_negative(observed, ox, observed_count, "observed count")
         if by:
             obs = observed[by].copy()
             obs["__observed"] = ox
             if obs.duplicated(by).any():
                 raise ValueError(f"observed has more than one row for a group of {by}")
-            merged = keys.merge(obs, on=by, how="left")
+            # as the reference's left_join: a group with no observed row gets a missing count
+            merged = keys.merge(obs, on=by, how="left", indicator="__found")
             total_x = merged["__observed"].to_numpy(dtype="float64")
-            if np.isnan(total_x).any():
-                gi = int(np.flatnonzero(np.isnan(total_x))[0])
-                raise ValueError(f"observed has no row for group {_describe_group(keys, by, gi)}")
+            no_row = merged["__found"].eq("left_only").to_numpy()
         else:
             if len(ox) != 1:
                 raise ValueError(f"observed must have one row when by is empty, got {len(ox)}")
             total_x = ox.astype("float64")
+            no_row = np.zeros(1, dtype=bool)
     scale = multiplier * (rates.attrs["overall"] if scale_of == "rate" else 1.0)
     zero = expected == 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -439,9 +440,14 @@ def _indirect(
         with np.errstate(divide="ignore", invalid="ignore"):
             columns[lo] = np.where(zero, np.nan, lower / expected * scale)
             columns[up] = np.where(zero, np.nan, upper / expected * scale)
-    columns["method"] = pd.Series(np.where(exact, "Exact", "Byars"), dtype="str")
+    missing = np.isnan(total_x)
+    columns["method"] = pd.Series(
+        np.where(missing, "Not computed", np.where(exact, "Exact", "Byars")), dtype="str"
+    )
     notes = v.notes_column(g)
     notes[zero] = "expected count is zero"
+    notes[missing] = "observed count is missing"
+    notes[no_row] = "observed has no row for this group"
     columns["note"] = v.as_note_series(notes)
     return v.finish(keys, by, columns)
 
@@ -504,7 +510,10 @@ def indirectly_standardised_ratio(
 
     Missing, zero and out-of-range inputs, as the reference ``calculate_ISRatio``
     (R/ISRatio.R): a missing count, local population or reference count is taken as 0 (the
-    reference's ``na.zero`` and ``sum(x, na.rm = TRUE)``); a missing or non-positive
+    reference's ``na.zero`` and ``sum(x, na.rm = TRUE)``); with ``observed`` totals, a group
+    with no row in ``observed``, or a missing observed count, has a missing value and limits,
+    the method ``"Not computed"`` and a note saying why (the reference's ``left_join`` gives
+    it ``NA``); the other groups are computed; a missing or non-positive
     reference population raises (its rate is undefined); a negative value raises; an
     expected count of 0 gives missing values with the note ``"expected count is zero"``.
     ``ci_method`` and ``z`` choose the limits of *O* as in

@@ -182,6 +182,39 @@ def test_indirect_ratio_and_rate() -> None:
     assert rate.loc[0, "value"] == pytest.approx(45 / expected * 1000 / 150000 * 1e5)
 
 
+def test_indirect_ratio_observed_totals_without_a_group_row_are_missing() -> None:
+    """As the reference's left_join (R/ISRatio.R): a group with no observed row, or a missing
+    observed count, gets a missing value and limits; the other groups are computed."""
+    ref = pd.DataFrame({"age_band": ["0-49", "50+"], "count": [100, 900], "population": [1e5, 5e4]})
+    data = pd.DataFrame(
+        {
+            "area": ["a", "a", "b", "b", "c", "c"],
+            "age_band": ["0-49", "50+"] * 3,
+            "n": [1000, 2000] * 3,
+        }
+    )
+    observed = pd.DataFrame({"area": ["a", "c"], "count": [45, float("nan")]})
+    ratio = methods.indirectly_standardised_ratio(
+        data, population="n", age_band="age_band", reference=ref, by="area", observed=observed
+    )
+    expected = 1000 * 0.001 + 2000 * 0.018
+    assert ratio["value"].tolist()[0] == pytest.approx(45 / expected)
+    assert ratio["method"].tolist() == ["Byars", "Not computed", "Not computed"]
+    assert ratio["note"].tolist()[1:] == [
+        "observed has no row for this group",
+        "observed count is missing",
+    ]
+    assert ratio.loc[1:, ["value", "lower_ci_95", "upper_ci_95"]].isna().all().all()
+
+
+def test_crude_rate_with_a_missing_count_says_it_was_not_computed() -> None:
+    data = pd.DataFrame({"area": ["a", "b", "c"], "x": [5, None, 20], "n": [1000, 1000, None]})
+    got = methods.crude_rate(data, count="x", population="n", by="area")
+    assert got["method"].tolist() == ["Exact", "Not computed", "Not computed"]
+    assert got["note"].tolist()[1:] == ["count is missing", "denominator is missing"]
+    assert got.loc[1:, ["value", "lower_ci_95"]].isna().all().all()
+
+
 def le_data(areas: int = 2, top: str = "90+") -> pd.DataFrame:
     ref = pd.read_csv(Path(__file__).parents[2] / "reference" / "methods_life_expectancy.csv")
     frame = ref.assign(age_band=LE_BANDS)[["age_band", "start_age", "deaths", "population"]]
