@@ -32,6 +32,20 @@ os.environ.setdefault(
 )  # 2026-01-01: reports compare byte for byte
 
 
+#: session fixtures too costly to build once per xdist worker: every test that uses one runs in
+#: that fixture's group, so that ``--dist loadgroup`` builds it on one worker only
+_BUILD_GROUPS = {"trafford_report": "trafford", "birmingham": "birmingham"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test that uses an expensive shared build with that build's ``xdist_group``."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((g for f, g in _BUILD_GROUPS.items() if f in names), None)
+        if group and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """../shared/data/real, or skip the test when it is absent."""
