@@ -15,7 +15,8 @@ from jsna.ingest.activity import ActivityAggregate, ActivitySource
 from jsna.options import ReadOptions
 from tests.engines.extracts import dirty_records, expected_groups, write_csv
 
-pytestmark = pytest.mark.spark
+# one JVM: every Spark test runs on the same xdist worker
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
 KEYS = ["area_code", "period", "sex", "age_band", "measure"]
 
