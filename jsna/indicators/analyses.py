@@ -1251,6 +1251,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
 
     from jsna.errors import UsageError
     from jsna.indicators.context import ComputeContext
+    from jsna.indicators.practices import practice_analysis
     from jsna.indicators.registry import IndicatorRegistry, IndicatorRun, run_indicators
     from jsna.workspace import Workspace
 
@@ -1278,6 +1279,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
         stored.frames["analysis_funnel"] = _storable(
             funnel_analysis(results, areas, config, ctx.table_view, ctx.area_names())
         )
+        stored.frames["analysis_practices"] = _storable(practice_analysis(ctx, areas))
         ws.replace_results(results, stored)
     # the project area's report would miss a section: a failure of the run, like an indicator's
     outcome.runs += [
