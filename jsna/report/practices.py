@@ -250,7 +250,7 @@ def _list_pyramid(rc: ReportContext, practice: str, period: str) -> charts.Figur
     ax.set_xlabel("Share of registered patients")
     title = f"Registered patients by age and sex, {practice}, {period}"
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=7.5, loc="lower right")
+    ax.legend(fontsize=7.5, loc="upper right")
     alt = (
         f"Population pyramid of the {int(mine['count'].sum()):,} patients registered at the "
         f"practice by 5-year age band and sex, against every practice in the file."
