@@ -1234,9 +1234,13 @@ def _area_funnel(rows: pd.DataFrame, area: str, comparators: list[str]) -> pd.Da
 def analysis_areas(
     results: pd.DataFrame, population_codes: Iterable[str], names: dict[str, str], config: Any
 ) -> list[tuple[str, str]]:
-    """The project area (when set) and every :func:`reportable_areas` area: the areas compute
-    stores analyses for."""
+    """The project area (when set) and every :func:`reportable_areas` area but GP practices: the
+    areas compute stores analyses for."""
+    from jsna.vocabulary.areas import PRACTICE_PATTERN
+
     listed = reportable_areas(results, population_codes, names, config.project.benchmark)
+    # a practice profile has no section 7-10 (docs/report.md): nothing to store for practices
+    listed = [(c, n) for c, n in listed if not PRACTICE_PATTERN.fullmatch(c)]
     own = config.project.area
     if own and own not in dict(listed):
         listed = sorted([*listed, (own, names.get(own, own))])
