@@ -948,7 +948,10 @@ def assemble_report(
 
     skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
     return Report(
-        warnings=stored_analysis_warnings(workspace, config, area_code),
+        # a practice profile has no section 7-10 to warn about
+        warnings=[]
+        if infos != list(SECTIONS)
+        else stored_analysis_warnings(workspace, config, area_code),
         title=report_title(config, rc.area_name),
         area_code=area_code,
         area_name=rc.area_name,

@@ -305,11 +305,15 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
                 ),
             ]
         )
+        compared = [
+            f"{_outcome(r['value'], other)} than {who} ({fmt(other, 2)})"
+            for who, other in (("its sub-ICB", r["sub_icb_value"]), ("England", r["england_value"]))
+            if not is_missing(other)
+        ]
         section.summary.append(
-            f"{r['indicator_name']} ({r['period']}): {fmt(r['value'], 2)} at the practice, "
-            f"{_outcome(r['value'], r['sub_icb_value'])} than its sub-ICB "
-            f"({fmt(r['sub_icb_value'], 2)}) and {_outcome(r['value'], r['england_value'])} than "
-            f"England ({fmt(r['england_value'], 2)})."
+            f"{r['indicator_name']} ({r['period']}): {fmt(r['value'], 2)} at the practice"
+            + (", " + " and ".join(compared) if compared else "")
+            + "."
         )
     if len(points) <= 2:
         for _, r in points.iterrows():
