@@ -1967,6 +1967,21 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "LSOA to MSOA, ward and LAD lookup for Ambridge Vale.",
         "ONS best-fit lookup (LSOA21 to WD24 to LAD24)",
     ),
+    "gp_registrations_quin_age.csv": (
+        "Patients registered at Ambridge Vale's 10 GP practices (codes `Z99001`-`Z99010`) by sex "
+        "and 5-year band, January 2025, in NHS Digital's columns (`CODE`, `CCG_CODE`, "
+        "`ONS_CCG_CODE`, `SEX`, `AGE` like `0_4` and `95+`, `NUMBER_OF_PATIENTS`).",
+        "NHS Digital, Patients registered at a GP practice (5-year age groups)",
+    ),
+    "fingertips_gp_qof.csv": (
+        "Two QOF prevalences (smoking 15+, dementia) for the 10 practices and England, 2023/24, "
+        "binomial counts on the registered lists with Wilson limits.",
+        "Fingertips GP practice download (QOF prevalence)",
+    ),
+    "lookup_subicb24_lad24.csv": (
+        "The sub-ICB location of the practices -> Ambridge Vale: how the practices are attached.",
+        "ONS sub-ICB location to LAD lookup",
+    ),
     "population_mye_lad_2020_2024.csv": (
         "Long single-year population (`area_code,area_name,period,sex,age,population`), 10 UAs "
         "and England, 2020-2024, ages 0-89 and `90+`. Ambridge Vale 2024 equals the LSOA sums.",
@@ -2224,10 +2239,107 @@ def generate(out: Path) -> dict[str, int]:
     counts["phb_local_budgets.csv"] = add_phb_client_groups(out)
     counts["ipc_prevalence_rates.csv"] = write_ipc_prevalence(out)
     counts["spend_by_programme.csv"] = write_spend(rng, out, pop, lad_deaths, demo_dep)
+    counts |= write_practices(out)
     counts |= write_narrative(out)
     counts |= write_bad(out, geo)
     write_readme(out, counts)
     return counts
+
+
+# --- GP practices: registrations by 5-year band, QOF-style prevalence, sub-ICB lookup ----------
+#: the demo authority's sub-ICB location (fictional codes of the NHS Digital and ONS kinds)
+SUB_ICB = ("99X", "E38999001", "NHS Borsetshire ICB - 99X Ambridge Vale")
+#: (code, name, list size, deprivation shift, smoking prevalence %, dementia prevalence %)
+PRACTICES = (
+    ("Z99001", "Home Farm Surgery", 14_200, -0.4, 11.5, 0.95),
+    ("Z99002", "Lower Loxley Medical Centre", 9_800, -0.2, 12.6, 0.80),
+    ("Z99003", "Glebelands Health Centre", 11_400, 0.3, 15.9, 0.62),
+    ("Z99004", "Grey Gables Practice", 6_100, -0.6, 10.2, 1.40),
+    ("Z99005", "Hassett Bridge Surgery", 7_300, 0.1, 13.8, 0.74),
+    ("Z99006", "Netherbourne Group Practice", 16_900, 0.6, 21.4, 0.55),
+    ("Z99007", "Sawyers Lane Surgery", 4_200, 0.2, 14.4, 0.71),
+    ("Z99008", "St Stephen's Medical Practice", 12_600, 0.4, 16.8, 0.66),
+    ("Z99009", "Willow Farm Practice", 8_700, -0.1, 12.9, 0.90),
+    ("Z99010", "Waterley Cross Surgery", 5_600, 0.0, 13.3, 0.83),
+)  # fmt: skip
+PRACTICE_SEED = 1414
+#: England's QOF values the demo practices are compared with (indicator id, name, %)
+QOF_SERIES = (
+    (91547, "Smoking prevalence in adults (15+) - current smokers (QOF)", 13.6),
+    (247, "Dementia: QOF prevalence (all ages)", 0.73),
+)
+QUIN_BANDS = tuple(range(0, 95, 5))
+
+
+def write_practices(out: Path) -> dict[str, int]:
+    """The demo's GP practices, from their own seeded generator (the other files do not move):
+    NHS Digital's 5-year-band registrations, a Fingertips GP download of two QOF prevalences
+    (with England) and the sub-ICB -> authority lookup that attaches the practices."""
+    rng = np.random.default_rng(PRACTICE_SEED)
+    reg_rows: list[list[object]] = []
+    ft_rows: list[list[object]] = []
+    adults: dict[str, int] = {}
+    for code, _name, size, shift, _smoke, _dementia in PRACTICES:
+        ages = np.array((*QUIN_BANDS, 95), dtype=float)
+        weights = np.exp(-((ages - 40 - 12 * shift) ** 2) / (2 * 28.0**2)) + 0.05
+        weights[ages >= 80] *= 0.5
+        for sex, share in (("MALE", 0.49), ("FEMALE", 0.51)):
+            counts = largest_remainder(
+                weights * rng.uniform(0.9, 1.1, len(weights)), round(size * share)
+            )
+            for age, n in zip(ages.astype(int), counts, strict=True):
+                label = "95+" if age == 95 else f"{age}_{age + 4}"
+                reg_rows.append(
+                    ["GP_PRAC_PAT_LIST", "01JAN2025", "GP", SUB_ICB[0], SUB_ICB[1], code,
+                     "AV1 1AA", sex, label, int(n)]
+                )  # fmt: skip
+                if age >= 15:
+                    adults[code] = adults.get(code, 0) + int(n)
+    z95, z998 = 1.959963984540054, 3.090232306167813
+    for ind_id, ind_name, england in QOF_SERIES:
+        eng_den = 48_000_000 if ind_id == 91547 else 62_000_000
+        eng_n = round(eng_den * england / 100)
+        lo, hi = wilson(eng_n, eng_den, z95)
+        lo8, hi8 = wilson(eng_n, eng_den, z998)
+        ft_rows.append(
+            [ind_id, ind_name, "", "", "E92000001", "England", "England", "Persons",
+             "15+ yrs" if ind_id == 91547 else "All ages", "", "", "2023/24",
+             fmt_sig(100 * eng_n / eng_den), fmt_sig(100 * lo), fmt_sig(100 * hi),
+             fmt_sig(100 * lo8), fmt_sig(100 * hi8), eng_n, eng_den, "", "", "Not compared", "",
+             20230000, "", "", "1y"]
+        )  # fmt: skip
+        for code, name, size, _shift, smoke, dementia in PRACTICES:
+            den = adults[code] if ind_id == 91547 else size
+            rate = (smoke if ind_id == 91547 else dementia) / 100
+            n = int(rng.binomial(den, rate))
+            lo, hi = wilson(n, den, z95)
+            lo8, hi8 = wilson(n, den, z998)
+            eng = england / 100
+            compared = "Higher" if lo > eng else "Lower" if hi < eng else "Similar"
+            ft_rows.append(
+                [ind_id, ind_name, SUB_ICB[1], SUB_ICB[2], code, name, "GPs", "Persons",
+                 "15+ yrs" if ind_id == 91547 else "All ages", "", "", "2023/24",
+                 fmt_sig(100 * n / den), fmt_sig(100 * lo), fmt_sig(100 * hi), fmt_sig(100 * lo8),
+                 fmt_sig(100 * hi8), n, den, "", "", compared, "", 20230000, "", "", "1y"]
+            )  # fmt: skip
+    reg_header = (
+        "PUBLICATION", "EXTRACT_DATE", "TYPE", "CCG_CODE", "ONS_CCG_CODE", "CODE", "POSTCODE",
+        "SEX", "AGE", "NUMBER_OF_PATIENTS",
+    )  # fmt: skip
+    lookup = [[SUB_ICB[1], SUB_ICB[2], DEMO_CODE, "Ambridge Vale"]]
+    return {
+        "gp_registrations_quin_age.csv": write_csv(
+            out / "gp_registrations_quin_age.csv", reg_header, reg_rows
+        ),
+        "fingertips_gp_qof.csv": write_csv(
+            out / "fingertips_gp_qof.csv", FINGERTIPS_HEADER, ft_rows
+        ),
+        "lookup_subicb24_lad24.csv": write_csv(
+            out / "lookup_subicb24_lad24.csv",
+            ("SICBL24CD", "SICBL24NM", "LAD24CD", "LAD24NM"),
+            lookup,
+        ),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1234,9 +1234,13 @@ def _area_funnel(rows: pd.DataFrame, area: str, comparators: list[str]) -> pd.Da
 def analysis_areas(
     results: pd.DataFrame, population_codes: Iterable[str], names: dict[str, str], config: Any
 ) -> list[tuple[str, str]]:
-    """The project area (when set) and every :func:`reportable_areas` area: the areas compute
-    stores analyses for."""
+    """The project area (when set) and every :func:`reportable_areas` area but GP practices: the
+    areas compute stores analyses for."""
+    from jsna.vocabulary.areas import PRACTICE_PATTERN
+
     listed = reportable_areas(results, population_codes, names, config.project.benchmark)
+    # a practice profile has no section 7-10 (docs/report.md): nothing to store for practices
+    listed = [(c, n) for c, n in listed if not PRACTICE_PATTERN.fullmatch(c)]
     own = config.project.area
     if own and own not in dict(listed):
         listed = sorted([*listed, (own, names.get(own, own))])
@@ -1251,6 +1255,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
 
     from jsna.errors import UsageError
     from jsna.indicators.context import ComputeContext
+    from jsna.indicators.practices import practice_analysis
     from jsna.indicators.registry import IndicatorRegistry, IndicatorRun, run_indicators
     from jsna.workspace import Workspace
 
@@ -1278,6 +1283,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
         stored.frames["analysis_funnel"] = _storable(
             funnel_analysis(results, areas, config, ctx.table_view, ctx.area_names())
         )
+        stored.frames["analysis_practices"] = _storable(practice_analysis(ctx, areas))
         ws.replace_results(results, stored)
     # the project area's report would miss a section: a failure of the run, like an indicator's
     outcome.runs += [

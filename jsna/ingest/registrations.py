@@ -98,10 +98,11 @@ class RegistrationsSource(Source):
 def _practice_codes(
     series: pd.Series, table: TableText, column: str, issues: list[ValidationIssue]
 ) -> pd.Series:
-    from jsna.ingest.fields import ODS_PATTERN, strip
+    from jsna.ingest.fields import strip
+    from jsna.vocabulary.areas import PRACTICE_PATTERN
 
     text = strip(series)
-    for idx in text.index[(~text.str.fullmatch(ODS_PATTERN.pattern)).to_numpy()]:
+    for idx in text.index[(~text.str.fullmatch(PRACTICE_PATTERN.pattern)).to_numpy()]:
         issues.append(
             ValidationIssue(
                 code="bad-practice-code",
@@ -109,7 +110,7 @@ def _practice_codes(
                 row=table.file_row(idx),
                 column=column,
                 value=text[idx],
-                message=f"practice code must be an NHS organisation code like A81001, got {text[idx]!r}",
+                message=f"practice code must be a GP practice's NHS code (a letter and five digits) like A81001, got {text[idx]!r}",
             )
         )
     return text

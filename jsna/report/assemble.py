@@ -817,8 +817,11 @@ def _health_status_indicators(rc: ReportContext, section: Section) -> None:
 
 
 def build_met_needs(rc: ReportContext, section: Section) -> None:
+    from jsna.report.practices import add_practice_blocks
+
     _met_needs_indicators(rc, section)
     input_blocks.add_met_needs_blocks(rc, section)
+    add_practice_blocks(rc, section)
 
 
 def _met_needs_indicators(rc: ReportContext, section: Section) -> None:
@@ -943,10 +946,18 @@ def assemble_report(
     rc.comparators = comparator_set(
         config, rc.table, area_code, names, set(results["area_code"].dropna())
     )
+    from jsna.report import practices
+
+    chosen = builders or BUILDERS
+    infos = list(SECTIONS)
+    if builders is None and practices.is_practice(rc):
+        # a practice profile: the sections a practice list can fill (docs/report.md)
+        chosen = practices.profile_builders()
+        infos = [i for i in SECTIONS if i.id in practices.PROFILE_SECTIONS]
     sections = []
-    for info in SECTIONS:
+    for info in infos:
         section = Section(info=info, intro=config.report.section_intros.get(info.id, info.question))
-        (builders or BUILDERS)[info.id](rc, section)
+        chosen[info.id](rc, section)
         _context_narrative(rc, section)
         sections.append(section)
     # report-section plugins (jsna.sections entry points) add their blocks
@@ -954,7 +965,10 @@ def assemble_report(
 
     skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
     return Report(
-        warnings=stored_analysis_warnings(workspace, config, area_code),
+        # a practice profile has no section 7-10 to warn about
+        warnings=[]
+        if infos != list(SECTIONS)
+        else stored_analysis_warnings(workspace, config, area_code),
         title=report_title(config, rc.area_name),
         area_code=area_code,
         area_name=rc.area_name,

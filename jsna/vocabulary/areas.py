@@ -8,6 +8,8 @@ import re
 GSS_PATTERN = re.compile(r"^[EWSNKJL]\d{8}$")
 #: NHS organisation codes that Fingertips uses as area codes (GP practices, PCNs, trusts)
 ODS_PATTERN = re.compile(r"^[A-Z0-9]{3,6}$")
+#: a GP practice's ODS code: a letter and five digits (A81001, P91004, Y02827)
+PRACTICE_PATTERN = re.compile(r"^[A-Z]\d{5}$")
 
 #: GSS entity prefix -> area type
 AREA_TYPES = {

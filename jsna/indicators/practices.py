@@ -1,0 +1,304 @@
+"""GP practices of an area: their published indicators, compared and put on funnel plots.
+
+``jsna compute`` stores :func:`practice_analysis` as ``analysis_practices``; the report
+(``jsna/report/practices.py``) only reads it.
+
+Which practices belong to an authority
+--------------------------------------
+The practices of the registrations file attached to the authority through their sub-ICB
+location (:func:`jsna.indicators.builtin_inputs.practice_authorities`).
+
+What is stored for each practice
+--------------------------------
+One ``point`` row per practice and practice-level indicator (every imported Fingertips series
+whose area codes are GP practice codes, persons, no category; the latest period of each): the
+published value and limits, count and denominator, the practice's list size (latest
+registrations), the pooled value of its sub-ICB location's practices and of the authority's
+practices, England's published value of the same period, and the practice's place against the
+authority's 95% and 99.8% funnel limits. One ``limit`` row per point of the denominator axis
+draws the funnel. Series without counts (a deprivation score) have points and no limits.
+
+The scale of a series (a percentage, a rate per 1,000) is read from its own rows: the published
+value over ``count / denominator``, rounded to a power of ten. A scale of 100 is a proportion
+(Wilson-based limits), any other a rate (exact Poisson limits).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from jsna.vocabulary.areas import PRACTICE_PATTERN
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from jsna.indicators.context import ComputeContext
+
+#: England's code in imported Fingertips files
+ENGLAND = "E92000001"
+#: points along the denominator axis of a practice funnel, from this share of the smallest list
+PRACTICE_FUNNEL_GRID = 60
+PRACTICE_FUNNEL_SPAN = (0.8, 1.15)
+#: fewest practices with a count that make a funnel
+PRACTICE_FUNNEL_MIN = 5
+
+#: the columns of ``analysis_practices`` (docs/workspace-tables.md)
+PRACTICE_COLUMNS = (
+    "report_area",
+    "row_type",
+    "practice_code",
+    "practice_name",
+    "sub_icb_code",
+    "list_size",
+    "list_period",
+    "indicator_id",
+    "indicator_name",
+    "period",
+    "unit",
+    "multiplier",
+    "value",
+    "lower_ci_95",
+    "upper_ci_95",
+    "lower_ci_99_8",
+    "upper_ci_99_8",
+    "count",
+    "denominator",
+    "sub_icb_value",
+    "area_value",
+    "england_value",
+    "compared_to_england",
+    "target",
+    "funnel_lower_95",
+    "funnel_upper_95",
+    "funnel_lower_99_8",
+    "funnel_upper_99_8",
+    "funnel_outcome",
+)
+
+
+def attached_practices(ctx: ComputeContext) -> pd.DataFrame:
+    """One row per practice attached to an authority: ``practice_code``, ``area_code`` (the
+    authority), ``sub_icb_code``, ``list_size`` and ``list_period`` (the latest extract)."""
+    import pandas as pd
+
+    from jsna.indicators.builtin_inputs import practice_authorities
+
+    reg = ctx.table_view("registrations")
+    if reg.empty:
+        return pd.DataFrame(
+            columns=["practice_code", "area_code", "sub_icb_code", "list_size", "list_period"]
+        )
+    totals = reg[reg["sex"].eq("Persons") & reg["age_band"].eq("All ages")]
+    # files by sex and age add up to the list; an all-ages file wins where both are loaded
+    banded = reg[~reg["practice_code"].isin(set(totals["practice_code"]))]
+    banded = banded[banded["sex"].isin(["Male", "Female"])]
+    keys = ["practice_code", "period"]
+    subs = reg.drop_duplicates(keys)[[*keys, "sub_icb_code", "sub_icb_ons_code"]]
+    lists = pd.concat(
+        [
+            totals.groupby(keys, as_index=False)["count"].sum(),
+            banded.groupby(keys, as_index=False)["count"].sum(),
+        ],
+        ignore_index=True,
+    ).merge(subs, on=keys, how="left")
+    lists = lists.sort_values("period").drop_duplicates("practice_code", keep="last")
+    links = practice_authorities(ctx)
+    by_ons = lists.merge(links, left_on="sub_icb_ons_code", right_on="sub_icb", how="inner")
+    by_ods = lists.merge(links, left_on="sub_icb_code", right_on="sub_icb", how="inner")
+    both = pd.concat([by_ons, by_ods], ignore_index=True).drop_duplicates("practice_code")
+    sub = both["sub_icb_ons_code"].fillna(both["sub_icb_code"])
+    return pd.DataFrame(
+        {
+            "practice_code": both["practice_code"],
+            "area_code": both["area_code"],
+            "sub_icb_code": sub,
+            "list_size": both["count"].astype("float64"),
+            "list_period": both["period"],
+        }
+    ).reset_index(drop=True)
+
+
+def practice_series(values: pd.DataFrame) -> pd.DataFrame:
+    """The latest persons, all-categories rows of every imported series published for GP
+    practices, with ``multiplier`` (the series' scale) and England's value of the period."""
+    import numpy as np
+
+    gp = values[
+        values["area_code"].astype(str).str.fullmatch(PRACTICE_PATTERN.pattern)
+        & values["category_type"].isna()
+        & values["sex"].fillna("Persons").eq("Persons")
+        & values["value"].notna()
+    ]
+    if gp.empty:
+        return gp.assign(multiplier=[], england_value=[])
+    latest = gp.groupby("indicator_id")["period_sortable"].transform("max")
+    gp = gp[gp["period_sortable"].eq(latest)].drop_duplicates(["indicator_id", "area_code"])
+    crude = gp["count"] / gp["denominator"]
+    ratio = (gp["value"] / crude).where(crude.gt(0) & gp["count"].gt(0))
+    scale = ratio.groupby(gp["indicator_id"]).transform("median")
+    gp = gp.assign(
+        multiplier=np.where(scale.gt(0), 10 ** np.round(np.log10(scale.where(scale.gt(0)))), np.nan)
+    )
+    england = values[values["area_code"].eq(ENGLAND) & values["category_type"].isna()]
+    england = england[england["sex"].fillna("Persons").eq("Persons")]
+    england = england.drop_duplicates(["indicator_id", "period"])[
+        ["indicator_id", "period", "value"]
+    ].rename(columns={"value": "england_value"})
+    return gp.merge(england, on=["indicator_id", "period"], how="left")
+
+
+def practice_analysis(ctx: ComputeContext, areas: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """``analysis_practices`` for every ``(code, name)`` authority in ``areas``: see the module notes."""
+    import pandas as pd
+
+    practices = attached_practices(ctx)
+    wanted = {code for code, _ in areas}
+    practices = practices[practices["area_code"].isin(wanted)]
+    if practices.empty:
+        return pd.DataFrame(columns=list(PRACTICE_COLUMNS))
+    names = ctx.area_names()
+    series = practice_series(ctx.table_view("indicator_values"))
+    pieces = []
+    for area, mine in practices.groupby("area_code", sort=True):
+        base = mine.assign(
+            report_area=area,
+            practice_name=mine["practice_code"].map(lambda c: names.get(c) or c),
+        ).drop(columns="area_code")
+        pieces.append(base.assign(row_type="practice"))
+        rows = series[series["area_code"].isin(set(mine["practice_code"]))]
+        if rows.empty:
+            continue
+        # sub-ICB values pool every practice of the sub-ICB, not only the authority's
+        for indicator_id, one in rows.groupby("indicator_id", sort=True):
+            pieces.append(_indicator_rows(one, base, series, practices, str(indicator_id)))
+    out = pd.concat(pieces, ignore_index=True)
+    for col in PRACTICE_COLUMNS:
+        if col not in out.columns:
+            out[col] = None
+    return out[list(PRACTICE_COLUMNS)]
+
+
+def _pooled(frame: pd.DataFrame, multiplier: float) -> float:
+    ok = frame[frame["count"].notna() & frame["denominator"].gt(0)]
+    if ok.empty or not math.isfinite(multiplier):
+        return math.nan
+    return float(ok["count"].sum() / ok["denominator"].sum() * multiplier)
+
+
+def _indicator_rows(
+    one: pd.DataFrame,
+    base: pd.DataFrame,
+    series: pd.DataFrame,
+    practices: pd.DataFrame,
+    indicator_id: str,
+) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    from jsna.indicators.methods import funnel_limits
+
+    keep = [
+        "indicator_name",
+        "period",
+        "unit",
+        "multiplier",
+        "value",
+        "lower_ci_95",
+        "upper_ci_95",
+        "lower_ci_99_8",
+        "upper_ci_99_8",
+        "count",
+        "denominator",
+        "england_value",
+        "compared_to_benchmark",
+    ]
+    points = base.merge(
+        one[["area_code", *keep]], left_on="practice_code", right_on="area_code", how="inner"
+    ).drop(columns="area_code")
+    points = points.rename(columns={"compared_to_benchmark": "compared_to_england"})
+    points["indicator_id"] = indicator_id
+    multiplier = float(one["multiplier"].iloc[0]) if one["multiplier"].notna().any() else math.nan
+    everyone = series[series["indicator_id"].eq(indicator_id)].merge(
+        practices[["practice_code", "sub_icb_code"]], left_on="area_code", right_on="practice_code"
+    )
+    subs = {code: _pooled(group, multiplier) for code, group in everyone.groupby("sub_icb_code")}
+    points["sub_icb_value"] = points["sub_icb_code"].map(subs)
+    target = _pooled(points, multiplier)
+    points["area_value"] = target
+    points["row_type"] = "point"
+    counted = points[points["count"].notna() & points["denominator"].gt(0)]
+    if len(counted) < PRACTICE_FUNNEL_MIN or not math.isfinite(target):
+        return points
+    statistic: Literal["proportion", "rate"] = "proportion" if multiplier == 100 else "rate"
+
+    def limits(frame: pd.DataFrame) -> pd.DataFrame:
+        return funnel_limits(
+            frame,
+            numerator="count",
+            denominator="denominator",
+            statistic=statistic,
+            target=target / multiplier,
+            multiplier=multiplier if statistic == "rate" else 100,
+            confidence=(0.95, 0.998),
+        )
+
+    at = limits(counted[["count", "denominator"]].reset_index(drop=True))
+    idx = counted.index
+    names = {
+        "lower_ci_95": "funnel_lower_95",
+        "upper_ci_95": "funnel_upper_95",
+        "lower_ci_99_8": "funnel_lower_99_8",
+        "upper_ci_99_8": "funnel_upper_99_8",
+    }
+    for src, dst in names.items():
+        points.loc[idx, dst] = at[src].to_numpy()
+    points["target"] = target
+    value = points["value"]
+    outcome = pd.Series(None, index=points.index, dtype=object)
+    outcome[points["funnel_upper_95"].notna()] = "within 95%"
+    for column, above, label in (
+        ("funnel_upper_95", True, "above 95%"),
+        ("funnel_lower_95", False, "below 95%"),
+        ("funnel_upper_99_8", True, "above 99.8%"),
+        ("funnel_lower_99_8", False, "below 99.8%"),
+    ):
+        outside = value.gt(points[column]) if above else value.lt(points[column])
+        outcome[outside] = label
+    points["funnel_outcome"] = outcome
+    low = float(counted["denominator"].min()) * PRACTICE_FUNNEL_SPAN[0]
+    high = float(counted["denominator"].max()) * PRACTICE_FUNNEL_SPAN[1]
+    grid = pd.DataFrame(
+        {"count": 0.0, "denominator": np.geomspace(low, high, PRACTICE_FUNNEL_GRID)}
+    )
+    line = limits(grid).rename(columns=names)
+    first = points.iloc[0]
+    line = line.assign(
+        report_area=first["report_area"],
+        row_type="limit",
+        indicator_id=indicator_id,
+        indicator_name=first["indicator_name"],
+        period=first["period"],
+        unit=first["unit"],
+        multiplier=multiplier,
+        target=target,
+        area_value=target,
+        count=np.nan,
+    )[
+        [
+            "report_area",
+            "row_type",
+            "indicator_id",
+            "indicator_name",
+            "period",
+            "unit",
+            "multiplier",
+            "target",
+            "area_value",
+            "count",
+            "denominator",
+            *names.values(),
+        ]
+    ]
+    return pd.concat([points, line], ignore_index=True)

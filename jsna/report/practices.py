@@ -1,0 +1,364 @@
+"""GP practices in the report: the practice table and funnel plots of section 4, and the practice profile.
+
+Reads ``analysis_practices`` (``jsna/indicators/practices.py``), never computes a statistic.
+
+- In an authority's report, section 4 (met needs) gains a table of every attached practice (list
+  size, the latest value of each practice-level series, and whether it is higher or lower than
+  the sub-ICB's pooled value and England's value), a funnel plot per series with counts (the
+  practices against the authority's average) and the practices outside the 99.8% limits named.
+- ``jsna report --area <practice code>`` makes a practice profile (:data:`PROFILE_SECTIONS`):
+  demography (list size, age-sex pyramid when registrations by age and sex are loaded), social
+  context (the practice's deprivation score), health status and met needs (its series with limits
+  and comparison). Sections 5 to 10 describe a population, not a practice list, and are left out
+  of a practice profile by design (docs/report.md).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from jsna.report import charts
+from jsna.report.model import Cell, Headline, Section, Table
+from jsna.report.text import fmt, fmt_interval, is_missing
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from jsna.report.context import ReportContext
+
+#: the sections a practice profile has (the others are left out by design)
+PROFILE_SECTIONS = ("demography", "social_context", "health_status", "met_needs")
+#: words in a series' name that put it in a profile's section (else health status)
+SECTION_WORDS = {
+    "social_context": ("deprivation", "imd"),
+    "met_needs": ("attendance", "admission", "a&e", "appointment", "screening", "vaccination"),
+}
+SOURCE = (
+    "Sources: NHS Digital, Patients registered at a GP practice; OHID Fingertips (GP practice data)"
+)
+
+
+def practice_rows(rc: ReportContext) -> pd.DataFrame:
+    """Every stored ``analysis_practices`` row of the report area (an authority)."""
+    return rc.workspace.analysis_table("analysis_practices", rc.area_code)
+
+
+def is_practice(rc: ReportContext) -> bool:
+    """True when the report area is a GP practice compute stored rows for."""
+    stored = rc.workspace.analysis_table("analysis_practices")
+    return bool(len(stored)) and bool(stored["practice_code"].eq(rc.area_code).any())
+
+
+def _outcome(value: Any, other: Any) -> str:
+    if is_missing(value) or is_missing(other):
+        return "–"
+    return "higher" if float(value) > float(other) else "lower" if value < other else "same"
+
+
+# -- section 4 of an authority's report ---------------------------------------------------------
+def add_practice_blocks(rc: ReportContext, section: Section) -> None:
+    """The practice table, funnel plots and named outliers of section 4 (nothing without practices)."""
+    rows = practice_rows(rc)
+    if rows.empty:
+        return
+    practices = rows[rows["row_type"].eq("practice")].sort_values("practice_code")
+    points = rows[rows["row_type"].eq("point")]
+    series = points.drop_duplicates("indicator_id").sort_values("indicator_name")
+    columns = ["Practice", "Code", "Registered patients"]
+    for _, s in series.iterrows():
+        columns.append(f"{s['indicator_name']} ({s['period']})")
+    body = []
+    for _, p in practices.iterrows():
+        cells = [
+            Cell(str(p["practice_name"])),
+            Cell(str(p["practice_code"])),
+            Cell(rc.policy.count(p["list_size"]), numeric=True),
+        ]
+        mine = points[points["practice_code"].eq(p["practice_code"])].set_index("indicator_id")
+        for indicator_id in series["indicator_id"]:
+            if indicator_id not in mine.index:
+                cells.append(Cell("–", numeric=True))
+                continue
+            r = mine.loc[indicator_id]
+            text = (
+                f"{fmt(r['value'], 2)} (sub-ICB {_outcome(r['value'], r['sub_icb_value'])}, "
+                f"England {_outcome(r['value'], r['england_value'])})"
+            )
+            outcome = r.get("funnel_outcome")
+            cell_outcome = (
+                "Higher"
+                if str(outcome).startswith("above 99.8")
+                else "Lower"
+                if str(outcome).startswith("below 99.8")
+                else None
+            )
+            cells.append(Cell(text, outcome=cell_outcome, numeric=True))
+        body.append(cells)
+    period = str(practices["list_period"].dropna().max()) if len(practices) else ""
+    section.tables.append(
+        Table(
+            caption=f"GP practices of {rc.area_name}: list size and practice-level indicators",
+            id="met-needs-practice-indicators",
+            columns=columns,
+            rows=body,
+            note=(
+                f"List sizes of {period}. Each value is the practice's latest published figure, "
+                "compared with the pooled value of its sub-ICB location's practices and with "
+                "England's published value; shaded cells lie outside the 99.8% funnel limits "
+                f"around {rc.area_name}'s average."
+            ),
+        )
+    )
+    for n, (indicator_id, one) in enumerate(points.groupby("indicator_id", sort=True)):
+        lines = rows[rows["row_type"].eq("limit") & rows["indicator_id"].eq(indicator_id)]
+        if lines.empty:
+            continue
+        figure = _funnel(rc, one, lines, highlight="", figure_id=f"met-needs-practice-funnel-{n}")
+        section.figures.append(figure)
+        outside = one[one["funnel_outcome"].astype(str).str.contains("99.8")]
+        r = one.iloc[0]
+        if outside.empty:
+            section.summary.append(
+                f"{r['indicator_name']} ({r['period']}): every practice of {rc.area_name} lies "
+                f"within the 99.8% limits around the area's average of {fmt(r['target'], 2)}."
+            )
+        else:
+            named = "; ".join(
+                f"{o['practice_name']} ({o['practice_code']}, {fmt(o['value'], 2)}, "
+                f"{o['funnel_outcome'].split()[0]})"
+                for _, o in outside.sort_values("value", ascending=False).iterrows()
+            )
+            section.summary.append(
+                f"{r['indicator_name']} ({r['period']}): {len(outside)} of {len(one)} practices "
+                f"lie outside the 99.8% limits around {rc.area_name}'s average of "
+                f"{fmt(r['target'], 2)}: {named}."
+            )
+
+
+def _funnel(
+    rc: ReportContext, points: pd.DataFrame, lines: pd.DataFrame, *, highlight: str, figure_id: str
+) -> charts.Figure:
+    names = {
+        "funnel_lower_95": "lower_ci_95",
+        "funnel_upper_95": "upper_ci_95",
+        "funnel_lower_99_8": "lower_ci_99_8",
+        "funnel_upper_99_8": "upper_ci_99_8",
+    }
+    shown = points[points["funnel_upper_95"].notna()].drop(
+        columns=["lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
+    )
+    shown = shown.rename(
+        columns={**names, "practice_code": "area_code", "practice_name": "area_name"}
+    )
+    r = points.iloc[0]
+    figure = charts.funnel_plot(
+        shown.reset_index(drop=True),
+        lines.rename(columns=names).sort_values("denominator").reset_index(drop=True),
+        title=f"{r['indicator_name']}, GP practices, {r['period']}",
+        unit=str(r.get("unit") or ""),
+        highlight=highlight,
+        figure_id=figure_id,
+        source=f"{SOURCE}; limits around the pooled value of {rc.area_name}'s practices",
+    )
+    return figure
+
+
+# -- the practice profile -----------------------------------------------------------------------
+def profile_builders() -> dict[str, Any]:
+    """The section builders of a practice profile, by section id (:data:`PROFILE_SECTIONS`)."""
+    return {
+        "demography": build_profile_demography,
+        "social_context": lambda rc, s: _profile_series(rc, s, "social_context"),
+        "health_status": lambda rc, s: _profile_series(rc, s, "health_status"),
+        "met_needs": lambda rc, s: _profile_series(rc, s, "met_needs"),
+    }
+
+
+def _profile_rows(rc: ReportContext) -> pd.DataFrame:
+    stored = rc.workspace.analysis_table("analysis_practices")
+    mine = stored[stored["practice_code"].eq(rc.area_code)]
+    if mine.empty:
+        return mine
+    return mine[mine["report_area"].eq(mine["report_area"].iloc[0])]
+
+
+def _section_of(name: str) -> str:
+    low = name.lower()
+    for section, words in SECTION_WORDS.items():
+        if any(w in low for w in words):
+            return section
+    return "health_status"
+
+
+def build_profile_demography(rc: ReportContext, section: Section) -> None:
+    """List size, sub-ICB and authority, and the age-sex pyramid when loaded by age and sex."""
+    rows = _profile_rows(rc)
+    practice = rows[rows["row_type"].eq("practice")]
+    if practice.empty:
+        return
+    p = practice.iloc[0]
+    authority = rc.names.get(p["report_area"], p["report_area"])
+    sub = rc.names.get(p["sub_icb_code"], p["sub_icb_code"])
+    section.headlines.append(
+        Headline("Registered patients", rc.policy.count(p["list_size"]), str(p["list_period"]))
+    )
+    section.summary.append(
+        f"{p['practice_name']} ({p['practice_code']}) had {rc.policy.count(p['list_size'])} "
+        f"registered patients in {p['list_period']}. It belongs to the sub-ICB location {sub} "
+        f"and is attached to {authority}."
+    )
+    pyramid = _list_pyramid(rc, str(p["practice_code"]), str(p["list_period"]))
+    if pyramid is None:
+        section.missing.append(
+            "the practice's age-sex pyramid: jsna ingest registrations FILE with the single-year "
+            "or 5-year-band file of NHS Digital's Patients registered at a GP practice"
+        )
+    else:
+        section.figures.append(pyramid)
+
+
+def _list_pyramid(rc: ReportContext, practice: str, period: str) -> charts.Figure | None:
+    """The practice's registered list by age and sex against England's registrations (shares)."""
+    import pandas as pd
+
+    reg = rc.table("registrations")
+    banded = reg[reg["period"].eq(period) & reg["sex"].isin(["Male", "Female"])]
+    banded = banded[banded["age_band"].ne("All ages")]
+    mine = banded[banded["practice_code"].eq(practice)]
+    if mine.empty:
+        return None
+    band = (mine["age_from"] // 5 * 5).clip(upper=90)
+    frame = mine.assign(band=band).groupby(["sex", "band"], as_index=False)["count"].sum()
+    everyone = banded.assign(band=(banded["age_from"] // 5 * 5).clip(upper=90))
+    england = everyone.groupby(["sex", "band"], as_index=False)["count"].sum()
+    frame["share"] = frame["count"] / frame["count"].sum() * 100
+    england["share"] = england["count"] / england["count"].sum() * 100
+    import matplotlib.pyplot as plt
+
+    charts._setup()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    bands = sorted(set(england["band"]))
+    labels = [f"{b}-{b + 4}" if b < 90 else "90+" for b in bands]
+    for sex, sign, colour in (("Male", -1, charts.PALETTE[0]), ("Female", 1, charts.PALETTE[1])):
+        own = frame[frame["sex"].eq(sex)].set_index("band")["share"].reindex(bands).fillna(0)
+        ref = england[england["sex"].eq(sex)].set_index("band")["share"].reindex(bands).fillna(0)
+        ax.barh(range(len(bands)), sign * own.to_numpy(), color=colour, label=f"{sex}s")
+        ax.step(sign * ref.to_numpy(), range(len(bands)), where="mid", color="black", lw=1)
+    ax.plot([], [], color="black", lw=1, label="All registered patients in the file")
+    ax.set_yticks(range(len(bands)), labels)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(v):.0f}%"))
+    ax.set_xlabel("Share of registered patients")
+    title = f"Registered patients by age and sex, {practice}, {period}"
+    ax.set_title(title, loc="left")
+    ax.legend(fontsize=7.5, loc="upper right")
+    alt = (
+        f"Population pyramid of the {int(mine['count'].sum()):,} patients registered at the "
+        f"practice by 5-year age band and sex, against every practice in the file."
+    )
+    svg = charts.to_svg(fig, figure_id="demography-practice-pyramid", title=title, alt=alt)
+    data = pd.DataFrame(frame[["sex", "band", "count", "share"]])
+    return charts.Figure(
+        id="demography-practice-pyramid",
+        title=title,
+        svg=svg,
+        alt=alt,
+        source="Source: NHS Digital, Patients registered at a GP practice",
+        data=data,
+    )
+
+
+def _profile_series(rc: ReportContext, section: Section, section_id: str) -> None:
+    """The practice's series of this section: value, limits, sub-ICB, area and England."""
+    rows = _profile_rows(rc)
+    points = rows[rows["row_type"].eq("point")]
+    points = points[points["indicator_name"].map(_section_of).eq(section_id)]
+    if points.empty:
+        what = {
+            "social_context": "the practice's deprivation score: jsna ingest fingertips FILE "
+            "(Fingertips indicator 93553, Deprivation score (IMD 2019), GP practices)",
+            "health_status": "QOF prevalences of the practice: jsna ingest fingertips FILE "
+            "(a Fingertips download for GP practices)",
+            "met_needs": "service use of the practice's patients: jsna ingest fingertips FILE "
+            "(e.g. Fingertips A&E attendances by GP practice)",
+        }[section_id]
+        section.missing.append(what)
+        return
+    authority = rc.names.get(points["report_area"].iloc[0], points["report_area"].iloc[0])
+    body = []
+    for _, r in points.sort_values("indicator_name").iterrows():
+        outcome = r.get("funnel_outcome")
+        body.append(
+            [
+                Cell(str(r["indicator_name"])),
+                Cell(str(r["period"])),
+                Cell(fmt(r["value"], 2), numeric=True),
+                Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 2), numeric=True),
+                Cell(rc.policy.count(r["count"]), numeric=True),
+                Cell(fmt(r["sub_icb_value"], 2), numeric=True),
+                Cell(fmt(r["area_value"], 2), numeric=True),
+                Cell(fmt(r["england_value"], 2), numeric=True),
+                Cell(
+                    "–" if is_missing(outcome) else str(outcome),
+                    outcome=None
+                    if is_missing(r.get("compared_to_england"))
+                    else str(r["compared_to_england"]),
+                ),
+            ]
+        )
+        compared = [
+            f"{_outcome(r['value'], other)} than {who} ({fmt(other, 2)})"
+            for who, other in (("its sub-ICB", r["sub_icb_value"]), ("England", r["england_value"]))
+            if not is_missing(other)
+        ]
+        section.summary.append(
+            f"{r['indicator_name']} ({r['period']}): {fmt(r['value'], 2)} at the practice"
+            + (", " + " and ".join(compared) if compared else "")
+            + "."
+        )
+    if len(points) <= 2:
+        for _, r in points.iterrows():
+            section.headlines.append(
+                Headline(
+                    str(r["indicator_name"]),
+                    fmt(r["value"], 2),
+                    f"{r['period']}; England {fmt(r['england_value'], 2)}",
+                    outcome=r.get("compared_to_england"),
+                )
+            )
+    section.tables.append(
+        Table(
+            caption=f"{rc.area_name}: practice-level indicators",
+            id=f"{section_id.replace('_', '-')}-practice-indicators",
+            columns=[
+                "Indicator",
+                "Period",
+                "Value",
+                "95% limits",
+                "Count",
+                "Sub-ICB",
+                authority,
+                "England",
+                f"Against {authority}'s funnel",
+            ],
+            rows=body,
+            note="Published values and limits (Fingertips); sub-ICB and authority values pool "
+            "the counts and denominators of their practices; the last column places the "
+            "practice against the 95% and 99.8% funnel limits around the authority's average.",
+        )
+    )
+    for n, (indicator_id, _) in enumerate(points.groupby("indicator_id", sort=True)):
+        stored = rc.workspace.analysis_table("analysis_practices", points["report_area"].iloc[0])
+        every = stored[stored["indicator_id"].eq(indicator_id)]
+        lines = every[every["row_type"].eq("limit")]
+        dots = every[every["row_type"].eq("point")]
+        if lines.empty:
+            continue
+        section.figures.append(
+            _funnel(
+                rc,
+                dots,
+                lines,
+                highlight=rc.area_code,
+                figure_id=f"{section_id.replace('_', '-')}-practice-funnel-{n}",
+            )
+        )
