@@ -46,6 +46,8 @@ SPARK_FUNCTIONS = frozenset(
         "MONTH",  # 1.5
         "COUNT",  # 1.0
         "SUM",  # 1.0
+        "MIN",  # 1.0
+        "MAX",  # 1.0
         "ROW_NUMBER",  # 1.4
     }
 )
