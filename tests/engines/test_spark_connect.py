@@ -1,7 +1,8 @@
 """Smoke test of Spark Connect: the aggregation over ``sc://`` gives DuckDB's groups.
 
-Runs only against a Spark Connect server named by ``SPARK_REMOTE`` (``sc://127.0.0.1:15002``),
-with pyspark's connect dependencies (grpcio) installed; skipped otherwise. It does not start a
+Runs only against a Spark Connect server named by ``SPARK_REMOTE`` (``sc://127.0.0.1:15002``,
+with ``/;token=…`` for a server that asks for one), with pyspark's connect dependencies (grpcio)
+installed; skipped otherwise. It does not start a
 server itself: a second JVM would cost CI more than a minute (about 90 seconds to start on the
 development machine), so it runs where a server is already up.
 """
