@@ -1,4 +1,4 @@
-"""Record-level service-use extracts (one row per admission, attendance or contact), aggregated in DuckDB.
+"""Record-level service-use extracts (one row per admission, attendance or contact), aggregated in DuckDB or Spark.
 
 The file (CSV or Parquet) is never loaded into pandas: DuckDB reads it out of core, checks
 every record in SQL and aggregates the valid ones to ``events`` rows by area × financial year
@@ -113,7 +113,10 @@ _YEARS = (1900, 2199)
 
 class ActivitySource(Source):
     kind = "activity"
-    title = "Record-level service use (one row per admission/attendance), aggregated in DuckDB to events"
+    title = (
+        "Record-level service use (one row per admission/attendance), aggregated to events "
+        "in DuckDB (or Spark with --engine spark)"
+    )
     tables = ("events",)
     expected_columns = (
         "age, sex, lsoa_code (or postcode_district), date, point_of_delivery, optional cost; "
@@ -143,17 +146,183 @@ class ActivitySource(Source):
 def _on_duckdb(path: Path, options: ReadOptions) -> ActivityAggregate:
     import duckdb
 
+    encoding = None if path.suffix.lower() == ".parquet" else _check_text(path, options)
     source, first_row = _source_sql(path, options)
+    head = _transcoded_head(path, encoding) if encoding else None
     try:
         with duckdb.connect() as con:
-            described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+            described = con.execute(
+                f"DESCRIBE SELECT * FROM {_source_sql(head, options)[0] if head else source}"
+            ).fetchall()
     except duckdb.Error as exc:
-        raise UnreadableFileError(
-            f"{path.name}: cannot read as a record-level extract: {_first_line(exc)}"
-        ) from exc
-    return ActivityAggregate(
+        raise UnreadableFileError(_duckdb_message(path, exc)) from exc
+    finally:
+        if head is not None:
+            head.unlink(missing_ok=True)
+    frame = ActivityAggregate(
         path, options, source, first_row, {str(r[0]): str(r[1]).upper() for r in described}
     )
+    frame.encoding = encoding
+    return frame
+
+
+#: bytes of a CSV extract's start and end read to tell what the file is before DuckDB reads it
+_PROBE = 1 << 20
+#: bytes transcoded at a time (a Windows-1252 extract is streamed to UTF-8, never held whole)
+_CHUNK = 8 << 20
+_UTF8 = {"utf-8", "utf8", "utf-8-sig", "utf_8", "utf_8_sig"}
+
+
+def _check_text(path: Path, options: ReadOptions) -> str | None:
+    """Refuse a file that is not CSV text, with what it is; the encoding to transcode it from
+    before DuckDB reads it (None: UTF-8, read as it is).
+
+    DuckDB reads only UTF-8 (and says "CSV Error on Line: 2" of anything else), so an extract
+    in Windows-1252 (what Excel writes), Latin-1 or UTF-16 is streamed to UTF-8 first. UTF-16
+    without a byte-order mark, gzip, ZIP/xlsx, PDF and other binary files, and an extract cut
+    off in its last row, are refused here, saying what the file is.
+    """
+    from jsna.ingest.readers import binary_kind, detect_encoding
+
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(_PROBE)
+        handle.seek(max(size - _PROBE, 0))
+        tail = handle.read()
+    kind = binary_kind(head)
+    if kind:
+        raise UnreadableFileError(f"{path.name}: not a CSV extract: {kind}")
+    bom = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if b"\x00" in head and not bom and not options.encoding:
+        sample = head[: len(head) // 2 * 2]
+        even, odd = sample[0::2].count(0), sample[1::2].count(0)
+        if max(even, odd) > len(sample) // 4 and min(even, odd) < len(sample) // 100:
+            order = "little" if odd > even else "big"
+            raise UnreadableFileError(
+                f"{path.name}: it is UTF-16 text ({order}-endian) without a byte-order mark: "
+                f"pass --encoding utf-16-{order[0]}e, or save it as UTF-8 CSV"
+            )
+        raise UnreadableFileError(
+            f"{path.name}: not a CSV extract: it is a binary file (it holds NUL bytes), not text"
+        )
+    if options.encoding:
+        encoding = options.encoding.lower().replace("_", "-")
+    elif bom:
+        encoding = "utf-16"
+    else:
+        probe = head if len(head) == size else head[: head.rfind(b"\n") + 1] or head
+        encoding = detect_encoding(probe)
+    _check_complete(path, head, tail, encoding)
+    return None if encoding in _UTF8 else encoding
+
+
+def _check_complete(path: Path, head: bytes, tail: bytes, encoding: str) -> None:
+    """Refuse an extract cut off inside its last row (no line end, fewer fields than the
+    header, or an open quote), instead of letting DuckDB misread the columns."""
+    import csv
+
+    if tail.endswith((b"\n", b"\r", b"\n\x00", b"\r\x00", b"\x00\n", b"\x00\r")):
+        return
+    wide = encoding.startswith("utf-16")
+    if wide and len(tail) % 2:
+        tail = tail[1:]
+    text_head = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    text_tail = tail.decode(encoding, errors="replace")
+    header_line = text_head.splitlines()[0] if text_head else ""
+    last_line = text_tail.splitlines()[-1] if text_tail.splitlines() else ""
+    if not header_line or last_line == header_line:
+        return
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t", "|")}
+    sep = max(counts, key=lambda k: counts[k])
+    header = next(csv.reader([header_line], delimiter=sep))
+    if last_line.count('"') % 2:
+        raise UnreadableFileError(
+            f"{path.name}: the file ends inside a quoted field of its last row; it looks "
+            "truncated (download or export it again)"
+        )
+    last = next(csv.reader([last_line], delimiter=sep))
+    if len(last) < len(header):
+        raise UnreadableFileError(
+            f"{path.name}: the last row has {len(last)} of the header's {len(header)} fields "
+            "and no line end; the file looks truncated (download or export it again)"
+        )
+
+
+def _transcoded_head(path: Path, encoding: str) -> Path:
+    """The file's first lines as UTF-8 in a temporary file, for DuckDB to name the columns."""
+    import tempfile
+
+    with path.open("rb") as handle:
+        raw = handle.read(_PROBE)
+    text = raw.decode(encoding, errors="replace")
+    if len(raw) == _PROBE and "\n" in text:
+        text = text[: text.rindex("\n") + 1]
+    fd, name = tempfile.mkstemp(prefix="jsna-head-", suffix=".csv")
+    with open(fd, "wb") as out:
+        out.write(text.lstrip("\ufeff").encode("utf-8"))
+    return Path(name)
+
+
+def _transcode(path: Path, encoding: str, folder: Path) -> Path:
+    """``path`` streamed, ``_CHUNK`` bytes at a time, to a UTF-8 file in ``folder``.
+
+    A byte the encoding cannot decode refuses the file with its line and value. The caller
+    removes the file.
+    """
+    import codecs
+    import tempfile
+
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    fd, name = tempfile.mkstemp(prefix="jsna-utf8-", suffix=".csv", dir=folder)
+    target = Path(name)
+    lines = 0
+    try:
+        with path.open("rb") as source, open(fd, "wb") as out:
+            first = True
+            while True:
+                chunk = source.read(_CHUNK)
+                try:
+                    text = decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as exc:
+                    line = lines + chunk[: exc.start].count(b"\n") + 1
+                    raise UnreadableFileError(
+                        f"{path.name}: line {line} holds byte {chunk[exc.start : exc.end]!r}, "
+                        f"which is not {encoding} text; pass the file's encoding with --encoding"
+                    ) from exc
+                if first:
+                    text, first = text.lstrip("\ufeff"), False
+                out.write(text.encode("utf-8"))
+                lines += chunk.count(b"\n")
+                if not chunk:
+                    break
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _temp_folder(con: duckdb.DuckDBPyConnection) -> tuple[Path, bool]:
+    """The workspace's temporary folder (where DuckDB spills), and whether it was made here."""
+    import tempfile
+
+    setting = str(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] or "")
+    folder = Path(setting) if setting and Path(setting).is_absolute() else None
+    if folder is None:
+        return Path(tempfile.gettempdir()), False
+    made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder, made
+
+
+def _duckdb_message(path: Path, exc: Exception) -> str:
+    """What DuckDB's refusal of a CSV extract means, without the SQL it quotes."""
+    first = _first_line(exc)
+    if "unicode" in first.lower():
+        return (
+            f"{path.name}: not UTF-8 text throughout ({first}); pass its encoding with "
+            "--encoding (cp1252 for a file saved by Excel on Windows)"
+        )
+    return f"{path.name}: cannot read as a record-level extract: {first}"
 
 
 def _on_spark(path: Path, options: ReadOptions) -> ActivityAggregate:
@@ -203,6 +372,9 @@ class ActivityAggregate(StreamedFrame):
 
         super().__init__()
         self.path, self.source, self.first_row, self.spark = path, source, first_row, spark
+        self.options = options
+        #: the file's encoding when it is not UTF-8: it is streamed to UTF-8 before DuckDB reads it
+        self.encoding: str | None = None
         self.names = list(types)
         self.table = TableText(
             frame=pd.DataFrame(columns=self.names),
@@ -306,6 +478,27 @@ class ActivityAggregate(StreamedFrame):
                 GROUP BY ALL) AS g"""
 
     def insert(self, con: duckdb.DuckDBPyConnection, table: str, source_id: int) -> None:
+        """Aggregate into ``table``; a file in another encoding than UTF-8 is read from a UTF-8
+        copy in the workspace's temporary folder, removed whatever happens."""
+        if not self.encoding:
+            self._insert(con, table, source_id)
+            return
+        source, parsed = self.source, self.parsed
+        folder, made = _temp_folder(con)
+        copy = None
+        try:
+            copy = _transcode(self.path, self.encoding, folder)
+            self.source = _source_sql(copy, self.options)[0]
+            self.parsed = parsed.replace(source, self.source)
+            self._insert(con, table, source_id)
+        finally:
+            self.source, self.parsed = source, parsed
+            if copy is not None:
+                copy.unlink(missing_ok=True)
+            if made and not any(folder.iterdir()):
+                folder.rmdir()
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, table: str, source_id: int) -> None:
         import duckdb
 
         columns = (
@@ -326,9 +519,7 @@ class ActivityAggregate(StreamedFrame):
                 groups = f"SELECT {columns} FROM jsna_spark_groups"
             con.execute(f'INSERT INTO "{table}" ({columns}) {groups}').fetchall()
         except duckdb.Error as exc:
-            raise UnreadableFileError(
-                f"{self.path.name}: cannot read as a record-level extract: {_first_line(exc)}"
-            ) from exc
+            raise UnreadableFileError(_duckdb_message(self.path, exc)) from exc
         finally:
             if self.spark is not None:
                 con.unregister("jsna_spark_groups")
@@ -368,17 +559,25 @@ class ActivityAggregate(StreamedFrame):
             )
 
     def _on_spark(self, sql: str, *, rows: bool = False) -> Any:
-        """The result of DuckDB ``sql`` run as Spark SQL on the session: a (small) pandas
-        DataFrame, or with ``rows`` a list of tuples (None for NULL)."""
-        import pandas as pd
+        """The result of DuckDB ``sql`` run as Spark SQL on the session: an Arrow table (or, on
+        pyspark < 4, a pandas DataFrame made through Arrow), or with ``rows`` a list of tuples
+        (None for NULL).
 
+        The groups come back in Arrow batches, not one Python row at a time: a year of a large
+        area's activity is tens of thousands of groups. Counts and costs are DOUBLE and dates
+        DATE on both sides, so the transfer is exact.
+        """
         from jsna.engines.sql import to_spark
 
         spark_sql = to_spark(sql)
         try:
             result = self.spark.sql(spark_sql)
-            collected = [tuple(r) for r in result.collect()]
-            return collected if rows else pd.DataFrame(collected, columns=result.columns)
+            if rows:
+                return [tuple(r) for r in result.collect()]
+            if hasattr(result, "toArrow"):  # pyspark >= 4.0, classic and Connect
+                return result.toArrow()
+            self.spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+            return result.toPandas()
         except Exception as exc:  # pyspark's own classes
             raise UnreadableFileError(
                 f"{self.path.name}: Spark could not aggregate the extract: {_first_line(exc)}"
@@ -447,11 +646,10 @@ def _source_sql(path: Path, options: ReadOptions) -> tuple[str, int]:
     quoted = str(path).replace("'", "''")
     if path.suffix.lower() == ".parquet":
         return f"read_parquet('{quoted}')", 1
-    encoding = (options.encoding or "utf-8").lower().replace("_", "-")
-    enc = "" if encoding in {"utf-8", "utf8", "utf-8-sig"} else f", encoding='{encoding}'"
+    # UTF-8 always: a file in another encoding is read from a UTF-8 copy (see _transcode)
     skip = f", skip={options.skip_rows}" if options.skip_rows else ""
     return (
-        f"read_csv('{quoted}', header=true, all_varchar=true, auto_detect=true{enc}{skip})",
+        f"read_csv('{quoted}', header=true, all_varchar=true, auto_detect=true{skip})",
         2 + (options.skip_rows or 0),
     )
 

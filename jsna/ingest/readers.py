@@ -6,6 +6,7 @@ source modules decide what a number is, and report what is not.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,13 @@ def detect_encoding(raw: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw[:200_000]).best()
+    single_byte = best is not None and codecs.lookup(best.encoding).name.startswith(
+        ("cp125", "iso8859", "latin", "mac-")
+    )
+    if single_byte and _decodes(raw, "cp1252"):
+        # a short sample of an English extract ('£' and a few accents) fits several Western
+        # code pages equally; the one English files are written in is Windows-1252
+        return "cp1252"
     if best is not None and best.encoding.lower() not in {"utf_8", "utf-8"}:
         # cp1252 is a superset of latin-1 for printable characters and what Excel writes
         return (
@@ -71,6 +79,14 @@ def detect_encoding(raw: bytes) -> str:
             else best.encoding
         )
     return "cp1252"
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_text_table(
@@ -307,6 +323,24 @@ def _sheet_members(archive: object) -> dict[str, str]:
         if member in zf.namelist():
             out[str(sheet.get("name"))] = member
     return out
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What the first bytes of a file say it is, when they say it is not plain text: a clause
+    for a message (``"it is gzip-compressed: unpack it first"``), else None."""
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed: unpack it first"
+    if head.startswith(b"PK\x03\x04"):
+        if b"xl/" in head or b"[Content_Types].xml" in head:
+            return "it is an Excel workbook (.xlsx), not CSV text: save the sheet as CSV"
+        return "it is a ZIP archive, not CSV text: unzip it first"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "it is a legacy .xls (or other OLE) file: save it as .xlsx or CSV"
+    if head.startswith(b"%PDF"):
+        return "it is a PDF document"
+    if head.startswith(b"PAR1"):
+        return "it is a Parquet file: name it .parquet"
+    return None
 
 
 def _what_it_is(path: Path) -> str:

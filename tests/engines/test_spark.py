@@ -57,6 +57,9 @@ def test_a_dirty_csv_gives_duckdbs_groups_and_bad_records(
     on_duckdb, duck = _run(path)
     on_spark, sparked = _run(path, engine="spark")
     pd.testing.assert_frame_equal(on_spark, on_duckdb, check_exact=True, check_dtype=False)
+    # the compared columns include the extract's first and last dates of each financial year
+    assert {"dates_from", "dates_to"} <= set(on_spark.columns)
+    assert on_spark[["dates_from", "dates_to"]].notna().all().all()
     assert sparked.rows_read == duck.rows_read == len(rows)
     # and both are right: the groups worked out in plain Python from the file's text
     expected = expected_groups(rows)
