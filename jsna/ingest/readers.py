@@ -119,11 +119,15 @@ def read_text_table(
             raw = raw[: raw.rindex(b"\n") + 1]
     else:
         raw = path.read_bytes()
+    if encoding is None:
+        _check_text(raw, path)
     enc = encoding or detect_encoding(raw)
     try:
         text = raw.decode(enc)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise UnreadableFileError(f"{path.name}: cannot decode as {enc}: {exc}") from exc
+        raise UnreadableFileError(
+            f"{path.name}: not a text (CSV) file: cannot decode it as {enc}; {_what_it_is(path)}"
+        ) from exc
     if text.lstrip("\ufeff").strip() == "":
         raise UnreadableFileError(f"{path.name}: the file has no content")
     if max_bytes is None:
@@ -309,6 +313,31 @@ def _sheet_members(archive: object) -> dict[str, str]:
     return out
 
 
+def _check_text(raw: bytes, path: Path) -> None:
+    """Refuse bytes that are not a text table before they are parsed: UTF-16 without a
+    byte-order mark (every other byte NUL), and files with NUL bytes (binary data: a workbook,
+    an archive or a PDF named .csv), saying what the file looks like."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    head = raw[:8192]
+    if b"\x00" not in head:
+        return
+    even, odd = head[0::2], head[1::2]
+    for zeros, order in ((odd, "little"), (even, "big")):
+        if (
+            zeros
+            and zeros.count(0) >= 0.4 * len(zeros)
+            and (even if zeros is odd else odd).count(0) < 0.1 * len(zeros)
+        ):
+            raise UnreadableFileError(
+                f"{path.name}: the file is UTF-16 ({order}-endian) text without a byte-order "
+                "mark; save it as UTF-8 (Excel: CSV UTF-8), or pass --encoding utf-16-le (or -be)"
+            )
+    raise UnreadableFileError(
+        f"{path.name}: not a text (CSV) file: it holds NUL bytes (binary data); {_what_it_is(path)}"
+    )
+
+
 def _what_it_is(path: Path) -> str:
     """What the first bytes of a file say it is, for messages about a file that is not what
     its name says."""
@@ -320,6 +349,8 @@ def _what_it_is(path: Path) -> str:
         return "it is gzip-compressed: unpack it first"
     if head.startswith(b"%PDF"):
         return "it is a PDF document"
+    if head.startswith(b"PK\x03\x04"):
+        return "it is a zip archive (an .xlsx workbook is one): name a workbook .xlsx, or unpack it"
     if head.lstrip(b"\xef\xbb\xbf").startswith((b"<", b"{")):
         return "it is text (HTML, XML or JSON), perhaps a web page saved in its place"
     return "it may be a CSV or text file with the wrong name: rename it .csv"
