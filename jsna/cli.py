@@ -974,6 +974,7 @@ def main() -> None:
     exit code 2.
     """
     _STATE.update(debug=False, json=False)
+    _set_wait(60.0)  # commands without --wait wait the default time for a busy workspace
     try:
         app()
     except JsnaError as exc:
