@@ -125,9 +125,8 @@ def read_text_table(
     try:
         text = raw.decode(enc)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise UnreadableFileError(
-            f"{path.name}: not a text (CSV) file: cannot decode it as {enc}; {_what_it_is(path)}"
-        ) from exc
+        what = "" if encoding else f" (not a text file? {_what_it_is(path)})"
+        raise UnreadableFileError(f"{path.name}: cannot decode as {enc}: {exc}{what}") from exc
     if text.lstrip("\ufeff").strip() == "":
         raise UnreadableFileError(f"{path.name}: the file has no content")
     if max_bytes is None:
@@ -333,8 +332,11 @@ def _check_text(raw: bytes, path: Path) -> None:
                 f"{path.name}: the file is UTF-16 ({order}-endian) text without a byte-order "
                 "mark; save it as UTF-8 (Excel: CSV UTF-8), or pass --encoding utf-16-le (or -be)"
             )
+    what = _what_it_is(path)
+    if what.startswith("it may be"):
+        what = "check that this is the file you meant to load"
     raise UnreadableFileError(
-        f"{path.name}: not a text (CSV) file: it holds NUL bytes (binary data); {_what_it_is(path)}"
+        f"{path.name}: not a text (CSV) file: it holds NUL bytes (binary data); {what}"
     )
 
 
