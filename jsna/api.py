@@ -76,7 +76,9 @@ def init_project(directory: Path, *, name: str | None = None) -> InitResult:
             created.append(f"narrative/{file}")
     gitignore = directory / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text("jsna.duckdb\njsna.duckdb.wal\ngeometry/\noutput/\n", encoding="utf-8")
+        gitignore.write_text(
+            "jsna.duckdb\njsna.duckdb.wal\njsna.duckdb.lock\ngeometry/\noutput/\n", encoding="utf-8"
+        )
         created.append(".gitignore")
     return InitResult(directory=directory.resolve(), created=created)
 

@@ -75,6 +75,31 @@ DebugOpt = Annotated[
 ]
 
 
+def _set_wait(value: float) -> float:
+    from jsna.workspace import set_lock_wait
+
+    def tell(message: str) -> None:
+        from rich.markup import escape
+
+        _console(True).print(f"[yellow]…[/yellow] {escape(message)}")
+
+    set_lock_wait(value, tell)
+    return value
+
+
+_WAIT_HELP = "Seconds to wait for a workspace another command is using (0: fail at once)."
+WaitOpt = Annotated[
+    float,
+    typer.Option("--wait", metavar="SECONDS", min=0, help=_WAIT_HELP, callback=_set_wait),
+]
+RunWaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait", metavar="SECONDS", min=0, help=_WAIT_HELP + " Default 300 s.", callback=_set_wait
+    ),
+]
+
+
 def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
     from rich.console import Console
 
@@ -214,6 +239,7 @@ def ingest(
             "options), taking its earlier load out.",
         ),
     ] = False,
+    wait: WaitOpt = 60.0,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
     **read: Any,
@@ -367,6 +393,7 @@ def remove(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only show what would be removed.")
     ] = False,
+    wait: WaitOpt = 60.0,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -463,7 +490,10 @@ def quarantine_export(
 
 @app.command()
 def compute(
-    project: ProjectOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False
+    project: ProjectOpt = Path("."),
+    wait: WaitOpt = 60.0,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Run every enabled indicator (built-in and plugins) into the results table."""
     from jsna import api
@@ -518,6 +548,7 @@ def report(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes for --all-areas/--areas (default: CPUs).")
     ] = None,
+    wait: WaitOpt = 60.0,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -597,6 +628,7 @@ def run(
         bool,
         typer.Option("--check", help="Validate config, plugins and inputs only; write nothing."),
     ] = False,
+    wait: RunWaitOpt = 300.0,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -794,6 +826,7 @@ def export(
         list[str] | None, typer.Option("--indicator", help="Only these indicators (repeatable).")
     ] = None,
     project: ProjectOpt = Path("."),
+    wait: WaitOpt = 60.0,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -943,6 +976,7 @@ def main() -> None:
     exit code 2.
     """
     _STATE.update(debug=False, json=False)
+    _set_wait(60.0)  # commands without --wait wait the default time for a busy workspace
     try:
         app()
     except JsnaError as exc:

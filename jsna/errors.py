@@ -75,6 +75,11 @@ class WorkspaceError(JsnaError):
     exit_code = EXIT_CANNOT_RUN
 
 
+class WorkspaceBusyError(WorkspaceError):
+    """Another command held the workspace for longer than this one was told to wait
+    (``--wait SECONDS``); the message names the holder when it is known."""
+
+
 class PluginError(JsnaError):
     """A plugin could not be loaded, or two plugins claim the same identifier."""
 

@@ -104,7 +104,9 @@ def run_project(
     missing, :class:`UsageError` (exit 2) when no area is given, :class:`PluginError` (exit 3)
     when two plugins claim one id. Problems found while running (invalid input rows, a
     failed indicator or section plugin) make ``result.ok`` false (exit 1); an input that
-    cannot be loaded stops the run with its error, after ``run.json`` is written.
+    cannot be loaded stops the run with its error, after ``run.json`` is written. The run
+    holds the workspace alone from its first step to its last; a busy workspace is waited for
+    (:func:`jsna.workspace.set_lock_wait`), then :class:`WorkspaceBusyError` (exit 3).
     """
     config = load_config(Path(config_path))
     result = RunResult(
@@ -125,9 +127,14 @@ def run_project(
     _check_plugins(config)
     if check:
         return _check_inputs(config, result, progress)
+    from jsna.workspace import hold
+
     start = time.perf_counter()
     try:
-        _run(config, result, progress)
+        # one lock across ingest, compute, report and export: no other command changes the
+        # workspace between the steps (waiting for it as --wait says)
+        with hold(config.workspace_path, exclusive=True):
+            _run(config, result, progress)
     except JsnaError as exc:
         result.error = exc.to_dict()
         result.timings["total"] = time.perf_counter() - start

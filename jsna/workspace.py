@@ -8,14 +8,18 @@ files under ``geometry/`` (named by the sha256 of the boundary file); those are 
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jsna import __version__
-from jsna.errors import WorkspaceError
+from jsna.errors import WorkspaceBusyError, WorkspaceError
 from jsna.vocabulary.tables import REPLACE_KEYS, TABLES, create_table_sql
 
 if TYPE_CHECKING:
@@ -27,6 +31,167 @@ WORKSPACE_FILE = "jsna.duckdb"
 ANALYSIS_FACTS = "analysis_facts"
 ANALYSIS_SETTINGS = "analysis_settings"
 SCHEMA_VERSION = 1
+
+
+#: how long a command waits for a workspace another command holds (``--wait SECONDS``)
+DEFAULT_WAIT = 60.0
+#: ``jsna run`` is unattended: it waits longer
+RUN_WAIT = 300.0
+_POLL = 0.2
+
+Notify = Callable[[str], None]
+_WAIT: ContextVar[tuple[float, Notify | None]] = ContextVar(
+    "jsna_workspace_wait", default=(DEFAULT_WAIT, None)
+)
+
+
+def set_lock_wait(seconds: float, notify: Notify | None = None) -> None:
+    """Wait up to ``seconds`` for a busy workspace in this context (0: fail at once), calling
+    ``notify`` once with a message when the wait starts. Set by the command line's ``--wait``."""
+    if seconds < 0:
+        raise ValueError(f"--wait must be a number of seconds >= 0, got {seconds}")
+    _WAIT.set((float(seconds), notify))
+
+
+@contextmanager
+def lock_wait(seconds: float, notify: Notify | None = None) -> Iterator[None]:
+    """:func:`set_lock_wait` for the duration of a ``with`` block (library use)."""
+    token = _WAIT.set(_WAIT.get())
+    try:
+        set_lock_wait(seconds, notify)
+        yield
+    finally:
+        _WAIT.reset(token)
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside a workspace: ``jsna.duckdb.lock``."""
+    return Path(path).with_name(Path(path).name + ".lock")
+
+
+class _Held:
+    """A lock file this process holds: its descriptor, mode and how many opens share it."""
+
+    def __init__(self, fd: int, exclusive: bool) -> None:
+        self.fd = fd
+        self.exclusive = exclusive
+        self.count = 0
+
+
+#: lock files held by this process, by resolved path (re-entrant: ``jsna run`` holds the
+#: workspace across its steps and each step opens it again inside)
+_HELD: dict[str, _Held] = {}
+
+
+def _holder_text(lock: Path) -> str:
+    try:
+        text = lock.read_text(encoding="utf-8").strip()
+    except OSError:
+        text = ""
+    return text or "another jsna command reading it"
+
+
+def _try_flock(fd: int, exclusive: bool) -> bool:
+    import fcntl
+
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class _Waiter:
+    """The deadline and the one message of a wait for a busy workspace."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seconds, self.notify = _WAIT.get()
+        self.deadline = time.monotonic() + self.seconds
+        self.told = False
+
+    def wait_or_fail(self, holder: str) -> None:
+        """Sleep a little, or raise :class:`WorkspaceBusyError` once the wait is over."""
+        if time.monotonic() >= self.deadline:
+            waited = f"after waiting {self.seconds:g} s" if self.seconds else "(no waiting asked)"
+            raise WorkspaceBusyError(
+                f"workspace {self.path} is busy {waited}: held by {holder}; run the command "
+                "again when that one has finished, or give it longer with --wait SECONDS"
+            )
+        if not self.told and self.notify is not None:
+            self.notify(
+                f"workspace {self.path} is busy (held by {holder}): waiting up to "
+                f"{self.seconds:g} s (--wait SECONDS)"
+            )
+        self.told = True
+        time.sleep(min(_POLL, max(0.0, self.deadline - time.monotonic())))
+
+
+@contextmanager
+def hold(path: Path, *, exclusive: bool = True) -> Iterator[None]:
+    """Hold the workspace's lock file for a ``with`` block: shared by readers, exclusive for a
+    writer; re-entrant within one process. Waits as :func:`set_lock_wait` says.
+
+    The lock is an advisory ``flock`` on ``jsna.duckdb.lock``: the operating system releases it
+    when its process ends in any way (even ``kill -9``), so no stale lock is ever left behind.
+    The holder's command and process id are written into the file for the waiting message. On
+    systems without ``flock`` (Windows) DuckDB's own lock on the database file is the lock.
+    """
+    key = str(Path(path).resolve())
+    held = _HELD.get(key)
+    if held is not None and (held.exclusive or not exclusive):
+        held.count += 1
+        try:
+            yield
+        finally:
+            held.count -= 1
+        return
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # Windows: DuckDB's lock, waited for in Workspace.open
+        yield
+        return
+    lock = lock_path(Path(path))
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    upgrade = held is not None
+    fd = held.fd if held is not None else os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    waiter = _Waiter(Path(path))
+    try:
+        while not _try_flock(fd, exclusive):
+            waiter.wait_or_fail(_holder_text(lock))
+    except BaseException:
+        if not upgrade:
+            os.close(fd)
+        raise
+    if exclusive:
+        command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:2]]) if sys.argv else "jsna"
+        since = time.strftime("%H:%M:%S")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{command} (PID {os.getpid()}, since {since})\n".encode(), 0)
+    if upgrade:
+        assert held is not None
+        previous = held.exclusive
+        held.exclusive = True
+        held.count += 1
+        try:
+            yield
+        finally:
+            held.count -= 1
+            held.exclusive = previous
+            if not previous:
+                os.ftruncate(fd, 0)
+                _try_flock(fd, False)
+        return
+    entry = _Held(fd, exclusive)
+    entry.count = 1
+    _HELD[key] = entry
+    try:
+        yield
+    finally:
+        _HELD.pop(key, None)
+        if exclusive:
+            os.ftruncate(fd, 0)
+        os.close(fd)
 
 
 def sha256_of(path: Path) -> str:
@@ -171,28 +336,47 @@ class Workspace:
     @classmethod
     @contextmanager
     def open(cls, path: Path, *, read_only: bool = False) -> Iterator[Workspace]:
-        """Open (creating if needed) the workspace at ``path``; closes on exit."""
-        import duckdb
+        """Open (creating if needed) the workspace at ``path``; closes on exit.
 
+        Readers share the workspace, a writer has it alone (:func:`hold`); when another command
+        holds it, this waits as :func:`set_lock_wait` says, then raises
+        :class:`~jsna.errors.WorkspaceBusyError` (exit code 3).
+        """
         path = Path(path)
         if read_only and not path.exists():
             raise WorkspaceError(
                 f"no workspace at {path}: ingest some files first (jsna ingest KIND FILE)"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:  # locked by another process, or not a database
-            raise WorkspaceError(f"cannot open workspace {path}: {exc}") from exc
-        # DuckDB draws a progress bar on stdout for long statements: never in jsna's output
-        _run(con, "SET enable_progress_bar = false")
-        workspace = cls(con, path)
-        try:
-            if not read_only:
-                workspace._ensure_schema()
-            yield workspace
-        finally:
-            con.close()
+        with hold(path, exclusive=not read_only):
+            con = cls._connect(path, read_only)
+            # DuckDB draws a progress bar on stdout for long statements: never in jsna's output
+            _run(con, "SET enable_progress_bar = false")
+            workspace = cls(con, path)
+            try:
+                if not read_only:
+                    workspace._ensure_schema()
+                yield workspace
+            finally:
+                con.close()
+
+    @staticmethod
+    def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting (as :func:`set_lock_wait` says) while another process that does not
+        take jsna's lock file (an older jsna, the DuckDB shell) holds the database."""
+        import duckdb
+
+        waiter: _Waiter | None = None
+        while True:
+            try:
+                return duckdb.connect(str(path), read_only=read_only)
+            except duckdb.IOException as exc:
+                text = str(exc)
+                if "lock" not in text.lower():  # not a database, unreadable
+                    raise WorkspaceError(f"cannot open workspace {path}: {exc}") from exc
+                waiter = waiter or _Waiter(path)
+                pid = text.split("(PID ", 1)[1].split(")", 1)[0] if "(PID " in text else "?"
+                waiter.wait_or_fail(f"another process (PID {pid})")
 
     @property
     def directory(self) -> Path:

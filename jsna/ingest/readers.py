@@ -135,11 +135,14 @@ def read_text_table(
             raw = raw[: raw.rindex(b"\n") + 1]
     else:
         raw = path.read_bytes()
+    if encoding is None:
+        _check_text(raw, path)
     enc = encoding or detect_encoding(raw)
     try:
         text = raw.decode(enc)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise UnreadableFileError(f"{path.name}: cannot decode as {enc}: {exc}") from exc
+        what = "" if encoding else f" (not a text file? {_what_it_is(path)})"
+        raise UnreadableFileError(f"{path.name}: cannot decode as {enc}: {exc}{what}") from exc
     if text.lstrip("\ufeff").strip() == "":
         raise UnreadableFileError(f"{path.name}: the file has no content")
     if max_bytes is None:
@@ -332,8 +335,11 @@ def binary_kind(head: bytes) -> str | None:
         return "it is gzip-compressed: unpack it first"
     if head.startswith(b"PK\x03\x04"):
         if b"xl/" in head or b"[Content_Types].xml" in head:
-            return "it is an Excel workbook (.xlsx), not CSV text: save the sheet as CSV"
-        return "it is a ZIP archive, not CSV text: unzip it first"
+            return (
+                "it is an Excel workbook (.xlsx), a zip archive, not CSV text: name it .xlsx, "
+                "or save the sheet as CSV"
+            )
+        return "it is a zip archive, not CSV text: unzip it first"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "it is a legacy .xls (or other OLE) file: save it as .xlsx or CSV"
     if head.startswith(b"%PDF"):
@@ -343,17 +349,42 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
+def _check_text(raw: bytes, path: Path) -> None:
+    """Refuse bytes that are not a text table before they are parsed: UTF-16 without a
+    byte-order mark (every other byte NUL), and files with NUL bytes (binary data: a workbook,
+    an archive or a PDF named .csv), saying what the file looks like."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    head = raw[:8192]
+    if b"\x00" not in head:
+        return
+    even, odd = head[0::2], head[1::2]
+    for zeros, order in ((odd, "little"), (even, "big")):
+        if (
+            zeros
+            and zeros.count(0) >= 0.4 * len(zeros)
+            and (even if zeros is odd else odd).count(0) < 0.1 * len(zeros)
+        ):
+            raise UnreadableFileError(
+                f"{path.name}: the file is UTF-16 ({order}-endian) text without a byte-order "
+                "mark; save it as UTF-8 (Excel: CSV UTF-8), or pass --encoding utf-16-le (or -be)"
+            )
+    what = _what_it_is(path)
+    if what.startswith("it may be"):
+        what = "check that this is the file you meant to load"
+    raise UnreadableFileError(
+        f"{path.name}: not a text (CSV) file: it holds NUL bytes (binary data); {what}"
+    )
+
+
 def _what_it_is(path: Path) -> str:
     """What the first bytes of a file say it is, for messages about a file that is not what
     its name says."""
     with path.open("rb") as handle:
-        head = handle.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "it is a legacy .xls (or other OLE) file: save it as .xlsx or CSV"
-    if head.startswith(b"\x1f\x8b"):
-        return "it is gzip-compressed: unpack it first"
-    if head.startswith(b"%PDF"):
-        return "it is a PDF document"
+        head = handle.read(4096)
+    kind = binary_kind(head)
+    if kind is not None:
+        return kind
     if head.lstrip(b"\xef\xbb\xbf").startswith((b"<", b"{")):
         return "it is text (HTML, XML or JSON), perhaps a web page saved in its place"
     return "it may be a CSV or text file with the wrong name: rename it .csv"
