@@ -20,7 +20,9 @@ def pdf(demo_pdf: Path) -> Path:
 def test_pages_text_and_fonts(pdf: Path) -> None:
     pypdf = pytest.importorskip("pypdf")
     reader = pypdf.PdfReader(str(pdf))
-    assert 10 <= len(reader.pages) <= 80
+    # ten sections, the allocation, cohort and GP practice parts, and the methods appendix: a
+    # runaway table or a page per row would blow well past this
+    assert 10 <= len(reader.pages) <= 150
     width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     text = "\n".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
