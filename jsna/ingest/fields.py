@@ -388,9 +388,17 @@ normalise_period = _periods.normalise_period
 period_sortable = _periods.period_sortable
 
 
+#: the years a period may start in: census-era series to the end of national projections
+PLAUSIBLE_YEARS = (1900, 2150)
+
+
 def parse_period(
     series: pd.Series, *, table: TableText, column: str, issues: list[ValidationIssue]
 ) -> pd.Series:
+    """Normalise periods (:func:`normalise_period`); a period of another form, or whose year is
+    outside :data:`PLAUSIBLE_YEARS` (a typo such as 2999, or 1850 for 1950), is an issue."""
+    import pandas as pd
+
     text = strip(series)
     uniques = {raw: normalise_period(raw) for raw in text.unique()}
     parsed = text.map(uniques)
@@ -403,6 +411,19 @@ def parse_period(
                 text[idx],
                 "bad-period",
                 f"period must look like 2024, 2022-24, 2023/24, 2024 Q2 or Jan 2024, got {text[idx]!r}",
+            )
+        )
+    first, last = PLAUSIBLE_YEARS
+    years = pd.to_numeric(parsed.str.extract(r"(\d{4})", expand=False), errors="coerce")
+    for idx in text.index[(years.notna() & ~years.between(first, last)).to_numpy()]:
+        issues.append(
+            _issue(
+                table,
+                idx,
+                column,
+                text[idx],
+                "implausible-period",
+                f"period must be a year from {first} to {last}, got {text[idx]!r}",
             )
         )
     return parsed
@@ -496,6 +517,13 @@ def overlapping_bands(
                 value=band,
             )
         )
+
+
+def error(
+    table: TableText, index: int, column: str, value: object, code: str, message: str
+) -> ValidationIssue:
+    """An error (the file is refused) at ``index`` of ``table``."""
+    return _issue(table, index, column, value, code, message)
 
 
 def warn(

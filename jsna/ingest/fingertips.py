@@ -14,6 +14,7 @@ from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import (
     check_area_codes,
     duplicate_keys,
+    error,
     normalise_period,
     parse_number,
     period_sortable,
@@ -100,6 +101,7 @@ class FingertipsSource(Source):
             allow_missing=True,
             what="value",
         )
+        source_columns: dict[str, str] = {}
         for target, aliases in {
             "lower_ci_95": (
                 "lower_ci_95_0_limit",
@@ -136,6 +138,7 @@ class FingertipsSource(Source):
         }.items():
             col = cols.find(*aliases)
             if col:
+                source_columns[target] = col
                 minimum = 0 if target in {"count", "denominator"} else None
                 out[target] = parse_number(
                     raw[col],
@@ -177,6 +180,25 @@ class FingertipsSource(Source):
                     out.at[idx, "value"],
                     "limits-do-not-bracket",
                     "the 95% limits do not contain the value",
+                )
+            )
+        reversed_ci = (
+            out["lower_ci_95"].notna()
+            & out["upper_ci_95"].notna()
+            & (out["lower_ci_95"] > out["upper_ci_95"] + 1e-9)
+        )
+        limits = out.loc[reversed_ci, ["lower_ci_95", "upper_ci_95"]]
+        for idx, lower, upper in zip(
+            limits.index, limits["lower_ci_95"], limits["upper_ci_95"], strict=True
+        ):
+            issues.append(
+                error(
+                    table,
+                    idx,
+                    source_columns["lower_ci_95"],
+                    lower,
+                    "limits-reversed",
+                    f"the lower 95% limit ({lower:g}) must not be above the upper ({upper:g})",
                 )
             )
         _check_proportions(out, table, issues)

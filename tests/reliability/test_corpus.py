@@ -17,11 +17,10 @@ from tests.reliability.corpus import base_project, corpus_module, workspace_stat
 #: cases jsna still gets wrong: loaded (coerced) instead of refused, or refused for the wrong
 #: reason. strict: the day one is fixed the test says so.
 KNOWN = {
-    "year_1850": "a period is checked for its form, not for being a plausible year",
-    "year_2999": "a period is checked for its form, not for being a plausible year",
-    "ft_limits_reversed": "a Fingertips row whose lower limit is above its upper loads with a warning",
-    "ft_value_text": "a Fingertips value that is not a number loads as a missing value",
-    "ft_bad_area": "Fingertips rows are not checked for GSS area codes",
+    "ft_value_text": "'x' is read as a missing-value marker (ONS's, for suppressed figures), as in "
+    "every other kind; Fingertips itself leaves such values blank",
+    "ft_bad_area": "XYZ has the shape of a three-character NHS organisation code (an NHS trust's "
+    "ODS code), which Fingertips files hold; telling it from a real one needs the ODS register",
 }
 
 
