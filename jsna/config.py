@@ -179,7 +179,7 @@ class DisclosureSettings(_Strict):
     small_area_types: list[str] = Field(
         default_factory=lambda: ["LSOA", "MSOA", "Ward", "Output area", "OA", "Electoral ward"]
     )
-    rates_on_suppressed: Literal["mark", "suppress"] = "mark"
+    rates_on_suppressed: Literal["suppress", "mark"] = "suppress"
     marker: str = "†"
 
 

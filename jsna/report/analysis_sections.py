@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jsna.report import analysis_charts as ac
+from jsna.report.disclosure import Hierarchy, protect_results
 from jsna.report.input_blocks import generic
 from jsna.report.model import Cell, Headline, Section, Table
 from jsna.report.text import change_phrase, fmt, fmt_change, fmt_interval, fmt_money, is_missing
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from jsna.report.context import ReportContext
+
+#: the row of a personal health budget table that adds up the types
+ALL = "All types"
 
 
 def _failed(rc: ReportContext, section: Section, res: dict[str, Any], what: str) -> None:
@@ -98,11 +102,19 @@ def _breakdown_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_
         m = re.match(r"(\d+)", str(text))
         return (int(m.group(1)) if m else 10**6, str(text))
 
+    rows = protect_results(rows, rc.policy, rc.disclosure_rules)
     rows = rows.assign(_k=rows["category"].map(key)).sort_values(["indicator_name", "sex", "_k"])
     body = []
     for _, r in rows.iterrows():
         d = rc.decimals(str(r["indicator_id"]))
-        value = fmt(r["value"], d) + ("†" if rc.policy.suppressed(r.get("count")) else "")
+        value = fmt(r["value"], d)
+        interval = fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), d)
+        if not is_missing(r["value_text"]):
+            value = str(r["value_text"])
+        if r["value_flag"] == "marked":
+            value += rc.policy.marker
+        elif r["value_flag"] == "hidden" or r["value_hidden"]:
+            value, interval = rc.policy.symbol, rc.policy.symbol
         body.append(
             [
                 Cell(str(r["indicator_name"])),
@@ -112,7 +124,7 @@ def _breakdown_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_
                 Cell(str(r["period"])),
                 Cell(value, numeric=True),
                 Cell(str(r.get("unit") or "")),
-                Cell(fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), d), numeric=True),
+                Cell(interval, numeric=True),
                 Cell("" if is_missing(r.get("value_note")) else str(r["value_note"])),
             ]
         )
@@ -131,6 +143,7 @@ def _breakdown_table(rc: ReportContext, rows: pd.DataFrame, caption: str, table_
             "95% confidence interval",
             "Note",
         ],
+        note=rc.policy.note(),
     )
 
 
@@ -811,10 +824,29 @@ def _roi(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     )
 
 
+def _phb_protected(rc: ReportContext, rates: pd.DataFrame) -> pd.DataFrame:
+    """ICB budget counts by type with ``people_text``/``people_hidden``: the types of one ICB and
+    quarter add up to its "All types" row, so a hidden type hides another cell with it; the rate
+    and limits of a hidden count are removed (they give the count back)."""
+    protected = rc.policy.protect(
+        rates, column="people", hierarchies=[Hierarchy(("icb_code", "period"), "phb_type", ALL)]
+    )
+    hide = protected["people_hidden"].astype(bool)
+    for col in ("value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"):
+        if col in protected:
+            protected[col] = protected[col].astype(float).where(~hide)
+    return protected
+
+
+def _or_symbol(rc: ReportContext, text: str, hidden: Any) -> str:
+    """``text``, or the suppression symbol when the count it rests on is hidden."""
+    return rc.policy.symbol if bool(hidden) else text
+
+
 def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     icb = res.get("phb_icb")
     if "phb_rates" in res:
-        rates = res["phb_rates"]
+        rates = _phb_protected(rc, res["phb_rates"])
         allt = rates[rates["phb_type"].eq("All types")]
         latest_q = sorted(allt["period"].unique())[-1]
         if icb is not None and (allt["icb_code"] == icb).any():
@@ -828,7 +860,7 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                 )
             )
             section.summary.append(
-                f"In {latest_q}, {fmt(r['people'], 0)} people in {r['area_name']} had a personal health budget: "
+                f"In {latest_q}, {r['people_text']} people in {r['area_name']} had a personal health budget: "
                 f"{fmt(r['value'], 0)} per 100,000 residents (95% CI {fmt_interval(r['lower_ci_95'], r['upper_ci_95'], 0)}), "
                 f"against {fmt(others.min(), 0)} to {fmt(others.max(), 0)} in the other ICBs shown."
             )
@@ -867,9 +899,14 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
         body = [
             [
                 Cell(str(r["phb_type"])),
-                Cell(rc.policy.count(r["people"]), numeric=True),
-                Cell(fmt(r["value"], 1), numeric=True),
-                Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"]), numeric=True),
+                Cell(str(r["people_text"]), numeric=True),
+                Cell(_or_symbol(rc, fmt(r["value"], 1), r["people_hidden"]), numeric=True),
+                Cell(
+                    _or_symbol(
+                        rc, fmt_interval(r["lower_ci_95"], r["upper_ci_95"]), r["people_hidden"]
+                    ),
+                    numeric=True,
+                ),
             ]
             for _, r in mine.sort_values("people", ascending=False).iterrows()
         ]
@@ -880,13 +917,15 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                     id="vfm-phb-types",
                     columns=["Type", "People", "Per 100,000", "95% CI"],
                     rows=body,
+                    note=rc.policy.note(),
                 )
             )
     if "phb_budgets" in res:
         dist, costs = res["phb_budgets"], res["phb_costs"]
+        dist = rc.policy.protect(dist, column="n", hierarchies=[Hierarchy((), "phb_type", ALL)])
         all_d = dist[dist["phb_type"].eq("All types")].iloc[0]
         section.summary.append(
-            f"Locally, {int(all_d['n'])} budgets have a median of {fmt_money(all_d['median'])} a year (middle half "
+            f"Locally, {all_d['n_text']} budgets have a median of {fmt_money(all_d['median'])} a year (middle half "
             f"{fmt_money(all_d['p25'])} to {fmt_money(all_d['p75'])})."
         )
         all_c = costs[costs["phb_type"].eq("All types")]
@@ -896,7 +935,7 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
             section.summary.append(
                 f"On average a budget costs {fmt_money(abs(c['mean_difference']))} a year "
                 f"{'less' if c['mean_difference'] < 0 else 'more'} than the conventional care it replaced (95% CI "
-                f"{fmt_money(c['lower_ci_95'])} to {fmt_money(c['upper_ci_95'])}, n = {int(c['n'])})"
+                f"{fmt_money(c['lower_ci_95'])} to {fmt_money(c['upper_ci_95'])}, n = {rc.policy.count(c['n'])})"
                 + ("" if sig else ", a difference that could be chance")
                 + "; the national evaluation also found budgets no more costly on average."
             )
@@ -905,13 +944,13 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
             for _, o in oc.iterrows():
                 section.summary.append(
                     f"{o['outcome_measure']} changed by {o['mean_difference']:+.3f} on average after a budget started "
-                    f"(95% CI {o['lower_ci_95']:+.3f} to {o['upper_ci_95']:+.3f}, n = {int(o['n'])}); without a "
+                    f"(95% CI {o['lower_ci_95']:+.3f} to {o['upper_ci_95']:+.3f}, n = {rc.policy.count(o['n'])}); without a "
                     "comparison group this cannot be attributed to the budget alone."
                 )
         body = [
             [
                 Cell(str(r["phb_type"])),
-                Cell(str(int(r["n"])), numeric=True),
+                Cell(str(r["n_text"]), numeric=True),
                 Cell(fmt_money(r["median"]), numeric=True),
                 Cell(f"{fmt_money(r['p25'])} to {fmt_money(r['p75'])}", numeric=True),
                 Cell(fmt_money(r["mean"]), numeric=True),
@@ -924,6 +963,7 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                 id="vfm-phb-budgets",
                 columns=["Type", "Budgets", "Median", "Middle half", "Mean"],
                 rows=body,
+                note=rc.policy.note(),
             )
         )
         po = res.get("phb_outcomes")
@@ -932,7 +972,7 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
                 [
                     Cell(str(r["phb_type"])),
                     Cell(str(r["outcome_measure"])),
-                    Cell(str(int(r["n"])), numeric=True),
+                    Cell(rc.policy.count(r["n"]), numeric=True),
                     Cell(f"{r['mean_score_before']:.3f}", numeric=True),
                     Cell(f"{r['mean_score_after']:.3f}", numeric=True),
                     Cell(f"{r['mean_difference']:+.3f}", numeric=True),

@@ -21,6 +21,7 @@ from jsna.report.context import ReportContext, SectionBuilder, trend_figure
 from jsna.report.disclosure import (
     DisclosurePolicy,
     Hierarchy,
+    control_results,
     protect_results,
     results_csv_text,
 )
@@ -136,7 +137,8 @@ def _text_or(value: Any, default: str) -> str:
 
 def _sentences(rc: ReportContext, rows: pd.DataFrame, limit: int = 6) -> list[str]:
     out = []
-    ordered = rows.sort_values(["indicator_id", "sex"])
+    # a value hidden for disclosure control has no sentence (its count could be worked out)
+    ordered = rows[rows["value"].notna()].sort_values(["indicator_id", "sex"])
     for _, r in ordered.head(limit).iterrows():
         out.append(
             indicator_sentence(
@@ -406,7 +408,9 @@ def _funnel_figure(rc: ReportContext, indicator_id: str, *, figure_id: str) -> c
     if stored.empty:
         return None
     rows = stored[stored["indicator_id"].eq(indicator_id)]
-    points = rows[rows["row_type"].eq("point")].reset_index(drop=True)
+    points = rows[rows["row_type"].eq("point")]
+    # a point sits at (denominator, value): its position gives its count, so hidden counts go
+    points = points[~points["count"].map(rc.policy.suppressed).astype(bool)].reset_index(drop=True)
     limits = rows[rows["row_type"].eq("limit")].reset_index(drop=True)
     if points.empty or limits.empty:
         return None
@@ -941,6 +945,8 @@ def assemble_report(
         area_type=_area_type(workspace, results, area_code),
         indicators=dict(registry.indicators),
     )
+    # the one disclosure step: every table, chart and download below reads controlled results
+    rc.results = control_results(rc.results, rc.policy, rc.disclosure_rules)
     from jsna.indicators.comparators import comparator_set
 
     rc.comparators = comparator_set(
@@ -979,7 +985,9 @@ def assemble_report(
         sections=sections,
         executive_summary=_executive_summary(rc, sections),
         worse_than_benchmark=_flagged(rc, "Worse"),
-        indicators_appendix=_indicator_appendix(rc, registry, alternatives),
+        indicators_appendix=_indicator_appendix(
+            rc, registry, control_results(alternatives, rc.policy, rc.disclosure_rules)
+        ),
         sources_appendix=input_blocks.sources_appendix(rc, sections),
         skipped=skipped or [],
         results_csv=_results_csv(rc),

@@ -5,8 +5,15 @@ England small-number guidance): counts from 1 to 7 are shown as ``*``; counts fo
 (LSOA, MSOA, ward, output area) are rounded to the nearest 5; and *secondary* suppression hides
 one more cell wherever a single suppressed cell could be recovered by subtraction from a total
 (``Persons = Male + Female``; ``All ages = sum of the age groups``; a total = sum of its
-categories). Rates and other values built on a suppressed count are marked (``†``) or, with
-``rates_on_suppressed = "suppress"``, hidden.
+categories). Everything a hidden count can be worked out from is hidden with it: its rate or
+value, its confidence limits (the ratio of exact limits identifies the count) and, through
+secondary suppression, the cells it could be subtracted out of. Values resting on a rounded
+small-area count are shown only as precisely as the rounded count allows, so that
+``value × denominator`` cannot undo the rounding. ``rates_on_suppressed = "mark"`` (an explicit
+opt-in) shows values on hidden counts with a marker instead: the count can then be recovered.
+
+:func:`control_results` is the one step the report applies to the results before any table,
+chart or download reads them.
 
 Configured by the ``[disclosure]`` table of ``jsna.toml``; see ``docs/report.md``.
 """
@@ -51,7 +58,7 @@ class DisclosurePolicy:
     rounding_base: int = 5
     round_small_area_counts: bool = True
     small_area_types: frozenset[str] = field(default=SMALL_AREA_TYPES)
-    rates_on_suppressed: str = "mark"  # or "suppress"
+    rates_on_suppressed: str = "suppress"  # or "mark" (opt-in: leaves hidden counts recoverable)
     marker: str = "†"
 
     @classmethod
@@ -66,7 +73,7 @@ class DisclosurePolicy:
             rounding_base=data.get("rounding_base", 5),
             round_small_area_counts=data.get("rounding_base", 5) > 1,
             small_area_types=frozenset(data.get("small_area_types", SMALL_AREA_TYPES)),
-            rates_on_suppressed=data.get("rates_on_suppressed", "mark"),
+            rates_on_suppressed=data.get("rates_on_suppressed", "suppress"),
             marker=data.get("marker", "†"),
         )
 
@@ -103,9 +110,18 @@ class DisclosurePolicy:
         )
         if self.round_small_area_counts and self.rounding_base > 1:
             text += f"; counts for small areas are rounded to the nearest {self.rounding_base}"
+            text += (
+                "; a rate built on a rounded count is shown only as precisely as the rounded count "
+                "allows"
+            )
         if self.rates_on_suppressed == "mark":
-            return text + f". A rate or value built on a hidden count is marked {self.marker}."
-        return text + ". A rate or value built on a hidden count is not shown."
+            return text + (
+                f". A rate or value built on a hidden count is marked {self.marker} "
+                "(this report's settings show it: the hidden count can be worked out from it)."
+            )
+        return text + (
+            ". A rate, value or confidence interval built on a hidden count is not shown either."
+        )
 
     # -- frames ----------------------------------------------------------------------------
     def protect(
@@ -131,7 +147,11 @@ class DisclosurePolicy:
             if self.enabled
             else pd.Series(False, index=out.index)
         )
-        if self.enabled:
+        if self.enabled and f"{column}_hidden" in out:
+            # decided by an earlier pass over the whole table (control_results): a subset of
+            # a table that no group can be solved from cannot be solved either
+            hidden = hidden | out[f"{column}_hidden"].astype("boolean").fillna(False).astype(bool)
+        elif self.enabled:
             hidden = secondary_suppression(out.assign(_v=values), "_v", hidden, hierarchies)
         small = (
             small_area
@@ -252,6 +272,11 @@ def protect_results(
         else pd.Series("", index=frame.index)
     )
     count_valued = unit.isin(COUNT_UNITS) | rule.eq("value-is-count").to_numpy()
+    already = (
+        frame["value_hidden"].astype("boolean").fillna(False).astype(bool)
+        if "value_hidden" in frame
+        else pd.Series(False, index=frame.index)
+    )
     if count_valued.any():
         protected = policy.protect(
             frame[count_valued],
@@ -259,17 +284,76 @@ def protect_results(
             hierarchies=hierarchies,
             small_area=small[count_valued],
         )
-        frame["value_hidden"] = False
+        frame["value_hidden"] = already
         frame.loc[count_valued, "value_hidden"] = protected["value_hidden"]
         frame["value_text"] = pd.Series(pd.NA, index=frame.index, dtype="string")
         frame.loc[count_valued, "value_text"] = protected["value_text"]
     else:
-        frame["value_hidden"] = False
+        frame["value_hidden"] = already
         frame["value_text"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    rests_on_hidden = frame["count_hidden"] & ~count_valued
+    rests_on_hidden = (frame["count_hidden"] | frame["denominator_hidden"]) & ~count_valued
     flag = "hidden" if policy.rates_on_suppressed == "suppress" else "marked"
     frame["value_flag"] = rests_on_hidden.map({True: flag, False: ""})
     return frame.drop(columns=["_sex_part", "_cat_part"])
+
+
+#: the confidence limits a results row can carry
+LIMIT_COLUMNS = ("lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8")
+
+
+def control_results(
+    results: pd.DataFrame, policy: DisclosurePolicy, rules: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The results as the report may show them: the one disclosure step before any table or chart.
+
+    Suppression is decided once over the whole table (so a count hidden in one table cannot be
+    subtracted out of another) and kept as ``count_hidden``, ``denominator_hidden`` and
+    ``value_hidden``. Then, unless the policy marks instead (``rates_on_suppressed = "mark"``):
+
+    - a value resting on a hidden count or denominator loses its value and every confidence
+      limit (the value times the denominator gives the count; the ratio of the limits does too);
+    - a value that is itself a hidden count is removed;
+    - on small areas whose counts are rounded to ``rounding_base``, a value resting on the
+      count is scaled to the rounded count and its limits rounded to the same step (the value
+      of ``rounding_base`` events), so ``value × denominator`` gives back only the rounded count;
+      a value that is itself a count is rounded like one.
+
+    Rows whose indicator declares ``disclosure = "none"`` (published under the publisher's own
+    rules) pass unchanged. Stored results are never changed: this works on a copy.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not policy.enabled or results.empty:
+        return results
+    frame = protect_results(results, policy, rules)
+    out = results.copy()
+    for col in ("count_hidden", "denominator_hidden", "value_hidden"):
+        out[col] = frame[col].astype(bool).to_numpy()
+    limits = [c for c in LIMIT_COLUMNS if c in out]
+    for col in ["value", *limits]:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    hide = frame["value_flag"].eq("hidden") | frame["value_hidden"]
+    out.loc[hide, ["value", *limits]] = np.nan
+    if not (policy.round_small_area_counts and policy.rounding_base > 1):
+        return out
+    rules = dict(rules or {})
+    rule = out["indicator_id"].astype(object).map(lambda i: rules.get(i, "counts"))
+    small = out["area_type"].map(policy.is_small_area).astype(bool) & rule.ne("none")
+    base = float(policy.rounding_base)
+    counted = frame["value_text"].notna()  # the value is itself a count of people or events
+    whole = small & counted & ~hide & out["value"].notna()
+    out.loc[whole, "value"] = base * np.round(out.loc[whole, "value"] / base)
+    count = pd.to_numeric(out["count"], errors="coerce").astype(float)
+    rests = small & ~counted & ~hide & count.gt(0) & out["value"].notna()
+    if rests.any():
+        per_event = out.loc[rests, "value"] / count[rests]
+        rounded = base * np.round(count[rests] / base)
+        step = (base * per_event).abs()
+        out.loc[rests, "value"] = rounded * per_event
+        for col in limits:
+            out.loc[rests, col] = step * np.round(out.loc[rests, col] / step)
+    return out
 
 
 def results_csv_text(

@@ -104,13 +104,13 @@ def _results_rows() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_protect_results_marks_rates_on_hidden_counts() -> None:
+def test_protect_results_hides_rates_on_hidden_counts_unless_marking_is_asked_for() -> None:
     out = protect_results(_results_rows(), DisclosurePolicy())
     assert out["count_text"].tolist() == ["*", "*", "20"]
-    assert out["value_flag"].tolist() == ["marked", "marked", ""]
+    assert out["value_flag"].tolist() == ["hidden", "hidden", ""]
     assert out["denominator_text"].tolist() == ["800", "830", "1,630"]
-    hidden = protect_results(_results_rows(), DisclosurePolicy(rates_on_suppressed="suppress"))
-    assert hidden["value_flag"].tolist() == ["hidden", "hidden", ""]
+    marked = protect_results(_results_rows(), DisclosurePolicy(rates_on_suppressed="mark"))
+    assert marked["value_flag"].tolist() == ["marked", "marked", ""]
 
 
 def test_stored_results_are_not_changed(demo_project: Path) -> None:
