@@ -1252,6 +1252,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
     from jsna.errors import UsageError
     from jsna.indicators.context import ComputeContext
     from jsna.indicators.registry import IndicatorRegistry, IndicatorRun, run_indicators
+    from jsna.indicators.small_areas import small_area_table
     from jsna.workspace import Workspace
 
     registry = IndicatorRegistry.from_entry_points()
@@ -1277,6 +1278,9 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
         )
         stored.frames["analysis_funnel"] = _storable(
             funnel_analysis(results, areas, config, ctx.table_view, ctx.area_names())
+        )
+        stored.frames["analysis_small_areas"] = _storable(
+            small_area_table(results, areas, ctx.table_view("lookups"), config.project.benchmark)
         )
         ws.replace_results(results, stored)
     # the project area's report would miss a section: a failure of the run, like an indicator's
