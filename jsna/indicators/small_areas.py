@@ -94,8 +94,9 @@ def aggregate_to_parents(
     complete = present.eq(joined["parent_code"].map(expected))
     summed = (
         joined[complete]
-        .groupby(["parent_code", *others], as_index=False, observed=True)[value]
+        .groupby(["parent_code", *others], observed=True)[value]
         .sum()
+        .reset_index()
         .rename(columns={"parent_code": "area_code"})
     )
     return summed[[*keys, value]]
@@ -221,7 +222,7 @@ def small_area_life_expectancy(ctx: ComputeContext) -> pd.DataFrame:
 INDICATORS = [
     Indicator(
         id="small-area-mortality-dsr",
-        title="Deaths from all causes, directly standardised rate, five years pooled (small areas)",
+        title="Deaths from all causes, directly standardised rate, five years pooled",
         section="health_status",
         polarity="low_is_good",
         unit="per 100,000",
@@ -240,7 +241,7 @@ INDICATORS = [
     ),
     Indicator(
         id="small-area-life-expectancy",
-        title="Life expectancy at birth, five years pooled (small areas)",
+        title="Life expectancy at birth, five years pooled",
         section="health_status",
         polarity="high_is_good",
         unit="years",
@@ -284,12 +285,11 @@ def _children(lookups: pd.DataFrame, results: pd.DataFrame, area: str) -> pd.Dat
 def _compare(rows: pd.DataFrame, value_col: str) -> pd.Series:
     """Better/Similar/Worse (or Higher/Lower) at 95% where the small area has limits, else
     "Not compared"; rows with no comparator value are left missing."""
-    import numpy as np
     import pandas as pd
 
     from jsna.indicators import methods
 
-    out = pd.Series(np.nan, index=rows.index, dtype=object)
+    out = pd.Series([None] * len(rows), index=rows.index, dtype=object)
     has = rows[value_col].notna() & rows["value"].notna()
     if not has.any():
         return out
@@ -300,7 +300,7 @@ def _compare(rows: pd.DataFrame, value_col: str) -> pd.Series:
         work["polarity"].isin(methods.benchmark.POLARITIES), "no_judgement"
     )
     with_limits = work["lower_ci_95"].notna() & work["upper_ci_95"].notna()
-    out[has] = "Not compared"
+    out.loc[has] = "Not compared"
     if with_limits.any():
         judged = methods.compare_to_benchmark(
             work[with_limits].astype({"value": float, "benchmark_value": float}),
@@ -309,7 +309,7 @@ def _compare(rows: pd.DataFrame, value_col: str) -> pd.Series:
             polarity="polarity",
             confidence=0.95,
         )["compared_to_benchmark"]
-        out[judged.index] = judged.to_numpy()
+        out.loc[judged.index] = judged.to_numpy()
     return out
 
 

@@ -59,7 +59,7 @@ def home_section(section: Any) -> str:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
 def _label(first: Any) -> str:
@@ -256,8 +256,8 @@ def add_small_area_views(rc: ReportContext, section: Section) -> None:
         if rc.config.report.maps and group["value"].notna().sum() >= NAMED:
             figure = small_area_map(rc, group, f"map-{slug}")
             if figure is not None:
-                section.blocks.append({"figure": figure})
-        section.blocks.append({"table": small_area_table(rc, group, f"table-{slug}")})
+                section.blocks.append({"title": "", "figure": figure})
+        section.blocks.append({"title": "", "table": small_area_table(rc, group, f"table-{slug}")})
 
 
 # -- one page per ward (jsna report --all-areas --level ward) ------------------------------------------
@@ -331,7 +331,7 @@ def small_area_page(
         env,
         "small_area.html.j2",
         title=f"{names.get(code, code)}: {singular} profile",
-        name=str(names.get(code, code)),
+        area_name=str(names.get(code, code)),
         code=code,
         level=singular,
         levels=plural,
