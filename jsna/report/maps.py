@@ -146,8 +146,8 @@ def choropleth(
     ax.legend(
         handles=handles,
         title=legend_title,
-        fontsize=7.5,
-        title_fontsize=8,
+        fontsize=9,
+        title_fontsize=9.5,
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )
