@@ -36,7 +36,9 @@ def _table(html: str, table_id: str) -> pd.DataFrame:
 def _ends(html: str, name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(highest, lowest) (ward, value) pairs of the paragraph about ``name``."""
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
-    found = re.search(re.escape(name) + r"[^.]*?:.*?Highest: (.*?)\. Lowest: (.*?)[.;]", text, re.S)
+    found = re.search(
+        re.escape(name) + r"[^.]*?:.*?Highest: (.*?\))\. Lowest: (.*?\))[.;]", text, re.S
+    )
     assert found, name
 
     def pairs(part: str) -> list[tuple[str, str]]:
@@ -60,7 +62,9 @@ def test_named_ends_agree_with_the_table(demo_html: str) -> None:
     s3 = _section(demo_html, SECTION3)
     table = _table(s3, "table-health-status-small-area-mortality-dsr-persons")
     assert len(table) == 18
-    high, low = _ends(s3, "Deaths from all causes, directly standardised rate, five years pooled")
+    high, low = _ends(
+        s3, "Deaths from all causes, directly standardised rate, five years pooled (per 100,000)"
+    )
     by_ward = dict(zip(table["Ward"], table["Value"], strict=True))
     assert len(high) == 5 and len(low) == 5
     for ward, value in high + low:
