@@ -261,25 +261,32 @@ INDICATORS = [
 
 
 # -- the comparison table the report shows (analysis_small_areas) --------------------------------
-def _children(lookups: pd.DataFrame, results: pd.DataFrame, area: str) -> pd.DataFrame:
-    """``area_code``, ``level`` of the area's wards and MSOAs: its children in the lookups, the
-    wards and MSOAs of its LSOAs (one LSOA lookup gives both), and results whose parent is it."""
+def memberships(lookups: pd.DataFrame, results: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
+    """``report_area``, ``area_code``, ``level``: the wards and MSOAs of each area of ``codes``.
+
+    A small area belongs to an area when the lookups make it the area's child, when they put
+    one of its LSOAs in the area (one LSOA lookup gives wards and MSOAs alike), or when its
+    results name the area as parent.
+    """
     import pandas as pd
 
+    cols = ["report_area", "area_code", "level"]
     pieces = []
     if len(lookups):
-        lk = lookups[lookups["parent_code"].eq(area)]
-        direct = lk[lk["child_type"].isin(SMALL_AREA_LEVELS)]
-        pieces.append(direct[["child_code", "child_type"]].set_axis(["area_code", "level"], axis=1))
-        # through shared LSOAs: the wards and MSOAs of the area's LSOAs (an LSOA lookup)
-        lsoas = set(lk.loc[lk["child_type"].astype(str).str.upper().eq("LSOA"), "child_code"])
-        via = lookups[
-            lookups["child_code"].isin(lsoas) & lookups["parent_type"].isin(SMALL_AREA_LEVELS)
+        direct = lookups[
+            lookups["parent_code"].isin(codes) & lookups["child_type"].isin(SMALL_AREA_LEVELS)
         ]
-        pieces.append(via[["parent_code", "parent_type"]].set_axis(["area_code", "level"], axis=1))
-    rs = results[results["parent_code"].eq(area) & results["area_type"].isin(SMALL_AREA_LEVELS)]
-    pieces.append(rs[["area_code", "area_type"]].set_axis(["area_code", "level"], axis=1))
-    return pd.concat(pieces, ignore_index=True).drop_duplicates("area_code")
+        pieces.append(direct[["parent_code", "child_code", "child_type"]].set_axis(cols, axis=1))
+        lsoa = lookups[lookups["child_type"].astype(str).str.upper().eq("LSOA")]
+        mine = lsoa[lsoa["parent_code"].isin(codes)][["child_code", "parent_code"]]
+        small = lsoa[lsoa["parent_type"].isin(SMALL_AREA_LEVELS)][
+            ["child_code", "parent_code", "parent_type"]
+        ].rename(columns={"parent_code": "area_code", "parent_type": "level"})
+        via = mine.merge(small, on="child_code").rename(columns={"parent_code": "report_area"})
+        pieces.append(via[cols])
+    rs = results[results["parent_code"].isin(codes) & results["area_type"].isin(SMALL_AREA_LEVELS)]
+    pieces.append(rs[["parent_code", "area_code", "area_type"]].set_axis(cols, axis=1))
+    return pd.concat(pieces, ignore_index=True).drop_duplicates(["report_area", "area_code"])
 
 
 def _compare(rows: pd.DataFrame, value_col: str) -> pd.Series:
@@ -337,41 +344,34 @@ def small_area_table(
     base = results[shown(results).to_numpy()]
     base = base[base["category_type"].isna()]
     base = base.assign(sex=base["sex"].fillna("Persons"))
-    pieces = []
-    for code, _ in areas:
-        kids = _children(lookups, base, code)
-        if kids.empty:
-            continue
-        rows = base.merge(kids, on="area_code")
-        if rows.empty:
-            continue
-        # one level per indicator: wards before MSOAs
-        rank = rows["level"].map({lvl: i for i, lvl in enumerate(SMALL_AREA_LEVELS)})
-        rows = rows[rank.eq(rank.groupby(rows["indicator_id"]).transform("min"))]
-        latest = rows.groupby(["indicator_id", "sex"])["period_sortable"].transform("max")
-        # the results' own benchmark columns give way to this table's two comparators
-        rows = rows[rows["period_sortable"].eq(latest)].drop(
-            columns=["benchmark_value", "la_value"], errors="ignore"
-        )
-        ref = base[base["area_code"].isin([code, benchmark])][
-            ["indicator_id", "period", "sex", "area_code", "value"]
-        ].drop_duplicates(["indicator_id", "period", "sex", "area_code"])
-        for column, target in (("la_value", code), ("benchmark_value", benchmark)):
-            values = ref[ref["area_code"].eq(target)].drop(columns="area_code")
-            rows = rows.merge(
-                values.rename(columns={"value": column}),
-                on=["indicator_id", "period", "sex"],
-                how="left",
-            )
-        rows["compared_with_la"] = _compare(rows, "la_value")
-        rows["compared_with_benchmark"] = _compare(rows, "benchmark_value")
-        group = rows.groupby(["indicator_id", "sex"])["value"]
-        rows["rank"] = group.rank(ascending=False, method="min")
-        rows["areas"] = group.transform("count")
-        pieces.append(rows.assign(report_area=code))
-    if not pieces:
+    members = memberships(lookups, base, {code for code, _ in areas})
+    rows = base.merge(members, on="area_code")
+    if rows.empty:
         return pd.DataFrame(columns=list(SMALL_AREA_COLUMNS))
-    out = pd.concat(pieces, ignore_index=True)
+    series = ["report_area", "indicator_id", "sex"]
+    # one level per indicator and area: wards before MSOAs
+    rank = rows["level"].map({lvl: i for i, lvl in enumerate(SMALL_AREA_LEVELS)})
+    rows = rows[rank.eq(rank.groupby([rows["report_area"], rows["indicator_id"]]).transform("min"))]
+    latest = rows.groupby(series)["period_sortable"].transform("max")
+    # the results' own benchmark columns give way to this table's two comparators
+    rows = rows[rows["period_sortable"].eq(latest)].drop(
+        columns=["benchmark_value", "la_value"], errors="ignore"
+    )
+    keys = ["indicator_id", "period", "sex"]
+    ref = base[["area_code", *keys, "value"]].drop_duplicates(["area_code", *keys])
+    rows = rows.merge(
+        ref.rename(columns={"area_code": "report_area", "value": "la_value"}),
+        on=["report_area", *keys],
+        how="left",
+    )
+    bench = ref[ref["area_code"].eq(benchmark)].drop(columns="area_code")
+    rows = rows.merge(bench.rename(columns={"value": "benchmark_value"}), on=keys, how="left")
+    rows["compared_with_la"] = _compare(rows, "la_value")
+    rows["compared_with_benchmark"] = _compare(rows, "benchmark_value")
+    group = rows.groupby(series)["value"]
+    rows["rank"] = group.rank(ascending=False, method="min")
+    rows["areas"] = group.transform("count")
+    out = rows
     for column in SMALL_AREA_COLUMNS:
         if column not in out:
             out[column] = None
@@ -381,8 +381,3 @@ def small_area_table(
         na_position="last",
     )
     return out[list(SMALL_AREA_COLUMNS)].reset_index(drop=True)
-
-
-def small_area_levels() -> tuple[str, ...]:
-    """The levels a batch of small-area pages can be made for (``--level``), in lower case."""
-    return tuple(level.lower() for level in SMALL_AREA_LEVELS)
