@@ -842,12 +842,9 @@ def write_ward_indicators(out: Path, geo: Geography, lsoa_pop: np.ndarray) -> in
         ):
             rows.append((code, label, name, "2019/20 - 23/24", measure, "Persons",
                          fmt(value), fmt(lo), fmt(hi), count, denom))  # fmt: skip
-    return write_csv(
-        out / "local_health_wards.csv",
-        ("area_code", "area_name", "indicator", "period", "measure", "unit", "value",
-         "lower_ci_95", "upper_ci_95", "count", "denominator"),  # fmt: skip
-        rows,
-    )
+    header = ("area_code", "area_name", "indicator", "period", "measure", "unit", "value",
+              "lower_ci_95", "upper_ci_95", "count", "denominator")  # fmt: skip
+    return write_csv(out / "local_health_wards.csv", header, rows)
 
 
 # --- deaths ------------------------------------------------------------------------------------
