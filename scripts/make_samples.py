@@ -2305,9 +2305,7 @@ def generate(out: Path) -> dict[str, int]:
     lsoa_pop = split_to_lsoas(rng, geo, pop[DEMO_CODE][-1], lsoa_dep)
     counts["population_mye_lad_2020_2024.csv"] = write_population_long(out, pop)
     counts["population_mye2024_lsoa_wide.csv"] = write_population_lsoa_wide(out, geo, lsoa_pop)
-    counts["population_lsoa_2020_2023.csv"] = write_population_lsoa_earlier(
-        out, geo, pop, lsoa_pop
-    )
+    counts["population_lsoa_2020_2023.csv"] = write_population_lsoa_earlier(out, geo, pop, lsoa_pop)
     counts["local_health_wards.csv"] = write_ward_indicators(out, geo, lsoa_pop)
 
     lad_deaths, lsoa_deaths = make_deaths(rng, pop, lsoa_pop, lsoa_dep)
