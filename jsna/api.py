@@ -375,8 +375,12 @@ def report_all_areas(
     output: Path | None = None,
     workers: int | None = None,
     progress: Callable[[int, int, Any], None] | None = None,
+    level: str | None = None,
 ) -> BatchReportResult:
     """One report per area (every reportable area when ``areas`` is None) plus ``index.html``.
+
+    With ``level`` (``ward`` or ``msoa``), also one page per small area of that level of each
+    reported area, linked from the index (:mod:`jsna.report.small_areas`).
 
     Runs on a process pool (``workers``, default ``report.workers`` or the CPU count). Areas with
     no data get a note on the index page; an area that fails is reported there too and makes
@@ -392,6 +396,11 @@ def report_all_areas(
         raise UsageError(
             f"--areas takes ONS GSS codes like E06000001; not codes: {', '.join(malformed)}"
         )
+    from jsna.indicators.small_areas import SMALL_AREA_LEVELS
+
+    levels = [lv.lower() for lv in SMALL_AREA_LEVELS]
+    if level is not None and level.lower() not in levels:
+        raise UsageError(f"--level takes one of {', '.join(levels)}; got {level!r}")
     formats, out_dir, templates = report_settings(config, formats, output)
     outcomes = render_areas(
         config,
@@ -401,6 +410,7 @@ def report_all_areas(
         templates=templates,
         workers=workers or config.report.workers,
         progress=progress,
+        level=level,
     )
     return BatchReportResult(
         index=out_dir / "index.html", areas=outcomes, seconds=time.perf_counter() - start

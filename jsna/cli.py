@@ -549,6 +549,13 @@ def report(
         int | None, typer.Option(min=1, help="Processes for --all-areas/--areas (default: CPUs).")
     ] = None,
     wait: WaitOpt = 60.0,
+    level: Annotated[
+        str | None,
+        typer.Option(
+            help="With --all-areas/--areas: also one page per small area of this level (ward "
+            "or msoa) of each area, linked from index.html."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -557,6 +564,8 @@ def report(
     from jsna.errors import ChecksFailedError, UsageError
 
     config = api.project_config(project)
+    if level and not (all_areas or areas):
+        raise UsageError("--level needs --all-areas or --areas")
     if not (all_areas or areas):
         result = api.report(config, area=area, formats=fmt, output=output)
         if as_json:
@@ -571,7 +580,7 @@ def report(
     if area or (all_areas and areas):
         raise UsageError("use one of --area, --areas or --all-areas")
     codes = [c.strip() for c in areas.split(",") if c.strip()] if areas else None
-    batch = _report_batch(api, config, codes, fmt, output, workers, quiet=as_json)
+    batch = _report_batch(api, config, codes, fmt, output, workers, quiet=as_json, level=level)
     if as_json:
         _emit_json(batch.to_dict())
     else:
@@ -589,7 +598,7 @@ def report(
     return None
 
 
-def _report_batch(api, config, codes, fmt, output, workers, *, quiet: bool):  # type: ignore[no-untyped-def]
+def _report_batch(api, config, codes, fmt, output, workers, *, quiet: bool, level=None):  # type: ignore[no-untyped-def]
     """Run api.report_all_areas under a rich progress bar on stderr."""
     from rich.progress import (
         BarColumn,
@@ -614,7 +623,13 @@ def _report_batch(api, config, codes, fmt, output, workers, *, quiet: bool):  # 
             bar.update(task, completed=done, total=total, description=f"{outcome.area_code:<10}")
 
         return api.report_all_areas(
-            config, areas=codes, formats=fmt, output=output, workers=workers, progress=tick
+            config,
+            areas=codes,
+            formats=fmt,
+            output=output,
+            workers=workers,
+            progress=tick,
+            level=level,
         )
 
 

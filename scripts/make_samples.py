@@ -756,6 +756,97 @@ def write_population_lsoa_wide(out: Path, geo: Geography, lsoa_pop: np.ndarray) 
     return write_csv(out / "population_mye2024_lsoa_wide.csv", header, rows)
 
 
+def write_population_lsoa_earlier(
+    out: Path, geo: Geography, pop: dict[str, np.ndarray], lsoa_pop: np.ndarray
+) -> int:
+    """LSOA estimates for 2020-2023 (the years before the mid-2024 file), long by single year.
+
+    Each year's demo-LAD count of a sex and age is shared among the LSOAs in proportion to their
+    2024 counts (equally where no LSOA has anyone of that age), exactly, by largest remainder: so
+    LSOAs add up to the LAD every year, and small areas have five years of denominators.
+    """
+    rows = []
+    for y, year in enumerate(YEARS[:-1]):
+        shares = np.zeros((N_LSOA, 2, N_AGE), dtype=np.int64)
+        for s in range(2):
+            for a in range(N_AGE):
+                weights = lsoa_pop[:, s, a].astype(float)
+                if weights.sum() == 0:
+                    weights = np.ones(N_LSOA)
+                shares[:, s, a] = largest_remainder(weights, int(pop[DEMO_CODE][y][s, a]))
+        for i in range(N_LSOA):
+            for s, sex in enumerate(("Female", "Male")):
+                for a in range(N_AGE):
+                    rows.append((geo.lsoa_codes[i], year, sex, AGES[a], int(shares[i, s, a])))
+    return write_csv(
+        out / "population_lsoa_2020_2023.csv",
+        ("area_code", "year", "sex", "age", "population"),
+        rows,
+    )
+
+
+#: Local Health-style ward indicators: (indicator, measure, kind, base level, deprivation effect)
+WARD_INDICATORS = (
+    ("Emergency hospital admissions for all causes", "SAR", "ratio", 0.105, 0.30),
+    ("Child development at age 5", "Percentage", "proportion", 0.68, -0.45),
+    ("Obese children (Year 6)", "Percentage", "proportion", 0.21, 0.50),
+)
+
+
+def write_ward_indicators(out: Path, geo: Geography, lsoa_pop: np.ndarray) -> int:
+    """Ward values with 95% limits, plus the demo LAD and England, in the tidy layout of OHID
+    Local Health extracts (``area_code, area_name, indicator, period, measure, unit, value``).
+
+    Counts come from each ward's 2024 population and mean LSOA deprivation, with their own
+    seeded generator so the other sample files do not change.
+    """
+    rng = np.random.default_rng(SEED + 14)
+    ward_of = np.asarray(geo.lsoa_ward)
+    people = lsoa_pop.sum(axis=(1, 2)).astype(float)
+    children = lsoa_pop[:, :, 5:12].sum(axis=(1, 2)).astype(float)
+    dep = geo.deprivation_latent
+    z_dep = (dep - dep.mean()) / dep.std()
+    rows = []
+    for name, measure, kind, base, effect in WARD_INDICATORS:
+        obs_total = exp_total = 0.0
+        for w, code in enumerate(geo.ward_codes):
+            members = ward_of == w
+            ward_dep = float(np.average(z_dep[members], weights=people[members]))
+            if kind == "ratio":
+                expected = float(people[members].sum()) * base * 5
+                observed = float(rng.poisson(expected * math.exp(effect * ward_dep)))
+                lo, hi = byar(observed, Z95)
+                value, lo, hi = observed / expected * 100, lo / expected * 100, hi / expected * 100
+                count, denom = observed, expected
+                obs_total, exp_total = obs_total + observed, exp_total + expected
+            else:
+                denom = float(round(children[members].sum() / 7 * 3))
+                p = base * math.exp(effect * 0.25 * ward_dep)
+                count = float(rng.binomial(int(denom), min(p, 0.95)))
+                lo, hi = wilson(count, denom, Z95)
+                value, lo, hi = count / denom * 100, lo * 100, hi * 100
+                obs_total, exp_total = obs_total + count, exp_total + denom
+            rows.append((code, geo.ward_names[w], name, "2019/20 - 23/24", measure, "Persons",
+                         fmt(value), fmt(lo), fmt(hi), int(count), fmt(denom, 0)))  # fmt: skip
+        if kind == "ratio":
+            lo, hi = byar(obs_total, Z95)
+            la = (obs_total / exp_total * 100, lo / exp_total * 100, hi / exp_total * 100)
+            england = (100.0, 99.9, 100.1)
+        else:
+            lo, hi = wilson(obs_total, exp_total, Z95)
+            la = (obs_total / exp_total * 100, lo * 100, hi * 100)
+            england = (base * 100, base * 100 - 0.1, base * 100 + 0.1)
+        for code, label, (value, lo, hi), count, denom in (
+            (DEMO_CODE, DEMO_NAME, la, int(obs_total), fmt(exp_total, 0)),
+            (ENGLAND_CODE, ENGLAND_NAME, england, "", ""),
+        ):
+            rows.append((code, label, name, "2019/20 - 23/24", measure, "Persons",
+                         fmt(value), fmt(lo), fmt(hi), count, denom))  # fmt: skip
+    header = ("area_code", "area_name", "indicator", "period", "measure", "unit", "value",
+              "lower_ci_95", "upper_ci_95", "count", "denominator")  # fmt: skip
+    return write_csv(out / "local_health_wards.csv", header, rows)
+
+
 # --- deaths ------------------------------------------------------------------------------------
 
 # Share of deaths by cause for each life band (rows sum to 1 before the sex adjustment).
@@ -1987,6 +2078,16 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "and England, 2020-2024, ages 0-89 and `90+`. Ambridge Vale 2024 equals the LSOA sums.",
         "ONS mid-year population estimates",
     ),
+    "population_lsoa_2020_2023.csv": (
+        "LSOA estimates for 2020-2023 by sex and single year of age (the demo LAD's counts shared "
+        "in proportion to mid-2024), so small areas have five years of denominators.",
+        "ONS LSOA mid-year estimates (long CSV)",
+    ),
+    "local_health_wards.csv": (
+        "Three ward indicators (emergency admissions ratio, child development, Year 6 obesity) "
+        "with 95% limits, counts and denominators for the 18 wards, the demo LAD and England.",
+        "OHID Local Health extracts (tidy long CSV)",
+    ),
     "population_mye2024_lsoa_wide.csv": (
         "Wide LSOA estimates for mid-2024, `Persons`/`Females`/`Males` rows per LSOA.",
         "ONS mid-2024 LSOA estimates (wide CSV)",
@@ -2219,6 +2320,8 @@ def generate(out: Path) -> dict[str, int]:
     lsoa_pop = split_to_lsoas(rng, geo, pop[DEMO_CODE][-1], lsoa_dep)
     counts["population_mye_lad_2020_2024.csv"] = write_population_long(out, pop)
     counts["population_mye2024_lsoa_wide.csv"] = write_population_lsoa_wide(out, geo, lsoa_pop)
+    counts["population_lsoa_2020_2023.csv"] = write_population_lsoa_earlier(out, geo, pop, lsoa_pop)
+    counts["local_health_wards.csv"] = write_ward_indicators(out, geo, lsoa_pop)
 
     lad_deaths, lsoa_deaths = make_deaths(rng, pop, lsoa_pop, lsoa_dep)
     counts |= write_deaths(out, geo, lad_deaths, lsoa_deaths)

@@ -1257,6 +1257,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
     from jsna.indicators.context import ComputeContext
     from jsna.indicators.practices import practice_analysis
     from jsna.indicators.registry import IndicatorRegistry, IndicatorRun, run_indicators
+    from jsna.indicators.small_areas import small_area_table
     from jsna.workspace import Workspace
 
     registry = IndicatorRegistry.from_entry_points()
@@ -1284,6 +1285,10 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
             funnel_analysis(results, areas, config, ctx.table_view, ctx.area_names())
         )
         stored.frames["analysis_practices"] = _storable(practice_analysis(ctx, areas))
+
+        stored.frames["analysis_small_areas"] = _storable(
+            small_area_table(results, areas, ctx.table_view("lookups"), config.project.benchmark)
+        )
         ws.replace_results(results, stored)
     # the project area's report would miss a section: a failure of the run, like an indicator's
     outcome.runs += [

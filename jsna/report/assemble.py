@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna import __version__
 from jsna.indicators.context import ENGLAND, ESP_BANDS, rebin
-from jsna.report import charts, input_blocks
+from jsna.report import charts, input_blocks, small_areas
 from jsna.report.analysis_sections import (
     build_inequalities,
     build_projected_outcomes,
@@ -748,11 +748,13 @@ def build_social_context(rc: ReportContext, section: Section) -> None:
             "wider-determinants indicators: jsna ingest fingertips FILE "
             "(a Fingertips download of the Wider Determinants profile)"
         )
+    small_areas.add_small_area_views(rc, section)
 
 
 def build_health_status(rc: ReportContext, section: Section) -> None:
     _health_status_indicators(rc, section)
     input_blocks.add_health_status_blocks(rc, section)
+    small_areas.add_small_area_views(rc, section)
 
 
 def _health_status_indicators(rc: ReportContext, section: Section) -> None:
@@ -827,6 +829,8 @@ def build_met_needs(rc: ReportContext, section: Section) -> None:
     input_blocks.add_met_needs_blocks(rc, section)
     add_practice_blocks(rc, section)
 
+    small_areas.add_small_area_views(rc, section)
+
 
 def _met_needs_indicators(rc: ReportContext, section: Section) -> None:
     rows = input_blocks.generic(rc.latest(rc.area_results(section="met_needs")))
@@ -882,6 +886,7 @@ def build_public_demands(rc: ReportContext, section: Section) -> None:
 def build_inequalities_and_wards(rc: ReportContext, section: Section) -> None:
     build_inequalities(rc, section)
     input_blocks.add_inequality_blocks(rc, section)
+    small_areas.add_small_area_views(rc, section)
 
 
 BUILDERS: dict[str, SectionBuilder] = {

@@ -26,6 +26,8 @@ class AreaOutcome:
     outputs: list[str] = field(default_factory=list)
     note: str = ""
     seconds: float = 0.0
+    #: a page of one small area (``--level``), listed under its local authority on the index
+    small_area: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +37,7 @@ class AreaOutcome:
             "outputs": self.outputs,
             "note": self.note,
             "seconds": round(self.seconds, 2),
+            "small_area": self.small_area,
         }
 
 
@@ -122,7 +125,11 @@ def _close_worker() -> None:
 
 
 def _render_one(
-    area_code: str, formats: Sequence[str], out_dir: str, templates: str | None
+    area_code: str,
+    formats: Sequence[str],
+    out_dir: str,
+    templates: str | None,
+    small_area: bool = False,
 ) -> AreaOutcome:
     import time
 
@@ -132,6 +139,8 @@ def _render_one(
     start = time.perf_counter()
     config = _WORKER["config"]
     outcome = AreaOutcome(area_code)
+    if small_area:
+        return _render_small_area(outcome, out_dir, templates, start)
     try:
         model = assemble_report(_worker_workspace(), config, area_code)
         outcome.area_name = model.area_name
@@ -160,6 +169,40 @@ def _render_one(
     return outcome
 
 
+def _render_small_area(
+    outcome: AreaOutcome, out_dir: str, templates: str | None, start: float
+) -> AreaOutcome:
+    """One small area's page (:func:`jsna.report.small_areas.small_area_page`), HTML only."""
+    import time
+
+    from jsna.report.small_areas import write_small_area_page
+
+    try:
+        name, path = write_small_area_page(
+            _worker_workspace(),
+            _WORKER["config"],
+            outcome.area_code,
+            Path(out_dir) / f"jsna-{outcome.area_code}.html",
+            templates=Path(templates) if templates else None,
+        )
+        outcome.area_name, outcome.outputs = name, [path.name]
+    except UsageError as exc:
+        outcome.status, outcome.note = "no-data", str(exc)
+    except Exception as exc:  # one page's failure must not stop the others
+        outcome.status, outcome.note = "failed", f"{type(exc).__name__}: {exc}"
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def small_areas_to_report(config: Any, level: str) -> list[tuple[str, str, str]]:
+    """``(code, name, parent code)`` of every small area of ``level`` with stored values."""
+    from jsna.report.small_areas import small_areas_to_report as listed
+    from jsna.workspace import Workspace
+
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        return listed(ws, level)
+
+
 def render_areas(
     config: Any,
     areas: Sequence[str] | None,
@@ -169,8 +212,13 @@ def render_areas(
     templates: Path | None,
     workers: int | None = None,
     progress: Callable[[int, int, AreaOutcome], None] | None = None,
+    level: str | None = None,
 ) -> list[AreaOutcome]:
-    """Render ``areas`` (all reportable areas when None) on ``workers`` processes; write ``index.html``."""
+    """Render ``areas`` (all reportable areas when None) on ``workers`` processes; write ``index.html``.
+
+    With ``level`` (``ward``, ``msoa``), also one page per small area of that level whose local
+    authority is reported (:mod:`jsna.report.small_areas`), listed on the index under it.
+    """
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -178,6 +226,21 @@ def render_areas(
     listed = areas_to_report(config)
     names = dict(listed)
     codes = [c for c, _ in listed] if areas is None else list(dict.fromkeys(areas))
+    small: set[str] = set()
+    if level:
+        pages = [s for s in small_areas_to_report(config, level) if s[2] in codes]
+        if not pages:
+            raise UsageError(
+                f"no {level} has stored values for the areas reported: load small-area files "
+                "(e.g. Local Health ward values, or LSOA deaths and population with a lookup) "
+                "and run jsna compute"
+            )
+        by_parent: dict[str, list[str]] = {}
+        for code, name, parent in pages:
+            names[code] = name
+            by_parent.setdefault(parent, []).append(code)
+        small = {code for code, _, _ in pages}
+        codes = [c for parent in codes for c in (parent, *by_parent.get(parent, []))]
     if not codes:
         raise UsageError("no areas to report: run jsna compute first, or pass --areas CODE,CODE")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -189,7 +252,7 @@ def render_areas(
         _init_worker(config_data, str(config.root))
         try:
             for done, code in enumerate(codes, start=1):
-                outcomes[code] = _render_one(code, formats, str(out_dir), tmpl)
+                outcomes[code] = _render_one(code, formats, str(out_dir), tmpl, code in small)
                 if progress:
                     progress(done, len(codes), outcomes[code])
         finally:
@@ -203,7 +266,9 @@ def render_areas(
             initargs=(config_data, str(config.root), os.getpid()),
         ) as pool:
             futures = {
-                pool.submit(_render_one, code, list(formats), str(out_dir), tmpl): code
+                pool.submit(
+                    _render_one, code, list(formats), str(out_dir), tmpl, code in small
+                ): code
                 for code in codes
             }
             for done, future in enumerate(as_completed(futures), start=1):
@@ -214,6 +279,7 @@ def render_areas(
     ordered = [outcomes[c] for c in codes]
     for o in ordered:
         o.area_name = o.area_name or names.get(o.area_code, o.area_code)
+        o.small_area = o.area_code in small
     write_index(config, ordered, out_dir, templates)
     return ordered
 

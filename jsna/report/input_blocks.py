@@ -12,13 +12,12 @@ Where each input goes
 - record-level activity (``activity-*``): section 4, a table by point of delivery and a funnel
   plot per point of delivery of the authority's wards (or MSOAs, or comparator authorities).
 - GP registrations (``gp-*``): section 4, headline, table and list-size chart.
-- ward-level published values: section 3 (a table per indicator, a ward map of the first) and
-  section 7 (the range between wards with the five highest and lowest named).
+- ward-level published values: section 7 (the range between wards with the five highest and
+  lowest named); their maps and tables are :mod:`jsna.report.small_areas`'.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from jsna.report.model import Cell, Headline, Section, Table
@@ -40,6 +39,8 @@ INPUT_INDICATORS = (
     "gp-registered-patients",
     "gp-practice-list-size",
     "ward-spread",
+    "small-area-mortality-dsr",
+    "small-area-life-expectancy",
 )
 WARD_PREFIXES = ("E05", "W05")
 
@@ -585,86 +586,8 @@ def _ward_rows(rc: ReportContext) -> pd.DataFrame:
 
 
 def add_health_status_blocks(rc: ReportContext, section: Section) -> None:
-    wards = _ward_rows(rc)
-    if wards.empty:
-        return
-    parts = []
-    for _ind, group in sorted(
-        wards.groupby("indicator_id"), key=lambda kv: str(kv[1]["indicator_name"].iloc[0])
-    ):
-        first = group.iloc[0]
-        has_limits = group["lower_ci_95"].notna().any()
-        compared = group["compared_to_benchmark"].notna().any()
-        head = (
-            "<tr><th scope='col'>Ward</th><th scope='col' class='num'>Value</th>"
-            + ("<th scope='col' class='num'>95% confidence interval</th>" if has_limits else "")
-            + (
-                f"<th scope='col'>Compared with {escape(rc.benchmark_name)}</th>"
-                if compared
-                else ""
-            )
-            + "</tr>"
-        )
-        body = "".join(
-            f"<tr><th scope='row'>{escape(str(r['area_name']))}</th><td class='num'>{fmt(r['value'], 1)}</td>"
-            + (
-                f"<td class='num'>{fmt_interval(r['lower_ci_95'], r['upper_ci_95'], 1)}</td>"
-                if has_limits
-                else ""
-            )
-            + (f"<td>{escape(_outcome(r))}</td>" if compared else "")
-            + "</tr>"
-            for _, r in group.sort_values("value", ascending=False).iterrows()
-        )
-        unit_text = _unit(rc, first)
-        unit = f" ({escape(unit_text)})" if unit_text else ""
-        parts.append(
-            f"<details><summary>{escape(str(first['indicator_name']))}{unit}, {escape(str(first['period']))}"
-            f" – {len(group)} wards</summary><table class='data'><thead>{head}</thead><tbody>{body}"
-            "</tbody></table></details>"
-        )
-    note = (
-        ""
-        if wards["lower_ci_95"].notna().any()
-        else " These files give no confidence limits, so the wards are ranked but not tested against each other."
-    )
-    section.blocks.append(
-        {
-            "title": f"Ward values, {rc.area_name}",
-            "html": f"<p>{wards['indicator_id'].nunique()} published indicators have values for "
-            f"{wards['area_code'].nunique()} wards of {escape(rc.area_name)}; each list is "
-            f"ordered from highest to lowest.{note}</p>" + "".join(parts),
-        }
-    )
-    if rc.config.report.maps:
-        _ward_map(rc, section, wards)
-
-
-def _ward_map(rc: ReportContext, section: Section, wards: pd.DataFrame) -> None:
-    from jsna.report import maps
-
-    preferred = wards[wards["indicator_name"].str.contains("life expectancy", case=False, na=False)]
-    chosen = preferred if len(preferred) else wards
-    # the most recent life expectancy (else the most recent indicator), by name
-    ind = chosen.sort_values(["period_sortable", "indicator_name"], ascending=[False, True])[
-        "indicator_id"
-    ].iloc[0]
-    rows = wards[wards["indicator_id"].eq(ind)]
-    first = rows.iloc[0]
-    fig = maps.indicator_map(
-        rc.workspace,
-        rows[["area_code", "value"]],
-        title=f"{first['indicator_name']} by ward, {first['period']}",
-        unit=str(first.get("unit") or ""),
-        area_name=rc.area_name,
-        area_code=rc.area_code,
-        level="ward",
-        figure_id="health-ward-map",
-        source="Source: OHID Local Health; boundaries: Office for National Statistics, OGL v3.0, "
-        "contains OS data © Crown copyright and database right",
-    )
-    if fig is not None:
-        section.figures.append(fig)
+    """Ward and MSOA values are drawn by :mod:`jsna.report.small_areas` (a map and a table per
+    indicator, in the section of its topic); nothing else of section 3 comes from here."""
 
 
 def _unit(rc: ReportContext, row: Any) -> str:

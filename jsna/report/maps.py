@@ -127,10 +127,10 @@ def choropleth(
 
     _setup()
     fig, ax = plt.subplots(figsize=(6.4, 5.6))
-    fills = [
-        colours[int(c) - 1] if c == c and c is not None and str(c) != "<NA>" else "#FFFFFF"
-        for c in classes.astype("Float64").fillna(float("nan"))
-    ]
+    import pandas as pd
+
+    # an area with no class (a missing value: pd.NA or NaN alike) is drawn white, "No data"
+    fills = ["#FFFFFF" if pd.isna(c) else colours[int(c) - 1] for c in classes.astype(object)]
     geo.plot(ax=ax, color=fills, edgecolor="white", linewidth=0.35)
     if outline is not None and len(outline):
         outline.boundary.plot(ax=ax, color="#0b0c0c", linewidth=1.0)
@@ -146,8 +146,8 @@ def choropleth(
     ax.legend(
         handles=handles,
         title=legend_title,
-        fontsize=7.5,
-        title_fontsize=8,
+        fontsize=9,
+        title_fontsize=9.5,
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
     )

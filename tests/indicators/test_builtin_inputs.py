@@ -200,7 +200,9 @@ def test_trafford_report_uses_or_explains_every_input(traf_small: Path) -> None:
     assert listed["ASC_data.csv"] == "Sections 4, 5"
     assert listed["female_life_expectancy.csv"] == "Sections 3, 7"
     by_id = {s.info.id: s for s in report.sections}
-    assert any(b["title"].startswith("Ward values") for b in by_id["health_status"].blocks)
+    assert any(
+        b["title"].startswith("Small areas: wards of") for b in by_id["health_status"].blocks
+    )
     assert any(t.id == "inequalities-wards" for t in by_id["inequalities"].tables)
     assert any(
         h.label.startswith("Patients registered") and h.value == "243,418"

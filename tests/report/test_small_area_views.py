@@ -1,0 +1,122 @@
+"""Small-area views in the report: per indicator a map, a table of every ward and the five highest
+and lowest named; the figures in the text agree with the table and with the source files."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import real_file
+
+SECTION3 = "section-3-health-status"
+SECTION4 = "section-4-met-needs"
+
+
+def _section(html: str, anchor: str) -> str:
+    start = html.index(f'<section id="{anchor}"')
+    return html[start : html.index("</section>", start)]
+
+
+def _table(html: str, table_id: str) -> pd.DataFrame:
+    """The table ``table_id`` as text cells, first column named by its header."""
+    start = html.index(f'id="{table_id}"')
+    chunk = html[start : html.index("</table>", start)]
+    head = [html_lib.unescape(h) for h in re.findall(r'<th scope="col">(.*?)</th>', chunk)]
+    rows = []
+    for tr in re.findall(r"<tr>(.*?)</tr>", chunk.split("</thead>", 1)[1], flags=re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, flags=re.S)
+        rows.append([html_lib.unescape(c).strip() for c in cells])
+    return pd.DataFrame(rows, columns=head)
+
+
+def _ends(html: str, name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(highest, lowest) (ward, value) pairs of the paragraph about ``name``."""
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+    found = re.search(
+        re.escape(name) + r"[^.]*?:.*?Highest: (.*?\))\. Lowest: (.*?\))[.;]", text, re.S
+    )
+    assert found, name
+
+    def pairs(part: str) -> list[tuple[str, str]]:
+        return re.findall(r"([^,(]+?) \(([\d.,−-]+)\)", part)
+
+    return pairs(found.group(1)), pairs(found.group(2))
+
+
+def test_each_ward_indicator_has_text_map_and_table(demo_html: str) -> None:
+    s3 = _section(demo_html, SECTION3)
+    s4 = _section(demo_html, SECTION4)
+    # computed from LSOA deaths and population: section 3; the admissions ratio: section 4
+    for anchor in ("small-area-life-expectancy-female", "small-area-mortality-dsr-persons"):
+        assert f'id="table-health-status-{anchor}"' in s3
+        assert f'id="map-health-status-{anchor}"' in s3
+    assert 'id="table-met-needs-' in s4 and 'id="map-met-needs-' in s4
+    assert "Small areas: wards of Ambridge Vale" in s3
+
+
+def test_named_ends_agree_with_the_table(demo_html: str) -> None:
+    s3 = _section(demo_html, SECTION3)
+    table = _table(s3, "table-health-status-small-area-mortality-dsr-persons")
+    assert len(table) == 18
+    high, low = _ends(
+        s3, "Deaths from all causes, directly standardised rate, five years pooled (per 100,000)"
+    )
+    by_ward = dict(zip(table["Ward"], table["Value"], strict=True))
+    assert len(high) == 5 and len(low) == 5
+    for ward, value in high + low:
+        assert by_ward[ward.strip()] == value
+    assert [w.strip() for w, _ in high] == table["Ward"].head(5).tolist()
+    assert [w.strip() for w, _ in low] == table["Ward"].tail(5).tolist()[::-1]
+
+
+def test_published_ward_values_match_the_file(demo_html: str, samples: Path) -> None:
+    source = pd.read_csv(samples / "local_health_wards.csv")
+    name = "Child development at age 5"
+    wards = source[source["indicator"].eq(name) & source["area_code"].str.startswith("E05")]
+    table = _table(_section(demo_html, SECTION3), f"table-health-status-{_id_of(demo_html, name)}")
+    got = dict(zip(table["Ward"], table["Value"], strict=True))
+    assert got == {r.area_name: f"{r.value:.1f}" for r in wards.itertuples()}
+    la = source[source["indicator"].eq(name) & source["area_code"].eq("E06999001")]["value"].iloc[0]
+    assert f"Ambridge Vale: {la:.1f}" in _section(demo_html, SECTION3)
+    assert {"Better", "Similar", "Worse"} & set(table["Compared with Ambridge Vale"])
+
+
+def _id_of(html: str, name: str) -> str:
+    """The table id slug of a published indicator (its id is made from its name at ingest)."""
+    found = re.search(
+        r'id="table-health-status-([a-z0-9-]+)"[^<]*<caption>' + re.escape(name), html
+    )
+    assert found, name
+    return found.group(1)
+
+
+def test_counts_of_small_areas_are_rounded(demo_html: str) -> None:
+    table = _table(
+        _section(demo_html, SECTION3), "table-health-status-small-area-mortality-dsr-persons"
+    )
+    counts = [int(c.replace(",", "")) for c in table["Count"] if c not in {"*", "–"}]
+    assert counts and all(c % 5 == 0 for c in counts)
+
+
+# -- Trafford's real ward files ------------------------------------------------------------------------
+@pytest.mark.real
+def test_trafford_ward_tables_show_the_local_health_values(trafford_report) -> None:  # type: ignore[no-untyped-def]
+    source = pd.read_csv(
+        real_file("trafford_ward_health_fingertips_localhealth/male_life_expectancy.csv")
+    )
+    html = trafford_report.html
+    found = re.search(
+        r'id="(table-health-status-[a-z0-9-]+)"[^<]*<caption>Male life expectancy', html
+    )
+    assert found
+    table = _table(html, found.group(1))
+    got = dict(zip(table["Ward"], table["Value"], strict=True))
+    assert len(got) == 21
+    for r in source.itertuples():
+        assert got[r.area_name] == f"{r.value:.1f}"
+    top = source.sort_values("value", ascending=False).head(5)["area_name"].tolist()
+    assert table["Ward"].head(5).tolist() == top
