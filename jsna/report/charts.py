@@ -853,6 +853,9 @@ def funnel_plot(
     highlight: str,
     figure_id: str = "funnel",
     source: str = "",
+    points_label: str = "Other areas",
+    average_label: str = "Average of the areas shown",
+    denominator_label: str = "Population (denominator)",
 ) -> Figure:
     """Value against denominator for areas, with 95% and 99.8% funnel limits around the pooled value.
 
@@ -888,7 +891,7 @@ def funnel_plot(
     ax.plot(
         limits["denominator"], limits["upper_ci_95"], color=PALETTE[0], linestyle="-", linewidth=1
     )
-    ax.axhline(target, color="black", linewidth=0.8, label="Average of the areas shown")
+    ax.axhline(target, color="black", linewidth=0.8, label=average_label)
     mine = points["area_code"].eq(highlight)
     ax.scatter(
         points.loc[~mine, "denominator"],
@@ -896,18 +899,19 @@ def funnel_plot(
         s=18,
         color=PALETTE[4],
         zorder=3,
-        label="Other areas",
+        label=points_label,
     )
-    ax.scatter(
-        points.loc[mine, "denominator"],
-        points.loc[mine, "value"],
-        s=60,
-        color=PALETTE[3],
-        edgecolor="black",
-        zorder=4,
-        label=str(points.loc[mine, "area_name"].iloc[0]) if mine.any() else "Area",
-    )
-    ax.set_xlabel("Population (denominator)")
+    if mine.any():
+        ax.scatter(
+            points.loc[mine, "denominator"],
+            points.loc[mine, "value"],
+            s=60,
+            color=PALETTE[3],
+            edgecolor="black",
+            zorder=4,
+            label=str(points.loc[mine, "area_name"].iloc[0]),
+        )
+    ax.set_xlabel(denominator_label)
     ax.set_ylabel(unit)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title(title, loc="left")

@@ -135,6 +135,18 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
             )
 
 
+def _unit_label(row: pd.Series) -> str:
+    """The value axis of a practice series: its unit, else what its multiplier says it is."""
+    unit = row.get("unit")
+    if isinstance(unit, str) and unit.strip():
+        return unit
+    multiplier = row.get("multiplier")
+    if multiplier is None or is_missing(multiplier):
+        return "Value"
+    scale = float(multiplier)
+    return "%" if scale == 100 else f"per {scale:,.0f}"
+
+
 def _funnel(
     rc: ReportContext, points: pd.DataFrame, lines: pd.DataFrame, *, highlight: str, figure_id: str
 ) -> charts.Figure:
@@ -151,14 +163,19 @@ def _funnel(
         columns={**names, "practice_code": "area_code", "practice_name": "area_name"}
     )
     r = points.iloc[0]
+    # the limit rows carry the practices' own (empty) interval columns: only the funnel's are drawn
+    curves = lines.drop(columns=[c for c in names.values() if c in lines.columns])
     figure = charts.funnel_plot(
         shown.reset_index(drop=True),
-        lines.rename(columns=names).sort_values("denominator").reset_index(drop=True),
+        curves.rename(columns=names).sort_values("denominator").reset_index(drop=True),
         title=f"{r['indicator_name']}, GP practices, {r['period']}",
-        unit=str(r.get("unit") or ""),
+        unit=_unit_label(r),
         highlight=highlight,
         figure_id=figure_id,
         source=f"{SOURCE}; limits around the pooled value of {rc.area_name}'s practices",
+        points_label="Practices",
+        average_label=f"Pooled value of {rc.area_name}'s practices",
+        denominator_label="Registered patients (denominator)",
     )
     return figure
 
