@@ -685,9 +685,12 @@ def reportable_areas(
     """``(code, name)`` of every area a report can be made for, sorted by code.
 
     The areas with results (else with population), leaving out the benchmark, benchmark levels
-    (country, region) and small areas (LSOA, MSOA, ward, output area), which appear inside the
-    reports of the areas that hold them.
+    (country, region), small areas (LSOA, MSOA, ward, output area) and GP practices (and PCNs),
+    which appear inside the reports of the areas that hold them (a practice profile is made with
+    ``jsna report --area CODE``, never by ``--all-areas``).
     """
+    from jsna.vocabulary.areas import PRACTICE_PATTERN
+
     if len(results):
         pairs = results[["area_code", "area_type"]].drop_duplicates()
         rows = [(str(c), str(t)) for c, t in pairs.itertuples(index=False)]
@@ -697,7 +700,10 @@ def reportable_areas(
         {
             c
             for c, t in rows
-            if t not in NOT_REPORTED and area_type_of(c) not in NOT_REPORTED and c != benchmark
+            if t not in NOT_REPORTED
+            and area_type_of(c) not in NOT_REPORTED
+            and c != benchmark
+            and not PRACTICE_PATTERN.fullmatch(c)
         }
     )
     return [(c, names.get(c, c)) for c in codes]
@@ -1234,13 +1240,9 @@ def _area_funnel(rows: pd.DataFrame, area: str, comparators: list[str]) -> pd.Da
 def analysis_areas(
     results: pd.DataFrame, population_codes: Iterable[str], names: dict[str, str], config: Any
 ) -> list[tuple[str, str]]:
-    """The project area (when set) and every :func:`reportable_areas` area but GP practices: the
+    """The project area (when set) and every :func:`reportable_areas` area: the
     areas compute stores analyses for."""
-    from jsna.vocabulary.areas import PRACTICE_PATTERN
-
     listed = reportable_areas(results, population_codes, names, config.project.benchmark)
-    # a practice profile has no section 7-10 (docs/report.md): nothing to store for practices
-    listed = [(c, n) for c, n in listed if not PRACTICE_PATTERN.fullmatch(c)]
     own = config.project.area
     if own and own not in dict(listed):
         listed = sorted([*listed, (own, names.get(own, own))])

@@ -81,6 +81,19 @@ class DisclosurePolicy:
     def is_small_area(self, area_type: Any) -> bool:
         return str(area_type) in self.small_area_types
 
+    def hidden_parts(self, values: Sequence[Any]) -> list[bool]:
+        """Which of ``values`` (the parts of a total the report states) to hide: the counts
+        suppressed on their own, and, when just one is, the next smallest with it, so the hidden
+        one cannot be worked out by subtracting the others from the total."""
+        hidden = [self.suppressed(v) for v in values]
+        if sum(hidden) == 1:
+            shown = [
+                (float(v), i) for i, v in enumerate(values) if not hidden[i] and not is_missing(v)
+            ]
+            if shown:
+                hidden[min(shown)[1]] = True
+        return hidden
+
     def suppressed(self, value: Any) -> bool:
         """True when ``value`` is a count the policy hides on its own (primary suppression)."""
         if not self.enabled or is_missing(value):

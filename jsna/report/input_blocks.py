@@ -507,9 +507,7 @@ def _registrations(rc: ReportContext, section: Section) -> None:
     # list sizes of 1 to 7 are hidden like any small count; with the total in the text, one hidden
     # list could be worked out by subtraction, so the next smallest is hidden with it
     sizes = practices["value"].astype(float)
-    hidden = sizes.map(rc.policy.suppressed).astype(bool)
-    if hidden.sum() == 1 and (~hidden).any():
-        hidden[hidden.index == sizes[~hidden].idxmin()] = True
+    hidden = rc.policy.hidden_parts(sizes.tolist())
     body = [
         [
             Cell(f"{names.get(p, p) if names.get(p, p) != p else p}"),

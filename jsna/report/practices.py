@@ -68,11 +68,13 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
     for _, s in series.iterrows():
         columns.append(f"{s['indicator_name']} ({s['period']})")
     body = []
-    for _, p in practices.iterrows():
+    # the area's total list is stated, so one hidden list size hides the next smallest with it
+    hidden = rc.policy.hidden_parts(practices["list_size"].tolist())
+    for (_, p), hide in zip(practices.iterrows(), hidden, strict=True):
         cells = [
             Cell(str(p["practice_name"])),
             Cell(str(p["practice_code"])),
-            Cell(rc.policy.count(p["list_size"]), numeric=True),
+            Cell(rc.policy.count(p["list_size"], hidden=hide), numeric=True),
         ]
         mine = points[points["practice_code"].eq(p["practice_code"])].set_index("indicator_id")
         for indicator_id in series["indicator_id"]:

@@ -84,11 +84,12 @@ def test_ward_rates_are_judged_against_the_authority_with_stored_funnel_limits(
     la = res[res["indicator_id"].eq("activity-rate") & res["area_code"].eq(AMBRIDGE)].set_index(
         "category"
     )
-    # wards are judged against the rate of all the wards: records over the mid-2024 LSOA residents
-    lsoa = pd.read_csv(SAMPLES / "population_mye2024_lsoa_wide.csv")
+    # wards are judged against the rate of all the wards: records of 2023/24 over the LSOA
+    # residents at mid-2023, the mid-year in which the financial year starts
+    lsoa = pd.read_csv(SAMPLES / "population_lsoa_2020_2023.csv")
     lookup = pd.read_csv(SAMPLES / "lookup_lsoa21_ward24_msoa21_lad24.csv")
-    persons = lsoa[lsoa["sex"].eq("Persons")]
-    residents = persons[persons["area_code"].isin(lookup["LSOA21CD"])]["all_ages"].sum()
+    mid_2023 = lsoa[lsoa["year"].eq(2023) & lsoa["area_code"].isin(lookup["LSOA21CD"])]
+    residents = mid_2023["population"].sum()
     records = pd.read_csv(SAMPLES / "service_activity_extract.csv")
     for pod, group in wards.groupby("category"):
         expected = (records["point_of_delivery"] == pod).sum() / residents * 1000

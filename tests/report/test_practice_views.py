@@ -80,7 +80,14 @@ def test_trafford_practice_profile_renders(trafford_report, tmp_path: Path) -> N
     assert "Smoking prevalence in adults (15+)" in text
     assert "Deprivation score (IMD 2019)" in text
     la = _text(trafford_report.html)
+    hidden = 0
     for practice, n in source[source["ONS_CCG_CODE"].eq("E38000187")][
         ["CODE", "NUMBER_OF_PATIENTS"]
     ].values:
-        assert f"{practice} {n:,} " in la
+        if 1 <= n <= 7:  # a list of 1 to 7 patients is never shown
+            assert f"{practice} * " in la and f"{practice} {n} " not in la
+        shown = f"{practice} {n:,} " in la
+        hidden += not shown
+        assert shown or f"{practice} * " in la
+    # one small list hides one more with it (the total is stated), and no more than that
+    assert hidden == 2
