@@ -968,18 +968,7 @@ def _phb(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
         )
         po = res.get("phb_outcomes")
         if po is not None and len(po):
-            body = [
-                [
-                    Cell(str(r["phb_type"])),
-                    Cell(str(r["outcome_measure"])),
-                    Cell(rc.policy.count(r["n"]), numeric=True),
-                    Cell(f"{r['mean_score_before']:.3f}", numeric=True),
-                    Cell(f"{r['mean_score_after']:.3f}", numeric=True),
-                    Cell(f"{r['mean_difference']:+.3f}", numeric=True),
-                    Cell(f"{r['lower_ci_95']:+.3f} to {r['upper_ci_95']:+.3f}", numeric=True),
-                ]
-                for _, r in po.iterrows()
-            ]
+            body = [_outcome_change_row(rc, r, "phb_type") for _, r in po.iterrows()]
             section.tables.append(
                 Table(
                     caption="Outcome scores before and after a budget, by type (paired)",
@@ -1060,6 +1049,20 @@ _ANSWERS = {
 }
 
 
+def _outcome_change_row(rc: ReportContext, r: Any, group: str) -> list[Cell]:
+    """One row of a before/after outcome table: the ``group`` column's label, the measure, the
+    people (a count, under the disclosure policy), the means, the change and its interval."""
+    return [
+        Cell(str(r[group])),
+        Cell(str(r["outcome_measure"])),
+        Cell(rc.policy.count(r["n"]), numeric=True),
+        Cell(f"{r['mean_score_before']:.3f}", numeric=True),
+        Cell(f"{r['mean_score_after']:.3f}", numeric=True),
+        Cell(f"{r['mean_difference']:+.3f}", numeric=True),
+        Cell(f"{r['lower_ci_95']:+.3f} to {r['upper_ci_95']:+.3f}", numeric=True),
+    ]
+
+
 def _client_groups(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     """Budget holders' outcomes by client group: for whom budgets work."""
     answers = res.get("phb_client_answers")
@@ -1136,18 +1139,7 @@ def _client_groups(rc: ReportContext, section: Section, res: dict[str, Any]) -> 
                     "Change",
                     "95% CI",
                 ],
-                rows=[
-                    [
-                        Cell(str(r["client_group"])),
-                        Cell(str(r["outcome_measure"])),
-                        Cell(rc.policy.count(r["n"]), numeric=True),
-                        Cell(f"{r['mean_score_before']:.3f}", numeric=True),
-                        Cell(f"{r['mean_score_after']:.3f}", numeric=True),
-                        Cell(f"{r['mean_difference']:+.3f}", numeric=True),
-                        Cell(f"{r['lower_ci_95']:+.3f} to {r['upper_ci_95']:+.3f}", numeric=True),
-                    ]
-                    for _, r in change.iterrows()
-                ],
+                rows=[_outcome_change_row(rc, r, "client_group") for _, r in change.iterrows()],
                 note="Mean change after minus before with paired Student's t intervals; without a "
                 "comparison group a change cannot be attributed to the budget alone.",
             )
