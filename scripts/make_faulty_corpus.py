@@ -586,6 +586,28 @@ def build(out: Path, seed: int = 18) -> list[Case]:
         ["'x'"],
     )
     c.add(
+        "ft_value_dash",
+        "a value of '-' (not a Fingertips marker)",
+        "fingertips",
+        _csv(FT_HEADER, ft_row("-", "", "")),
+        1,
+        ["'-'", "blank"],
+    )
+    c.add(
+        "ft_value_blank_suppressed",
+        "a blank value, its reason in Value note (how Fingertips publishes a suppressed one)",
+        "fingertips",
+        _csv(
+            FT_HEADER,
+            ft_row("", "", "").replace(
+                ",,,Similar,", ",Value suppressed for disclosure control reasons,,Similar,"
+            ),
+        ),
+        0,
+        ["loaded"],
+        changes_workspace=True,
+    )
+    c.add(
         "ft_truncated_header",
         "a header cut after four columns",
         "fingertips",
@@ -600,6 +622,27 @@ def build(out: Path, seed: int = 18) -> list[Case]:
         _csv(FT_HEADER, ft_row("50", "50", "100").replace(AREA, "XYZ")),
         1,
         ["XYZ"],
+    )
+    c.add(
+        "ft_practice_code_on_county",
+        "a GP practice code on a row of a county",
+        "fingertips",
+        _csv(FT_HEADER, ft_row("50", "50", "100").replace(AREA, "A81001")),
+        1,
+        ["A81001", "Counties & UAs"],
+    )
+    c.add(
+        "ft_bad_practice_code",
+        "a trust-shaped code on a GP row",
+        "fingertips",
+        _csv(
+            FT_HEADER,
+            ft_row("50", "50", "100")
+            .replace(AREA, "RBT")
+            .replace("Counties & UAs (from Apr 2023)", "GPs"),
+        ),
+        1,
+        ["RBT", "GPs"],
     )
 
     # -- deprivation, lookups -----------------------------------------------------------------

@@ -113,11 +113,13 @@ def parse_number(
     what: str = "value",
     counts: bool | None = None,
     maximum: float | None = None,
+    markers: frozenset[str] = NUMBER_MISSING_MARKERS,
 ) -> pd.Series:
     """Parse numbers written as analysts write them ('1,234', ' 56 ', '7.0').
 
-    Missing markers (``-``, ``..``, ``:``, ``*``, ``x``, ``c``, blank) become NaN and
-    are an error unless ``allow_missing``; they are never read as zero. ``inf``, ``nan`` and other
+    Missing markers (``markers``; by default ``-``, ``..``, ``:``, ``*``, ``x``, ``c``, blank)
+    become NaN and are an error unless ``allow_missing``; they are never read as zero. A source
+    whose format documents fewer markers passes its own, and any other text is an error. ``inf``, ``nan`` and other
     text are errors. A number that reads two ways is refused unless the file's decimal mark is
     given (``--decimal``): a comma that is not a thousands separator (``1000,5``: 1000.5 or
     10005?) anywhere, and, in a column of ``counts`` (people or events, by default the
@@ -132,7 +134,7 @@ def parse_number(
         maximum = MAX_COUNT
     mark = _DECIMAL_MARK.get()
     text = strip(series)
-    missing = text.isin(NUMBER_MISSING_MARKERS)
+    missing = text.isin(markers)
     body = text.str.replace("£", "", regex=False)
     ambiguous = pd.Series(False, index=text.index)
     if mark == ",":
@@ -162,6 +164,9 @@ def parse_number(
         expectation += f" >= {minimum:g}"
     if maximum is not None:
         expectation += f" and <= {maximum:,.0f}"
+    if allow_missing and markers != NUMBER_MISSING_MARKERS:
+        spelt = " or ".join(repr(m) if m else "blank" for m in sorted(markers))
+        expectation += f", or {spelt} when missing"
     for idx in text.index[ambiguous.to_numpy()]:
         raw = text[idx]
         issues.append(
@@ -230,6 +235,44 @@ def parse_number(
                 )
             )
     return numbers
+
+
+#: the number columns an indicator-values file may hold beside its value
+LIMIT_COLUMNS = ("lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8")
+COUNT_COLUMNS = ("count", "denominator")
+
+
+def parse_optional_numbers(
+    out: pd.DataFrame,
+    raw: pd.DataFrame,
+    columns: dict[str, str | None],
+    *,
+    table: TableText,
+    issues: list[ValidationIssue],
+    markers: frozenset[str] = NUMBER_MISSING_MARKERS,
+) -> None:
+    """Parse the optional number columns of an indicator-values file into ``out``.
+
+    ``columns`` maps each target (:data:`LIMIT_COLUMNS`, :data:`COUNT_COLUMNS`) to the file's
+    column, or None when the file has none: that target is NaN. A missing marker is allowed in
+    every one (a value without limits, a suppressed count); counts and denominators must be
+    >= 0. Each bad cell is an issue (:func:`parse_number`).
+    """
+    for target, col in columns.items():
+        out[target] = (
+            parse_number(
+                raw[col],
+                table=table,
+                column=col,
+                issues=issues,
+                allow_missing=True,
+                minimum=0 if target in COUNT_COLUMNS else None,
+                what=target.replace("_", " "),
+                markers=markers,
+            )
+            if col
+            else float("nan")
+        )
 
 
 def _as_decimal(raw: str, mark: str) -> str:

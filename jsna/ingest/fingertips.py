@@ -7,6 +7,7 @@ by meaning. Category rows (deprivation deciles) are kept with their category typ
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +18,17 @@ from jsna.ingest.fields import (
     error,
     normalise_period,
     parse_number,
+    parse_optional_numbers,
     period_sortable,
     warn,
 )
 from jsna.ingest.readers import TableText, normalise_name
+from jsna.vocabulary.areas import (
+    FINGERTIPS_PSEUDO_PATTERN,
+    GSS_PATTERN,
+    ODS_PATTERN,
+    PRACTICE_PATTERN,
+)
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 if TYPE_CHECKING:
@@ -29,6 +37,47 @@ if TYPE_CHECKING:
 ID_ALIASES = ("indicator_id", "indicatorid")
 AREA_ALIASES = ("area_code", "areacode")
 PERIOD_ALIASES = ("time_period", "timeperiod", "period")
+#: the number columns beside the value, by the names exports have given them
+NUMBER_ALIASES = {
+    "lower_ci_95": (
+        "lower_ci_95_0_limit",
+        "lower_ci_95_limit",
+        "lower_ci_95",
+        "lowerci95_0limit",
+        "lower_95",
+        "lowerci95",
+    ),
+    "upper_ci_95": (
+        "upper_ci_95_0_limit",
+        "upper_ci_95_limit",
+        "upper_ci_95",
+        "upperci95_0limit",
+        "upper_95",
+        "upperci95",
+    ),
+    "lower_ci_99_8": (
+        "lower_ci_99_8_limit",
+        "lower_ci_99_8",
+        "lowerci99_8limit",
+        "lower_99_8",
+        "lowerci99_8",
+    ),
+    "upper_ci_99_8": (
+        "upper_ci_99_8_limit",
+        "upper_ci_99_8",
+        "upperci99_8limit",
+        "upper_99_8",
+        "upperci99_8",
+    ),
+    "count": ("count",),
+    "denominator": ("denominator",),
+}
+#: how a Fingertips file marks a number it does not give: the download (and the API's CSV)
+#: leaves the cell blank and says why in ``Value note`` ("Value suppressed for disclosure
+#: control reasons", "Value missing in source data"); ``NA`` is R's blank, as data fetched with
+#: fingertipsR and saved with ``write.csv`` holds it. Any other text (``x``, ``-``, ``..``) is
+#: not a Fingertips marker, and is refused rather than guessed at.
+MISSING = frozenset({"", "NA"})
 
 
 class FingertipsSource(Source):
@@ -85,6 +134,7 @@ class FingertipsSource(Source):
         }.items():
             col = cols.find(*aliases)
             out[target] = raw[col].str.strip().replace("", None) if col else None
+        _check_codes_for_types(out, table, code_col, issues)
         period_col = cols.require("time period", *PERIOD_ALIASES)
         periods = raw[period_col].str.strip()
         norm_periods = periods.map(lambda p: normalise_period(p) or p)
@@ -100,57 +150,12 @@ class FingertipsSource(Source):
             issues=issues,
             allow_missing=True,
             what="value",
+            markers=MISSING,
         )
-        source_columns: dict[str, str] = {}
-        for target, aliases in {
-            "lower_ci_95": (
-                "lower_ci_95_0_limit",
-                "lower_ci_95_limit",
-                "lower_ci_95",
-                "lowerci95_0limit",
-                "lower_95",
-                "lowerci95",
-            ),
-            "upper_ci_95": (
-                "upper_ci_95_0_limit",
-                "upper_ci_95_limit",
-                "upper_ci_95",
-                "upperci95_0limit",
-                "upper_95",
-                "upperci95",
-            ),
-            "lower_ci_99_8": (
-                "lower_ci_99_8_limit",
-                "lower_ci_99_8",
-                "lowerci99_8limit",
-                "lower_99_8",
-                "lowerci99_8",
-            ),
-            "upper_ci_99_8": (
-                "upper_ci_99_8_limit",
-                "upper_ci_99_8",
-                "upperci99_8limit",
-                "upper_99_8",
-                "upperci99_8",
-            ),
-            "count": ("count",),
-            "denominator": ("denominator",),
-        }.items():
-            col = cols.find(*aliases)
-            if col:
-                source_columns[target] = col
-                minimum = 0 if target in {"count", "denominator"} else None
-                out[target] = parse_number(
-                    raw[col],
-                    table=table,
-                    column=col,
-                    issues=issues,
-                    allow_missing=True,
-                    minimum=minimum,
-                    what=target.replace("_", " "),
-                )
-            else:
-                out[target] = float("nan")
+        source_columns = {target: cols.find(*aliases) for target, aliases in NUMBER_ALIASES.items()}
+        parse_optional_numbers(
+            out, raw, source_columns, table=table, issues=issues, markers=MISSING
+        )
         # column 23 is named after the comparator ("Compared to PCNs (v. 27/10/23) value or
         # percentiles", "Column not used"); the benchmark comparison is the first "compared to"
         compare_cols = cols.matching(
@@ -195,7 +200,7 @@ class FingertipsSource(Source):
                 error(
                     table,
                     idx,
-                    source_columns["lower_ci_95"],
+                    str(source_columns["lower_ci_95"]),
                     lower,
                     "limits-reversed",
                     f"the lower 95% limit ({lower:g}) must not be above the upper ({upper:g})",
@@ -230,6 +235,59 @@ class FingertipsSource(Source):
             layout="fingertips-download",
             table=table,
         )
+
+
+#: Fingertips area types whose areas are NHS organisations, coded by ODS: GP practices,
+#: primary care networks (``PCNs (v. 27/10/23)``), NHS trusts; each with the shape of its code
+NHS_AREA_TYPES = (
+    (re.compile(r"\b(gps?|gp practices?|practices?)\b", re.I), PRACTICE_PATTERN, "A81001"),
+    (re.compile(r"\b(pcns?|primary care networks?)\b", re.I), re.compile(r"^U\d{5}$"), "U00070"),
+    (re.compile(r"\btrusts?\b", re.I), ODS_PATTERN, "RBT"),
+)
+
+
+def _check_codes_for_types(
+    out: pd.DataFrame, table: TableText, code_col: str, issues: list[ValidationIssue]
+) -> None:
+    """An error for each row whose area code is not of the kind its ``Area Type`` names.
+
+    Fingertips codes geographies (England, regions, local authorities, ICBs, MSOAs) with ONS
+    GSS codes, its groupings with pseudo-codes (``Cl_L2_1a``), and NHS organisations with ODS
+    codes: GP practices a letter and five digits, PCNs ``U`` and five digits, trusts three
+    characters. An ODS-shaped code (``XYZ``) on a row of a geography type is not a real area;
+    rows whose code has no valid shape at all are reported by ``check_area_codes`` already,
+    and rows without an area type are taken at their code's word.
+    """
+    codes = out["area_code"].fillna("")
+    types = out["area_type"].fillna("")
+    geography = codes.str.fullmatch(GSS_PATTERN.pattern) | codes.str.fullmatch(
+        FINGERTIPS_PSEUDO_PATTERN.pattern
+    )
+    nhs = ~geography & codes.str.fullmatch(ODS_PATTERN.pattern) & types.ne("")
+    for idx in out.index[nhs.to_numpy()]:
+        code, kind = codes[idx], types[idx]
+        shape = next(
+            (
+                (pattern, example)
+                for names, pattern, example in NHS_AREA_TYPES
+                if names.search(kind)
+            ),
+            None,
+        )
+        if shape is None:
+            message = (
+                f"area code {code!r} is not an ONS GSS code (a letter and 8 digits, like "
+                f"E06000001), which an area of type {kind!r} has; NHS organisation codes belong "
+                "to GP, PCN or NHS trust rows"
+            )
+        elif not shape[0].fullmatch(code):
+            message = (
+                f"area code {code!r} is not the code of an area of type {kind!r} "
+                f"(codes like {shape[1]})"
+            )
+        else:
+            continue
+        issues.append(error(table, idx, code_col, code, "area-code-for-type", message))
 
 
 def _fill_missing_ids(

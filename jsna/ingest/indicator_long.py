@@ -42,6 +42,7 @@ from jsna.ingest.fields import (
     duplicate_keys,
     normalise_period,
     parse_number,
+    parse_optional_numbers,
     period_sortable,
     warn,
 )
@@ -217,28 +218,20 @@ def _parse(
     out["value"] = parse_number(
         raw[value_col], table=table, column=value_col, issues=issues, allow_missing=True
     )
-    limits: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("lower_ci_95", ("lower_ci_95", "lower_95")),
-        ("upper_ci_95", ("upper_ci_95", "upper_95")),
-        ("count", ("count",)),
-        ("denominator", ("denominator",)),
+    parse_optional_numbers(
+        out,
+        raw,
+        {
+            "lower_ci_95": cols.find("lower_ci_95", "lower_95"),
+            "upper_ci_95": cols.find("upper_ci_95", "upper_95"),
+            "lower_ci_99_8": None,
+            "upper_ci_99_8": None,
+            "count": cols.find("count"),
+            "denominator": cols.find("denominator"),
+        },
+        table=table,
+        issues=issues,
     )
-    for target, names in limits:
-        col = cols.find(*names)
-        out[target] = (
-            parse_number(
-                raw[col],
-                table=table,
-                column=col,
-                issues=issues,
-                allow_missing=True,
-                what=target.replace("_", " "),
-            )
-            if col
-            else float("nan")
-        )
-    out["lower_ci_99_8"] = float("nan")
-    out["upper_ci_99_8"] = float("nan")
     note_col = cols.find("value_note")
     out["value_note"] = raw[note_col].str.strip().replace("", None) if note_col else None
     out["trend"] = None

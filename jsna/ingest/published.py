@@ -32,10 +32,12 @@ from typing import TYPE_CHECKING
 
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import (
+    LIMIT_COLUMNS,
     check_area_codes,
     duplicate_keys,
     normalise_period,
     parse_number,
+    parse_optional_numbers,
     parse_sex,
     period_sortable,
 )
@@ -210,39 +212,17 @@ def _parse(
         raw[value_col], table=table, column=value_col, issues=issues, allow_missing=True
     )
     limits = _limit_columns(columns)
-    for target in ("lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"):
-        col = cols.find(target) or limits.get(target)
-        out[target] = (
-            parse_number(
-                raw[col],
-                table=table,
-                column=col,
-                issues=issues,
-                allow_missing=True,
-                what=target.replace("_", " "),
-            )
-            if col
-            else float("nan")
-        )
-    counts: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("count", NUMERATOR_ALIASES),
-        ("denominator", DENOMINATOR_ALIASES),
+    parse_optional_numbers(
+        out,
+        raw,
+        {
+            **{t: cols.find(t) or limits.get(t) for t in LIMIT_COLUMNS},
+            "count": cols.find(*NUMERATOR_ALIASES),
+            "denominator": cols.find(*DENOMINATOR_ALIASES),
+        },
+        table=table,
+        issues=issues,
     )
-    for target, names in counts:
-        col = cols.find(*names)
-        out[target] = (
-            parse_number(
-                raw[col],
-                table=table,
-                column=col,
-                issues=issues,
-                allow_missing=True,
-                minimum=0,
-                what=target,
-            )
-            if col
-            else float("nan")
-        )
     note_col = cols.find("value_note", "valuenote", "note")
     out["value_note"] = raw[note_col].str.strip().replace("", None) if note_col else None
     out["trend"] = None

@@ -16,12 +16,7 @@ from tests.reliability.corpus import base_project, corpus_module, workspace_stat
 
 #: cases jsna still gets wrong: loaded (coerced) instead of refused, or refused for the wrong
 #: reason. strict: the day one is fixed the test says so.
-KNOWN = {
-    "ft_value_text": "'x' is read as a missing-value marker (ONS's, for suppressed figures), as in "
-    "every other kind; Fingertips itself leaves such values blank",
-    "ft_bad_area": "XYZ has the shape of a three-character NHS organisation code (an NHS trust's "
-    "ODS code), which Fingertips files hold; telling it from a real one needs the ODS register",
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
