@@ -952,12 +952,12 @@ def run_analyses(
     *,
     progress: Callable[[str], None] | None = None,
     workers: int = 1,
-    pool_from: int = POOL_FROM,
+    pool_from: int | None = None,
 ) -> StoredAnalyses:
     """Run the analyses of sections 7-10 for every ``(code, name)`` in ``areas``, ready to store.
 
-    Areas without inputs for an analysis skip it at once. When ``pool_from`` or more areas have
-    inputs and ``workers`` > 1, those areas run on a process pool fed with the tables already
+    Areas without inputs for an analysis skip it at once. When ``pool_from`` (default
+    :data:`POOL_FROM`) or more areas have inputs and ``workers`` > 1, those areas run on a process pool fed with the tables already
     read (and what every area shares, computed once here); each area's simulations use the
     configured seed, so the stored figures do not depend on the pool.
     """
@@ -977,7 +977,7 @@ def run_analyses(
         else:
             busy.append((code, name))
     rest = busy[1:]
-    if workers > 1 and len(rest) >= pool_from:
+    if workers > 1 and len(rest) >= (POOL_FROM if pool_from is None else pool_from):
         for one in _pooled(tables, rest, config, shared, workers, progress):
             done[one.area] = one
     else:
@@ -1006,6 +1006,7 @@ def _pooled(
 ) -> list[AreaAnalyses]:
     """``areas`` analysed on ``workers`` processes, in the order given."""
     import multiprocessing
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
     data = _rows_for(tables, [code for code, _ in areas], config.project.benchmark)
@@ -1014,7 +1015,7 @@ def _pooled(
         n,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(data, config, _portable(shared)),
+        initargs=(data, config, _portable(shared), os.getpid()),
     ) as pool:
         codes = [c for c, _ in areas]
         names = [name for _, name in areas]
@@ -1050,9 +1051,14 @@ def _portable(shared: dict[Any, Any]) -> dict[Any, Any]:
     return {k: v for k, v in shared.items() if not (isinstance(k, tuple) and k[0] == "by_area")}
 
 
-def _init_worker(data: dict[str, pd.DataFrame], config: Any, shared: dict[Any, Any]) -> None:
+def _init_worker(
+    data: dict[str, pd.DataFrame], config: Any, shared: dict[Any, Any], parent: int
+) -> None:
     import os
 
+    from jsna.processes import die_with_parent
+
+    die_with_parent(parent)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     _WORKER.update(tables=data, config=config, shared=shared)
 
@@ -1258,14 +1264,19 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
     from jsna.errors import UsageError
     from jsna.indicators.context import ComputeContext
     from jsna.indicators.practices import practice_analysis
-    from jsna.indicators.registry import IndicatorRegistry, IndicatorRun, run_indicators
+    from jsna.indicators.registry import (
+        IndicatorRegistry,
+        IndicatorRun,
+        run_indicators,
+        unknown_indicator_settings,
+    )
     from jsna.indicators.small_areas import small_area_table
     from jsna.workspace import Workspace
 
     registry = IndicatorRegistry.from_entry_points()
-    unknown = [i for i in config.indicators.disabled if i not in registry.indicators]
+    unknown = unknown_indicator_settings(config.indicators, registry.indicators)
     if unknown:
-        raise UsageError(f"indicators.disabled names unknown indicators: {', '.join(unknown)}")
+        raise UsageError("; ".join(message for _, message in unknown))
     with Workspace.open(config.workspace_path) as ws:
         ctx = ComputeContext(
             ws, benchmark_code=config.project.benchmark, config=config.model_dump()

@@ -60,45 +60,13 @@ def _init_worker(config_data: dict[str, Any], root: str, parent: int | None = No
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if parent is not None:
-        _die_with_parent(parent)
+        from jsna.processes import die_with_parent
+
+        die_with_parent(parent)
     from jsna.config import Config
 
     _close_worker()
     _WORKER["config"] = Config.model_validate({**config_data, "root": Path(root)})
-
-
-def _die_with_parent(parent: int) -> None:
-    """End this worker as soon as the process that started it is gone, however it ended
-    (``kill -9`` included), so that no worker lives on rendering or holding the workspace.
-
-    A daemon thread checks every fraction of a second that the worker's parent is still
-    ``parent`` (an orphan is handed to another process); on Linux the kernel is also asked to
-    send SIGKILL when the parent dies (``PR_SET_PDEATHSIG``), which is immediate.
-    """
-    import os
-    import sys
-    import threading
-    import time
-
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent:
-                os._exit(1)
-            time.sleep(0.25)
-
-    if os.getppid() != parent:  # the parent died before this worker started
-        os._exit(1)
-    threading.Thread(target=watch, name="jsna-parent-watch", daemon=True).start()
 
 
 def _worker_workspace() -> Any:

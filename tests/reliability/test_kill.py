@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +29,63 @@ DEATHS = SAMPLES / "deaths_lad_2020_2024.csv"
 
 
 def _kill_after(args: list[str], cwd: Path, delay: float) -> int | None:
-    """Start ``jsna ARGS``, ``kill -9`` it after ``delay`` seconds; its exit code if it finished
-    first, else None."""
+    """Start ``jsna ARGS`` in a process group of its own, ``kill -9`` it after ``delay`` seconds;
+    its exit code if it finished first, else None. Either way, no process of its group (a pool
+    worker) is left running 5 seconds later, and the workspace's lock is free."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "jsna.cli", *args],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
-        return proc.wait(timeout=delay)
+        code: int | None = proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        return None
+        code = None
+    deadline = time.monotonic() + 5
+    while _group(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _group(proc.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"killed at {delay:.2f} s: {len(left)} process(es) outlived jsna"
+    assert _lock_free(cwd / "jsna.duckdb"), f"killed at {delay:.2f} s: the lock is still held"
+    return code
+
+
+def _group(pgid: int) -> list[int]:
+    """The live (not zombie) processes of process group ``pgid`` (none where /proc is absent)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[2] == str(pgid) and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _lock_free(workspace: Path) -> bool:
+    """Whether another process could take the workspace's lock file for writing now."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock file
+        return True
+    lock = workspace.with_name(workspace.name + ".lock")
+    if not lock.exists():
+        return True
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +141,10 @@ def test_kill_loop_ingest(ingest_states: tuple[Path, Any, Any], tmp_path: Path, 
     print(f"ingest kill loop {seed}: {', '.join(outcomes)}")
 
 
+#: rounds of each kill loop of compute, report and run
+ROUNDS = 5
+
+
 @LONG
 @pytest.mark.reliability
 @pytest.mark.parametrize(
@@ -104,24 +152,35 @@ def test_kill_loop_ingest(ingest_states: tuple[Path, Any, Any], tmp_path: Path, 
     [
         ["compute"],
         ["report", "-o", "out"],
+        ["report", "--format", "pdf", "-o", "out"],
         ["report", "--all-areas", "--workers", "2", "-o", "batch"],
         ["run", "--config", "jsna.toml"],
     ],
-    ids=["compute", "report", "all-areas", "run"],
+    ids=["compute", "report", "report-pdf", "all-areas", "run"],
 )
 def test_kill_loop_pipeline(demo_project: Path, tmp_path: Path, args: list[str]) -> None:
     """Compute, report and run are deterministic, so a killed one leaves the workspace as the
-    finished demo had it (old and new contents are the same)."""
+    finished demo had it (old and new contents are the same). The kill points are spread over
+    the command's own running time, measured first on a copy of the demo."""
     expected = workspace_state(demo_project / "jsna.duckdb")
+    timed = tmp_path / "timed"
+    shutil.copytree(demo_project, timed)
+    start = time.monotonic()
+    assert _kill_after(args, timed, 3600) == 0
+    seconds = time.monotonic() - start
     rng = random.Random(" ".join(args))
-    for n in range(4):
+    outcomes = []
+    for n in range(ROUNDS):
         project = tmp_path / f"demo{n}"
         shutil.copytree(demo_project, project)
-        delay = rng.uniform(1.0, 25.0)
+        for stale in [*project.rglob("*.html"), *project.rglob("*.pdf")]:
+            stale.unlink()  # a partial output must not hide behind the demo's finished one
+        delay = rng.uniform(0.05, 0.95) * seconds
         code = _kill_after(args, project, delay)
-        print(f"{args[0]}: {'finished' if code is not None else f'killed at {delay:.1f} s'}")
+        outcomes.append("finished" if code is not None else f"killed at {delay:.1f} s")
         assert workspace_state(project / "jsna.duckdb") == expected
         _report_complete(project)
         code, out, err = run_main(*args, cwd=project)
         assert code == 0, out + err
         _report_complete(project)
+    print(f"{' '.join(args)} ({seconds:.1f} s): {'; '.join(outcomes)}")
