@@ -76,7 +76,13 @@ DebugOpt = Annotated[
 
 
 def _set_wait(value: float) -> float:
+    import math
+
+    from jsna.errors import UsageError
     from jsna.workspace import set_lock_wait
+
+    if math.isnan(value) or value < 0:
+        raise UsageError(f"--wait must be a number of seconds >= 0, got {value:g}")
 
     def tell(message: str) -> None:
         from rich.markup import escape
@@ -90,12 +96,12 @@ def _set_wait(value: float) -> float:
 _WAIT_HELP = "Seconds to wait for a workspace another command is using (0: fail at once)."
 WaitOpt = Annotated[
     float,
-    typer.Option("--wait", metavar="SECONDS", min=0, help=_WAIT_HELP, callback=_set_wait),
+    typer.Option("--wait", metavar="SECONDS", help=_WAIT_HELP, callback=_set_wait),
 ]
 RunWaitOpt = Annotated[
     float,
     typer.Option(
-        "--wait", metavar="SECONDS", min=0, help=_WAIT_HELP + " Default 300 s.", callback=_set_wait
+        "--wait", metavar="SECONDS", help=_WAIT_HELP + " Default 300 s.", callback=_set_wait
     ),
 ]
 

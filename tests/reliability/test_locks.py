@@ -74,6 +74,16 @@ def test_a_busy_workspace_times_out_with_a_clear_error(loaded: Path) -> None:
         assert code == 3 and '"WorkspaceBusyError"' in out
 
 
+@pytest.mark.parametrize("args", [["compute"], ["run"], ["export", "-o", "r.csv"]])
+@pytest.mark.parametrize("wait", ["-3", "nan"])
+def test_a_negative_wait_is_a_plain_usage_error(loaded: Path, args: list[str], wait: str) -> None:
+    code, out, err = run_main(*args, "--wait", wait, cwd=loaded)
+    text = out + err
+    assert code == 2, text
+    assert f"--wait must be a number of seconds >= 0, got {wait}" in text, text
+    assert "╭" not in text and "Usage:" not in text and "Traceback" not in text, text
+
+
 def test_readers_share_and_a_writer_waits_for_them(loaded: Path, tmp_path: Path) -> None:
     for _ in _holder(loaded, "read", 60):
         code, out, err = run_main("export", "--wait", "0", "-o", tmp_path / "r.csv", cwd=loaded)
