@@ -305,11 +305,25 @@ def write_parquet(results: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _sheet_name(number: int, title: str) -> str:
-    """An Excel sheet name (at most 31 characters, none of []:*?/\\)."""
+#: Excel's longest sheet name
+SHEET_NAME_LENGTH = 31
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """An Excel sheet name for ``name``: none of []:*?/\\, at most :data:`SHEET_NAME_LENGTH`
+    characters, and unlike every name in ``taken`` (casefolded, as Excel compares them),
+    where cutting made two alike, by a number at its end (``… (2)``). The name is added to
+    ``taken``."""
     import re
 
-    return re.sub(r"[\[\]:*?/\\]", " ", f"{number} {title}")[:31].rstrip()
+    base = re.sub(r"[\[\]:*?/\\]", " ", name)[:SHEET_NAME_LENGTH].rstrip()
+    candidate, n = base, 1
+    while candidate.casefold() in taken:
+        n += 1
+        suffix = f" ({n})"
+        candidate = base[: SHEET_NAME_LENGTH - len(suffix)].rstrip() + suffix
+    taken.add(candidate.casefold())
+    return candidate
 
 
 def write_xlsx(
@@ -329,6 +343,7 @@ def write_xlsx(
     workbook = Workbook()
     contents = workbook.active
     contents.title = "Contents"
+    taken = {contents.title.casefold()}
     _append_text_safe(contents, [str(metadata.get("title", "jsna results"))])
     contents["A1"].font = Font(bold=True, size=14)
     for key in ("area", "benchmark", "run_date", "jsna_version"):
@@ -348,7 +363,7 @@ def write_xlsx(
     table = to_fingertips(results, **fingertips)
     for info in SECTIONS:
         rows = results["section"].eq(info.id).to_numpy()
-        name = _sheet_name(info.number, info.title)
+        name = _sheet_name(f"{info.number} {info.title}", taken)
         _append_text_safe(
             contents,
             [name, info.title, int(results.loc[rows, "indicator_id"].nunique()), int(rows.sum())],
@@ -367,7 +382,7 @@ def write_xlsx(
                 max(len(column), 10) + 2, 45
             )
     for name, frame in (analyses or {}).items():
-        sheet_name = name[:31]  # Excel's limit; table names are plain snake_case
+        sheet_name = _sheet_name(name, taken)
         _append_text_safe(contents, [sheet_name, "Analysis table (sections 7-10)", "", len(frame)])
         sheet = workbook.create_sheet(sheet_name)
         _append_text_safe(sheet, [str(c) for c in frame.columns])

@@ -166,3 +166,27 @@ def test_quarantine_export(project: Path, cli) -> None:  # type: ignore[no-untyp
     rows = _cells(target.read_bytes().decode("utf-8"))
     assert rows, "the bad row was quarantined"
     _no_live_text(rows)
+
+
+def test_xlsx_sheet_names_cut_to_31_characters_stay_unique(tmp_path: Path) -> None:
+    """Two analysis tables alike in their first 31 characters, and one that Excel would take
+    for the contents sheet (sheet names are compared without case), each get a sheet of
+    their own, named as the contents sheet lists them."""
+    from openpyxl import load_workbook
+
+    from jsna.export import write_export
+
+    long = "analysis_inequality_by_deprivation_decile"
+    analyses = {f"{long}_{n}": pd.DataFrame({"table": [f"{long}_{n}"], "n": [n]}) for n in range(3)}
+    analyses["CONTENTS"] = pd.DataFrame({"table": ["CONTENTS"], "n": [9]})
+    path = write_export(_results(), tmp_path / "r.xlsx", "xlsx", metadata={}, analyses=analyses)
+    book = load_workbook(path)
+    names = book.sheetnames
+    assert len({n.casefold() for n in names}) == len(names) == 1 + 10 + len(analyses)
+    assert all(len(n) <= 31 for n in names)
+    listed = [row[0] for row in book["Contents"].iter_rows(values_only=True) if row]
+    tail = names[-len(analyses) :]
+    assert tail == [long[:31], f"{long[:27]} (2)", f"{long[:27]} (3)", "CONTENTS (2)"]
+    assert set(tail) <= set(listed)
+    for name, table in zip(tail, analyses, strict=True):
+        assert book[name]["A2"].value == table
