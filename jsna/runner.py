@@ -147,16 +147,15 @@ def run_project(
 
 def _check_plugins(config: Config) -> None:
     """Load every plugin group now, so that a conflict stops the run before any work (exit 3)."""
-    from jsna.indicators.registry import IndicatorRegistry
+    from jsna.indicators.registry import IndicatorRegistry, unknown_indicator_settings
     from jsna.plugins import SectionRegistry
 
     registry = IndicatorRegistry.from_entry_points()
     SectionRegistry.from_entry_points()
-    unknown = [i for i in config.indicators.disabled if i not in registry.indicators]
+    unknown = unknown_indicator_settings(config.indicators, registry.indicators)
     if unknown:
         raise ConfigError(
-            f"{config.where('indicators', 'disabled')}: indicators.disabled names unknown "
-            f"indicators: {', '.join(unknown)} (see jsna indicators list)"
+            "; ".join(f"{config.where('indicators', setting)}: {text}" for setting, text in unknown)
         )
 
 

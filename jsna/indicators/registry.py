@@ -7,6 +7,7 @@ The indicators themselves come from :class:`jsna.plugins.IndicatorRegistry` (the
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,34 @@ __all__ = [
     "check_result_frame",
     "list_indicators",
     "run_indicators",
+    "unknown_indicator_settings",
 ]
+
+
+def unknown_indicator_settings(settings: Any, known: Collection[str]) -> list[tuple[str, str]]:
+    """The settings of ``[indicators]`` in ``jsna.toml`` (``settings``) that name indicators
+    not in ``known``: one ``(setting, message)`` per setting (``disabled``, ``options``), the
+    message naming each unknown id, the known id closest to it, and every known id. A typo
+    there would otherwise leave an indicator on, or its options unused, without a word."""
+    import difflib
+
+    found = []
+    for setting, ids in (("disabled", settings.disabled), ("options", settings.options)):
+        unknown = [i for i in ids if i not in known]
+        if not unknown:
+            continue
+        names = []
+        for ident in unknown:
+            close = difflib.get_close_matches(ident, list(known), n=1)
+            names.append(f"{ident!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        found.append(
+            (
+                setting,
+                f"indicators.{setting} names unknown indicator(s) {', '.join(names)}; the "
+                f"indicators are: {', '.join(sorted(known))} (jsna indicators list)",
+            )
+        )
+    return found
 
 
 @dataclass
