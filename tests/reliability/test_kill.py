@@ -141,8 +141,8 @@ def test_kill_loop_ingest(ingest_states: tuple[Path, Any, Any], tmp_path: Path, 
     print(f"ingest kill loop {seed}: {', '.join(outcomes)}")
 
 
-#: rounds of each kill loop of compute, report and run
-ROUNDS = 5
+#: rounds of each kill loop of compute, report and run (``JSNA_KILL_ROUNDS`` on a slow machine)
+ROUNDS = int(os.environ.get("JSNA_KILL_ROUNDS", "5"))
 
 
 @LONG
