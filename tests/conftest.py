@@ -34,16 +34,32 @@ os.environ.setdefault(
 
 #: session fixtures too costly to build once per xdist worker: every test that uses one runs in
 #: that fixture's group, so that ``--dist loadgroup`` builds it on one worker only
-_BUILD_GROUPS = {"trafford_report": "trafford", "birmingham": "birmingham"}
+_BUILD_GROUPS = {
+    "trafford_report": "trafford",
+    "birmingham": "birmingham",
+    "demo_pdf": "demo_pdf",
+}
+
+#: the full tier: a test that uses one of these fixtures, or carries one of these markers, is
+#: also marked ``slow`` (real-area builds, real files, the PDF, Spark's JVM); the fast tier is
+#: ``-m "not slow"`` and the README's full command runs both tiers
+_SLOW_FIXTURES = {"trafford_report", "birmingham", "demo_pdf", "real_data"}
+_SLOW_MARKERS = {"real", "spark", "browser"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test that uses an expensive shared build with that build's ``xdist_group``."""
+    """Mark each test that uses an expensive shared build with that build's ``xdist_group``, and
+    each test of the full tier (see ``_SLOW_FIXTURES``) ``slow``."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         group = next((g for f, g in _BUILD_GROUPS.items() if f in names), None)
         if group and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(group))
+        slow = _SLOW_FIXTURES.intersection(names) or any(
+            item.get_closest_marker(m) for m in _SLOW_MARKERS
+        )
+        if slow and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -128,18 +144,12 @@ def _pdf_available() -> bool:
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str]:
     """The demo project, built once per session the way a scheduled job does: the bundled samples
     copied into a folder (as ``jsna demo`` copies them) and ``jsna run --config jsna.toml --json``
-    run through the real entry point. ``(project, exit code, stdout, stderr)``; read only."""
+    run through the real entry point, HTML only (``demo_pdf`` renders the PDF on the one worker
+    whose tests read it). ``(project, exit code, stdout, stderr)``; read only."""
     target = tmp_path_factory.mktemp("demo") / "project"
     shutil.copytree(
         SAMPLES, target, ignore=shutil.ignore_patterns("bad", "README.md", "__pycache__")
     )
-    if _pdf_available():  # the PDF from the same assembled report, as `jsna demo --format pdf`
-        config = target / "jsna.toml"
-        text = config.read_text(encoding="utf-8")
-        assert 'formats = ["html"]' in text
-        config.write_text(
-            text.replace('formats = ["html"]', 'formats = ["html", "pdf"]'), encoding="utf-8"
-        )
     code, out, err = run_main("run", "--config", target / "jsna.toml", "--json")
     assert code == 0, (out, err)
     return target, code, out, err
@@ -163,13 +173,18 @@ def demo_html(demo_project: Path) -> str:
 
 @pytest.fixture(scope="session")
 def demo_pdf(demo_project: Path) -> Path:
-    """The demo area's PDF report, rendered by the demo run beside the HTML; skipped without
+    """The demo area's PDF report, rendered once (by ``jsna report --format pdf``, beside the
+    HTML in the demo's output folder) on the worker of the ``demo_pdf`` group; skipped without
     WeasyPrint."""
     from jsna import api
 
     if not _pdf_available():
         pytest.skip("WeasyPrint is not installed (pip install 'jsna[pdf]')")
     area = api.project_config(demo_project).project.area
+    code, out, err = run_main(
+        "report", "--area", area, "--format", "pdf", "--project", demo_project
+    )
+    assert code == 0, (out, err)
     return demo_project / "output" / f"jsna-{area}.pdf"
 
 

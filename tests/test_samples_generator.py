@@ -136,6 +136,7 @@ def test_bands_are_complete() -> None:
     assert all(bands == life for bands in per_lsoa)
 
 
+@pytest.mark.slow  # 309 authorities' files: the full tier
 def test_a_scaled_project_of_every_english_authority_generates(tmp_path: Path) -> None:
     """309 authorities (the benchmark's size) each get their population, and the project area
     still gets its full set of neighbourhoods (the region grows with the number of authorities:

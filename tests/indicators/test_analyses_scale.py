@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import real_file
 
+pytestmark = pytest.mark.real  # every test here reads the real files
+
 CENSUS = "trafford_census2021/1981-2021_population_by_sex_and_age_group_la_gm.csv"
 GM = [f"E0800000{i}" for i in range(1, 10)] + ["E08000010"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import subprocess
-import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -70,25 +68,12 @@ def project(tmp_path: Path) -> Path:
 
 
 def _ingest(project: Path, path: Path, *extra: str) -> tuple[int, str]:
-    """The real command line's exit code and what it printed."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jsna",
-            "ingest",
-            "activity",
-            str(path),
-            "--project",
-            str(project),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-    )
-    return done.returncode, done.stdout + done.stderr
+    """The real entry point's exit code and what it printed, in-process (``run_main``); the
+    program's own exit codes in a subprocess are tested in ``tests/errors``."""
+    from tests.conftest import run_main
+
+    code, out, err = run_main("ingest", "activity", str(path), "--project", str(project), *extra)
+    return code, out + err
 
 
 def _refusal(project: Path, path: Path) -> str:

@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import REAL
 
+pytestmark = pytest.mark.real  # every test here reads the real files
+
 # folder -> (expected kind of every data file, extra CLI arguments, explicit kind or None)
 FOLDERS = {
     "boundaries_lad2021_england_imd": ("boundaries", [], None),

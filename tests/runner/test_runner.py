@@ -158,7 +158,7 @@ def test_a_failing_plugin_indicator_gives_exit_1_and_is_listed_in_the_report(
     monkeypatch.setattr(
         registry_module.IndicatorRegistry, "from_entry_points", classmethod(lambda cls: fresh)
     )
-    config = make_project(sample_inputs, tmp_path / "p")
+    config = make_project(sample_inputs, tmp_path / "p", kinds=("population", "deaths"))
     result = api.run(config)
     assert not result.ok and result.exit_code == 1
     assert result.problems == [
@@ -176,7 +176,7 @@ def test_a_failing_plugin_indicator_gives_exit_1_and_is_listed_in_the_report(
 def test_environment_overrides_apply_and_are_recorded(
     sample_inputs: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = make_project(sample_inputs, tmp_path / "p")
+    config = make_project(sample_inputs, tmp_path / "p", kinds=("population",))
     monkeypatch.setenv("JSNA_OUTPUT_DIR", "ci-output")
     monkeypatch.setenv("JSNA_PROJECT_RUN_DATE", "2026-04-01")
     code, out, err = cli("run", "--config", config, "--json")

@@ -133,6 +133,7 @@ REAL_PERIOD_FILES = [
 ]
 
 
+@pytest.mark.real
 @pytest.mark.parametrize(("relative", "column"), REAL_PERIOD_FILES)
 def test_every_period_label_in_the_real_files_is_read(relative: str, column: str) -> None:
     path = real_file(relative)
@@ -148,6 +149,7 @@ def _end_of_label(label: str) -> tuple[int, int]:
     return int(last[0]), int(last[1])
 
 
+@pytest.mark.real
 def test_trafford_nhs_health_checks_latest_is_the_cumulative_figure_to_the_last_quarter(
     tmp_path,
 ) -> None:
