@@ -17,11 +17,10 @@ from jsna.report.analysis_sections import (
     build_projected_service_use,
     build_value_for_money,
 )
-from jsna.report.context import ReportContext, SectionBuilder, trend_figure
+from jsna.report.context import ReportContext, SectionBuilder, WorkspaceReads, trend_figure
 from jsna.report.disclosure import (
     DisclosurePolicy,
     Hierarchy,
-    control_results,
     protect_results,
     results_csv_text,
 )
@@ -917,26 +916,35 @@ def assemble_report(
     builders: dict[str, SectionBuilder] | None = None,
     policy: DisclosurePolicy | None = None,
     skipped: list[dict[str, str]] | None = None,
+    reads: WorkspaceReads | None = None,
 ) -> Report:
-    """Build the report data model for ``area_code`` from the stored results."""
+    """Build the report data model for ``area_code`` from the stored results.
+
+    ``reads`` holds what every area's report reads alike (whole tables, names, the controlled
+    results); a batch passes the same one for every area its worker renders.
+    """
     from jsna.errors import UsageError
-    from jsna.indicators.context import ComputeContext
-    from jsna.indicators.finish import shown
     from jsna.indicators.registry import IndicatorRegistry
 
-    every = workspace.table("results")
-    # one value per indicator, area, period and sex: the row set aside for another source goes to the appendix
-    results = every[shown(every).to_numpy()]
-    alternatives = every[~shown(every).to_numpy()]
-    names = ComputeContext(workspace).area_names()
-    known = set(results["area_code"]) | set(workspace.table("population")["area_code"])
+    reads = (
+        reads if reads is not None and reads.workspace is workspace else WorkspaceReads(workspace)
+    )
+    registry = IndicatorRegistry.from_entry_points()
+    indicators = dict(registry.indicators)
+    policy = policy or DisclosurePolicy.from_settings(config.disclosure)
+    rules = {i: getattr(ind, "disclosure", "counts") for i, ind in indicators.items()}
+    # one value per indicator, area, period and sex: the row set aside for another source goes
+    # to the appendix; both after the one disclosure step, so every table, chart and download
+    # below reads controlled results
+    results, alternatives = reads.controlled_results(policy, rules)
+    names = reads.names()
+    known = set(results["area_code"]) | set(reads.table("population")["area_code"])
     if area_code not in known:
         sample = ", ".join(f"{c} ({names.get(c, '?')})" for c in sorted(known)[:12])
         raise UsageError(
             f"no data for area {area_code!r}; areas with data include: {sample or 'none (run jsna compute)'}"
         )
     benchmark = config.project.benchmark
-    registry = IndicatorRegistry.from_entry_points()
     rc = ReportContext(
         area_code=area_code,
         area_name=names.get(area_code, area_code),
@@ -946,12 +954,11 @@ def assemble_report(
         workspace=workspace,
         config=config,
         names=names,
-        policy=policy or DisclosurePolicy.from_settings(config.disclosure),
+        policy=policy,
         area_type=_area_type(workspace, results, area_code),
-        indicators=dict(registry.indicators),
+        indicators=indicators,
+        reads=reads,
     )
-    # the one disclosure step: every table, chart and download below reads controlled results
-    rc.results = control_results(rc.results, rc.policy, rc.disclosure_rules)
     from jsna.indicators.comparators import comparator_set
 
     rc.comparators = comparator_set(
@@ -990,9 +997,7 @@ def assemble_report(
         sections=sections,
         executive_summary=_executive_summary(rc, sections),
         worse_than_benchmark=_flagged(rc, "Worse"),
-        indicators_appendix=_indicator_appendix(
-            rc, registry, control_results(alternatives, rc.policy, rc.disclosure_rules)
-        ),
+        indicators_appendix=_indicator_appendix(rc, registry, alternatives),
         sources_appendix=input_blocks.sources_appendix(rc, sections),
         skipped=skipped or [],
         results_csv=_results_csv(rc),

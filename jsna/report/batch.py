@@ -1,8 +1,10 @@
 """One report per area (``jsna report --all-areas`` / ``--areas``) plus an index page, on a process pool.
 
 Each worker process opens the workspace read-only once (on its first area) and renders the areas
-handed to it, which it is sent by code only: each area's report reads what it needs from that
-workspace. An area that cannot be reported (no data for it, say) is recorded with a plain note
+handed to it, which it is sent by code only. What every area's report reads alike (the whole
+tables, the area names, the results after disclosure control) the worker reads once and keeps
+for all its areas (:class:`jsna.report.context.WorkspaceReads`), so an area's report costs the
+same however many areas the project holds. An area that cannot be reported (no data for it, say) is recorded with a plain note
 on the index page instead of stopping the batch.
 """
 
@@ -85,8 +87,18 @@ def _worker_workspace() -> Any:
     return _WORKER["workspace"]
 
 
+def _worker_reads() -> Any:
+    """The worker's :class:`~jsna.report.context.WorkspaceReads`, shared by all its areas."""
+    if "reads" not in _WORKER:
+        from jsna.report.context import WorkspaceReads
+
+        _WORKER["reads"] = WorkspaceReads(_worker_workspace())
+    return _WORKER["reads"]
+
+
 def _close_worker() -> None:
     stack = _WORKER.pop("stack", None)
+    _WORKER.pop("reads", None)
     _WORKER.pop("workspace", None)
     if stack is not None:
         stack.close()
@@ -110,7 +122,7 @@ def _render_one(
     if small_area:
         return _render_small_area(outcome, out_dir, templates, start)
     try:
-        model = assemble_report(_worker_workspace(), config, area_code)
+        model = assemble_report(_worker_workspace(), config, area_code, reads=_worker_reads())
         outcome.area_name = model.area_name
         for fmt in formats:
             writer = write_html if fmt == "html" else write_pdf

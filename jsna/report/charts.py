@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,10 +57,49 @@ class Figure:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode("utf-8")).decode()
 
 
+def _share_text_metrics() -> None:
+    """Measure each distinct text once per process, not once per chart.
+
+    matplotlib keeps the size of each text it has measured per renderer object, and every chart
+    is drawn by renderers of its own (an Agg one to find its content box, an SVG one to save it),
+    so the same tick labels, titles and legend entries were measured again for every chart of
+    every report. A text's size depends only on the kind of renderer, its resolution, the text,
+    the font properties and whether it is mathtext (the key matplotlib's own cache uses), so one
+    cache per kind of renderer and resolution gives the same sizes, hence the same pictures.
+    Left as it is if matplotlib's internals differ from those this relies on.
+    """
+    import functools
+
+    from matplotlib import text as mtext
+
+    per_renderer = getattr(mtext, "_get_text_metrics_function", None)
+    if per_renderer is None or getattr(per_renderer, "shared_by_kind", False):
+        return
+    shared: dict[tuple[type, object], Callable[..., tuple[float, float, float]]] = {}
+    latest: dict[tuple[type, object], Any] = {}
+
+    def by_kind(renderer):  # type: ignore[no-untyped-def]
+        key = (type(renderer), getattr(renderer, "dpi", None))
+        latest[key] = renderer
+        if key not in shared:
+
+            @functools.lru_cache(16384)
+            def metrics(text, fontprop, ismath, dpi, key=key):  # type: ignore[no-untyped-def]
+                return latest[key].get_text_width_height_descent(text, fontprop, ismath)
+
+            shared[key] = metrics
+        return shared[key]
+
+    by_kind.shared_by_kind = True  # type: ignore[attr-defined]
+    by_kind.__wrapped_original__ = per_renderer  # type: ignore[attr-defined]
+    setattr(mtext, "_get_text_metrics_function", by_kind)  # noqa: B010 (not in the stubs)
+
+
 def _setup() -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=True)
+    _share_text_metrics()
     import matplotlib.pyplot as plt
 
     plt.rcParams.update(

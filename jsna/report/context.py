@@ -7,7 +7,7 @@ tables, and the analyses ``jsna compute`` stored for sections 7-10.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,58 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class WorkspaceReads:
+    """What every area's report of one workspace reads alike, read once and shared read only: the
+    whole canonical tables, the area names, and the results after disclosure control.
+
+    One report makes one; a batch worker keeps one for all the areas it renders, so an area's
+    report costs the same however many areas the project holds. Nothing here depends on the
+    area: disclosure control is decided over the whole results table (``control_results``).
+    """
+
+    workspace: Workspace
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _names: dict[str, str] | None = None
+    _controlled: dict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame]] = field(
+        default_factory=dict
+    )
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The whole canonical table ``name`` (do not modify)."""
+        if name not in self.tables:
+            self.tables[name] = self.workspace.table(name)
+        return self.tables[name]
+
+    def names(self) -> dict[str, str]:
+        """Area code -> name, as :meth:`jsna.indicators.context.ComputeContext.area_names`
+        finds them, from the tables read here."""
+        if self._names is None:
+            from jsna.indicators.context import ComputeContext
+
+            self._names = ComputeContext(self.workspace, _cache=self.tables).area_names()
+        return dict(self._names)
+
+    def controlled_results(
+        self, policy: DisclosurePolicy, rules: Mapping[str, str]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The results shown (one value per indicator, area, period and sex) and those set aside
+        for the appendix (another source's value), each after disclosure control under
+        ``policy`` and the indicators' ``rules``."""
+        from jsna.indicators.finish import shown
+        from jsna.report.disclosure import control_results
+
+        key = (policy, tuple(sorted(rules.items())))
+        if key not in self._controlled:
+            every = self.table("results")
+            keep = shown(every).to_numpy()
+            self._controlled[key] = (
+                control_results(every[keep], policy, rules),
+                control_results(every[~keep], policy, rules),
+            )
+        return self._controlled[key]
+
+
+@dataclass
 class ReportContext:
     """Everything a section builder may read for one area."""
 
@@ -42,12 +94,19 @@ class ReportContext:
     area_type: str = ""
     indicators: dict[str, Any] = field(default_factory=dict)
     comparators: ComparatorSet | None = None
+    #: the whole tables shared with other areas' reports (read once per batch worker)
+    reads: WorkspaceReads | None = None
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     _analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: (the results, this area's rows of them): filtered once, not on every call
+    _own: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
     def table(self, name: str) -> pd.DataFrame:
+        """The whole canonical table ``name`` (read once; do not modify)."""
         if name not in self._tables:
-            self._tables[name] = self.workspace.table(name)
+            if self.reads is None:
+                self.reads = WorkspaceReads(self.workspace)
+            self._tables[name] = self.reads.table(name)
         return self._tables[name]
 
     # -- the stored analyses of sections 7-10 (written by jsna compute) ------------------------
@@ -85,7 +144,11 @@ class ReportContext:
     def area_results(
         self, indicator_id: str | None = None, section: str | None = None
     ) -> pd.DataFrame:
-        r = self.results[self.results["area_code"].eq(self.area_code)]
+        if self._own is None or self._own[0] is not self.results:
+            self._own = (self.results, self.results[self.results["area_code"].eq(self.area_code)])
+        r = self._own[1]
+        if not (indicator_id or section):
+            return r.copy()
         if indicator_id:
             r = r[r["indicator_id"].eq(indicator_id)]
         if section:

@@ -131,6 +131,9 @@ def choropleth(
 
     # an area with no class (a missing value: pd.NA or NaN alike) is drawn white, "No data"
     fills = ["#FFFFFF" if pd.isna(c) else colours[int(c) - 1] for c in classes.astype(object)]
+    # geopandas redraws the whole figure after each plot call, for interactive windows; this
+    # figure is drawn once, when it is saved
+    fig.canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
     geo.plot(ax=ax, color=fills, edgecolor="white", linewidth=0.35)
     if outline is not None and len(outline):
         outline.boundary.plot(ax=ax, color="#0b0c0c", linewidth=1.0)

@@ -61,10 +61,10 @@ def test_chart_is_cropped_to_the_box_a_tight_save_gives() -> None:
     assert width > 6.4 * 72 * 0.9
 
 
-def test_chart_is_drawn_once() -> None:
+def _draws(make):  # type: ignore[no-untyped-def]
+    """``(make(), how many times a matplotlib figure was drawn while making it)``."""
     from matplotlib.figure import Figure as MplFigure
 
-    fig = _long_label_figure()
     draws = 0
     original = MplFigure.draw
 
@@ -75,9 +75,15 @@ def test_chart_is_drawn_once() -> None:
 
     MplFigure.draw = counting  # type: ignore[method-assign]
     try:
-        charts.to_svg(fig, figure_id="f", title="t", alt="a")
+        made = make()
     finally:
         MplFigure.draw = original  # type: ignore[method-assign]
+    return made, draws
+
+
+def test_chart_is_drawn_once() -> None:
+    fig = _long_label_figure()
+    _, draws = _draws(lambda: charts.to_svg(fig, figure_id="f", title="t", alt="a"))
     assert draws == 1
 
 
@@ -104,3 +110,77 @@ def test_pdf_html_carries_each_chart_as_its_svg_image(demo_assembled) -> None:  
     for (encoded, alt), figure in zip(images, figures, strict=True):
         assert base64.b64decode(encoded).decode("utf-8") == figure.svg
         assert unescape(alt) == f"{figure.title}: {figure.alt}"
+
+
+def test_text_sizes_shared_across_charts_give_the_same_picture() -> None:
+    """Each chart once with matplotlib's own per-renderer cache of text sizes, once with the
+    cache shared by every chart of the process: the SVGs are byte for byte the same."""
+    import matplotlib.pyplot as plt
+    from matplotlib import text as mtext
+
+    charts._setup()
+    shared = mtext._get_text_metrics_function
+    assert getattr(shared, "shared_by_kind", False)
+    # the same chart drawn twice with sharing: the second draw measures no text again
+    first = charts.to_svg(_long_label_figure(), figure_id="f", title="t", alt="a")
+    measured: list[str] = []
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    original_agg = RendererAgg.get_text_width_height_descent
+
+    def counting(self, s, prop, ismath):  # type: ignore[no-untyped-def]
+        measured.append(s)
+        return original_agg(self, s, prop, ismath)
+
+    RendererAgg.get_text_width_height_descent = counting  # type: ignore[method-assign]
+    try:
+        again = charts.to_svg(_long_label_figure(), figure_id="f", title="t", alt="a")
+    finally:
+        RendererAgg.get_text_width_height_descent = original_agg  # type: ignore[method-assign]
+    assert again == first
+    assert measured == []
+    # matplotlib's own cache, one per renderer: the same bytes
+    own = shared.__wrapped_original__  # type: ignore[attr-defined]
+    mtext._get_text_metrics_function = own
+    try:
+        fig = _long_label_figure()
+        fig.canvas.get_renderer()
+        unshared = charts.to_svg(fig, figure_id="f", title="t", alt="a")
+    finally:
+        mtext._get_text_metrics_function = shared
+    plt.close("all")
+    assert unshared == first
+
+
+def test_a_map_is_drawn_once() -> None:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    from jsna.report import maps
+
+    geo = gpd.GeoDataFrame(
+        {"area_code": ["E01000001", "E01000002"]},
+        geometry=[box(-2.0, 53.0, -1.9, 53.1), box(-1.9, 53.0, -1.8, 53.1)],
+        crs="EPSG:4326",
+    )
+    figure, draws = _draws(
+        lambda: maps.choropleth(
+            geo,
+            pd.Series([1, 2]),
+            colours=("#12436D", "#28A197"),
+            labels=["Low", "High"],
+            title="Two squares",
+            legend_title="Class",
+            alt="Two squares",
+            figure_id="m",
+            source="Source: made up",
+            outline=geo.dissolve(),
+        )
+    )
+    # geopandas' redraw after each plot call is skipped: drawn once, to save it
+    assert draws == 1
+    # each square filled with its class's colour (and its legend key)
+    svg = figure.svg.lower()
+    assert svg.count("fill: #12436d") >= 2
+    assert svg.count("fill: #28a197") >= 2
