@@ -2069,6 +2069,11 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "binomial counts on the registered lists with Wilson limits.",
         "Fingertips GP practice download (QOF prevalence)",
     ),
+    "practice_registers.csv": (
+        "A diabetes register of the 10 practices by sex and 5-year band (`0-4` ... `90+`), "
+        "2023/24: the counts `jsna ingest practice-counts` divides by the registered lists.",
+        "Synthetic (a QOF register by age and sex, as a practice system reports it)",
+    ),
     "lookup_subicb24_lad24.csv": (
         "The sub-ICB location of the practices -> Ambridge Vale: how the practices are attached.",
         "ONS sub-ICB location to LAD lookup",
@@ -2431,6 +2436,7 @@ def write_practices(out: Path) -> dict[str, int]:
     )  # fmt: skip
     lookup = [[SUB_ICB[1], SUB_ICB[2], DEMO_CODE, "Ambridge Vale"]]
     return {
+        "practice_registers.csv": write_practice_registers(out, reg_rows),
         "gp_registrations_quin_age.csv": write_csv(
             out / "gp_registrations_quin_age.csv", reg_header, reg_rows
         ),
@@ -2443,6 +2449,35 @@ def write_practices(out: Path) -> dict[str, int]:
             lookup,
         ),
     }
+
+
+#: a practice's diabetes register against the age-sex expectation: 1 + this x its deprivation shift
+REGISTER_EXCESS = 0.4
+
+
+def write_practice_registers(out: Path, reg_rows: list[list[object]]) -> int:
+    """A diabetes register by practice, sex and 5-year band (``jsna ingest practice-counts``):
+    binomial counts on each band's list at a prevalence rising with age, higher for men and
+    for the more deprived practices, from its own seeded stream."""
+    rng = np.random.default_rng(PRACTICE_SEED + 1)
+    shift = {code: s for code, _name, _size, s, _smoke, _dementia in PRACTICES}
+    lists: dict[tuple[str, str, int], int] = {}
+    for row in reg_rows:
+        code, sex, label, n = str(row[5]), str(row[7]), str(row[8]), int(row[9])  # type: ignore[call-overload]
+        band = min(int(label.split("_")[0].rstrip("+")), 90)
+        key = (code, "Male" if sex == "MALE" else "Female", band)
+        lists[key] = lists.get(key, 0) + n
+    rows = []
+    for (code, sex, band), n in lists.items():
+        base = 0.002 + 0.19 / (1 + math.exp(-(band + 2 - 58) / 9.0))
+        p = base * (1.2 if sex == "Male" else 0.85) * (1 + REGISTER_EXCESS * shift[code])
+        label = "90+" if band == 90 else f"{band}-{band + 4}"
+        rows.append([code, "2023/24", sex, label, "Diabetes register", int(rng.binomial(n, p))])
+    return write_csv(
+        out / "practice_registers.csv",
+        ("practice_code", "period", "sex", "age_band", "measure", "count"),
+        rows,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1263,6 +1263,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
 
     from jsna.errors import UsageError
     from jsna.indicators.context import ComputeContext
+    from jsna.indicators.practice_indicators import practice_list_indicators
     from jsna.indicators.practices import practice_analysis
     from jsna.indicators.registry import (
         IndicatorRegistry,
@@ -1298,6 +1299,9 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
             funnel_analysis(results, areas, config, ctx.table_view, ctx.area_names())
         )
         stored.frames["analysis_practices"] = _storable(practice_analysis(ctx, areas))
+        stored.frames["analysis_practice_indicators"] = _storable(
+            practice_list_indicators(ctx, areas)
+        )
 
         stored.frames["analysis_small_areas"] = _storable(
             small_area_table(results, areas, ctx.table_view("lookups"), config.project.benchmark)

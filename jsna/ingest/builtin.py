@@ -10,6 +10,7 @@ from jsna.ingest.geography import BoundariesSource, LookupSource
 from jsna.ingest.indicator_long import IndicatorSource
 from jsna.ingest.phb import PhbBudgetsSource, PhbUptakeSource
 from jsna.ingest.population import PopulationSource
+from jsna.ingest.practice_counts import PracticeCountsSource
 from jsna.ingest.published import PublishedSource
 from jsna.ingest.registrations import RegistrationsSource
 from jsna.ingest.survey import SurveySource
@@ -25,6 +26,7 @@ SOURCES = [
     BoundariesSource(),
     LookupSource(),
     RegistrationsSource(),
+    PracticeCountsSource(),
     PhbUptakeSource(),
     PhbBudgetsSource(),
     AssessmentsSource(),

@@ -56,6 +56,8 @@ class EventsSource(Source):
         norm = {normalise_name(c) for c in columns}
         if "indicator" in norm:
             return None  # Census tables carry an 'indicator' description: population or indicator
+        if "practice_code" in norm and not norm & {normalise_name(a) for a in AREA_ALIASES}:
+            return None  # counts by GP practice: practice-counts
         need = [PERIOD_ALIASES, SEX_ALIASES, AGE_ALIASES, MEASURE_ALIASES, COUNT_ALIASES]
         if (
             all(norm & {normalise_name(a) for a in group} for group in need)

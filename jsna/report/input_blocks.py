@@ -503,28 +503,7 @@ def _registrations(rc: ReportContext, section: Section) -> None:
     else:
         line += "."
     section.summary.append(line)
-    names = rc.names
-    # list sizes of 1 to 7 are hidden like any small count; with the total in the text, one hidden
-    # list could be worked out by subtraction, so the next smallest is hidden with it
-    sizes = practices["value"].astype(float)
-    hidden = rc.policy.hidden_parts(sizes.tolist())
-    body = [
-        [
-            Cell(f"{names.get(p, p) if names.get(p, p) != p else p}"),
-            Cell(str(p)),
-            Cell(rc.policy.count(v, hidden=bool(h)), numeric=True),
-        ]
-        for p, v, h in zip(practices["area_code"], sizes, hidden, strict=True)
-    ]
-    section.tables.append(
-        Table(
-            caption=f"GP practices attached to {rc.area_name} by list size, {period}",
-            id="met-needs-gp-practices",
-            columns=["Practice", "Code", "Registered patients"],
-            rows=body,
-            note=f"Practices attached through their sub-ICB location (CCG); {r['method']}.",
-        )
-    )
+    # every practice's list size is in the practice table of jsna/report/practices.py
     if len(practices) >= 3:
         section.figures.append(_list_size_chart(rc, pd.DataFrame(practices), period))
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.report import charts
 from jsna.report.model import Cell, Headline, Section, Table
+from jsna.report.practice_lists import add_profile_list_indicators
 from jsna.report.text import fmt, fmt_interval, is_missing
 
 if TYPE_CHECKING:
@@ -188,9 +189,14 @@ def profile_builders() -> dict[str, Any]:
     return {
         "demography": build_profile_demography,
         "social_context": lambda rc, s: _profile_series(rc, s, "social_context"),
-        "health_status": lambda rc, s: _profile_series(rc, s, "health_status"),
+        "health_status": _profile_health_status,
         "met_needs": lambda rc, s: _profile_series(rc, s, "met_needs"),
     }
+
+
+def _profile_health_status(rc: ReportContext, section: Section) -> None:
+    _profile_series(rc, section, "health_status")
+    add_profile_list_indicators(rc, section)
 
 
 def _profile_rows(rc: ReportContext) -> pd.DataFrame:

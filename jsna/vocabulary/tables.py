@@ -278,6 +278,17 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "count": "DOUBLE",
         "source_id": "INTEGER",
     },
+    "practice_events": {
+        "practice_code": "VARCHAR",
+        "period": "VARCHAR",
+        "sex": "VARCHAR",
+        "age_band": "VARCHAR",
+        "age_from": "INTEGER",
+        "age_to": "INTEGER",
+        "measure": "VARCHAR",
+        "count": "DOUBLE",
+        "source_id": "INTEGER",
+    },
     "deprivation_summaries": {
         "area_code": "VARCHAR",
         "area_name": "VARCHAR",
@@ -352,6 +363,15 @@ REPLACE_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "spend": ("area_code", "period", "programme", "outcome_indicator"),
     "prevalence": ("condition", "sex", "age_band", "age_from", "age_to"),
     "registrations": ("practice_code", "period", "sex", "age_band", "age_from", "age_to"),
+    "practice_events": (
+        "practice_code",
+        "period",
+        "sex",
+        "age_band",
+        "age_from",
+        "age_to",
+        "measure",
+    ),
     "deprivation_summaries": ("area_code", "area_type", "vintage", "index_domain"),
 }
 

@@ -91,3 +91,24 @@ def test_trafford_practice_profile_renders(trafford_report, tmp_path: Path) -> N
         assert shown or f"{practice} * " in la
     # one small list hides one more with it (the total is stated), and no more than that
     assert hidden == 2
+
+
+def test_the_practice_profile_shows_its_list_indicators(
+    profile_html: str, demo_project: Path
+) -> None:
+    from jsna.workspace import Workspace
+
+    with Workspace.open(demo_project / "jsna.duckdb", read_only=True) as ws:
+        stored = ws.analysis_table("analysis_practice_indicators")
+    r = stored[stored["practice_code"].eq("Z99004")].iloc[0]
+    table = profile_html.split('id="health-status-practice-list-indicators"')[1].split("</table>")[
+        0
+    ]
+    text = _text(table)
+    assert f"{r['crude_value']:.2f} ({r['crude_lower_ci_95']:.2f} to" in text
+    assert (
+        f"{r['ratio']:.2f} ({r['ratio_lower_ci_95']:.2f} to {r['ratio_upper_ci_95']:.2f})" in text
+    )
+    assert "below 99.8%" in text
+    summary = _text(profile_html)
+    assert f"against {r['expected_value']:.2f}% expected from their age and sex" in summary

@@ -16,6 +16,8 @@ module                      what it computes
 ``means``                   means (Student t limits)
 ``standardised``            directly standardised rates (ESP2013, Dobson), indirectly
                             standardised ratios and rates
+``registered_lists``        expected prevalence of a GP practice list from its age-sex
+                            profile, observed/expected ratio
 ``esp2013``                 the 2013 European Standard Population
 ``life_expectancy``         the Chiang II abridged life table, life expectancy with
                             Silcocks' variance
@@ -98,6 +100,7 @@ from .projections import (
 from .proportions import proportion
 from .quantiles import assign_quantiles
 from .rates import crude_rate
+from .registered_lists import expected_prevalence, ratio_significance
 from .standardised import (
     directly_standardised_rate,
     indirectly_standardised_rate,
@@ -140,6 +143,7 @@ __all__ = [
     "discount_factor",
     "european_standard_population",
     "exact_poisson_interval",
+    "expected_prevalence",
     "financial_year",
     "funnel_limits",
     "funnel_significance",
@@ -166,6 +170,7 @@ __all__ = [
     "proportion",
     "quantile_label",
     "ratio",
+    "ratio_significance",
     "relative_concentration_index",
     "return_on_investment",
     "roi_tornado",
