@@ -140,6 +140,8 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "parent_name": "VARCHAR",
         "parent_type": "VARCHAR",
         "vintage": "VARCHAR",
+        "valid_from": "DATE",
+        "valid_to": "DATE",
         "source_id": "INTEGER",
     },
     "deprivation": {
@@ -278,6 +280,15 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "count": "DOUBLE",
         "source_id": "INTEGER",
     },
+    "registrations_lsoa": {
+        "period": "VARCHAR",
+        "extract_date": "DATE",
+        "practice_code": "VARCHAR",
+        "lsoa_code": "VARCHAR",
+        "sex": "VARCHAR",
+        "count": "DOUBLE",
+        "source_id": "INTEGER",
+    },
     "deprivation_summaries": {
         "area_code": "VARCHAR",
         "area_name": "VARCHAR",
@@ -352,6 +363,7 @@ REPLACE_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "spend": ("area_code", "period", "programme", "outcome_indicator"),
     "prevalence": ("condition", "sex", "age_band", "age_from", "age_to"),
     "registrations": ("practice_code", "period", "sex", "age_band", "age_from", "age_to"),
+    "registrations_lsoa": ("practice_code", "period", "lsoa_code", "sex"),
     "deprivation_summaries": ("area_code", "area_type", "vintage", "index_domain"),
 }
 
