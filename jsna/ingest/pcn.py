@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from jsna.errors import UnreadableFileError
 from jsna.ingest.base import Columns, Parsed, ReadOptions, Source, read_table, with_rows
-from jsna.ingest.fields import duplicate_keys, parse_number, parse_sex
+from jsna.ingest.fields import duplicate_keys
 from jsna.ingest.readers import TableText, normalise_name
 from jsna.vocabulary.areas import PCN_PATTERN, PCN_TYPE, PRACTICE_TYPE
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
@@ -276,7 +276,12 @@ class RegistrationsLsoaSource(Source):
         import pandas as pd
 
         from jsna.ingest.fields import check_area_codes
-        from jsna.ingest.registrations import COUNT_ALIASES, extract_dates, practice_codes
+        from jsna.ingest.registrations import (
+            COUNT_ALIASES,
+            extract_dates,
+            practice_codes,
+            sex_and_count,
+        )
 
         table, cols = read_table(path, options)
         raw = table.frame
@@ -290,18 +295,7 @@ class RegistrationsLsoaSource(Source):
             raw[lsoa_col], table=table, column=lsoa_col, issues=issues
         )
         out["extract_date"], out["period"] = extract_dates(raw, cols, table, options, issues)
-        sex_col = cols.find("sex")
-        sex_text = raw[sex_col].str.strip() if sex_col else pd.Series("ALL", index=raw.index)
-        out["sex"] = parse_sex(sex_text, table=table, column=sex_col or "SEX", issues=issues)
-        out["count"] = parse_number(
-            raw[count_col],
-            table=table,
-            column=count_col,
-            issues=issues,
-            whole=True,
-            minimum=0,
-            what="number of patients",
-        )
+        out["sex"], out["count"] = sex_and_count(raw, cols, table, count_col, issues)
         duplicate_keys(
             out, ["practice_code", "period", "lsoa_code", "sex"], table=table, issues=issues
         )

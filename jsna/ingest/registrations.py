@@ -68,9 +68,7 @@ class RegistrationsSource(Source):
             col = cols.find(*aliases)
             out[target] = raw[col].str.strip().replace("", None) if col else None
         out["extract_date"], out["period"] = extract_dates(raw, cols, table, options, issues)
-        sex_col = cols.find("sex")
-        sex_text = raw[sex_col].str.strip() if sex_col else pd.Series("ALL", index=raw.index)
-        out["sex"] = parse_sex(sex_text, table=table, column=sex_col or "SEX", issues=issues)
+        out["sex"], out["count"] = sex_and_count(raw, cols, table, count_col, issues)
         age_col = cols.find("age", "age_group_5", "age_band")
         age_text = raw[age_col].str.strip() if age_col else pd.Series("ALL", index=raw.index)
         all_ages = age_text.str.lower().isin(ALL_AGES_LABELS)
@@ -80,15 +78,6 @@ class RegistrationsSource(Source):
         out["age_band"] = label.where(~all_ages.to_numpy(), "All ages")
         out["age_from"] = lo.where(~all_ages.to_numpy(), 0)
         out["age_to"] = hi.where(~all_ages.to_numpy(), pd.NA).astype("Int64")
-        out["count"] = parse_number(
-            raw[count_col],
-            table=table,
-            column=count_col,
-            issues=issues,
-            whole=True,
-            minimum=0,
-            what="number of patients",
-        )
         duplicate_keys(
             out, ["practice_code", "period", "sex", "age_band"], table=table, issues=issues
         )
@@ -99,6 +88,31 @@ class RegistrationsSource(Source):
         return Parsed(
             frames={"registrations": frame}, report=report, layout="gp-reg-pat-prac", table=table
         )
+
+
+def sex_and_count(
+    raw: pd.DataFrame,
+    cols: Columns,
+    table: TableText,
+    count_col: str,
+    issues: list[ValidationIssue],
+) -> tuple[pd.Series, pd.Series]:
+    """The ``SEX`` (ALL when the file has none: Persons) and ``NUMBER_OF_PATIENTS`` columns."""
+    import pandas as pd
+
+    sex_col = cols.find("sex")
+    sex_text = raw[sex_col].str.strip() if sex_col else pd.Series("ALL", index=raw.index)
+    sex = parse_sex(sex_text, table=table, column=sex_col or "SEX", issues=issues)
+    count = parse_number(
+        raw[count_col],
+        table=table,
+        column=count_col,
+        issues=issues,
+        whole=True,
+        minimum=0,
+        what="number of patients",
+    )
+    return sex, count
 
 
 def practice_codes(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from jsna.report.model import Cell, Headline, Section, Table
-from jsna.report.practices import list_pyramid, outcome_word, section_of
+from jsna.report.practices import compared_sentence, list_pyramid, section_of
 from jsna.report.text import fmt, fmt_interval, is_missing
 
 if TYPE_CHECKING:
@@ -214,17 +214,8 @@ def _indicators(
                 Cell(str(r["value_note"])),
             ]
         )
-        compared = [
-            f"{outcome_word(r['value'], other)} than {who} ({fmt(other, 2)})"
-            for who, other in (("its sub-ICB", r["sub_icb_value"]), ("England", r["england_value"]))
-            if not is_missing(other)
-        ]
-        section.summary.append(
-            f"{r['indicator_name']} ({r['period']}): {fmt(r['value'], 2)} in the network "
-            f"(95% limits {fmt_interval(r['lower_ci_95'], r['upper_ci_95'], 2)})"
-            + (", " + " and ".join(compared) if compared else "")
-            + "."
-        )
+        interval = fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 2)
+        section.summary.append(compared_sentence(r, f"in the network (95% limits {interval})"))
         if len(points) <= 2:
             section.headlines.append(
                 Headline(

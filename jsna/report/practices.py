@@ -56,6 +56,21 @@ def outcome_word(value: Any, other: Any) -> str:
     return "higher" if float(value) > float(other) else "lower" if value < other else "same"
 
 
+def compared_sentence(r: pd.Series, where: str) -> str:
+    """One summary sentence: the series, its value ``where``, and how it compares with its
+    sub-ICB's pooled value and England's."""
+    compared = [
+        f"{outcome_word(r['value'], other)} than {who} ({fmt(other, 2)})"
+        for who, other in (("its sub-ICB", r["sub_icb_value"]), ("England", r["england_value"]))
+        if not is_missing(other)
+    ]
+    return (
+        f"{r['indicator_name']} ({r['period']}): {fmt(r['value'], 2)} {where}"
+        + (", " + " and ".join(compared) if compared else "")
+        + "."
+    )
+
+
 def _share(share: Any) -> str:
     return "–" if is_missing(share) else f"{float(share):.0%}"
 
@@ -376,16 +391,7 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
                 ),
             ]
         )
-        compared = [
-            f"{outcome_word(r['value'], other)} than {who} ({fmt(other, 2)})"
-            for who, other in (("its sub-ICB", r["sub_icb_value"]), ("England", r["england_value"]))
-            if not is_missing(other)
-        ]
-        section.summary.append(
-            f"{r['indicator_name']} ({r['period']}): {fmt(r['value'], 2)} at the practice"
-            + (", " + " and ".join(compared) if compared else "")
-            + "."
-        )
+        section.summary.append(compared_sentence(r, "at the practice"))
     if len(points) <= 2:
         for _, r in points.iterrows():
             section.headlines.append(
