@@ -2078,6 +2078,18 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "The sub-ICB location of the practices -> Ambridge Vale: how the practices are attached.",
         "ONS sub-ICB location to LAD lookup",
     ),
+    "epcn_core_partner_details.csv": (
+        "The practices' primary care networks (`U99001`-`U99003`) in the columns of NHS "
+        'Digital\'s ePCN sheet "PCN Core Partner Details" (`Practice Parent Sub ICB Loc Code` '
+        "generation); `Z99007` moved PCN in April 2023, so it has one ended relationship.",
+        "NHS Digital, ePCN (practice to PCN relationships)",
+    ),
+    "gp_registrations_lsoa.csv": (
+        "Patients of each practice by LSOA of residence and sex, January 2025, in NHS Digital's "
+        "`gp-reg-pat-prac-lsoa-all` columns; 15% of Hassett Bridge's and 38% of Waterley "
+        "Cross's patients live in a neighbouring authority's LSOAs (`E01999901`-`E01999905`).",
+        "NHS Digital, Patients registered at a GP practice by LSOA",
+    ),
     "population_mye_lad_2020_2024.csv": (
         "Long single-year population (`area_code,area_name,period,sex,age,population`), 10 UAs "
         "and England, 2020-2024, ages 0-89 and `90+`. Ambridge Vale 2024 equals the LSOA sums.",
@@ -2435,8 +2447,14 @@ def write_practices(out: Path) -> dict[str, int]:
         "SEX", "AGE", "NUMBER_OF_PATIENTS",
     )  # fmt: skip
     lookup = [[SUB_ICB[1], SUB_ICB[2], DEMO_CODE, "Ambridge Vale"]]
+    lists = {}
+    for row in reg_rows:
+        key = (str(row[5]), str(row[7]))
+        lists[key] = lists.get(key, 0) + int(row[9])  # type: ignore[call-overload]
     return {
         "practice_registers.csv": write_practice_registers(out, reg_rows),
+        "epcn_core_partner_details.csv": write_pcns(out),
+        "gp_registrations_lsoa.csv": write_registrations_lsoa(out, lists),
         "gp_registrations_quin_age.csv": write_csv(
             out / "gp_registrations_quin_age.csv", reg_header, reg_rows
         ),
@@ -2478,6 +2496,70 @@ def write_practice_registers(out: Path, reg_rows: list[list[object]]) -> int:
         ("practice_code", "period", "sex", "age_band", "measure", "count"),
         rows,
     )
+
+#: the demo's primary care networks: (code, name, practices)
+PCNS = (
+    ("U99001", "Ambridge North PCN", ("Z99001", "Z99002", "Z99004", "Z99009")),
+    ("U99002", "Borchester Road PCN", ("Z99003", "Z99006", "Z99008")),
+    ("U99003", "Waterley and Hassett PCN", ("Z99005", "Z99007", "Z99010")),
+)
+#: a practice that moved PCN: (practice, former PCN, start, end) of its ended relationship
+PCN_MOVE = ("Z99007", "U99002", "20190701", "20230331")
+#: share of each practice's patients living in Ambridge Vale (the rest in a neighbour's LSOAs)
+PRACTICE_SHARE_IN_AREA = {"Z99010": 0.62, "Z99005": 0.85}
+#: LSOAs of the neighbouring authority (not in the demo's lookup, so in no loaded authority)
+NEIGHBOUR_LSOAS = tuple(f"E01999{n}" for n in range(901, 906))
+
+
+def write_pcns(out: Path) -> int:
+    """The practices' PCNs in the columns of NHS Digital's ePCN sheet "PCN Core Partner
+    Details" (sub-ICB generation of the headers): one current relationship per practice, and
+    one ended relationship of a practice that moved PCN in April 2023."""
+    names = {code: name for code, name, *_ in PRACTICES}
+    pcn_names = {code: name for code, name, _ in PCNS}
+    rows: list[list[object]] = []
+    for pcn, pcn_name, members in PCNS:
+        for practice in members:
+            start = "20230401" if practice == PCN_MOVE[0] else "20190701"
+            rows.append([practice, names[practice], SUB_ICB[0], pcn, pcn_name, start, ""])
+    practice, former, start, end = PCN_MOVE
+    rows.append([practice, names[practice], SUB_ICB[0], former, pcn_names[former], start, end])
+    header = (
+        "Partner Organisation Code", "Partner Name", "Practice Parent Sub ICB Loc Code",
+        "PCN Code", "PCN Name", "Practice to PCN Relationship Start Date",
+        "Practice to PCN Relationship End Date",
+    )  # fmt: skip
+    return write_csv(out / "epcn_core_partner_details.csv", header, sorted(rows))
+
+
+def write_registrations_lsoa(out: Path, lists: dict[tuple[str, str], int]) -> int:
+    """Patients of each practice by LSOA of residence and sex (NHS Digital's
+    gp-reg-pat-prac-lsoa-all columns): each practice's list spread over the twelve LSOAs nearest
+    an LSOA of its own, and the share of :data:`PRACTICE_SHARE_IN_AREA` in a neighbour's LSOAs."""
+    rng = np.random.default_rng(PRACTICE_SEED + 1)
+    lsoas = [f"E01999{n:03d}" for n in range(1, N_LSOA + 1)]
+    rows: list[list[object]] = []
+    for n, (code, name, *_) in enumerate(PRACTICES):
+        home = [lsoas[(n * 11 + k) % len(lsoas)] for k in range(12)]
+        share = PRACTICE_SHARE_IN_AREA.get(code, 1.0)
+        for sex in ("MALE", "FEMALE"):
+            total = lists[(code, sex)]
+            inside = round(total * share)
+            spread = largest_remainder(rng.uniform(0.5, 1.5, len(home)), inside)
+            away = largest_remainder(rng.uniform(0.5, 1.5, len(NEIGHBOUR_LSOAS)), total - inside)
+            for lsoa, count in (
+                *zip(home, spread, strict=True),
+                *zip(NEIGHBOUR_LSOAS, away, strict=True),
+            ):
+                if count:
+                    rows.append(
+                        ["GP_PRAC_PAT_LSOA", "01JAN2025", code, name.upper(), lsoa, sex, int(count)]
+                    )
+    header = (
+        "PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "LSOA_CODE", "SEX",
+        "NUMBER_OF_PATIENTS",
+    )  # fmt: skip
+    return write_csv(out / "gp_registrations_lsoa.csv", header, rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

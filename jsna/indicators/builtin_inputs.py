@@ -522,6 +522,117 @@ def practice_authorities(ctx: ComputeContext) -> pd.DataFrame:
     return out.drop_duplicates("sub_icb")
 
 
+def practice_shares(ctx: ComputeContext) -> pd.DataFrame:
+    """Practice -> authority by where its patients live: ``practice_code``, ``area_code``,
+    ``share`` (patients in the authority's LSOAs over the practice's patients in the file, the
+    latest extract of each practice), only shares of at least
+    :data:`~jsna.vocabulary.areas.PRACTICE_SHARE_MIN`.
+
+    LSOAs reach an authority through a loaded lookup (child an LSOA, parent a local authority
+    code); patients in LSOAs of no loaded authority count in the practice's total only.
+    """
+    import pandas as pd
+
+    from jsna.vocabulary.areas import PRACTICE_SHARE_MIN
+
+    by_lsoa = ctx.table_view("registrations_lsoa")
+    columns = ["practice_code", "area_code", "share"]
+    if by_lsoa.empty:
+        return pd.DataFrame(columns=columns)
+    latest = by_lsoa.groupby("practice_code")["period"].transform("max")
+    by_lsoa = by_lsoa[by_lsoa["period"].eq(latest)]
+    totals = by_lsoa.groupby("practice_code")["count"].sum()
+    lk = ctx.table_view("lookups")
+    links = lk[lk["parent_code"].astype(str).str[:3].isin(LA_PREFIXES)]
+    links = links[["child_code", "parent_code"]].drop_duplicates()
+    inside = by_lsoa.merge(links, left_on="lsoa_code", right_on="child_code", how="inner")
+    shares = pd.DataFrame(
+        inside.groupby(["practice_code", "parent_code"], as_index=False)["count"].sum()
+    )
+    shares["share"] = shares["count"] / shares["practice_code"].map(totals)
+    shares = shares.rename(columns={"parent_code": "area_code"})
+    return shares[shares["share"].ge(PRACTICE_SHARE_MIN)][columns].reset_index(drop=True)
+
+
+def practice_links(ctx: ComputeContext, practices: pd.DataFrame) -> pd.DataFrame:
+    """The authorities of ``practices`` (``practice_code``, ``sub_icb_code``,
+    ``sub_icb_ons_code``): ``practice_code``, ``area_code``, ``share``. Where patients by LSOA
+    are loaded for a practice its shares (:func:`practice_shares`) decide; otherwise its
+    sub-ICB location does (:func:`practice_authorities`; ``share`` left empty)."""
+    import pandas as pd
+
+    shares = practice_shares(ctx)
+    weighted = set(ctx.table_view("registrations_lsoa")["practice_code"])
+    rest = practices[~practices["practice_code"].isin(weighted)]
+    links = practice_authorities(ctx)
+    by_sub = pd.concat(
+        [
+            rest.merge(links, left_on=column, right_on="sub_icb", how="inner")
+            for column in ("sub_icb_ons_code", "sub_icb_code")
+        ],
+        ignore_index=True,
+    )[["practice_code", "area_code"]]
+    out = pd.concat([shares, by_sub.assign(share=float("nan"))], ignore_index=True)
+    wanted = out["practice_code"].isin(set(practices["practice_code"]))
+    return out[wanted].drop_duplicates(["practice_code", "area_code"]).reset_index(drop=True)
+
+
+def practice_pcns(ctx: ComputeContext) -> pd.DataFrame:
+    """Practice -> primary care network: ``practice_code``, ``pcn_code``, ``pcn_name``.
+
+    From the ePCN lookup rows, the relationship current at the latest extract date of the loaded
+    registrations (started on or before it and not ended before it; the latest start when no
+    registrations are loaded). Practices the ePCN does not name take the PCN that Fingertips
+    gives as their parent (GP rows of a download whose parent codes are PCN codes). A practice
+    in two current PCNs raises :class:`~jsna.errors.AnalysisError` naming both.
+    """
+    import pandas as pd
+
+    from jsna.errors import AnalysisError
+    from jsna.vocabulary.areas import PCN_PATTERN, PCN_TYPE, PRACTICE_PATTERN, PRACTICE_TYPE
+
+    columns = ["practice_code", "pcn_code", "pcn_name"]
+    names = ctx.area_names()
+    lk = ctx.table_view("lookups")
+    rel = lk[lk["child_type"].eq(PRACTICE_TYPE) & lk["parent_type"].eq(PCN_TYPE)]
+    pieces = [pd.DataFrame(columns=columns)]
+    if len(rel):
+        reg = ctx.table_view("registrations")
+        dates = pd.to_datetime(reg["extract_date"]).dropna()
+        start = pd.to_datetime(rel["valid_from"])
+        end = pd.to_datetime(rel["valid_to"])
+        at = dates.max() if len(dates) else start.max()
+        current = rel[start.le(at).to_numpy() & (end.isna() | end.ge(at)).to_numpy()]
+        current = current.drop_duplicates(["child_code", "parent_code"])
+        twice = current[current.duplicated("child_code", keep=False)]
+        if len(twice):
+            code = twice["child_code"].iloc[0]
+            both = " and ".join(sorted(twice.loc[twice["child_code"].eq(code), "parent_code"]))
+            raise AnalysisError(
+                f"practice {code} is in two primary care networks on {at:%d %B %Y} ({both}): "
+                "load an ePCN file where one of the relationships has ended"
+            )
+        pieces.append(
+            current.rename(columns={"child_code": "practice_code", "parent_code": "pcn_code"})[
+                ["practice_code", "pcn_code"]
+            ]
+        )
+    values = ctx.table_view("indicator_values")
+    gp = values[
+        values["area_code"].astype(str).str.fullmatch(PRACTICE_PATTERN.pattern)
+        & values["parent_code"].astype(str).str.fullmatch(PCN_PATTERN.pattern)
+    ]
+    latest = gp.sort_values("period_sortable").drop_duplicates("area_code", keep="last")
+    pieces.append(
+        latest.rename(columns={"area_code": "practice_code", "parent_code": "pcn_code"})[
+            ["practice_code", "pcn_code"]
+        ]
+    )
+    out = pd.concat(pieces, ignore_index=True).drop_duplicates("practice_code")
+    out["pcn_name"] = out["pcn_code"].map(lambda c: names.get(c) or c)
+    return out[columns].reset_index(drop=True)
+
+
 def _attached_practices(ctx: ComputeContext) -> pd.DataFrame:
     reg = ctx.table_view("registrations")
     reg = reg[reg["sex"].eq("Persons") & reg["age_band"].eq("All ages")]
@@ -534,15 +645,8 @@ def _attached_practices(ctx: ComputeContext) -> pd.DataFrame:
             .sum()
             .reset_index()
         )
-    links = practice_authorities(ctx)
-    by_ons = reg.merge(links, left_on="sub_icb_ons_code", right_on="sub_icb", how="inner")
-    by_ods = reg.merge(links, left_on="sub_icb_code", right_on="sub_icb", how="inner")
-    import pandas as pd
-
-    both = pd.concat([by_ons, by_ods], ignore_index=True).drop_duplicates(
-        ["practice_code", "period"]
-    )
-    return both
+    links = practice_links(ctx, reg.drop_duplicates("practice_code"))
+    return reg.merge(links, on="practice_code", how="inner")
 
 
 def gp_registered_patients(ctx: ComputeContext) -> pd.DataFrame:
@@ -551,8 +655,10 @@ def gp_registered_patients(ctx: ComputeContext) -> pd.DataFrame:
     practices = _attached_practices(ctx)
     if practices.empty:
         return pd.DataFrame(columns=["area_code", "period", "value"])
+    # a practice attached by where its patients live counts its share of its list
+    practices = practices.assign(weighted=practices["count"] * practices["share"].fillna(1.0))
     totals = practices.groupby(["area_code", "period"], as_index=False).agg(
-        value=("count", "sum"), count=("practice_code", "nunique")
+        value=("weighted", "sum"), count=("practice_code", "nunique")
     )
     totals = totals.assign(year=_year(totals["period"]))
     pops = nearest_population(
@@ -574,6 +680,10 @@ def gp_practice_list_size(ctx: ComputeContext) -> pd.DataFrame:
     practices = _attached_practices(ctx)
     if practices.empty:
         return pd.DataFrame(columns=["area_code", "period", "value"])
+    # a practice whose patients live in two authorities is listed under the one with most of them
+    practices = practices.sort_values("share", ascending=False).drop_duplicates(
+        ["practice_code", "period"]
+    )
     return pd.DataFrame(
         {
             "area_code": practices["practice_code"],

@@ -44,15 +44,22 @@ PRACTICE_FUNNEL_SPAN = (0.8, 1.15)
 #: fewest practices with a count that make a funnel
 PRACTICE_FUNNEL_MIN = 5
 
+#: what is known of each attached practice besides its code and authority
+ATTACHED_COLUMNS = (
+    "sub_icb_code",
+    "list_size",
+    "list_period",
+    "share_in_area",
+    "pcn_code",
+    "pcn_name",
+)
 #: the columns of ``analysis_practices`` (docs/workspace-tables.md)
 PRACTICE_COLUMNS = (
     "report_area",
     "row_type",
     "practice_code",
     "practice_name",
-    "sub_icb_code",
-    "list_size",
-    "list_period",
+    *ATTACHED_COLUMNS,
     "indicator_id",
     "indicator_name",
     "period",
@@ -75,21 +82,22 @@ PRACTICE_COLUMNS = (
     "funnel_lower_99_8",
     "funnel_upper_99_8",
     "funnel_outcome",
+    "value_note",
 )
 
 
 def attached_practices(ctx: ComputeContext) -> pd.DataFrame:
-    """One row per practice attached to an authority: ``practice_code``, ``area_code`` (the
-    authority), ``sub_icb_code``, ``list_size`` and ``list_period`` (the latest extract)."""
+    """One row per practice and authority it is attached to: ``practice_code``, ``area_code``
+    (the authority), ``sub_icb_code``, ``list_size`` and ``list_period`` (the latest extract),
+    ``share_in_area`` (the share of its patients living in the authority, when patients by LSOA
+    are loaded), ``pcn_code`` and ``pcn_name`` (its primary care network, when known)."""
     import pandas as pd
 
-    from jsna.indicators.builtin_inputs import practice_authorities
+    from jsna.indicators.builtin_inputs import practice_links, practice_pcns
 
     reg = ctx.table_view("registrations")
     if reg.empty:
-        return pd.DataFrame(
-            columns=["practice_code", "area_code", "sub_icb_code", "list_size", "list_period"]
-        )
+        return pd.DataFrame(columns=["practice_code", "area_code", *ATTACHED_COLUMNS])
     totals = reg[reg["sex"].eq("Persons") & reg["age_band"].eq("All ages")]
     # files by sex and age add up to the list; an all-ages file wins where both are loaded
     banded = reg[~reg["practice_code"].isin(set(totals["practice_code"]))]
@@ -104,10 +112,8 @@ def attached_practices(ctx: ComputeContext) -> pd.DataFrame:
         ignore_index=True,
     ).merge(subs, on=keys, how="left")
     lists = lists.sort_values("period").drop_duplicates("practice_code", keep="last")
-    links = practice_authorities(ctx)
-    by_ons = lists.merge(links, left_on="sub_icb_ons_code", right_on="sub_icb", how="inner")
-    by_ods = lists.merge(links, left_on="sub_icb_code", right_on="sub_icb", how="inner")
-    both = pd.concat([by_ons, by_ods], ignore_index=True).drop_duplicates("practice_code")
+    both = lists.merge(practice_links(ctx, lists), on="practice_code", how="inner")
+    both = both.merge(practice_pcns(ctx), on="practice_code", how="left")
     sub = both["sub_icb_ons_code"].fillna(both["sub_icb_code"])
     return pd.DataFrame(
         {
@@ -116,6 +122,9 @@ def attached_practices(ctx: ComputeContext) -> pd.DataFrame:
             "sub_icb_code": sub,
             "list_size": both["count"].astype("float64"),
             "list_period": both["period"],
+            "share_in_area": both["share"].astype("float64"),
+            "pcn_code": both["pcn_code"],
+            "pcn_name": both["pcn_name"],
         }
     ).reset_index(drop=True)
 
@@ -158,8 +167,18 @@ def practice_analysis(ctx: ComputeContext, areas: Sequence[tuple[str, str]]) -> 
     practices = practices[practices["area_code"].isin(wanted)]
     if practices.empty:
         return pd.DataFrame(columns=list(PRACTICE_COLUMNS))
+    from jsna.indicators.pcns import pcn_rows
+    from jsna.vocabulary.areas import PCN_PATTERN
+
     names = ctx.area_names()
-    series = practice_series(ctx.table_view("indicator_values"))
+    values = ctx.table_view("indicator_values")
+    series = practice_series(values)
+    published_pcns = values[
+        values["area_code"].astype(str).str.fullmatch(PCN_PATTERN.pattern)
+        & values["category_type"].isna()
+        & values["sex"].fillna("Persons").eq("Persons")
+    ]
+    everyone = practices.drop_duplicates("practice_code")
     pieces = []
     for area, mine in practices.groupby("area_code", sort=True):
         base = mine.assign(
@@ -168,12 +187,17 @@ def practice_analysis(ctx: ComputeContext, areas: Sequence[tuple[str, str]]) -> 
         ).drop(columns="area_code")
         pieces.append(base.assign(row_type="practice"))
         rows = series[series["area_code"].isin(set(mine["practice_code"]))]
-        if rows.empty:
-            continue
-        # sub-ICB values pool every practice of the sub-ICB, not only the authority's
-        for indicator_id, one in rows.groupby("indicator_id", sort=True):
-            pieces.append(_indicator_rows(one, base, series, practices, str(indicator_id)))
-    out = pd.concat(pieces, ignore_index=True)
+        points = [
+            # sub-ICB values pool every practice of the sub-ICB, not only the authority's
+            _indicator_rows(one, base, series, everyone, str(indicator_id))
+            for indicator_id, one in rows.groupby("indicator_id", sort=True)
+        ]
+        pieces.extend(points)
+        dots = pd.concat(points, ignore_index=True) if points else pd.DataFrame()
+        if len(dots):
+            dots = dots[dots["row_type"].eq("point")]
+        pieces.append(pcn_rows(str(area), mine, dots, published_pcns))
+    out = pd.concat([p for p in pieces if len(p)], ignore_index=True)
     for col in PRACTICE_COLUMNS:
         if col not in out.columns:
             out[col] = None

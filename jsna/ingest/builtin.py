@@ -8,6 +8,7 @@ from jsna.ingest.events import DeathsSource, EventsSource
 from jsna.ingest.fingertips import FingertipsSource
 from jsna.ingest.geography import BoundariesSource, LookupSource
 from jsna.ingest.indicator_long import IndicatorSource
+from jsna.ingest.pcn import PcnSource, RegistrationsLsoaSource
 from jsna.ingest.phb import PhbBudgetsSource, PhbUptakeSource
 from jsna.ingest.population import PopulationSource
 from jsna.ingest.practice_counts import PracticeCountsSource
@@ -27,6 +28,8 @@ SOURCES = [
     LookupSource(),
     RegistrationsSource(),
     PracticeCountsSource(),
+    RegistrationsLsoaSource(),
+    PcnSource(),
     PhbUptakeSource(),
     PhbBudgetsSource(),
     AssessmentsSource(),

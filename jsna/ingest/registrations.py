@@ -40,7 +40,13 @@ class RegistrationsSource(Source):
 
     def detect(self, columns: list[str]) -> str | None:
         norm = {normalise_name(c) for c in columns}
-        if norm & set(COUNT_ALIASES) and norm & set(PRACTICE_ALIASES) and "extract_date" in norm:
+        by_lsoa = norm & {"lsoa_code", "lsoa_2011_code", "lsoa_2021_code"}
+        if (
+            norm & set(COUNT_ALIASES)
+            and norm & set(PRACTICE_ALIASES)
+            and "extract_date" in norm
+            and not by_lsoa
+        ):
             return "gp-reg-pat-prac"
         return None
 
@@ -53,7 +59,7 @@ class RegistrationsSource(Source):
         practice_col = cols.require("practice code", *PRACTICE_ALIASES)
         count_col = cols.require("number of patients", *COUNT_ALIASES)
         out = pd.DataFrame(index=raw.index)
-        out["practice_code"] = _practice_codes(raw[practice_col], table, practice_col, issues)
+        out["practice_code"] = practice_codes(raw[practice_col], table, practice_col, issues)
         for target, aliases in (
             ("practice_postcode", ("postcode",)),
             ("sub_icb_code", ("sub_icb_location_code", "ccg_code")),
@@ -61,10 +67,8 @@ class RegistrationsSource(Source):
         ):
             col = cols.find(*aliases)
             out[target] = raw[col].str.strip().replace("", None) if col else None
-        out["extract_date"], out["period"] = _extract_dates(raw, cols, table, options, issues)
-        sex_col = cols.find("sex")
-        sex_text = raw[sex_col].str.strip() if sex_col else pd.Series("ALL", index=raw.index)
-        out["sex"] = parse_sex(sex_text, table=table, column=sex_col or "SEX", issues=issues)
+        out["extract_date"], out["period"] = extract_dates(raw, cols, table, options, issues)
+        out["sex"], out["count"] = sex_and_count(raw, cols, table, count_col, issues)
         age_col = cols.find("age", "age_group_5", "age_band")
         age_text = raw[age_col].str.strip() if age_col else pd.Series("ALL", index=raw.index)
         all_ages = age_text.str.lower().isin(ALL_AGES_LABELS)
@@ -74,15 +78,6 @@ class RegistrationsSource(Source):
         out["age_band"] = label.where(~all_ages.to_numpy(), "All ages")
         out["age_from"] = lo.where(~all_ages.to_numpy(), 0)
         out["age_to"] = hi.where(~all_ages.to_numpy(), pd.NA).astype("Int64")
-        out["count"] = parse_number(
-            raw[count_col],
-            table=table,
-            column=count_col,
-            issues=issues,
-            whole=True,
-            minimum=0,
-            what="number of patients",
-        )
         duplicate_keys(
             out, ["practice_code", "period", "sex", "age_band"], table=table, issues=issues
         )
@@ -95,7 +90,32 @@ class RegistrationsSource(Source):
         )
 
 
-def _practice_codes(
+def sex_and_count(
+    raw: pd.DataFrame,
+    cols: Columns,
+    table: TableText,
+    count_col: str,
+    issues: list[ValidationIssue],
+) -> tuple[pd.Series, pd.Series]:
+    """The ``SEX`` (ALL when the file has none: Persons) and ``NUMBER_OF_PATIENTS`` columns."""
+    import pandas as pd
+
+    sex_col = cols.find("sex")
+    sex_text = raw[sex_col].str.strip() if sex_col else pd.Series("ALL", index=raw.index)
+    sex = parse_sex(sex_text, table=table, column=sex_col or "SEX", issues=issues)
+    count = parse_number(
+        raw[count_col],
+        table=table,
+        column=count_col,
+        issues=issues,
+        whole=True,
+        minimum=0,
+        what="number of patients",
+    )
+    return sex, count
+
+
+def practice_codes(
     series: pd.Series, table: TableText, column: str, issues: list[ValidationIssue]
 ) -> pd.Series:
     from jsna.ingest.fields import strip
@@ -116,7 +136,7 @@ def _practice_codes(
     return text
 
 
-def _extract_dates(
+def extract_dates(
     raw: pd.DataFrame,
     cols: Columns,
     table: TableText,

@@ -941,6 +941,12 @@ def assemble_report(
     results, alternatives = reads.controlled_results(policy, rules)
     names = reads.names()
     known = set(results["area_code"]) | set(reads.table("population")["area_code"])
+    stored_practices = (
+        workspace.analysis_table("analysis_practices") if area_code not in known else None
+    )
+    if stored_practices is not None and "pcn_code" in stored_practices.columns:
+        # a primary care network has no result of its own: its profile reads analysis_practices
+        known |= set(stored_practices.loc[stored_practices["row_type"].eq("pcn"), "pcn_code"])
     if area_code not in known:
         sample = ", ".join(f"{c} ({names.get(c, '?')})" for c in sorted(known)[:12])
         raise UsageError(
@@ -966,13 +972,17 @@ def assemble_report(
     rc.comparators = comparator_set(
         config, rc.table, area_code, names, set(results["area_code"].dropna())
     )
-    from jsna.report import practices
+    from jsna.report import pcns, practices
 
     chosen = builders or BUILDERS
     infos = list(SECTIONS)
     if builders is None and practices.is_practice(rc):
         # a practice profile: the sections a practice list can fill (docs/report.md)
         chosen = practices.profile_builders()
+        infos = [i for i in SECTIONS if i.id in practices.PROFILE_SECTIONS]
+    elif builders is None and pcns.is_pcn(rc):
+        # a primary care network's profile: the same sections, for the sum of its practices
+        chosen = pcns.profile_builders()
         infos = [i for i in SECTIONS if i.id in practices.PROFILE_SECTIONS]
     sections = []
     for info in infos:

@@ -21,6 +21,7 @@ from jsna.report import charts
 from jsna.report.model import Cell, Headline, Section, Table
 from jsna.report.practice_lists import add_profile_list_indicators
 from jsna.report.text import fmt, fmt_interval, is_missing
+from jsna.vocabulary.areas import PRACTICE_SHARE_MIN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,10 +51,36 @@ def is_practice(rc: ReportContext) -> bool:
     return bool(len(stored)) and bool(stored["practice_code"].eq(rc.area_code).any())
 
 
-def _outcome(value: Any, other: Any) -> str:
+def outcome_word(value: Any, other: Any) -> str:
     if is_missing(value) or is_missing(other):
         return "–"
     return "higher" if float(value) > float(other) else "lower" if value < other else "same"
+
+
+def compared_sentence(r: pd.Series, where: str) -> str:
+    """One summary sentence: the series, its value ``where``, and how it compares with its
+    sub-ICB's pooled value and England's."""
+    compared = [
+        f"{outcome_word(r['value'], other)} than {who} ({fmt(other, 2)})"
+        for who, other in (("its sub-ICB", r["sub_icb_value"]), ("England", r["england_value"]))
+        if not is_missing(other)
+    ]
+    return (
+        f"{r['indicator_name']} ({r['period']}): {fmt(r['value'], 2)} {where}"
+        + (", " + " and ".join(compared) if compared else "")
+        + "."
+    )
+
+
+def _share(share: Any) -> str:
+    return "–" if is_missing(share) else f"{float(share):.0%}"
+
+
+def _pcn(row: pd.Series) -> str:
+    code = row.get("pcn_code")
+    if is_missing(code):
+        return "–"
+    return f"{row['pcn_name']} ({code})" if row.get("pcn_name") != code else str(code)
 
 
 # -- section 4 of an authority's report ---------------------------------------------------------
@@ -66,6 +93,12 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
     points = rows[rows["row_type"].eq("point")]
     series = points.drop_duplicates("indicator_id").sort_values("indicator_name")
     columns = ["Practice", "Code", "Registered patients"]
+    weighted = practices["share_in_area"].notna().any()
+    if weighted:
+        columns.append(f"Share living in {rc.area_name}")
+    with_pcn = practices["pcn_code"].notna().any()
+    if with_pcn:
+        columns.append("Primary care network")
     for _, s in series.iterrows():
         columns.append(f"{s['indicator_name']} ({s['period']})")
     body = []
@@ -77,6 +110,10 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
             Cell(str(p["practice_code"])),
             Cell(rc.policy.count(p["list_size"], hidden=hide), numeric=True),
         ]
+        if weighted:
+            cells.append(Cell(_share(p["share_in_area"]), numeric=True))
+        if with_pcn:
+            cells.append(Cell(_pcn(p)))
         mine = points[points["practice_code"].eq(p["practice_code"])].set_index("indicator_id")
         for indicator_id in series["indicator_id"]:
             if indicator_id not in mine.index:
@@ -84,8 +121,8 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
                 continue
             r = mine.loc[indicator_id]
             text = (
-                f"{fmt(r['value'], 2)} (sub-ICB {_outcome(r['value'], r['sub_icb_value'])}, "
-                f"England {_outcome(r['value'], r['england_value'])})"
+                f"{fmt(r['value'], 2)} (sub-ICB {outcome_word(r['value'], r['sub_icb_value'])}, "
+                f"England {outcome_word(r['value'], r['england_value'])})"
             )
             outcome = r.get("funnel_outcome")
             cell_outcome = (
@@ -98,6 +135,13 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
             cells.append(Cell(text, outcome=cell_outcome, numeric=True))
         body.append(cells)
     period = str(practices["list_period"].dropna().max()) if len(practices) else ""
+    how = (
+        f" Practices are attached by where their patients live: the share column is the part of "
+        f"each list living in {rc.area_name}'s LSOAs (practices under {PRACTICE_SHARE_MIN:.0%} "
+        "are left out; a practice attached through its sub-ICB location shows –)."
+        if weighted
+        else ""
+    )
     section.tables.append(
         Table(
             caption=f"GP practices of {rc.area_name}: list size and practice-level indicators",
@@ -108,7 +152,7 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
                 f"List sizes of {period}. Each value is the practice's latest published figure, "
                 "compared with the pooled value of its sub-ICB location's practices and with "
                 "England's published value; shaded cells lie outside the 99.8% funnel limits "
-                f"around {rc.area_name}'s average."
+                f"around {rc.area_name}'s average.{how}"
             ),
         )
     )
@@ -207,7 +251,7 @@ def _profile_rows(rc: ReportContext) -> pd.DataFrame:
     return mine[mine["report_area"].eq(mine["report_area"].iloc[0])]
 
 
-def _section_of(name: str) -> str:
+def section_of(name: str) -> str:
     low = name.lower()
     for section, words in SECTION_WORDS.items():
         if any(w in low for w in words):
@@ -232,7 +276,9 @@ def build_profile_demography(rc: ReportContext, section: Section) -> None:
         f"registered patients in {p['list_period']}. It belongs to the sub-ICB location {sub} "
         f"and is attached to {authority}."
     )
-    pyramid = _list_pyramid(rc, str(p["practice_code"]), str(p["list_period"]))
+    pyramid = list_pyramid(
+        rc, [str(p["practice_code"])], str(p["list_period"]), str(p["practice_code"]), str(sub)
+    )
     if pyramid is None:
         section.missing.append(
             "the practice's age-sex pyramid: jsna ingest registrations FILE with the single-year "
@@ -242,22 +288,29 @@ def build_profile_demography(rc: ReportContext, section: Section) -> None:
         section.figures.append(pyramid)
 
 
-def _list_pyramid(rc: ReportContext, practice: str, period: str) -> charts.Figure | None:
-    """The practice's registered list by age and sex against England's registrations (shares)."""
+def list_pyramid(
+    rc: ReportContext, practices: list[str], period: str, label: str, sub_icb_name: str = ""
+) -> charts.Figure | None:
+    """The registered list of ``practices`` (one practice, or a PCN's) by age and sex against
+    the lists of their sub-ICB location's practices and of every practice in the file (shares)."""
     import pandas as pd
 
     reg = rc.table("registrations")
     banded = reg[reg["period"].eq(period) & reg["sex"].isin(["Male", "Female"])]
     banded = banded[banded["age_band"].ne("All ages")]
-    mine = banded[banded["practice_code"].eq(practice)]
+    banded = banded.assign(band=(banded["age_from"] // 5 * 5).clip(upper=90))
+    mine = banded[banded["practice_code"].isin(practices)]
     if mine.empty:
         return None
-    band = (mine["age_from"] // 5 * 5).clip(upper=90)
-    frame = mine.assign(band=band).groupby(["sex", "band"], as_index=False)["count"].sum()
-    everyone = banded.assign(band=(banded["age_from"] // 5 * 5).clip(upper=90))
-    england = everyone.groupby(["sex", "band"], as_index=False)["count"].sum()
-    frame["share"] = frame["count"] / frame["count"].sum() * 100
-    england["share"] = england["count"] / england["count"].sum() * 100
+
+    def shares(rows: pd.DataFrame) -> pd.DataFrame:
+        out = rows.groupby(["sex", "band"], as_index=False)["count"].sum()
+        return out.assign(share=out["count"] / out["count"].sum() * 100)
+
+    frame, england = shares(mine), shares(banded)
+    subs = set(mine["sub_icb_ons_code"].dropna()) | set(mine["sub_icb_code"].dropna())
+    same_sub = banded["sub_icb_ons_code"].isin(subs) | banded["sub_icb_code"].isin(subs)
+    sub_icb = shares(banded[same_sub]) if subs and not same_sub.all() else None
     import matplotlib.pyplot as plt
 
     charts._setup()
@@ -269,16 +322,30 @@ def _list_pyramid(rc: ReportContext, practice: str, period: str) -> charts.Figur
         ref = england[england["sex"].eq(sex)].set_index("band")["share"].reindex(bands).fillna(0)
         ax.barh(range(len(bands)), sign * own.to_numpy(), color=colour, label=f"{sex}s")
         ax.step(sign * ref.to_numpy(), range(len(bands)), where="mid", color="black", lw=1)
+        if sub_icb is not None:
+            own_sub = sub_icb[sub_icb["sex"].eq(sex)].set_index("band")["share"]
+            ax.step(
+                sign * own_sub.reindex(bands).fillna(0).to_numpy(),
+                range(len(bands)),
+                where="mid",
+                color=charts.PALETTE[2],
+                lw=1,
+                ls="--",
+            )
+    if sub_icb is not None:
+        ax.plot([], [], color=charts.PALETTE[2], lw=1, ls="--", label=f"Sub-ICB {sub_icb_name}")
     ax.plot([], [], color="black", lw=1, label="All registered patients in the file")
     ax.set_yticks(range(len(bands)), labels)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(v):.0f}%"))
     ax.set_xlabel("Share of registered patients")
-    title = f"Registered patients by age and sex, {practice}, {period}"
+    title = f"Registered patients by age and sex, {label}, {period}"
     ax.set_title(title, loc="left")
     ax.legend(fontsize=7.5, loc="upper right")
     alt = (
-        f"Population pyramid of the {int(mine['count'].sum()):,} patients registered at the "
-        f"practice by 5-year age band and sex, against every practice in the file."
+        f"Population pyramid of the {int(mine['count'].sum()):,} patients registered at "
+        f"{label} by 5-year age band and sex, against "
+        + ("its sub-ICB location's practices and " if sub_icb is not None else "")
+        + "every practice in the file."
     )
     svg = charts.to_svg(fig, figure_id="demography-practice-pyramid", title=title, alt=alt)
     data = pd.DataFrame(frame[["sex", "band", "count", "share"]])
@@ -296,7 +363,7 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
     """The practice's series of this section: value, limits, sub-ICB, area and England."""
     rows = _profile_rows(rc)
     points = rows[rows["row_type"].eq("point")]
-    points = points[points["indicator_name"].map(_section_of).eq(section_id)]
+    points = points[points["indicator_name"].map(section_of).eq(section_id)]
     if points.empty:
         what = {
             "social_context": "the practice's deprivation score: jsna ingest fingertips FILE "
@@ -330,16 +397,7 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
                 ),
             ]
         )
-        compared = [
-            f"{_outcome(r['value'], other)} than {who} ({fmt(other, 2)})"
-            for who, other in (("its sub-ICB", r["sub_icb_value"]), ("England", r["england_value"]))
-            if not is_missing(other)
-        ]
-        section.summary.append(
-            f"{r['indicator_name']} ({r['period']}): {fmt(r['value'], 2)} at the practice"
-            + (", " + " and ".join(compared) if compared else "")
-            + "."
-        )
+        section.summary.append(compared_sentence(r, "at the practice"))
     if len(points) <= 2:
         for _, r in points.iterrows():
             section.headlines.append(

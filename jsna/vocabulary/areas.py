@@ -10,6 +10,14 @@ GSS_PATTERN = re.compile(r"^[EWSNKJL]\d{8}$")
 ODS_PATTERN = re.compile(r"^[A-Z0-9]{3,6}$")
 #: a GP practice's ODS code: a letter and five digits (A81001, P91004, Y02827)
 PRACTICE_PATTERN = re.compile(r"^[A-Z]\d{5}$")
+#: a primary care network's ODS code: U and five digits (U42898)
+PCN_PATTERN = re.compile(r"^U\d{5}$")
+#: the area types of practice lookup rows (practice -> PCN, PCN -> sub-ICB location)
+PRACTICE_TYPE = "GP practice"
+PCN_TYPE = "Primary care network"
+#: a practice with less than this share of its registered patients living in an authority is
+#: left out of that authority (when patients by LSOA of residence are loaded; docs/inputs.md)
+PRACTICE_SHARE_MIN = 0.10
 
 #: GSS entity prefix -> area type
 AREA_TYPES = {
@@ -46,7 +54,9 @@ AREA_TYPES = {
 
 
 def area_type_of(code: str) -> str:
-    """Area type from a GSS code's prefix ('Unknown' when not a known prefix)."""
+    """Area type from a GSS code's prefix, or a PCN's NHS code ('Unknown' when neither)."""
+    if PCN_PATTERN.fullmatch(str(code)):
+        return PCN_TYPE
     return AREA_TYPES.get(str(code)[:3], "Unknown")
 
 

@@ -140,6 +140,8 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "parent_name": "VARCHAR",
         "parent_type": "VARCHAR",
         "vintage": "VARCHAR",
+        "valid_from": "DATE",
+        "valid_to": "DATE",
         "source_id": "INTEGER",
     },
     "deprivation": {
@@ -289,6 +291,15 @@ TABLES: Final[dict[str, dict[str, str]]] = {
         "count": "DOUBLE",
         "source_id": "INTEGER",
     },
+    "registrations_lsoa": {
+        "period": "VARCHAR",
+        "extract_date": "DATE",
+        "practice_code": "VARCHAR",
+        "lsoa_code": "VARCHAR",
+        "sex": "VARCHAR",
+        "count": "DOUBLE",
+        "source_id": "INTEGER",
+    },
     "deprivation_summaries": {
         "area_code": "VARCHAR",
         "area_name": "VARCHAR",
@@ -372,6 +383,7 @@ REPLACE_KEYS: Final[dict[str, tuple[str, ...]]] = {
         "age_to",
         "measure",
     ),
+    "registrations_lsoa": ("practice_code", "period", "lsoa_code", "sex"),
     "deprivation_summaries": ("area_code", "area_type", "vintage", "index_domain"),
 }
 
