@@ -389,6 +389,17 @@ class IpcCohort(_Strict):
         "(your own figure: no national default is published)",
     )
     budget_source: str | None = Field(default=None, description="where the average budget is from")
+    counts: list[str] | None = Field(
+        default=None,
+        description="ids of loaded indicators whose counts size the cohort before any prevalence "
+        "rate (QOF registers such as 200, census or SEN counts), the first with figures for the "
+        "area used; unset = the QOF register of the condition (docs/methods.md), [] = none",
+    )
+    count_category: str | None = Field(
+        default=None,
+        description="count only the rows whose category starts with this text (a census table's "
+        "'Disabled under the Equality Act'); unset = the rows without a category",
+    )
 
     @model_validator(mode="after")
     def _ages(self) -> IpcCohort:

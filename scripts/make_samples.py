@@ -2090,6 +2090,13 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "Cross's patients live in a neighbouring authority's LSOAs (`E01999901`-`E01999905`).",
         "NHS Digital, Patients registered at a GP practice by LSOA",
     ),
+    "sen_ehc_plans_la.csv": (
+        "Pupils with an education, health and care (EHC) plan in each of the ten authorities, "
+        "January 2025: one count per authority, in the tidy indicator layout (`area_code`, "
+        '`period`, `indicator` "Pupils with an EHC plan" (id `pupils-with-an-ehc-plan`), '
+        "`measure` Count, `value`).",
+        "DfE, Special educational needs in England (local authority table)",
+    ),
     "population_mye_lad_2020_2024.csv": (
         "Long single-year population (`area_code,area_name,period,sex,age,population`), 10 UAs "
         "and England, 2020-2024, ages 0-89 and `90+`. Ambridge Vale 2024 equals the LSOA sums.",
@@ -2360,6 +2367,7 @@ def generate(out: Path) -> dict[str, int]:
     counts["ipc_prevalence_rates.csv"] = write_ipc_prevalence(out)
     counts["spend_by_programme.csv"] = write_spend(rng, out, pop, lad_deaths, demo_dep)
     counts |= write_practices(out)
+    counts["sen_ehc_plans_la.csv"] = write_sen_ehc_plans(out)
     counts |= write_narrative(out)
     counts |= write_bad(out, geo)
     write_readme(out, counts)
@@ -2560,6 +2568,29 @@ def write_registrations_lsoa(out: Path, lists: dict[tuple[str, str], int]) -> in
         "NUMBER_OF_PATIENTS",
     )  # fmt: skip
     return write_csv(out / "gp_registrations_lsoa.csv", header, rows)
+
+#: seed of the SEN sample (its own generator, so the other files do not move)
+SEN_SEED = 2025
+#: pupils as a share of residents, and the share of pupils with an EHC plan (England, January
+#: 2025: about 5%)
+SEN_PUPIL_SHARE = 0.16
+SEN_EHC_SHARE = 0.05
+
+
+def write_sen_ehc_plans(out: Path) -> int:
+    """Pupils with an EHC plan by authority (the LA table of DfE's "Special educational needs in
+    England"), binomial counts on each authority's pupils."""
+    rng = np.random.default_rng(SEN_SEED)
+    rows = [
+        (lad.code, lad.name, "Local authority", "2024/25", "Pupils with an EHC plan", "Count",
+         int(rng.binomial(round(lad.population * SEN_PUPIL_SHARE), SEN_EHC_SHARE)))
+        for lad in LADS
+    ]  # fmt: skip
+    return write_csv(
+        out / "sen_ehc_plans_la.csv",
+        ("area_code", "area_name", "geography", "period", "indicator", "measure", "value"),
+        rows,
+    )  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -446,7 +446,7 @@ def value_for_money_analysis(
         if shared is not None:
             shared["value_for_money"] = common
     out = dict(common)
-    out.update(integrated_budgets_analysis(tables, area, cohorts=cohorts))
+    out.update(integrated_budgets_analysis(tables, area, cohorts=cohorts, shared=shared))
     uptake = tables("phb_uptake")
     if len(uptake):
         mine = uptake[
@@ -589,15 +589,230 @@ def _client_group_outcomes(budgets: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+#: the loaded indicators whose counts size a cohort of a condition before its prevalence rates,
+#: in order of preference (``[[ipc.cohorts]] counts`` overrides): Fingertips' QOF registers
+#: (200 learning disability, 90581 mental health: schizophrenia, bipolar affective disorder and
+#: other psychoses, 247 dementia) and the pupils with an EHC plan of the SEN sample layout
+IPC_DEFAULT_COUNTS: dict[str, tuple[str, ...]] = {
+    "learning disability": ("200",),
+    "severe mental illness": ("90581",),
+    "frailty": ("247",),
+    "complex needs": ("pupils-with-an-ehc-plan",),
+}
+
+#: the ``interval`` of a cohort sized from a count (the report reads it as such)
+IPC_COUNTED = "count (no sampling error)"
+
+#: the levels a count comes from, in order of preference
+_COUNT_LEVELS = ("area", "practice", "small area")
+
+
+def ipc_count_ids(spec: dict[str, Any]) -> tuple[str, ...]:
+    """The indicator ids whose counts size the cohort ``spec`` (a ``[[ipc.cohorts]]`` entry)."""
+    if spec.get("counts") is not None:
+        return tuple(str(i) for i in spec["counts"])
+    return IPC_DEFAULT_COUNTS.get(str(spec["condition"]).strip().lower(), ())
+
+
+def _count_rows(values: pd.DataFrame, ids: Iterable[str]) -> pd.DataFrame:
+    """Persons rows of ``values`` (``indicator_values``) of the indicators ``ids`` with a count,
+    the count taken from ``value`` where the row is itself a count (a census table)."""
+    import pandas as pd
+
+    wanted = {str(i) for i in ids}
+    if not len(values) or not wanted:
+        return values.iloc[0:0]
+    rows = values[
+        values["indicator_id"].astype(str).isin(wanted)
+        & values["sex"].fillna("Persons").eq("Persons")
+    ]
+    is_count = rows["unit"].fillna("").str.strip().str.lower().eq("count")
+    value = pd.to_numeric(rows["value"], errors="coerce").where(is_count)
+    return rows.assign(count=pd.to_numeric(rows["count"], errors="coerce").fillna(value))
+
+
+def _count_words(name: str, level: str) -> str:
+    low = name.lower()
+    if level == "practice" or "qof" in low or "register" in low:
+        return "register count"
+    if "ehc" in low or "special educational" in low:
+        return "SEN count"
+    if level == "small area" or "census" in low or "disab" in low:
+        return "census count"
+    return "count"
+
+
+def _lsoa_authorities(tables: Tables) -> pd.DataFrame:
+    """``unit_code`` (LSOA) -> ``area_code`` (authority): the deprivation table and the LSOA ->
+    LAD lookups, else through the output areas of an OA -> LSOA -> LAD lookup."""
+    import pandas as pd
+
+    from jsna.indicators.builtin_analysis import lsoa_parents
+
+    direct = lsoa_parents(tables)
+    lk = tables("lookups")
+    oa = lk[lk["child_type"].eq("Output area")] if len(lk) else lk
+    if len(oa):
+        lsoa = oa[oa["parent_type"].eq("LSOA")][["child_code", "parent_code"]]
+        lad = oa[oa["parent_type"].isin(_LA_PARENTS)][["child_code", "parent_code"]]
+        chained = lsoa.merge(lad, on="child_code", suffixes=("_lsoa", "_lad"))
+        chained = chained.rename(
+            columns={"parent_code_lsoa": "lsoa_code", "parent_code_lad": "lad_code"}
+        )[["lsoa_code", "lad_code"]]
+        direct = pd.concat(
+            [direct, chained[~chained["lsoa_code"].isin(direct["lsoa_code"])]], ignore_index=True
+        ).drop_duplicates("lsoa_code")
+    return direct.rename(columns={"lsoa_code": "unit_code", "lad_code": "area_code"})
+
+
+def ipc_counted_cohorts(
+    tables: Tables, cohorts: Sequence[Any], practices: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every area's cohorts sized from counts: one row per area and cohort with figures.
+
+    For each cohort, its count indicators (:func:`ipc_count_ids`) in order; for each indicator
+    the area's own rows (an LA's register or EHC plan count), else the sum over the GP
+    practices attached to the area (``practices``: ``practice_code``, ``area_code``,
+    ``list_size``), else the sum over the area's LSOAs (census counts; LSOA -> LA from the
+    deprivation table or the lookups). The latest period of each indicator and level is used.
+    Columns: ``area_code``, ``cohort``, ``people``, ``period``, ``indicator_id``, ``source``,
+    ``coverage``, ``coverage_share``.
+    """
+    import math
+
+    import pandas as pd
+
+    from jsna.indicators.methods import personal_budgets as phbm
+    from jsna.vocabulary.areas import PRACTICE_PATTERN
+
+    specs = [c if isinstance(c, dict) else c.model_dump() for c in cohorts]
+    ids = {i for spec in specs for i in ipc_count_ids(spec)}
+    values = _count_rows(tables("indicator_values"), ids)
+    columns = ["area_code", "cohort", "people", "period", "indicator_id", "source", "coverage"]
+    if not len(values):
+        return pd.DataFrame(columns=[*columns, "coverage_share"])
+    code = values["area_code"].astype(str)
+    level = pd.Series("area", index=values.index)
+    level[code.str.fullmatch(PRACTICE_PATTERN.pattern)] = "practice"
+    level[code.str[:3].isin(("E01", "W01"))] = "small area"
+    values = values.assign(_level=level)
+    members = {
+        "practice": (
+            practices.rename(
+                columns={
+                    "practice_code": "unit_code",
+                    "list_size": "size",
+                    "share_in_area": "weight",
+                }
+            )
+            if practices is not None and len(practices)
+            else None
+        ),
+        "small area": _lsoa_authorities(tables),
+    }
+    found = []
+    for spec in specs:
+        category = spec.get("count_category")
+        for order, indicator in enumerate(ipc_count_ids(spec)):
+            rows = values[values["indicator_id"].astype(str).eq(indicator)]
+            if category:
+                rows = rows[
+                    rows["category"].fillna("").str.lower().str.startswith(category.lower())
+                ]
+            else:
+                rows = rows[rows["category_type"].isna()]
+            for lvl, part in rows.groupby("_level", sort=False):
+                part = part[part["period_sortable"].eq(part["period_sortable"].max())]
+                period = str(part["period"].iloc[0])
+                name = (
+                    str(part["indicator_name"].dropna().iloc[0])
+                    if part["indicator_name"].notna().any()
+                    else indicator
+                )
+                words = f"{_count_words(name, str(lvl))}: {name}, {period}"
+                if lvl == "area":
+                    own = part.groupby("area_code")["count"].sum(min_count=1).dropna()
+                    sums = pd.DataFrame(
+                        {
+                            "area_code": own.index,
+                            "people": own.to_numpy(),
+                            "coverage": "the area's own figure",
+                            "coverage_share": 1.0,
+                        }
+                    )
+                else:
+                    who = members[str(lvl)]
+                    if who is None or not len(who):
+                        continue
+                    # a census table's categories (limited a lot, a little) add up per LSOA
+                    per_unit = part.groupby("area_code")["count"].sum(min_count=1)
+                    sums = phbm.counts_by_area(
+                        pd.DataFrame({"unit_code": per_unit.index, "count": per_unit.to_numpy()}),
+                        who,
+                    )
+                    unit = "GP practices" if lvl == "practice" else "LSOAs"
+                    sums["coverage_share"] = sums["coverage"]
+                    sums["coverage"] = [
+                        f"{n} of {u} {unit}"
+                        + (
+                            f"; {sc:,.0f} of {sz:,.0f} registered patients"
+                            if lvl == "practice" and math.isfinite(float(sz))
+                            else ""
+                        )
+                        for n, u, sc, sz in zip(
+                            sums["units_counted"].tolist(),
+                            sums["units"].tolist(),
+                            sums["size_counted"].tolist(),
+                            sums["size"].tolist(),
+                            strict=True,
+                        )
+                    ]
+                    words += (
+                        " (summed over the GP practices attached to the area, each weighted by "
+                        "the share of its patients living there where patients by LSOA are "
+                        "loaded: registered patients, not residents)"
+                        if lvl == "practice"
+                        else " (summed over the area's LSOAs)"
+                    )
+                found.append(
+                    sums.assign(
+                        cohort=spec["name"],
+                        period=period,
+                        indicator_id=indicator,
+                        source=words,
+                        _order=order,
+                        _level=_COUNT_LEVELS.index(str(lvl)),
+                    )
+                )
+    if not found:
+        return pd.DataFrame(columns=[*columns, "coverage_share"])
+    out = pd.concat(found, ignore_index=True).sort_values(
+        ["area_code", "_order", "_level"], kind="stable"
+    )
+    out = out.drop_duplicates(["area_code", "cohort"])
+    return out[[*columns, "coverage_share"]].reset_index(drop=True)
+
+
 def integrated_budgets_analysis(
-    tables: Tables, area: str, *, cohorts: Sequence[Any]
+    tables: Tables,
+    area: str,
+    *,
+    cohorts: Sequence[Any],
+    shared: dict[Any, Any] | None = None,
+    practices: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The integrated personal commissioning cohorts of ``area``: each cohort's size from the
-    loaded prevalence rates of its condition × the area's latest population estimate, with
+    """The integrated personal commissioning cohorts of ``area``: each cohort's size from counts
+    where loaded (:func:`ipc_counted_cohorts`: QOF registers, census and SEN counts), else from
+    the loaded prevalence rates of its condition × the area's latest population estimate, with
     limits, and the combined budget envelope where ``cohorts`` give an average budget.
 
-    Gives ``ipc_cohorts`` (one row per configured cohort, sized or not, with ``source``) and the
-    fact ``ipc_unsized`` (the cohorts no loaded data could size)."""
+    ``practices`` (or ``shared["practices"]``) are the GP practices attached to each area;
+    ``shared`` keeps every area's counted cohorts, worked out once.
+
+    Gives ``ipc_cohorts`` (one row per configured cohort, sized or not, with ``source``,
+    ``interval`` and ``coverage``) and the fact ``ipc_unsized`` (the cohorts no loaded data
+    could size)."""
+    import numpy as np
     import pandas as pd
 
     from jsna.indicators.methods import personal_budgets as phbm
@@ -605,6 +820,12 @@ def integrated_budgets_analysis(
     specs = [c if isinstance(c, dict) else c.model_dump() for c in cohorts]
     if not specs:
         return {}
+    shared = {} if shared is None else shared
+    if "ipc_counts" not in shared:
+        attached = practices if practices is not None else shared.get("practices")
+        shared["ipc_counts"] = ipc_counted_cohorts(tables, specs, attached)
+    counted = shared["ipc_counts"]
+    counted = counted[counted["area_code"].eq(area)].set_index("cohort")
     prevalence = tables("prevalence")
     pop = tables("population")
     pop = pop[
@@ -621,9 +842,23 @@ def integrated_budgets_analysis(
         if len(prevalence)
         else None
     )
-    rows, rates = [], []
+    rows, rates, counts = [], [], []
     for spec in specs:
         row = {"cohort": spec["name"], "condition": spec["condition"], "period": period}
+        if spec["name"] in counted.index:
+            c = counted.loc[spec["name"]]
+            row.update(
+                period=c["period"],
+                source=c["source"],
+                interval=IPC_COUNTED,
+                coverage=c["coverage"],
+                coverage_share=c["coverage_share"],
+            )
+            counts.append({"cohort": spec["name"], "people": float(c["people"]), "se": 0.0})
+            row["average_budget"] = spec.get("average_budget")
+            row["budget_source"] = spec.get("budget_source")
+            rows.append(row)
+            continue
         found = (
             by_condition[by_condition["_c"].eq(spec["condition"].strip().lower())]
             if by_condition is not None
@@ -639,29 +874,46 @@ def integrated_budgets_analysis(
             found = found[keep]
         if not len(found) or not len(pop):
             row["source"] = (
-                f"not sized: no prevalence rates for '{spec['condition']}' loaded"
+                f"not sized: no counts or prevalence rates for '{spec['condition']}' loaded"
                 + ("" if spec.get("min_age") is None else f" at ages {spec['min_age']}+")
                 if len(pop)
-                else "not sized: no population estimate for the area"
+                else "not sized: no counts, and no population estimate for the area"
             )
         else:
             refs = sorted({str(r) for r in found["reference"].dropna().unique()})
             row["source"] = "prevalence rates × population" + (
                 f" ({'; '.join(refs)})" if refs else ""
             )
+            row["coverage"] = "residents of the area"
             rates.append(found.assign(cohort=spec["name"]))
         row["average_budget"] = spec.get("average_budget")
         row["budget_source"] = spec.get("budget_source")
         rows.append(row)
     table = pd.DataFrame(rows)
+    for col in ("interval", "coverage", "coverage_share"):
+        if col not in table.columns:
+            table[col] = None
+    sized = []
     if rates:
-        sizes = phbm.cohort_sizes(pd.concat(rates, ignore_index=True), pop)
+        estimated = phbm.cohort_sizes(pd.concat(rates, ignore_index=True), pop)
+        table = table.merge(
+            estimated[["cohort", "note"]].rename(columns={"note": "_note"}), on="cohort", how="left"
+        )
+        table["interval"] = table["interval"].fillna(
+            table["_note"].where(table["_note"].fillna("").ne(""))
+        )
+        table = table.drop(columns="_note")
+        sized.append(estimated.drop(columns="note"))
+    if counts:
+        sized.append(pd.DataFrame(counts).assign(lower_ci_95=np.nan, upper_ci_95=np.nan))
+    if sized:
+        sizes = pd.concat(sized, ignore_index=True)
         budgets = table[["cohort", "average_budget"]].dropna()
         envelope = phbm.budget_envelope(sizes, budgets.astype({"average_budget": "float64"}))
         envelope = envelope.rename(
             columns={"lower_ci_95": "envelope_lower_ci_95", "upper_ci_95": "envelope_upper_ci_95"}
         )
-        table = table.merge(sizes.drop(columns="note"), on="cohort", how="left").merge(
+        table = table.merge(sizes, on="cohort", how="left").merge(
             envelope.drop(columns=["people", "average_budget"]), on="cohort", how="left"
         )
         total = envelope[envelope["cohort"].eq("All cohorts")]
@@ -936,6 +1188,7 @@ ANALYSIS_INPUTS = (
     "phb_uptake",
     "phb_budgets",
     "assessments",
+    "indicator_values",
 )
 
 #: below this many areas with inputs the analyses run in-process (a process pool costs seconds
@@ -953,18 +1206,24 @@ def run_analyses(
     progress: Callable[[str], None] | None = None,
     workers: int = 1,
     pool_from: int | None = None,
+    practices: pd.DataFrame | None = None,
 ) -> StoredAnalyses:
     """Run the analyses of sections 7-10 for every ``(code, name)`` in ``areas``, ready to store.
 
+    ``practices`` are the GP practices attached to each authority
+    (:func:`jsna.indicators.practices.attached_practices`), whose registers size the integrated
+    personal commissioning cohorts.
+
     Areas without inputs for an analysis skip it at once. When ``pool_from`` (default
-    :data:`POOL_FROM`) or more areas have inputs and ``workers`` > 1, those areas run on a process pool fed with the tables already
+    :data:`POOL_FROM`) or more areas have inputs and ``workers`` > 1, those areas run on a
+    process pool fed with the tables already
     read (and what every area shares, computed once here); each area's simulations use the
     configured seed, so the stored figures do not depend on the pool.
     """
     import time
 
     start = time.perf_counter()
-    shared: dict[Any, Any] = {}
+    shared: dict[Any, Any] = {} if practices is None else {"practices": practices}
     done: dict[str, AreaAnalyses] = {}
     busy: list[tuple[str, str]] = []
     for code, name in areas:
@@ -1010,6 +1269,11 @@ def _pooled(
     from concurrent.futures import ProcessPoolExecutor
 
     data = _rows_for(tables, [code for code, _ in areas], config.project.benchmark)
+    # every area's counted cohorts are in ``shared``: a worker needs only the count rows
+    data["indicator_values"] = _count_rows(
+        data["indicator_values"],
+        {i for c in config.ipc.cohorts for i in ipc_count_ids(c.model_dump())},
+    )
     n = max(1, min(workers, len(areas)))
     with ProcessPoolExecutor(
         n,
@@ -1264,7 +1528,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
     from jsna.errors import UsageError
     from jsna.indicators.context import ComputeContext
     from jsna.indicators.practice_indicators import practice_list_indicators
-    from jsna.indicators.practices import practice_analysis
+    from jsna.indicators.practices import attached_practices, practice_analysis
     from jsna.indicators.registry import (
         IndicatorRegistry,
         IndicatorRun,
@@ -1294,6 +1558,7 @@ def compute_project(config: Any, *, progress: Callable[[str], None] | None = Non
             config,
             progress=progress,
             workers=config.report.workers or os.cpu_count() or 1,
+            practices=attached_practices(ctx),
         )
         stored.frames["analysis_funnel"] = _storable(
             funnel_analysis(results, areas, config, ctx.table_view, ctx.area_names())

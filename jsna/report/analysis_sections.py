@@ -1152,11 +1152,23 @@ def _thousands(value: Any) -> str:
 
 
 IPC_TITLE = "Integrated personal commissioning cohorts"
+#: the ``interval`` of a cohort sized from a count (``analysis_ipc_cohorts``)
+IPC_COUNTED = "count (no sampling error)"
 #: the methods appendix note of the cohorts (and the evidence behind the four groups)
 IPC_METHODS = (
-    "Each cohort's size is the sum over age and sex bands of the loaded prevalence rate of its "
-    "condition times the area's latest mid-year population estimate; its 95% interval comes from "
-    "the rates' limits, taking the bands as independent. The budget envelope is people × the "
+    "A cohort is sized from counts where they are loaded, and otherwise estimated. Counts come "
+    "first: a QOF register published for the area itself, else the sum of the registers of the GP "
+    "practices attached to the area (people registered with those practices, who may live "
+    "elsewhere, not residents; the table gives how many practices and patients had a figure), "
+    "else the sum of a census count over the area's LSOAs; the pupils with an EHC plan size the "
+    "children with complex needs. The map from conditions to registers (learning disability: QOF "
+    "register 200; severe mental illness: 90581; frailty: the dementia register 247, which holds "
+    "only part of that cohort) can be changed with counts = [...] in [[ipc.cohorts]]. A register "
+    "or a census table counts everyone on it rather than a sample, so it has no sampling error "
+    "and no interval is shown; it misses people whose condition is not recorded. Otherwise the "
+    "size is the sum over age and sex bands of the loaded prevalence rate of its condition times "
+    "the area's latest mid-year population estimate; its 95% interval comes from the rates' "
+    "limits, taking the bands as independent. The budget envelope is people × the "
     "average budget given in [[ipc.cohorts]]; someone in two cohorts counts in both, so the total "
     "is an upper bound. The four cohorts are those of the Integrated Personal Commissioning "
     "programme of NHS England and the Local Government Association (NHS Five Year Forward View, "
@@ -1171,6 +1183,9 @@ IPC_METHODS = (
 def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> None:
     """Integrated personal commissioning: the high-need cohorts and their combined budget."""
     table = res["ipc_cohorts"]
+    for column in ("interval", "coverage"):  # a workspace computed before counts were read
+        if column not in table.columns:
+            table = table.assign(**{column: None})
     cohorts = table[table["cohort"].ne("All cohorts")]
     sized = cohorts[cohorts["people"].notna()] if "people" in cohorts else cohorts.iloc[:0]
     unsized = cohorts[~cohorts.index.isin(sized.index)]
@@ -1178,22 +1193,34 @@ def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> No
         conditions = ", ".join(f"'{c}'" for c in unsized["condition"])
         section.missing.append(
             f"integrated personal commissioning cohorts ({', '.join(c.lower() for c in unsized['cohort'])}): "
-            f"load prevalence rates with the condition {conditions} (jsna ingest prevalence FILE), "
-            "or name other conditions in [[ipc.cohorts]]"
+            "load GP practice QOF registers (jsna ingest fingertips FILE) or other counts named in "
+            f"[[ipc.cohorts]] counts, or prevalence rates with the condition {conditions} "
+            "(jsna ingest prevalence FILE)"
         )
     if not len(sized):
         return
     section.methods.append((IPC_TITLE, IPC_METHODS))
-    period = sized["period"].iloc[0]
+    counted = sized["interval"].eq(IPC_COUNTED)
     parts = [
         f"{r['cohort'].lower()} {fmt(r['people'], 0)} "
-        f"({fmt_interval(r['lower_ci_95'], r['upper_ci_95'], 0)})"
-        for _, r in sized.iterrows()
+        + (
+            f"({r['source'].split(':')[0]})"
+            if counted[i]
+            else f"(estimated, 95% CI {fmt_interval(r['lower_ci_95'], r['upper_ci_95'], 0)})"
+        )
+        for i, r in sized.iterrows()
     ]
     section.summary.append(
-        f"Integrated personal commissioning joins health and social care budgets for people with high "
-        f"needs. From the prevalence rates loaded and {rc.area_name}'s {period} population, the "
-        f"estimated numbers of people (95% CI) are: " + "; ".join(parts) + "."
+        "Integrated personal commissioning joins health and social care budgets for people with "
+        f"high needs. The numbers of people in {rc.area_name} are: "
+        + "; ".join(parts)
+        + "."
+        + (
+            " A register count is of people registered with the area's GP practices, who may live "
+            "elsewhere."
+            if sized["source"].str.contains("GP practices attached", regex=False).any()
+            else ""
+        )
     )
     total = table[table["cohort"].eq("All cohorts")]
     priced = sized[sized["envelope"].notna()] if "envelope" in sized else sized.iloc[:0]
@@ -1229,12 +1256,14 @@ def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> No
             value="people",
             lower="lower_ci_95",
             upper="upper_ci_95",
-            title="Estimated people in each integrated personal commissioning cohort",
-            axis="People (95% CI)",
+            title="People in each integrated personal commissioning cohort",
+            axis="People (95% CI where estimated)",
             figure_id="vfm-ipc-cohorts",
-            alt="Bar chart of the estimated number of people in each integrated personal "
-            "commissioning cohort, with 95% confidence intervals.",
-            source="Source: prevalence rates × population estimates",
+            alt="Bar chart of the number of people in each integrated personal commissioning "
+            "cohort: counts from registers or census tables, and estimates from prevalence with "
+            "95% confidence intervals.",
+            source="Source: QOF registers, census and SEN counts where loaded; else prevalence "
+            "rates × population estimates",
         )
     )
     rows = []
@@ -1246,15 +1275,20 @@ def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> No
                 Cell(str(r["source"])),
                 Cell(fmt(r["people"], 0) if has else "–", numeric=True),
                 Cell(
-                    fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), 0)
-                    if has and r["cohort"] != "All cohorts"
-                    else "–",
+                    "–"
+                    if not has or r["cohort"] == "All cohorts"
+                    else str(r["interval"])
+                    if r.get("interval") == IPC_COUNTED
+                    else fmt_interval(r.get("lower_ci_95"), r.get("upper_ci_95"), 0),
                     numeric=True,
                 ),
+                Cell(str(r["coverage"]) if not is_missing(r.get("coverage")) else "–"),
                 Cell(fmt_money(r.get("average_budget")), numeric=True),
                 Cell(_thousands(r.get("envelope")), numeric=True),
                 Cell(
-                    f"{_thousands(r.get('envelope_lower_ci_95'))} to {_thousands(r.get('envelope_upper_ci_95'))}"
+                    "no sampling error"
+                    if r.get("interval") == IPC_COUNTED and not is_missing(r.get("envelope"))
+                    else f"{_thousands(r.get('envelope_lower_ci_95'))} to {_thousands(r.get('envelope_upper_ci_95'))}"
                     if not is_missing(r.get("envelope"))
                     else "–",
                     numeric=True,
@@ -1271,13 +1305,16 @@ def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> No
                 "Sized from",
                 "People",
                 "95% CI",
+                "Coverage",
                 "Average budget",
                 "Envelope a year",
                 "95% CI",
             ],
             rows=rows,
-            note="People = prevalence × population summed over age and sex bands; intervals from "
-            "the prevalence rates' limits. Average budgets are the user's figures from jsna.toml"
+            note="People = a register, census or SEN count where one is loaded (a count of "
+            "everyone recorded, so no sampling error; practice registers count registered "
+            "patients, not residents), else prevalence × population summed over age and sex "
+            "bands, with intervals from the prevalence rates' limits. Average budgets are the user's figures from jsna.toml"
             + (f" ({'; '.join(sources)})" if sources else "")
             + ". NHS England planned integrated personal commissioning for up to 5% of the "
             "local population (national expansion plan, 2016).",

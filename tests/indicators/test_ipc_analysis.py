@@ -49,15 +49,13 @@ def _expected_people(condition: str, rates_file: str) -> float:
     return total
 
 
+FRAIL = "Long-term conditions and frailty (older people at risk of care-home admission)"
+CHILDREN = "Children with complex needs"
+
+
 @pytest.mark.parametrize(
     ("cohort", "condition", "rates_file"),
     [
-        (
-            "Long-term conditions and frailty (older people at risk of care-home admission)",
-            "Frailty",
-            "ipc_prevalence_rates.csv",
-        ),
-        ("Children with complex needs", "Complex needs", "ipc_prevalence_rates.csv"),
         ("People with learning disabilities", "Learning disability", "prevalence_rates.csv"),
         (
             "People with severe and enduring mental illness",
@@ -75,6 +73,30 @@ def test_demo_cohort_sizes_match_the_sample_files(
     assert row["people"] == pytest.approx(expected, rel=1e-9)
     assert row["lower_ci_95"] < row["people"] < row["upper_ci_95"]
     assert row["envelope"] == pytest.approx(expected * row["average_budget"], rel=1e-9)
+
+
+def test_demo_cohorts_from_counts_match_the_sample_files(demo_project: Path) -> None:
+    """Counts beat prevalence: the older people's cohort is Ambridge Vale's own dementia register
+    (its row of the Fingertips export, used before the sum over its practices), the children
+    the authority's pupils with an EHC plan."""
+    stored = _stored(demo_project, "analysis_ipc_cohorts").set_index("cohort")
+    export = pd.read_csv(SAMPLES / "fingertips_export.csv")
+    own = export[export["Indicator ID"].eq(247) & export["Area Code"].eq(AREA)]
+    own = own[own["Time period Sortable"].eq(own["Time period Sortable"].max())]
+    frail = stored.loc[FRAIL]
+    assert frail["people"] == own["Count"].sum()
+    assert frail["period"] == own["Time period"].iloc[0]
+    assert frail["source"].startswith("register count: Dementia: QOF prevalence")
+    assert frail["coverage"] == "the area's own figure"
+    assert frail["interval"] == "count (no sampling error)"
+    assert np.isnan(frail["lower_ci_95"]) and np.isnan(frail["upper_ci_95"])
+    assert frail["envelope"] == frail["people"] * frail["average_budget"]
+    assert frail["envelope_lower_ci_95"] == frail["envelope"]
+    sen = pd.read_csv(SAMPLES / "sen_ehc_plans_la.csv").set_index("area_code")
+    children = stored.loc[CHILDREN]
+    assert children["people"] == sen.loc[AREA, "value"]
+    assert children["source"] == "SEN count: Pupils with an EHC plan, 2024/25"
+    assert children["coverage"] == "the area's own figure"
 
 
 def test_demo_envelope_total(demo_project: Path) -> None:
@@ -104,6 +126,23 @@ def test_demo_answers_by_client_group_match_the_sample_file(demo_project: Path) 
 
 def _tables(**frames: pd.DataFrame) -> Any:
     empty = {
+        "indicator_values": pd.DataFrame(
+            columns=[
+                "indicator_id",
+                "indicator_name",
+                "area_code",
+                "sex",
+                "category_type",
+                "category",
+                "period",
+                "period_sortable",
+                "value",
+                "count",
+                "unit",
+            ]
+        ),
+        "deprivation": pd.DataFrame(columns=["lsoa_code", "lad_code"]),
+        "lookups": pd.DataFrame(columns=["child_code", "child_type", "parent_code", "parent_type"]),
         "prevalence": pd.DataFrame(
             columns=["condition", "sex", "age_band", "age_from", "age_to", "prevalence"]
         ),
@@ -159,4 +198,143 @@ def test_cohort_age_limits_and_case() -> None:
     assert table.loc["Frail", "people"] == pytest.approx(0.2 * people_65)
     assert table.loc["Frail", "source"] == "prevalence rates × population (eFI)"
     assert table.loc["All cohorts", "envelope"] == pytest.approx(0.2 * people_65 * 1000)
+    assert out["ipc_unsized"] == []
+
+
+def _values(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """``indicator_values`` rows: (id, name, area, category, period, count, value, unit)."""
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "indicator_id",
+            "indicator_name",
+            "area_code",
+            "category",
+            "period",
+            "count",
+            "value",
+            "unit",
+        ],
+    )
+    return frame.assign(
+        sex="Persons",
+        category_type=frame["category"].map(lambda c: None if c is None else "Disability"),
+        period_sortable=frame["period"].str[:4].astype(int) * 10_000,
+    )
+
+
+LD = "Learning disability: QOF prevalence (all ages)"
+AREA_A = "E06000001"
+AREA_B = "E06000002"
+
+
+def _practices() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "practice_code": ["A00001", "A00002", "A00003", "B00001"],
+            "area_code": [AREA_A, AREA_A, AREA_A, AREA_B],
+            "list_size": [4000.0, 6000.0, 10000.0, 5000.0],
+        }
+    )
+
+
+def _ld_prevalence() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "condition": ["Learning disability"],
+            "sex": ["Persons"],
+            "age_band": ["0+"],
+            "age_from": [0],
+            "age_to": [np.nan],
+            "prevalence": [0.01],
+            "lower_ci_95": [0.009],
+            "upper_ci_95": [0.011],
+            "reference": ["PANSI"],
+        }
+    )
+
+
+def test_practice_registers_beat_prevalence_and_give_the_coverage() -> None:
+    """A's practices hold 20 + 35 (+ one without a figure) on the latest register, 2022/23;
+    B's own LA row (60) is used rather than its one practice (41)."""
+    values = _values(
+        [
+            ("200", LD, "A00001", None, "2021/22", 1.0, None, None),
+            ("200", LD, "A00001", None, "2022/23", 20.0, None, None),
+            ("200", LD, "A00002", None, "2022/23", 35.0, None, None),
+            ("200", LD, "A00003", None, "2022/23", None, None, None),
+            ("200", LD, "B00001", None, "2022/23", 41.0, None, None),
+            ("200", LD, AREA_B, None, "2022/23", 60.0, None, None),
+        ]
+    )
+    cohorts = [{"name": "LD", "condition": "Learning disability", "average_budget": 100.0}]
+    tables = _tables(indicator_values=values, prevalence=_ld_prevalence(), population=_population())
+    shared: dict[str, Any] = {}
+    a = integrated_budgets_analysis(
+        tables, AREA_A, cohorts=cohorts, shared=shared, practices=_practices()
+    )["ipc_cohorts"].set_index("cohort")
+    assert a.loc["LD", "people"] == 55
+    assert a.loc["LD", "period"] == "2022/23"
+    assert a.loc["LD", "coverage"] == "2 of 3 GP practices; 10,000 of 20,000 registered patients"
+    assert a.loc["LD", "coverage_share"] == pytest.approx(0.5)
+    assert a.loc["LD", "interval"] == "count (no sampling error)"
+    assert a.loc["All cohorts", "envelope"] == 5500
+    b = integrated_budgets_analysis(tables, AREA_B, cohorts=cohorts, shared=shared)
+    row = b["ipc_cohorts"].set_index("cohort").loc["LD"]
+    assert row["people"] == 60
+    assert row["coverage"] == "the area's own figure"
+    assert row["source"] == f"register count: {LD}, 2022/23"
+
+
+def test_no_counts_falls_back_to_prevalence_and_counts_can_be_turned_off() -> None:
+    values = _values([("200", LD, AREA_A, None, "2022/23", 60.0, None, None)])
+    tables = _tables(indicator_values=values, prevalence=_ld_prevalence(), population=_population())
+    off = [{"name": "LD", "condition": "Learning disability", "counts": []}]
+    row = integrated_budgets_analysis(tables, AREA_A, cohorts=off)["ipc_cohorts"].iloc[0]
+    assert row["people"] == pytest.approx(0.01 * 2 * 91 * 10)
+    assert row["source"] == "prevalence rates × population (PANSI)"
+    assert row["lower_ci_95"] < row["people"] < row["upper_ci_95"]
+
+
+def test_census_counts_over_lsoas_with_a_category() -> None:
+    """A disability cohort from a census table by LSOA: the two 'Disabled …' categories of the
+    area's two LSOAs (LSOA -> LA from the lookups), not the 'Not disabled' rows."""
+    lsoas = ["E01000001", "E01000002", "E01000003"]
+    rows = []
+    for lsoa, a_lot, a_little, not_disabled in zip(
+        lsoas, (10, 20, 99), (5, 7, 99), (100, 200, 999), strict=True
+    ):
+        for category, n in (
+            ("Disabled under the Equality Act: Day-to-day activities limited a lot", a_lot),
+            ("Disabled under the Equality Act: Day-to-day activities limited a little", a_little),
+            ("Not disabled under the Equality Act: No long term conditions", not_disabled),
+        ):
+            rows.append(
+                ("disability-count", "Disability", lsoa, category, "2021", None, n, "Count")
+            )
+    lookups = pd.DataFrame(
+        {
+            "child_code": lsoas,
+            "child_type": "LSOA",
+            "parent_code": [AREA_A, AREA_A, AREA_B],
+            "parent_type": "Local authority district",
+        }
+    )
+    cohorts = [
+        {
+            "name": "Disabled residents",
+            "condition": "Disability",
+            "counts": ["disability-count"],
+            "count_category": "disabled under the equality act",
+        }
+    ]
+    out = integrated_budgets_analysis(
+        _tables(indicator_values=_values(rows), lookups=lookups, population=_population()),
+        AREA_A,
+        cohorts=cohorts,
+    )
+    row = out["ipc_cohorts"].iloc[0]
+    assert row["people"] == 10 + 20 + 5 + 7
+    assert row["source"].startswith("census count: Disability, 2021")
+    assert row["coverage"] == "2 of 2 LSOAs"
     assert out["ipc_unsized"] == []

@@ -30,6 +30,27 @@ def test_cohorts_and_envelope_in_plain_words(demo_html: str) -> None:
     assert len(cohorts) == 5
 
 
+def test_cohort_table_says_what_sized_each_cohort(demo_html: str) -> None:
+    s10 = _section(demo_html, "section-10-value-for-money", "appendix-methods")
+    table = next(t for t in parse(s10).tables if "Envelope a year" in t["columns"])
+    assert "Coverage" in table["columns"]
+    # the first "95% CI" is the people's (the second the envelope's)
+    rows = {
+        row[0]: {column: row[table["columns"].index(column)] for column in table["columns"]}
+        for row in table["rows"]
+    }
+    children = rows["Children with complex needs"]
+    assert children["Sized from"] == "SEN count: Pupils with an EHC plan, 2024/25"
+    assert children["95% CI"] == "count (no sampling error)"
+    assert children["Coverage"] == "the area's own figure"
+    sen = pd.read_csv(SAMPLES / "sen_ehc_plans_la.csv").set_index("area_code")
+    assert children["People"] == f"{sen.loc['E06999001', 'value']:,}"
+    adults = rows["People with learning disabilities"]
+    assert adults["Sized from"].startswith("prevalence rates × population")
+    assert adults["Coverage"] == "residents of the area"
+    assert " to " in adults["95% CI"]
+
+
 def test_answers_by_client_group(demo_html: str) -> None:
     s10 = _section(demo_html, "section-10-value-for-money", "appendix-methods")
     text = re.sub(r"<[^>]+>", "", s10)

@@ -9,7 +9,9 @@ before and after, uptake scenarios, and the national pilot evidence as citable d
 * :func:`uptake_scenarios` - people and spend if uptake reached given rates.
 * :data:`PHB_EVIDENCE` - the findings of the 2009-2012 national pilot evaluation.
 * Integrated personal commissioning (IPC): :func:`cohort_sizes` - people in each high-need
-  cohort from prevalence rates × population, with limits; :func:`budget_envelope` - the
+  cohort from prevalence rates × population, with limits; :func:`counts_by_area` - people
+  counted in each area by summing the counts of the units that belong to it (GP practices'
+  registers, small areas' census counts), with the coverage; :func:`budget_envelope` - the
   combined health and social care envelope, cohort × the average budget the user supplies;
   :func:`outcome_proportions` - budget holders' yes/no outcomes (satisfied, in control) by
   client group with Wilson limits (paired before/after changes by client group are
@@ -38,6 +40,7 @@ __all__ = [
     "budget_envelope",
     "cohort_sizes",
     "cost_against_conventional",
+    "counts_by_area",
     "outcome_change",
     "outcome_proportions",
     "phb_evidence",
@@ -469,6 +472,103 @@ def cohort_sizes(
         np.where(out["with_ci"], "", "no interval: the rates have no confidence limits"),
     )
     return out[["cohort", "people", "se", lo, up, "population", "bands", "note"]]
+
+
+def counts_by_area(
+    counts: pd.DataFrame,
+    members: pd.DataFrame,
+    *,
+    unit: str = "unit_code",
+    area: str = "area_code",
+    count: str = "count",
+    size: str = "size",
+    weight: str = "weight",
+    by: str | Sequence[str] = (),
+) -> pd.DataFrame:
+    """People counted in each area, the sum of its member units' counts; one row per area and group.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        One row per unit (a GP practice, an LSOA) and group of ``by``: ``unit`` and ``count``
+        (people on the practice's register, residents in the LSOA's category). A missing count
+        is a unit without a figure (a suppressed or unpublished value).
+    members : pandas.DataFrame
+        Which units belong to which area: ``unit``, ``area`` and, optionally, ``size`` (the
+        unit's registered list or population, used for the coverage) and ``weight`` (the share
+        of the unit that lies in the area, for a GP practice whose patients live in more than
+        one authority; 1 when missing). A unit may belong to several areas, once each.
+    by : str or sequence of str
+        Columns of ``counts`` that split the sums (e.g. ``indicator_id``, ``period``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area``, the ``by`` columns, ``people`` (the sum), ``units`` (members of the area),
+        ``units_counted`` (members with a count), ``size`` (the members' total size),
+        ``size_counted`` (the size of the members with a count) and ``coverage``
+        (``size_counted / size``, else ``units_counted / units``).
+
+    Notes
+    -----
+    :math:`N_a = \\sum_{u \\in a} w_{u,a} n_u` over the units of area *a* with a count, with
+    :math:`w_{u,a}` the unit's share in the area (1 for a unit wholly inside it). A register or a
+    census table counts everyone in it rather than a sample, so the sum carries no sampling
+    error and no limits are given: what is uncertain is whether everyone with the condition is
+    recorded (case-finding), which a confidence interval does not measure. Units without a
+    count add nothing, so the sum is a floor where the coverage is below 1. Units that belong
+    to no area in ``members`` are left out.
+
+    References
+    ----------
+    NHS England. Quality and Outcomes Framework: prevalence is the register count over the list
+    size. OHID. Public Health Technical Guidance: "Counts and sums". NHS England. Integrated
+    Personal Commissioning: emerging framework; 2016 (the cohorts).
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    v.check_columns(counts, unit=unit, count=count, **{k: k for k in keys})
+    v.check_columns(members, unit=unit, area=area)
+    if counts[count].dropna().lt(0).any():
+        bad = counts.loc[counts[count].lt(0), count].iloc[0]
+        raise ValueError(f"a count must be 0 or more, got {bad!r}")
+    m = members[[unit, area]].rename(columns={unit: "unit", area: "area"})
+    m["size"] = members[size].astype("float64") if size in members.columns else np.nan
+    m["weight"] = (
+        members[weight].astype("float64").fillna(1.0).to_numpy()
+        if weight in members.columns
+        else 1.0
+    )
+    if m["weight"].lt(0).any() or m["weight"].gt(1).any():
+        bad = m.loc[m["weight"].lt(0) | m["weight"].gt(1), "weight"].iloc[0]
+        raise ValueError(f"a unit's share of an area must be between 0 and 1, got {bad!r}")
+    m = m.drop_duplicates(["unit", "area"])
+    m["size"] = m["size"] * m["weight"]
+    c = counts[[unit, count, *keys]].rename(columns={unit: "unit", count: "count"})
+    c = c[c["count"].notna()]
+    twice = c.duplicated(["unit", *keys])
+    if twice.any():
+        raise ValueError(
+            f"each unit needs one count per group, {c.loc[twice, 'unit'].iloc[0]!r} has more "
+            "(sum its categories first)"
+        )
+    found = c.merge(m, on="unit", how="inner")
+    found["count"] = found["count"] * found["weight"]
+    out = found.groupby(["area", *keys], as_index=False, sort=True, dropna=False).agg(
+        people=("count", "sum"),
+        units_counted=("unit", "nunique"),
+        size_counted=("size", lambda s: s.sum(min_count=1)),
+    )
+    whole = m.groupby("area", as_index=False).agg(
+        units=("unit", "size"), size=("size", lambda s: s.sum(min_count=1))
+    )
+    out = out.merge(whole, on="area", how="left")
+    out["coverage"] = np.where(
+        out["size"].gt(0), out["size_counted"] / out["size"], out["units_counted"] / out["units"]
+    )
+    out = out.rename(columns={"area": area})
+    return out[
+        [area, *keys, "people", "units", "units_counted", "size", "size_counted", "coverage"]
+    ]
 
 
 def budget_envelope(

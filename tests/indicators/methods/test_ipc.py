@@ -168,3 +168,52 @@ def test_outcome_change_by_client_group() -> None:
     assert out.loc["A", "mean_difference"] == pytest.approx(d.mean())
     assert out.loc["A", "lower_ci_95"] == pytest.approx(d.mean() - half)
     assert out.loc["A", "upper_ci_95"] == pytest.approx(d.mean() + half)
+
+
+def test_counts_by_area_sums_members_and_gives_the_coverage() -> None:
+    """Three practices in area A (lists 1,000, 2,000 and 3,000; the third has no figure), one in
+    B; a practice in no area is left out. A: 10 + 25 = 35 people, 2 of 3 practices, 3,000 of
+    6,000 patients (coverage 0.5); B: 7, 1 of 1."""
+    members = pd.DataFrame(
+        {
+            "unit_code": ["P1", "P2", "P3", "P4"],
+            "area_code": ["A", "A", "A", "B"],
+            "size": [1000, 2000, 3000, 500],
+        }
+    )
+    counts = pd.DataFrame(
+        {"unit_code": ["P1", "P2", "P3", "P4", "P9"], "count": [10, 25, np.nan, 7, 99]}
+    )
+    out = phbm.counts_by_area(counts, members).set_index("area_code")
+    assert out.loc["A", "people"] == 35
+    assert (out.loc["A", "units"], out.loc["A", "units_counted"]) == (3, 2)
+    assert (out.loc["A", "size"], out.loc["A", "size_counted"]) == (6000, 3000)
+    assert out.loc["A", "coverage"] == pytest.approx(0.5)
+    assert out.loc["B", "people"] == 7
+    assert out.loc["B", "coverage"] == 1.0
+    assert list(out.index) == ["A", "B"]
+
+
+def test_counts_by_area_by_group_and_without_sizes() -> None:
+    members = pd.DataFrame({"unit_code": ["L1", "L2"], "area_code": ["A", "A"]})
+    counts = pd.DataFrame(
+        {"unit_code": ["L1", "L2", "L1"], "indicator_id": ["x", "x", "y"], "count": [4, 6, 1]}
+    )
+    out = phbm.counts_by_area(counts, members, by="indicator_id").set_index("indicator_id")
+    assert out.loc["x", "people"] == 10
+    assert out.loc["y", "people"] == 1
+    # no sizes: the coverage is the share of units with a count
+    assert out.loc["y", "coverage"] == pytest.approx(0.5)
+
+
+def test_counts_by_area_refuses_a_negative_count() -> None:
+    members = pd.DataFrame({"unit_code": ["L1"], "area_code": ["A"]})
+    with pytest.raises(ValueError, match="0 or more"):
+        phbm.counts_by_area(pd.DataFrame({"unit_code": ["L1"], "count": [-1]}), members)
+
+
+def test_counts_by_area_refuses_a_unit_counted_twice() -> None:
+    members = pd.DataFrame({"unit_code": ["L1"], "area_code": ["A"]})
+    counts = pd.DataFrame({"unit_code": ["L1", "L1"], "count": [1, 2]})
+    with pytest.raises(ValueError, match="one count per group"):
+        phbm.counts_by_area(counts, members)
