@@ -2505,6 +2505,7 @@ def write_practice_registers(out: Path, reg_rows: list[list[object]]) -> int:
         rows,
     )
 
+
 #: the demo's primary care networks: (code, name, practices)
 PCNS = (
     ("U99001", "Ambridge North PCN", ("Z99001", "Z99002", "Z99004", "Z99009")),
@@ -2568,6 +2569,7 @@ def write_registrations_lsoa(out: Path, lists: dict[tuple[str, str], int]) -> in
         "NUMBER_OF_PATIENTS",
     )  # fmt: skip
     return write_csv(out / "gp_registrations_lsoa.csv", header, rows)
+
 
 #: seed of the SEN sample (its own generator, so the other files do not move)
 SEN_SEED = 2025

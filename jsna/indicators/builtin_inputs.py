@@ -712,9 +712,9 @@ def ward_values(ctx: ComputeContext) -> pd.DataFrame:
         rows = lk[lk["child_type"].eq("Ward") & lk["parent_code"].str[:3].isin(LA_PREFIXES)]
         parents = dict(zip(rows["child_code"], rows["parent_code"], strict=False))
     authority = wards["area_code"].map(parents)
-    authority = authority.fillna(
-        wards["parent_code"].where(wards["parent_code"].str[:3].isin(LA_PREFIXES))
-    )
+    # the file's own parent where no lookup names one (where, not fillna: values of one dtype)
+    fallback = wards["parent_code"].where(wards["parent_code"].str[:3].isin(LA_PREFIXES))
+    authority = authority.where(authority.notna(), fallback)
     return wards.assign(authority=authority).dropna(subset=["authority"])
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from jsna.ingest.base import Parsed, ReadOptions, Source, read_table, with_rows
 from jsna.ingest.fields import duplicate_keys, parse_age, parse_number, parse_period, parse_sex
 from jsna.ingest.readers import normalise_name
-from jsna.ingest.registrations import PRACTICE_ALIASES, _practice_codes
+from jsna.ingest.registrations import PRACTICE_ALIASES, practice_codes
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
 MEASURE_ALIASES = ("measure", "register", "condition", "event")
@@ -57,7 +57,7 @@ class PracticeCountsSource(Source):
         age_col = cols.require("age band", *AGE_ALIASES)
         count_col = cols.require("count", *COUNT_ALIASES)
         out = pd.DataFrame(index=raw.index)
-        out["practice_code"] = _practice_codes(raw[practice_col], table, practice_col, issues)
+        out["practice_code"] = practice_codes(raw[practice_col], table, practice_col, issues)
         out["period"] = parse_period(raw[period_col], table=table, column=period_col, issues=issues)
         out["sex"] = parse_sex(raw[sex_col], table=table, column=sex_col, issues=issues)
         out["age_band"], out["age_from"], out["age_to"] = parse_age(
