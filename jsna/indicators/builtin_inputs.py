@@ -573,6 +573,8 @@ def practice_links(ctx: ComputeContext, practices: pd.DataFrame) -> pd.DataFrame
         ignore_index=True,
     )[["practice_code", "area_code"]]
     out = pd.concat([shares, by_sub.assign(share=float("nan"))], ignore_index=True)
+    # an empty shares frame has object columns: the share stays a number either way
+    out["share"] = pd.to_numeric(out["share"]).astype("float64")
     wanted = out["practice_code"].isin(set(practices["practice_code"]))
     return out[wanted].drop_duplicates(["practice_code", "area_code"]).reset_index(drop=True)
 
