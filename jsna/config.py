@@ -393,7 +393,8 @@ class IpcCohort(_Strict):
         default=None,
         description="ids of loaded indicators whose counts size the cohort before any prevalence "
         "rate (QOF registers such as 200, census or SEN counts), the first with figures for the "
-        "area used; unset = the QOF register of the condition (docs/methods.md), [] = none",
+        "area used; unset = the register or count of the condition (docs/report.md: none for "
+        "frailty, which is sized from prevalence × population), [] = none",
     )
     count_category: str | None = Field(
         default=None,

@@ -2091,11 +2091,13 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "NHS Digital, Patients registered at a GP practice by LSOA",
     ),
     "sen_ehc_plans_la.csv": (
-        "Pupils with an education, health and care (EHC) plan in each of the ten authorities, "
-        "January 2025: one count per authority, in the tidy indicator layout (`area_code`, "
-        '`period`, `indicator` "Pupils with an EHC plan" (id `pupils-with-an-ehc-plan`), '
-        "`measure` Count, `value`).",
-        "DfE, Special educational needs in England (local authority table)",
+        "Pupils with SEN support and with an education, health and care (EHC) plan by phase of "
+        "school, for England, a region and each of the ten authorities, January 2024 and 2025, as "
+        "DfE publishes them on Explore Education Statistics (`time_period` 202425, "
+        "`geographic_level`, `new_la_code`, filters with a `Total`, `ehc_plan` and other "
+        "indicator columns; one authority's independent schools' SEN support suppressed as `c`); "
+        "loaded with `jsna ingest ees`.",
+        "DfE, Special educational needs in England (sen_phase_type_.csv layout)",
     ),
     "population_mye_lad_2020_2024.csv": (
         "Long single-year population (`area_code,area_name,period,sex,age,population`), 10 UAs "
@@ -2573,26 +2575,75 @@ def write_registrations_lsoa(out: Path, lists: dict[tuple[str, str], int]) -> in
 
 #: seed of the SEN sample (its own generator, so the other files do not move)
 SEN_SEED = 2025
-#: pupils as a share of residents, and the share of pupils with an EHC plan (England, January
-#: 2025: about 5%)
+#: pupils as a share of residents (England, January 2025: about 16%)
 SEN_PUPIL_SHARE = 0.16
-SEN_EHC_SHARE = 0.05
+#: phase of school -> (share of pupils, share of them with SEN support, with an EHC plan):
+#: magnitudes of "Special educational needs in England", January 2025 (about 5% of all pupils
+#: have an EHC plan, most of those in special schools)
+SEN_PHASES = {
+    "State-funded primary": (0.51, 0.140, 0.034),
+    "State-funded secondary": (0.41, 0.115, 0.026),
+    "State-funded special": (0.02, 0.005, 0.985),
+    "Independent school": (0.06, 0.090, 0.050),
+}
+#: the fictional region of the ten authorities, and the first of their DfE numbers (old_la_code)
+SEN_REGION = ("E12999001", "Borsetshire and Felpersham")
+SEN_OLD_LA = 980
+#: the authority whose independent schools' SEN support count is suppressed ("c")
+SEN_SUPPRESSED = "E06999006"
+
+
+def _sen_phases(rng: np.random.Generator, pupils_total: int) -> list[tuple[str, int, int, int]]:
+    """(phase, pupils, SEN support, EHC plan) for each phase of school, then their total."""
+    phases = []
+    for phase, (share, support, ehc) in SEN_PHASES.items():
+        pupils = round(pupils_total * share)
+        with_ehc = int(rng.binomial(pupils, ehc))
+        phases.append((phase, pupils, int(rng.binomial(pupils - with_ehc, support)), with_ehc))
+    pupils, support, ehc = (sum(p[i] for p in phases) for i in (1, 2, 3))
+    return [*phases, ("Total", pupils, support, ehc)]
 
 
 def write_sen_ehc_plans(out: Path) -> int:
-    """Pupils with an EHC plan by authority (the LA table of DfE's "Special educational needs in
-    England"), binomial counts on each authority's pupils."""
+    """Pupils with SEN support and with an EHC plan by phase of school, as DfE's "Special
+    educational needs in England" publishes them on Explore Education Statistics (the layout of
+    ``sen_phase_type_.csv``): each authority, their region (the sum) and England, January 2024
+    and 2025."""
     rng = np.random.default_rng(SEN_SEED)
-    rows = [
-        (lad.code, lad.name, "Local authority", "2024/25", "Pupils with an EHC plan", "Count",
-         int(rng.binomial(round(lad.population * SEN_PUPIL_SHARE), SEN_EHC_SHARE)))
-        for lad in LADS
+    region_code, region_name = SEN_REGION
+    country = (ENGLAND_CODE, ENGLAND_NAME)
+    rows: list[tuple[object, ...]] = []
+    for year in (2023, 2024):
+        period = f"{year}{(year + 1) % 100:02d}"
+        scale = SEN_PUPIL_SHARE * (1 - 0.004 * (2024 - year))
+        region: dict[str, np.ndarray] = {}
+        for number, lad in enumerate(LADS):
+            geo = ("Local authority", *country, region_name, region_code, SEN_OLD_LA + number,
+                   lad.name, lad.code)  # fmt: skip
+            for phase, *figures in _sen_phases(rng, round(lad.population * scale)):
+                region[phase] = region.get(phase, np.zeros(3, dtype=int)) + figures
+                hidden = lad.code == SEN_SUPPRESSED and phase == "Independent school"
+                rows.append((period, geo, phase, *figures, hidden))
+        for phase, figures in region.items():
+            geo = ("Regional", *country, region_name, region_code, "", "", "")
+            rows.append((period, geo, phase, *(int(f) for f in figures), False))
+        for phase, *figures in _sen_phases(rng, round(ENGLAND.population * scale)):
+            rows.append(
+                (period, ("National", *country, "", "", "", "", ""), phase, *figures, False)
+            )
+    lines = [
+        (period, "Academic year", *geo, phase, "Total", "Total", pupils,
+         "c" if hidden else support, ehc, "c" if hidden else f"{100 * support / pupils:.1f}",
+         f"{100 * ehc / pupils:.1f}")
+        for period, geo, phase, pupils, support, ehc, hidden in rows
     ]  # fmt: skip
-    return write_csv(
-        out / "sen_ehc_plans_la.csv",
-        ("area_code", "area_name", "geography", "period", "indicator", "measure", "value"),
-        rows,
+    header = (
+        "time_period", "time_identifier", "geographic_level", "country_code", "country_name",
+        "region_name", "region_code", "old_la_code", "la_name", "new_la_code",
+        "phase_type_grouping", "type_of_establishment", "hospital_school", "total_pupils",
+        "sen_support", "ehc_plan", "sen_support_percent", "ehc_plan_percent",
     )  # fmt: skip
+    return write_csv(out / "sen_ehc_plans_la.csv", header, lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

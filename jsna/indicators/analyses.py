@@ -592,12 +592,15 @@ def _client_group_outcomes(budgets: pd.DataFrame) -> dict[str, Any]:
 #: the loaded indicators whose counts size a cohort of a condition before its prevalence rates,
 #: in order of preference (``[[ipc.cohorts]] counts`` overrides): Fingertips' QOF registers
 #: (200 learning disability, 90581 mental health: schizophrenia, bipolar affective disorder and
-#: other psychoses, 247 dementia) and the pupils with an EHC plan of the SEN sample layout
+#: other psychoses) and the pupils with an EHC plan (``ehc-plan`` of DfE's "Special educational
+#: needs in England" as downloaded, ``pupils-with-an-ehc-plan`` of a tidy indicator file).
+#: Frailty has no count: no register counts the older people with moderate or severe frailty
+#: (the dementia register, 247, holds only part of them), so that cohort is prevalence ×
+#: population unless ``counts`` names one
 IPC_DEFAULT_COUNTS: dict[str, tuple[str, ...]] = {
     "learning disability": ("200",),
     "severe mental illness": ("90581",),
-    "frailty": ("247",),
-    "complex needs": ("pupils-with-an-ehc-plan",),
+    "complex needs": ("ehc-plan", "pupils-with-an-ehc-plan"),
 }
 
 #: the ``interval`` of a cohort sized from a count (the report reads it as such)

@@ -713,6 +713,19 @@ def ward_values(ctx: ComputeContext) -> pd.DataFrame:
     if len(lk):
         rows = lk[lk["child_type"].eq("Ward") & lk["parent_code"].str[:3].isin(LA_PREFIXES)]
         parents = dict(zip(rows["child_code"], rows["parent_code"], strict=False))
+        # without a ward -> authority lookup, the authority of the ward's LSOAs (LSOA -> ward
+        # and LSOA -> authority rows of one lookup file)
+        small = lk[lk["child_type"].eq("LSOA")]
+        to_ward = small[small["parent_type"].eq("Ward")][["child_code", "parent_code"]]
+        to_la = small[small["parent_code"].str[:3].isin(LA_PREFIXES)][["child_code", "parent_code"]]
+        via = to_ward.merge(to_la, on="child_code", suffixes=("_ward", "_la"))
+        via = via[~via["parent_code_ward"].isin(set(parents))]
+        # a ward split by a boundary belongs to the authority most of its LSOAs are in
+        top = via.groupby(["parent_code_ward", "parent_code_la"]).size().reset_index(name="n")
+        top = top.sort_values("n", ascending=False, kind="stable").drop_duplicates(
+            "parent_code_ward"
+        )
+        parents.update(zip(top["parent_code_ward"], top["parent_code_la"], strict=True))
     authority = wards["area_code"].map(parents)
     # the file's own parent where no lookup names one (where, not fillna: values of one dtype)
     fallback = wards["parent_code"].where(wards["parent_code"].str[:3].isin(LA_PREFIXES))
@@ -745,7 +758,10 @@ def ward_spread(ctx: ComputeContext) -> pd.DataFrame:
     )
     out = out[out["count"].ge(2)]
     ratio = (out["high"] / out["low"]).where(out["low"].gt(0))
-    unit = out["unit"].map(lambda u: f" ({str(u).lower()})" if str(u).strip() else "")
+    # "percentage" reads in lower case; an abbreviation (SAR, DSR) keeps its capitals
+    unit = out["unit"].map(
+        lambda u: f" ({u if str(u).isupper() else str(u).lower()})" if str(u).strip() else ""
+    )
     out["value_note"] = [
         f"highest minus lowest ward{u}"
         + (f"; highest is {r:.1f} times the lowest" if r == r else "")

@@ -4,6 +4,7 @@ from jsna.ingest.activity import ActivitySource
 from jsna.ingest.analysis_inputs import PopulationTotalsSource, PrevalenceSource, SpendSource
 from jsna.ingest.assessments import AssessmentsSource
 from jsna.ingest.deprivation import DeprivationSource
+from jsna.ingest.ees import EesSource
 from jsna.ingest.events import DeathsSource, EventsSource
 from jsna.ingest.fingertips import FingertipsSource
 from jsna.ingest.geography import BoundariesSource, LookupSource
@@ -23,6 +24,7 @@ SOURCES = [
     FingertipsSource(),
     IndicatorSource(),
     PublishedSource(),
+    EesSource(),
     DeprivationSource(),
     BoundariesSource(),
     LookupSource(),

@@ -1106,7 +1106,7 @@ def _client_groups(rc: ReportContext, section: Section, res: dict[str, Any]) -> 
         section.tables.append(
             Table(
                 caption="Budget holders' answers by client group",
-                id="vfm-phb-client-answers",
+                id="vfm-phb-client-answers-table",
                 columns=["Client group", "Question", "Said yes", "Answered", "%", "95% CI"],
                 rows=[
                     [
@@ -1161,9 +1161,13 @@ IPC_METHODS = (
     "practices attached to the area (people registered with those practices, who may live "
     "elsewhere, not residents; the table gives how many practices and patients had a figure), "
     "else the sum of a census count over the area's LSOAs; the pupils with an EHC plan size the "
-    "children with complex needs. The map from conditions to registers (learning disability: QOF "
-    "register 200; severe mental illness: 90581; frailty: the dementia register 247, which holds "
-    "only part of that cohort) can be changed with counts = [...] in [[ipc.cohorts]]. A register "
+    "children with complex needs. The map from conditions to counts (learning disability: QOF "
+    "register 200; severe mental illness: 90581; complex needs: pupils with an EHC plan) can be "
+    "changed with counts = [...] in [[ipc.cohorts]]. No register counts the frail older people "
+    "(moderate or severe frailty on the electronic frailty index, about 15% of people aged 65 and "
+    "over: Clegg A, et al. Age and Ageing 2016;45:353-60), so that cohort is estimated from "
+    "prevalence unless a count is named; the dementia register (247) holds only part of it and "
+    "would give a floor. A register "
     "or a census table counts everyone on it rather than a sample, so it has no sampling error "
     "and no interval is shown; it misses people whose condition is not recorded. Otherwise the "
     "size is the sum over age and sex bands of the loaded prevalence rate of its condition times "
@@ -1299,7 +1303,7 @@ def _ipc_cohorts(rc: ReportContext, section: Section, res: dict[str, Any]) -> No
     section.tables.append(
         Table(
             caption="Integrated personal commissioning cohorts and their combined budget envelope",
-            id="vfm-ipc-cohorts",
+            id="vfm-ipc-cohorts-table",
             columns=[
                 "Cohort",
                 "Sized from",

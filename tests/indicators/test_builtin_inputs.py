@@ -105,6 +105,23 @@ def test_ward_rates_are_judged_against_the_authority_with_stored_funnel_limits(
     assert (limits["upper_ci_95"] <= limits["upper_ci_99_8"]).all()
 
 
+def test_ward_spread_finds_the_authority_through_the_lsoa_lookup(
+    demo_results: pd.DataFrame,
+) -> None:
+    """The demo's Local Health file has no parent column and its lookup no ward -> authority
+    row: the wards' authority comes from their LSOAs (LSOA -> ward and LSOA -> authority)."""
+    spread = demo_results[demo_results["indicator_id"].eq("ward-spread")].set_index("category")
+    wards = pd.read_csv(SAMPLES / "local_health_wards.csv")
+    wards = wards[wards["area_code"].str.startswith("E05")]  # the file also holds LA and England
+    lookup = pd.read_csv(SAMPLES / "lookup_lsoa21_ward24_msoa21_lad24.csv")
+    assert set(spread["area_code"]) == set(lookup["LAD24CD"]) == {AMBRIDGE}
+    assert set(spread.index) == set(wards["indicator"])
+    for name, rows in wards.groupby("indicator"):
+        assert spread.loc[name, "value"] == pytest.approx(rows["value"].max() - rows["value"].min())
+        assert spread.loc[name, "count"] == rows["area_code"].nunique()
+    assert "(SAR)" in spread.loc["Emergency hospital admissions for all causes", "value_note"]
+
+
 @pytest.fixture(scope="module")
 def traf_small(trafford_report) -> Path:  # type: ignore[no-untyped-def]
     """Trafford's shared real-data project (``tests/real_areas.py``): among its inputs, as

@@ -34,7 +34,7 @@ def _band(text: str) -> tuple[int, float]:
     return int(lo), int(hi)
 
 
-def _expected_people(condition: str, rates_file: str) -> float:
+def expected_people(condition: str, rates_file: str) -> float:
     """Prevalence × the 2024 single-year population of the demo area, summed by hand."""
     rates = pd.read_csv(SAMPLES / rates_file)
     rates = rates[rates["condition"].eq(condition)]
@@ -56,6 +56,7 @@ CHILDREN = "Children with complex needs"
 @pytest.mark.parametrize(
     ("cohort", "condition", "rates_file"),
     [
+        (FRAIL, "Frailty", "ipc_prevalence_rates.csv"),
         ("People with learning disabilities", "Learning disability", "prevalence_rates.csv"),
         (
             "People with severe and enduring mental illness",
@@ -69,34 +70,48 @@ def test_demo_cohort_sizes_match_the_sample_files(
 ) -> None:
     stored = _stored(demo_project, "analysis_ipc_cohorts").set_index("cohort")
     row = stored.loc[cohort]
-    expected = _expected_people(condition, rates_file)
+    expected = expected_people(condition, rates_file)
     assert row["people"] == pytest.approx(expected, rel=1e-9)
     assert row["lower_ci_95"] < row["people"] < row["upper_ci_95"]
     assert row["envelope"] == pytest.approx(expected * row["average_budget"], rel=1e-9)
 
 
+def ehc_plans(area: str) -> tuple[int, str]:
+    """The authority's pupils with an EHC plan in the latest year of the SEN sample (DfE's EES
+    layout), and that year as ``2024/25``: its row whose filters are all ``Total``."""
+    sen = pd.read_csv(SAMPLES / "sen_ehc_plans_la.csv", dtype=str)
+    rows = sen[
+        sen["new_la_code"].eq(area)
+        & sen["phase_type_grouping"].eq("Total")
+        & sen["type_of_establishment"].eq("Total")
+        & sen["hospital_school"].eq("Total")
+    ]
+    latest = rows[rows["time_period"].eq(rows["time_period"].max())].iloc[0]
+    period = latest["time_period"]
+    return int(latest["ehc_plan"]), f"{period[:4]}/{period[4:]}"
+
+
 def test_demo_cohorts_from_counts_match_the_sample_files(demo_project: Path) -> None:
-    """Counts beat prevalence: the older people's cohort is Ambridge Vale's own dementia register
-    (its row of the Fingertips export, used before the sum over its practices), the children
-    the authority's pupils with an EHC plan."""
+    """The children are the authority's pupils with an EHC plan (DfE's file as downloaded);
+    the frail older people are not the dementia register, which the demo loads for the
+    authority and its practices (247), but frailty prevalence × population."""
     stored = _stored(demo_project, "analysis_ipc_cohorts").set_index("cohort")
-    export = pd.read_csv(SAMPLES / "fingertips_export.csv")
-    own = export[export["Indicator ID"].eq(247) & export["Area Code"].eq(AREA)]
-    own = own[own["Time period Sortable"].eq(own["Time period Sortable"].max())]
-    frail = stored.loc[FRAIL]
-    assert frail["people"] == own["Count"].sum()
-    assert frail["period"] == own["Time period"].iloc[0]
-    assert frail["source"].startswith("register count: Dementia: QOF prevalence")
-    assert frail["coverage"] == "the area's own figure"
-    assert frail["interval"] == "count (no sampling error)"
-    assert np.isnan(frail["lower_ci_95"]) and np.isnan(frail["upper_ci_95"])
-    assert frail["envelope"] == frail["people"] * frail["average_budget"]
-    assert frail["envelope_lower_ci_95"] == frail["envelope"]
-    sen = pd.read_csv(SAMPLES / "sen_ehc_plans_la.csv").set_index("area_code")
+    count, period = ehc_plans(AREA)
     children = stored.loc[CHILDREN]
-    assert children["people"] == sen.loc[AREA, "value"]
+    assert children["people"] == count
+    assert children["period"] == period == "2024/25"
     assert children["source"] == "SEN count: Pupils with an EHC plan, 2024/25"
     assert children["coverage"] == "the area's own figure"
+    assert children["interval"] == "count (no sampling error)"
+    assert np.isnan(children["lower_ci_95"]) and np.isnan(children["upper_ci_95"])
+    assert children["envelope"] == count * children["average_budget"]
+    assert children["envelope_lower_ci_95"] == children["envelope"]
+    export = pd.read_csv(SAMPLES / "fingertips_export.csv")
+    assert export["Indicator ID"].eq(247).any()  # loaded, and still not used
+    frail = stored.loc[FRAIL]
+    assert frail["source"].startswith("prevalence rates × population")
+    assert frail["coverage"] == "residents of the area"
+    assert frail["lower_ci_95"] < frail["people"] < frail["upper_ci_95"]
 
 
 def test_demo_envelope_total(demo_project: Path) -> None:
@@ -294,6 +309,70 @@ def test_no_counts_falls_back_to_prevalence_and_counts_can_be_turned_off() -> No
     assert row["people"] == pytest.approx(0.01 * 2 * 91 * 10)
     assert row["source"] == "prevalence rates × population (PANSI)"
     assert row["lower_ci_95"] < row["people"] < row["upper_ci_95"]
+
+
+def test_frailty_is_estimated_unless_a_count_is_named() -> None:
+    """The dementia register (247) is loaded for the area; the frailty cohort ignores it by
+    default (no register counts frailty) and uses it, as a floor, only when named."""
+    frailty = pd.DataFrame(
+        {
+            "condition": ["Frailty"],
+            "sex": ["Persons"],
+            "age_band": ["65+"],
+            "age_from": [65],
+            "age_to": [np.nan],
+            "prevalence": [0.15],
+            "lower_ci_95": [0.13],
+            "upper_ci_95": [0.17],
+            "reference": ["eFI"],
+        }
+    )
+    dementia = "Dementia: QOF prevalence (all ages)"
+    values = _values([("247", dementia, AREA_A, None, "2022/23", 12.0, None, None)])
+    tables = _tables(indicator_values=values, prevalence=frailty, population=_population())
+    spec = {"name": "Frail", "condition": "Frailty", "min_age": 65}
+    row = integrated_budgets_analysis(tables, AREA_A, cohorts=[spec])["ipc_cohorts"].iloc[0]
+    people_65 = 2 * (10 * 25 + 10)
+    assert row["people"] == pytest.approx(0.15 * people_65)
+    assert row["lower_ci_95"] == pytest.approx(0.13 * people_65)
+    assert row["source"] == "prevalence rates × population (eFI)"
+    named = integrated_budgets_analysis(tables, AREA_A, cohorts=[{**spec, "counts": ["247"]}])[
+        "ipc_cohorts"
+    ].iloc[0]
+    assert named["people"] == 12
+    assert named["source"] == f"register count: {dementia}, 2022/23"
+
+
+def test_children_from_dfes_file_before_a_tidy_ehc_plan_count() -> None:
+    """The default children's cohort takes DfE's ``ehc-plan`` (the EES file) first, else the
+    tidy file's ``pupils-with-an-ehc-plan``; a suppressed ``ehc-plan`` (no count) gives way."""
+    from jsna.config import IpcSettings
+
+    children = [c for c in IpcSettings().cohorts if c.condition == "Complex needs"]
+    tidy = ("pupils-with-an-ehc-plan", "Pupils with an EHC plan", AREA_A, None, "2024/25")
+    both = _values(
+        [
+            (
+                "ehc-plan",
+                "Pupils with an EHC plan",
+                AREA_A,
+                None,
+                "2024/25",
+                2100.0,
+                2100.0,
+                "Count",
+            ),
+            (*tidy, 2000.0, None, "Count"),
+            ("ehc-plan", "Pupils with an EHC plan", AREA_B, None, "2024/25", None, None, "Count"),
+            (*tidy[:2], AREA_B, None, "2024/25", 700.0, None, "Count"),
+        ]
+    )
+    tables = _tables(indicator_values=both, population=_population())
+    shared: dict[str, Any] = {}
+    a = integrated_budgets_analysis(tables, AREA_A, cohorts=children, shared=shared)
+    assert a["ipc_cohorts"].iloc[0]["people"] == 2100
+    b = integrated_budgets_analysis(tables, AREA_B, cohorts=children, shared=shared)
+    assert b["ipc_cohorts"].iloc[0]["people"] == 700
 
 
 def test_census_counts_over_lsoas_with_a_category() -> None:

@@ -1,6 +1,7 @@
 """Integrated personal commissioning cohorts from real counts, checked against plain pandas sums
 over the source files: the learning disability and dementia QOF registers of the GP practices
-of one sub-ICB location (NHS Digital's list of January 2021 says which practices), and Trafford's
+of one sub-ICB location (NHS Digital's list of January 2021 says which practices; the dementia
+register only where a cohort names it), and Trafford's
 Census 2021 disability counts summed over its LSOAs. Skipped when the real files are absent."""
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ condition = "Learning disability"
 [[ipc.cohorts]]
 name = "Older people"
 condition = "Frailty"
+counts = ["247"]
+
+[[ipc.cohorts]]
+name = "Frail older people"
+condition = "Frailty"
+min_age = 65
 
 [[ipc.cohorts]]
 name = "Disabled residents"
@@ -117,6 +124,17 @@ def test_sub_icb_register_is_the_sum_of_its_practices(
     )
     assert row["interval"] == "count (no sampling error)"
     assert "registered patients, not residents" in row["source"]
+
+
+def test_frailty_is_not_sized_from_the_dementia_register_unless_named(real_project: Path) -> None:
+    """The dementia register is loaded, but only the cohort that names it (``counts = ["247"]``)
+    uses it; the default frailty cohort waits for frailty prevalence and population (neither is
+    loaded here)."""
+    stored = _stored(real_project)
+    frail = stored.loc["Frail older people"]
+    assert frail["source"].startswith("not sized: no counts")  # nor population, here
+    assert pd.isna(frail["people"])
+    assert stored.loc["Older people", "source"].startswith("register count: Dementia")
 
 
 def test_trafford_disability_is_the_sum_of_its_lsoas(real_project: Path) -> None:

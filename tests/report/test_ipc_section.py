@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from tests.conftest import SAMPLES
+from tests.indicators.test_ipc_analysis import FRAIL, ehc_plans, expected_people
 from tests.report.report_html import parse
 
 
@@ -31,6 +32,9 @@ def test_cohorts_and_envelope_in_plain_words(demo_html: str) -> None:
 
 
 def test_cohort_table_says_what_sized_each_cohort(demo_html: str) -> None:
+    """Each cohort's row says what sized it, and its people are the sums worked out here from the
+    sample files with plain pandas: the children the authority's own EHC plan count (DfE's file),
+    the others prevalence × population with their 95% interval."""
     s10 = _section(demo_html, "section-10-value-for-money", "appendix-methods")
     table = next(t for t in parse(s10).tables if "Envelope a year" in t["columns"])
     assert "Coverage" in table["columns"]
@@ -40,15 +44,27 @@ def test_cohort_table_says_what_sized_each_cohort(demo_html: str) -> None:
         for row in table["rows"]
     }
     children = rows["Children with complex needs"]
-    assert children["Sized from"] == "SEN count: Pupils with an EHC plan, 2024/25"
+    count, period = ehc_plans("E06999001")
+    assert children["Sized from"] == f"SEN count: Pupils with an EHC plan, {period}"
     assert children["95% CI"] == "count (no sampling error)"
     assert children["Coverage"] == "the area's own figure"
-    sen = pd.read_csv(SAMPLES / "sen_ehc_plans_la.csv").set_index("area_code")
-    assert children["People"] == f"{sen.loc['E06999001', 'value']:,}"
-    adults = rows["People with learning disabilities"]
-    assert adults["Sized from"].startswith("prevalence rates × population")
-    assert adults["Coverage"] == "residents of the area"
-    assert " to " in adults["95% CI"]
+    assert children["People"] == f"{count:,}"
+    for cohort, condition, rates in (
+        (FRAIL, "Frailty", "ipc_prevalence_rates.csv"),
+        ("People with learning disabilities", "Learning disability", "prevalence_rates.csv"),
+        (
+            "People with severe and enduring mental illness",
+            "Severe mental illness",
+            "ipc_prevalence_rates.csv",
+        ),
+    ):
+        row = rows[cohort]
+        assert row["Sized from"].startswith("prevalence rates × population"), cohort
+        assert "Dementia" not in row["Sized from"]
+        assert row["Coverage"] == "residents of the area"
+        assert row["People"] == f"{expected_people(condition, rates):,.0f}"
+        low, high = (float(x.replace(",", "")) for x in row["95% CI"].split(" to "))
+        assert low < expected_people(condition, rates) < high
 
 
 def test_answers_by_client_group(demo_html: str) -> None:

@@ -285,3 +285,15 @@ def test_title_uses_the_area_name_when_the_project_name_is_the_default(tmp_path:
         report_title(load_config(folder / "jsna.toml"), "Trafford")
         == "Health and Wellbeing Board JSNA 2025: Trafford"
     )
+
+
+def test_every_id_of_the_demo_page_is_unique_and_every_link_lands(demo_html: str):
+    """A duplicated id breaks the links of the contents and the table downloads; a link to an id
+    that is not on the page goes nowhere."""
+    import collections
+    import re
+
+    ids = collections.Counter(re.findall(r'\bid="([^"]+)"', demo_html))
+    assert [i for i, n in ids.items() if n > 1] == []
+    targets = set(re.findall(r'\bhref="#([^"]+)"', demo_html))
+    assert targets and targets <= set(ids)
