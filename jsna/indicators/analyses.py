@@ -686,7 +686,7 @@ def ipc_counted_cohorts(
     import pandas as pd
 
     from jsna.indicators.methods import personal_budgets as phbm
-    from jsna.vocabulary.areas import PRACTICE_PATTERN
+    from jsna.vocabulary.areas import PCN_PATTERN, PRACTICE_PATTERN
 
     specs = [c if isinstance(c, dict) else c.model_dump() for c in cohorts]
     ids = {i for spec in specs for i in ipc_count_ids(spec)}
@@ -694,6 +694,9 @@ def ipc_counted_cohorts(
     columns = ["area_code", "cohort", "people", "period", "indicator_id", "source", "coverage"]
     if not len(values):
         return pd.DataFrame(columns=[*columns, "coverage_share"])
+    # a PCN's row (U and five digits, the shape of a practice code) is neither a practice's
+    # nor an area's own figure: it is never summed with the practices
+    values = values[~values["area_code"].astype(str).str.fullmatch(PCN_PATTERN.pattern)]
     code = values["area_code"].astype(str)
     level = pd.Series("area", index=values.index)
     level[code.str.fullmatch(PRACTICE_PATTERN.pattern)] = "practice"

@@ -44,8 +44,9 @@ What each writes to the results table
 
 How practices are attached to an authority
 ------------------------------------------
-A lookup whose child is a sub-ICB location (CCG) code and whose parent is the authority wins;
-otherwise the sub-ICB (ONS ``E38`` code) whose name in any loaded table contains the
+A loaded lookup that places the practice's sub-ICB location (CCG) in exactly one authority wins
+(the pair in either order, as ONS files put the district first, or through the smaller areas a
+file maps to both); otherwise the sub-ICB (ONS ``E38`` code) whose name in any loaded table contains the
 authority's name as whole words (the longest such authority name, so "North Somerset" beats
 "Somerset"). A sub-ICB that matches no authority leaves its practices unattached.
 """
@@ -497,12 +498,7 @@ def practice_authorities(ctx: ComputeContext) -> pd.DataFrame:
     lk = ctx.table_view("lookups")
     pairs = []
     if len(lk):
-        direct = lk[lk["child_code"].isin(codes) & lk["parent_code"].str[:3].isin(LA_PREFIXES)]
-        pairs.append(
-            direct.rename(columns={"child_code": "sub_icb", "parent_code": "area_code"})[
-                ["sub_icb", "area_code"]
-            ]
-        )
+        pairs.append(_sub_icb_lookup_pairs(lk, codes))
     names = ctx.area_names()
     authorities = {c: n for c, n in names.items() if str(c)[:3] in LA_PREFIXES and n}
     patterns = sorted(
@@ -520,6 +516,40 @@ def practice_authorities(ctx: ComputeContext) -> pd.DataFrame:
     pairs.append(pd.DataFrame(found, columns=["sub_icb", "area_code"]))
     out = pd.concat(pairs, ignore_index=True)
     return out.drop_duplicates("sub_icb")
+
+
+def _sub_icb_lookup_pairs(lookups: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
+    """``sub_icb``, ``area_code``: the sub-ICB locations of ``codes`` that the loaded lookups
+    place in exactly one local authority.
+
+    A lookup pairs them whichever way round its file puts them: ONS files list the sub-ICB
+    location after the district (``LAD24CD, SICBL24CD``), so it loads as the district's parent;
+    a file whose sub-ICB column comes first loads as the authority's child. Files that map
+    smaller areas to both (``LSOA21CD, SICBL24CD, LAD24CD``) pair them through those areas.
+    A sub-ICB location paired with several authorities (one that covers several districts)
+    is attached to none of them: its practices need patients by LSOA to be shared out.
+    """
+    import pandas as pd
+
+    links = lookups[["child_code", "parent_code"]].dropna().astype(str).drop_duplicates()
+    is_la = {side: links[side].str[:3].isin(LA_PREFIXES) for side in ("child_code", "parent_code")}
+    down = links[links["child_code"].isin(codes) & is_la["parent_code"]]
+    up = links[links["parent_code"].isin(codes) & is_la["child_code"]]
+    subs = links[links["parent_code"].isin(codes)]
+    las = links[is_la["parent_code"]]
+    shared = subs.merge(las, on="child_code", suffixes=("_sub", "_la"))
+    pairs = pd.concat(
+        [
+            pd.DataFrame({"sub_icb": down["child_code"], "area_code": down["parent_code"]}),
+            pd.DataFrame({"sub_icb": up["parent_code"], "area_code": up["child_code"]}),
+            pd.DataFrame(
+                {"sub_icb": shared["parent_code_sub"], "area_code": shared["parent_code_la"]}
+            ),
+        ],
+        ignore_index=True,
+    ).drop_duplicates()
+    single = pairs.groupby("sub_icb")["area_code"].transform("nunique").eq(1)
+    return pairs[single].sort_values(["sub_icb", "area_code"]).reset_index(drop=True)
 
 
 def practice_shares(ctx: ComputeContext) -> pd.DataFrame:

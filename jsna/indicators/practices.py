@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from jsna.vocabulary.areas import PRACTICE_PATTERN
+from jsna.vocabulary.areas import PCN_PATTERN, PRACTICE_PATTERN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
 
 #: England's code in imported Fingertips files
 ENGLAND = "E92000001"
-#: points along the denominator axis of a practice funnel, from this share of the smallest list
-PRACTICE_FUNNEL_GRID = 60
-PRACTICE_FUNNEL_SPAN = (0.8, 1.15)
 #: fewest practices with a count that make a funnel
 PRACTICE_FUNNEL_MIN = 5
 
@@ -129,13 +126,24 @@ def attached_practices(ctx: ComputeContext) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def is_practice_code(codes: pd.Series) -> pd.Series:
+    """True where a code is a GP practice's: a letter and five digits, but not a primary care
+    network's (``U`` and five digits, the same shape; Fingertips' GP downloads carry PCN rows
+    beside the practices' rows)."""
+    text = codes.astype(str)
+    return text.str.fullmatch(PRACTICE_PATTERN.pattern) & ~text.str.fullmatch(PCN_PATTERN.pattern)
+
+
 def practice_series(values: pd.DataFrame) -> pd.DataFrame:
     """The latest persons, all-categories rows of every imported series published for GP
-    practices, with ``multiplier`` (the series' scale) and England's value of the period."""
+    practices, with ``multiplier`` (the series' scale) and England's value of the period.
+
+    Rows of primary care networks (area codes ``U`` and five digits) are not practices' rows:
+    they take no part in a practice's series, its latest period or its scale."""
     import numpy as np
 
     gp = values[
-        values["area_code"].astype(str).str.fullmatch(PRACTICE_PATTERN.pattern)
+        is_practice_code(values["area_code"])
         & values["category_type"].isna()
         & values["sex"].fillna("Persons").eq("Persons")
         & values["value"].notna()
@@ -168,7 +176,6 @@ def practice_analysis(ctx: ComputeContext, areas: Sequence[tuple[str, str]]) -> 
     if practices.empty:
         return pd.DataFrame(columns=list(PRACTICE_COLUMNS))
     from jsna.indicators.pcns import pcn_rows
-    from jsna.vocabulary.areas import PCN_PATTERN
 
     names = ctx.area_names()
     values = ctx.table_view("indicator_values")
@@ -221,7 +228,7 @@ def _indicator_rows(
     import numpy as np
     import pandas as pd
 
-    from jsna.indicators.methods import funnel_limits
+    from jsna.indicators.practice_funnels import FUNNEL_NAMES, funnel_grid, place_on_funnel
 
     keep = [
         "indicator_name",
@@ -255,48 +262,8 @@ def _indicator_rows(
     counted = points[points["count"].notna() & points["denominator"].gt(0)]
     if len(counted) < PRACTICE_FUNNEL_MIN or not math.isfinite(target):
         return points
-    statistic: Literal["proportion", "rate"] = "proportion" if multiplier == 100 else "rate"
-
-    def limits(frame: pd.DataFrame) -> pd.DataFrame:
-        return funnel_limits(
-            frame,
-            numerator="count",
-            denominator="denominator",
-            statistic=statistic,
-            target=target / multiplier,
-            multiplier=multiplier if statistic == "rate" else 100,
-            confidence=(0.95, 0.998),
-        )
-
-    at = limits(counted[["count", "denominator"]].reset_index(drop=True))
-    idx = counted.index
-    names = {
-        "lower_ci_95": "funnel_lower_95",
-        "upper_ci_95": "funnel_upper_95",
-        "lower_ci_99_8": "funnel_lower_99_8",
-        "upper_ci_99_8": "funnel_upper_99_8",
-    }
-    for src, dst in names.items():
-        points.loc[idx, dst] = at[src].to_numpy()
-    points["target"] = target
-    value = points["value"]
-    outcome = pd.Series(None, index=points.index, dtype=object)
-    outcome[points["funnel_upper_95"].notna()] = "within 95%"
-    for column, above, label in (
-        ("funnel_upper_95", True, "above 95%"),
-        ("funnel_lower_95", False, "below 95%"),
-        ("funnel_upper_99_8", True, "above 99.8%"),
-        ("funnel_lower_99_8", False, "below 99.8%"),
-    ):
-        outside = value.gt(points[column]) if above else value.lt(points[column])
-        outcome[outside] = label
-    points["funnel_outcome"] = outcome
-    low = float(counted["denominator"].min()) * PRACTICE_FUNNEL_SPAN[0]
-    high = float(counted["denominator"].max()) * PRACTICE_FUNNEL_SPAN[1]
-    grid = pd.DataFrame(
-        {"count": 0.0, "denominator": np.geomspace(low, high, PRACTICE_FUNNEL_GRID)}
-    )
-    line = limits(grid).rename(columns=names)
+    points = place_on_funnel(points, target=target, multiplier=multiplier)
+    line = funnel_grid(counted["denominator"], target=target, multiplier=multiplier)
     first = points.iloc[0]
     line = line.assign(
         report_area=first["report_area"],
@@ -322,7 +289,7 @@ def _indicator_rows(
             "area_value",
             "count",
             "denominator",
-            *names.values(),
+            *FUNNEL_NAMES.values(),
         ]
     ]
     return pd.concat([points, line], ignore_index=True)

@@ -27,7 +27,7 @@ from jsna.vocabulary.areas import (
     FINGERTIPS_PSEUDO_PATTERN,
     GSS_PATTERN,
     ODS_PATTERN,
-    PRACTICE_PATTERN,
+    PCN_PATTERN,
 )
 from jsna.vocabulary.issues import ValidationIssue, ValidationReport
 
@@ -240,8 +240,13 @@ class FingertipsSource(Source):
 #: Fingertips area types whose areas are NHS organisations, coded by ODS: GP practices,
 #: primary care networks (``PCNs (v. 27/10/23)``), NHS trusts; each with the shape of its code
 NHS_AREA_TYPES = (
-    (re.compile(r"\b(gps?|gp practices?|practices?)\b", re.I), PRACTICE_PATTERN, "A81001"),
-    (re.compile(r"\b(pcns?|primary care networks?)\b", re.I), re.compile(r"^U\d{5}$"), "U00070"),
+    # a practice code is a letter and five digits, never U and five digits (a PCN's code)
+    (
+        re.compile(r"\b(gps?|gp practices?|practices?)\b", re.I),
+        re.compile(r"^(?!U)[A-Z]\d{5}$"),
+        "A81001",
+    ),
+    (re.compile(r"\b(pcns?|primary care networks?)\b", re.I), PCN_PATTERN, "U00070"),
     (re.compile(r"\btrusts?\b", re.I), ODS_PATTERN, "RBT"),
 )
 
