@@ -15,6 +15,12 @@ sub-ICB location of its practices, ``list_size`` the sum of its practices' lists
 Each point carries the sub-ICB's and the authority's pooled values and England's published value
 of its practices' rows, and ``compared_to_england`` (Fingertips' test: England's value outside
 the PCN's 95% limits; no judgement of polarity).
+
+Where at least :data:`PCN_FUNNEL_MIN` of the authority's PCNs have a count for a series, each
+of its points is placed on the funnel around the authority's pooled value (``target``, the
+``funnel_*`` limits at the point's denominator, ``funnel_outcome``), and ``pcn_limit`` rows
+(one per point of the denominator axis) draw that funnel, as the practices' ``limit`` rows do
+(:mod:`jsna.indicators.practice_funnels`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LIMITS = ("lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8")
+#: fewest PCNs with a count that make a funnel (an authority has a handful of networks)
+PCN_FUNNEL_MIN = 3
 
 
 def pcn_rows(
@@ -50,12 +58,48 @@ def pcn_rows(
         practices=("practice_code", "nunique"),
     )
     pieces = [lists.drop(columns="practices").assign(report_area=area, row_type="pcn")]
+    found = []
     if len(points):
         for _, pcn in lists.iterrows():
             members = points[points["pcn_code"].eq(pcn["pcn_code"])]
             for indicator_id, rows in members.groupby("indicator_id", sort=True):
-                pieces.append(_point(pcn, rows, series, str(indicator_id)).assign(report_area=area))
+                found.append(_point(pcn, rows, series, str(indicator_id)).assign(report_area=area))
+    found = [f for f in found if len(f)]
+    if found:
+        for _, one in pd.concat(found, ignore_index=True).groupby("indicator_id", sort=True):
+            pieces.extend(_funnel(one))
     return pd.concat(pieces, ignore_index=True)
+
+
+def _funnel(one: pd.DataFrame) -> list[pd.DataFrame]:
+    """One series' ``pcn_point`` rows placed on the funnel around the authority's pooled value,
+    and its ``pcn_limit`` rows; the points alone when fewer than :data:`PCN_FUNNEL_MIN` have
+    counts or the series has no pooled value or scale."""
+    from jsna.indicators.practice_funnels import funnel_grid, place_on_funnel
+
+    first = one.iloc[0]
+    target = float(first["area_value"]) if not _missing(first["area_value"]) else math.nan
+    multiplier = float(first["multiplier"]) if not _missing(first["multiplier"]) else math.nan
+    counted = one[one["count"].notna() & one["denominator"].gt(0)]
+    if len(counted) < PCN_FUNNEL_MIN or not (math.isfinite(target) and math.isfinite(multiplier)):
+        return [one]
+    placed = place_on_funnel(one, target=target, multiplier=multiplier)
+    line = funnel_grid(counted["denominator"], target=target, multiplier=multiplier)
+    line = line.assign(
+        report_area=first["report_area"],
+        row_type="pcn_limit",
+        indicator_id=first["indicator_id"],
+        indicator_name=first["indicator_name"],
+        period=first["period"],
+        unit=first["unit"],
+        multiplier=multiplier,
+        target=target,
+        area_value=target,
+    )
+    return [
+        placed,
+        line[["report_area", "row_type", *line.columns.drop(["report_area", "row_type"])]],
+    ]
 
 
 def _point(

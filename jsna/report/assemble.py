@@ -822,12 +822,14 @@ def _health_status_indicators(rc: ReportContext, section: Section) -> None:
 
 
 def build_met_needs(rc: ReportContext, section: Section) -> None:
+    from jsna.report import pcns
     from jsna.report.practice_lists import add_list_indicator_blocks
     from jsna.report.practices import add_practice_blocks
 
     _met_needs_indicators(rc, section)
     input_blocks.add_met_needs_blocks(rc, section)
     add_practice_blocks(rc, section)
+    pcns.add_pcn_blocks(rc, section)
     add_list_indicator_blocks(rc, section)
 
     small_areas.add_small_area_views(rc, section)

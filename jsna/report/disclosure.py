@@ -81,17 +81,38 @@ class DisclosurePolicy:
     def is_small_area(self, area_type: Any) -> bool:
         return str(area_type) in self.small_area_types
 
-    def hidden_parts(self, values: Sequence[Any]) -> list[bool]:
+    def hidden_parts(
+        self, values: Sequence[Any], groups: Sequence[Any] | None = None
+    ) -> list[bool]:
         """Which of ``values`` (the parts of a total the report states) to hide: the counts
         suppressed on their own, and, when just one is, the next smallest with it, so the hidden
-        one cannot be worked out by subtracting the others from the total."""
+        one cannot be worked out by subtracting the others from the total.
+
+        ``groups`` names the subtotal each value is part of (a practice's primary care network),
+        when the report states those subtotals too: then every subtotal and the total keep no
+        hidden part alone, the next smallest of the same subtotal hidden with it, repeated until
+        none does."""
         hidden = [self.suppressed(v) for v in values]
-        if sum(hidden) == 1:
-            shown = [
-                (float(v), i) for i, v in enumerate(values) if not hidden[i] and not is_missing(v)
-            ]
-            if shown:
-                hidden[min(shown)[1]] = True
+        totals = [list(range(len(values)))]
+        if groups is not None:
+            members: dict[Any, list[int]] = {}
+            for i, group in enumerate(groups):
+                members.setdefault(group, []).append(i)
+            totals = [*members.values(), *totals]
+        changed = True
+        while changed:
+            changed = False
+            for parts in totals:
+                if sum(hidden[i] for i in parts) != 1:
+                    continue
+                shown = [
+                    (float(values[i]), i)
+                    for i in parts
+                    if not hidden[i] and not is_missing(values[i])
+                ]
+                if shown:
+                    hidden[min(shown)[1]] = True
+                    changed = True
         return hidden
 
     def suppressed(self, value: Any) -> bool:

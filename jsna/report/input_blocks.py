@@ -503,12 +503,20 @@ def _registrations(rc: ReportContext, section: Section) -> None:
     else:
         line += "."
     section.summary.append(line)
-    # every practice's list size is in the practice table of jsna/report/practices.py
+    # every practice's list size is in the practice table of jsna/report/practices.py; the
+    # lists it hides are left out here too
+    from jsna.report.practices import hidden_list_sizes
+
+    hidden = practices["area_code"].isin(hidden_list_sizes(rc, rc.area_code)[0])
     if len(practices) >= 3:
-        section.figures.append(_list_size_chart(rc, pd.DataFrame(practices), period))
+        section.figures.append(
+            _list_size_chart(rc, pd.DataFrame(practices[~hidden]), period, int(hidden.sum()))
+        )
 
 
-def _list_size_chart(rc: ReportContext, practices: pd.DataFrame, period: str) -> Figure:
+def _list_size_chart(
+    rc: ReportContext, practices: pd.DataFrame, period: str, hidden: int = 0
+) -> Figure:
     import matplotlib.pyplot as plt
 
     from jsna.report import charts
@@ -526,7 +534,8 @@ def _list_size_chart(rc: ReportContext, practices: pd.DataFrame, period: str) ->
     ax.set_title(title, loc="left")
     alt = (
         f"Histogram of the list sizes of {len(values)} practices, from {values.min():,.0f} to "
-        f"{values.max():,.0f} registered patients."
+        f"{values.max():,.0f} registered patients"
+        + (f" ({hidden} practices whose list size is hidden are left out)." if hidden else ".")
     )
     svg = charts.to_svg(fig, figure_id="met-needs-gp-list-sizes", title=title, alt=alt)
     return charts.Figure(

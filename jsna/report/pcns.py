@@ -10,10 +10,18 @@ indicators with limits and comparison; met needs also lists its practices).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
+from jsna.report import charts
 from jsna.report.model import Cell, Headline, Section, Table
-from jsna.report.practices import compared_sentence, list_pyramid, section_of
+from jsna.report.practices import (
+    SOURCE,
+    compared_sentence,
+    hidden_list_sizes,
+    list_pyramid,
+    section_of,
+)
 from jsna.report.text import fmt, fmt_interval, is_missing
 
 if TYPE_CHECKING:
@@ -47,6 +55,11 @@ def pcn_rows(rc: ReportContext) -> pd.DataFrame:
     return mine[mine["report_area"].eq(mine["report_area"].iloc[0])]
 
 
+def pcn_rows_of_authority(rc: ReportContext, authority: str) -> pd.DataFrame:
+    """Every stored ``analysis_practices`` row of ``authority``."""
+    return rc.workspace.analysis_table("analysis_practices", authority)
+
+
 def profile_builders() -> dict[str, Any]:
     """The section builders of a PCN profile, by section id."""
     return {
@@ -64,7 +77,10 @@ def build_demography(rc: ReportContext, section: Section) -> None:
     practices = rows[rows["row_type"].eq("practice")].sort_values("practice_code")
     authority = rc.names.get(pcn["report_area"], pcn["report_area"])
     sub = rc.names.get(pcn["sub_icb_code"], pcn["sub_icb_code"])
-    size = rc.policy.count(pcn["list_size"])
+    # hidden whenever the authority's report hides one of its practices' lists with it
+    size = rc.policy.count(
+        pcn["list_size"], hidden=rc.area_code in hidden_list_sizes(rc, pcn["report_area"])[1]
+    )
     section.headlines.append(Headline("Registered patients", size, str(pcn["list_period"])))
     section.headlines.append(Headline("GP practices", str(len(practices)), "in the network"))
     section.summary.append(
@@ -130,7 +146,9 @@ def build_met_needs(rc: ReportContext, section: Section) -> None:
     practices = rows[rows["row_type"].eq("practice")].sort_values("practice_code")
     points = rows[rows["row_type"].eq("point")]
     series = points.drop_duplicates("indicator_id").sort_values("indicator_name")
-    hidden = rc.policy.hidden_parts(practices["list_size"].tolist())
+    # the lists the authority's report hides (docs/report.md), not a decision of this page's own
+    hidden_lists, _ = hidden_list_sizes(rc, str(rows["report_area"].iloc[0]))
+    hidden = practices["practice_code"].isin(hidden_lists).tolist()
     body = []
     for (_, p), hide in zip(practices.iterrows(), hidden, strict=True):
         mine = points[points["practice_code"].eq(p["practice_code"])].set_index("indicator_id")
@@ -169,6 +187,12 @@ def build_met_needs(rc: ReportContext, section: Section) -> None:
     _indicators(rc, section, "met_needs", required=False)
 
 
+def _england_word(row: pd.Series) -> str:
+    """ "higher", "lower" or "similar" (the stored comparison with England), else "–"."""
+    compared = row.get("compared_to_england")
+    return "–" if is_missing(compared) else str(compared).lower()
+
+
 def _funnel_cell(outcome: Any) -> str | None:
     text = str(outcome)
     return (
@@ -200,8 +224,10 @@ def _indicators(
                 Cell(str(r["period"])),
                 Cell(fmt(r["value"], 2), numeric=True),
                 Cell(fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 2), numeric=True),
-                Cell(rc.policy.count(r["count"]), numeric=True),
-                Cell(rc.policy.count(r["denominator"]), numeric=True),
+                Cell(
+                    f"{rc.policy.count(r['count'])} / {rc.policy.count(r['denominator'])}",
+                    numeric=True,
+                ),
                 Cell(fmt(r["sub_icb_value"], 2), numeric=True),
                 Cell(fmt(r["area_value"], 2), numeric=True),
                 Cell(fmt(r["england_value"], 2), numeric=True),
@@ -212,6 +238,7 @@ def _indicators(
                     else str(r["compared_to_england"]),
                 ),
                 Cell(str(r["value_note"])),
+                Cell("–" if is_missing(r["funnel_outcome"]) else str(r["funnel_outcome"])),
             ]
         )
         interval = fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 2)
@@ -234,18 +261,186 @@ def _indicators(
                 "Period",
                 "Value",
                 "95% limits",
-                "Count",
-                "Denominator",
+                "Count / denominator",
                 "Sub-ICB",
                 authority,
                 "England",
                 "Compared with England",
                 "Source of the value",
+                f"Against {authority}'s funnel",
             ],
             rows=body,
             note="Fingertips' value for the PCN where published; otherwise its practices' "
             "counts and denominators summed, with Wilson score limits (percentages) or Byar's "
             "limits (rates). Sub-ICB and authority values pool their practices; compared with "
-            "England: England's value outside the network's 95% limits.",
+            "England: England's value outside the network's 95% limits; the last column places "
+            "the network against the 95% and 99.8% funnel limits around the authority's "
+            "average (the funnel plot, with the authority's other networks).",
         )
+    )
+    for n, (indicator_id, one) in enumerate(points.groupby("indicator_id", sort=True)):
+        every = pcn_rows_of_authority(rc, str(one["report_area"].iloc[0]))
+        every = every[every["indicator_id"].eq(indicator_id)]
+        lines = every[every["row_type"].eq("pcn_limit")]
+        placed = every[every["row_type"].eq("pcn_point") & every["funnel_upper_95"].notna()]
+        if lines.empty or placed.empty:
+            continue
+        section.figures.append(
+            _pcn_funnel(
+                rc,
+                placed,
+                lines,
+                f"{section_id.replace('_', '-')}-pcn-funnel-{n}",
+                highlight=rc.area_code,
+            )
+        )
+
+
+# -- section 4 of an authority's report ---------------------------------------------------------
+def add_pcn_blocks(rc: ReportContext, section: Section) -> None:
+    """The primary care networks of the authority's practices in section 4 (met needs): a table
+    of every PCN (practices, registered patients, each series' value with limits and its
+    comparison with England), a funnel plot per series against the authority's average, and
+    the PCNs outside the 99.8% limits named. Nothing without attached practices."""
+    from jsna.report.practices import practice_rows
+
+    rows = practice_rows(rc)
+    practices = rows[rows["row_type"].eq("practice")]
+    if practices.empty:
+        return
+    pcns = rows[rows["row_type"].eq("pcn")].sort_values("pcn_code")
+    if pcns.empty:
+        section.missing.append(
+            "the primary care networks of the area's practices: jsna ingest lookup FILE (NHS "
+            "Digital's ePCN practice -> PCN file), or a Fingertips download for GP practices "
+            "whose parent codes are PCNs"
+        )
+        return
+    points = rows[rows["row_type"].eq("pcn_point")]
+    series = points.drop_duplicates("indicator_id").sort_values("indicator_name")
+    members = practices["pcn_code"].value_counts()
+    _, hidden_totals = hidden_list_sizes(rc, rc.area_code)
+    body = []
+    for _, pcn in pcns.iterrows():
+        code = str(pcn["pcn_code"])
+        cells = [
+            Cell(str(pcn["pcn_name"])),
+            Cell(code),
+            Cell(str(int(members.get(code, 0))), numeric=True),
+            Cell(rc.policy.count(pcn["list_size"], hidden=code in hidden_totals), numeric=True),
+        ]
+        mine = points[points["pcn_code"].eq(code)].set_index("indicator_id")
+        for indicator_id in series["indicator_id"]:
+            if indicator_id not in mine.index:
+                cells.append(Cell("–", numeric=True))
+                continue
+            r = mine.loc[indicator_id]
+            interval = fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 2)
+            text = f"{fmt(r['value'], 2)} ({interval}; England {_england_word(r)})"
+            cells.append(Cell(text, outcome=_funnel_cell(r.get("funnel_outcome")), numeric=True))
+        body.append(cells)
+    known = int(practices["pcn_code"].notna().sum())
+    published = points[points["value_note"].astype(str).eq("published for the PCN")]
+    section.tables.append(
+        Table(
+            caption=f"Primary care networks of {rc.area_name}'s GP practices",
+            id="met-needs-pcns",
+            columns=[
+                "Primary care network",
+                "Code",
+                "Practices",
+                "Registered patients",
+                *(f"{s['indicator_name']} ({s['period']})" for _, s in series.iterrows()),
+            ],
+            rows=body,
+            note=(
+                f"Practices and registered patients: the networks' practices attached to "
+                f"{rc.area_name} ({known} of its {len(practices)} practices have a known network), "
+                f"lists of {pcns['list_period'].max()}. Values with 95% limits: "
+                + (
+                    "Fingertips' published value of the whole network where there is one "
+                    "(which counts any of its practices attached elsewhere too), otherwise "
+                    if len(published)
+                    else ""
+                )
+                + "the network's practices' counts and denominators summed (Wilson score limits "
+                "for percentages, Byar's for rates); compared with England: England's value "
+                "outside the network's 95% limits. Shaded cells lie outside the 99.8% funnel "
+                f"limits around {rc.area_name}'s average."
+            ),
+        )
+    )
+    section.summary.append(
+        f"{known} of {rc.area_name}'s {len(practices)} GP practices belong to {len(pcns)} "
+        "primary care networks"
+        + (
+            f"; the network of {len(practices) - known} is not known."
+            if known < len(practices)
+            else "."
+        )
+    )
+    for n, (indicator_id, one) in enumerate(points.groupby("indicator_id", sort=True)):
+        lines = rows[rows["row_type"].eq("pcn_limit") & rows["indicator_id"].eq(indicator_id)]
+        placed = one[one["funnel_upper_95"].notna()]
+        if lines.empty or placed.empty:
+            continue
+        section.figures.append(_pcn_funnel(rc, placed, lines, f"met-needs-pcn-funnel-{n}"))
+        r = placed.iloc[0]
+        outside = placed[placed["funnel_outcome"].astype(str).str.contains("99.8")]
+        if outside.empty:
+            section.summary.append(
+                f"{r['indicator_name']} ({r['period']}): every primary care network of "
+                f"{rc.area_name} lies within the 99.8% limits around the area's average of "
+                f"{fmt(r['target'], 2)}."
+            )
+            continue
+        named = "; ".join(
+            f"{o['pcn_name']} ({o['pcn_code']}, {fmt(o['value'], 2)}, "
+            f"{str(o['funnel_outcome']).split()[0]})"
+            for _, o in outside.sort_values("value", ascending=False).iterrows()
+        )
+        section.summary.append(
+            f"{r['indicator_name']} ({r['period']}): {len(outside)} of {len(placed)} primary "
+            f"care networks lie outside the 99.8% limits around {rc.area_name}'s average of "
+            f"{fmt(r['target'], 2)}: {named}."
+        )
+
+
+def _pcn_funnel(
+    rc: ReportContext,
+    points: pd.DataFrame,
+    lines: pd.DataFrame,
+    figure_id: str,
+    highlight: str = "",
+) -> charts.Figure:
+    """The networks of one series against the funnel limits compute stored around the
+    authority's average (``pcn_limit`` rows), ``highlight`` (a PCN code) marked."""
+    names = {
+        "funnel_lower_95": "lower_ci_95",
+        "funnel_upper_95": "upper_ci_95",
+        "funnel_lower_99_8": "lower_ci_99_8",
+        "funnel_upper_99_8": "upper_ci_99_8",
+    }
+    shown = points.drop(columns=list(names.values())).rename(
+        columns={**names, "pcn_code": "area_code", "pcn_name": "area_name"}
+    )
+    curves = lines.drop(columns=list(names.values())).rename(columns=names)
+    r = points.iloc[0]
+    authority = rc.names.get(r["report_area"], r["report_area"])
+    multiplier = r["multiplier"]
+    unit = r["unit"]
+    if not (isinstance(unit, str) and unit.strip()):
+        scale = math.nan if is_missing(multiplier) else float(multiplier)
+        unit = "Value" if math.isnan(scale) else "%" if scale == 100 else f"per {scale:,.0f}"
+    return charts.funnel_plot(
+        shown.reset_index(drop=True),
+        curves.sort_values("denominator").reset_index(drop=True),
+        title=f"{r['indicator_name']}, primary care networks, {r['period']}",
+        unit=str(unit),
+        highlight=highlight,
+        figure_id=figure_id,
+        source=f"{SOURCE}; limits around the pooled value of {authority}'s practices",
+        points_label="Primary care networks",
+        average_label=f"Pooled value of {authority}'s practices",
+        denominator_label="Denominator of the network's value",
     )

@@ -45,6 +45,31 @@ def practice_rows(rc: ReportContext) -> pd.DataFrame:
     return rc.workspace.analysis_table("analysis_practices", rc.area_code)
 
 
+def hidden_list_sizes(rc: ReportContext, authority: str) -> tuple[set[str], set[str]]:
+    """The practices (codes) whose list size no page may show, and the primary care networks
+    whose total is hidden with them, decided once per authority so that its report, its
+    practices' profiles and its PCNs' profiles hide the same lists (docs/report.md).
+
+    The authority's total and each PCN's total (the sum of its attached practices) are stated,
+    so a list hidden on its own (primary suppression) takes the next smallest list of the same
+    PCN (of the practices without a PCN when it has none) with it: no total minus the shown
+    lists gives it back. A PCN whose only shown part would be its hidden one hides its total."""
+    stored = rc.workspace.analysis_table("analysis_practices", authority)
+    practices = stored[stored["row_type"].eq("practice")].sort_values("practice_code")
+    if practices.empty:
+        return set(), set()
+    groups = practices["pcn_code"].fillna("").astype(str).tolist()
+    hidden = rc.policy.hidden_parts(practices["list_size"].tolist(), groups=groups)
+    codes = practices["practice_code"].astype(str).tolist()
+    lists = {c for c, h in zip(codes, hidden, strict=True) if h}
+    totals = {
+        g
+        for g in set(groups) - {""}
+        if sum(h for h, gg in zip(hidden, groups, strict=True) if gg == g) == 1
+    }
+    return lists, totals
+
+
 def is_practice(rc: ReportContext) -> bool:
     """True when the report area is a GP practice compute stored rows for."""
     stored = rc.workspace.analysis_table("analysis_practices")
@@ -102,8 +127,9 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
     for _, s in series.iterrows():
         columns.append(f"{s['indicator_name']} ({s['period']})")
     body = []
-    # the area's total list is stated, so one hidden list size hides the next smallest with it
-    hidden = rc.policy.hidden_parts(practices["list_size"].tolist())
+    # the area's and its PCNs' totals are stated: the lists hidden on every page of the area
+    hidden_lists, _ = hidden_list_sizes(rc, rc.area_code)
+    hidden = practices["practice_code"].isin(hidden_lists).tolist()
     for (_, p), hide in zip(practices.iterrows(), hidden, strict=True):
         cells = [
             Cell(str(p["practice_name"])),
@@ -210,6 +236,8 @@ def _funnel(
         columns={**names, "practice_code": "area_code", "practice_name": "area_name"}
     )
     r = points.iloc[0]
+    # the authority whose practices make the funnel (on a practice's profile too)
+    authority = rc.names.get(r["report_area"], r["report_area"])
     # the limit rows carry the practices' own (empty) interval columns: only the funnel's are drawn
     curves = lines.drop(columns=[c for c in names.values() if c in lines.columns])
     figure = charts.funnel_plot(
@@ -219,9 +247,9 @@ def _funnel(
         unit=_unit_label(r),
         highlight=highlight,
         figure_id=figure_id,
-        source=f"{SOURCE}; limits around the pooled value of {rc.area_name}'s practices",
+        source=f"{SOURCE}; limits around the pooled value of {authority}'s practices",
         points_label="Practices",
-        average_label=f"Pooled value of {rc.area_name}'s practices",
+        average_label=f"Pooled value of {authority}'s practices",
         denominator_label="Registered patients (denominator)",
     )
     return figure
@@ -268,11 +296,13 @@ def build_profile_demography(rc: ReportContext, section: Section) -> None:
     p = practice.iloc[0]
     authority = rc.names.get(p["report_area"], p["report_area"])
     sub = rc.names.get(p["sub_icb_code"], p["sub_icb_code"])
-    section.headlines.append(
-        Headline("Registered patients", rc.policy.count(p["list_size"]), str(p["list_period"]))
+    # hidden here whenever the authority's report hides it
+    size = rc.policy.count(
+        p["list_size"], hidden=p["practice_code"] in hidden_list_sizes(rc, p["report_area"])[0]
     )
+    section.headlines.append(Headline("Registered patients", size, str(p["list_period"])))
     section.summary.append(
-        f"{p['practice_name']} ({p['practice_code']}) had {rc.policy.count(p['list_size'])} "
+        f"{p['practice_name']} ({p['practice_code']}) had {size} "
         f"registered patients in {p['list_period']}. It belongs to the sub-ICB location {sub} "
         f"and is attached to {authority}."
     )

@@ -71,3 +71,142 @@ def test_pcn_profile_has_its_list_practices_and_indicators(pcn_html: str) -> Non
     assert len(sections) >= 4
     for body in sections:
         assert "<table" in body or "<svg" in body or "Data not yet supplied" in body
+
+
+# -- section 4's PCN view -----------------------------------------------------------------------
+def test_section_4_lists_every_pcn_with_its_practices_and_patients(demo_html: str) -> None:
+    source = pd.read_csv(EPCN, dtype=str, keep_default_na=False)
+    current = source[source["Practice to PCN Relationship End Date"].eq("")]
+    pcn_of = current.set_index("Partner Organisation Code")["PCN Code"]
+    reg = pd.read_csv(SAMPLES / "gp_registrations_quin_age.csv")
+    lists = reg.groupby("CODE")["NUMBER_OF_PATIENTS"].sum()
+    by_pcn = lists.groupby(lists.index.map(pcn_of)).agg(["count", "sum"])
+    names = current.drop_duplicates("PCN Code").set_index("PCN Code")["PCN Name"]
+    text = _table(demo_html, "met-needs-pcns")
+    for code, r in by_pcn.iterrows():
+        pattern = rf"{re.escape(names[code])} {code} {r['count']} {r['sum']:,} "
+        assert re.search(pattern, text), (code, pattern, text)
+
+
+# -- Trafford's real files: the PCN table and funnel, and list sizes hidden alike on every page --
+@pytest.fixture(scope="module")
+def real_practices(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from tests.real_practices import build
+
+    return build(tmp_path_factory.mktemp("real-pcn-views"))
+
+
+def _trafford(real_practices) -> tuple[pd.Series, pd.Series, pd.DataFrame]:  # type: ignore[no-untyped-def]
+    """Trafford's list sizes, each practice's PCN (its A&E rows' parent, "" when none) and the
+    download's rows, by plain pandas."""
+    from tests.conftest import real_file
+    from tests.real_practices import AE_UNDER_5, REGISTRATIONS, trafford_sub_icbs
+
+    reg = pd.read_csv(real_file(REGISTRATIONS))
+    reg = reg[reg["ONS_CCG_CODE"].isin(trafford_sub_icbs(real_practices.lookup))]
+    lists = reg.set_index("CODE")["NUMBER_OF_PATIENTS"].sort_index()
+    ae = pd.read_csv(real_file(AE_UNDER_5), dtype={"Area Code": str, "Parent Code": str})
+    gp = ae[ae["Area Type"].eq("GPs") & ae["Area Code"].isin(lists.index)]
+    pcn = gp.set_index("Area Code")["Parent Code"].reindex(lists.index).fillna("")
+    return lists, pcn, ae
+
+
+@pytest.mark.real
+def test_trafford_pcn_table_and_funnel(real_practices) -> None:  # type: ignore[no-untyped-def]
+    from scipy.stats import chi2
+
+    lists, pcn, ae = _trafford(real_practices)
+    html = real_practices.html("E08000009")
+    table = _table(html, "met-needs-pcns")
+    own = ae[ae["Area Code"].isin(set(pcn) - {""})].set_index("Area Code")
+    for code, members in lists.groupby(pcn):
+        if code == "":
+            continue
+        row = own.loc[code]
+        pattern = (
+            rf"{re.escape(row['Area Name'])} {code} {len(members)} {members.sum():,} "
+            rf"{row['Value']:.2f} \({row['Lower CI 95.0 limit']:.2f} to "
+            rf"{row['Upper CI 95.0 limit']:.2f}"
+        )
+        assert re.search(pattern, table), (pattern, table)
+    assert 'id="met-needs-pcn-funnel-0"' in html
+    # the networks outside the 99.8% exact Poisson limits around Trafford's practices' rate
+    gp = ae[ae["Area Type"].eq("GPs") & ae["Area Code"].isin(lists.index)]
+    rate = gp["Count"].sum() / gp["Denominator"].sum()
+    expected = rate * own["Denominator"]
+    low = chi2.ppf(0.001, 2 * expected) / 2 / own["Denominator"] * 1000
+    high = chi2.ppf(0.999, 2 * expected + 2) / 2 / own["Denominator"] * 1000
+    outside = own[(own["Value"] > high) | (own["Value"] < low)]
+    text = _text(html)
+    sentence = re.search(
+        r"A&E attendances \(0 to 4 years\) \(2021/22\): (\d+) of (\d+) primary", text
+    )
+    assert sentence, text
+    assert sentence.groups() == (str(len(outside)), str(len(own)))
+    for code in outside.index:
+        assert f"({code}, {own.loc[code, 'Value']:.2f}," in text
+
+
+def _expected_hidden(lists: pd.Series, pcn: pd.Series) -> set[str]:
+    """Lists of 1 to 7 hidden, and in any PCN (or the practices without one) left with just one
+    hidden list, the next smallest of that group hidden too (docs/report.md)."""
+    hidden = set(lists[(lists >= 1) & (lists <= 7)].index)
+    for _, members in lists.groupby(pcn):
+        inside = hidden & set(members.index)
+        if len(inside) == 1:
+            shown = members.drop(list(inside))
+            if len(shown):
+                hidden.add(shown.idxmin())
+    return hidden
+
+
+@pytest.mark.real
+def test_a_hidden_list_size_is_hidden_on_every_page(real_practices) -> None:  # type: ignore[no-untyped-def]
+    lists, pcn, _ = _trafford(real_practices)
+    hidden = _expected_hidden(lists, pcn)
+    assert len(hidden) >= 2
+    la = _table(real_practices.html("E08000009"), "met-needs-practice-indicators")
+    for code, size in lists.items():
+        shown = "*" if code in hidden else f"{size:,}"
+        assert re.search(rf"\b{code} {re.escape(shown)} ", la), (code, shown)
+    la_text = _text(real_practices.html("E08000009"))
+    # the smallest shown list, in each PCN and outside any, on the practice's own profile
+    for _, members in lists.groupby(pcn):
+        visible = members.drop(list(hidden & set(members.index)))
+        code = visible.idxmin()
+        profile = _text(real_practices.html(code))
+        assert f"({code}) had {visible[code]:,} registered patients" in profile
+        assert f"{visible[code]:,}" in la_text
+    for code in sorted(hidden):
+        profile = _text(real_practices.html(code))
+        assert f"({code}) had * registered patients" in profile
+        if lists[code] >= 1000:  # a number of four digits and more is the list wherever it is
+            number = re.compile(rf"(?<![\d,.]){lists[code]:,}(?![\d,])")
+            assert not number.search(profile) and not number.search(la_text), code
+    # a PCN profile shows its practices' lists as the authority's page does
+    for code in sorted(set(pcn) - {""}):
+        members = lists[pcn.eq(code)]
+        table = _table(real_practices.html(code), "met-needs-pcn-practices")
+        for practice, size in members.items():
+            shown = "*" if practice in hidden else f"{size:,}"
+            assert re.search(rf"\b{practice} {re.escape(shown)} ", table), (practice, shown)
+
+
+def test_hidden_parts_of_stated_subtotals() -> None:
+    """One hidden part of a group takes the next smallest of the same group; a group left with
+    one hidden part and nothing else to hide is the caller's to hide whole."""
+    from jsna.report.disclosure import DisclosurePolicy
+
+    policy = DisclosurePolicy()
+    values = [4, 2504, 3466, 4315, 5000, 6, 9000]
+    groups = ["", "A", "A", "", "", "B", "C"]
+    assert policy.hidden_parts(values, groups=groups) == [
+        True,  # 1 to 7
+        False,
+        False,
+        True,  # the next smallest without a PCN
+        False,
+        True,  # 1 to 7, the only list of B: its subtotal is the caller's to hide
+        False,  # the total holds three hidden parts: none of them can be solved from it
+    ]
+    assert policy.hidden_parts(values) == [True, False, False, False, False, True, False]

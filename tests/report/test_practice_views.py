@@ -37,10 +37,14 @@ def test_practices_outside_the_funnel_are_named(demo_project: Path) -> None:
         stored = ws.analysis_table("analysis_practices")
     html = next((demo_project / "output").glob("jsna-E06999001.html")).read_text()
     outside = stored[stored["funnel_outcome"].astype(str).str.contains("99.8")]
-    assert len(outside)
+    practices = outside[outside["row_type"].eq("point")]
+    assert len(practices)
     text = _text(html)
-    for _, r in outside.iterrows():
+    for _, r in practices.iterrows():
         assert f"{r['practice_name']} ({r['practice_code']}" in text
+    # and the primary care networks outside their own funnel
+    for _, r in outside[outside["row_type"].eq("pcn_point")].iterrows():
+        assert f"{r['pcn_name']} ({r['pcn_code']}" in text
 
 
 @pytest.fixture(scope="module")
