@@ -78,9 +78,8 @@ def build_demography(rc: ReportContext, section: Section) -> None:
     authority = rc.names.get(pcn["report_area"], pcn["report_area"])
     sub = rc.names.get(pcn["sub_icb_code"], pcn["sub_icb_code"])
     # hidden whenever the authority's report hides one of its practices' lists with it
-    size = rc.policy.count(
-        pcn["list_size"], hidden=rc.area_code in hidden_list_sizes(rc, pcn["report_area"])[1]
-    )
+    hidden = rc.area_code in hidden_list_sizes(rc, pcn["report_area"])[1]
+    size = rc.policy.count(pcn["list_size"], hidden=hidden)
     section.headlines.append(Headline("Registered patients", size, str(pcn["list_period"])))
     section.headlines.append(Headline("GP practices", str(len(practices)), "in the network"))
     section.summary.append(
@@ -94,6 +93,7 @@ def build_demography(rc: ReportContext, section: Section) -> None:
         str(pcn["list_period"]),
         str(pcn["pcn_name"]),
         str(sub),
+        total_hidden=hidden,
     )
     if pyramid is None:
         section.missing.append(

@@ -297,9 +297,8 @@ def build_profile_demography(rc: ReportContext, section: Section) -> None:
     authority = rc.names.get(p["report_area"], p["report_area"])
     sub = rc.names.get(p["sub_icb_code"], p["sub_icb_code"])
     # hidden here whenever the authority's report hides it
-    size = rc.policy.count(
-        p["list_size"], hidden=p["practice_code"] in hidden_list_sizes(rc, p["report_area"])[0]
-    )
+    hidden = p["practice_code"] in hidden_list_sizes(rc, p["report_area"])[0]
+    size = rc.policy.count(p["list_size"], hidden=hidden)
     section.headlines.append(Headline("Registered patients", size, str(p["list_period"])))
     section.summary.append(
         f"{p['practice_name']} ({p['practice_code']}) had {size} "
@@ -307,7 +306,12 @@ def build_profile_demography(rc: ReportContext, section: Section) -> None:
         f"and is attached to {authority}."
     )
     pyramid = list_pyramid(
-        rc, [str(p["practice_code"])], str(p["list_period"]), str(p["practice_code"]), str(sub)
+        rc,
+        [str(p["practice_code"])],
+        str(p["list_period"]),
+        str(p["practice_code"]),
+        str(sub),
+        total_hidden=hidden,
     )
     if pyramid is None:
         section.missing.append(
@@ -319,7 +323,13 @@ def build_profile_demography(rc: ReportContext, section: Section) -> None:
 
 
 def list_pyramid(
-    rc: ReportContext, practices: list[str], period: str, label: str, sub_icb_name: str = ""
+    rc: ReportContext,
+    practices: list[str],
+    period: str,
+    label: str,
+    sub_icb_name: str = "",
+    *,
+    total_hidden: bool = False,
 ) -> charts.Figure | None:
     """The registered list of ``practices`` (one practice, or a PCN's) by age and sex against
     the lists of their sub-ICB location's practices and of every practice in the file (shares)."""
@@ -372,7 +382,10 @@ def list_pyramid(
     ax.set_title(title, loc="left")
     ax.legend(fontsize=7.5, loc="upper right")
     alt = (
-        f"Population pyramid of the {int(mine['count'].sum()):,} patients registered at "
+        "Population pyramid of the "
+        # a list size the authority's page hides is not given here either
+        + ("" if total_hidden else f"{int(mine['count'].sum()):,} ")
+        + "patients registered at "
         f"{label} by 5-year age band and sex, against "
         + ("its sub-ICB location's practices and " if sub_icb is not None else "")
         + "every practice in the file."

@@ -210,3 +210,45 @@ def test_hidden_parts_of_stated_subtotals() -> None:
         False,  # the total holds three hidden parts: none of them can be solved from it
     ]
     assert policy.hidden_parts(values) == [True, False, False, False, False, True, False]
+
+
+@pytest.fixture(scope="module")
+def strict_demo(demo_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with a local rule that hides lists up to 4,500 patients (the smallest one)."""
+    project = tmp_path_factory.mktemp("strict") / "demo"
+    shutil.copytree(demo_project, project)
+    with (project / "jsna.toml").open("a", encoding="utf-8") as config:
+        config.write("\n[disclosure]\nsuppress_to = 4500\n")
+    return project
+
+
+def _page(project: Path, area: str) -> str:
+    code, out, err = run_main("report", "--area", area, "--format", "html", cwd=project)
+    assert code == 0, out + err
+    return (project / "output" / f"jsna-{area}.html").read_text()
+
+
+def test_a_list_hidden_with_another_is_hidden_on_its_profile_and_pyramid(
+    strict_demo: Path,
+) -> None:
+    source = pd.read_csv(EPCN, dtype=str, keep_default_na=False)
+    current = source[source["Practice to PCN Relationship End Date"].eq("")]
+    pcn = current.set_index("Partner Organisation Code")["PCN Code"]
+    reg = pd.read_csv(SAMPLES / "gp_registrations_quin_age.csv")
+    lists = reg.groupby("CODE")["NUMBER_OF_PATIENTS"].sum().sort_index()
+    primary = set(lists[lists.between(1, 4500)].index)
+    hidden = set(primary)
+    for _, members in lists.groupby(lists.index.map(pcn)):
+        if len(primary & set(members.index)) == 1:
+            hidden.add(members.drop(list(primary)).idxmin())
+    secondary = hidden - primary
+    assert primary and secondary
+    la = _table(_page(strict_demo, "E06999001"), "met-needs-practice-indicators")
+    for code, size in lists.items():
+        shown = "*" if code in hidden else f"{size:,}"
+        assert re.search(rf"\b{code} {re.escape(shown)} ", la), (code, shown)
+    for code in sorted(hidden):
+        html = _page(strict_demo, code)
+        assert f"({code}) had * registered patients" in _text(html)
+        alt = re.search(r'<title id="demography-practice-pyramid-title">([^<]*)<', html)
+        assert alt and f"{lists[code]:,}" not in alt.group(1), code
