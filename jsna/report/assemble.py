@@ -1015,7 +1015,9 @@ def assemble_report(
         indicators_appendix=_profile_appendix(rc, registry, profile)
         if profile
         else _indicator_appendix(rc, registry, alternatives),
-        sources_appendix=input_blocks.sources_appendix(rc, sections),
+        sources_appendix=_with_practice_inputs(
+            input_blocks.sources_appendix(rc, sections), sections, profile
+        ),
         skipped=skipped or [],
         results_csv=_results_csv(rc),
         logo_data_uri=_logo(config),
@@ -1276,6 +1278,38 @@ def _profile_appendix(rc: ReportContext, registry: Any, profile: str) -> list[di
                 }
             )
     return rows
+
+
+def _with_practice_inputs(
+    rows: list[dict[str, str]], sections: list[Section], profile: str
+) -> list[dict[str, str]]:
+    """Appendix B's rows, with the sections that the practice views draw from each practice
+    input (registered lists, practice counts, patients by LSOA, practice -> PCN) added to those
+    found from the results, so that such a file is never called unused when a practice table or
+    chart rests on it."""
+    import re
+
+    from jsna.report.practices import practice_input_sections
+
+    feeds = practice_input_sections(sections, profile)
+    out = []
+    for row in rows:
+        found = feeds.get(row["kind"])
+        if found and row["status"] == "loaded":
+            before = row["used"]
+            had = (
+                set()
+                if before.startswith("Not used")
+                else {int(n) for n in re.findall(r"\d+", before)}
+            )
+            numbers = sorted(had | found)
+            row = {
+                **row,
+                "used": ("Sections " if len(numbers) > 1 else "Section ")
+                + ", ".join(map(str, numbers)),
+            }
+        out.append(row)
+    return out
 
 
 def _results_csv(rc: ReportContext) -> str:

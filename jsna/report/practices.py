@@ -622,10 +622,13 @@ def profile_comparison(rc: ReportContext, profile: str) -> str:
         listed = ", ".join(named[:-1]) + (" and " if len(named) > 1 else "") + named[-1]
         parts.append(f"{listed} {'is' if len(named) == 1 else 'are'} {words}")
     n = len(compared)
+    if n == 1:
+        return f"Compared with England (95% confidence), {parts[0]}."
     who = "practice" if profile == "practice" else "network"
     return (
-        f"Of the {who}'s {n} indicator{'' if n == 1 else 's'} compared with England "
-        f"(95% confidence): " + "; ".join(parts) + "."
+        f"Of the {who}'s {n} indicators compared with England (95% confidence): "
+        + "; ".join(parts)
+        + "."
     )
 
 
@@ -636,3 +639,43 @@ def profile_compared_with(rc: ReportContext, profile: str) -> str:
         return "its sub-ICB location and England"
     area = rows["report_area"].iloc[0]
     return f"its sub-ICB location, {rc.names.get(area, area)}'s practices and England"
+
+
+#: the practice inputs (by kind) and the tables and figures (by id) that draw on them
+PRACTICE_INPUT_BLOCKS = {
+    "registrations": (
+        "demography-practice-pyramid",
+        "met-needs-practice-indicators",
+        "met-needs-pcn-practices",
+        "health-status-practice-list-indicators",
+        "met-needs-practice-list-",
+        "met-needs-practice-oe-",
+    ),
+    "practice-counts": (
+        "health-status-practice-list-indicators",
+        "met-needs-practice-list-",
+        "met-needs-practice-oe-",
+    ),
+}
+
+
+def practice_input_sections(sections: list[Section], profile: str) -> dict[str, set[int]]:
+    """The numbers of the sections each practice input (by kind) feeds, read from the blocks
+    the sections hold: the registered lists, the practice counts, the patients by LSOA (the
+    share column), the practice -> PCN file (the PCN column, or all of a PCN's profile)."""
+    used: dict[str, set[int]] = {}
+    for section in sections:
+        ids = [t.id for t in section.tables] + [f.id for f in section.figures]
+        for kind, prefixes in PRACTICE_INPUT_BLOCKS.items():
+            if any(i.startswith(prefixes) for i in ids):
+                used.setdefault(kind, set()).add(section.info.number)
+        for table in section.tables:
+            if table.id != "met-needs-practice-indicators":
+                continue
+            if any(c.startswith("Share living in") for c in table.columns):
+                used.setdefault("registrations-lsoa", set()).add(section.info.number)
+            if "Primary care network" in table.columns:
+                used.setdefault("pcn", set()).add(section.info.number)
+        if profile == "pcn" and not section.empty:
+            used.setdefault("pcn", set()).add(section.info.number)
+    return used

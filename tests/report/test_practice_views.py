@@ -276,3 +276,28 @@ def test_pcn_profile_appendix_summary_and_deprivation(pcn_profile_html: str) -> 
     scores = imd[imd["Area Code"].isin(members)]
     for _, r in scores.iterrows():
         assert f"{r['Area Code']} {r['Value']:.2f} " in text
+
+
+def _sources_used(html: str) -> dict[str, str]:
+    """File -> the "Used in the report" cell of Appendix B."""
+    part = html.split('id="appendix-sources"')[1].split("</table>")[0]
+    used = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", part, re.S):
+        cells = [_text(c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        if len(cells) > 4:
+            used[cells[0]] = cells[4]
+    return used
+
+
+def test_appendix_b_names_the_sections_the_practice_inputs_feed(
+    demo_html: str, profile_html: str
+) -> None:
+    la, practice = _sources_used(demo_html), _sources_used(profile_html)
+    # section 4 of the authority: the O/E tables (counts), the share and PCN columns
+    for name in ("practice_registers.csv", "gp_registrations_lsoa.csv"):
+        assert la[name] == "Section 4", (name, la[name])
+    assert "4" in la["epcn_core_partner_details.csv"].split("Sections ")[-1].split(", ")
+    # the profile: the pyramid (section 1) and the measures on the list (section 3)
+    assert practice["gp_registrations_quin_age.csv"] == "Sections 1, 3"
+    assert practice["practice_registers.csv"] == "Section 3"
+    assert practice["imd2019_score_gp_practice_93553.csv"] == "Section 2"
