@@ -301,3 +301,35 @@ def test_appendix_b_names_the_sections_the_practice_inputs_feed(
     assert practice["gp_registrations_quin_age.csv"] == "Sections 1, 3"
     assert practice["practice_registers.csv"] == "Section 3"
     assert practice["imd2019_score_gp_practice_93553.csv"] == "Section 2"
+
+
+def test_practice_tables_stay_inside_the_pdf_margins(demo_pdf: Path, tmp_path: Path) -> None:
+    """No word on the line of a practice's row (the practice table, the observed/expected
+    tables) runs past the right margin (A4, the stylesheet's 16 mm): read from the PDF's word
+    boxes (poppler's pdftotext)."""
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not on PATH (apt-get install poppler-utils)")
+    out = tmp_path / "words.html"
+    subprocess.run(["pdftotext", "-bbox-layout", str(demo_pdf), str(out)], check=True)
+    mm = 72 / 25.4
+    pages = re.findall(
+        r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', out.read_text(), re.S
+    )
+    word = re.compile(
+        r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    )
+    seen: set[str] = set()
+    for width, _height, body in pages:
+        words = [(float(x), float(y), w) for x, y, w in word.findall(body)]
+        codes = {w for _, _, w in words if re.fullmatch(r"Z990\d\d", w)}
+        if not codes:
+            continue
+        seen |= codes
+        # every word on the line of a practice's row (other tables may share the page)
+        rows = {round(y) for _, y, w in words if w in codes}
+        beyond = [w for x, y, w in words if round(y) in rows and x > float(width) - 16 * mm + 0.5]
+        assert not beyond, beyond
+    reg = pd.read_csv(SAMPLES / "gp_registrations_quin_age.csv")
+    assert seen == set(reg["CODE"])
