@@ -2069,6 +2069,12 @@ FILE_NOTES: dict[str, tuple[str, str]] = {
         "binomial counts on the registered lists with Wilson limits.",
         "Fingertips GP practice download (QOF prevalence)",
     ),
+    "imd2019_score_gp_practice_93553.csv": (
+        "The deprivation score (IMD 2019) of the 10 practices and England, Fingertips indicator "
+        "93553 (higher with each practice's deprivation; England 21.72): England twice, with and "
+        "without a parent, no limits or counts, no final newline, as downloaded.",
+        "Fingertips GP practice download (indicator 93553)",
+    ),
     "practice_registers.csv": (
         "A diabetes register of the 10 practices by sex and 5-year band (`0-4` ... `90+`), "
         "2023/24: the counts `jsna ingest practice-counts` divides by the registered lists.",
@@ -2404,7 +2410,8 @@ QUIN_BANDS = tuple(range(0, 95, 5))
 def write_practices(out: Path) -> dict[str, int]:
     """The demo's GP practices, from their own seeded generator (the other files do not move):
     NHS Digital's 5-year-band registrations, a Fingertips GP download of two QOF prevalences
-    (with England) and the sub-ICB -> authority lookup that attaches the practices."""
+    (with England), the practices' deprivation scores (Fingertips indicator 93553) and the
+    sub-ICB -> authority lookup that attaches the practices."""
     rng = np.random.default_rng(PRACTICE_SEED)
     reg_rows: list[list[object]] = []
     ft_rows: list[list[object]] = []
@@ -2471,12 +2478,45 @@ def write_practices(out: Path) -> dict[str, int]:
         "fingertips_gp_qof.csv": write_csv(
             out / "fingertips_gp_qof.csv", FINGERTIPS_HEADER, ft_rows
         ),
+        "imd2019_score_gp_practice_93553.csv": write_practice_imd(out),
         "lookup_subicb24_lad24.csv": write_csv(
             out / "lookup_subicb24_lad24.csv",
             ("SICBL24CD", "SICBL24NM", "LAD24CD", "LAD24NM"),
             lookup,
         ),
     }
+
+
+#: the practices' deprivation score (IMD 2019): England's, plus this x the practice's deprivation
+#: shift, plus noise of this spread
+PRACTICE_IMD = (21.72, 14.0, 1.5)
+
+
+def write_practice_imd(out: Path) -> int:
+    """The practices' deprivation score (IMD 2019) as Fingertips publishes indicator 93553 for GP
+    practices (``imd2019_score_gp_practice_93553.csv`` as downloaded): England twice (with and
+    without a parent), then each practice with England as parent, a value and no limits or
+    counts, "Cannot be calculated" and "Not compared"; no final newline. A score rises with the
+    practice's deprivation shift, from its own seeded stream."""
+    rng = np.random.default_rng(PRACTICE_SEED + 3)
+    england, slope, spread = PRACTICE_IMD
+    name = "Deprivation score (IMD 2019)"
+    tail = ["", "", "", "", "", "", "", "Cannot be calculated", "Not compared", "Not compared",
+            20190000, "", "", "1y"]  # fmt: skip
+    rows: list[list[object]] = [
+        [93553, name, parent, parent_name, ENGLAND_CODE, ENGLAND_NAME, "England", "Persons",
+         "All ages", "", "", 2019, fmt_sig(england), *tail]
+        for parent, parent_name in (("", ""), (ENGLAND_CODE, ENGLAND_NAME))
+    ]  # fmt: skip
+    for code, practice, _size, shift, _smoke, _dementia in PRACTICES:
+        score = england + slope * shift + rng.normal(0.0, spread)
+        rows.append(
+            [93553, name, ENGLAND_CODE, ENGLAND_NAME, code, practice, "GP", "Persons",
+             "All ages", "", "", 2019, fmt_sig(score), *tail]
+        )  # fmt: skip
+    return write_csv(
+        out / "imd2019_score_gp_practice_93553.csv", FINGERTIPS_HEADER, rows, final_newline=False
+    )
 
 
 #: a practice's diabetes register against the age-sex expectation: 1 + this x its deprivation shift

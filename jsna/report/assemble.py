@@ -978,14 +978,17 @@ def assemble_report(
 
     chosen = builders or BUILDERS
     infos = list(SECTIONS)
+    profile = ""
     if builders is None and practices.is_practice(rc):
         # a practice profile: the sections a practice list can fill (docs/report.md)
         chosen = practices.profile_builders()
         infos = [i for i in SECTIONS if i.id in practices.PROFILE_SECTIONS]
+        profile = "practice"
     elif builders is None and pcns.is_pcn(rc):
         # a primary care network's profile: the same sections, for the sum of its practices
         chosen = pcns.profile_builders()
         infos = [i for i in SECTIONS if i.id in practices.PROFILE_SECTIONS]
+        profile = "pcn"
     sections = []
     for info in infos:
         section = Section(info=info, intro=config.report.section_intros.get(info.id, info.question))
@@ -1009,10 +1012,14 @@ def assemble_report(
         organisation=config.organisation.name,
         colour=config.organisation.colour,
         sections=sections,
-        executive_summary=_executive_summary(rc, sections),
+        executive_summary=_executive_summary(rc, sections, profile),
         worse_than_benchmark=_flagged(rc, "Worse"),
-        indicators_appendix=_indicator_appendix(rc, registry, alternatives),
-        sources_appendix=input_blocks.sources_appendix(rc, sections),
+        indicators_appendix=_profile_appendix(rc, registry, profile)
+        if profile
+        else _indicator_appendix(rc, registry, alternatives),
+        sources_appendix=_with_practice_inputs(
+            input_blocks.sources_appendix(rc, sections), sections, profile
+        ),
         skipped=skipped or [],
         results_csv=_results_csv(rc),
         logo_data_uri=_logo(config),
@@ -1024,10 +1031,16 @@ def assemble_report(
         footer=config.report.footer,
         disclosure_note=rc.policy.note(),
         area_type=rc.area_type,
-        comparators_name=rc.comparators.name,
-        comparators_reason=rc.comparators.reason,
-        comparators_areas=", ".join(names.get(c, c) for c in rc.comparators.codes),
-        comparators_notes=list(rc.comparators.notes),
+        # a practice or PCN is compared with its sub-ICB location, its authority's practices
+        # and England, never with other areas of its "type"
+        comparators_name="" if profile else rc.comparators.name,
+        comparators_reason="" if profile else rc.comparators.reason,
+        comparators_areas=""
+        if profile
+        else ", ".join(names.get(c, c) for c in rc.comparators.codes),
+        comparators_notes=[] if profile else list(rc.comparators.notes),
+        profile=profile,
+        compared_with=practices.profile_compared_with(rc, profile) if profile else "",
     )
 
 
@@ -1069,11 +1082,24 @@ def _flagged(rc: ReportContext, outcome: str) -> list[dict[str, str]]:
     return out
 
 
-def _executive_summary(rc: ReportContext, sections: list[Section]) -> list[str]:
+def _executive_summary(rc: ReportContext, sections: list[Section], profile: str = "") -> list[str]:
     lines = []
     for section in sections:
         if section.summary:
             lines.append(section.summary[0])
+    if profile:
+        # a practice or PCN: how its own series compare with England (as published, or the
+        # network's 95% limits), and the practice's list measures outside their 99.8% limits;
+        # no line when nothing was compared
+        from jsna.report.practice_lists import profile_list_outliers
+        from jsna.report.practices import profile_comparison
+
+        compared = profile_comparison(rc, profile)
+        return [
+            *lines,
+            *([compared] if compared else []),
+            *(profile_list_outliers(rc) if profile == "practice" else []),
+        ]
     worse, better = _flagged(rc, "Worse"), _flagged(rc, "Better")
     lines.append(
         f"Of the indicators compared with {rc.benchmark_name} for the latest period, {len(worse)} "
@@ -1117,6 +1143,7 @@ def _indicator_appendix(
         "deprivation": ["deprivation"],
         "areas": ["boundaries"],
         "lookups": ["lookup"],
+        "registrations": ["registrations"],
     }
     rows = []
     shown_ids = set(rc.results["indicator_id"])
@@ -1160,6 +1187,131 @@ def _indicator_appendix(
             }
         )
     return rows
+
+
+def _profile_appendix(rc: ReportContext, registry: Any, profile: str) -> list[dict[str, str]]:
+    """The indicators a practice or PCN profile shows, and no other: the published series of
+    the practice (or of the network and its practices), the registered list, and the measures
+    on the practice's list; each with the periods and the source files of the rows shown."""
+    from jsna.report.practice_lists import NOTE
+    from jsna.report.practices import profile_points, section_of
+    from jsna.vocabulary.periods import sort_periods
+
+    prov = rc.workspace.provenance()
+    live = prov[prov["status"].eq("loaded")]
+
+    def sources(files: pd.DataFrame) -> str:
+        return "; ".join(
+            f"{f} (sha256 {s[:12]}…)"
+            for f, s in zip(files["file_name"], files["sha256"], strict=True)
+        )
+
+    def periods(values: Any) -> str:
+        ordered = sort_periods(values)
+        return f"{ordered[0]} to {ordered[-1]}" if len(ordered) > 1 else ordered[0]
+
+    points = profile_points(rc, profile)
+    practice_codes = set(points["practice_code"].dropna()) | (
+        {rc.area_code} if profile == "practice" else set()
+    )
+    values = rc.table("indicator_values")
+    rows = []
+    for indicator_id, one in points.groupby("indicator_id", sort=True):
+        first = one.iloc[0]
+        held = values[values["indicator_id"].eq(indicator_id)]
+        held = held[held["area_code"].isin(practice_codes | {rc.area_code})]
+        files = live[live["source_id"].isin(set(held["source_id"]))]
+        pooled = (
+            " The network's value is Fingertips' where published, otherwise its practices' "
+            "counts and denominators summed."
+            if one["row_type"].eq("pcn_point").any()
+            else ""
+        )
+        rows.append(
+            {
+                "id": str(indicator_id),
+                "name": str(first["indicator_name"]),
+                "section": section_of(str(first["indicator_name"])),
+                "definition": f"Published indicator {indicator_id} (OHID Fingertips), GP practices",
+                "method": "As published"
+                + (f", from {', '.join(files['file_name'])}" if len(files) else "")
+                + f".{pooled}",
+                "unit": str(first.get("unit") or ""),
+                "periods": periods(one["period"]),
+                "sources": sources(files),
+            }
+        )
+    lists = rc.results[
+        rc.results["indicator_id"].eq("gp-practice-list-size")
+        & rc.results["area_code"].isin(practice_codes)
+    ]
+    ind = registry.indicators.get("gp-practice-list-size")
+    if len(lists) and ind is not None:
+        rows.append(
+            {
+                "id": ind.id,
+                "name": ind.title,
+                "section": "demography",
+                "definition": ind.definition,
+                "method": ind.method,
+                "unit": ind.unit,
+                "periods": periods(lists["period"]),
+                "sources": sources(live[live["kind"].eq("registrations")]),
+            }
+        )
+    if profile == "practice":
+        measures = rc.workspace.analysis_table("analysis_practice_indicators")
+        mine = measures[measures["practice_code"].eq(rc.area_code)]
+        for measure, one in mine.groupby("measure", sort=True):
+            first = one.iloc[0]
+            rows.append(
+                {
+                    "id": "analysis_practice_indicators",
+                    "name": f"{measure}: on the registered list",
+                    "section": "health_status",
+                    "definition": f"{measure} of the practice's registered patients: crude, "
+                    "age-standardised and against the count expected from the list's age and sex.",
+                    "method": NOTE.format(reference=str(first["reference"]).lower()),
+                    "unit": "",
+                    "periods": periods(one["period"]),
+                    "sources": sources(
+                        live[live["kind"].isin(["practice-counts", "registrations"])]
+                    ),
+                }
+            )
+    return rows
+
+
+def _with_practice_inputs(
+    rows: list[dict[str, str]], sections: list[Section], profile: str
+) -> list[dict[str, str]]:
+    """Appendix B's rows, with the sections that the practice views draw from each practice
+    input (registered lists, practice counts, patients by LSOA, practice -> PCN) added to those
+    found from the results, so that such a file is never called unused when a practice table or
+    chart rests on it."""
+    import re
+
+    from jsna.report.practices import practice_input_sections
+
+    feeds = practice_input_sections(sections, profile)
+    out = []
+    for row in rows:
+        found = feeds.get(row["kind"])
+        if found and row["status"] == "loaded":
+            before = row["used"]
+            had = (
+                set()
+                if before.startswith("Not used")
+                else {int(n) for n in re.findall(r"\d+", before)}
+            )
+            numbers = sorted(had | found)
+            row = {
+                **row,
+                "used": ("Sections " if len(numbers) > 1 else "Section ")
+                + ", ".join(map(str, numbers)),
+            }
+        out.append(row)
+    return out
 
 
 def _results_csv(rc: ReportContext) -> str:

@@ -39,6 +39,8 @@ class Table:
     rows: list[list[Cell]]
     id: str = ""
     note: str = ""
+    #: the first rows are references (England, a parent's value), set apart from the rest
+    reference_rows: int = 0
 
 
 @dataclass
@@ -102,6 +104,10 @@ class Report:
     comparators_notes: list[str] = field(default_factory=list)
     #: why sections 7-10 may not match jsna.toml (settings changed since jsna compute)
     warnings: list[str] = field(default_factory=list)
+    #: "practice" or "pcn" for a GP practice's or a primary care network's profile, else ""
+    profile: str = ""
+    #: whom a profile compares the practice or network with (in place of comparator areas)
+    compared_with: str = ""
 
     @property
     def figure_count(self) -> int:

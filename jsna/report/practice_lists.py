@@ -252,3 +252,28 @@ def add_profile_list_indicators(rc: ReportContext, section: Section) -> None:
             note=NOTE.format(reference=str(mine["reference"].iloc[0]).lower()),
         )
     )
+
+
+def profile_list_outliers(rc: ReportContext) -> list[str]:
+    """A sentence per measure on the practice's list whose observed/expected ratio lies outside
+    the 99.8% limits (for the profile's executive summary)."""
+    stored = rc.workspace.analysis_table(TABLE)
+    mine = stored[stored["practice_code"].eq(rc.area_code)]
+    if mine.empty:
+        return []
+    mine = mine[mine["report_area"].eq(mine["report_area"].iloc[0])].sort_values("measure")
+    lines = []
+    for _, r in mine[mine["significance"].astype(str).str.contains("99.8")].iterrows():
+        more = str(r["significance"]).startswith("above")
+        interval = fmt_interval(r["ratio_lower_ci_99_8"], r["ratio_upper_ci_99_8"], 2)
+        ratio = _shown(
+            rc, r["ratio"], r["count"], f"{fmt(r['ratio'], 2)} (99.8% limits {interval})"
+        )
+        hidden = ratio == "\u2013"
+        lines.append(
+            f"{r['measure']} ({r['period']}): {'more' if more else 'fewer'} cases than the age "
+            "and sex of the practice's patients explain"
+            + ("" if hidden else f", an observed/expected ratio of {ratio}")
+            + "."
+        )
+    return lines

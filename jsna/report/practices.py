@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from jsna.indicators.context import ENGLAND
 from jsna.report import charts
 from jsna.report.model import Cell, Headline, Section, Table
 from jsna.report.practice_lists import add_profile_list_indicators
@@ -109,6 +110,75 @@ def _pcn(row: pd.Series) -> str:
 
 
 # -- section 4 of an authority's report ---------------------------------------------------------
+#: the published comparisons with England that are significant, by the direction of the value
+SIGNIFICANT = ("Higher", "Lower", "Better", "Worse")
+#: the marks of the practice table: significantly higher or lower than England's value
+MARKS = {"higher": "\u25b2", "lower": "\u25bc"}
+
+
+def england_mark(r: pd.Series) -> str:
+    """``▲`` or ``▼`` when the practice's value is significantly higher or lower than England's
+    (the comparison published with the value, at 95%), else nothing (similar, not compared)."""
+    compared = r.get("compared_to_england")
+    if is_missing(compared) or not str(compared).startswith(SIGNIFICANT):
+        return ""
+    if is_missing(r["value"]) or is_missing(r["england_value"]):
+        return ""
+    direction = outcome_word(r["value"], r["england_value"])
+    return MARKS.get(direction, "")
+
+
+def funnel_cell(outcome: Any) -> str | None:
+    """The shading of a value outside the 99.8% funnel limits (``Higher`` above, ``Lower`` below)."""
+    text = str(outcome)
+    return (
+        "Higher"
+        if text.startswith("above 99.8")
+        else "Lower"
+        if text.startswith("below 99.8")
+        else None
+    )
+
+
+def _series_heading(s: pd.Series) -> str:
+    unit = _unit_label(s)
+    return f"{s['indicator_name']} ({'' if unit == 'Value' else unit + ', '}{s['period']})"
+
+
+def _sub_names(rc: ReportContext, practices: pd.DataFrame) -> list[str]:
+    return [
+        f"{code} {rc.names.get(code, code)}"
+        for code in sorted(practices["sub_icb_code"].dropna().astype(str).unique())
+    ]
+
+
+def _reference_rows(
+    rc: ReportContext, points: pd.DataFrame, series: pd.DataFrame, blanks: int
+) -> list[list[Cell]]:
+    """England's value, each sub-ICB location's pooled value and the authority's pooled value of
+    every series: the rows a practice's value is read against."""
+    by_id = points.drop_duplicates("indicator_id").set_index("indicator_id")
+
+    def row(label: str, code: str, values: list[Any]) -> list[Cell]:
+        return [
+            Cell(label),
+            Cell(code),
+            *(Cell("") for _ in range(blanks)),
+            *(Cell(fmt(v, 2), numeric=True) for v in values),
+        ]
+
+    ids = list(series["indicator_id"])
+    rows = [row("England", ENGLAND, [by_id.loc[i, "england_value"] for i in ids])]
+    for sub, mine in points.groupby("sub_icb_code", sort=True):
+        first = mine.drop_duplicates("indicator_id").set_index("indicator_id")
+        values = [first.loc[i, "sub_icb_value"] if i in first.index else None for i in ids]
+        rows.append(row("Sub-ICB location (pooled)", str(sub), values))
+    rows.append(
+        row(f"{rc.area_name}'s practices (pooled)", "", [by_id.loc[i, "area_value"] for i in ids])
+    )
+    return rows
+
+
 def add_practice_blocks(rc: ReportContext, section: Section) -> None:
     """The practice table, funnel plots and named outliers of section 4 (nothing without practices)."""
     rows = practice_rows(rc)
@@ -124,8 +194,11 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
     with_pcn = practices["pcn_code"].notna().any()
     if with_pcn:
         columns.append("Primary care network")
-    for _, s in series.iterrows():
-        columns.append(f"{s['indicator_name']} ({s['period']})")
+    # practices of several sub-ICB locations: each says whose pooled value it is read against
+    several = practices["sub_icb_code"].nunique() > 1
+    if several:
+        columns.append("Sub-ICB location")
+    columns += [_series_heading(s) for _, s in series.iterrows()]
     body = []
     # the area's and its PCNs' totals are stated: the lists hidden on every page of the area
     hidden_lists, _ = hidden_list_sizes(rc, rc.area_code)
@@ -140,32 +213,39 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
             cells.append(Cell(_share(p["share_in_area"]), numeric=True))
         if with_pcn:
             cells.append(Cell(_pcn(p)))
+        if several:
+            cells.append(Cell(str(p["sub_icb_code"])))
         mine = points[points["practice_code"].eq(p["practice_code"])].set_index("indicator_id")
         for indicator_id in series["indicator_id"]:
             if indicator_id not in mine.index:
-                cells.append(Cell("–", numeric=True))
+                cells.append(Cell("\u2013", numeric=True))
                 continue
             r = mine.loc[indicator_id]
-            text = (
-                f"{fmt(r['value'], 2)} (sub-ICB {outcome_word(r['value'], r['sub_icb_value'])}, "
-                f"England {outcome_word(r['value'], r['england_value'])})"
-            )
-            outcome = r.get("funnel_outcome")
-            cell_outcome = (
-                "Higher"
-                if str(outcome).startswith("above 99.8")
-                else "Lower"
-                if str(outcome).startswith("below 99.8")
-                else None
-            )
-            cells.append(Cell(text, outcome=cell_outcome, numeric=True))
+            mark = england_mark(r)
+            text = fmt(r["value"], 2) + (f" {mark}" if mark else "")
+            cells.append(Cell(text, outcome=funnel_cell(r.get("funnel_outcome")), numeric=True))
         body.append(cells)
+    references = (
+        _reference_rows(rc, points, series, len(columns) - 2 - len(series)) if len(series) else []
+    )
     period = str(practices["list_period"].dropna().max()) if len(practices) else ""
     how = (
         f" Practices are attached by where their patients live: the share column is the part of "
         f"each list living in {rc.area_name}'s LSOAs (practices under {PRACTICE_SHARE_MIN:.0%} "
-        "are left out; a practice attached through its sub-ICB location shows –)."
+        "are left out; a practice attached through its sub-ICB location shows \u2013)."
         if weighted
+        else ""
+    )
+    key = (
+        " Each value is the practice's latest published figure; the first rows give England's "
+        "value and the pooled values (counts over denominators) of the practices of each "
+        f"sub-ICB location (by its code: {', '.join(_sub_names(rc, practices))}) and of "
+        f"{rc.area_name}'s practices. {MARKS['higher']} {MARKS['lower']}: significantly "
+        "higher or lower than England (the comparison published with the value, 95% limits); "
+        "no mark: similar or not compared. Shaded: outside the 99.8% funnel limits around "
+        f"{rc.area_name}'s pooled value (light above, dark below). Every value with its limits, "
+        "counts and comparisons: jsna export (analysis_practices)."
+        if len(series)
         else ""
     )
     section.tables.append(
@@ -173,20 +253,23 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
             caption=f"GP practices of {rc.area_name}: list size and practice-level indicators",
             id="met-needs-practice-indicators",
             columns=columns,
-            rows=body,
-            note=(
-                f"List sizes of {period}. Each value is the practice's latest published figure, "
-                "compared with the pooled value of its sub-ICB location's practices and with "
-                "England's published value; shaded cells lie outside the 99.8% funnel limits "
-                f"around {rc.area_name}'s average.{how}"
-            ),
+            rows=references + body,
+            note=f"List sizes of {period}.{key}{how}",
+            reference_rows=len(references),
         )
     )
     for n, (indicator_id, one) in enumerate(points.groupby("indicator_id", sort=True)):
         lines = rows[rows["row_type"].eq("limit") & rows["indicator_id"].eq(indicator_id)]
         if lines.empty:
             continue
-        figure = _funnel(rc, one, lines, highlight="", figure_id=f"met-needs-practice-funnel-{n}")
+        figure = _funnel(
+            rc,
+            one,
+            lines,
+            highlight="",
+            figure_id=f"met-needs-practice-funnel-{n}",
+            authority=rc.area_name,
+        )
         section.figures.append(figure)
         outside = one[one["funnel_outcome"].astype(str).str.contains("99.8")]
         r = one.iloc[0]
@@ -221,8 +304,15 @@ def _unit_label(row: pd.Series) -> str:
 
 
 def _funnel(
-    rc: ReportContext, points: pd.DataFrame, lines: pd.DataFrame, *, highlight: str, figure_id: str
+    rc: ReportContext,
+    points: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    highlight: str,
+    figure_id: str,
+    authority: str,
 ) -> charts.Figure:
+    """The funnel plot of one series: the authority's practices around their pooled value."""
     names = {
         "funnel_lower_95": "lower_ci_95",
         "funnel_upper_95": "upper_ci_95",
@@ -402,6 +492,22 @@ def list_pyramid(
     )
 
 
+def _standing(stored: pd.DataFrame, r: pd.Series, authority: str) -> str:
+    """How many of the authority's practices have a higher and a lower value of ``r``'s series."""
+    others = stored[
+        stored["row_type"].eq("point")
+        & stored["indicator_id"].eq(r["indicator_id"])
+        & stored["value"].notna()
+    ]
+    value = float(r["value"])
+    higher, lower = int(others["value"].gt(value).sum()), int(others["value"].lt(value).sum())
+    return (
+        f"Of the {len(others)} practices attached to {authority} with a value, {higher} "
+        f"{'has' if higher == 1 else 'have'} a higher {r['indicator_name']} and {lower} a lower "
+        f"one (from {fmt(others['value'].min(), 2)} to {fmt(others['value'].max(), 2)})."
+    )
+
+
 def _profile_series(rc: ReportContext, section: Section, section_id: str) -> None:
     """The practice's series of this section: value, limits, sub-ICB, area and England."""
     rows = _profile_rows(rc)
@@ -419,9 +525,10 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
         section.missing.append(what)
         return
     authority = rc.names.get(points["report_area"].iloc[0], points["report_area"].iloc[0])
+    stored = rc.workspace.analysis_table("analysis_practices", points["report_area"].iloc[0])
     body = []
     for _, r in points.sort_values("indicator_name").iterrows():
-        outcome = r.get("funnel_outcome")
+        outcome, compared = r.get("funnel_outcome"), r.get("compared_to_england")
         body.append(
             [
                 Cell(str(r["indicator_name"])),
@@ -433,14 +540,19 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
                 Cell(fmt(r["area_value"], 2), numeric=True),
                 Cell(fmt(r["england_value"], 2), numeric=True),
                 Cell(
-                    "–" if is_missing(outcome) else str(outcome),
-                    outcome=None
-                    if is_missing(r.get("compared_to_england"))
-                    else str(r["compared_to_england"]),
+                    "\u2013" if is_missing(compared) else str(compared),
+                    outcome=None if is_missing(compared) else str(compared),
+                ),
+                Cell(
+                    "\u2013" if is_missing(outcome) else str(outcome),
+                    outcome=funnel_cell(outcome),
                 ),
             ]
         )
         section.summary.append(compared_sentence(r, "at the practice"))
+        if is_missing(r["target"]):
+            # no funnel (a score without counts): where the practice stands among the others
+            section.summary.append(_standing(stored, r, authority))
     if len(points) <= 2:
         for _, r in points.iterrows():
             section.headlines.append(
@@ -451,29 +563,46 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
                     outcome=r.get("compared_to_england"),
                 )
             )
+    columns = [
+        "Indicator",
+        "Period",
+        "Value",
+        "95% limits",
+        "Count",
+        "Sub-ICB",
+        authority,
+        "England",
+        "Compared with England",
+        f"Against {authority}'s funnel",
+    ]
+    # a column no series fills (a score has no limits, count or pooled values) is left out
+    keep = [
+        n
+        for n in range(len(columns))
+        if n < 3 or any(row[n].text not in ("\u2013", "") for row in body)
+    ]
     section.tables.append(
         Table(
             caption=f"{rc.area_name}: practice-level indicators",
             id=f"{section_id.replace('_', '-')}-practice-indicators",
-            columns=[
-                "Indicator",
-                "Period",
-                "Value",
-                "95% limits",
-                "Count",
-                "Sub-ICB",
-                authority,
-                "England",
-                f"Against {authority}'s funnel",
-            ],
-            rows=body,
-            note="Published values and limits (Fingertips); sub-ICB and authority values pool "
-            "the counts and denominators of their practices; the last column places the "
-            "practice against the 95% and 99.8% funnel limits around the authority's average.",
+            columns=[columns[n] for n in keep],
+            rows=[[row[n] for n in keep] for row in body],
+            note="Published values (Fingertips), compared with England as published (95% limits)"
+            + (
+                "; sub-ICB and authority values pool the counts and denominators of their practices"
+                if 5 in keep
+                else ""
+            )
+            + (
+                "; the last column places the practice against the 95% and 99.8% funnel limits "
+                "around the authority's pooled value (shaded outside the 99.8% limits)"
+                if len(columns) - 1 in keep
+                else ""
+            )
+            + ".",
         )
     )
     for n, (indicator_id, _) in enumerate(points.groupby("indicator_id", sort=True)):
-        stored = rc.workspace.analysis_table("analysis_practices", points["report_area"].iloc[0])
         every = stored[stored["indicator_id"].eq(indicator_id)]
         lines = every[every["row_type"].eq("limit")]
         dots = every[every["row_type"].eq("point")]
@@ -486,5 +615,110 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
                 lines,
                 highlight=rc.area_code,
                 figure_id=f"{section_id.replace('_', '-')}-practice-funnel-{n}",
+                authority=authority,
             )
         )
+
+
+# -- what a practice or PCN profile shows, for its summary and appendix -------------------------
+#: a published comparison with England, as the summary words it
+COMPARED_WORDS = {
+    "Higher": "significantly higher",
+    "Lower": "significantly lower",
+    "Better": "significantly better",
+    "Worse": "significantly worse",
+    "Similar": "similar",
+}
+
+
+def profile_points(rc: ReportContext, profile: str) -> pd.DataFrame:
+    """The ``analysis_practices`` rows of the series a profile shows: a practice's own
+    (``point``); a PCN's own (``pcn_point``) and its practices' (``point``)."""
+    if profile == "practice":
+        rows = _profile_rows(rc)
+        return rows[rows["row_type"].eq("point")]
+    stored = rc.workspace.analysis_table("analysis_practices")
+    if "pcn_code" not in stored.columns:
+        return stored.iloc[0:0]
+    mine = stored[stored["pcn_code"].eq(rc.area_code)]
+    if mine.empty:
+        return mine
+    mine = mine[mine["report_area"].eq(mine["report_area"].iloc[0])]
+    return mine[mine["row_type"].isin(["point", "pcn_point"])]
+
+
+def profile_comparison(rc: ReportContext, profile: str) -> str:
+    """One sentence: how the profile's own series compare with England (the comparison
+    published with the value, or the network's 95% limits), naming each; "" when none is
+    compared."""
+    rows = profile_points(rc, profile)
+    own = rows[rows["row_type"].eq("point" if profile == "practice" else "pcn_point")]
+    compared = own[own["compared_to_england"].isin(list(COMPARED_WORDS))]
+    if compared.empty:
+        return ""
+    parts = []
+    for outcome, words in COMPARED_WORDS.items():
+        these = compared[compared["compared_to_england"].eq(outcome)].sort_values("indicator_name")
+        if these.empty:
+            continue
+        named = [f"{r['indicator_name']}, {r['period']}," for _, r in these.iterrows()]
+        listed = ", ".join(named[:-1]) + (" and " if len(named) > 1 else "") + named[-1]
+        parts.append(f"{listed} {'is' if len(named) == 1 else 'are'} {words}")
+    n = len(compared)
+    if n == 1:
+        return f"Compared with England (95% confidence), {parts[0]}."
+    who = "practice" if profile == "practice" else "network"
+    return (
+        f"Of the {who}'s {n} indicators compared with England (95% confidence): "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def profile_compared_with(rc: ReportContext, profile: str) -> str:
+    """Whom a profile compares the practice or network with (no comparator areas)."""
+    rows = profile_points(rc, profile)
+    if rows.empty:
+        return "its sub-ICB location and England"
+    area = rows["report_area"].iloc[0]
+    return f"its sub-ICB location, {rc.names.get(area, area)}'s practices and England"
+
+
+#: the practice inputs (by kind) and the tables and figures (by id) that draw on them
+PRACTICE_INPUT_BLOCKS = {
+    "registrations": (
+        "demography-practice-pyramid",
+        "met-needs-practice-indicators",
+        "met-needs-pcn-practices",
+        "health-status-practice-list-indicators",
+        "met-needs-practice-list-",
+        "met-needs-practice-oe-",
+    ),
+    "practice-counts": (
+        "health-status-practice-list-indicators",
+        "met-needs-practice-list-",
+        "met-needs-practice-oe-",
+    ),
+}
+
+
+def practice_input_sections(sections: list[Section], profile: str) -> dict[str, set[int]]:
+    """The numbers of the sections each practice input (by kind) feeds, read from the blocks
+    the sections hold: the registered lists, the practice counts, the patients by LSOA (the
+    share column), the practice -> PCN file (the PCN column, or all of a PCN's profile)."""
+    used: dict[str, set[int]] = {}
+    for section in sections:
+        ids = [t.id for t in section.tables] + [f.id for f in section.figures]
+        for kind, prefixes in PRACTICE_INPUT_BLOCKS.items():
+            if any(i.startswith(prefixes) for i in ids):
+                used.setdefault(kind, set()).add(section.info.number)
+        for table in section.tables:
+            if table.id != "met-needs-practice-indicators":
+                continue
+            if any(c.startswith("Share living in") for c in table.columns):
+                used.setdefault("registrations-lsoa", set()).add(section.info.number)
+            if "Primary care network" in table.columns:
+                used.setdefault("pcn", set()).add(section.info.number)
+        if profile == "pcn" and not section.empty:
+            used.setdefault("pcn", set()).add(section.info.number)
+    return used
