@@ -52,7 +52,15 @@ TRAFFORD_STEPS: list[Step] = [
     ((), ("trafford_ward_health_fingertips_localhealth/*.csv",), ()),
     ((), ("ons_drug_poisoning_deaths_lad/*.csv",), ()),
     ((), ("nhs_gp_registrations_2021/*.csv",), ()),
-    ((), ("fingertips_gp_qof_ae_heec/smok_qof_prev.csv",), ()),
+    (
+        (),
+        (
+            "fingertips_gp_qof_ae_heec/smok_qof_prev.csv",
+            "fingertips_gp_qof_ae_heec/ed_under5.csv",
+            "fingertips_gp_qof_ae_heec/imd2019_score_gp_practice_93553.csv",
+        ),
+        (),
+    ),
     ((), ("oflog_asc_outcomes_la/*.csv",), ()),
     ((), ("dementia_prevalence_cfas2/*.xlsx",), ()),
 ]

@@ -340,7 +340,7 @@ def _funnel(
         source=f"{SOURCE}; limits around the pooled value of {authority}'s practices",
         points_label="Practices",
         average_label=f"Pooled value of {authority}'s practices",
-        denominator_label="Registered patients (denominator)",
+        denominator_label="Denominator of the practice's value",
     )
     return figure
 

@@ -240,9 +240,14 @@ def add_small_area_views(rc: ReportContext, section: Section) -> None:
         {
             "title": f"Small areas: {words} of {rc.area_name}",
             "paragraphs": [
-                f"{len(parts)} indicators are available for the {words} of {rc.area_name}. Each has "
-                "a map in five classes of equal size (quintiles; the legend gives each class's range) "
-                "and a table of every small area, highest first."
+                (
+                    f"One indicator is available for the {words} of {rc.area_name}. It has "
+                    if len(parts) == 1
+                    else f"{len(parts)} indicators are available for the {words} of "
+                    f"{rc.area_name}. Each has "
+                )
+                + "a map in five classes of equal size (quintiles; the legend gives each class's "
+                "range) and a table of every small area, highest first."
             ],
         }
     )

@@ -163,7 +163,10 @@ def test_trafford_practice_profile_renders(trafford_report, tmp_path: Path) -> N
     text = _text(html)
     assert f"had {size:,} registered patients" in text
     assert "Smoking prevalence in adults (15+)" in text
-    assert "Deprivation score (IMD 2019)" in text
+    imd = pd.read_csv(real_file("fingertips_gp_qof_ae_heec/imd2019_score_gp_practice_93553.csv"))
+    score = imd.loc[imd["Area Code"].eq("P91004"), "Value"].iloc[0]
+    assert f"Deprivation score (IMD 2019) (2019): {score:.2f} at the practice" in text
+    assert "Data not yet supplied" not in text  # every section of the profile holds something
     la = _text(trafford_report.html)
     hidden = 0
     for practice, n in source[source["ONS_CCG_CODE"].eq("E38000187")][
