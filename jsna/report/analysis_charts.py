@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jsna.report.charts import PALETTE, Figure, _setup, figure_of
+from jsna.report.charts import PALETTE, Figure, _setup, figure_of, legend_below
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -536,7 +536,8 @@ def allocation_funnel(
     ax.set_xlabel("People assessed with a budget")
     ax.set_ylabel("£ per point")
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=7.5, loc="upper right")
+    # under the axes: with many areas, any corner of the plot may hold points
+    legend_below(ax, fontsize=7.5, ncols=3)
     alt = (
         f"Funnel plot of budget £ per point of assessed need against people assessed for "
         f"{len(groups)} areas, around the whole area's £{target:,.0f} per point; "

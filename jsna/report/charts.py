@@ -1255,7 +1255,8 @@ def funnel_plot(
     ax.set_ylabel(unit)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=7.5, loc="upper right")
+    # under the axes: with many areas, any corner of the plot may hold points
+    legend_below(ax, fontsize=7.5, ncols=3)
     outside = points[
         (points["value"] > points["upper_ci_99_8"]) | (points["value"] < points["lower_ci_99_8"])
     ]

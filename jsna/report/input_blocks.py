@@ -509,6 +509,7 @@ def _registrations(rc: ReportContext, section: Section) -> None:
 
 def _list_size_chart(rc: ReportContext, practices: pd.DataFrame, period: str) -> Figure:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from jsna.report import charts
 
@@ -520,6 +521,8 @@ def _list_size_chart(rc: ReportContext, practices: pd.DataFrame, period: str) ->
     )
     ax.set_xlabel("Registered patients per practice")
     ax.set_ylabel("Practices")
+    # a count of practices: whole numbers only on its axis
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     title = f"GP practice list sizes, {rc.area_name}, {period}"
     ax.set_title(title, loc="left")

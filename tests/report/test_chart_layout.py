@@ -1,12 +1,14 @@
-"""Charts laid out once, when they are built: the same picture as matplotlib's tight crop, and
-grids of small multiples without ``tight_layout``."""
+"""Charts laid out once, when they are built: the same picture as matplotlib's tight crop, grids
+of small multiples without ``tight_layout``, legends clear of the data, whole-number counts."""
 
 from __future__ import annotations
 
 import io
 import re
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from jsna.report import charts
@@ -198,3 +200,78 @@ def test_grid_panels_are_one_size_and_their_decorations_do_not_meet(count: int) 
     assert xlabel.get_window_extent(renderer).y1 <= min(b.y0 for b in boxes)
     assert ylabel.get_window_extent(renderer).x1 <= min(b.x0 for b in boxes)
     plt.close("all")
+
+
+def _capture_figures(monkeypatch):  # type: ignore[no-untyped-def]
+    """The matplotlib figures handed to ``to_svg``, kept after it has saved them."""
+    kept = []
+    original = charts.to_svg
+
+    def keeping(fig, **kwargs):  # type: ignore[no-untyped-def]
+        kept.append(fig)
+        return original(fig, **kwargs)
+
+    monkeypatch.setattr(charts, "to_svg", keeping)
+    return kept
+
+
+def test_funnel_legend_sits_below_the_axes_clear_of_many_points(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(19)
+    n = 309
+    denominator = rng.uniform(2_000, 1_200_000, n)
+    # points in every corner of the plot, the top right one included
+    value = 100 + rng.normal(0, 1, n) * 4000 / np.sqrt(denominator) * 40
+    value[:4] = [value.max() + 5, value.min() - 5, value.max() + 5, value.min() - 5]
+    denominator[:4] = [1_200_000, 1_200_000, 2_000, 2_000]
+    points = pd.DataFrame(
+        {
+            "area_code": [f"E0600{i:04d}" for i in range(n)],
+            "area_name": [f"Area {i}" for i in range(n)],
+            "denominator": denominator,
+            "value": value,
+            "target": 100.0,
+        }
+    )
+    for z, name in ((1.96, "95"), (3.09, "99_8")):
+        points[f"lower_ci_{name}"] = 100 - z * 40 / np.sqrt(points["denominator"] / 1000)
+        points[f"upper_ci_{name}"] = 100 + z * 40 / np.sqrt(points["denominator"] / 1000)
+    limits = points.sort_values("denominator")[
+        ["denominator", "target", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
+    ]
+    kept = _capture_figures(monkeypatch)
+    charts.funnel_plot(points, limits, title="Mortality", unit="per 100,000", highlight="E06000005")
+    (fig,) = kept
+    (ax,) = fig.axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    legend = ax.get_legend()
+    legend_box = legend.get_window_extent(renderer)
+    # below the x axis with its tick labels and label, so that no point can be under it
+    assert legend_box.y1 <= ax.xaxis.get_tightbbox(renderer).y0
+    assert legend_box.y1 <= ax.get_window_extent(renderer).y0
+    # and inside the saved picture
+    width, height = fig.get_size_inches()
+    assert legend_box.y0 >= 0 and legend_box.x0 >= 0
+    assert legend_box.x1 <= width * fig.dpi and legend_box.y1 <= height * fig.dpi
+
+
+def test_practice_counts_have_whole_number_ticks() -> None:
+    from jsna.report.input_blocks import _list_size_chart
+
+    # five practices: at most three in a bin, where matplotlib would tick every 0.5
+    practices = pd.DataFrame(
+        {
+            "area_code": ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11"],
+            "value": [4200, 4500, 5100, 7000, 8300, 9400, 10_100, 12_000, 13_900, 14_600, 16_800],
+        }
+    )
+    rc = SimpleNamespace(area_name="Ambridge Vale")
+    figure = _list_size_chart(rc, practices, "2025-01")  # type: ignore[arg-type]
+    # each y tick's group holds its mark and then its label
+    labels = re.findall(r'ytick_\d+">.*?<text[^>]*>([^<]*)</text>', figure.svg, flags=re.S)
+    assert len(labels) >= 3
+    assert all(re.fullmatch(r"\d+", label) for label in labels), labels
+    # the tallest bar, counted on the source, is one of the ticks or below the top tick
+    counts, _ = np.histogram(practices["value"], bins=min(12, max(4, len(practices) // 2)))
+    assert int(labels[-1]) >= counts.max()
