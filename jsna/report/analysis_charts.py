@@ -74,7 +74,8 @@ def sii_chart(
     pad = (high - low) * 0.25 or 1.0
     ax.set_ylim(low - pad, high + pad)
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=8, loc="lower right")
+    # under the axes: the fitted line rises to one corner and the tallest bars fill the other
+    legend_below(ax, fontsize=8, ncols=2)
     alt = (
         f"Bars of {title.lower()} for each deprivation quantile from most to least deprived, with a fitted "
         f"line whose slope, the slope index of inequality, is {sii:,.1f} {unit}."

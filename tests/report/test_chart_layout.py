@@ -275,3 +275,29 @@ def test_practice_counts_have_whole_number_ticks() -> None:
     # the tallest bar, counted on the source, is one of the ticks or below the top tick
     counts, _ = np.histogram(practices["value"], bins=min(12, max(4, len(practices) // 2)))
     assert int(labels[-1]) >= counts.max()
+
+
+def test_sii_legend_sits_below_the_axes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from jsna.report.analysis_charts import sii_chart
+
+    # life expectancy rising with the decile: the line and the tallest bars fill the lower and
+    # upper right corners, where the legend used to be
+    deciles = pd.DataFrame(
+        {
+            "quantile": range(1, 11),
+            "value": [77.7, 79.9, 78.5, 81.6, 81.4, 82.6, 83.5, 83.6, 85.3, 84.7],
+            "population": [9000.0] * 10,
+        }
+    )
+    deciles["lower_ci_95"] = deciles["value"] - 1.2
+    deciles["upper_ci_95"] = deciles["value"] + 1.2
+    kept = _capture_figures(monkeypatch)
+    sii_chart(deciles, sii=8.0, intercept=77.9, title="Life expectancy", unit="years")
+    (fig,) = kept
+    (ax,) = fig.axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    legend_box = ax.get_legend().get_window_extent(renderer)
+    assert legend_box.y1 <= ax.xaxis.get_tightbbox(renderer).y0
+    assert legend_box.y0 >= 0
