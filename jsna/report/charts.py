@@ -222,6 +222,14 @@ def _titles_stay(ax: Axes) -> bool:
     )
 
 
+def _keep_titles(fig: MplFigure) -> None:
+    """Leave each axes' titles where the layout measured them: matplotlib would otherwise work out
+    the y axis again when drawing, only to find they stay (:func:`_titles_stay`)."""
+    for ax in fig.axes:
+        if getattr(ax, "_autotitlepos", None) is not None and _titles_stay(ax):
+            ax._autotitlepos = False  # type: ignore[attr-defined]
+
+
 def axes_extent(ax: Axes, renderer: Any) -> Bbox | None:
     """The box (display units) an axes' content covers: the axes, its tick labels and axis labels,
     titles, legends and every child not clipped to it. The same box as ``ax.get_tightbbox``,
@@ -330,6 +338,7 @@ def fit(fig: MplFigure, pad: float = FIT_PAD) -> None:
         box = figure_extent(fig, renderer)
     if box is not None:
         _resize_to(fig, box, pad)
+    _keep_titles(fig)
     _FITTED.add(fig)
 
 
@@ -438,6 +447,7 @@ def arrange_grid(
         texts[-1].set_position(at(middle, grid_height + space))
     if legend is not None:
         legend.set_bbox_to_anchor(at(middle, below + space / 2), transform=fig.transSubfigure)
+    _keep_titles(fig)
     _FITTED.add(fig)
 
 
