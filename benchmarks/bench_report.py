@@ -4,7 +4,10 @@
 
 Targets (issue 19): one HTML < 2.5 s after imports, one PDF < 7 s (demo). Each report is timed
 ``--repeats`` times and the best kept (the machine is shared: the load average is printed with
-the numbers); imports are timed apart. Prints one line per measurement; asserts nothing.
+the numbers); imports are timed apart. ``--profile`` then runs each report once more under
+cProfile and prints where its time goes (charts, workspace reads, disclosure control, the
+template, WeasyPrint); cProfile slows Python code, so read those as shares, not as timings.
+Prints one line per measurement; asserts nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +43,42 @@ def _best(label: str, func, repeats: int) -> None:  # type: ignore[no-untyped-de
     print(f"{label}: {wall:.2f} s (CPU {cpu:.2f} s; best of {repeats})")
 
 
+#: parts of a report, as the functions that do them (file:line(name) of cProfile)
+PARTS = {
+    "assemble the report": r"report/assemble\.py:\d+\(assemble_report\)",
+    "  charts: build the figures (pyplot.subplots)": r"pyplot\.py:\d+\(subplots\)",
+    "  charts: lay out (charts.fit, arrange_grid)": r"report/charts\.py:\d+\((fit|arrange_grid)\)",
+    "  charts: draw to SVG (savefig)": r"matplotlib/figure\.py:\d+\(savefig\)",
+    "  workspace reads": r"jsna/workspace\.py:\d+\((table|analysis_table|analysis_tables|geometry)\)",
+    "  disclosure control": r"report/disclosure\.py:\d+\(protect_results\)",
+    "render the template (jinja2)": r"report/render\.py:\d+\(render_html\)",
+    "WeasyPrint (layout and PDF)": r"weasyprint/__init__\.py:\d+\(write_pdf\)",
+}
+
+
+def _profile(label: str, func) -> None:  # type: ignore[no-untyped-def]
+    """Cumulative seconds of each of :data:`PARTS` in one run of ``func`` under cProfile."""
+    import cProfile
+    import pstats
+    import re
+
+    profile = cProfile.Profile()
+    profile.enable()
+    func()
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max(row[3] for row in stats.values())
+    print(f"{label}, under cProfile: {total:.2f} s")
+    for part, pattern in PARTS.items():
+        seconds = sum(
+            row[3]
+            for (file, line, name), row in stats.items()
+            if re.search(pattern, f"{file}:{line}({name})")
+        )
+        if seconds:
+            print(f"  {part}: {seconds:.2f} s ({100 * seconds / total:.0f}%)")
+
+
 def _load() -> str:
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -49,22 +88,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-all", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="where each report's time goes")
     args = parser.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
     print(_load())
+    start = time.perf_counter()
+    import duckdb  # noqa: F401
+    import jinja2  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import pandas  # noqa: F401
+
+    print(f"imports (pandas, duckdb, matplotlib, jinja2): {time.perf_counter() - start:.2f} s")
     from jsna import api
 
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "demo"
         api.demo(demo)
         config = api.project_config(demo)
-        start = time.perf_counter()
-        import duckdb  # noqa: F401
-        import jinja2  # noqa: F401
-        import matplotlib.pyplot  # noqa: F401
-        import pandas  # noqa: F401
-
-        print(f"imports (pandas, duckdb, matplotlib, jinja2): {time.perf_counter() - start:.2f} s")
         _best(
             "one area, HTML (demo), after imports",
             lambda: api.report(config, formats=["html"], output=Path(tmp) / "one"),
@@ -80,6 +120,13 @@ def main() -> None:
             args.repeats,
         )
         print(_load())
+        if args.profile:
+            for fmt in ("html", "pdf"):
+                _profile(
+                    f"one area, {fmt.upper()} (demo)",
+                    lambda fmt=fmt: api.report(config, formats=[fmt], output=Path(tmp) / "one"),
+                )
+            print(_load())
         if args.skip_all:
             return
         project = Path(tmp) / "real"

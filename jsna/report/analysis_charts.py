@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jsna.report.charts import PALETTE, Figure, _setup, figure_of
+from jsna.report.charts import PALETTE, Figure, _setup, figure_of, legend_below
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +74,8 @@ def sii_chart(
     pad = (high - low) * 0.25 or 1.0
     ax.set_ylim(low - pad, high + pad)
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=8, loc="lower right")
+    # under the axes: the fitted line rises to one corner and the tallest bars fill the other
+    legend_below(ax, fontsize=8, ncols=2)
     alt = (
         f"Bars of {title.lower()} for each deprivation quantile from most to least deprived, with a fitted "
         f"line whose slope, the slope index of inequality, is {sii:,.1f} {unit}."
@@ -536,7 +537,8 @@ def allocation_funnel(
     ax.set_xlabel("People assessed with a budget")
     ax.set_ylabel("£ per point")
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=7.5, loc="upper right")
+    # under the axes: with many areas, any corner of the plot may hold points
+    legend_below(ax, fontsize=7.5, ncols=3)
     alt = (
         f"Funnel plot of budget £ per point of assessed need against people assessed for "
         f"{len(groups)} areas, around the whole area's £{target:,.0f} per point; "

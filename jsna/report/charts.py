@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
 
 #: Analysis Function categorical palette (dark blue, turquoise, dark pink, orange, grey, purple)
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -125,17 +131,324 @@ def _setup() -> None:
 
 #: the margin kept around a chart's content, in inches (matplotlib's tight-bbox default)
 FIT_PAD = 0.1
+#: legends :func:`fit` places under their axes' decorations, with the gap (inches) kept above
+_BELOW: weakref.WeakKeyDictionary[Legend, float] = weakref.WeakKeyDictionary()
+#: figures :func:`fit` has laid out
+_FITTED: weakref.WeakSet[MplFigure] = weakref.WeakSet()
 
 
-def content_box(fig: MplFigure, pad: float = FIT_PAD):  # type: ignore[no-untyped-def]
-    """The part of the figure its content covers (titles, tick labels, legends outside the axes),
-    plus ``pad`` inches: the box ``savefig(bbox_inches="tight")`` crops to, measured once.
+@contextmanager
+def _ticks_measured_once() -> Iterator[None]:
+    """Within one layout or drawing pass, work out each axis' ticks and measure their labels once.
 
-    Given to ``savefig`` as ``bbox_inches``, it saves the same picture in one drawing pass, where
-    ``"tight"`` draws the whole figure once to measure it and again to save it.
+    matplotlib works them out again wherever it needs them: to draw an axis, to place its label
+    beside the tick labels, to place the title above the axes (the y axis, for its offset text)
+    and to measure the axis: up to four times an axis in one pass. Nothing changes the ticks
+    between those calls within a pass, so the first answer is kept until the pass ends; a new
+    pass (after the figure is resized, or with another renderer) works them out afresh. One pass
+    at a time: charts are drawn in one thread (``--all-areas`` uses processes). Left as it is if
+    matplotlib's internals differ from those this relies on.
     """
-    box = fig.get_tightbbox()
-    return None if box is None else box.padded(pad)
+    from matplotlib import axis as maxis
+
+    update = getattr(maxis.Axis, "_update_ticks", None)
+    measure = getattr(maxis.Axis, "_get_ticklabel_bboxes", None)
+    if update is None or measure is None or getattr(update, "once_a_pass", False):
+        yield
+        return
+    ticks_of: dict[Any, Any] = {}
+    boxes_of: dict[tuple[Any, int], tuple[Any, Any]] = {}
+
+    def update_once(self):  # type: ignore[no-untyped-def]
+        if self not in ticks_of:
+            ticks_of[self] = update(self)
+        return ticks_of[self]
+
+    def measure_once(self, ticks, renderer=None):  # type: ignore[no-untyped-def]
+        key = (self, id(renderer))
+        found = boxes_of.get(key)
+        if found is None or found[0] is not ticks:
+            found = boxes_of[key] = (ticks, measure(self, ticks, renderer))
+        return found[1]
+
+    update_once.once_a_pass = True  # type: ignore[attr-defined]
+    # (setattr: these are not in matplotlib's stubs)
+    setattr(maxis.Axis, "_update_ticks", update_once)  # noqa: B010
+    setattr(maxis.Axis, "_get_ticklabel_bboxes", measure_once)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(maxis.Axis, "_update_ticks", update)  # noqa: B010
+        setattr(maxis.Axis, "_get_ticklabel_bboxes", measure)  # noqa: B010
+
+
+def legend_below(ax: Axes, *, gap: float = 0.08, **kwargs: Any) -> Legend:
+    """A legend centred under the axes, clear of the data: when the figure is fitted, its top is
+    put ``gap`` inches below the x tick labels and x label, wherever those end (a rotated or
+    two-line label pushes it down). ``kwargs`` go to :meth:`matplotlib.axes.Axes.legend`."""
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), **kwargs)
+    _BELOW[legend] = gap
+    return legend
+
+
+def _place_legend_below(ax: Axes, axis_box: Bbox | None, renderer: Any) -> None:
+    legend = ax.get_legend()
+    if legend is None or legend not in _BELOW:
+        return
+    box = ax.get_window_extent(renderer)
+    floor = box.y0 if axis_box is None else min(box.y0, axis_box.y0)
+    y = (floor - renderer.points_to_pixels(_BELOW[legend] * 72) - box.y0) / box.height
+    legend.set_bbox_to_anchor((0.5, y), transform=ax.transAxes)
+
+
+def _titles(ax: Axes) -> list[Text]:
+    """The centre, left and right titles of an axes (matplotlib keeps the last two privately)."""
+    return [
+        t
+        for t in (ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None))
+        if t is not None
+    ]
+
+
+def _titles_stay(ax: Axes) -> bool:
+    """Whether matplotlib's title placement would leave the titles where they are set: above the
+    axes at their pad, because no x tick labels or x label sit on top and no y offset text
+    (``1e6``) is shown. Otherwise it moves them up, clear of those."""
+    xaxis, yaxis = ax.xaxis, ax.yaxis
+    return (
+        xaxis.get_ticks_position() not in ("top", "unknown")
+        and xaxis.get_label_position() != "top"
+        and not (yaxis.offsetText.get_visible() and yaxis.offsetText.get_text())
+    )
+
+
+def _keep_titles(fig: MplFigure) -> None:
+    """Leave each axes' titles where the layout measured them: matplotlib would otherwise work out
+    the y axis again when drawing, only to find they stay (:func:`_titles_stay`)."""
+    for ax in fig.axes:
+        if getattr(ax, "_autotitlepos", None) is not None and _titles_stay(ax):
+            ax._autotitlepos = False  # type: ignore[attr-defined]
+
+
+def axes_extent(ax: Axes, renderer: Any) -> Bbox | None:
+    """The box (display units) an axes' content covers: the axes, its tick labels and axis labels,
+    titles, legends and every child not clipped to it. The same box as ``ax.get_tightbbox``,
+    which also re-measures the y axis to place the titles; that is skipped where the placement
+    cannot move them (:func:`_titles_stay`).
+    """
+    from matplotlib.transforms import Bbox
+
+    if not ax.get_visible():
+        return None
+    ax.apply_aspect()
+    boxes = [ax.get_window_extent(renderer)]
+    xaxis_box = None
+    if ax.axison:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_visible():
+                found = axis.get_tightbbox(renderer)
+                if found is not None:
+                    boxes.append(found)
+                    xaxis_box = found if axis is ax.xaxis else xaxis_box
+    _place_legend_below(ax, xaxis_box, renderer)
+    if not _titles_stay(ax):
+        # matplotlib's own placement (and the box it gives), for the axes whose titles it moves
+        whole = ax.get_tightbbox(renderer)
+        return None if whole is None else Bbox(whole.get_points())
+    boxes += [t.get_window_extent(renderer) for t in _titles(ax) if t.get_visible()]
+    for artist in ax.get_default_bbox_extra_artists():
+        found = artist.get_tightbbox(renderer)
+        if found is not None and found._is_finite():
+            boxes.append(found)
+    return _union(boxes)
+
+
+def _union(boxes: list[Any]) -> Bbox | None:
+    import numpy as np
+    from matplotlib.transforms import Bbox
+
+    kept = [
+        b
+        for b in boxes
+        if b is not None
+        and np.isfinite(b.width)
+        and np.isfinite(b.height)
+        and (b.width != 0 or b.height != 0)
+    ]
+    return Bbox.union(kept) if kept else None
+
+
+def figure_extent(fig: MplFigure, renderer: Any) -> Bbox | None:
+    """The box (display units) a figure's content covers: :func:`axes_extent` of each axes and the
+    figure's own texts and legends (``suptitle``, ``supxlabel``, ``fig.legend``)."""
+    boxes: list[Any] = [
+        a.get_tightbbox(renderer)
+        for a in fig.get_children()
+        if a is not fig.patch and a not in fig.axes and a.get_visible() and a.get_in_layout()
+    ]
+    boxes += [axes_extent(ax, renderer) for ax in fig.axes]
+    return _union(boxes)
+
+
+def _resize_to(fig: MplFigure, box: Bbox, pad: float) -> None:
+    """Make the figure ``box`` (display units) plus ``pad`` inches, keeping every part where it is
+    on the page: axes, figure texts and figure legends are moved, none is rescaled."""
+    from matplotlib.transforms import Affine2D
+
+    dpi = fig.dpi
+    old_width, old_height = fig.get_size_inches()
+    left, bottom = box.x0 / dpi - pad, box.y0 / dpi - pad
+    width, height = box.width / dpi + 2 * pad, box.height / dpi + 2 * pad
+    # old figure fraction -> new figure fraction
+    remap = (
+        Affine2D()
+        .scale(old_width, old_height)
+        .translate(-left, -bottom)
+        .scale(1 / width, 1 / height)
+    )
+    to_fraction = fig.transSubfigure.inverted()
+    placed = [(ax, ax.get_position(original=False).transformed(remap)) for ax in fig.axes]
+    anchors = [
+        (legend, legend.get_bbox_to_anchor().transformed(to_fraction).transformed(remap))
+        for legend in fig.legends
+    ]
+    fig.set_size_inches(width, height)
+    for ax, position in placed:
+        ax.set_position(position, which="both")
+    for legend, anchor in anchors:
+        legend.set_bbox_to_anchor(anchor, transform=fig.transSubfigure)
+    for artist in [*fig.texts, *fig.lines, *fig.patches, *fig.images, *fig.artists]:
+        if artist.get_transform() is fig.transSubfigure:
+            artist.set_transform(remap + fig.transSubfigure)
+
+
+def fit(fig: MplFigure, pad: float = FIT_PAD) -> None:
+    """Lay a finished figure out for saving: size it to its content plus ``pad`` inches.
+
+    The content (titles, tick labels, legends and labels outside the axes) is measured once with
+    the renderer's text extents (:func:`figure_extent`), and the figure is resized around it with
+    every part kept where it is, so that ``savefig`` draws the figure once and needs no
+    ``bbox_inches``: the same picture ``savefig(bbox_inches="tight")`` gives, which draws each
+    figure twice. A figure already fitted (see :func:`arrange_grid`) is left as it is.
+    """
+    if fig in _FITTED:
+        return
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]  # the one get_tightbbox uses
+    with _ticks_measured_once():
+        box = figure_extent(fig, renderer)
+    if box is not None:
+        _resize_to(fig, box, pad)
+    _keep_titles(fig)
+    _FITTED.add(fig)
+
+
+def arrange_grid(
+    fig: MplFigure,
+    axes: Any,
+    *,
+    panel: tuple[float, float],
+    xlabel: str = "",
+    ylabel: str = "",
+    label_size: float = 8.5,
+    handles: Sequence[Artist] | None = None,
+    legend_size: float = 7.0,
+    pad: float = FIT_PAD,
+) -> None:
+    """Lay out a grid of small multiples, and the figure around it, from one measurement.
+
+    ``axes`` is the rows × columns array of :func:`matplotlib.pyplot.subplots`; hidden axes keep
+    their cell empty. Every panel gets the same plotting area, ``panel`` (width, height) in
+    inches. Each panel's decorations (title, tick labels) are measured once; the columns and rows
+    are then spaced so that neighbouring decorations keep ``tight_layout``'s gap (1.08 font
+    sizes) between them. ``ylabel`` is written once to the left of the grid, ``xlabel`` once
+    below it, and the legend of ``handles`` below that; the figure is sized to all of it plus
+    ``pad`` inches, so :func:`fit` has nothing left to do.
+    """
+    import matplotlib as mpl
+    import numpy as np
+
+    grid = np.asarray(axes, dtype=object).reshape(np.shape(axes)[0], -1)
+    rows, cols = grid.shape
+    width, height = panel
+    space = 1.08 * float(mpl.rcParams["font.size"]) / 72
+    dpi = fig.dpi
+    # every panel at its final size (apart from each other) before measuring its decorations
+    fig.set_size_inches(cols * (width + 3.0), rows * (height + 2.0))
+    fig_width, fig_height = fig.get_size_inches()
+    for (r, c), ax in np.ndenumerate(grid):
+        x, y = c * (width + 3.0) + 1.5, fig_height - (r + 1) * (height + 2.0) + 1.0
+        ax.set_position((x / fig_width, y / fig_height, width / fig_width, height / fig_height))
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]
+    left, right = np.zeros(cols), np.zeros(cols)
+    top, bottom = np.zeros(rows), np.zeros(rows)
+    with _ticks_measured_once():
+        for (r, c), ax in np.ndenumerate(grid):
+            extent = axes_extent(ax, renderer) if ax.get_visible() else None
+            if extent is None:
+                continue
+            box = ax.get_window_extent(renderer)
+            left[c] = max(left[c], (box.x0 - extent.x0) / dpi)
+            right[c] = max(right[c], (extent.x1 - box.x1) / dpi)
+            bottom[r] = max(bottom[r], (box.y0 - extent.y0) / dpi)
+            top[r] = max(top[r], (extent.y1 - box.y1) / dpi)
+    # from the grid's top left corner, in inches, y downwards
+    column_x = np.cumsum(np.r_[0.0, (left + width + right + space)[:-1]]) + left
+    row_y = np.cumsum(np.r_[0.0, (top + height + bottom + space)[:-1]]) + top
+    grid_width = float(np.sum(left + width + right) + space * (cols - 1))
+    grid_height = float(np.sum(top + height + bottom) + space * (rows - 1))
+    middle = float(column_x[0] + column_x[-1] + width) / 2
+    texts = []
+    if ylabel:
+        texts.append(
+            fig.text(0, 0, ylabel, fontsize=label_size, rotation=90, ha="right", va="center")
+        )
+    if xlabel:
+        texts.append(fig.text(0, 0, xlabel, fontsize=label_size, ha="center", va="top"))
+    legend = (
+        fig.legend(
+            handles=handles,
+            loc="upper center",
+            ncol=len(handles),
+            fontsize=legend_size,
+            borderaxespad=0,
+        )
+        if handles
+        else None
+    )
+
+    def size(artist: Any) -> tuple[float, float]:
+        box = artist.get_window_extent(renderer)
+        return box.width / dpi, box.height / dpi
+
+    ylabel_width = size(texts[0])[0] if ylabel else 0.0
+    xlabel_width, xlabel_height = size(texts[-1]) if xlabel else (0.0, 0.0)
+    legend_width, legend_height = size(legend) if legend is not None else (0.0, 0.0)
+    # the whole picture, in inches from the grid's top left corner: the labels and the legend
+    # are centred under the panels, and may be wider than the grid
+    widest = max(xlabel_width, legend_width) / 2
+    x0 = min(-(ylabel_width + space) if ylabel else 0.0, middle - widest)
+    x1 = max(grid_width, middle + widest)
+    below = grid_height + (space + xlabel_height if xlabel else 0.0)
+    y1 = below + (space / 2 + legend_height if legend is not None else 0.0)
+    fig_width, fig_height = x1 - x0 + 2 * pad, y1 + 2 * pad
+    fig.set_size_inches(fig_width, fig_height)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        """Figure fraction of a point given from the grid's top left corner, y downwards."""
+        return (x - x0 + pad) / fig_width, 1 - (y + pad) / fig_height
+
+    for (r, c), ax in np.ndenumerate(grid):
+        x, y = at(float(column_x[c]), float(row_y[r]) + height)
+        ax.set_position((x, y, width / fig_width, height / fig_height), which="both")
+    centre = float(row_y[0] + row_y[-1] + height) / 2
+    if ylabel:
+        texts[0].set_position(at(-space, centre))
+    if xlabel:
+        texts[-1].set_position(at(middle, grid_height + space))
+    if legend is not None:
+        legend.set_bbox_to_anchor(at(middle, below + space / 2), transform=fig.transSubfigure)
+    _keep_titles(fig)
+    _FITTED.add(fig)
 
 
 def to_svg(fig: MplFigure, *, figure_id: str, title: str, alt: str) -> str:
@@ -143,12 +456,9 @@ def to_svg(fig: MplFigure, *, figure_id: str, title: str, alt: str) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    fig.savefig(
-        buffer,
-        format="svg",
-        bbox_inches=content_box(fig),
-        metadata={"Date": None, "Creator": None},
-    )
+    fit(fig)
+    with _ticks_measured_once():
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
@@ -955,7 +1265,8 @@ def funnel_plot(
     ax.set_ylabel(unit)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=7.5, loc="upper right")
+    # under the axes: with many areas, any corner of the plot may hold points
+    legend_below(ax, fontsize=7.5, ncols=3)
     outside = points[
         (points["value"] > points["upper_ci_99_8"]) | (points["value"] < points["lower_ci_99_8"])
     ]

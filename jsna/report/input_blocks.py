@@ -343,7 +343,7 @@ def _funnels(rc: ReportContext, pods: list[str], period: str) -> Figure | None:
     charts._setup()
     cols = 2 if len(found) > 1 else 1
     rows = math.ceil(len(found) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(6.6, 2.6 * rows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, squeeze=False)
     level = found[0][1][2]
     plural = "areas" if level == "Local authority" else f"{level.lower()}s"
     outside = []
@@ -390,8 +390,6 @@ def _funnels(rc: ReportContext, pods: list[str], period: str) -> Figure | None:
         data.append(points.assign(point_of_delivery=pod))
     for ax in list(axes.flat)[len(found) :]:
         ax.set_visible(False)
-    fig.supxlabel("Residents (denominator)", fontsize=8.5)
-    fig.supylabel("per 1,000 residents", fontsize=8.5)
     handles = [
         plt.Line2D([], [], color="#3D3D3D", linestyle="--", linewidth=1, label="99.8% limits"),
         plt.Line2D([], [], color=charts.PALETTE[0], linewidth=1, label="95% limits"),
@@ -421,14 +419,15 @@ def _funnels(rc: ReportContext, pods: list[str], period: str) -> Figure | None:
                 label=rc.area_name,
             )
         )
-    fig.legend(
+    # panels of one size, spaced by their own titles and tick labels, measured once
+    charts.arrange_grid(
+        fig,
+        axes,
+        panel=(2.65, 2.05),
+        xlabel="Residents (denominator)",
+        ylabel="per 1,000 residents",
         handles=handles,
-        loc="lower center",
-        ncol=len(handles),
-        fontsize=7,
-        bbox_to_anchor=(0.5, -0.02),
     )
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
     title = f"Service use per 1,000 residents by {level.lower()}, {rc.area_name}, {period}"
     alt = (
         f"Funnel plots of service use per 1,000 residents against population for the {plural} of "
@@ -518,6 +517,7 @@ def _list_size_chart(
     rc: ReportContext, practices: pd.DataFrame, period: str, hidden: int = 0
 ) -> Figure:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from jsna.report import charts
 
@@ -529,6 +529,8 @@ def _list_size_chart(
     )
     ax.set_xlabel("Registered patients per practice")
     ax.set_ylabel("Practices")
+    # a count of practices: whole numbers only on its axis
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     title = f"GP practice list sizes, {rc.area_name}, {period}"
     ax.set_title(title, loc="left")
