@@ -470,7 +470,7 @@ def list_pyramid(
     ax.set_xlabel("Share of registered patients")
     title = f"Registered patients by age and sex, {label}, {period}"
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=7.5, loc="upper right")
+    charts.legend_below(ax, ncols=2, fontsize=7.5)
     alt = (
         "Population pyramid of the "
         # a list size the authority's page hides is not given here either
