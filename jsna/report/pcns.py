@@ -18,6 +18,7 @@ from jsna.report.model import Cell, Headline, Section, Table
 from jsna.report.practices import (
     SOURCE,
     compared_sentence,
+    funnel_cell,
     hidden_list_sizes,
     list_pyramid,
     section_of,
@@ -160,7 +161,7 @@ def build_met_needs(rc: ReportContext, section: Section) -> None:
                 *(
                     Cell(
                         fmt(mine.loc[i, "value"], 2) if i in mine.index else "–",
-                        outcome=_funnel_cell(mine.loc[i, "funnel_outcome"])
+                        outcome=funnel_cell(mine.loc[i, "funnel_outcome"])
                         if i in mine.index
                         else None,
                         numeric=True,
@@ -191,17 +192,6 @@ def _england_word(row: pd.Series) -> str:
     """ "higher", "lower" or "similar" (the stored comparison with England), else "–"."""
     compared = row.get("compared_to_england")
     return "–" if is_missing(compared) else str(compared).lower()
-
-
-def _funnel_cell(outcome: Any) -> str | None:
-    text = str(outcome)
-    return (
-        "Higher"
-        if text.startswith("above 99.8")
-        else "Lower"
-        if text.startswith("below 99.8")
-        else None
-    )
 
 
 def _indicators(
@@ -337,7 +327,7 @@ def add_pcn_blocks(rc: ReportContext, section: Section) -> None:
             r = mine.loc[indicator_id]
             interval = fmt_interval(r["lower_ci_95"], r["upper_ci_95"], 2)
             text = f"{fmt(r['value'], 2)} ({interval}; England {_england_word(r)})"
-            cells.append(Cell(text, outcome=_funnel_cell(r.get("funnel_outcome")), numeric=True))
+            cells.append(Cell(text, outcome=funnel_cell(r.get("funnel_outcome")), numeric=True))
         body.append(cells)
     known = int(practices["pcn_code"].notna().sum())
     published = points[points["value_note"].astype(str).eq("published for the PCN")]
