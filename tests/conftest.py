@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 # the sample project run once per session for the run, export and plugin tests: defined here, once,
 # so that every package shares one run rather than each conftest making its own
-from tests.sample_project import ran_project, sample_inputs  # noqa: F401  (fixtures)
+from tests.sample_project import (  # noqa: F401  (fixtures)
+    population_copy,
+    population_run,
+    ran_copy,
+    ran_project,
+    sample_inputs,
+)
+from tests.shared_builds import (
+    load_assembled,
+    shared_build,
+    start_prefetch,
+    stop_prefetch,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
@@ -32,34 +46,70 @@ os.environ.setdefault(
 )  # 2026-01-01: reports compare byte for byte
 
 
-#: session fixtures too costly to build once per xdist worker: every test that uses one runs in
-#: that fixture's group, so that ``--dist loadgroup`` builds it on one worker only
-_BUILD_GROUPS = {
-    "trafford_report": "trafford",
-    "birmingham": "birmingham",
-    "demo_pdf": "demo_pdf",
-}
-
 #: the full tier: a test that uses one of these fixtures, or carries one of these markers, is
 #: also marked ``slow`` (real-area builds, real files, the PDF, Spark's JVM); the fast tier is
 #: ``-m "not slow"`` and the README's full command runs both tiers
-_SLOW_FIXTURES = {"trafford_report", "birmingham", "demo_pdf", "real_data"}
+_SLOW_FIXTURES = {"trafford_report", "birmingham", "demo_pdf", "real_data", "ward_batch"}
 _SLOW_MARKERS = {"real", "spark", "browser"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test that uses an expensive shared build with that build's ``xdist_group``, and
-    each test of the full tier (see ``_SLOW_FIXTURES``) ``slow``."""
+    """Mark each test of the full tier (see ``_SLOW_FIXTURES``) ``slow``, before ``-m`` selects."""
     for item in items:
         names = getattr(item, "fixturenames", ())
-        group = next((g for f, g in _BUILD_GROUPS.items() if f in names), None)
-        if group and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group))
         slow = _SLOW_FIXTURES.intersection(names) or any(
             item.get_closest_marker(m) for m in _SLOW_MARKERS
         )
         if slow and item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.slow)
+
+
+#: the shared builds (``tests/shared_builds.py``) each fixture reads, in the order the prefetch
+#: makes them: the demo (the most used) and the real areas (the longest) first; a worker that
+#: needs a build the prefetch has not reached makes it itself
+_SHARED_BUILDS = {
+    "demo_run": "demo",
+    "trafford_report": "trafford",
+    "birmingham": "birmingham",
+    "demo_assembled": "demo-assembled",
+    "demo_assembled_without_statistics": "demo-assembled-no-statistics",
+    "ran_project": "sample-run",
+    "analysis_project": "analysis-project",
+    "population_run": "population-run",
+    "ward_batch": "ward-batch",
+    "demo_pdf": "demo-pdf",
+}
+#: the builds that read the real files, prefetched only when they are there
+_REAL_BUILDS = {"trafford", "birmingham"}
+
+#: the background prefetch this process started, if any
+_prefetch: list[subprocess.Popen[bytes] | None] = []
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the shared builds the selected tests need in the background (once per session, by
+    the first worker to get here), so that they are made while the workers run other tests."""
+    if session.config.option.collectonly or not session.items:
+        return
+    used = set().union(*(getattr(item, "fixturenames", ()) for item in session.items))
+    names = [build for fixture, build in _SHARED_BUILDS.items() if fixture in used]
+    if not REAL.is_dir():
+        names = [name for name in names if name not in _REAL_BUILDS]
+    if names:
+        base = session.config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+        _prefetch.append(start_prefetch(base, names))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Wait for the prefetch this process started (another worker's test may be waiting for its
+    build), or end it when the session was interrupted or stopped early (``-x``)."""
+    stopped = bool(session.shouldstop or session.shouldfail) or exitstatus in (
+        pytest.ExitCode.INTERRUPTED,
+        pytest.ExitCode.INTERNAL_ERROR,
+    )
+    for process in _prefetch:
+        stop_prefetch(process, wait=not stopped)
 
 
 @pytest.fixture(scope="session")
@@ -80,12 +130,15 @@ def real_file(relative: str) -> Path:
 
 @pytest.fixture(scope="session")
 def trafford_report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """Trafford's project built once from its real files as downloaded (``tests/real_areas.py``):
-    ingested, computed and reported through the CLI. Shared: tests must not change it (copy the
+    """Trafford's project built once per session from its real files as downloaded
+    (``tests/real_areas.py``): ingested, computed and reported through the CLI, in a build shared
+    by every worker (``tests/shared_builds.py``). Shared: tests must not change it (copy the
     project folder first). Skipped when the real data is absent."""
-    from tests.real_areas import TRAFFORD, TRAFFORD_STEPS, _build
+    from tests.shared_builds import load_real_area
 
-    return _build(TRAFFORD, TRAFFORD_STEPS, tmp_path_factory.mktemp("real-areas"))
+    if not REAL.is_dir():
+        pytest.skip(f"real data folder {REAL} is absent")
+    return load_real_area(shared_build(tmp_path_factory.getbasetemp(), "trafford"))
 
 
 @pytest.fixture(scope="session")
@@ -145,20 +198,18 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, 
     """The demo project, built once per session the way a scheduled job does: the bundled samples
     copied into a folder (as ``jsna demo`` copies them) and ``jsna run --config jsna.toml --json``
     run through the real entry point, HTML only (``demo_pdf`` renders the PDF on the one worker
-    whose tests read it). ``(project, exit code, stdout, stderr)``; read only."""
-    target = tmp_path_factory.mktemp("demo") / "project"
-    shutil.copytree(
-        SAMPLES, target, ignore=shutil.ignore_patterns("bad", "README.md", "__pycache__")
-    )
-    code, out, err = run_main("run", "--config", target / "jsna.toml", "--json")
-    assert code == 0, (out, err)
-    return target, code, out, err
+    whose tests read it). Built once for all xdist workers (``tests/shared_builds.py``).
+    ``(project, exit code, stdout, stderr)``; read only."""
+    folder = shared_build(tmp_path_factory.getbasetemp(), "demo")
+    record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert record["code"] == 0, (record["stdout"], record["stderr"])
+    return folder / "project", record["code"], record["stdout"], record["stderr"]
 
 
 @pytest.fixture(scope="session")
 def demo_project(demo_run: tuple[Path, int, str, str]) -> Path:
-    """The demo project, ingested, computed and rendered (HTML) once per session; tests must not
-    modify it (``demo_copy`` gives a private copy)."""
+    """The demo project, ingested, computed and rendered (HTML) once per session and shared by
+    every worker; tests must not modify it (``demo_copy`` gives a private copy)."""
     return demo_run[0]
 
 
@@ -172,34 +223,35 @@ def demo_html(demo_project: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_pdf(demo_project: Path) -> Path:
-    """The demo area's PDF report, rendered once (by ``jsna report --format pdf``, beside the
-    HTML in the demo's output folder) on the worker of the ``demo_pdf`` group; skipped without
+def demo_pdf(demo_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo area's PDF report, rendered once per session (by ``jsna report --format pdf``,
+    beside the HTML in the demo's output folder) in a shared build; skipped without
     WeasyPrint."""
-    from jsna import api
-
-    if not _pdf_available():
-        pytest.skip("WeasyPrint is not installed (pip install 'jsna[pdf]')")
-    area = api.project_config(demo_project).project.area
-    code, out, err = run_main(
-        "report", "--area", area, "--format", "pdf", "--project", demo_project
-    )
-    assert code == 0, (out, err)
-    return demo_project / "output" / f"jsna-{area}.pdf"
+    folder = shared_build(tmp_path_factory.getbasetemp(), "demo-pdf")
+    return Path((folder / "pdf.txt").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
-def demo_assembled(demo_project: Path):  # type: ignore[no-untyped-def]
-    """The demo area's report model, assembled once from the demo workspace, with the workspace's
-    results and provenance: ``(report, results, provenance)``. Tests must not change them."""
-    from jsna import api
-    from jsna.report.assemble import assemble_report
-    from jsna.workspace import Workspace
+def demo_assembled(demo_project: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The demo area's report model, assembled once per session from the demo workspace (in a
+    build shared by every worker, unpickled here), with the workspace's results and provenance:
+    ``(report, results, provenance)``. Tests must not change them."""
+    folder = shared_build(tmp_path_factory.getbasetemp(), "demo-assembled")
+    report, results, provenance, _ = load_assembled(folder)
+    return report, results, provenance
 
-    config = api.project_config(demo_project)
-    with Workspace.open(config.workspace_path, read_only=True) as ws:
-        report = assemble_report(ws, config, config.project.area)
-        return report, ws.table("results"), ws.provenance()
+
+@pytest.fixture(scope="session")
+def demo_assembled_without_statistics(  # type: ignore[no-untyped-def]
+    demo_project: Path, tmp_path_factory: pytest.TempPathFactory
+):
+    """The demo area's report model assembled once per session, like ``demo_assembled``, in a
+    process where every analysis and statistical function the report must not call raises
+    (``tests.shared_builds.disable_statistics``): ``(report, names of the disabled functions)``.
+    The build fails, and so does every test that uses it, if the report called one."""
+    folder = shared_build(tmp_path_factory.getbasetemp(), "demo-assembled-no-statistics")
+    report, _, _, disabled = load_assembled(folder)
+    return report, disabled
 
 
 @pytest.fixture()

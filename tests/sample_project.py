@@ -68,9 +68,36 @@ def sample_inputs() -> Path:
 
 @pytest.fixture(scope="session")
 def ran_project(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project run once (tests must not change it); returns its jsna.toml."""
-    from jsna import api
+    """The four-input project run once per session by ``api.run``, in a build shared by every
+    xdist worker (``tests/shared_builds.py``); tests must not change it (``ran_copy`` gives a
+    private copy). Returns its jsna.toml."""
+    from tests.shared_builds import shared_build
 
-    config = make_project(sample_inputs, tmp_path_factory.mktemp("ran") / "project")
-    api.run(config)
-    return config
+    return shared_build(tmp_path_factory.getbasetemp(), "sample-run") / "project" / "jsna.toml"
+
+
+@pytest.fixture()
+def ran_copy(ran_project: Path, tmp_path: Path) -> Path:
+    """A private copy of ``ran_project``'s folder, inputs, workspace and output, that a test may
+    change; returns its jsna.toml."""
+    target = tmp_path / "ran"
+    shutil.copytree(ran_project.parent, target)
+    return target / "jsna.toml"
+
+
+@pytest.fixture(scope="session")
+def population_run(sample_inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project of the population input alone, run once per session by ``api.run`` (shared, read
+    only, like ``ran_project``): the smallest project that has a report. Returns its jsna.toml."""
+    from tests.shared_builds import shared_build
+
+    return shared_build(tmp_path_factory.getbasetemp(), "population-run") / "project" / "jsna.toml"
+
+
+@pytest.fixture()
+def population_copy(population_run: Path, tmp_path: Path) -> Path:
+    """A private copy of ``population_run``'s folder that a test may change; returns its
+    jsna.toml."""
+    target = tmp_path / "population"
+    shutil.copytree(population_run.parent, target)
+    return target / "jsna.toml"

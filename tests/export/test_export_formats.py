@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -24,10 +23,8 @@ VALUES = [
 
 
 @pytest.fixture()
-def project(ran_project: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "project"
-    shutil.copytree(ran_project.parent, target)
-    return target
+def project(ran_copy: Path) -> Path:
+    return ran_copy.parent
 
 
 def _results(project: Path) -> pd.DataFrame:

@@ -62,13 +62,11 @@ def test_spend_polarity_must_be_known(tmp_path: Path):
     assert [i.code for i in report.errors] == ["bad-polarity"]
 
 
-@pytest.fixture(scope="module")
-def analysis_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not (SAMPLES / "deaths_lsoa_2020_2024.csv").exists():
-        pytest.skip("samples not generated")
-    root = tmp_path_factory.mktemp("analysis")
-    api.init_project(root / "p")
-    project = root / "p"
+def build_analysis_project(folder: Path) -> None:
+    """The samples' analysis inputs ingested into ``folder/p`` and computed with short
+    projections and an ROI scenario (a shared build: ``tests/shared_builds.py``)."""
+    project = folder / "p"
+    api.init_project(project)
     config = api.project_config(project)
     for kind, name in FILES:
         # the LSOA deaths file has no cause column; it counts deaths from all causes
@@ -99,7 +97,16 @@ def analysis_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     )
     api.compute(api.project_config(project))
-    return project
+
+
+@pytest.fixture(scope="session")
+def analysis_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``build_analysis_project``, built once per session for every worker; read only."""
+    from tests.shared_builds import shared_build
+
+    if not (SAMPLES / "deaths_lsoa_2020_2024.csv").exists():
+        pytest.skip("samples not generated")
+    return shared_build(tmp_path_factory.getbasetemp(), "analysis-project") / "p"
 
 
 def test_inequality_indicators_are_in_the_results(analysis_project: Path):

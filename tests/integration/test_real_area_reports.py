@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import REAL
-from tests.real_areas import BIRMINGHAM, BIRMINGHAM_STEPS, TRAFFORD, Built, _build, _invoke
+from tests.real_areas import BIRMINGHAM, TRAFFORD, Built, _invoke
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 
@@ -31,7 +31,12 @@ def trafford(trafford_report: Built) -> Built:
 
 @pytest.fixture(scope="session")
 def birmingham(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return _build(BIRMINGHAM, BIRMINGHAM_STEPS, tmp_path_factory.mktemp("real-areas"))
+    """Birmingham's project, built once per session in a build shared by every worker."""
+    from tests.shared_builds import load_real_area, shared_build
+
+    if not REAL.is_dir():
+        pytest.skip(f"real data folder {REAL} is absent")
+    return load_real_area(shared_build(tmp_path_factory.getbasetemp(), "birmingham"))
 
 
 def _fmt(value: float) -> str:

@@ -11,17 +11,29 @@ import pytest
 AREA = "E06999001"
 
 
-@pytest.fixture(scope="module")
-def ward_batch(demo_project: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def build_ward_batch(folder: Path) -> None:
+    """``jsna report --areas AREA --level ward --json`` on the demo build, into ``folder/out``,
+    its JSON in ``folder/batch.json`` (a shared build: ``tests/shared_builds.py``)."""
     from tests.conftest import run_main
 
-    out = tmp_path_factory.mktemp("wards")
+    project = folder.parent / "demo" / "project"
     code, printed, err = run_main(
-        "report", "-p", demo_project, "--areas", AREA, "--level", "ward", "--workers", "1",
-        "-o", out, "--json",
+        "report", "-p", project, "--areas", AREA, "--level", "ward", "--workers", "1",
+        "-o", folder / "out", "--json",
     )  # fmt: skip
-    assert code == 0, (printed, err)
-    return json.loads(printed), out
+    if code != 0:
+        raise SystemExit(f"jsna report --level ward exited {code}: {printed}{err}")
+    (folder / "batch.json").write_text(printed, encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def ward_batch(demo_project: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The demo authority's ward pages (``build_ward_batch``), made once per session for every
+    worker: (the command's JSON, the output folder); read only."""
+    from tests.shared_builds import shared_build
+
+    folder = shared_build(tmp_path_factory.getbasetemp(), "ward-batch")
+    return json.loads((folder / "batch.json").read_text(encoding="utf-8")), folder / "out"
 
 
 def test_one_page_per_ward_and_the_index_links_them(ward_batch, samples: Path) -> None:  # type: ignore[no-untyped-def]

@@ -97,17 +97,17 @@ def test_a_link_out_of_the_folder_is_refused(tmp_path: Path) -> None:
         _render(folder)
 
 
-def test_jsna_report_exits_3_with_the_template_line(demo_copy: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_jsna_report_exits_3_with_the_template_line(population_copy: Path, cli) -> None:  # type: ignore[no-untyped-def]
     from jsna import api
 
-    area = api.project_config(demo_copy).project.area
-    _override(demo_copy / "templates", "<html>\n{% for x in %}\n</html>")
-    config = demo_copy / "jsna.toml"
-    text = config.read_text(encoding="utf-8")
-    config.write_text(
+    project = population_copy.parent  # a computed project (the smallest with a report)
+    area = api.project_config(project).project.area
+    _override(project / "templates", "<html>\n{% for x in %}\n</html>")
+    text = population_copy.read_text(encoding="utf-8")
+    population_copy.write_text(
         text.replace("[report]\n", '[report]\ntemplates_dir = "templates"\n', 1), encoding="utf-8"
     )
-    code, out, err = cli("report", "--area", area, cwd=demo_copy)
+    code, out, err = cli("report", "--area", area, cwd=project)
     assert code == 3, out + err
     assert "report.html.j2 (line 2)" in out + err
     assert "Traceback" not in out + err and "internal error" not in out + err

@@ -28,6 +28,7 @@ def batch(demo_project: Path, tmp_path_factory: pytest.TempPathFactory):  # type
     return code, json.loads(printed), out
 
 
+@pytest.mark.slow  # two report processes
 def test_areas_list_renders_reports_and_index(batch) -> None:  # type: ignore[no-untyped-def]
     _, data, out = batch
     assert [(a["area_code"], a["status"]) for a in data["areas"]] == [
