@@ -49,7 +49,14 @@ os.environ.setdefault(
 #: the full tier: a test that uses one of these fixtures, or carries one of these markers, is
 #: also marked ``slow`` (real-area builds, real files, the PDF, Spark's JVM); the fast tier is
 #: ``-m "not slow"`` and the README's full command runs both tiers
-_SLOW_FIXTURES = {"trafford_report", "birmingham", "demo_pdf", "real_data", "ward_batch"}
+_SLOW_FIXTURES = {
+    "trafford_report",
+    "birmingham",
+    "demo_pdf",
+    "real_data",
+    "ward_batch",
+    "real_practices",
+}
 _SLOW_MARKERS = {"real", "spark", "browser"}
 
 
@@ -79,9 +86,10 @@ _SHARED_BUILDS = {
     "population_run": "population-run",
     "ward_batch": "ward-batch",
     "demo_pdf": "demo-pdf",
+    "real_practices": "real-practices",
 }
 #: the builds that read the real files, prefetched only when they are there
-_REAL_BUILDS = {"trafford", "birmingham"}
+_REAL_BUILDS = {"trafford", "birmingham", "real-practices"}
 
 #: the background prefetch this process started, if any
 _prefetch: list[subprocess.Popen[bytes] | None] = []
@@ -191,6 +199,19 @@ def _pdf_available() -> bool:
     except (ImportError, OSError):
         return False
     return True
+
+
+@pytest.fixture(scope="session")
+def real_practices(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Trafford's GP practices from the real registrations and A&E files with a sub-ICB ->
+    district lookup made from the real boundaries (``tests/real_practices.py``), built once for
+    all workers. Tests read it and render pages into its output folder; skipped without the real
+    data."""
+    from tests.real_practices import load
+
+    if not REAL.is_dir():
+        pytest.skip(f"real data folder {REAL} is absent")
+    return load(shared_build(tmp_path_factory.getbasetemp(), "real-practices"))
 
 
 @pytest.fixture(scope="session")

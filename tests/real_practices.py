@@ -24,6 +24,7 @@ REGISTRATIONS = "nhs_gp_registrations_2021/gp-reg-pat-prac-all_jan2021.csv"
 AE_UNDER_5 = "fingertips_gp_qof_ae_heec/ed_under5.csv"
 SUB_ICBS = "boundaries_ons_2023_2024/sicbl_apr2023_en_bsc.geojson"
 DISTRICTS = "boundaries_ons_2023_2024/lad_may2024_uk_bsc.geojson"
+LOOKUP_FILE = "sicbl23_lad24_lookup.csv"
 
 
 @dataclass
@@ -71,7 +72,7 @@ def sub_icb_lookup() -> pd.DataFrame:
 def build(folder: Path) -> Project:
     """``jsna init``, the three ingests and ``jsna compute`` through the CLI, in ``folder``."""
     lookup = sub_icb_lookup()
-    lookup_file = folder / "sicbl23_lad24_lookup.csv"
+    lookup_file = folder / LOOKUP_FILE
     lookup.to_csv(lookup_file, index=False)
     project = folder / "trafford-practices"
     code, out, err = run_main("init", str(project))
@@ -87,3 +88,8 @@ def build(folder: Path) -> Project:
 def trafford_sub_icbs(lookup: pd.DataFrame) -> set[str]:
     """The sub-ICB locations the lookup puts in Trafford."""
     return set(lookup.loc[lookup["LAD24CD"].eq(TRAFFORD), "SICBL23CD"])
+
+
+def load(folder: Path) -> Project:
+    """The :class:`Project` that :func:`build` made in ``folder`` (a shared build)."""
+    return Project(folder / "trafford-practices", pd.read_csv(folder / LOOKUP_FILE))

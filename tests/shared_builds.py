@@ -318,6 +318,7 @@ BUILDS: dict[str, Callable[[Path], None] | str] = {
     "birmingham": lambda folder: build_real_area(folder, "E08000025"),
     "analysis-project": "tests.indicators.test_builtin_analysis:build_analysis_project",
     "ward-batch": "tests.report.test_batch_wards:build_ward_batch",
+    "real-practices": "tests.real_practices:build",
 }
 
 #: builds that read another build's folder

@@ -142,13 +142,6 @@ def test_a_gp_typed_row_with_a_pcn_code_is_refused(tmp_path: Path) -> None:
     assert issue.value == row["Area Code"].iloc[0] and "GPs" in issue.message
 
 
-@pytest.fixture(scope="module")
-def real_practices(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from tests.real_practices import build
-
-    return build(tmp_path_factory.mktemp("real-practices"))
-
-
 def _trafford_lists(real_practices) -> pd.Series:  # type: ignore[no-untyped-def]
     """List size by practice code of the registrations whose sub-ICB the lookup puts in Trafford."""
     from tests.real_practices import REGISTRATIONS, trafford_sub_icbs

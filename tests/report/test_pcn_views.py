@@ -89,13 +89,6 @@ def test_section_4_lists_every_pcn_with_its_practices_and_patients(demo_html: st
 
 
 # -- Trafford's real files: the PCN table and funnel, and list sizes hidden alike on every page --
-@pytest.fixture(scope="module")
-def real_practices(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from tests.real_practices import build
-
-    return build(tmp_path_factory.mktemp("real-pcn-views"))
-
-
 def _trafford(real_practices) -> tuple[pd.Series, pd.Series, pd.DataFrame]:  # type: ignore[no-untyped-def]
     """Trafford's list sizes, each practice's PCN (its A&E rows' parent, "" when none) and the
     download's rows, by plain pandas."""
