@@ -59,6 +59,8 @@ def pcn_rows(
     )
     pieces = [lists.drop(columns="practices").assign(report_area=area, row_type="pcn")]
     found = []
+    # the published rows of this authority's networks only (each network looks its own up below)
+    series = series[series["area_code"].isin(set(lists["pcn_code"]))]
     if len(points):
         for _, pcn in lists.iterrows():
             members = points[points["pcn_code"].eq(pcn["pcn_code"])]

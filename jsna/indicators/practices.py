@@ -218,6 +218,16 @@ def _pooled(frame: pd.DataFrame, multiplier: float) -> float:
     return float(ok["count"].sum() / ok["denominator"].sum() * multiplier)
 
 
+def _pooled_by(frame: pd.DataFrame, key: str, multiplier: float) -> pd.Series:
+    """:func:`_pooled` of each ``key`` group of ``frame`` in one pass (a group with no counted row
+    is left out, so it maps to missing)."""
+    ok = frame[frame["count"].notna() & frame["denominator"].gt(0)]
+    sums = ok.groupby(key)[["count", "denominator"]].sum()
+    if not math.isfinite(multiplier):
+        return sums["count"] * math.nan
+    return sums["count"] / sums["denominator"] * multiplier
+
+
 def _indicator_rows(
     one: pd.DataFrame,
     base: pd.DataFrame,
@@ -254,8 +264,9 @@ def _indicator_rows(
     everyone = series[series["indicator_id"].eq(indicator_id)].merge(
         practices[["practice_code", "sub_icb_code"]], left_on="area_code", right_on="practice_code"
     )
-    subs = {code: _pooled(group, multiplier) for code, group in everyone.groupby("sub_icb_code")}
-    points["sub_icb_value"] = points["sub_icb_code"].map(subs)
+    points["sub_icb_value"] = points["sub_icb_code"].map(
+        _pooled_by(everyone, "sub_icb_code", multiplier)
+    )
     target = _pooled(points, multiplier)
     points["area_value"] = target
     points["row_type"] = "point"
