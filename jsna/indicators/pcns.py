@@ -77,7 +77,7 @@ def _funnel(one: pd.DataFrame) -> list[pd.DataFrame]:
     """One series' ``pcn_point`` rows placed on the funnel around the authority's pooled value,
     and its ``pcn_limit`` rows; the points alone when fewer than :data:`PCN_FUNNEL_MIN` have
     counts or the series has no pooled value or scale."""
-    from jsna.indicators.practice_funnels import funnel_grid, place_on_funnel
+    from jsna.indicators.practice_funnels import limit_rows, place_on_funnel
 
     first = one.iloc[0]
     target = float(first["area_value"]) if not _missing(first["area_value"]) else math.nan
@@ -86,22 +86,15 @@ def _funnel(one: pd.DataFrame) -> list[pd.DataFrame]:
     if len(counted) < PCN_FUNNEL_MIN or not (math.isfinite(target) and math.isfinite(multiplier)):
         return [one]
     placed = place_on_funnel(one, target=target, multiplier=multiplier)
-    line = funnel_grid(counted["denominator"], target=target, multiplier=multiplier)
-    line = line.assign(
-        report_area=first["report_area"],
+    line = limit_rows(
+        counted["denominator"],
+        first,
         row_type="pcn_limit",
-        indicator_id=first["indicator_id"],
-        indicator_name=first["indicator_name"],
-        period=first["period"],
-        unit=first["unit"],
-        multiplier=multiplier,
+        indicator_id=str(first["indicator_id"]),
         target=target,
-        area_value=target,
+        multiplier=multiplier,
     )
-    return [
-        placed,
-        line[["report_area", "row_type", *line.columns.drop(["report_area", "row_type"])]],
-    ]
+    return [placed, line]
 
 
 def _point(

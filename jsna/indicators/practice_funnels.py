@@ -86,3 +86,42 @@ def funnel_grid(denominators: pd.Series, *, target: float, multiplier: float) ->
     grid = pd.DataFrame({"count": 0.0, "denominator": np.geomspace(low, high, GRID_POINTS)})
     line = _limits(grid, target=target, multiplier=multiplier).rename(columns=FUNNEL_NAMES)
     return line[["denominator", *FUNNEL_NAMES.values()]]
+
+
+def limit_rows(
+    denominators: pd.Series,
+    first: pd.Series,
+    *,
+    row_type: str,
+    indicator_id: str,
+    target: float,
+    multiplier: float,
+) -> pd.DataFrame:
+    """The stored limit rows of one series' funnel (``row_type`` ``limit`` for practices,
+    ``pcn_limit`` for networks): :func:`funnel_grid` labelled with the series (``first``, one of
+    its points, gives the authority, name, period and unit), its target and scale."""
+    line = funnel_grid(denominators, target=target, multiplier=multiplier)
+    line = line.assign(
+        report_area=first["report_area"],
+        row_type=row_type,
+        indicator_id=indicator_id,
+        indicator_name=first["indicator_name"],
+        period=first["period"],
+        unit=first["unit"],
+        multiplier=multiplier,
+        target=target,
+        area_value=target,
+        count=float("nan"),
+    )
+    head = ["report_area", "row_type", "indicator_id", "indicator_name", "period", "unit"]
+    return line[
+        [
+            *head,
+            "multiplier",
+            "target",
+            "area_value",
+            "count",
+            "denominator",
+            *FUNNEL_NAMES.values(),
+        ]
+    ]

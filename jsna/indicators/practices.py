@@ -235,10 +235,9 @@ def _indicator_rows(
     practices: pd.DataFrame,
     indicator_id: str,
 ) -> pd.DataFrame:
-    import numpy as np
     import pandas as pd
 
-    from jsna.indicators.practice_funnels import FUNNEL_NAMES, funnel_grid, place_on_funnel
+    from jsna.indicators.practice_funnels import limit_rows, place_on_funnel
 
     keep = [
         "indicator_name",
@@ -274,33 +273,12 @@ def _indicator_rows(
     if len(counted) < PRACTICE_FUNNEL_MIN or not math.isfinite(target):
         return points
     points = place_on_funnel(points, target=target, multiplier=multiplier)
-    line = funnel_grid(counted["denominator"], target=target, multiplier=multiplier)
-    first = points.iloc[0]
-    line = line.assign(
-        report_area=first["report_area"],
+    line = limit_rows(
+        counted["denominator"],
+        points.iloc[0],
         row_type="limit",
         indicator_id=indicator_id,
-        indicator_name=first["indicator_name"],
-        period=first["period"],
-        unit=first["unit"],
-        multiplier=multiplier,
         target=target,
-        area_value=target,
-        count=np.nan,
-    )[
-        [
-            "report_area",
-            "row_type",
-            "indicator_id",
-            "indicator_name",
-            "period",
-            "unit",
-            "multiplier",
-            "target",
-            "area_value",
-            "count",
-            "denominator",
-            *FUNNEL_NAMES.values(),
-        ]
-    ]
+        multiplier=multiplier,
+    )
     return pd.concat([points, line], ignore_index=True)
