@@ -10,18 +10,16 @@ indicators with limits and comparison; met needs also lists its practices).
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
-from jsna.report import charts
 from jsna.report.model import Cell, Headline, Section, Table
 from jsna.report.practices import (
-    SOURCE,
     compared_sentence,
     funnel_cell,
     hidden_list_sizes,
     list_pyramid,
     section_of,
+    stored_funnel,
 )
 from jsna.report.text import fmt, fmt_interval, is_missing
 
@@ -276,12 +274,13 @@ def _indicators(
         if lines.empty or placed.empty:
             continue
         section.figures.append(
-            _pcn_funnel(
+            stored_funnel(
                 rc,
                 placed,
                 lines,
-                f"{section_id.replace('_', '-')}-pcn-funnel-{n}",
+                members="pcn",
                 highlight=rc.area_code,
+                figure_id=f"{section_id.replace('_', '-')}-pcn-funnel-{n}",
             )
         )
 
@@ -374,7 +373,16 @@ def add_pcn_blocks(rc: ReportContext, section: Section) -> None:
         placed = one[one["funnel_upper_95"].notna()]
         if lines.empty or placed.empty:
             continue
-        section.figures.append(_pcn_funnel(rc, placed, lines, f"met-needs-pcn-funnel-{n}"))
+        section.figures.append(
+            stored_funnel(
+                rc,
+                placed,
+                lines,
+                members="pcn",
+                highlight="",
+                figure_id=f"met-needs-pcn-funnel-{n}",
+            )
+        )
         r = placed.iloc[0]
         outside = placed[placed["funnel_outcome"].astype(str).str.contains("99.8")]
         if outside.empty:
@@ -394,43 +402,3 @@ def add_pcn_blocks(rc: ReportContext, section: Section) -> None:
             f"care networks lie outside the 99.8% limits around {rc.area_name}'s average of "
             f"{fmt(r['target'], 2)}: {named}."
         )
-
-
-def _pcn_funnel(
-    rc: ReportContext,
-    points: pd.DataFrame,
-    lines: pd.DataFrame,
-    figure_id: str,
-    highlight: str = "",
-) -> charts.Figure:
-    """The networks of one series against the funnel limits compute stored around the
-    authority's average (``pcn_limit`` rows), ``highlight`` (a PCN code) marked."""
-    names = {
-        "funnel_lower_95": "lower_ci_95",
-        "funnel_upper_95": "upper_ci_95",
-        "funnel_lower_99_8": "lower_ci_99_8",
-        "funnel_upper_99_8": "upper_ci_99_8",
-    }
-    shown = points.drop(columns=list(names.values())).rename(
-        columns={**names, "pcn_code": "area_code", "pcn_name": "area_name"}
-    )
-    curves = lines.drop(columns=list(names.values())).rename(columns=names)
-    r = points.iloc[0]
-    authority = rc.names.get(r["report_area"], r["report_area"])
-    multiplier = r["multiplier"]
-    unit = r["unit"]
-    if not (isinstance(unit, str) and unit.strip()):
-        scale = math.nan if is_missing(multiplier) else float(multiplier)
-        unit = "Value" if math.isnan(scale) else "%" if scale == 100 else f"per {scale:,.0f}"
-    return charts.funnel_plot(
-        shown.reset_index(drop=True),
-        curves.sort_values("denominator").reset_index(drop=True),
-        title=f"{r['indicator_name']}, primary care networks, {r['period']}",
-        unit=str(unit),
-        highlight=highlight,
-        figure_id=figure_id,
-        source=f"{SOURCE}; limits around the pooled value of {authority}'s practices",
-        points_label="Primary care networks",
-        average_label=f"Pooled value of {authority}'s practices",
-        denominator_label="Denominator of the network's value",
-    )

@@ -15,7 +15,7 @@ Reads ``analysis_practices`` (``jsna/indicators/practices.py``), never computes 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from jsna.indicators.context import ENGLAND
 from jsna.report import charts
@@ -262,13 +262,13 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
         lines = rows[rows["row_type"].eq("limit") & rows["indicator_id"].eq(indicator_id)]
         if lines.empty:
             continue
-        figure = _funnel(
+        figure = stored_funnel(
             rc,
             one,
             lines,
+            members="practice",
             highlight="",
             figure_id=f"met-needs-practice-funnel-{n}",
-            authority=rc.area_name,
         )
         section.figures.append(figure)
         outside = one[one["funnel_outcome"].astype(str).str.contains("99.8")]
@@ -303,46 +303,64 @@ def _unit_label(row: pd.Series) -> str:
     return "%" if scale == 100 else f"per {scale:,.0f}"
 
 
-def _funnel(
+#: what a stored funnel's points are: their code and name columns, the chart's title word, the
+#: legend's label for the points and the denominator axis
+FUNNEL_MEMBERS = {
+    "practice": (
+        "practice_code",
+        "practice_name",
+        "GP practices",
+        "Practices",
+        "Denominator of the practice's value",
+    ),
+    "pcn": (
+        "pcn_code",
+        "pcn_name",
+        "primary care networks",
+        "Primary care networks",
+        "Denominator of the network's value",
+    ),
+}
+
+
+def stored_funnel(
     rc: ReportContext,
     points: pd.DataFrame,
     lines: pd.DataFrame,
     *,
+    members: Literal["practice", "pcn"],
     highlight: str,
     figure_id: str,
-    authority: str,
 ) -> charts.Figure:
-    """The funnel plot of one series: the authority's practices around their pooled value."""
+    """The funnel plot of one series as compute stored it: the authority's practices (or
+    networks, ``members``) placed on the funnel, around their pooled value, with the limit rows
+    ``lines``; ``highlight`` (a practice or PCN code) marked."""
+    code, name, title, points_label, denominator_label = FUNNEL_MEMBERS[members]
     names = {
         "funnel_lower_95": "lower_ci_95",
         "funnel_upper_95": "upper_ci_95",
         "funnel_lower_99_8": "lower_ci_99_8",
         "funnel_upper_99_8": "upper_ci_99_8",
     }
-    shown = points[points["funnel_upper_95"].notna()].drop(
-        columns=["lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
-    )
-    shown = shown.rename(
-        columns={**names, "practice_code": "area_code", "practice_name": "area_name"}
-    )
+    shown = points[points["funnel_upper_95"].notna()].drop(columns=list(names.values()))
+    shown = shown.rename(columns={**names, code: "area_code", name: "area_name"})
     r = points.iloc[0]
-    # the authority whose practices make the funnel (on a practice's profile too)
+    # the authority whose practices make the funnel (on a practice's or network's profile too)
     authority = rc.names.get(r["report_area"], r["report_area"])
-    # the limit rows carry the practices' own (empty) interval columns: only the funnel's are drawn
+    # the limit rows may carry the points' own (empty) interval columns: only the funnel's are drawn
     curves = lines.drop(columns=[c for c in names.values() if c in lines.columns])
-    figure = charts.funnel_plot(
+    return charts.funnel_plot(
         shown.reset_index(drop=True),
         curves.rename(columns=names).sort_values("denominator").reset_index(drop=True),
-        title=f"{r['indicator_name']}, GP practices, {r['period']}",
+        title=f"{r['indicator_name']}, {title}, {r['period']}",
         unit=_unit_label(r),
         highlight=highlight,
         figure_id=figure_id,
         source=f"{SOURCE}; limits around the pooled value of {authority}'s practices",
-        points_label="Practices",
+        points_label=points_label,
         average_label=f"Pooled value of {authority}'s practices",
-        denominator_label="Denominator of the practice's value",
+        denominator_label=denominator_label,
     )
-    return figure
 
 
 # -- the practice profile -----------------------------------------------------------------------
@@ -609,13 +627,13 @@ def _profile_series(rc: ReportContext, section: Section, section_id: str) -> Non
         if lines.empty:
             continue
         section.figures.append(
-            _funnel(
+            stored_funnel(
                 rc,
                 dots,
                 lines,
+                members="practice",
                 highlight=rc.area_code,
                 figure_id=f"{section_id.replace('_', '-')}-practice-funnel-{n}",
-                authority=authority,
             )
         )
 
