@@ -1167,9 +1167,6 @@ def _indicator_appendix(
             kinds = [k for t in ind.requires for k in kind_of_table.get(t, [])]
             files = live[live["kind"].isin(kinds)]
             definition, method = ind.definition, ind.method
-        from jsna.vocabulary.periods import sort_periods
-
-        periods = sort_periods(every.loc[every["indicator_id"].eq(r["indicator_id"]), "period"])
         method += _alternative_text(rc, alternatives, str(r["indicator_id"]))
         rows.append(
             {
@@ -1179,14 +1176,28 @@ def _indicator_appendix(
                 "definition": definition,
                 "method": method,
                 "unit": str(r.get("unit") or ""),
-                "periods": f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else periods[0],
-                "sources": "; ".join(
-                    f"{f} (sha256 {s[:12]}…)"
-                    for f, s in zip(files["file_name"], files["sha256"], strict=True)
+                "periods": _appendix_periods(
+                    every.loc[every["indicator_id"].eq(r["indicator_id"]), "period"]
                 ),
+                "sources": _appendix_sources(files),
             }
         )
     return rows
+
+
+def _appendix_sources(files: pd.DataFrame) -> str:
+    """An appendix row's source files: each name with the start of its SHA-256."""
+    return "; ".join(
+        f"{f} (sha256 {s[:12]}…)" for f, s in zip(files["file_name"], files["sha256"], strict=True)
+    )
+
+
+def _appendix_periods(values: Any) -> str:
+    """An appendix row's periods: the first to the last, or the one."""
+    from jsna.vocabulary.periods import sort_periods
+
+    ordered = sort_periods(values)
+    return f"{ordered[0]} to {ordered[-1]}" if len(ordered) > 1 else ordered[0]
 
 
 def _profile_appendix(rc: ReportContext, registry: Any, profile: str) -> list[dict[str, str]]:
@@ -1195,21 +1206,9 @@ def _profile_appendix(rc: ReportContext, registry: Any, profile: str) -> list[di
     on the practice's list; each with the periods and the source files of the rows shown."""
     from jsna.report.practice_lists import NOTE
     from jsna.report.practices import profile_points, section_of
-    from jsna.vocabulary.periods import sort_periods
 
     prov = rc.workspace.provenance()
     live = prov[prov["status"].eq("loaded")]
-
-    def sources(files: pd.DataFrame) -> str:
-        return "; ".join(
-            f"{f} (sha256 {s[:12]}…)"
-            for f, s in zip(files["file_name"], files["sha256"], strict=True)
-        )
-
-    def periods(values: Any) -> str:
-        ordered = sort_periods(values)
-        return f"{ordered[0]} to {ordered[-1]}" if len(ordered) > 1 else ordered[0]
-
     points = profile_points(rc, profile)
     practice_codes = set(points["practice_code"].dropna()) | (
         {rc.area_code} if profile == "practice" else set()
@@ -1237,8 +1236,8 @@ def _profile_appendix(rc: ReportContext, registry: Any, profile: str) -> list[di
                 + (f", from {', '.join(files['file_name'])}" if len(files) else "")
                 + f".{pooled}",
                 "unit": str(first.get("unit") or ""),
-                "periods": periods(one["period"]),
-                "sources": sources(files),
+                "periods": _appendix_periods(one["period"]),
+                "sources": _appendix_sources(files),
             }
         )
     lists = rc.results[
@@ -1255,8 +1254,8 @@ def _profile_appendix(rc: ReportContext, registry: Any, profile: str) -> list[di
                 "definition": ind.definition,
                 "method": ind.method,
                 "unit": ind.unit,
-                "periods": periods(lists["period"]),
-                "sources": sources(live[live["kind"].eq("registrations")]),
+                "periods": _appendix_periods(lists["period"]),
+                "sources": _appendix_sources(live[live["kind"].eq("registrations")]),
             }
         )
     if profile == "practice":
@@ -1273,8 +1272,8 @@ def _profile_appendix(rc: ReportContext, registry: Any, profile: str) -> list[di
                     "age-standardised and against the count expected from the list's age and sex.",
                     "method": NOTE.format(reference=str(first["reference"]).lower()),
                     "unit": "",
-                    "periods": periods(one["period"]),
-                    "sources": sources(
+                    "periods": _appendix_periods(one["period"]),
+                    "sources": _appendix_sources(
                         live[live["kind"].isin(["practice-counts", "registrations"])]
                     ),
                 }
