@@ -3,10 +3,14 @@
 ``jsna compute`` and ``jsna report --all-areas`` run on process pools. A pool's workers are
 the parent's children, and a parent killed with ``kill -9`` cannot stop them: without care they
 live on, rendering into the output folder or holding the workspace's lock. Each pool starts its
-workers with :func:`die_with_parent`.
+workers with :func:`die_with_parent`. One report shares its sections with a forked child
+(:class:`ForkedCall`), which dies with it the same way.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 #: how often (seconds) a worker checks that its parent is still there
 WATCH_INTERVAL = 0.25
@@ -45,3 +49,103 @@ def die_with_parent(parent: int) -> None:
     if os.getppid() != parent:  # the parent died before this worker started
         os._exit(1)
     threading.Thread(target=watch, name="jsna-parent-watch", daemon=True).start()
+
+
+def can_fork() -> bool:
+    """A forked child may share this process's work: Linux (``fork`` without ``exec`` is safe
+    for jsna's libraries there; macOS defaults to ``spawn`` for good reasons), and at least two
+    CPUs this process may run on."""
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except OSError:
+        return False
+
+
+class ForkedCall:
+    """``func()`` run in a forked child while this process goes on; :meth:`result` gives its
+    return value (pickled back through a pipe), or None when the child could not give it (it
+    raised, was killed, or the platform cannot fork), so the caller does the work itself and any
+    error is raised where it would have been. Use as a context manager: leaving the block ends
+    and reaps a child whose result was not collected. The child dies with this process
+    (:func:`die_with_parent`) and ends with ``os._exit``, running no exit handler of the parent's.
+
+    The caller must not hold what a fork cannot share: ``func`` opens its own connections.
+    """
+
+    def __init__(self, func: Callable[[], Any]) -> None:
+        import os
+        import pickle
+        import warnings
+
+        self._pid: int | None = None
+        self._read: int | None = None
+        if not can_fork():
+            return
+        read, write = os.pipe()
+        parent = os.getpid()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that forking a threaded process may deadlock in the child; the
+            # child here runs only ``func``, which opens its own connections and takes no lock
+            # another thread of the parent could have held
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                os.close(read)
+                die_with_parent(parent)
+                payload = pickle.dumps(func(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+                code = 0
+            except BaseException:  # the parent does the work itself, and raises any error
+                pass
+            finally:
+                os._exit(code)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    def result(self) -> Any:
+        """The child's return value, waiting for it; None when it gave none."""
+        import os
+        import pickle
+
+        if self._pid is None or self._read is None:
+            return None
+        with os.fdopen(self._read, "rb") as pipe:
+            self._read = None
+            payload = pipe.read()
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        if status != 0 or not payload:
+            return None
+        try:
+            return pickle.loads(payload)
+        except Exception:
+            return None
+
+    def close(self) -> None:
+        """End and reap the child if it is still there."""
+        import contextlib
+        import os
+        import signal
+
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+    def __enter__(self) -> ForkedCall:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from jsna import __version__
 from jsna.errors import WorkspaceBusyError, WorkspaceError
@@ -328,9 +328,16 @@ class LoadResult:
 class Workspace:
     """A project's DuckDB database. Use :meth:`open` as a context manager."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+    #: connections this process has open (:meth:`open`): a forked child may not share them
+    open_connections: ClassVar[int] = 0
+
+    def __init__(
+        self, connection: duckdb.DuckDBPyConnection, path: Path, *, read_only: bool = False
+    ) -> None:
         self.con = connection
         self.path = path
+        self.read_only = read_only
+        self._connected = False
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -349,16 +356,43 @@ class Workspace:
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         with hold(path, exclusive=not read_only):
-            con = cls._connect(path, read_only)
-            # DuckDB draws a progress bar on stdout for long statements: never in jsna's output
-            _run(con, "SET enable_progress_bar = false")
-            workspace = cls(con, path)
+            workspace = cls(cls._connect(path, read_only), path, read_only=read_only)
+            workspace._connected = True
+            Workspace.open_connections += 1
             try:
+                # DuckDB draws a progress bar on stdout for long statements: never in jsna's output
+                _run(workspace.con, "SET enable_progress_bar = false")
                 if not read_only:
                     workspace._ensure_schema()
                 yield workspace
             finally:
-                con.close()
+                workspace._close()
+
+    @contextmanager
+    def disconnected(self) -> Iterator[None]:
+        """Close the DuckDB connection for the block and open it again after, the workspace's lock
+        held throughout: a process forked in the block shares no DuckDB state with this one (the
+        child opens its own connection with :meth:`reconnect`)."""
+        self._close()
+        try:
+            yield
+        finally:
+            self.reconnect()
+
+    def reconnect(self) -> None:
+        """A new connection to the same database, as this one was opened (after
+        :meth:`disconnected`, or in a forked child)."""
+        self._close()
+        self.con = self._connect(self.path, self.read_only)
+        self._connected = True
+        Workspace.open_connections += 1
+        _run(self.con, "SET enable_progress_bar = false")
+
+    def _close(self) -> None:
+        if self._connected:
+            self._connected = False
+            Workspace.open_connections -= 1
+            self.con.close()
 
     @staticmethod
     def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:

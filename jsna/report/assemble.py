@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from jsna.config import Config
+    from jsna.indicators.comparators import ComparatorSet
     from jsna.workspace import Workspace
 
 
@@ -912,21 +915,44 @@ def _context_narrative(rc: ReportContext, section: Section) -> None:
         section.narrative_html = rc.narrative(section.info.id)
 
 
-def assemble_report(
+#: the sections one report builds in a forked child while the process builds the rest (about
+#: half of the work of the demo's report each; see :func:`render_report`)
+SHARED_SECTIONS = frozenset({"health_status", "inequalities", "projected_service_use"})
+
+
+@dataclass
+class _Prepared:
+    """What a report's section builders start from: the context, and which builders and sections."""
+
+    rc: ReportContext
+    registry: Any
+    alternatives: pd.DataFrame
+    builders: dict[str, SectionBuilder]
+    infos: list[SectionInfo]
+    profile: str
+    comparators: ComparatorSet
+
+    def build(self, info: SectionInfo) -> Section:
+        """Section ``info`` built, with the analyst's narrative for it."""
+        config = self.rc.config
+        section = Section(info=info, intro=config.report.section_intros.get(info.id, info.question))
+        self.builders[info.id](self.rc, section)
+        _context_narrative(self.rc, section)
+        return section
+
+    def build_some(self, ids: frozenset[str]) -> dict[str, Section]:
+        return {info.id: self.build(info) for info in self.infos if info.id in ids}
+
+
+def _prepare(
     workspace: Workspace,
     config: Config,
     area_code: str,
     *,
-    builders: dict[str, SectionBuilder] | None = None,
-    policy: DisclosurePolicy | None = None,
-    skipped: list[dict[str, str]] | None = None,
-    reads: WorkspaceReads | None = None,
-) -> Report:
-    """Build the report data model for ``area_code`` from the stored results.
-
-    ``reads`` holds what every area's report reads alike (whole tables, names, the controlled
-    results); a batch passes the same one for every area its worker renders.
-    """
+    builders: dict[str, SectionBuilder] | None,
+    policy: DisclosurePolicy | None,
+    reads: WorkspaceReads | None,
+) -> _Prepared:
     from jsna.errors import UsageError
     from jsna.indicators.registry import IndicatorRegistry
 
@@ -971,9 +997,10 @@ def assemble_report(
     )
     from jsna.indicators.comparators import comparator_set
 
-    rc.comparators = comparator_set(
+    comparators = comparator_set(
         config, rc.table, area_code, names, set(results["area_code"].dropna())
     )
+    rc.comparators = comparators
     from jsna.report import pcns, practices
 
     chosen = builders or BUILDERS
@@ -989,16 +1016,65 @@ def assemble_report(
         chosen = pcns.profile_builders()
         infos = [i for i in SECTIONS if i.id in practices.PROFILE_SECTIONS]
         profile = "pcn"
-    sections = []
-    for info in infos:
-        section = Section(info=info, intro=config.report.section_intros.get(info.id, info.question))
-        chosen[info.id](rc, section)
-        _context_narrative(rc, section)
-        sections.append(section)
+    return _Prepared(rc, registry, alternatives, chosen, infos, profile, comparators)
+
+
+def _built_in_child(prepared: _Prepared, ids: frozenset[str]) -> dict[str, Section]:
+    """In a forked child: sections ``ids`` built on a connection of the child's own."""
+    prepared.rc.workspace.reconnect()
+    return prepared.build_some(ids)
+
+
+def assemble_report(
+    workspace: Workspace,
+    config: Config,
+    area_code: str,
+    *,
+    builders: dict[str, SectionBuilder] | None = None,
+    policy: DisclosurePolicy | None = None,
+    skipped: list[dict[str, str]] | None = None,
+    reads: WorkspaceReads | None = None,
+    share: bool = False,
+) -> Report:
+    """Build the report data model for ``area_code`` from the stored results.
+
+    ``reads`` holds what every area's report reads alike (whole tables, names, the controlled
+    results); a batch passes the same one for every area its worker renders. With ``share``,
+    the sections of :data:`SHARED_SECTIONS` are built in a forked child while this process
+    builds the others, when this machine allows it (:func:`jsna.processes.can_fork`) and
+    ``workspace`` is this process's only open connection; the report is the same either way.
+    """
+    from jsna.processes import ForkedCall, can_fork
+    from jsna.workspace import Workspace as _Workspace
+
+    prepared = _prepare(workspace, config, area_code, builders=builders, policy=policy, reads=reads)
+    rc, infos, profile = prepared.rc, prepared.infos, prepared.profile
+    comparators = prepared.comparators
+    shared: frozenset[str] = frozenset()
+    child: ForkedCall | None = None
+    if share and can_fork() and _Workspace.open_connections == 1:
+        shared = SHARED_SECTIONS & {info.id for info in infos}
+    with contextlib.ExitStack() as stack:
+        if shared:
+            # the child forks with no DuckDB connection open (it opens its own), the lock held
+            with workspace.disconnected():
+                child = stack.enter_context(
+                    ForkedCall(functools.partial(_built_in_child, prepared, shared))
+                )
+        built = prepared.build_some(frozenset(i.id for i in infos) - shared)
+        from_child = child.result() if child is not None else None
+    # whatever the child could not give (it failed or was not started) is built here, so any
+    # error is raised as it would be without the child
+    if isinstance(from_child, dict):
+        built.update({k: v for k, v in from_child.items() if k in shared})
+    built.update(prepared.build_some(shared - set(built)))
+    sections = [built[info.id] for info in infos]
     # report-section plugins (jsna.sections entry points) add their blocks
+    from jsna.report import practices as _practices
     from jsna.report.blocks import add_section_blocks
 
     skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
+    registry, alternatives = prepared.registry, prepared.alternatives
     return Report(
         # a practice profile has no section 7-10 to warn about
         warnings=[]
@@ -1033,14 +1109,14 @@ def assemble_report(
         area_type=rc.area_type,
         # a practice or PCN is compared with its sub-ICB location, its authority's practices
         # and England, never with other areas of its "type"
-        comparators_name="" if profile else rc.comparators.name,
-        comparators_reason="" if profile else rc.comparators.reason,
+        comparators_name="" if profile else comparators.name,
+        comparators_reason="" if profile else comparators.reason,
         comparators_areas=""
         if profile
-        else ", ".join(names.get(c, c) for c in rc.comparators.codes),
-        comparators_notes=[] if profile else list(rc.comparators.notes),
+        else ", ".join(rc.names.get(c, c) for c in comparators.codes),
+        comparators_notes=[] if profile else list(comparators.notes),
         profile=profile,
-        compared_with=practices.profile_compared_with(rc, profile) if profile else "",
+        compared_with=_practices.profile_compared_with(rc, profile) if profile else "",
     )
 
 
@@ -1439,7 +1515,7 @@ def render_report(
         raise UsageError("no area given: pass --area CODE or set project.area in jsna.toml")
     formats, out_dir, templates = report_settings(config, formats, output)
     with Workspace.open(config.workspace_path, read_only=True) as ws:
-        model = assemble_report(ws, config, area_code, skipped=skipped)
+        model = assemble_report(ws, config, area_code, skipped=skipped, share=True)
     outputs = []
     for kind in formats:
         path = out_dir / f"jsna-{area_code}.{kind}"

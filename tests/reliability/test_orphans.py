@@ -130,3 +130,40 @@ def test_compute_workers_die_with_their_parent(demo_copy: Path) -> None:
         [sys.executable, "-c", COMPUTE], demo_copy, _env(JSNA_REPORT_WORKERS="2")
     )
     assert left == 0, f"{left} of {seen} workers outlived their parent"
+
+
+#: a parent whose forked child (the report's, :class:`jsna.processes.ForkedCall`) sleeps
+FORKED = """
+import time
+from jsna.processes import ForkedCall
+
+with ForkedCall(lambda: time.sleep(600)) as child:
+    print(child._pid, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_reports_forked_child_dies_with_its_parent(tmp_path: Path) -> None:
+    from jsna.processes import can_fork
+
+    if not can_fork():
+        pytest.skip("forks (Linux, two CPUs)")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", FORKED], cwd=tmp_path, env=_env(), stdout=subprocess.PIPE
+    )
+    child = 0
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _alive(child) and _status(child).get("PPid", "").strip() == str(parent.pid)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child), "the forked child outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        if child and _alive(child):
+            os.kill(child, signal.SIGKILL)

@@ -1,0 +1,133 @@
+"""One report shares its sections with a forked child (``assemble_report(share=True)``, as
+``jsna report`` and ``jsna run`` render): the pages are the same bytes as when one process
+builds every section, and a child that fails costs only time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from jsna.processes import ForkedCall, can_fork
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="forks (Linux, two CPUs)")
+
+
+def _html(project: Path, out: Path, *, share: bool) -> bytes:
+    from jsna import api
+    from jsna.report.assemble import assemble_report
+    from jsna.report.render import write_html
+    from jsna.workspace import Workspace
+
+    config = api.project_config(project)
+    area = config.project.area
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        model = assemble_report(ws, config, area, share=share)
+    return write_html(model, out / f"jsna-{area}.html").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def alone(demo_project: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The demo's page with every section built in this process."""
+    return _html(demo_project, tmp_path_factory.mktemp("alone"), share=False)
+
+
+def test_shared_sections_give_the_same_page(
+    demo_project: Path, alone: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jsna.report import assemble
+
+    built_by: list[int] = []
+    marks = tmp_path / "child"
+    marks.mkdir()
+    original = assemble._built_in_child
+
+    def recording(prepared, ids):  # type: ignore[no-untyped-def]
+        (marks / str(os.getpid())).write_text(",".join(sorted(ids)))
+        return original(prepared, ids)
+
+    monkeypatch.setattr(assemble, "_built_in_child", recording)
+    shared = _html(demo_project, tmp_path, share=True)
+    built_by = [int(p.name) for p in marks.iterdir()]
+    # the child built the shared sections, in another process
+    assert len(built_by) == 1 and built_by[0] != os.getpid()
+    assert (marks / str(built_by[0])).read_text().split(",") == sorted(assemble.SHARED_SECTIONS)
+    assert shared == alone
+
+
+def test_a_failing_child_costs_only_time(
+    demo_project: Path, alone: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jsna.report import assemble
+
+    def failing(prepared, ids):  # type: ignore[no-untyped-def]
+        raise MemoryError("the child ran out")
+
+    monkeypatch.setattr(assemble, "_built_in_child", failing)
+    assert _html(demo_project, tmp_path, share=True) == alone
+
+
+def test_an_error_is_raised_by_the_process_as_without_a_child(
+    demo_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A builder's error reaches the caller from this process (the child's is not used)."""
+    from jsna.report import assemble
+
+    def broken(rc, section):  # type: ignore[no-untyped-def]
+        raise ValueError("a builder failed")
+
+    monkeypatch.setitem(assemble.BUILDERS, "inequalities", broken)
+    with pytest.raises(ValueError, match="a builder failed"):
+        _html(demo_project, tmp_path, share=True)
+    assert not list(tmp_path.iterdir())
+
+
+def test_no_child_while_another_connection_is_open(
+    demo_project: Path, alone: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork may not share an open DuckDB connection: with a second one open, one process
+    builds everything."""
+    from jsna import api
+    from jsna.report import assemble
+    from jsna.workspace import Workspace
+
+    def unexpected(prepared, ids):  # type: ignore[no-untyped-def]
+        raise AssertionError("no child was to be started")
+
+    monkeypatch.setattr(assemble, "_built_in_child", unexpected)
+    config = api.project_config(demo_project)
+    forks: list[object] = []
+    real_init = ForkedCall.__init__
+
+    def counting(self, func):  # type: ignore[no-untyped-def]
+        forks.append(func)
+        real_init(self, func)
+
+    monkeypatch.setattr(ForkedCall, "__init__", counting)
+    with Workspace.open(config.workspace_path, read_only=True):
+        assert _html(demo_project, tmp_path, share=True) == alone
+    assert forks == []
+
+
+def test_forked_call_gives_the_result_or_none() -> None:
+    with ForkedCall(lambda: {"pid": os.getpid(), "sum": sum(range(10))}) as child:
+        got = child.result()
+    assert got["sum"] == 45 and got["pid"] != os.getpid()
+
+    def fails() -> None:
+        raise RuntimeError("no")
+
+    with ForkedCall(fails) as child:
+        assert child.result() is None
+
+
+def test_leaving_the_block_ends_a_child_not_waited_for() -> None:
+    import time
+
+    with ForkedCall(lambda: time.sleep(600)) as child:
+        pid = child._pid
+        assert pid is not None
+    # reaped: the pid is no longer this process's child
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
