@@ -15,7 +15,10 @@ Usage::
     python scripts/make_samples.py [--out DIR] [--lads N]
 
 ``--lads N`` writes a scaled project instead (for ``benchmarks/bench_batch.py``): the ten
-authorities above and N - 10 more, also fictional (``E06999011`` …), made from the same seed.
+authorities above and N - 10 more, also fictional (``E06999011`` …), made from the same seed,
+in nine contiguous regions sized like England's (``E12999001`` …): ``lookup_lad24_rgn24.csv``
+gives each authority's region, the LSOA lookup gains region columns, and the SEN file's rows
+follow the same regions.
 """
 
 from __future__ import annotations
@@ -607,7 +610,9 @@ def write_boundaries(out: Path, geo: Geography) -> dict[str, int]:
     return counts
 
 
-def write_lookup(out: Path, geo: Geography) -> int:
+def write_lookup(out: Path, geo: Geography, region: tuple[str, str] | None = None) -> int:
+    """The demo's LSOAs with their MSOA, ward and authority; with ``region`` (code, name), a
+    scaled project's, their region too (the columns ONS's LSOA lookups carry)."""
     rows = [
         (
             geo.lsoa_codes[i],
@@ -618,14 +623,15 @@ def write_lookup(out: Path, geo: Geography) -> int:
             geo.ward_names[geo.lsoa_ward[i]],
             DEMO_CODE,
             DEMO_NAME,
+            *(region or ()),
         )
         for i in range(N_LSOA)
     ]
-    return write_csv(
-        out / "lookup_lsoa21_ward24_msoa21_lad24.csv",
-        ("LSOA21CD", "LSOA21NM", "MSOA21CD", "MSOA21NM", "WD24CD", "WD24NM", "LAD24CD", "LAD24NM"),
-        rows,
-    )
+    header = (
+        "LSOA21CD", "LSOA21NM", "MSOA21CD", "MSOA21NM", "WD24CD", "WD24NM", "LAD24CD", "LAD24NM",
+        *(("RGN24CD", "RGN24NM") if region else ()),
+    )  # fmt: skip
+    return write_csv(out / "lookup_lsoa21_ward24_msoa21_lad24.csv", header, rows)
 
 
 # --- deprivation -------------------------------------------------------------------------------
@@ -2319,6 +2325,147 @@ def scaled_lads(n: int) -> tuple[Lad, ...]:
     return (*LADS, *extra)[:n]
 
 
+#: the authorities of the bundled samples (:func:`generate_scaled` swaps :data:`LADS` for more)
+BUNDLED_LADS = LADS
+#: lower-tier authorities in each of England's nine regions, E12000001 (North East) to E12000009
+#: (South West): ONS's LTLA to UTLA lookup (December 2022, 309 authorities) with each
+#: authority's region from ONS's LSOA lookups
+ENGLAND_REGION_SIZES = (12, 39, 21, 35, 30, 45, 33, 64, 30)
+#: a scaled project's regions after the first, the bundled ten's (:data:`SEN_REGION`), in the
+#: order of England's whose sizes they take
+SCALED_REGIONS = (
+    ("E12999002", "Hollerton Moors"),
+    ("E12999003", "Loxley Wolds"),
+    ("E12999004", "Penny Hassett Downs"),
+    ("E12999005", "Edgeley Marches"),
+    ("E12999006", "Darrington Fens"),
+    ("E12999007", "Lakey Hill Vale"),
+    ("E12999008", "Heydon Coast"),
+    ("E12999009", "Waterley Forest"),
+)
+#: a scaled project's authority -> region lookup (ONS's "Local Authority District to Region" layout)
+REGION_LOOKUP = "lookup_lad24_rgn24.csv"
+#: the seed of a scaled project's regions (their own stream: the other files do not move)
+REGION_SEED = SEED + 2
+
+
+def region_sizes(n: int) -> np.ndarray:
+    """Authorities in each region of a scaled project of ``n``: England's shares of its 309
+    (England's own counts at 309), and at least two in each once there are 18."""
+    sizes = largest_remainder(np.array(ENGLAND_REGION_SIZES), n)
+    floor = min(2, n // len(sizes))
+    while sizes.min() < floor:
+        sizes[int(np.argmax(sizes))] -= 1
+        sizes[int(np.argmin(sizes))] += 1
+    return sizes
+
+
+def _connected(nodes: set[int], adjacency: list[set[int]]) -> bool:
+    """Whether ``nodes`` form one piece (each reaches every other through ``nodes``)."""
+    if not nodes:
+        return True
+    start = min(nodes)
+    seen, todo = {start}, [start]
+    while todo:
+        for j in adjacency[todo.pop()] & nodes:
+            if j not in seen:
+                seen.add(j)
+                todo.append(j)
+    return len(seen) == len(nodes)
+
+
+def _peel_regions(
+    adjacency: list[set[int]],
+    xy: np.ndarray,
+    edge: Sequence[bool],
+    sizes: Sequence[int],
+    first: int,
+    turn: float,
+) -> list[int] | None:
+    """Contiguous regions of the given sizes, one after the other, the last being the nodes left.
+
+    The first grows from node ``first``; each next one from the outermost of the next few nodes
+    left going round ``first`` from the angle ``turn``. A region grows by the node nearest its
+    middle, less twice the share of the node's sides already taken (by a region, or the map's
+    ``edge``), so that it fills in along its neighbours rather than leave slivers between
+    them; never by one that would split the nodes left in two. None when a region cannot grow.
+    """
+    region = [-1] * len(xy)
+    left = set(range(len(xy)))
+    spacing = float(
+        np.median([np.hypot(*(xy[i] - xy[j])) for i, js in enumerate(adjacency) for j in js])
+    )
+    angle = (np.arctan2(xy[:, 1] - xy[first, 1], xy[:, 0] - xy[first, 0]) - turn) % (2 * math.pi)
+    outward = np.hypot(*(xy - xy[first]).T)
+    round_first = sorted(range(len(xy)), key=lambda i: (float(angle[i]), i))
+
+    def taken(j: int) -> float:
+        return (sum(region[k] >= 0 for k in adjacency[j]) + edge[j]) / (len(adjacency[j]) + edge[j])
+
+    for r, size in enumerate(sizes[:-1]):
+        members: list[int] = []
+        while len(members) < size:
+            if members:
+                centre = xy[members].mean(axis=0)
+                frontier = {j for i in members for j in adjacency[i] if region[j] < 0}
+                candidates = sorted(
+                    frontier,
+                    key=lambda j: (float(np.hypot(*(xy[j] - centre))) / spacing - 2 * taken(j), j),
+                )
+            elif r == 0:
+                candidates = [first]
+            else:
+                going_round = [i for i in round_first if i in left]
+                head = going_round[: max(3, len(going_round) // 20)]
+                candidates = [*sorted(head, key=lambda i: (-outward[i], i)), *going_round]
+            for j in candidates:
+                if _connected(left - {j}, adjacency):
+                    break
+            else:
+                return None
+            region[j] = r
+            members.append(j)
+            left.discard(j)
+    for i in left:
+        region[i] = len(sizes) - 1
+    return region
+
+
+def lad_regions(geo: Geography) -> dict[str, tuple[str, str]]:
+    """Each authority's region (code, name). The bundled ten share :data:`SEN_REGION`; a scaled
+    project's authorities fall into nine contiguous regions sized like England's
+    (:func:`region_sizes`): the project area's first, round it, then the others going round."""
+    if len(LADS) <= len(BUNDLED_LADS):
+        return {lad.code: SEN_REGION for lad in LADS}
+    codes = list(geo.lad_polys)
+    polys = [geo.lad_polys[c] for c in codes]
+    xy = np.array([[p.centroid.x, p.centroid.y] for p in polys])
+    adjacency: list[set[int]] = [set() for _ in polys]
+    tree = shapely.STRtree(polys)
+    for i, poly in enumerate(polys):
+        for j in tree.query(poly, predicate="intersects"):
+            j = int(j)
+            if j != i and poly.boundary.intersection(polys[j].boundary).length > 1.0:
+                adjacency[i].add(j)
+    outline = shapely.union_all(polys).boundary
+    edge = [p.boundary.intersection(outline).length > 1.0 for p in polys]
+    sizes = region_sizes(len(codes))
+    rng = np.random.default_rng(REGION_SEED)
+    for _ in range(50):
+        turn = rng.uniform(0, 2 * math.pi)
+        region = _peel_regions(adjacency, xy, edge, sizes, codes.index(DEMO_CODE), turn)
+        if region is not None:
+            named = (SEN_REGION, *SCALED_REGIONS)
+            return {code: named[r] for code, r in zip(codes, region, strict=True)}
+    raise RuntimeError(f"no contiguous regions of sizes {sizes.tolist()} found")
+
+
+def write_region_lookup(out: Path, regions: dict[str, tuple[str, str]]) -> int:
+    """Every authority of a scaled project with its region."""
+    rows = [(code, LAD_BY_CODE[code].name, *regions[code]) for code in sorted(regions)]
+    return write_csv(out / REGION_LOOKUP, ("LAD24CD", "LAD24NM", "RGN24CD", "RGN24NM"), rows)
+
+
 def generate_scaled(out: Path, n: int) -> dict[str, int]:
     """:func:`generate` for the :func:`scaled_lads` ``n`` authorities instead of :data:`LADS`."""
     global LADS, AREAS, LAD_BY_CODE
@@ -2339,8 +2486,14 @@ def generate(out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
 
     geo = make_geography(rng)
+    regions = lad_regions(geo)
+    scaled = len(LADS) > len(BUNDLED_LADS)
     counts |= write_boundaries(out, geo)
-    counts["lookup_lsoa21_ward24_msoa21_lad24.csv"] = write_lookup(out, geo)
+    counts["lookup_lsoa21_ward24_msoa21_lad24.csv"] = write_lookup(
+        out, geo, regions[DEMO_CODE] if scaled else None
+    )
+    if scaled:
+        counts[REGION_LOOKUP] = write_region_lookup(out, regions)
 
     ranks, deciles = make_imd(rng, geo)
     lsoa_dep = lsoa_deprivation(ranks)
@@ -2375,7 +2528,7 @@ def generate(out: Path) -> dict[str, int]:
     counts["ipc_prevalence_rates.csv"] = write_ipc_prevalence(out)
     counts["spend_by_programme.csv"] = write_spend(rng, out, pop, lad_deaths, demo_dep)
     counts |= write_practices(out)
-    counts["sen_ehc_plans_la.csv"] = write_sen_ehc_plans(out)
+    counts["sen_ehc_plans_la.csv"] = write_sen_ehc_plans(out, regions)
     counts |= write_narrative(out)
     counts |= write_bad(out, geo)
     write_readme(out, counts)
@@ -2644,29 +2797,31 @@ def _sen_phases(rng: np.random.Generator, pupils_total: int) -> list[tuple[str, 
     return [*phases, ("Total", pupils, support, ehc)]
 
 
-def write_sen_ehc_plans(out: Path) -> int:
+def write_sen_ehc_plans(out: Path, regions: dict[str, tuple[str, str]]) -> int:
     """Pupils with SEN support and with an EHC plan by phase of school, as DfE's "Special
     educational needs in England" publishes them on Explore Education Statistics (the layout of
-    ``sen_phase_type_.csv``): each authority, their region (the sum) and England, January 2024
-    and 2025."""
+    ``sen_phase_type_.csv``): each authority, each region (the sum of its authorities; ``regions``
+    gives each authority's code and name) and England, January 2024 and 2025."""
     rng = np.random.default_rng(SEN_SEED)
-    region_code, region_name = SEN_REGION
     country = (ENGLAND_CODE, ENGLAND_NAME)
     rows: list[tuple[object, ...]] = []
     for year in (2023, 2024):
         period = f"{year}{(year + 1) % 100:02d}"
         scale = SEN_PUPIL_SHARE * (1 - 0.004 * (2024 - year))
-        region: dict[str, np.ndarray] = {}
+        sums: dict[tuple[str, str], dict[str, np.ndarray]] = {}
         for number, lad in enumerate(LADS):
+            region_code, region_name = regions[lad.code]
+            region = sums.setdefault((region_code, region_name), {})
             geo = ("Local authority", *country, region_name, region_code, SEN_OLD_LA + number,
                    lad.name, lad.code)  # fmt: skip
             for phase, *figures in _sen_phases(rng, round(lad.population * scale)):
                 region[phase] = region.get(phase, np.zeros(3, dtype=int)) + figures
                 hidden = lad.code == SEN_SUPPRESSED and phase == "Independent school"
                 rows.append((period, geo, phase, *figures, hidden))
-        for phase, figures in region.items():
-            geo = ("Regional", *country, region_name, region_code, "", "", "")
-            rows.append((period, geo, phase, *(int(f) for f in figures), False))
+        for (region_code, region_name), region in sorted(sums.items()):
+            for phase, figures in region.items():
+                geo = ("Regional", *country, region_name, region_code, "", "", "")
+                rows.append((period, geo, phase, *(int(f) for f in figures), False))
         for phase, *figures in _sen_phases(rng, round(ENGLAND.population * scale)):
             rows.append(
                 (period, ("National", *country, "", "", "", "", ""), phase, *figures, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import sys
 from pathlib import Path
@@ -149,3 +150,94 @@ def test_a_scaled_project_of_every_english_authority_generates(tmp_path: Path) -
     imd = pd.read_csv(tmp_path / "imd2019_lsoa.csv")
     committed = pd.read_csv(SAMPLES / "imd2019_lsoa.csv")
     assert len(imd) == len(committed)
+    # nine regions of England's sizes: ONS's lower-tier authorities (December 2022) in North
+    # East, North West, Yorkshire and The Humber, East Midlands, West Midlands, East of England,
+    # London, South East and South West
+    regions = _region_lookup(tmp_path)
+    assert set(regions) == codes
+    sizes = pd.Series([code for code, _ in regions.values()]).value_counts().sort_index()
+    assert list(sizes.index) == [f"E12999{k:03d}" for k in range(1, 10)]
+    assert sizes.tolist() == [12, 39, 21, 35, 30, 45, 33, 64, 30]
+    _assert_regions_whole_and_named_alike(tmp_path, regions)
+
+
+def _region_lookup(folder: Path) -> dict[str, tuple[str, str]]:
+    """Authority -> (region code, region name) read from a scaled project's region lookup."""
+    with (folder / "lookup_lad24_rgn24.csv").open(encoding="utf-8", newline="") as handle:
+        return {r["LAD24CD"]: (r["RGN24CD"], r["RGN24NM"]) for r in csv.DictReader(handle)}
+
+
+def _assert_regions_whole_and_named_alike(
+    folder: Path, regions: dict[str, tuple[str, str]]
+) -> None:
+    """Each region is one piece of the map; the LSOA lookup and the SEN file give the same
+    regions as the authority lookup, and each SEN regional row sums its region's authorities."""
+    import geopandas as gpd
+
+    lads = gpd.read_file(folder / "boundaries_lad.geojson").to_crs(27700)
+    lads["region"] = lads["LAD24CD"].map(lambda c: regions[c][0])
+    for region, shapes in lads.groupby("region"):
+        whole = shapes.geometry.buffer(1.0).union_all()
+        assert whole.geom_type == "Polygon", f"{region} is in {len(whole.geoms)} pieces"
+    lsoa = pd.read_csv(folder / "lookup_lsoa21_ward24_msoa21_lad24.csv")
+    placed = {
+        (lad, (rgn, name)) for lad, rgn, name in lsoa[["LAD24CD", "RGN24CD", "RGN24NM"]].values
+    }
+    assert placed == {("E06999001", regions["E06999001"])}
+    sen = pd.read_csv(folder / "sen_ehc_plans_la.csv", dtype=str)
+    la = sen[sen["geographic_level"].eq("Local authority")]
+    assert {
+        (c, (r, n)) for c, r, n in la[["new_la_code", "region_code", "region_name"]].values
+    } == set(regions.items())
+    summed = (
+        la.assign(ehc_plan=la["ehc_plan"].astype(int))
+        .groupby(["time_period", "region_code", "phase_type_grouping"])["ehc_plan"]
+        .sum()
+    )
+    regional = sen[sen["geographic_level"].eq("Regional")]
+    shown = regional.set_index(["time_period", "region_code", "phase_type_grouping"])["ehc_plan"]
+    assert shown.astype(int).sort_index().equals(summed.sort_index())
+    assert set(zip(regional["region_code"], regional["region_name"], strict=True)) == set(
+        regions.values()
+    )
+
+
+def test_a_scaled_authority_is_compared_with_its_own_region_after_ingest(tmp_path: Path) -> None:
+    """30 authorities in nine regions of at least two; once the project's lookups are ingested,
+    an authority's default comparators are the other authorities of its region, as the region
+    lookup file lists them."""
+    from jsna import api
+    from jsna.indicators.comparators import comparator_set, regions
+    from jsna.workspace import Workspace
+
+    folder = tmp_path / "samples"
+    _load_generator().generate_scaled(folder, 30)
+    expected = _region_lookup(folder)
+    assert len(expected) == 30
+    members: dict[str, list[str]] = {}
+    for code, (region, _) in expected.items():
+        members.setdefault(region, []).append(code)
+    assert len(members) == 9 and min(len(m) for m in members.values()) >= 2
+    _assert_regions_whole_and_named_alike(folder, expected)
+
+    project = tmp_path / "project"
+    api.init_project(project)
+    config = api.project_config(project)
+    lookups = [folder / "lookup_lsoa21_ward24_msoa21_lad24.csv", folder / "lookup_lad24_rgn24.csv"]
+    summary = api.ingest(config, "lookup", lookups)
+    assert [o.status for o in summary.outcomes] == ["loaded", "loaded"]
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        table = ws.table("lookups")
+    lsoa_rows = table[table["child_type"].eq("LSOA") & table["parent_type"].eq("Region")]
+    assert len(lsoa_rows) == 110 and set(lsoa_rows["parent_code"]) == {expected["E06999001"][0]}
+    found = regions(lambda _: table)
+    assert {c: found.get(c) for c in expected} == {c: r for c, (r, _) in expected.items()}
+    # the demo's LSOAs, and through them its MSOAs and wards, are in its region
+    assert {r for c, r in found.items() if c not in expected} == {expected["E06999001"][0]}
+    names = {code: name for code, name in table[["parent_code", "parent_name"]].values}
+    for code in ("E06999001", "E06999017", "E06999030"):
+        region, region_name = expected[code]
+        got = comparator_set(config, lambda _: table, code, names, set(expected))
+        assert got.source == "region" and got.region_code == region
+        assert got.region_name == region_name
+        assert sorted(got.codes) == sorted(c for c in members[region] if c != code)

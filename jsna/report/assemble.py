@@ -354,30 +354,37 @@ def _tartan_figures(rc: ReportContext, rows: pd.DataFrame) -> list[charts.Figure
 
     The comparators with any value are shown in the set's order, twelve to a chart.
     """
-    import pandas as pd
+    import numpy as np
 
     rows = rows[rows["category_type"].isna() & rows["sex"].eq("Persons") & rows["value"].notna()]
     if rows.empty or rc.comparators is None:
         return []
     res = rc.results
-    parts = []
     region = rc.comparators.region_code
     wanted = {rc.benchmark_code, rc.area_code, *rc.comparators.codes, *([region] if region else [])}
-    for _, r in rows.iterrows():
-        same = res[
-            res["indicator_id"].eq(r["indicator_id"])
-            & res["period"].eq(r["period"])
-            & res["sex"].eq("Persons")
-            & res["age"].eq(r["age"])
-            & res["category_type"].isna()
-            & res["area_code"].isin(wanted)
-        ]
-        parts.append(
-            same.drop_duplicates("area_code").assign(
-                label=_series_label(r), decimals=rc.decimals(str(r["indicator_id"]))
-            )
+    keys = ["indicator_id", "period", "age"]
+    # each row's series (the area's row, its label and decimals) joined once to the results of
+    # the areas shown: every area's first result of the series, series by series in rows' order
+    records = rows.to_dict("records")
+    series = (
+        rows[keys]
+        .assign(
+            label=[_series_label(r) for r in records],
+            decimals=[rc.decimals(str(r["indicator_id"])) for r in records],
+            series=np.arange(len(rows)),
         )
-    frame = pd.concat(parts).rename(columns={"compared_to_benchmark": "outcome"})
+        .dropna(subset=keys)
+    )
+    shown = res[
+        res["sex"].eq("Persons") & res["category_type"].isna() & res["area_code"].isin(wanted)
+    ]
+    frame = (
+        series.merge(shown.assign(position=np.arange(len(shown))), on=keys)
+        .sort_values(["series", "position"], kind="stable")
+        .drop_duplicates(["series", "area_code"])
+        .drop(columns=["series", "position"])
+        .rename(columns={"compared_to_benchmark": "outcome"})
+    )
     with_data = set(frame.loc[frame["value"].notna(), "area_code"])
     others = [c for c in rc.comparators.codes if c in with_data]
     if not others:

@@ -1132,6 +1132,7 @@ def tartan_rug(
     """
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.collections import PolyCollection
 
     _setup()
     labels = list(dict.fromkeys(frame["label"]))
@@ -1139,33 +1140,54 @@ def tartan_rug(
     fig, ax = plt.subplots(figsize=(min(2.6 + 0.75 * n_cols, 10.0), 0.34 * n_rows + 1.9))
     ax.set_xlim(-0.5, n_cols - 0.5)
     ax.set_ylim(n_rows - 0.5, -0.5)
-    lookup = {(r["label"], r["area_code"]): r for _, r in frame.iterrows()}
-    for i, label in enumerate(labels):
-        for j, code in enumerate(area_codes):
-            r = lookup.get((label, code))
-            if r is None or r["value"] != r["value"]:
-                colour, text = "#FFFFFF", "–"
-            else:
-                outcome = "Benchmark" if j < reference_columns else outcome_key(r["outcome"])
-                colour = (
-                    "#F3F2F1" if outcome == "Benchmark" else OUTCOME_COLOURS.get(outcome, "#FFFFFF")
-                )
-                text = f"{r['value']:,.{int(r['decimals'])}f}"
-            dark = colour in {"#C00000", "#5555E6"}
-            ax.add_patch(
-                plt.Rectangle(
-                    (j - 0.5, i - 0.5), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.5
-                )
-            )
-            ax.text(
-                j,
-                i,
-                text,
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if dark else "#0b0c0c",
-            )
+    # one row of the frame per cell (the last, where a label and an area repeat): its colour
+    # and text at (row, column); a cell with no row, or no value, stays a white '–'
+    cells = frame.drop_duplicates(["label", "area_code"], keep="last")
+    column_of = {code: column for column, code in enumerate(area_codes)}
+    cells = cells[cells["area_code"].isin(column_of) & cells["value"].notna()]
+    row_at = cells["label"].map({label: row for row, label in enumerate(labels)}).to_numpy(int)
+    column_at = cells["area_code"].map(column_of).to_numpy(int)
+    colours = np.full((n_rows, n_cols), "#FFFFFF", dtype=object)
+    texts = np.full((n_rows, n_cols), "–", dtype=object)
+    outcomes = [
+        "Benchmark" if column < reference_columns else outcome_key(outcome)
+        for column, outcome in zip(column_at, cells["outcome"], strict=True)
+    ]
+    colours[row_at, column_at] = [
+        "#F3F2F1" if o == "Benchmark" else OUTCOME_COLOURS.get(o, "#FFFFFF") for o in outcomes
+    ]
+    texts[row_at, column_at] = [
+        f"{value:,.{int(decimals)}f}"
+        for value, decimals in zip(cells["value"], cells["decimals"], strict=True)
+    ]
+    # every cell in one collection, row by row, each with a white 1.5 px edge
+    squares = [
+        [(x - 0.5, y - 0.5), (x + 0.5, y - 0.5), (x + 0.5, y + 0.5), (x - 0.5, y + 0.5)]
+        for y in range(n_rows)
+        for x in range(n_cols)
+    ]
+    ax.add_collection(
+        PolyCollection(
+            squares,
+            facecolors=list(colours.ravel()),
+            edgecolors="white",
+            linewidths=1.5,
+            joinstyle="miter",
+            capstyle="butt",
+        ),
+        autolim=False,
+    )
+    for (row, column), text in np.ndenumerate(texts):
+        dark = colours[row, column] in {"#C00000", "#5555E6"}
+        ax.text(
+            column,
+            row,
+            text,
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if dark else "#0b0c0c",
+        )
     ax.set_xticks(np.arange(n_cols), area_labels, rotation=40, ha="left", fontsize=7.5)
     ax.xaxis.tick_top()
     import textwrap

@@ -72,6 +72,55 @@ def test_funnel_plot_draws_the_points_and_limits_given() -> None:
     assert "<svg" in fig.svg
 
 
+def test_tartan_rug_colours_and_writes_each_cell_row_by_row() -> None:
+    """Cells in reading order (indicators down, areas across): the benchmark column grey, each
+    other area's value coloured by its comparison, a missing or empty value a white '–' (white
+    text on the dark red and blue), a repeated label and area the last row given."""
+    import re
+
+    frame = pd.DataFrame(
+        {
+            "label": ["Deaths"] * 3 + ["Smoking"] * 3 + ["Deaths"],
+            "area_code": ["E92000001", "E06000001", "E06000002"] * 2 + ["E06000002"],
+            "value": [950.0, 1100.0, 800.0, 11.9, None, 14.31, 812.0],
+            "outcome": [
+                "Not compared",
+                "Worse",
+                "Better",
+                "Not compared",
+                None,
+                "Lower",
+                "Similar",
+            ],
+            "decimals": [0, 0, 0, 1, 1, 1, 0],
+        }
+    )
+    fig = charts.tartan_rug(
+        frame,
+        area_codes=["E92000001", "E06000001", "E06000002"],
+        area_labels=["England", "Hartlepool", "Middlesbrough"],
+        title="Latest values",
+        figure_id="t",
+    )
+    cells = re.findall(
+        r'<path d="[^"]*z\s*"[^>]*style="fill: (#[0-9a-f]{6}); stroke: #ffffff; stroke-width: 1.5; '
+        r'stroke-linejoin: miter"',
+        fig.svg,
+    )
+    assert cells == ["#f3f2f1", "#c00000", "#ffc000", "#f3f2f1", "#ffffff", "#5555e6"]
+    texts = re.findall(
+        r'<text style="font-size: 7px;[^"]*fill: (#[0-9a-f]{6})"[^>]*>([^<]*)<', fig.svg
+    )
+    assert texts == [
+        ("#0b0c0c", "950"),
+        ("#ffffff", "1,100"),
+        ("#0b0c0c", "812"),
+        ("#0b0c0c", "11.9"),
+        ("#0b0c0c", "–"),
+        ("#ffffff", "14.3"),
+    ]
+
+
 def test_quantile_classes_with_pandas() -> None:
     values = pd.Series([5.0, 1.0, 3.0, 2.0, 4.0, 10.0, 8.0, 6.0, 7.0, 9.0])
     classes, labels = maps.quantile_classes(values, 5)
