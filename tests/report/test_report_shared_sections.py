@@ -56,58 +56,82 @@ def test_shared_sections_give_the_same_page(
     assert shared == alone
 
 
+def _quick_builders(**replace):  # type: ignore[no-untyped-def]
+    """A builder for every section that only writes its id (the real ones take seconds)."""
+    from jsna.report.model import Headline
+    from jsna.vocabulary.sections import SECTIONS
+
+    def quick(rc, section):  # type: ignore[no-untyped-def]
+        section.headlines.append(Headline(label=section.info.id, value=rc.area_code))
+
+    return {info.id: replace.get(info.id, quick) for info in SECTIONS}
+
+
+def _model(project: Path, *, share: bool, builders):  # type: ignore[no-untyped-def]
+    from jsna import api
+    from jsna.report.assemble import assemble_report
+    from jsna.workspace import Workspace
+
+    config = api.project_config(project)
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        return assemble_report(ws, config, config.project.area, share=share, builders=builders)
+
+
 def test_a_failing_child_costs_only_time(
-    demo_project: Path, alone: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jsna.report import assemble
+
+    started: list[object] = []
+    real_init = ForkedCall.__init__
+
+    def counting(self, func):  # type: ignore[no-untyped-def]
+        started.append(func)
+        real_init(self, func)
 
     def failing(prepared, ids):  # type: ignore[no-untyped-def]
         raise MemoryError("the child ran out")
 
+    monkeypatch.setattr(ForkedCall, "__init__", counting)
     monkeypatch.setattr(assemble, "_built_in_child", failing)
-    assert _html(demo_project, tmp_path, share=True) == alone
+    builders = _quick_builders()
+    shared = _model(demo_project, share=True, builders=builders)
+    assert len(started) == 1  # a child was started, and failed
+    assert shared.sections == _model(demo_project, share=False, builders=builders).sections
 
 
-def test_an_error_is_raised_by_the_process_as_without_a_child(
-    demo_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_error_is_raised_by_the_process_as_without_a_child(demo_project: Path) -> None:
     """A builder's error reaches the caller from this process (the child's is not used)."""
-    from jsna.report import assemble
 
     def broken(rc, section):  # type: ignore[no-untyped-def]
         raise ValueError("a builder failed")
 
-    monkeypatch.setitem(assemble.BUILDERS, "inequalities", broken)
     with pytest.raises(ValueError, match="a builder failed"):
-        _html(demo_project, tmp_path, share=True)
-    assert not list(tmp_path.iterdir())
+        _model(demo_project, share=True, builders=_quick_builders(inequalities=broken))
 
 
 def test_no_child_while_another_connection_is_open(
-    demo_project: Path, alone: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fork may not share an open DuckDB connection: with a second one open, one process
     builds everything."""
     from jsna import api
-    from jsna.report import assemble
     from jsna.workspace import Workspace
 
-    def unexpected(prepared, ids):  # type: ignore[no-untyped-def]
-        raise AssertionError("no child was to be started")
-
-    monkeypatch.setattr(assemble, "_built_in_child", unexpected)
     config = api.project_config(demo_project)
-    forks: list[object] = []
+    started: list[object] = []
     real_init = ForkedCall.__init__
 
     def counting(self, func):  # type: ignore[no-untyped-def]
-        forks.append(func)
+        started.append(func)
         real_init(self, func)
 
     monkeypatch.setattr(ForkedCall, "__init__", counting)
+    builders = _quick_builders()
     with Workspace.open(config.workspace_path, read_only=True):
-        assert _html(demo_project, tmp_path, share=True) == alone
-    assert forks == []
+        model = _model(demo_project, share=True, builders=builders)
+    assert started == []
+    assert [s.headlines[0].label for s in model.sections] == list(builders)
 
 
 def test_forked_call_gives_the_result_or_none() -> None:
