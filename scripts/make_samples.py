@@ -372,6 +372,18 @@ def _sample_in(poly: Polygon, rng: np.random.Generator, n: int, sampler) -> np.n
     return np.array(pts)
 
 
+def _adjacency(polys: Sequence[Polygon]) -> list[set[int]]:
+    """For each polygon, the others it shares more than a metre of boundary with."""
+    adjacency: list[set[int]] = [set() for _ in polys]
+    tree = shapely.STRtree(polys)
+    for i, poly in enumerate(polys):
+        for j in tree.query(poly, predicate="intersects"):
+            j = int(j)
+            if j != i and poly.boundary.intersection(polys[j].boundary).length > 1.0:
+                adjacency[i].add(j)
+    return adjacency
+
+
 def _grow_regions(adjacency: list[set[int]], xy: np.ndarray, seeds: Sequence[int]) -> list[int]:
     """Partition nodes into contiguous regions by balanced region growing from seeds."""
     n, k = len(xy), len(seeds)
@@ -462,13 +474,7 @@ def make_geography(rng: np.random.Generator) -> Geography:
     lsoa_polys = _voronoi(pts, demo_poly)
     xy = np.array([[p.centroid.x, p.centroid.y] for p in lsoa_polys])
 
-    adjacency: list[set[int]] = [set() for _ in range(N_LSOA)]
-    tree = shapely.STRtree(lsoa_polys)
-    for i, poly in enumerate(lsoa_polys):
-        for j in tree.query(poly, predicate="intersects"):
-            j = int(j)
-            if j != i and poly.boundary.intersection(lsoa_polys[j].boundary).length > 1.0:
-                adjacency[i].add(j)
+    adjacency = _adjacency(lsoa_polys)
 
     msoa_of = _balanced_regions(rng, adjacency, xy, N_MSOA)
     ward_of = _balanced_regions(rng, adjacency, xy, N_WARD)
@@ -2440,13 +2446,7 @@ def lad_regions(geo: Geography) -> dict[str, tuple[str, str]]:
     codes = list(geo.lad_polys)
     polys = [geo.lad_polys[c] for c in codes]
     xy = np.array([[p.centroid.x, p.centroid.y] for p in polys])
-    adjacency: list[set[int]] = [set() for _ in polys]
-    tree = shapely.STRtree(polys)
-    for i, poly in enumerate(polys):
-        for j in tree.query(poly, predicate="intersects"):
-            j = int(j)
-            if j != i and poly.boundary.intersection(polys[j].boundary).length > 1.0:
-                adjacency[i].add(j)
+    adjacency = _adjacency(polys)
     outline = shapely.union_all(polys).boundary
     edge = [p.boundary.intersection(outline).length > 1.0 for p in polys]
     sizes = region_sizes(len(codes))

@@ -975,7 +975,9 @@ def _prepare(
     # below reads controlled results
     results, alternatives = reads.controlled_results(policy, rules)
     names = reads.names()
-    known = set(results["area_code"]) | set(reads.table("population")["area_code"])
+    # the distinct codes (a column's unique values, not every row: a batch asks for each area)
+    with_results = set(results["area_code"].dropna().unique())
+    known = with_results | set(reads.table("population")["area_code"].dropna().unique())
     stored_practices = (
         workspace.analysis_table("analysis_practices") if area_code not in known else None
     )
@@ -1004,9 +1006,7 @@ def _prepare(
     )
     from jsna.indicators.comparators import comparator_set
 
-    comparators = comparator_set(
-        config, rc.table, area_code, names, set(results["area_code"].dropna())
-    )
+    comparators = comparator_set(config, rc.table, area_code, names, with_results)
     rc.comparators = comparators
     from jsna.report import pcns, practices
 
@@ -1229,7 +1229,7 @@ def _indicator_appendix(
         "registrations": ["registrations"],
     }
     rows = []
-    shown_ids = set(rc.results["indicator_id"])
+    shown_ids = set(rc.results["indicator_id"].unique())
     alternatives = alternatives if alternatives is not None else rc.results.iloc[0:0]
     every = rc.results if alternatives.empty else pd.concat([rc.results, alternatives])
     present = every[

@@ -1187,6 +1187,8 @@ def tartan_rug(
             va="center",
             fontsize=7,
             color="white" if dark else "#0b0c0c",
+            # inside its cell: the layout need not measure it
+            in_layout=False,
         )
     ax.set_xticks(np.arange(n_cols), area_labels, rotation=40, ha="left", fontsize=7.5)
     ax.xaxis.tick_top()

@@ -818,7 +818,7 @@ def _table_use(
     frame = rc.table(table)
     rows = frame[frame["source_id"].eq(sid)]
     if table == "indicator_values":
-        ids = set(rows["indicator_id"])
+        ids = set(rows["indicator_id"].unique())
         secs = set(mine.loc[mine["indicator_id"].isin(ids), "section"].astype(str))
         if (
             "inequalities" not in secs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,18 @@ def _folder_loader(folder: Path):  # type: ignore[no-untyped-def]
 def environment(user_templates: Path | None = None):  # type: ignore[no-untyped-def]
     """Jinja2 environment; a user's templates folder takes precedence over the bundled one.
 
+    One environment per templates folder for the process: its templates are compiled once (a
+    batch renders many pages with them) and compiled again when a file changes (Jinja2 checks
+    each template's modification time when it is asked for).
+    """
+    folder = user_templates if user_templates is not None and user_templates.is_dir() else None
+    return _environment(None if folder is None else str(folder.resolve()))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(user_templates: str | None):  # type: ignore[no-untyped-def]
+    """:func:`environment` of the folder ``user_templates`` (None: the bundled templates only).
+
     Templates run in Jinja2's sandbox (no attribute starting with ``_``, no unsafe callables),
     so an override cannot reach Python internals, and ``include``/``extends``/``import`` resolve
     only to files inside the template folders. ``jsna/<name>`` always names the bundled
@@ -48,8 +61,8 @@ def environment(user_templates: Path | None = None):  # type: ignore[no-untyped-
     from jinja2.sandbox import SandboxedEnvironment
 
     loaders = []
-    if user_templates is not None and user_templates.is_dir():
-        loaders.append(_folder_loader(user_templates))
+    if user_templates is not None:
+        loaders.append(_folder_loader(Path(user_templates)))
     bundled = _folder_loader(templates_dir())
     # "jsna/report.html.j2" is always the bundled template, so an override can extend it
     loaders += [bundled, PrefixLoader({"jsna": bundled})]

@@ -246,7 +246,9 @@ def period_end_year(value: object) -> int | None:
 
 def sort_periods(labels: Iterable[object]) -> list[str]:
     """Distinct labels, earliest end first (ties by start; unreadable labels first, alphabetically)."""
-    distinct = {str(label) for label in labels}
+    # a column's distinct values first: a results column holds each label many times
+    unique = getattr(labels, "unique", None)
+    distinct = {str(label) for label in (unique() if callable(unique) else labels)}
     return sorted(distinct, key=lambda s: (period_sortable(s), s))
 
 
