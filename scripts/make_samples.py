@@ -2255,7 +2255,7 @@ def write_readme(out: Path, counts: dict[str, int]) -> None:
         "written by hand and is not generated.",
         "",
         "Places are named after Borsetshire from *The Archers*. Codes follow the ONS GSS format in",
-        "unused `999` ranges: UAs `E06999001`-`E06999010` (Ambridge Vale is `E06999001`, the demo",
+        f"unused `999` ranges: UAs `E06999001`-`E06999{len(LADS):03d}` (Ambridge Vale is `E06999001`, the demo",
         f"area), {N_LSOA} LSOAs `E01999001`-, {N_MSOA} MSOAs `E02999001`-, {N_WARD} wards `E05999001`-,",
         "ICBs `E54999001`-, sub-ICB locations `E38999001`-. England (`E92000001`) is the benchmark",
         "and its figures are synthetic too (about 58 million people).",
@@ -2265,8 +2265,15 @@ def write_readme(out: Path, counts: dict[str, int]) -> None:
         "| file | what it is | modelled on | rows |",
         "|---|---|---|---|",
     ]
-    for name in sorted(FILE_NOTES):
-        what, model = FILE_NOTES[name]
+    notes = dict(FILE_NOTES)
+    if REGION_LOOKUP in counts:  # a scaled project's authorities in nine regions
+        notes[REGION_LOOKUP] = (
+            "each authority's region (nine fictional regions `E12999001`-`E12999009`, sized like "
+            "England's)",
+            "ONS Local Authority District to Region lookup",
+        )
+    for name in sorted(notes):
+        what, model = notes[name]
         unit = "words" if name.endswith(".md") else "features" if name.endswith(".geojson") else ""
         lines.append(
             f"| `{name}` | {what} | {model} | {counts[name]:,} {unit} |".replace("  |", " |")
