@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsna.indicators.comparators import ComparatorSet
 from jsna.report import charts
-from jsna.report.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from jsna.report.disclosure import COUNT_UNITS, DEFAULT_POLICY, DisclosurePolicy
 from jsna.report.model import Section
 
 #: the analyses compute stores for sections 7-10 (jsna.indicators.analyses.ANALYSES)
@@ -100,6 +100,8 @@ class ReportContext:
     _analyses: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: (the results, this area's rows of them): filtered once, not on every call
     _own: tuple[pd.DataFrame, pd.DataFrame] | None = None
+    #: (the results, each indicator's unit in them), for :meth:`decimals`
+    _units: tuple[pd.DataFrame, dict[str, str]] | None = None
 
     def table(self, name: str) -> pd.DataFrame:
         """The whole canonical table ``name`` (read once; do not modify)."""
@@ -180,8 +182,19 @@ class ReportContext:
         return {i: getattr(ind, "disclosure", "counts") for i, ind in self.indicators.items()}
 
     def decimals(self, indicator_id: str) -> int:
+        """Decimal places of an indicator's values: a registered indicator's own; an imported
+        count of people or events (its unit one of :data:`COUNT_UNITS`, e.g. the pupils of a DfE
+        file) none; any other imported value one."""
         ind = self.indicators.get(indicator_id)
-        return ind.decimals if ind is not None else 1
+        if ind is not None:
+            return int(ind.decimals)
+        if self._units is None or self._units[0] is not self.results:
+            units = self.results.drop_duplicates("indicator_id")
+            self._units = (
+                self.results,
+                dict(zip(units["indicator_id"], units["unit"].fillna(""), strict=True)),
+            )
+        return 0 if str(self._units[1].get(indicator_id, "")).lower() in COUNT_UNITS else 1
 
 
 SectionBuilder = Callable[[ReportContext, Section], None]

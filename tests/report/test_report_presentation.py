@@ -297,3 +297,20 @@ def test_every_id_of_the_demo_page_is_unique_and_every_link_lands(demo_html: str
     assert [i for i, n in ids.items() if n > 1] == []
     targets = set(re.findall(r'\bhref="#([^"]+)"', demo_html))
     assert targets and targets <= set(ids)
+
+
+def test_an_imported_count_of_people_is_shown_without_decimals(demo_html: str, samples: Path):
+    """DfE's pupil counts (unit "count") are whole numbers on the page: England's latest
+    pupils with an EHC plan, read from the sample file, is "470,116", not "470,116.0"."""
+    with (samples / "sen_ehc_plans_la.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["geographic_level"] == "National" and r["phase_type_grouping"] == "Total"
+        ]
+    latest = max(rows, key=lambda r: r["time_period"])
+    ehc = int(latest["ehc_plan"])
+    assert f"{ehc:,}" in demo_html
+    assert f"{ehc:,}.0" not in demo_html
+    # a percentage keeps its decimal
+    assert f">{float(latest['ehc_plan_percent']):.1f}<" in demo_html
