@@ -141,6 +141,9 @@ def _root(
         bool, typer.Option("--debug", help="Show the full traceback on errors.")
     ] = False,
 ) -> None:
+    # before any command's own --wait: commands without it wait the default time for a busy
+    # workspace (set here, not in main, so that --help and --version import no workspace code)
+    _set_wait(60.0)
     if debug:
         _STATE["debug"] = True
 
@@ -997,7 +1000,6 @@ def main() -> None:
     exit code 2.
     """
     _STATE.update(debug=False, json=False)
-    _set_wait(60.0)  # commands without --wait wait the default time for a busy workspace
     try:
         app()
     except JsnaError as exc:
