@@ -16,6 +16,7 @@ from jsna.report.model import Cell, Headline, Section, Table
 from jsna.report.practices import (
     compared_sentence,
     funnel_cell,
+    funnel_outliers,
     hidden_list_sizes,
     list_pyramid,
     section_of,
@@ -383,22 +384,8 @@ def add_pcn_blocks(rc: ReportContext, section: Section) -> None:
                 figure_id=f"met-needs-pcn-funnel-{n}",
             )
         )
-        r = placed.iloc[0]
-        outside = placed[placed["funnel_outcome"].astype(str).str.contains("99.8")]
-        if outside.empty:
-            section.summary.append(
-                f"{r['indicator_name']} ({r['period']}): every primary care network of "
-                f"{rc.area_name} lies within the 99.8% limits around the area's average of "
-                f"{fmt(r['target'], 2)}."
-            )
-            continue
-        named = "; ".join(
-            f"{o['pcn_name']} ({o['pcn_code']}, {fmt(o['value'], 2)}, "
-            f"{str(o['funnel_outcome']).split()[0]})"
-            for _, o in outside.sort_values("value", ascending=False).iterrows()
-        )
         section.summary.append(
-            f"{r['indicator_name']} ({r['period']}): {len(outside)} of {len(placed)} primary "
-            f"care networks lie outside the 99.8% limits around {rc.area_name}'s average of "
-            f"{fmt(r['target'], 2)}: {named}."
+            funnel_outliers(
+                rc, placed, key="pcn", one="primary care network", many="primary care networks"
+            )
         )

@@ -271,24 +271,9 @@ def add_practice_blocks(rc: ReportContext, section: Section) -> None:
             figure_id=f"met-needs-practice-funnel-{n}",
         )
         section.figures.append(figure)
-        outside = one[one["funnel_outcome"].astype(str).str.contains("99.8")]
-        r = one.iloc[0]
-        if outside.empty:
-            section.summary.append(
-                f"{r['indicator_name']} ({r['period']}): every practice of {rc.area_name} lies "
-                f"within the 99.8% limits around the area's average of {fmt(r['target'], 2)}."
-            )
-        else:
-            named = "; ".join(
-                f"{o['practice_name']} ({o['practice_code']}, {fmt(o['value'], 2)}, "
-                f"{o['funnel_outcome'].split()[0]})"
-                for _, o in outside.sort_values("value", ascending=False).iterrows()
-            )
-            section.summary.append(
-                f"{r['indicator_name']} ({r['period']}): {len(outside)} of {len(one)} practices "
-                f"lie outside the 99.8% limits around {rc.area_name}'s average of "
-                f"{fmt(r['target'], 2)}: {named}."
-            )
+        section.summary.append(
+            funnel_outliers(rc, one, key="practice", one="practice", many="practices")
+        )
 
 
 def _unit_label(row: pd.Series) -> str:
@@ -321,6 +306,32 @@ FUNNEL_MEMBERS = {
         "Denominator of the network's value",
     ),
 }
+
+
+def funnel_outliers(
+    rc: ReportContext, placed: pd.DataFrame, *, key: str, one: str, many: str
+) -> str:
+    """One series' funnel in words: every one of ``placed`` (practices, ``key`` "practice", or
+    networks, "pcn": the ``<key>_name`` and ``<key>_code`` columns) inside the 99.8% limits
+    around the authority's average, or how many lie outside, named with their values and sides,
+    highest first. ``one`` and ``many`` name them ("practice", "practices")."""
+    r = placed.iloc[0]
+    outside = placed[placed["funnel_outcome"].astype(str).str.contains("99.8")]
+    if outside.empty:
+        return (
+            f"{r['indicator_name']} ({r['period']}): every {one} of {rc.area_name} lies "
+            f"within the 99.8% limits around the area's average of {fmt(r['target'], 2)}."
+        )
+    named = "; ".join(
+        f"{o[f'{key}_name']} ({o[f'{key}_code']}, {fmt(o['value'], 2)}, "
+        f"{str(o['funnel_outcome']).split()[0]})"
+        for _, o in outside.sort_values("value", ascending=False).iterrows()
+    )
+    return (
+        f"{r['indicator_name']} ({r['period']}): {len(outside)} of {len(placed)} {many} "
+        f"lie outside the 99.8% limits around {rc.area_name}'s average of "
+        f"{fmt(r['target'], 2)}: {named}."
+    )
 
 
 def stored_funnel(
