@@ -58,17 +58,11 @@ def pcn_rows(
         practices=("practice_code", "nunique"),
     )
     pieces = [lists.drop(columns="practices").assign(report_area=area, row_type="pcn")]
-    found = []
-    # the published rows of this authority's networks only (each network looks its own up below)
+    # the published rows of this authority's networks only
     series = series[series["area_code"].isin(set(lists["pcn_code"]))]
-    if len(points):
-        for _, pcn in lists.iterrows():
-            members = points[points["pcn_code"].eq(pcn["pcn_code"])]
-            for indicator_id, rows in members.groupby("indicator_id", sort=True):
-                found.append(_point(pcn, rows, series, str(indicator_id)).assign(report_area=area))
-    found = [f for f in found if len(f)]
-    if found:
-        for _, one in pd.concat(found, ignore_index=True).groupby("indicator_id", sort=True):
+    found = _points(lists, points, series).assign(report_area=area) if len(points) else None
+    if found is not None and len(found):
+        for _, one in found.groupby("indicator_id", sort=True):
             pieces.extend(_funnel(one))
     return pd.concat(pieces, ignore_index=True)
 
@@ -97,97 +91,131 @@ def _funnel(one: pd.DataFrame) -> list[pd.DataFrame]:
     return [placed, line]
 
 
-def _point(
-    pcn: pd.Series, rows: pd.DataFrame, series: pd.DataFrame, indicator_id: str
-) -> pd.DataFrame:
+#: the columns of a ``pcn_point`` row taken from its network, and from its series' first point
+_FROM_PCN = ("pcn_code", "pcn_name", "sub_icb_code", "list_size", "list_period")
+_FROM_SERIES = (
+    "indicator_name",
+    "period",
+    "unit",
+    "multiplier",
+    "sub_icb_value",
+    "area_value",
+    "england_value",
+)
+
+
+def _points(lists: pd.DataFrame, points: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """One ``pcn_point`` row per network of ``lists`` and series of its practices' ``points``:
+    the published value where ``series`` has the network's row of that indicator and period,
+    else the practices' counts summed, with limits; a series without counts has no row. Ordered
+    by series, then network as in ``lists``."""
+    import numpy as np
     import pandas as pd
 
-    from jsna.indicators.methods import compare_to_benchmark, crude_rate, proportion
+    from jsna.indicators.methods import compare_to_benchmark
 
-    first = rows.iloc[0]
-    base = {
-        "row_type": "pcn_point",
-        "pcn_code": pcn["pcn_code"],
-        "pcn_name": pcn["pcn_name"],
-        "sub_icb_code": pcn["sub_icb_code"],
-        "list_size": pcn["list_size"],
-        "list_period": pcn["list_period"],
-        "indicator_id": indicator_id,
-        **{
-            c: first[c]
-            for c in (
-                "indicator_name",
-                "period",
-                "unit",
-                "multiplier",
-                "sub_icb_value",
-                "area_value",
-                "england_value",
-            )
-        },
-    }
-    published = series[
-        series["area_code"].eq(pcn["pcn_code"])
-        & series["indicator_id"].astype(str).eq(indicator_id)
-        & series["period"].eq(first["period"])
-    ]
-    if len(published):
-        p = published.iloc[0]
-        out = pd.DataFrame(
-            [
-                {
-                    **base,
-                    **{c: p[c] for c in ("value", "count", "denominator", *LIMITS)},
-                    "value_note": "published for the PCN",
-                }
-            ]
-        )
-    else:
-        counted = rows[rows["count"].notna() & rows["denominator"].gt(0)]
-        multiplier = float(first["multiplier"]) if not _missing(first["multiplier"]) else math.nan
-        if counted.empty or not math.isfinite(multiplier):
-            return pd.DataFrame()
-        summed = pd.DataFrame(
-            {"count": [counted["count"].sum()], "denominator": [counted["denominator"].sum()]}
-        )
+    networks = lists[list(_FROM_PCN)].reset_index(drop=True)
+    networks["network"] = np.arange(len(networks))
+    members = points[["pcn_code", "indicator_id", *_FROM_SERIES, "count", "denominator"]]
+    members = members.assign(
+        indicator_id=members["indicator_id"].astype(str), order=np.arange(len(members))
+    )
+    # a network's practices' points (by code, so two names of one code share them), in the
+    # order of the networks, then the series, then the practices
+    joined = networks.merge(members, on="pcn_code", how="inner").sort_values(
+        ["network", "indicator_id", "order"], kind="stable"
+    )
+    if joined.empty:
+        return pd.DataFrame()
+    group = ["network", "indicator_id"]
+    first = joined.groupby(group, sort=False).head(1).set_index(group)
+    out = first[[*_FROM_PCN, *_FROM_SERIES]].reset_index()
+    # the network's own published row of the indicator and period, the first where several
+    published = series.assign(indicator_id=series["indicator_id"].astype(str))
+    published = published[published["period"].notna()].drop_duplicates(
+        ["area_code", "indicator_id", "period"]
+    )
+    published = published[
+        ["area_code", "indicator_id", "period", "value", "count", "denominator", *LIMITS]
+    ].rename(columns={"area_code": "pcn_code"})
+    out = out.merge(
+        published.assign(is_published=True), on=["pcn_code", "indicator_id", "period"], how="left"
+    )
+    out["is_published"] = out["is_published"].eq(True)
+    out["value_note"] = pd.Series("published for the PCN", index=out.index, dtype=object)
+    summed = _summed(joined, group)
+    todo = out[~out["is_published"]].merge(summed, on=group, how="left", suffixes=("_", ""))
+    todo = todo[todo["practices"].gt(0) & np.isfinite(todo["multiplier"].astype("float64"))]
+    out = pd.concat([out[out["is_published"]], _with_limits(todo)], ignore_index=True).sort_values(
+        ["indicator_id", "network"], kind="stable", ignore_index=True
+    )
+    compared = pd.Series(None, index=out.index, dtype=object)
+    ready = out["england_value"].notna() & out["lower_ci_95"].notna()
+    if ready.any():
+        compared[ready] = compare_to_benchmark(
+            out[ready],
+            benchmark_value="england_value",
+            polarity="no_judgement",
+            output="compared_to_england",
+        )["compared_to_england"].to_numpy()
+    out["compared_to_england"] = compared
+    out["row_type"] = "pcn_point"
+    return out.drop(columns=["network", "is_published"], errors="ignore")
+
+
+def _summed(joined: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+    """Each group's counted practices (a count, a positive denominator): their number and the
+    sums of their counts and denominators."""
+    counted = joined[joined["count"].notna() & joined["denominator"].gt(0)]
+    return counted.groupby(group, sort=False, as_index=False).agg(
+        count=("count", "sum"),
+        denominator=("denominator", "sum"),
+        practices=("count", "size"),
+    )
+
+
+def _with_limits(todo: pd.DataFrame) -> pd.DataFrame:
+    """``todo``'s summed rows with their value and 95% and 99.8% limits: Wilson score for a
+    percentage (``multiplier`` 100), Byar's (exact Poisson under 10 events) for a rate."""
+    import pandas as pd
+
+    from jsna.indicators.methods import crude_rate, proportion
+
+    pieces = []
+    for key, rows in todo.groupby("multiplier", sort=False):
+        multiplier = float(key)  # type: ignore[arg-type]  # the column is numeric
+        sums = rows[["count", "denominator"]].reset_index(drop=True)
+        sums["row"] = range(len(sums))  # one group per row: each network's own limits
         if multiplier == 100:
             stat = proportion(
-                summed,
+                sums,
                 numerator="count",
                 denominator="denominator",
+                by="row",
                 confidence=(0.95, 0.998),
                 multiplier=100,
             )
         else:
             stat = crude_rate(
-                summed,
+                sums,
                 count="count",
                 population="denominator",
+                by="row",
                 confidence=(0.95, 0.998),
                 multiplier=multiplier,
             )
-        s = stat.iloc[0]
-        out = pd.DataFrame(
-            [
-                {
-                    **base,
-                    "value": s["value"],
-                    **{c: s[c] for c in LIMITS},
-                    "count": summed["count"].iloc[0],
-                    "denominator": summed["denominator"].iloc[0],
-                    "value_note": f"summed from {len(counted)} practices",
-                }
-            ]
-        )
-    if _missing(out["england_value"].iloc[0]) or _missing(out["lower_ci_95"].iloc[0]):
-        return out.assign(compared_to_england=None)
-    compared = compare_to_benchmark(
-        out,
-        benchmark_value="england_value",
-        polarity="no_judgement",
-        output="compared_to_england",
+        stat = stat.set_index("row").reindex(range(len(sums)))
+        done = rows.drop(columns=["value", *LIMITS], errors="ignore").reset_index(drop=True)
+        done["value"] = stat["value"].to_numpy()
+        for column in LIMITS:
+            done[column] = stat[column].to_numpy()
+        done["value_note"] = [f"summed from {int(n)} practices" for n in done["practices"]]
+        pieces.append(done)
+    if not pieces:
+        return todo.iloc[:0]
+    return pd.concat(pieces, ignore_index=True).drop(
+        columns=["practices", "count_", "denominator_"], errors="ignore"
     )
-    return out.assign(compared_to_england=compared["compared_to_england"].to_numpy())
 
 
 def _missing(value: object) -> bool:

@@ -186,6 +186,7 @@ def practice_analysis(ctx: ComputeContext, areas: Sequence[tuple[str, str]]) -> 
         & values["sex"].fillna("Persons").eq("Persons")
     ]
     everyone = practices.drop_duplicates("practice_code")
+    sub_icb_sums = _sub_icb_sums(series, everyone)
     pieces = []
     for area, mine in practices.groupby("area_code", sort=True):
         base = mine.assign(
@@ -196,7 +197,7 @@ def practice_analysis(ctx: ComputeContext, areas: Sequence[tuple[str, str]]) -> 
         rows = series[series["area_code"].isin(set(mine["practice_code"]))]
         points = [
             # sub-ICB values pool every practice of the sub-ICB, not only the authority's
-            _indicator_rows(one, base, series, everyone, str(indicator_id))
+            _indicator_rows(one, base, sub_icb_sums, str(indicator_id))
             for indicator_id, one in rows.groupby("indicator_id", sort=True)
         ]
         pieces.extend(points)
@@ -218,11 +219,27 @@ def _pooled(frame: pd.DataFrame, multiplier: float) -> float:
     return float(ok["count"].sum() / ok["denominator"].sum() * multiplier)
 
 
-def _pooled_by(frame: pd.DataFrame, key: str, multiplier: float) -> pd.Series:
-    """:func:`_pooled` of each ``key`` group of ``frame`` in one pass (a group with no counted row
-    is left out, so it maps to missing)."""
-    ok = frame[frame["count"].notna() & frame["denominator"].gt(0)]
-    sums = ok.groupby(key)[["count", "denominator"]].sum()
+def _sub_icb_sums(series: pd.DataFrame, practices: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """For each indicator of ``series``, the counts and denominators of every attached practice
+    with both (a count, a positive denominator) summed by sub-ICB location, in one pass: the same
+    for every authority, so worked out once."""
+    ok = series[series["count"].notna() & series["denominator"].gt(0)].merge(
+        practices[["practice_code", "sub_icb_code"]], left_on="area_code", right_on="practice_code"
+    )
+    sums = ok.groupby(["indicator_id", "sub_icb_code"])[["count", "denominator"]].sum()
+    return {
+        str(indicator_id): one.droplevel("indicator_id")
+        for indicator_id, one in sums.groupby(level="indicator_id", sort=False)
+    }
+
+
+def _pooled_by(sums: pd.DataFrame | None, multiplier: float) -> pd.Series:
+    """The pooled value of each group of ``sums`` (summed counts and denominators, by group);
+    a group with no counted row is absent, so it maps to missing."""
+    import pandas as pd
+
+    if sums is None:
+        return pd.Series(dtype="float64")
     if not math.isfinite(multiplier):
         return sums["count"] * math.nan
     return sums["count"] / sums["denominator"] * multiplier
@@ -231,8 +248,7 @@ def _pooled_by(frame: pd.DataFrame, key: str, multiplier: float) -> pd.Series:
 def _indicator_rows(
     one: pd.DataFrame,
     base: pd.DataFrame,
-    series: pd.DataFrame,
-    practices: pd.DataFrame,
+    sub_icb_sums: dict[str, pd.DataFrame],
     indicator_id: str,
 ) -> pd.DataFrame:
     import pandas as pd
@@ -260,11 +276,8 @@ def _indicator_rows(
     points = points.rename(columns={"compared_to_benchmark": "compared_to_england"})
     points["indicator_id"] = indicator_id
     multiplier = float(one["multiplier"].iloc[0]) if one["multiplier"].notna().any() else math.nan
-    everyone = series[series["indicator_id"].eq(indicator_id)].merge(
-        practices[["practice_code", "sub_icb_code"]], left_on="area_code", right_on="practice_code"
-    )
     points["sub_icb_value"] = points["sub_icb_code"].map(
-        _pooled_by(everyone, "sub_icb_code", multiplier)
+        _pooled_by(sub_icb_sums.get(indicator_id), multiplier)
     )
     target = _pooled(points, multiplier)
     points["area_value"] = target
