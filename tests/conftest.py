@@ -6,7 +6,9 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,11 +22,15 @@ from tests.sample_project import (  # noqa: F401  (fixtures)
     sample_inputs,
 )
 from tests.shared_builds import (
+    NEEDS,
     load_assembled,
     shared_build,
     start_prefetch,
     stop_prefetch,
 )
+
+if TYPE_CHECKING:
+    from xdist.scheduler import LoadGroupScheduling
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "data" / "samples"
@@ -60,9 +66,15 @@ _SLOW_FIXTURES = {
 _SLOW_MARKERS = {"real", "spark", "browser"}
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test of the full tier (see ``_SLOW_FIXTURES``) ``slow``, before ``-m`` selects."""
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Iterator[None]:
+    """Around the other plugins' changes to the collected tests: first mark each test of the
+    full tier (see ``_SLOW_FIXTURES``) ``slow``, before ``-m`` selects; then, once the tests are
+    selected (``-m``, ``-k``) and in pytest's order, check the xdist groups against
+    ``_XDIST_GROUPS`` and put the tests in the order of the shared builds they wait for
+    (:func:`_in_build_order`)."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         slow = _SLOW_FIXTURES.intersection(names) or any(
@@ -70,26 +82,150 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
         if slow and item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.slow)
+    yield
+    _check_xdist_groups(config, items)
+    _in_build_order(items)
+
+
+#: the test modules whose tests run together on one xdist worker under ``--dist loadgroup``, and
+#: their group: the Spark tests share one package-scoped session (one JVM, ``engines/conftest.py``).
+#: Each of their tests carries ``pytest.mark.xdist_group`` with the same name (checked at
+#: collection, :func:`_check_xdist_groups`). The table is needed because pytest-xdist 3.8 groups
+#: by a ``@group`` suffix it adds to each marked test's node id, which pytest 9.2 ignores
+#: (pytest-dev/pytest-xdist#1386), and the controller, which schedules, sees only node ids: it
+#: groups by module here (:func:`pytest_xdist_make_scheduler`).
+_XDIST_GROUPS = {
+    "tests/engines/test_spark.py": "spark",
+}
+
+
+def _xdist_group(item: pytest.Item) -> str | None:
+    """The group pytest-xdist gives ``item`` from its ``xdist_group`` marks (their names, sorted,
+    joined by ``_``), else None."""
+    names = {
+        str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+        for mark in item.iter_markers("xdist_group")
+    }
+    return "_".join(sorted(names)) if names else None
+
+
+def _check_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test with an ``xdist_group`` mark is in a module of ``_XDIST_GROUPS`` under the same
+    group, and every test of those modules carries it; every module listed exists. Else a
+    collection error naming what disagrees, which fails the run (without xdist it stops before
+    any test), so that the marks and the scheduler's table cannot drift."""
+    problems = {
+        module: [f"{module} is listed in _XDIST_GROUPS but is not a file under {config.rootpath}"]
+        for module in _XDIST_GROUPS
+        if not (config.rootpath / module).is_file()
+    }
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        marked, listed = _xdist_group(item), _XDIST_GROUPS.get(module)
+        if marked == listed:
+            continue
+        if listed is None:
+            problem = (
+                f"{item.nodeid} is marked xdist_group({marked!r}) but {module} is not in"
+                f" _XDIST_GROUPS: add {module!r}: {marked!r}"
+            )
+        elif marked is None:
+            problem = (
+                f"{item.nodeid} has no xdist_group mark but _XDIST_GROUPS puts {module} in group"
+                f" {listed!r}: mark it xdist_group({listed!r})"
+            )
+        else:
+            problem = (
+                f"{item.nodeid} is marked xdist_group({marked!r}) but _XDIST_GROUPS puts {module}"
+                f" in group {listed!r}"
+            )
+        problems.setdefault(module, []).append(problem)
+    for module, lines in problems.items():
+        shown = "\n  ".join(lines)
+        config.hook.pytest_collectreport(
+            report=pytest.CollectReport(
+                module,
+                "failed",
+                "the xdist_group marks and _XDIST_GROUPS of tests/conftest.py disagree (under"
+                f" --dist loadgroup the scheduler groups by the table):\n  {shown}",
+                [],
+            )
+        )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadGroupScheduling | None:
+    """Under ``--dist loadgroup``, xdist's scheduler with the tests of each module of
+    ``_XDIST_GROUPS`` in one work unit (run by one worker); other modes get xdist's own. Runs in
+    the controller, which loads this conftest but does not collect.
+
+    As in xdist, the work units go out largest first (unless ``--no-loadscope-reorder``), so
+    the Spark group, the largest and longest unit, starts first, on one worker, while the other
+    worker takes the single tests: intended, the longest unit should not be left for the end."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            if scope != nodeid:  # a node id with xdist's @group suffix: xdist's own grouping
+                return scope
+            return _XDIST_GROUPS.get(nodeid.split("::", 1)[0], nodeid)
+
+    return ModuleGroupScheduling(config, log)
 
 
 #: the shared builds (``tests/shared_builds.py``) each fixture reads, in the order the prefetch
-#: makes them: the demo (the most used) and the real areas (the longest) first; a worker that
-#: needs a build the prefetch has not reached makes it itself
+#: makes them, one after another; the tests run in the same order (:func:`_in_build_order`), so
+#: each build has until its tests' turn. The demo first: the most tests read it (over a hundred)
+#: and it takes under half a minute, which the tests that need no build fill. Then the short
+#: builds whose tests have work in them (the assembled models, the sample run, the analysis
+#: project), so that those tests are ready when the demo's are done; then Trafford, the longest
+#: (about 2.5 minutes), made while those tests run; last the builds whose tests are few and quick.
+#: Trafford second (the order before) made every later build, and its tests, wait for it: about
+#: 4% longer in a simulation of the suite from a measured run's durations. A worker that needs a
+#: build the prefetch has not reached makes it itself.
 _SHARED_BUILDS = {
     "demo_run": "demo",
-    "trafford_report": "trafford",
-    "birmingham": "birmingham",
     "demo_assembled": "demo-assembled",
     "demo_assembled_without_statistics": "demo-assembled-no-statistics",
     "ran_project": "sample-run",
     "analysis_project": "analysis-project",
-    "population_run": "population-run",
-    "ward_batch": "ward-batch",
+    "trafford_report": "trafford",
     "demo_pdf": "demo-pdf",
     "real_practices": "real-practices",
+    "birmingham": "birmingham",
+    "population_run": "population-run",
+    "ward_batch": "ward-batch",
 }
 #: the builds that read the real files, prefetched only when they are there
 _REAL_BUILDS = {"trafford", "birmingham", "real-practices"}
+
+
+def _builds_of(item: pytest.Item) -> set[str]:
+    """The shared builds ``item`` waits for: those of its fixtures (direct or not) and what they
+    read (``NEEDS``: ``demo-assembled`` reads ``demo``)."""
+    todo = [_SHARED_BUILDS[f] for f in getattr(item, "fixturenames", ()) if f in _SHARED_BUILDS]
+    builds: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in builds:
+            builds.add(name)
+            todo.extend(NEEDS.get(name, ()))
+    return builds
+
+
+def _in_build_order(items: list[pytest.Item]) -> None:
+    """Put first the tests that need no shared build, then the others by the position in
+    ``_SHARED_BUILDS`` (the prefetch's order) of the last build each needs, so that a worker
+    comes to a test about when the prefetch has made what it needs rather than waiting for it
+    (the demo at the start, Trafford later). Otherwise collection order: the sort is stable and
+    depends only on the tests, so every xdist worker gets the same list, as xdist requires."""
+    position = {build: i for i, build in enumerate(_SHARED_BUILDS.values())}
+    last = len(position)  # a build no fixture maps to: never prefetched, so last
+    items.sort(key=lambda item: max((position.get(b, last) for b in _builds_of(item)), default=-1))
+
 
 #: the background prefetch this process started, if any
 _prefetch: list[subprocess.Popen[bytes] | None] = []
