@@ -273,15 +273,15 @@ def area_rows(
     return ordered.iloc[int(lo) : int(hi)]
 
 
-def _projection_base(est: pd.DataFrame, base_year: int) -> pd.DataFrame:
+def _projection_base(est: pd.DataFrame, year: pd.Series, base_year: int) -> pd.DataFrame:
     """The estimates a trend projection starts from: the single years of age (with the open top
     band), or, for an area whose estimates are in bands (a census's 0-4 … 85+), the bands of the
     base year, which the projection holds constant with every band's count, the open top one
-    included."""
+    included. ``year`` is each estimate's year."""
     single = est[est["age_to"].notna() & est["age_to"].eq(est["age_from"]) | est["age_to"].isna()]
     if single.empty or single["age_to"].notna().any():
         return single
-    return est[est["period"].astype(str).str[:4].astype(int).eq(base_year)]
+    return est[year.eq(base_year)]
 
 
 def _pyramid(frame: pd.DataFrame) -> pd.DataFrame:
@@ -320,7 +320,7 @@ def projection_analysis(
     """Sections 8 and 9 for ``area``: projected population, service use and outcomes with intervals.
 
     ``shared`` (one dict for all the areas of one run) keeps the tables indexed by area and the
-    prevalence rates, which are the same for every area.
+    prevalence rates by condition with their references, which are the same for every area.
     """
     from jsna.indicators.methods import projections as pj
 
@@ -329,18 +329,18 @@ def projection_analysis(
     kind: Literal["calendar", "financial"] = "financial" if year_type == "financial" else "calendar"
     out: dict[str, Any] = {}
     pop = area_rows(tables, "population", area, shared)
-    est = pop[pop["variant"].eq("estimate") & pop["sex"].isin(["Male", "Female"])]
+    sexed = pop["sex"].isin(["Male", "Female"])
+    est = pop[pop["variant"].eq("estimate") & sexed]
     if est.empty:
         return out
-    proj = pop[
-        ~pop["variant"].isin(["estimate", "all-ages total"]) & pop["sex"].isin(["Male", "Female"])
-    ]
-    base_year = int(est["period"].astype(str).str[:4].astype(int).max())
+    proj = pop[~pop["variant"].isin(["estimate", "all-ages total"]) & sexed]
+    est_year = est["period"].astype(str).str[:4].astype(int)
+    base_year = int(est_year.max())
     if len(proj):
         out["population_source"] = "supplied"
         proj = proj.assign(year=proj["period"].astype(str).str[:4].astype(int))
     else:
-        proj = pj.project_population(_projection_base(est, base_year), horizon=horizon)
+        proj = pj.project_population(_projection_base(est, est_year, base_year), horizon=horizon)
         out["population_source"] = "trend"
         out["population_method"] = str(proj["method"].iloc[0])
     scen = [
@@ -352,7 +352,7 @@ def projection_analysis(
     years = list(range(base_year + 1, base_year + horizon + 1))
     totals = proj.groupby(["variant", "year"], as_index=False)["count"].sum()
     out["population"] = totals[totals["year"].between(base_year, base_year + horizon)]
-    out["pyramid_now"] = _pyramid(est[est["period"].astype(str).str[:4].astype(int).eq(base_year)])
+    out["pyramid_now"] = _pyramid(est[est_year.eq(base_year)])
     central = principal or next(
         (v for v in proj["variant"].unique() if "principal" in str(v).lower()),
         sorted(proj["variant"].unique())[0],
@@ -361,7 +361,7 @@ def projection_analysis(
         proj["variant"].eq(central)
         & proj["year"].eq(min(base_year + horizon, int(proj["year"].max())))
     ]
-    out["pyramid_then"] = _pyramid(final.assign(period=final["year"].astype(str)))
+    out["pyramid_then"] = _pyramid(final)
     out["pyramid_then_year"] = int(final["year"].iloc[0]) if len(final) else None
     # how service use and outcomes are projected: the same scenarios, draws and limits for both
     simulation: dict[str, Any] = {
@@ -397,12 +397,16 @@ def projection_analysis(
         if "prevalence_rates" not in cached:
             cached["prevalence_rates"] = pj.prevalence_rates(prevalence)
         rates = cached["prevalence_rates"]
+        if "prevalence_by_condition" not in cached:
+            cached["prevalence_by_condition"] = [
+                r for _, r in rates.groupby("condition", sort=True)
+            ]
         # a population in coarser bands than the rates (a census's 85+) still projects; its
         # outcomes cannot, and the fact says why
         reason = next(
             (
                 why
-                for _, r in rates.groupby("condition", sort=True)
+                for r in cached["prevalence_by_condition"]
                 if (why := pj.straddling_band(proj, r)) is not None
             ),
             None,
@@ -413,7 +417,10 @@ def projection_analysis(
             out["outcomes"] = pj.projected_cases(
                 rates, proj, series="condition", years=[base_year, *years], **simulation
             )
-            out["outcome_references"] = prevalence.groupby("condition")["reference"].first()
+            if "outcome_references" not in cached:
+                references = prevalence.groupby("condition")["reference"].first()
+                cached["outcome_references"] = references
+            out["outcome_references"] = cached["outcome_references"]
     out["base_year"] = base_year
     out["central_variant"] = central
     out["variants"] = sorted(proj["variant"].unique())
@@ -813,7 +820,8 @@ def integrated_budgets_analysis(
     limits, and the combined budget envelope where ``cohorts`` give an average budget.
 
     ``practices`` (or ``shared["practices"]``) are the GP practices attached to each area;
-    ``shared`` keeps every area's counted cohorts, worked out once.
+    ``shared`` keeps every area's counted cohorts and each cohort's prevalence rates, worked out
+    once, and the population indexed by area.
 
     Gives ``ipc_cohorts`` (one row per configured cohort, sized or not, with ``source``,
     ``interval`` and ``coverage``) and the fact ``ipc_unsized`` (the cohorts no loaded data
@@ -826,30 +834,30 @@ def integrated_budgets_analysis(
     specs = [c if isinstance(c, dict) else c.model_dump() for c in cohorts]
     if not specs:
         return {}
+    pop = area_rows(tables, "population", area, shared)
     shared = {} if shared is None else shared
     if "ipc_counts" not in shared:
         attached = practices if practices is not None else shared.get("practices")
         shared["ipc_counts"] = ipc_counted_cohorts(tables, specs, attached)
-    counted = shared["ipc_counts"]
-    counted = counted[counted["area_code"].eq(area)].set_index("cohort")
-    prevalence = tables("prevalence")
-    pop = tables("population")
+    if "ipc_counts_by_area" not in shared:
+        every = shared["ipc_counts"]
+        shared["ipc_counts_by_area"] = every.groupby("area_code", sort=False).indices
+    mine = shared["ipc_counts_by_area"].get(area)
+    counted: Any = (
+        shared["ipc_counts"].iloc[mine].set_index("cohort") if mine is not None else pd.DataFrame()
+    )
+    if "ipc_rates" not in shared:
+        shared["ipc_rates"] = _ipc_rates(tables("prevalence"), specs)
     pop = pop[
-        pop["area_code"].eq(area)
-        & pop["variant"].eq("estimate")
+        pop["variant"].eq("estimate")
         & pop["sex"].isin(["Male", "Female"])
         & pop["age_from"].notna()
     ]
     period = str(latest_period(pop["period"].unique())) if len(pop) else None
     if period is not None:
         pop = pop[pop["period"].eq(period)]
-    by_condition = (
-        prevalence.assign(_c=prevalence["condition"].str.strip().str.lower())
-        if len(prevalence)
-        else None
-    )
     rows, rates, counts = [], [], []
-    for spec in specs:
+    for spec, (found, words) in zip(specs, shared["ipc_rates"], strict=True):
         row = {"cohort": spec["name"], "condition": spec["condition"], "period": period}
         if spec["name"] in counted.index:
             c = counted.loc[spec["name"]]
@@ -865,19 +873,6 @@ def integrated_budgets_analysis(
             row["budget_source"] = spec.get("budget_source")
             rows.append(row)
             continue
-        found = (
-            by_condition[by_condition["_c"].eq(spec["condition"].strip().lower())]
-            if by_condition is not None
-            else pd.DataFrame()
-        )
-        if len(found):
-            lo = spec.get("min_age")
-            hi = spec.get("max_age")
-            top = found["age_to"].fillna(10_000)
-            keep = found["age_from"].ge(lo if lo is not None else 0) & top.le(
-                hi if hi is not None else 10_000
-            )
-            found = found[keep]
         if not len(found) or not len(pop):
             row["source"] = (
                 f"not sized: no counts or prevalence rates for '{spec['condition']}' loaded"
@@ -886,12 +881,9 @@ def integrated_budgets_analysis(
                 else "not sized: no counts, and no population estimate for the area"
             )
         else:
-            refs = sorted({str(r) for r in found["reference"].dropna().unique()})
-            row["source"] = "prevalence rates × population" + (
-                f" ({'; '.join(refs)})" if refs else ""
-            )
+            row["source"] = words
             row["coverage"] = "residents of the area"
-            rates.append(found.assign(cohort=spec["name"]))
+            rates.append(found)
         row["average_budget"] = spec.get("average_budget")
         row["budget_source"] = spec.get("budget_source")
         rows.append(row)
@@ -928,8 +920,47 @@ def integrated_budgets_analysis(
             table = pd.concat([table, total], ignore_index=True)
     out: dict[str, Any] = {"ipc_cohorts": table}
     out["ipc_unsized"] = [
-        str(r["cohort"]) for _, r in table.iterrows() if str(r["source"]).startswith("not sized")
+        str(cohort)
+        for cohort, source in zip(table["cohort"], table["source"], strict=True)
+        if str(source).startswith("not sized")
     ]
+    return out
+
+
+def _ipc_rates(
+    prevalence: pd.DataFrame, specs: Sequence[dict[str, Any]]
+) -> list[tuple[pd.DataFrame, str]]:
+    """For each cohort of ``specs`` (``[[ipc.cohorts]]`` entries), the loaded prevalence rates of
+    its condition at its ages, with the cohort's name in ``cohort``, and the words of a source
+    sized from them: the same for every area."""
+    import pandas as pd
+
+    by_condition = (
+        prevalence.assign(_c=prevalence["condition"].str.strip().str.lower())
+        if len(prevalence)
+        else None
+    )
+    out = []
+    for spec in specs:
+        found = (
+            by_condition[by_condition["_c"].eq(spec["condition"].strip().lower())]
+            if by_condition is not None
+            else pd.DataFrame()
+        )
+        if len(found):
+            lo = spec.get("min_age")
+            hi = spec.get("max_age")
+            top = found["age_to"].fillna(10_000)
+            keep = found["age_from"].ge(lo if lo is not None else 0) & top.le(
+                hi if hi is not None else 10_000
+            )
+            found = found[keep]
+        if not len(found):
+            out.append((found, ""))
+            continue
+        refs = sorted({str(r) for r in found["reference"].dropna().unique()})
+        words = "prevalence rates × population" + (f" ({'; '.join(refs)})" if refs else "")
+        out.append((found.assign(cohort=spec["name"]), words))
     return out
 
 
@@ -1174,8 +1205,11 @@ def analyse_area(
         for key, value in found.items():
             if isinstance(value, pd.DataFrame):
                 listed.append(key)
-                frame = value.reset_index(drop=True).drop(columns="report_area", errors="ignore")
-                out.frames[key] = frame.assign(report_area=area)
+                frame = value.reset_index(drop=True)
+                if "report_area" in frame.columns:
+                    frame = frame.drop(columns="report_area")
+                frame["report_area"] = area
+                out.frames[key] = frame
             else:
                 out.facts.append((area, analysis, key, _json_value(value)))
         out.facts.append((area, analysis, "frames", json.dumps(listed)))

@@ -425,7 +425,7 @@ def cohort_sizes(
     OHID. Public Health Technical Guidance: "Proportions" and "Combining estimates". NHS
     England. Integrated Personal Commissioning: emerging framework; 2016 (the four cohorts).
     """
-    from jsna.indicators.methods.projections import aggregate_to_bands
+    from jsna.indicators.methods.projections import _place, straddling_band
 
     v.check_columns(
         rates, cohort=cohort, prevalence=prevalence, sex="sex", age_from="age_from", age_to="age_to"
@@ -445,11 +445,23 @@ def cohort_sizes(
     by_sex = pop[pop["sex"].isin(["Male", "Female"])]
     if len(by_sex):  # Persons made from males and females, so the two never disagree
         pop = pd.concat([by_sex, by_sex.assign(sex="Persons")], ignore_index=True)
+    # each band's people by sex: the population rows inside the band (one across its top is an
+    # error), summed as aggregate_to_bands sums them
+    a_from = pop["age_from"].to_numpy(dtype="float64")
+    a_to = pop["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    sex_rank, sexes = pd.factorize(pop["sex"], sort=True, use_na_sentinel=False)
+    rank_of = {s: k for k, s in enumerate(sexes.tolist())}
     parts = []
     for _, rows in work.groupby(["age_from", "age_to"], sort=False, dropna=False):
-        band = rows[["age_from", "age_to"]].drop_duplicates().iloc[:1]
-        in_band = aggregate_to_bands(pop, band, keys=["sex"])
-        parts.append(rows.merge(in_band[["sex", "count"]], on="sex", how="left"))
+        first = rows["age_from"].to_numpy(dtype="float64")[:1]
+        last = rows["age_to"].to_numpy(dtype="float64", na_value=np.inf)[:1]
+        _, inside, fits = _place(first, last, a_from, a_to)
+        if (inside & ~fits).any():
+            raise ValueError(straddling_band(pop, rows.iloc[:1]))
+        kept = np.flatnonzero(fits)
+        people = pop["count"].iloc[kept].groupby(sex_rank[kept]).sum()
+        wanted = [rank_of.get(s, -1) for s in rows["sex"].tolist()]
+        parts.append(rows.assign(count=people.reindex(wanted).to_numpy()))
     rows = pd.concat(parts, ignore_index=True)
     rows["count"] = rows["count"].fillna(0.0)
     rows["people"] = rows["count"] * rows["prevalence"]

@@ -122,26 +122,54 @@ def financial_year(
     return merged.sort_values([*by_, year], kind="stable").reset_index(drop=True)
 
 
-def _band_placement(
-    population: pd.DataFrame, bands: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Where each population row falls among the target ``bands``: ``(lo, hi, idx, inside,
-    fits)``, the bands' sorted lower and upper ages (open = inf), each row's band index, whether
-    the row starts inside a band, and whether it also ends inside it."""
+def _target_bands(bands: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``bands``' lower and upper ages (open = inf), sorted by lower age."""
+    lo = bands["age_from"].to_numpy(dtype="float64")
+    hi = bands["age_to"].to_numpy(dtype="float64", na_value=np.nan)
+    if len(lo) and np.isfinite(lo).all() and not np.isinf(hi).any():
+        pairs = dict.fromkeys(zip(lo.tolist(), np.nan_to_num(hi, nan=np.inf).tolist(), strict=True))
+        distinct = np.array(list(pairs))
+        if len(np.unique(distinct[:, 0])) == len(distinct):  # one order, whatever the sort
+            distinct = distinct[np.argsort(distinct[:, 0], kind="stable")]
+            return distinct[:, 0], distinct[:, 1]
     bands = (
         bands[["age_from", "age_to"]]
         .drop_duplicates()
         .sort_values("age_from")
         .reset_index(drop=True)
     )
-    lo = bands["age_from"].to_numpy(dtype="float64")
-    hi = bands["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    return (
+        bands["age_from"].to_numpy(dtype="float64"),
+        bands["age_to"].to_numpy(dtype="float64", na_value=np.inf),
+    )
+
+
+def _ages(population: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's first and last age (open = inf)."""
     a_from = population["age_from"].to_numpy(dtype="float64")
     a_to = population["age_to"].to_numpy(dtype="float64", na_value=np.inf)
+    return a_from, a_to
+
+
+def _place(
+    lo: np.ndarray, hi: np.ndarray, a_from: np.ndarray, a_to: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(idx, inside, fits)`` of rows aged ``a_from``-``a_to`` among the sorted bands ``lo``-``hi``
+    (:func:`_band_placement`)."""
     idx = np.searchsorted(lo, a_from, side="right") - 1
     top = hi[np.clip(idx, 0, None)]
     inside = (idx >= 0) & (a_from <= top)
-    return lo, hi, idx, inside, inside & (a_to <= top)
+    return idx, inside, inside & (a_to <= top)
+
+
+def _band_placement(
+    population: pd.DataFrame, bands: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each population row falls among the target ``bands``: ``(lo, hi, idx, inside,
+    fits)``, the bands' sorted lower and upper ages (open = inf), each row's band index, whether
+    the row starts inside a band, and whether it also ends inside it."""
+    lo, hi = _target_bands(bands)
+    return lo, hi, *_place(lo, hi, *_ages(population))
 
 
 def straddling_band(population: pd.DataFrame, bands: pd.DataFrame) -> str | None:
@@ -223,24 +251,26 @@ def project_population(
     missing = need - set(population.columns)
     if missing:
         raise ValueError(f"population lacks columns {sorted(missing)}")
-    pop = population[population["sex"].isin(["Male", "Female"])].copy()
-    pop["_year"] = pd.to_numeric(pop["period"].astype(str).str[:4], errors="coerce")
-    if pop["_year"].isna().any():
+    pop = population[population["sex"].isin(["Male", "Female"])]
+    year = pd.to_numeric(pop["period"].astype(str).str[:4], errors="coerce")
+    if year.isna().any():
         raise ValueError(
-            f"population period must be a year, got {pop.loc[pop['_year'].isna(), 'period'].iloc[0]!r}"
+            f"population period must be a year, got {pop.loc[year.isna(), 'period'].iloc[0]!r}"
         )
-    base = int(base_period or pop["_year"].max())
+    base = int(base_period or year.max())
     years = np.arange(base - history, base + 1)
-    pop = pop[pop["_year"].isin(years)]
+    within = year.isin(years).to_numpy()
+    pop = pop[within]
+    year_of = year.to_numpy()[within]
     ages, ends = _age_bands(pop)
     areas = np.sort(pop[area].unique())
-    present = np.sort(pop["_year"].unique()).astype(int)
+    present = np.unique(year_of).astype(int)
     banded = bool(np.any(ends[:-1] > ages[:-1]))
     A, S, Y = len(ages), 2, len(present)
     arr = np.zeros((len(areas), S, Y, A))
     ai = np.searchsorted(areas, pop[area].to_numpy())
     si = (pop["sex"] == "Female").to_numpy().astype(int)
-    yi = np.searchsorted(present, pop["_year"].to_numpy())
+    yi = np.searchsorted(present, year_of)
     np.add.at(
         arr,
         (ai, si, yi, np.searchsorted(ages, pop["age_from"].astype("int64").to_numpy())),
@@ -301,38 +331,41 @@ def project_population(
         dtype=object,
     )
     year_text = np.array([str(y) for y in out_years], dtype=object)
-    out = pd.DataFrame(
+    open_top = g_age == A - 1
+    return pd.DataFrame(
         {
             area: pd.Categorical.from_codes(g_area, categories=pd.Index(areas)),
             "year": out_years[g_year],
             "sex": pd.Categorical.from_codes(g_sex, categories=pd.Index(["Male", "Female"])),
             "age_from": ages[g_age],
             "count": proj.ravel(),
+            "period": pd.Categorical.from_codes(g_year, categories=pd.Index(year_text)),
+            "age_to": pd.arrays.IntegerArray(
+                np.where(open_top, 0, ends[g_age]).astype("int64"), open_top
+            ),
+            "age_band": pd.Categorical.from_codes(g_age, categories=pd.Index(labels)),
+            "variant": variant,
+            "method": method,
         }
     )
-    out["period"] = pd.Categorical.from_codes(g_year, categories=pd.Index(year_text))
-    out["age_to"] = pd.array(np.where(g_age == A - 1, 0, ends[g_age]), dtype="Int64")
-    out.loc[g_age == A - 1, "age_to"] = pd.NA
-    out["age_band"] = pd.Categorical.from_codes(g_age, categories=pd.Index(labels))
-    out["variant"] = variant
-    out["method"] = method
-    return out
 
 
 def _age_bands(pop: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(first ages, last ages) of the age bands of ``pop``, in order: single years from 0 with
     an open top (the last age is the top's first), or bands that tile the ages from 0 to an open
     top band (a census's 0-4 … 85+, say). Anything else is a ValueError."""
-    bands = pop[["age_from", "age_to"]].drop_duplicates()
-    ages = np.sort(bands["age_from"].astype("int64").unique())
-    last = bands.groupby("age_from")["age_to"].max()
-    ends = np.array([int(last[a]) if pd.notna(last[a]) else int(a) for a in ages], dtype="int64")
+    starts = pop["age_from"].astype("int64").to_numpy()
+    stops = pop["age_to"].to_numpy(dtype="float64", na_value=np.nan)
+    ages, at = np.unique(starts, return_inverse=True)
+    last = np.full(len(ages), np.nan)  # each first age's highest last age (NaN: open)
+    np.fmax.at(last, at, stops)
+    ends = np.where(np.isnan(last), ages, last).astype("int64")
     single = len(ages) >= 20 and np.array_equal(ages, np.arange(ages[0], ages[-1] + 1))
     tiled = (
         len(ages) >= 2
-        and bool(pd.isna(last[ages[-1]]))
+        and bool(np.isnan(last[-1]))
         and bool(np.all(ends[:-1] + 1 == ages[1:]))
-        and bool(bands.groupby("age_from")["age_to"].nunique(dropna=False).eq(1).all())
+        and bool(np.all(_same(stops, stops[np.unique(at, return_index=True)[1]][at])))
     )
     if not len(ages) or ages[0] != 0 or not (single or tiled):
         raise ValueError(
@@ -343,6 +376,11 @@ def _age_bands(pop: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if single:
         ends = ages.copy()
     return ages, ends
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a == b`` element by element, NaN equal to NaN."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
 
 
 # -- rates -----------------------------------------------------------------------------------------
@@ -383,8 +421,14 @@ def service_use_rates(
     pop["_year"] = pd.to_numeric(pop["period"].astype(str).str[:4], errors="coerce")
     pop = pop[pop["_year"].between(first, last)]
     pieces = []
+    by_bands: dict[tuple[bytes, bytes], pd.DataFrame] = {}  # by set of bands, which series share
     for name, bands in ev.groupby(series)[["age_from", "age_to"]]:
-        banded = aggregate_to_bands(pop, bands, keys=[area, "sex", "_year"])
+        lo, hi = _target_bands(bands)
+        if (lo.tobytes(), hi.tobytes()) not in by_bands:
+            by_bands[(lo.tobytes(), hi.tobytes())] = aggregate_to_bands(
+                pop, bands, keys=[area, "sex", "_year"]
+            )
+        banded = by_bands[(lo.tobytes(), hi.tobytes())]
         e = ev[ev[series] == name].merge(
             banded.rename(columns={"count": "population"}),
             on=[area, "sex", "_year", "age_from", "age_to"],
@@ -534,11 +578,13 @@ def projected_cases(
     levels = v.normalise_confidence(confidence)
     if year_type not in ("calendar", "financial"):
         raise ValueError(f"year_type must be 'calendar' or 'financial', got {year_type!r}")
-    proj = projection.copy()
-    if "year" not in proj:
-        proj["year"] = pd.to_numeric(proj["period"].astype(str).str[:4], errors="raise")
-    proj["year"] = proj["year"].astype("int64")
-    proj = proj[proj["sex"].isin(["Male", "Female"])]
+    year = (
+        projection["year"]
+        if "year" in projection
+        else pd.to_numeric(projection["period"].astype(str).str[:4], errors="raise")
+    ).astype("int64")
+    sexed = projection["sex"].isin(["Male", "Female"]).to_numpy()
+    proj = projection[sexed]
     variants = sorted(proj["variant"].unique())
     if not variants:
         raise ValueError("projection is empty")
@@ -547,25 +593,37 @@ def projected_cases(
             f"principal variant {principal!r} is not in the projection (variants: {variants})"
         )
     central = principal or next((x for x in variants if "principal" in str(x).lower()), None)
-    if central is None:  # no principal: the variant with the median total population
+    if central is None and len(variants) == 1 and pd.notna(variants[0]):
+        central = str(variants[0])
+    elif central is None:  # no principal: the variant with the median total population
         totals = proj.groupby("variant")["count"].sum().sort_values()
         central = str(totals.index[(len(totals) - 1) // 2])
-    all_years = np.sort(proj["year"].unique())
+    proj_years = year.to_numpy()[sexed]
+    all_years = np.unique(proj_years)
     wanted = np.array(sorted(set(years)), dtype="int64") if years is not None else all_years
     calc_years = np.union1d(wanted, wanted + 1) if year_type == "financial" else wanted
     calc_years = calc_years[np.isin(calc_years, all_years)]
-    proj = proj[proj["year"].isin(calc_years)]
+    kept = np.flatnonzero(np.isin(proj_years, calc_years))
+    proj = proj.iloc[kept]
+    rows = _Rows.of(proj, proj_years[kept], area=area)
     rng = np.random.Generator(np.random.PCG64(DEFAULT_SEED if seed is None else seed))
     per_area = area in rates.columns
     pieces = []
+    in_bands: dict[tuple[bytes, bytes], pd.Series] = {}  # by set of bands, which series share
     for name, r in rates.groupby(series, sort=True):
-        bands = r[["age_from", "age_to"]]
-        pop = aggregate_to_bands(proj, bands, keys=[area, "variant", "year", "sex"])
+        lo, hi = _target_bands(r)
+        bands = (lo.tobytes(), hi.tobytes())
+        if bands not in in_bands:
+            idx, inside, fits = _place(lo, hi, rows.age_from, rows.age_to)
+            if (inside & ~fits).any():
+                raise ValueError(straddling_band(proj, r))
+            in_bands[bands] = rows.in_bands(lo, hi, np.where(fits, idx, -1))
         pieces.append(
             _project_one(
                 str(name),
                 r,
-                pop,
+                rows,
+                (lo, hi, in_bands[bands]),
                 series=series,
                 area=area,
                 per_area=per_area,
@@ -594,18 +652,90 @@ def projected_cases(
         out["method"] = out["method"] + "; financial years (¾ of year t + ¼ of year t+1)"
     else:
         out["period"] = out["year"].astype(str)
-        out = out[out["year"].isin(wanted)]
+        wanted_rows = np.isin(out["year"].to_numpy(), wanted)
+        if not wanted_rows.all():
+            out = out[wanted_rows]
+    # by area, series, scenario (the baseline, then in the order given) and year
     order = {BASELINE: 0, **{s.name: i + 1 for i, s in enumerate(scenarios)}}
-    out = out.assign(_o=out["scenario"].map(order)).sort_values(
-        [area, series, "_o", "year"], kind="stable"
-    )
-    return out.drop(columns="_o").reset_index(drop=True)
+    scenario, names = pd.factorize(out["scenario"])
+    rank = np.array([order.get(n, np.nan) for n in names.tolist()])[scenario]
+    by = [out["year"].to_numpy(), rank, _sort_codes(out[series]), _sort_codes(out[area])]
+    sorted_rows = np.lexsort(by)
+    if not np.array_equal(sorted_rows, np.arange(len(out))):
+        out = out.iloc[sorted_rows]
+    return out.reset_index(drop=True)
+
+
+def _sort_codes(column: pd.Series) -> np.ndarray:
+    """The order of ``column``'s values as ``sort_values`` sorts them (missing last)."""
+    values = pd.Categorical(column, ordered=True)
+    return np.where(values.codes < 0, len(values.categories), values.codes)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A projection's rows as arrays, for :func:`_project_one`. Each row's area, variant, year
+    and sex is its rank among the distinct values of its column, ranked as a pandas groupby
+    sorts them (``areas``, ``variants``, ``years`` and ``sexes`` hold the values in that order);
+    ``age_from`` and ``age_to`` are its first and last age (open = inf)."""
+
+    areas: np.ndarray
+    area: np.ndarray
+    variants: np.ndarray
+    variant: np.ndarray
+    years: np.ndarray
+    year: np.ndarray
+    sexes: np.ndarray
+    sex: np.ndarray
+    age_from: np.ndarray
+    age_to: np.ndarray
+    count: pd.Series
+
+    @classmethod
+    def of(cls, proj: pd.DataFrame, year: np.ndarray, *, area: str) -> _Rows:
+        """The rows of ``proj``, whose years are ``year``."""
+        area_rank, areas = pd.factorize(proj[area], sort=True, use_na_sentinel=False)
+        variant_rank, variants = pd.factorize(proj["variant"], sort=True, use_na_sentinel=False)
+        year_rank, years = pd.factorize(year, sort=True)
+        sex_rank, sexes = pd.factorize(proj["sex"], sort=True, use_na_sentinel=False)
+        a_from, a_to = _ages(proj)
+        return cls(
+            areas=np.asarray(areas),
+            area=area_rank,
+            variants=np.asarray(variants),
+            variant=variant_rank,
+            years=np.asarray(years),
+            year=year_rank,
+            sexes=np.asarray(sexes),
+            sex=sex_rank,
+            age_from=a_from,
+            age_to=a_to,
+            count=proj["count"],
+        )
+
+    def in_bands(self, lo: np.ndarray, hi: np.ndarray, band: np.ndarray) -> pd.Series:
+        """The counts summed by area, variant, year, sex and band (``band``: each row's band
+        among ``lo``-``hi``, -1 for a row in none), indexed by the group's ranks combined into
+        one number, as :func:`aggregate_to_bands` groups and sums them."""
+        band_rank = np.empty(len(lo), dtype=np.intp)
+        band_rank[np.lexsort((hi, lo))] = np.arange(len(lo))
+        placed = np.flatnonzero(band >= 0)
+        key = self.area[placed]
+        for rank, values in (
+            (self.variant, self.variants),
+            (self.year, self.years),
+            (self.sex, self.sexes),
+            (band_rank[band], lo),
+        ):
+            key = key * len(values) + rank[placed]
+        return self.count.iloc[placed].groupby(key).sum()
 
 
 def _project_one(
     name: str,
     r: pd.DataFrame,
-    pop: pd.DataFrame,
+    rows: _Rows,
+    bands: tuple[np.ndarray, np.ndarray, pd.Series],
     *,
     series: str,
     area: str,
@@ -618,60 +748,82 @@ def _project_one(
     repetitions: int,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """One series: all areas, variants and years at once as arrays."""
+    """One series: all areas, variants and years at once as arrays.
+
+    ``bands`` are the series' bands (sorted lower and upper ages) and the projection summed into
+    them (:meth:`_Rows.in_bands`), which give the population of each age-sex cell of the rates
+    ``r`` by area, variant and year."""
     from scipy.special import expit, logit
 
-    areas = np.sort(pop[area].unique())
+    lo, hi, summed = bands
+    # the summed groups' area, variant, year, sex and band, from their combined ranks
+    group = summed.index.to_numpy()
+    parts = []
+    for values in (lo, rows.sexes, rows.years, rows.variants):
+        parts.append(group % len(values))
+        group = group // len(values)
+    band_of, sex_of, year_of, variant_of = parts
+    band_of = np.lexsort((hi, lo))[band_of]
+    areas = np.sort(rows.areas[np.unique(group)])
     if per_area:
         areas = np.intersect1d(areas, r[area].unique())
-    cells = r[["sex", "age_from", "age_to"]].drop_duplicates().reset_index(drop=True)
-    cell_key = cells.assign(_c=np.arange(len(cells)))
-    nA, nC, nV, nY = len(areas), len(cells), len(variants), len(years)
-    P = np.zeros((nA, nC, nV, nY))
-    pp = pop[pop[area].isin(areas)].merge(cell_key, on=["sex", "age_from", "age_to"], how="inner")
-    np.add.at(
-        P,
-        (
-            np.searchsorted(areas, pp[area].to_numpy()),
-            pp["_c"].to_numpy(),
-            np.searchsorted(variants, pp["variant"].to_numpy()),
-            np.searchsorted(years, pp["year"].to_numpy()),
-        ),
-        pp["count"].to_numpy(dtype="float64"),
+    # the rates' cells (sex and band), in order of appearance, and each rate row's cell
+    r_from, r_to = _ages(r)
+    cells: dict[tuple[Any, float, float], int] = {}
+    r_cell = np.array(
+        [
+            cells.setdefault(key, len(cells))
+            for key in zip(r["sex"].tolist(), r_from.tolist(), r_to.tolist(), strict=True)
+        ],
+        dtype=np.intp,
     )
+    nA, nC, nV, nY = len(areas), len(cells), len(variants), len(years)
+    # each group's area (-1: not projected) and cell (-1: none of the rates' cells)
+    area_of = np.where(np.isin(rows.areas, areas), np.searchsorted(areas, rows.areas), -1)[group]
+    band_at = {ages: b for b, ages in enumerate(zip(lo.tolist(), hi.tolist(), strict=True))}
+    sex_at = {s: k for k, s in enumerate(rows.sexes.tolist())}
+    cell_at = np.full((len(rows.sexes), len(lo)), -1, dtype=np.intp)
+    for (sex, a_from, a_to), c in cells.items():
+        if sex in sex_at:
+            cell_at[sex_at[sex], band_at[(a_from, a_to)]] = c
+    cell_of = cell_at[sex_of, band_of]
+    variant_at = np.array([variants.index(x) for x in rows.variants.tolist()], dtype=np.intp)
+    chosen = (area_of >= 0) & (cell_of >= 0)
+    a, c = area_of[chosen], cell_of[chosen]
+    vv = variant_at[variant_of[chosen]]
+    yy = np.searchsorted(years, rows.years[year_of[chosen]])
+    P = np.zeros((nA, nC, nV, nY))
+    np.add.at(P, (a, c, vv, yy), summed.to_numpy(dtype="float64")[chosen])
     have = np.zeros((nA, nV, nY), dtype=bool)
-    have[
-        np.searchsorted(areas, pp[area].to_numpy()),
-        np.searchsorted(variants, pp["variant"].to_numpy()),
-        np.searchsorted(years, pp["year"].to_numpy()),
-    ] = True
+    have[a, vv, yy] = True
     # rates (areas x cells) and their draws (areas x cells x reps)
-    rr = r.merge(cell_key, on=["sex", "age_from", "age_to"])
     R = np.zeros((nA, nC))
     if per_area:
-        rr = rr[rr[area].isin(areas)]
-        ai = np.searchsorted(areas, rr[area].to_numpy())
+        keep = r[area].isin(areas).to_numpy()
+        ai = np.searchsorted(areas, r[area].to_numpy()[keep])
     else:
+        keep = np.ones(len(r), dtype=bool)
         ai = None
-    kind = str(rr["kind"].iloc[0]) if len(rr) else "count"
+    rc = r_cell[keep]
+    kind = str(r["kind"].to_numpy()[keep][0]) if keep.any() else "count"
     if kind == "count":
         E = np.zeros((nA, nC))
         N = np.ones((nA, nC))
         if ai is not None:
-            E[ai, rr["_c"]] = rr["count"].to_numpy(dtype="float64")
-            N[ai, rr["_c"]] = rr["population"].to_numpy(dtype="float64")
+            E[ai, rc] = r["count"].to_numpy(dtype="float64")[keep]
+            N[ai, rc] = r["population"].to_numpy(dtype="float64")[keep]
         else:
-            E[:, rr["_c"]] = rr["count"].to_numpy(dtype="float64")
-            N[:, rr["_c"]] = rr["population"].to_numpy(dtype="float64")
+            E[:, rc] = r["count"].to_numpy(dtype="float64")[keep]
+            N[:, rc] = r["population"].to_numpy(dtype="float64")[keep]
         R = E / N
         if (
-            "rate" in rr
+            "rate" in r
         ):  # the rates' own centre (the latest year's), with the pooled counts' uncertainty
             R = np.zeros((nA, nC))
             if ai is not None:
-                R[ai, rr["_c"]] = rr["rate"].to_numpy(dtype="float64")
+                R[ai, rc] = r["rate"].to_numpy(dtype="float64")[keep]
             else:
-                R[:, rr["_c"]] = rr["rate"].to_numpy(dtype="float64")
+                R[:, rc] = r["rate"].to_numpy(dtype="float64")[keep]
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(E > 0, R * N / np.where(E > 0, E, 1.0), 1.0)
         draws = (
@@ -680,8 +832,8 @@ def _project_one(
             * scale[..., None]
         )
         periods = (
-            rr[["rate_period", "base_period"]].drop_duplicates()
-            if {"rate_period", "base_period"} <= set(rr)
+            r[["rate_period", "base_period"]][keep].drop_duplicates()
+            if {"rate_period", "base_period"} <= set(r)
             else None
         )
         only: list[Any] = (
@@ -695,14 +847,14 @@ def _project_one(
         else:
             basis = "rates from counts (Poisson uncertainty)"
     else:
-        rate = rr["rate"].to_numpy(dtype="float64")
-        se = rr["se_logit"].to_numpy(dtype="float64")
-        R[:, rr["_c"]] = rate
+        rate = r["rate"].to_numpy(dtype="float64")[keep]
+        se = r["se_logit"].to_numpy(dtype="float64")[keep]
+        R[:, rc] = rate
         z = rng.standard_normal((nC, repetitions))
         S = np.zeros(nC)
-        S[rr["_c"]] = np.nan_to_num(se)
+        S[rc] = np.nan_to_num(se)
         L = np.full(nC, 0.0)
-        L[rr["_c"]] = logit(np.clip(rate, 1e-12, 1 - 1e-12))
+        L[rc] = logit(np.clip(rate, 1e-12, 1 - 1e-12))
         d = np.where(S[:, None] > 0, expit(L[:, None] + S[:, None] * z), R[0][:, None])
         draws = np.broadcast_to(d[None], (nA, nC, repetitions))
         basis = "prevalence rates" + (
@@ -710,40 +862,40 @@ def _project_one(
         )
     pick = rng.integers(0, nV, size=repetitions)
     vi = variants.index(central)
-    rows = []
+    missing = ~have[:, vi, :].ravel()
+    method = (
+        f"{basis} × projected population ({central}"
+        + (f"; interval also spans {nV} variants" if nV > 1 else "")
+        + f"; {repetitions:,} simulations)"
+    )
+    frames = []
     for scen in (Scenario(BASELINE), *[sc for sc in scenarios if sc.applies(name)]):
         mult = scen.multiplier(years, int(years[0])) if scen.name != BASELINE else np.ones(nY)
         central_val = np.einsum("ac,acy->ay", R, P[:, :, vi, :]) * mult
         per_variant = np.einsum("ac,acvy->avy", R, P) * mult
         sims = np.einsum("acr,acry->ary", draws, P[:, :, pick, :]) * mult  # (areas, reps, years)
         popn = P[:, :, vi, :].sum(axis=1)
-        frame = pd.DataFrame(
-            {
-                area: np.repeat(areas, nY),
-                series: name,
-                "scenario": scen.name,
-                "year": np.tile(years, nA),
-                "value": central_val.ravel(),
-                "population": popn.ravel(),
-            }
-        )
+        figures = {"value": central_val.ravel(), "population": popn.ravel()}
         for level in levels:
             lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
-            lo, hi = v.limit_columns(level)
-            frame[lo] = np.quantile(sims, lo_q, axis=1).ravel()
-            frame[hi] = np.quantile(sims, hi_q, axis=1).ravel()
-        frame["variant_low"] = per_variant.min(axis=1).ravel()
-        frame["variant_high"] = per_variant.max(axis=1).ravel()
-        frame["variants"] = nV
-        missing = ~have[:, vi, :].ravel()
-        frame.loc[
-            missing,
-            [c for c in frame.columns if c not in (area, series, "scenario", "year", "variants")],
-        ] = np.nan
-        frame["method"] = (
-            f"{basis} × projected population ({central}"
-            + (f"; interval also spans {nV} variants" if nV > 1 else "")
-            + f"; {repetitions:,} simulations)"
+            lower, upper = v.limit_columns(level)
+            figures[lower] = np.quantile(sims, lo_q, axis=1).ravel()
+            figures[upper] = np.quantile(sims, hi_q, axis=1).ravel()
+        figures["variant_low"] = per_variant.min(axis=1).ravel()
+        figures["variant_high"] = per_variant.max(axis=1).ravel()
+        if missing.any():  # no central projection for the area and year
+            figures = {k: np.where(missing, np.nan, x) for k, x in figures.items()}
+        frames.append(
+            pd.DataFrame(
+                {
+                    area: np.repeat(areas, nY),
+                    series: name,
+                    "scenario": scen.name,
+                    "year": np.tile(years, nA),
+                    **figures,
+                    "variants": nV,
+                    "method": method,
+                }
+            )
         )
-        rows.append(frame)
-    return pd.concat(rows, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)
