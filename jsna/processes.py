@@ -4,14 +4,12 @@
 the parent's children, and a parent killed with ``kill -9`` cannot stop them: without care they
 live on, rendering into the output folder or holding the workspace's lock. Each pool starts its
 workers with :func:`die_with_parent`. One report shares its sections with a forked child
-(:class:`ForkedCall`), which dies with it the same way, and builds its sections with the data it
-has read left out of the garbage collector's passes (:func:`frozen_heap`).
+(:class:`ForkedCall`), which dies with it the same way.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 #: how often (seconds) a worker checks that its parent is still there
@@ -51,27 +49,6 @@ def die_with_parent(parent: int) -> None:
     if os.getppid() != parent:  # the parent died before this worker started
         os._exit(1)
     threading.Thread(target=watch, name="jsna-parent-watch", daemon=True).start()
-
-
-@contextlib.contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Leave every object alive when the block starts out of the cyclic garbage collector's
-    passes until it ends (:func:`gc.freeze`, then :func:`gc.unfreeze`).
-
-    A report reads its tables and names first, then builds dozens of charts, whose many small
-    objects start a full collection now and then; each full collection walked every object the
-    process holds, the tables and imported modules included (about 0.45 s of the demo report's
-    5.1 s of CPU in four passes). Frozen, those objects are not walked, and a forked child does
-    not touch their pages (copy-on-write). Objects freed by reference counting are freed as
-    always; a cycle among the frozen ones waits for the block's end.
-    """
-    import gc
-
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def can_fork() -> bool:

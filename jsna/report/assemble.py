@@ -1051,27 +1051,10 @@ def assemble_report(
     builds the others, when this machine allows it (:func:`jsna.processes.can_fork`) and
     ``workspace`` is this process's only open connection; the report is the same either way.
     """
-    from jsna.processes import frozen_heap
-
-    prepared = _prepare(workspace, config, area_code, builders=builders, policy=policy, reads=reads)
-    with frozen_heap():
-        return _assemble(workspace, config, area_code, prepared, skipped=skipped, share=share)
-
-
-def _assemble(
-    workspace: Workspace,
-    config: Config,
-    area_code: str,
-    prepared: _Prepared,
-    *,
-    skipped: list[dict[str, str]] | None,
-    share: bool,
-) -> Report:
-    """:func:`assemble_report` once the workspace is read: the sections (some in a forked child
-    with ``share``), the plugins' blocks and the appendices."""
     from jsna.processes import ForkedCall, can_fork
     from jsna.workspace import Workspace as _Workspace
 
+    prepared = _prepare(workspace, config, area_code, builders=builders, policy=policy, reads=reads)
     rc, infos, profile = prepared.rc, prepared.infos, prepared.profile
     comparators = prepared.comparators
     shared: frozenset[str] = frozenset()
