@@ -96,7 +96,26 @@ def _worker_reads() -> Any:
     return _WORKER["reads"]
 
 
+def _freeze_worker_heap() -> None:
+    """After the worker's first area, once: collect its garbage, then leave every object alive
+    (the whole tables all its areas share, the compiled templates, the fonts) out of the
+    garbage collector's later passes (:func:`gc.freeze`). Each full collection walked them all,
+    several times an area, though they live as long as the worker; an area's own objects, and
+    its garbage, are collected as before. :func:`_close_worker` gives them back."""
+    if _WORKER.get("frozen"):
+        return
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    _WORKER["frozen"] = True
+
+
 def _close_worker() -> None:
+    if _WORKER.pop("frozen", False):
+        import gc
+
+        gc.unfreeze()
     stack = _WORKER.pop("stack", None)
     _WORKER.pop("reads", None)
     _WORKER.pop("workspace", None)
@@ -132,6 +151,7 @@ def _render_one(
                 user_templates=Path(templates) if templates else None,
             )
             outcome.outputs.append(path.name)
+        _freeze_worker_heap()  # the tables every area reads are read by now
         empty = [s.info.title for s in model.sections if s.empty]
         if len(empty) == len(model.sections):
             outcome.note = "no indicator or chart could be drawn for this area; every section lists the data it needs"

@@ -82,3 +82,35 @@ def test_user_templates_take_precedence(demo_project: Path, tmp_path: Path) -> N
     env = environment(override)
     assert "local-house-style" in env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
     assert env.get_template("report.html.j2").filename.startswith(str(templates_dir()))
+
+
+def test_a_worker_freezes_what_its_areas_share_after_the_first_and_thaws_at_the_end(
+    demo_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After its first area a batch worker leaves what every area reads out of the garbage
+    collector's passes; the next areas are built with it frozen, and the batch gives it back."""
+    import gc
+
+    from jsna import api
+    from jsna.report import assemble
+
+    frozen_at_start: list[int] = []
+    original = assemble.assemble_report
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        frozen_at_start.append(gc.get_freeze_count())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(assemble, "assemble_report", recording)
+    before = gc.get_freeze_count()
+    result = api.report_all_areas(
+        api.project_config(demo_project),
+        areas=["E06999001", "E06999002"],
+        output=tmp_path,
+        workers=1,
+    )
+    assert [a.status for a in result.areas] == ["ok", "ok"]
+    assert frozen_at_start[0] == before
+    # the tables the areas share were read by the first area, and are frozen for the second
+    assert frozen_at_start[1] > before + 10_000
+    assert gc.get_freeze_count() == before
