@@ -425,7 +425,7 @@ def cohort_sizes(
     OHID. Public Health Technical Guidance: "Proportions" and "Combining estimates". NHS
     England. Integrated Personal Commissioning: emerging framework; 2016 (the four cohorts).
     """
-    from jsna.indicators.methods.projections import _place, straddling_band
+    from jsna.indicators.methods.projections import fitted_rows
 
     v.check_columns(
         rates, cohort=cohort, prevalence=prevalence, sex="sex", age_from="age_from", age_to="age_to"
@@ -455,9 +455,7 @@ def cohort_sizes(
     for _, rows in work.groupby(["age_from", "age_to"], sort=False, dropna=False):
         first = rows["age_from"].to_numpy(dtype="float64")[:1]
         last = rows["age_to"].to_numpy(dtype="float64", na_value=np.inf)[:1]
-        _, inside, fits = _place(first, last, a_from, a_to)
-        if (inside & ~fits).any():
-            raise ValueError(straddling_band(pop, rows.iloc[:1]))
+        _, fits = fitted_rows(first, last, a_from, a_to, population=pop, bands=rows.iloc[:1])
         kept = np.flatnonzero(fits)
         people = pop["count"].iloc[kept].groupby(sex_rank[kept]).sum()
         wanted = [rank_of.get(s, -1) for s in rows["sex"].tolist()]

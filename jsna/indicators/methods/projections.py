@@ -172,6 +172,25 @@ def _band_placement(
     return lo, hi, *_place(lo, hi, *_ages(population))
 
 
+def fitted_rows(
+    lo: np.ndarray,
+    hi: np.ndarray,
+    a_from: np.ndarray,
+    a_to: np.ndarray,
+    *,
+    population: pd.DataFrame,
+    bands: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(idx, fits)``: each row's band among the sorted bands ``lo``-``hi`` and whether the row,
+    aged ``a_from``-``a_to``, lies wholly inside it (ages outside every band lie in none). A row
+    that starts in a band and ends past its top is a ValueError, worded by
+    :func:`straddling_band` from ``population`` (those rows) and ``bands``."""
+    idx, inside, fits = _place(lo, hi, a_from, a_to)
+    if (inside & ~fits).any():
+        raise ValueError(straddling_band(population, bands))
+    return idx, fits
+
+
 def straddling_band(population: pd.DataFrame, bands: pd.DataFrame) -> str | None:
     """Why ``population`` cannot be summed into ``bands`` (a band of it straddles one of them: a
     census's 85+ against rates for 85-89 and 90+), or None when it can
@@ -197,9 +216,8 @@ def aggregate_to_bands(
     Rows that straddle a target band are an error (never silently split or dropped); ages
     outside every band are ignored (a band set may cover only 65+).
     """
-    lo, hi, idx, inside, fits = _band_placement(population, bands)
-    if (inside & ~fits).any():
-        raise ValueError(straddling_band(population, bands))
+    lo, hi = _target_bands(bands)
+    idx, fits = fitted_rows(lo, hi, *_ages(population), population=population, bands=bands)
     kept = population[fits].assign(age_from=lo[idx[fits]], age_to=hi[idx[fits]])
     out = kept.groupby([*keys, "age_from", "age_to"], as_index=False, dropna=False)[[count]].sum()
     out["age_to"] = out["age_to"].replace(np.inf, np.nan)
@@ -614,9 +632,7 @@ def projected_cases(
         lo, hi = _target_bands(r)
         bands = (lo.tobytes(), hi.tobytes())
         if bands not in in_bands:
-            idx, inside, fits = _place(lo, hi, rows.age_from, rows.age_to)
-            if (inside & ~fits).any():
-                raise ValueError(straddling_band(proj, r))
+            idx, fits = fitted_rows(lo, hi, rows.age_from, rows.age_to, population=proj, bands=r)
             in_bands[bands] = rows.in_bands(lo, hi, np.where(fits, idx, -1))
         pieces.append(
             _project_one(
