@@ -201,8 +201,12 @@ def straddling_band(population: pd.DataFrame, bands: pd.DataFrame) -> str | None
         return None
     first = int(np.flatnonzero(straddle)[0])
     row = population.iloc[first]
+    band = row.get("age_band")
+    if band is None or pd.isna(band):  # named by its ages, as a census names it
+        top = row["age_to"]
+        band = f"{int(row['age_from'])}" + ("+" if pd.isna(top) else f"-{int(top)}")
     return (
-        f"population band {row.get('age_band', row['age_from'])!r} straddles the rate band "
+        f"population band {str(band)!r} straddles the rate band "
         f"starting at {int(lo[idx[first]])}: give population in single years "
         "or in the rates' bands"
     )

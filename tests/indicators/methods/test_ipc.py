@@ -217,3 +217,24 @@ def test_counts_by_area_refuses_a_unit_counted_twice() -> None:
     counts = pd.DataFrame({"unit_code": ["L1", "L1"], "count": [1, 2]})
     with pytest.raises(ValueError, match="one count per group"):
         phbm.counts_by_area(counts, members)
+
+
+def test_a_population_band_across_a_rate_band_is_refused(rates: pd.DataFrame) -> None:
+    """A census's 60-69 cannot be split at the cohort's 65: refused, not summed or dropped, by
+    the cohort sizes as by the projections' band sums (one placement of rows in bands)."""
+    from jsna.indicators.methods.projections import aggregate_to_bands
+
+    census = pd.DataFrame(
+        {
+            "sex": ["Male", "Female", "Male", "Female"],
+            "age_from": [18, 18, 60, 60],
+            "age_to": [59, 59, 69, 69],
+            "age_band": ["18-59", "18-59", "60-69", "60-69"],
+            "count": [500.0, 520.0, 90.0, 110.0],
+        }
+    )
+    message = "population band '60-69' straddles the rate band starting at 18"
+    with pytest.raises(ValueError, match=message):
+        phbm.cohort_sizes(rates, census)
+    with pytest.raises(ValueError, match=message):
+        aggregate_to_bands(census, rates[["age_from", "age_to"]], keys=["sex"])
