@@ -1513,6 +1513,7 @@ def render_report(
     import time
 
     from jsna.errors import UsageError
+    from jsna.processes import full_collections_held
     from jsna.report.render import write_html, write_pdf
     from jsna.workspace import Workspace
 
@@ -1521,13 +1522,14 @@ def render_report(
     if not area_code:
         raise UsageError("no area given: pass --area CODE or set project.area in jsna.toml")
     formats, out_dir, templates = report_settings(config, formats, output)
-    with Workspace.open(config.workspace_path, read_only=True) as ws:
-        model = assemble_report(ws, config, area_code, skipped=skipped, share=True)
     outputs = []
-    for kind in formats:
-        path = out_dir / f"jsna-{area_code}.{kind}"
-        writer = write_html if kind == "html" else write_pdf
-        outputs.append(writer(model, path, user_templates=templates))
+    with full_collections_held():
+        with Workspace.open(config.workspace_path, read_only=True) as ws:
+            model = assemble_report(ws, config, area_code, skipped=skipped, share=True)
+        for kind in formats:
+            path = out_dir / f"jsna-{area_code}.{kind}"
+            writer = write_html if kind == "html" else write_pdf
+            outputs.append(writer(model, path, user_templates=templates))
     return ReportResult(
         outputs=outputs,
         area_code=area_code,

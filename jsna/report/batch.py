@@ -99,9 +99,10 @@ def _worker_reads() -> Any:
 def _freeze_worker_heap() -> None:
     """After the worker's first area, once: collect its garbage, then leave every object alive
     (the whole tables all its areas share, the compiled templates, the fonts) out of the
-    garbage collector's later passes (:func:`gc.freeze`). Each full collection walked them all,
-    several times an area, though they live as long as the worker; an area's own objects, and
-    its garbage, are collected as before. :func:`_close_worker` gives them back."""
+    garbage collector's later passes (:func:`gc.freeze`). The full collection each later area
+    starts with (:func:`jsna.processes.full_collections_held`) would walk them all, though they
+    live as long as the worker; an area's own objects, and its garbage, are collected as before.
+    :func:`_close_worker` gives them back."""
     if _WORKER.get("frozen"):
         return
     import gc
@@ -132,14 +133,30 @@ def _render_one(
 ) -> AreaOutcome:
     import time
 
-    from jsna.report.assemble import assemble_report
-    from jsna.report.render import write_html, write_pdf
+    from jsna.processes import full_collections_held
 
     start = time.perf_counter()
     config = _WORKER["config"]
     outcome = AreaOutcome(area_code)
-    if small_area:
-        return _render_small_area(outcome, out_dir, templates, start)
+    with full_collections_held():  # one full collection an area, as the next one starts
+        if small_area:
+            return _render_small_area(outcome, out_dir, templates, start)
+        _render_area(outcome, config, formats, out_dir, templates)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _render_area(
+    outcome: AreaOutcome,
+    config: Any,
+    formats: Sequence[str],
+    out_dir: str,
+    templates: str | None,
+) -> None:
+    from jsna.report.assemble import assemble_report
+    from jsna.report.render import write_html, write_pdf
+
+    area_code = outcome.area_code
     try:
         model = assemble_report(_worker_workspace(), config, area_code, reads=_worker_reads())
         outcome.area_name = model.area_name
@@ -165,8 +182,6 @@ def _render_one(
         Exception
     ) as exc:  # one area's failure must not stop the others; reported on the index page
         outcome.status, outcome.note = "failed", f"{type(exc).__name__}: {exc}"
-    outcome.seconds = time.perf_counter() - start
-    return outcome
 
 
 def _render_small_area(
