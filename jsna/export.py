@@ -489,14 +489,19 @@ def write_export(
         return write_json(results, path, metadata=metadata, analyses=analyses)
     if fmt == "parquet":
         return write_parquet(results, path)
-    return write_xlsx(
-        results,
-        path,
-        metadata=metadata,
-        analyses=analyses,
-        benchmark_name=benchmark_name,
-        names=names,
-    )
+    from jsna.processes import full_collections_held
+
+    # a workbook's cells (half a million for the demo) are live objects that each full pass of
+    # the garbage collector would walk again: twelve of them, a sixth of the demo's export
+    with full_collections_held():
+        return write_xlsx(
+            results,
+            path,
+            metadata=metadata,
+            analyses=analyses,
+            benchmark_name=benchmark_name,
+            names=names,
+        )
 
 
 def export(
