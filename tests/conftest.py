@@ -231,11 +231,21 @@ def _in_build_order(items: list[pytest.Item]) -> None:
 _prefetch: list[subprocess.Popen[bytes] | None] = []
 
 
+def _freeze_collected() -> None:
+    """Leave what every test shares (the imported modules, the collected tests) out of the
+    garbage collector's full passes: each walked all of it again, about sixty times a worker."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the shared builds the selected tests need in the background (once per session, by
     the first worker to get here), so that they are made while the workers run other tests."""
     if session.config.option.collectonly or not session.items:
         return
+    _freeze_collected()
     used = set().union(*(getattr(item, "fixturenames", ()) for item in session.items))
     names = [build for fixture, build in _SHARED_BUILDS.items() if fixture in used]
     if not REAL.is_dir():
