@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jsna.errors import JsnaError, TemplateError
 from jsna.resources import templates_dir
@@ -77,7 +78,71 @@ def _environment(user_templates: str | None):  # type: ignore[no-untyped-def]
     from jsna.report.text import outcome_key
 
     env.filters["outcome_class"] = lambda o: "outcome-" + outcome_key(o).lower().replace(" ", "-")
+    env.tests["too_wide_for_a_page"] = too_wide_for_a_page
     return env
+
+
+#: the print stylesheet's measures (templates/report.css): the width between an A4 page's 16 mm
+#: margins, in points; a data table's type (0.82rem of the root's 15 px) and the padding of a
+#: cell's two sides (0.4rem each); the practice and PCN tables' (7.5 pt, 0.25rem each)
+PAGE_WIDTH_PT = (210 - 2 * 16) / 25.4 * 72
+TABLE_TYPE_PT, TABLE_PADDING_PT = 0.82 * 11.25, 0.8 * 11.25
+COMPACT_TYPE_PT, COMPACT_PADDING_PT = 7.5, 0.5 * 11.25
+#: the practice and PCN tables, printed in the compact type (the stylesheet's id selectors)
+COMPACT_TABLES = re.compile(r"-practice-|-pcn-|-pcns$")
+
+
+def too_wide_for_a_page(table: Any) -> bool:
+    """Whether ``table`` runs past a printed page's margins when none of its figures wraps.
+
+    A figure cell (``numeric``) stays on one line on screen (the page scrolls sideways), so the
+    narrowest the table can be printed is, for each column, its widest figure or its longest
+    word (headings in bold), plus the cells' padding, measured in the report's typeface (DejaVu
+    Sans, the metrics of matplotlib's copy). A table wider than the page gets the class
+    ``wide``, and the print stylesheet lets its figures wrap at their spaces ("1.07 (0.98 to
+    1.18; …)", "5,162 to 5,460"); a table that fits keeps each figure on one line.
+    """
+    compact = bool(COMPACT_TABLES.search(table.id))
+    size = COMPACT_TYPE_PT if compact else TABLE_TYPE_PT
+    columns = [_text_width(str(c), size, bold=True) for c in table.columns]
+    for row in table.rows:
+        for i, cell in enumerate(row[: len(columns)]):
+            text = str(cell.text)
+            width = (
+                _text_width(text, size, bold=False, whole=True)
+                if cell.numeric
+                else _text_width(text, size, bold=False)
+            )
+            columns[i] = max(columns[i], width)
+    padding = COMPACT_PADDING_PT if compact else TABLE_PADDING_PT
+    return sum(columns) + padding * len(columns) > PAGE_WIDTH_PT
+
+
+def _text_width(text: str, size: float, *, bold: bool, whole: bool = False) -> float:
+    """Points wide ``text`` is at ``size`` points: its longest word, or all of it (``whole``)."""
+    words = [text] if whole else text.split()
+    return max((_word_width(w, bold) for w in words), default=0.0) * size
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_width(word: str, bold: bool) -> float:
+    """The width of ``word`` in DejaVu Sans (bold or not) at 1 pt."""
+    font = _font(bold)
+    font.set_text(word, 0.0)
+    return float(font.get_width_height()[0]) / 64 / 100  # 26.6 fixed point, at 100 pt
+
+
+@functools.lru_cache(maxsize=2)
+def _font(bold: bool) -> Any:
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    properties = font_manager.FontProperties(
+        family="DejaVu Sans", weight="bold" if bold else "normal"
+    )
+    font = FT2Font(font_manager.findfont(properties, fallback_to_default=True))
+    font.set_size(100, 72)
+    return font
 
 
 def _where(exc: BaseException, fallback: str) -> str:
