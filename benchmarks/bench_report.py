@@ -33,9 +33,14 @@ def _timed(label: str, func):  # type: ignore[no-untyped-def]
 
 
 def _best(label: str, func, repeats: int) -> None:  # type: ignore[no-untyped-def]
-    """Wall and CPU seconds of the fastest of ``repeats`` runs."""
+    """Wall and CPU seconds of the fastest of ``repeats`` runs. Each starts after a full garbage
+    collection (not timed), as a report's own process starts with no earlier report's garbage
+    (a report holds back full collections, and the next one frees what it left)."""
+    import gc
+
     runs = []
     for _ in range(repeats):
+        gc.collect()
         wall, cpu = time.perf_counter(), time.process_time()
         func()
         runs.append((time.perf_counter() - wall, time.process_time() - cpu))

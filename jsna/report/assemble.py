@@ -1069,6 +1069,15 @@ def assemble_report(
                     ForkedCall(functools.partial(_built_in_child, prepared, shared))
                 )
         built = prepared.build_some(frozenset(i.id for i in infos) - shared)
+        # the appendix of indicators and the results download need no section: made here while
+        # the child builds its sections
+        registry, alternatives = prepared.registry, prepared.alternatives
+        indicators_appendix = (
+            _profile_appendix(rc, registry, profile)
+            if profile
+            else _indicator_appendix(rc, registry, alternatives)
+        )
+        results_csv = _results_csv(rc)
         from_child = child.result() if child is not None else None
     # whatever the child could not give (it failed or was not started) is built here, so any
     # error is raised as it would be without the child
@@ -1081,7 +1090,6 @@ def assemble_report(
     from jsna.report.blocks import add_section_blocks
 
     skipped = [*(skipped or []), *add_section_blocks(rc, sections)]
-    registry, alternatives = prepared.registry, prepared.alternatives
     return Report(
         # a practice profile has no section 7-10 to warn about
         warnings=[]
@@ -1097,14 +1105,12 @@ def assemble_report(
         sections=sections,
         executive_summary=_executive_summary(rc, sections, profile),
         worse_than_benchmark=_flagged(rc, "Worse"),
-        indicators_appendix=_profile_appendix(rc, registry, profile)
-        if profile
-        else _indicator_appendix(rc, registry, alternatives),
+        indicators_appendix=indicators_appendix,
         sources_appendix=_with_practice_inputs(
             input_blocks.sources_appendix(rc, sections), sections, profile
         ),
         skipped=skipped or [],
-        results_csv=_results_csv(rc),
+        results_csv=results_csv,
         logo_data_uri=_logo(config),
         version=__version__,
         subtitle=config.report.subtitle or "",
