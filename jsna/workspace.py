@@ -338,6 +338,9 @@ class Workspace:
         self.path = path
         self.read_only = read_only
         self._connected = False
+        #: the stored analysis tables, listed once when read only (nothing can add one then:
+        #: the shared lock keeps every writer out); a report asks for tables about fifty times
+        self._analysis_names: list[str] | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -846,12 +849,17 @@ class Workspace:
     def analysis_tables(self, *, include_facts: bool = False) -> list[str]:
         """The stored ``analysis_*`` frame tables (with ``include_facts``, the facts and
         settings tables too), sorted."""
-        names = [
-            str(name)
-            for (name,) in self.con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'analysis!_%' ESCAPE '!'"
-            ).fetchall()
-        ]
+        names = self._analysis_names
+        if names is None:
+            names = [
+                str(name)
+                for (name,) in self.con.execute(
+                    "SELECT table_name FROM duckdb_tables() "
+                    "WHERE table_name LIKE 'analysis!_%' ESCAPE '!'"
+                ).fetchall()
+            ]
+            if self.read_only:
+                self._analysis_names = names
         if not include_facts:
             names = [n for n in names if n not in {ANALYSIS_FACTS, ANALYSIS_SETTINGS}]
         return sorted(names)

@@ -102,11 +102,15 @@ def _freeze_worker_heap() -> None:
     garbage collector's later passes (:func:`gc.freeze`). The full collection each later area
     starts with (:func:`jsna.processes.full_collections_held`) would walk them all, though they
     live as long as the worker; an area's own objects, and its garbage, are collected as before.
-    :func:`_close_worker` gives them back."""
-    if _WORKER.get("frozen"):
+    :func:`_close_worker` gives them back. A process that froze objects of its own (a batch run
+    in it, ``workers=1``) is left to its own freezing: nothing more frozen, nothing thawed."""
+    if "frozen" in _WORKER:
         return
     import gc
 
+    if gc.get_freeze_count():
+        _WORKER["frozen"] = False
+        return
     gc.collect()
     gc.freeze()
     _WORKER["frozen"] = True
