@@ -31,6 +31,8 @@ WORKSPACE_FILE = "jsna.duckdb"
 ANALYSIS_FACTS = "analysis_facts"
 ANALYSIS_SETTINGS = "analysis_settings"
 SCHEMA_VERSION = 1
+#: sets of boundaries a read-only workspace keeps once read (:meth:`Workspace.geometry`)
+GEOMETRIES_KEPT = 16
 
 
 #: how long a command waits for a workspace another command holds (``--wait SECONDS``)
@@ -341,6 +343,9 @@ class Workspace:
         #: the stored analysis tables, listed once when read only (nothing can add one then:
         #: the shared lock keeps every writer out); a report asks for tables about fifty times
         self._analysis_names: list[str] | None = None
+        #: boundaries read (codes -> frame), kept when read only: a report's maps ask for the
+        #: same areas again and again (each small-area map its areas and its authority)
+        self._geometries: dict[tuple[str, ...], pd.DataFrame] = {}
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -514,9 +519,20 @@ class Workspace:
         """Boundaries of ``codes`` as (``area_code``, ``wkb``) in WGS84, one row per area (the
         latest load of it first), from the ``geometry`` table; areas loaded by an older jsna
         come from their GeoParquet file under ``geometry/`` when it is still there."""
+        key = tuple(sorted(set(codes)))
+        if key in self._geometries:
+            return self._geometries[key].copy()
+        frame = self._read_geometry(list(key))
+        if self.read_only:
+            if len(self._geometries) >= GEOMETRIES_KEPT:  # a batch worker's areas: the latest
+                del self._geometries[next(iter(self._geometries))]
+            self._geometries[key] = frame
+            return frame.copy()
+        return frame
+
+    def _read_geometry(self, wanted: list[str]) -> pd.DataFrame:
         import pandas as pd
 
-        wanted = sorted(set(codes))
         self.con.register("_wanted", pd.DataFrame({"area_code": wanted}, dtype=object))
         try:
             stored = self.con.execute(
