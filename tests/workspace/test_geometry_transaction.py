@@ -133,3 +133,40 @@ def test_removing_the_boundary_file_takes_its_shapes(tmp_path: Path) -> None:
         (removal,) = ws.remove([source])
         assert removal.rows == {"areas": 3, "geometry": 3}
         assert ws.count("geometry") == 0
+
+
+def test_a_read_only_workspace_reads_a_set_of_boundaries_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report's maps ask for the same areas many times: read only, the workspace reads each
+    set once (the last ``GEOMETRIES_KEPT``), and gives each caller a copy of its own; a workspace
+    open for writing reads every time (a load may have changed them)."""
+    from jsna import workspace
+
+    path = _boundaries(tmp_path / "lad.geojson")
+    with Workspace.open(tmp_path / "jsna.duckdb") as ws:
+        ingest_file(ws, "boundaries", path)
+    reads: list[list[str]] = []
+    original = Workspace._read_geometry
+
+    def counted(self, wanted):  # type: ignore[no-untyped-def]
+        reads.append(list(wanted))
+        return original(self, wanted)
+
+    monkeypatch.setattr(Workspace, "_read_geometry", counted)
+    monkeypatch.setattr(workspace, "GEOMETRIES_KEPT", 2)
+    with Workspace.open(tmp_path / "jsna.duckdb", read_only=True) as ws:
+        first = ws.geometry(["E08000011", "E08000009"])
+        first.loc[0, "wkb"] = b"changed by its caller"
+        again = ws.geometry({"E08000009", "E08000011"})
+        assert reads == [["E08000009", "E08000011"]]
+        assert list(again["area_code"]) == ["E08000009", "E08000011"]
+        assert again.loc[0, "wkb"] != b"changed by its caller"
+        ws.geometry(["E08000010"])
+        ws.geometry(["E08000011"])  # a third set: the oldest is let go
+        ws.geometry(["E08000009", "E08000011"])
+        assert len(reads) == 4
+    with Workspace.open(tmp_path / "jsna.duckdb") as ws:
+        ws.geometry(["E08000009"])
+        ws.geometry(["E08000009"])
+    assert len(reads) == 6
