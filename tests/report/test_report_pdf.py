@@ -62,3 +62,29 @@ def test_charts_are_not_blank(pdf: Path, tmp_path: Path) -> None:
         if saturated.mean() > 0.02:
             coloured += 1
     assert coloured >= 4, f"only {coloured} pages show chart colour"
+
+
+def test_every_table_starts_on_the_page_of_its_caption(pdf: Path, demo_html: str) -> None:
+    """No caption is left at the foot of a page with its table on the next, nor alone on a page
+    before an appendix row too tall to follow it: the caption's text and its table's first
+    heading are on the same page, in that order."""
+    import html
+    import re
+
+    pypdf = pytest.importorskip("pypdf")
+    pages = [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(pdf)).pages]
+    tables = re.findall(
+        r'<caption>(.*?)</caption>\s*<thead><tr><th scope="col">(.*?)</th>', demo_html, re.S
+    )
+    assert len(tables) > 30
+    start, apart = 0, []
+    for caption, heading in tables:
+        caption = " ".join(html.unescape(re.sub(r"<[^>]+>", "", caption)).split())
+        first_word = html.unescape(heading).split()[0]
+        found = [n for n in range(start, len(pages)) if caption in pages[n]]
+        assert found, caption
+        start = found[0]
+        after = pages[start][pages[start].index(caption) + len(caption) :]
+        if first_word not in after:
+            apart.append((start + 1, caption))
+    assert not apart, apart
