@@ -66,11 +66,11 @@ def full_collections_held() -> Iterator[None]:
     A report makes hundreds of thousands of objects that live long enough to reach the oldest
     generation (its figures, WeasyPrint's boxes), and each full pass walks every object in the
     process: the demo's PDF took 9 of them, 2 to 2.7 s of its 12 s of CPU, its HTML 4 (0.5 s of
-    5.4 s), the XLSX export of its half a million cells 12 (1.3 s of 7.6 s). Held back, the block's cyclic garbage is freed later instead (the demo's PDF peaks
-    about 120 MB higher): by one full collection when the next block starts, so that a process
-    rendering report after report (a batch worker, a notebook) frees each one's garbage once,
-    or by Python's own passes after the block, which come back as they were. Nested blocks
-    count as one.
+    5.4 s), the XLSX export of its half a million cells 12 (1.3 s of 7.6 s). Held back, the
+    block's cyclic garbage is freed later instead (the demo's PDF peaks about 120 MB higher): by
+    one full collection when the next block starts, so that a process rendering report after
+    report (a batch worker, a notebook) frees each one's garbage once, or by Python's own passes
+    after the block, which come back as they were. Nested blocks count as one.
     """
     import gc
 

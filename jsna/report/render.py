@@ -107,12 +107,7 @@ def too_wide_for_a_page(table: Any) -> bool:
     columns = [_text_width(str(c), size, bold=True) for c in table.columns]
     for row in table.rows:
         for i, cell in enumerate(row[: len(columns)]):
-            text = str(cell.text)
-            width = (
-                _text_width(text, size, bold=False, whole=True)
-                if cell.numeric
-                else _text_width(text, size, bold=False)
-            )
+            width = _text_width(str(cell.text), size, bold=False, whole=cell.numeric)
             columns[i] = max(columns[i], width)
     padding = COMPACT_PADDING_PT if compact else TABLE_PADDING_PT
     return sum(columns) + padding * len(columns) > PAGE_WIDTH_PT
