@@ -479,7 +479,7 @@ def _refuse_or_quarantine(
             "rows_loaded": report.rows_read - len(bad_rows),
             "rows_quarantined": len(bad_rows),
             "records": records,
-            "periods": ", ".join(period_list[:50]),
+            "periods": ", ".join(period_list),
             "areas": len(areas),
             "ingested_at": _now(),
         }

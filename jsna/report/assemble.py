@@ -1282,11 +1282,11 @@ def _appendix_sources(files: pd.DataFrame) -> str:
 
 
 def _appendix_periods(values: Any) -> str:
-    """An appendix row's periods: the first to the last, or the one."""
-    from jsna.vocabulary.periods import sort_periods
+    """An appendix row's periods: each run of periods that follow one another from its first to
+    its last, so that a missing year shows (:func:`jsna.vocabulary.periods.describe_periods`)."""
+    from jsna.vocabulary.periods import describe_periods
 
-    ordered = sort_periods(values)
-    return f"{ordered[0]} to {ordered[-1]}" if len(ordered) > 1 else ordered[0]
+    return describe_periods(values)
 
 
 def _profile_appendix(rc: ReportContext, registry: Any, profile: str) -> list[dict[str, str]]:

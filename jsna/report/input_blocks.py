@@ -707,7 +707,6 @@ _WHY = {
 
 def sources_appendix(rc: ReportContext, sections: list[Section]) -> list[dict[str, str]]:
     """One row per input file: what it is, its hash, and the sections that use it or why none does."""
-    import pandas as pd
 
     prov = rc.workspace.provenance()
     shown = {s.info.id: s.info.number for s in sections if not s.empty}
@@ -750,7 +749,7 @@ def sources_appendix(rc: ReportContext, sections: list[Section]) -> list[dict[st
                 "file": str(p["file_name"]),
                 "sha256": str(p["sha256"]),
                 "rows": f"{int(p['rows_loaded']):,} of {int(p['rows_read']):,}",
-                "periods": str(p["periods"] or "") if not pd.isna(p["periods"]) else "",
+                "periods": _stored_periods(p["periods"]),
                 "status": str(p["status"]),
                 "ingested": str(p["ingested_at"]),
                 "used": ("Sections " if len(numbers) > 1 else "Section ")
@@ -760,6 +759,15 @@ def sources_appendix(rc: ReportContext, sections: list[Section]) -> list[dict[st
             }
         )
     return out
+
+
+def _stored_periods(stored: Any) -> str:
+    """The periods provenance lists for a file (``"2014/15, 2015/16, ..."``), as runs."""
+    from jsna.vocabulary.periods import describe_periods
+
+    if is_missing(stored) or not str(stored).strip():
+        return ""
+    return describe_periods(p.strip() for p in str(stored).split(",") if p.strip())
 
 
 def _family(rc: ReportContext) -> set[str]:

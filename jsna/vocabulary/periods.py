@@ -256,3 +256,45 @@ def latest_period(labels: Iterable[object]) -> str | None:
     """The label that ends last, or None when there are none."""
     ordered = sort_periods(labels)
     return ordered[-1] if ordered else None
+
+
+def _month_index(year_month: tuple[int, int]) -> int:
+    year, month = year_month
+    return year * 12 + month - 1
+
+
+def describe_periods(labels: Iterable[object], *, run: int = 3) -> str:
+    """The periods as a reader scans them: a run of ``run`` or more periods that follow one
+    another is written from its first to its last, the rest one by one, earliest first.
+
+    Periods follow one another when they are the same length and each starts a year after the
+    last (or, for periods shorter than a year, where the last ended): ``2014/15`` ... ``2022/23``,
+    ``2024/25`` gives ``"2014/15 to 2022/23, 2024/25"``; rolling three-year periods
+    ``2015-17``, ``2016-18``, ``2017-19`` give ``"2015-17 to 2017-19"``. A gap shows as a gap.
+    Periods of one length are listed together (years, then three-year periods), each length
+    earliest first; labels that name no period come first, as they are.
+    """
+    parsed = [(label, parse_period_label(label)) for label in sort_periods(labels)]
+    parsed.sort(key=lambda lp: (0, 0, 0) if lp[1] is None else (1, lp[1].months, lp[1].sortable))
+    groups: list[list[str]] = []
+    previous: Period | None = None
+    for label, period in parsed:
+        follows = (
+            period is not None
+            and previous is not None
+            and period.months == previous.months
+            and _month_index(period.start) - _month_index(previous.start)
+            == min(previous.months, 12)
+        )
+        if follows:
+            groups[-1].append(label)
+        else:
+            groups.append([label])
+        previous = period
+    parts: list[str] = []
+    for group in groups:
+        if len(group) >= run:
+            parts.append(f"{group[0]} to {group[-1]}")
+        else:
+            parts.extend(group)
+    return ", ".join(parts)

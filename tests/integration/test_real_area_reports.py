@@ -209,6 +209,34 @@ def test_trafford_has_no_internal_or_placeholder_text(trafford: Built) -> None:
     assert "Trafford" in text.split("Contents")[0]
 
 
+def test_trafford_sources_appendix_shows_a_missing_year(trafford: Built) -> None:
+    # the depression file has every financial year from 2014/15 but 2023/24: the appendix must
+    # not write it as one unbroken series
+    frame = pd.read_csv(
+        REAL / "fingertips_lad_indicators_trafford_themes" / "adults_depression.csv",
+        encoding="utf-8-sig",
+    )
+    starts = sorted({int(p[:4]) for p in frame["period"].dropna().astype(str)})
+    runs: list[list[int]] = []
+    for year in starts:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    assert len(runs) > 1  # the file has its gap
+
+    def label(year: int) -> str:
+        return f"{year}/{str(year + 1)[-2:]}"
+
+    expected = ", ".join(
+        f"{label(r[0])} to {label(r[-1])}" if len(r) >= 3 else ", ".join(map(label, r))
+        for r in runs
+    )
+    row = re.search(r"<tr><th scope=\"row\">adults_depression\.csv</th>(.*?)</tr>", trafford.html)
+    assert row, "adults_depression.csv is not in the sources appendix"
+    assert f"<td>{expected}</td>" in row.group(1)
+
+
 # -- Birmingham -------------------------------------------------------------------------------
 def test_birmingham_no_indicator_fails(birmingham: Built) -> None:
     assert birmingham.compute["failed"] == []

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jsna.vocabulary.periods import (
+    describe_periods,
     latest_period,
     normalise_period,
     parse_period_label,
@@ -184,3 +185,43 @@ def test_trafford_nhs_health_checks_latest_is_the_cumulative_figure_to_the_last_
                 "2021/22 Q1 - 2025/26 Q3",
                 pytest.approx(50.5),
             )
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        # a missing year shows: 2023/24 is not in the file
+        (
+            [f"{y}/{str(y + 1)[-2:]}" for y in range(2014, 2023)] + ["2024/25"],
+            "2014/15 to 2022/23, 2024/25",
+        ),
+        ([str(y) for y in range(2022, 2048)], "2022 to 2047"),
+        # each length on its own, earliest first; a label that is no period comes first
+        (
+            ["2017-19", "2019", "2015-17", "2017", "2016-18", "2018", "odd"],
+            "odd, 2017 to 2019, 2015-17 to 2017-19",
+        ),
+        (
+            ["2021/22 Q1", "2021/22 Q2", "2021/22 Q3", "2021/22 Q4", "2022/23 Q1"],
+            "2021/22 Q1 to 2022/23 Q1",
+        ),
+        (["Jan 2024", "Feb 2024", "Mar 2024", "May 2024"], "Jan 2024 to Mar 2024, May 2024"),
+        # two that follow are listed: "2020 to 2021" says no more than "2020, 2021"
+        (["2021", "2020"], "2020, 2021"),
+        (["2020", "2022"], "2020, 2022"),
+        (["2019/20"], "2019/20"),
+        ([], ""),
+    ],
+)
+def test_periods_are_described_as_runs_with_their_gaps(labels: list[str], expected: str) -> None:
+    assert describe_periods(labels) == expected
+
+
+@given(st.sets(st.integers(1990, 2040), max_size=30))
+def test_a_description_of_years_names_every_year_and_no_other(years: set[int]) -> None:
+    text = describe_periods(str(y) for y in years)
+    named: set[int] = set()
+    for part in filter(None, text.split(", ")):
+        first, _, last = part.partition(" to ")
+        named |= set(range(int(first), int(last or first) + 1))
+    assert named == years
