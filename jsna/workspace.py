@@ -11,7 +11,7 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -468,12 +468,23 @@ class Workspace:
 
     # -- reading ---------------------------------------------------------------------------
     def table(
-        self, name: str, where: str | None = None, params: list[Any] | None = None
+        self,
+        name: str,
+        where: str | None = None,
+        params: list[Any] | None = None,
+        *,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """Read a whole canonical table (optionally filtered) into pandas."""
+        """Read a whole canonical table (optionally filtered, optionally only ``columns``, in
+        the table's row order) into pandas."""
         if name not in TABLES:
             raise WorkspaceError(f"unknown table {name!r}")
-        sql = f'SELECT * FROM "{name}"'
+        if columns is not None:
+            unknown = [c for c in columns if c not in TABLES[name]]
+            if unknown:
+                raise WorkspaceError(f"table {name!r} has no column {unknown[0]!r}")
+        chosen = ", ".join(f'"{c}"' for c in columns) if columns is not None else "*"
+        sql = f'SELECT {chosen} FROM "{name}"'
         if where:
             sql += f" WHERE {where}"
         return self.con.execute(sql, params or []).df()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
     from jsna.indicators.spec import Indicator
@@ -160,23 +162,37 @@ class ComputeContext:
         return dict(self._names)
 
     def _read_area_names(self) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for table, code, name in (
-            ("indicator_values", "area_code", "area_name"),
-            ("population", "area_code", "area_name"),
-            ("events", "area_code", "area_name"),
-            ("lookups", "parent_code", "parent_name"),
-            ("lookups", "child_code", "child_name"),
-            ("deprivation", "lsoa_code", "lsoa_name"),
-            ("areas", "area_code", "area_name"),
-        ):
-            frame = self.table_view(table)
-            if len(frame):
-                sub = frame[[code, name]].dropna().drop_duplicates(code)
-                for c, n in zip(sub[code], sub[name], strict=False):
-                    n = str(n).strip()
-                    # a name in capitals ("TRAFFORD") never replaces one written as a name ("Trafford")
-                    if n and not (n.isupper() and c in names and not names[c].isupper()):
-                        names[c] = n
-        names.update(CANONICAL_NAMES)
-        return names
+        return area_names_from(
+            self.table_view(table)[[code, name]] for table, code, name in NAME_COLUMNS
+        )
+
+
+#: where area names are found: (table, code column, name column), later ones winning
+NAME_COLUMNS = (
+    ("indicator_values", "area_code", "area_name"),
+    ("population", "area_code", "area_name"),
+    ("events", "area_code", "area_name"),
+    ("lookups", "parent_code", "parent_name"),
+    ("lookups", "child_code", "child_name"),
+    ("deprivation", "lsoa_code", "lsoa_name"),
+    ("areas", "area_code", "area_name"),
+)
+
+
+def area_names_from(pairs: Iterable[pd.DataFrame]) -> dict[str, str]:
+    """Area code -> name from the (code, name) columns of each of :data:`NAME_COLUMNS`, in
+    that order: each table's first name for a code, a later table's replacing an earlier one's,
+    except that a name in capitals ("TRAFFORD") never replaces one written as a name
+    ("Trafford"); then the canonical names."""
+    names: dict[str, str] = {}
+    for frame in pairs:
+        if not len(frame):
+            continue
+        code, name = frame.columns[:2]
+        sub = frame[[code, name]].dropna().drop_duplicates(code)
+        for c, n in zip(sub[code], sub[name], strict=False):
+            n = str(n).strip()
+            if n and not (n.isupper() and c in names and not names[c].isupper()):
+                names[c] = n
+    names.update(CANONICAL_NAMES)
+    return names

@@ -922,9 +922,10 @@ def _context_narrative(rc: ReportContext, section: Section) -> None:
         section.narrative_html = rc.narrative(section.info.id)
 
 
-#: the sections one report builds in a forked child while the process builds the rest (about
-#: half of the work of the demo's report each; see :func:`render_report`)
-SHARED_SECTIONS = frozenset({"health_status", "inequalities", "projected_service_use"})
+#: the sections one report builds in a forked child while the process builds the rest and the
+#: indicators appendix and results download (about half of the work of the demo's report each;
+#: see :func:`render_report`)
+SHARED_SECTIONS = frozenset({"health_status", "voice", "inequalities", "projected_service_use"})
 
 
 @dataclass
@@ -977,7 +978,7 @@ def _prepare(
     names = reads.names()
     # the distinct codes (a column's unique values, not every row: a batch asks for each area)
     with_results = set(results["area_code"].dropna().unique())
-    known = with_results | set(reads.table("population")["area_code"].dropna().unique())
+    known = with_results | set(reads.column("population", "area_code").dropna().unique())
     stored_practices = (
         workspace.analysis_table("analysis_practices") if area_code not in known else None
     )

@@ -49,13 +49,27 @@ class WorkspaceReads:
             self.tables[name] = self.workspace.table(name)
         return self.tables[name]
 
+    def column(self, name: str, column: str) -> pd.Series:
+        """One column of table ``name``: of the whole table when it is read already, else read
+        alone (do not modify)."""
+        if name in self.tables:
+            return self.tables[name][column]
+        return self.workspace.table(name, columns=[column])[column]
+
     def names(self) -> dict[str, str]:
         """Area code -> name, as :meth:`jsna.indicators.context.ComputeContext.area_names`
-        finds them, from the tables read here."""
+        finds them. Only the code and name columns are read of a table not read whole already
+        (the population table alone is a tenth of a second for the demo, and a report needs it
+        in one section)."""
         if self._names is None:
-            from jsna.indicators.context import ComputeContext
+            from jsna.indicators.context import NAME_COLUMNS, area_names_from
 
-            self._names = ComputeContext(self.workspace, _cache=self.tables).area_names()
+            self._names = area_names_from(
+                self.tables[table][[code, name]]
+                if table in self.tables
+                else self.workspace.table(table, columns=[code, name])
+                for table, code, name in NAME_COLUMNS
+            )
         return dict(self._names)
 
     def controlled_results(

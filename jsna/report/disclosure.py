@@ -165,8 +165,10 @@ class DisclosurePolicy:
         column: str,
         hierarchies: Sequence[Hierarchy] = (),
         small_area: pd.Series | bool = False,
+        texts: bool = True,
     ) -> pd.DataFrame:
-        """Return ``frame`` with ``{column}_hidden`` (bool) and ``{column}_text`` (str) added.
+        """Return ``frame`` with ``{column}_hidden`` (bool) and ``{column}_text`` (str) added;
+        without ``texts``, only ``{column}_hidden`` (what is hidden, not how it reads).
 
         Primary suppression hides counts ``low``..``high``; secondary suppression then hides,
         within every hierarchy group holding exactly one hidden cell, the smallest other non-zero
@@ -193,6 +195,8 @@ class DisclosurePolicy:
             else pd.Series(bool(small_area), index=out.index)
         )
         out[f"{column}_hidden"] = hidden.to_numpy()
+        if not texts:
+            return out
         out[f"{column}_text"] = [
             self.count(v, small_area=bool(s), hidden=bool(h))
             for v, s, h in zip(values, small, hidden, strict=True)
@@ -249,14 +253,20 @@ def secondary_suppression(
 
 
 def protect_results(
-    rows: pd.DataFrame, policy: DisclosurePolicy, rules: Mapping[str, str] | None = None
+    rows: pd.DataFrame,
+    policy: DisclosurePolicy,
+    rules: Mapping[str, str] | None = None,
+    *,
+    texts: bool = True,
 ) -> pd.DataFrame:
     """Disclosure-controlled view of results rows, for tables and the CSV download.
 
     Adds ``count_text``/``count_hidden``, ``denominator_text``/``denominator_hidden`` and
     ``value_flag`` (``"hidden"`` when the value rests on a hidden count and the policy hides such
     values, ``"marked"`` when it is shown with the marker, else ``""``). Values whose unit is a
-    count of people are protected like counts. Sex (``Persons = Male + Female``) and categories
+    count of people are protected like counts (``value_is_count``; their text is ``value_text``).
+    Without ``texts``, the ``*_text`` columns are left out (the whole table's control, which needs
+    only what is hidden). Sex (``Persons = Male + Female``) and categories
     (the uncategorised row = sum of a category type's rows) are treated as additive.
 
     ``rules`` maps indicator ids to their declared disclosure rule: ``"value-is-count"``
@@ -274,18 +284,20 @@ def protect_results(
     exempt = rule.eq("none")
     if len(rows) and exempt.any():
         plain = rows[exempt].copy()
-        plain["count_text"] = [fmt(c, 0) for c in plain["count"]]
-        plain["denominator_text"] = [fmt(c, 0) for c in plain["denominator"]]
+        if texts:
+            plain["count_text"] = [fmt(c, 0) for c in plain["count"]]
+            plain["denominator_text"] = [fmt(c, 0) for c in plain["denominator"]]
+            plain["value_text"] = pd.Series(pd.NA, index=plain.index, dtype="string")
         plain["count_hidden"] = plain["denominator_hidden"] = plain["value_hidden"] = False
-        plain["value_text"] = pd.Series(pd.NA, index=plain.index, dtype="string")
+        plain["value_is_count"] = False
         plain["value_flag"] = ""
-        rest = protect_results(rows[~exempt], policy, rules)
+        rest = protect_results(rows[~exempt], policy, rules, texts=texts)
         return pd.concat([rest, plain]).loc[rows.index]
     if rows.empty:
         out = rows.copy()
-        for col in ("count_text", "denominator_text", "value_flag"):
+        for col in ("count_text", "denominator_text", "value_flag") if texts else ("value_flag",):
             out[col] = pd.Series(dtype="string")
-        for col in ("count_hidden", "denominator_hidden"):
+        for col in ("count_hidden", "denominator_hidden", "value_is_count"):
             out[col] = pd.Series(dtype=bool)
         return out
     frame = rows.copy()
@@ -298,8 +310,10 @@ def protect_results(
         Hierarchy((*base, "sex"), "_cat_part"),
     ]
     small = frame["area_type"].map(policy.is_small_area).astype(bool)
-    frame = policy.protect(frame, column="count", hierarchies=hierarchies, small_area=small)
-    frame = policy.protect(frame, column="denominator", hierarchies=hierarchies, small_area=small)
+    for column in ("count", "denominator"):
+        frame = policy.protect(
+            frame, column=column, hierarchies=hierarchies, small_area=small, texts=texts
+        )
     unit = (
         frame["unit"].astype("string").fillna("").str.lower()
         if "unit" in frame
@@ -317,14 +331,17 @@ def protect_results(
             column="value",
             hierarchies=hierarchies,
             small_area=small[count_valued],
+            texts=texts,
         )
         frame["value_hidden"] = already
         frame.loc[count_valued, "value_hidden"] = protected["value_hidden"]
-        frame["value_text"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-        frame.loc[count_valued, "value_text"] = protected["value_text"]
     else:
         frame["value_hidden"] = already
+    frame["value_is_count"] = count_valued.to_numpy()
+    if texts:
         frame["value_text"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        if count_valued.any():
+            frame.loc[count_valued, "value_text"] = protected["value_text"]
     rests_on_hidden = (frame["count_hidden"] | frame["denominator_hidden"]) & ~count_valued
     flag = "hidden" if policy.rates_on_suppressed == "suppress" else "marked"
     frame["value_flag"] = rests_on_hidden.map({True: flag, False: ""})
@@ -360,7 +377,7 @@ def control_results(
 
     if not policy.enabled or results.empty:
         return results
-    frame = protect_results(results, policy, rules)
+    frame = protect_results(results, policy, rules, texts=False)
     out = results.copy()
     for col in ("count_hidden", "denominator_hidden", "value_hidden"):
         out[col] = frame[col].astype(bool).to_numpy()
@@ -375,7 +392,7 @@ def control_results(
     rule = out["indicator_id"].astype(object).map(lambda i: rules.get(i, "counts"))
     small = out["area_type"].map(policy.is_small_area).astype(bool) & rule.ne("none")
     base = float(policy.rounding_base)
-    counted = frame["value_text"].notna()  # the value is itself a count of people or events
+    counted = frame["value_is_count"]  # the value is itself a count of people or events
     whole = small & counted & ~hide & out["value"].notna()
     out.loc[whole, "value"] = base * np.round(out.loc[whole, "value"] / base)
     count = pd.to_numeric(out["count"], errors="coerce").astype(float)
