@@ -263,38 +263,51 @@ def _month_index(year_month: tuple[int, int]) -> int:
     return year * 12 + month - 1
 
 
+def _step(earlier: Period, later: Period) -> tuple[int, int] | None:
+    """How ``later`` follows ``earlier`` as the next of a series, as (months its start moves,
+    months its end moves); None when it is not the next of a series. A series is of periods of
+    one length, each starting a year later (or where the last ended, for periods shorter than a
+    year: quarters, months), or of periods from one start, each ending a month, a quarter or a
+    year later (cumulative: "2021/22 Q1 - 2021/22 Q2", "2021/22 Q1 - 2021/22 Q3", ...)."""
+    moved = _month_index(later.start) - _month_index(earlier.start)
+    ended = _month_index(later.end) - _month_index(earlier.end)
+    if later.months == earlier.months and moved == ended == min(earlier.months, 12):
+        return (moved, ended)
+    if moved == 0 and ended in (1, 3, 12):
+        return (0, ended)
+    return None
+
+
 def describe_periods(labels: Iterable[object], *, run: int = 3) -> str:
     """The periods as a reader scans them: a run of ``run`` or more periods that follow one
-    another is written from its first to its last, the rest one by one, earliest first.
+    another (:func:`_step`) is written from its first to its last, the rest one by one.
 
-    Periods follow one another when they are the same length and each starts a year after the
-    last (or, for periods shorter than a year, where the last ended): ``2014/15`` ... ``2022/23``,
-    ``2024/25`` gives ``"2014/15 to 2022/23, 2024/25"``; rolling three-year periods
-    ``2015-17``, ``2016-18``, ``2017-19`` give ``"2015-17 to 2017-19"``. A gap shows as a gap.
-    Periods of one length are listed together (years, then three-year periods), each length
-    earliest first; labels that name no period come first, as they are.
+    ``2014/15`` ... ``2022/23``, ``2024/25`` gives ``"2014/15 to 2022/23, 2024/25"`` (a gap
+    shows as a gap); rolling three-year periods ``2015-17``, ``2016-18``, ``2017-19`` give
+    ``"2015-17 to 2017-19"``. Periods of one length are listed together (years, then three-year
+    periods), each length earliest first, then periods of one start by their end; labels that
+    name no period come first, as they are.
     """
     parsed = [(label, parse_period_label(label)) for label in sort_periods(labels)]
     parsed.sort(key=lambda lp: (0, 0, 0) if lp[1] is None else (1, lp[1].months, lp[1].sortable))
-    groups: list[list[str]] = []
+    groups: list[tuple[list[str], tuple[int, int] | None]] = []
     previous: Period | None = None
     for label, period in parsed:
-        follows = (
-            period is not None
-            and previous is not None
-            and period.months == previous.months
-            and _month_index(period.start) - _month_index(previous.start)
-            == min(previous.months, 12)
-        )
-        if follows:
-            groups[-1].append(label)
+        step = _step(previous, period) if period is not None and previous is not None else None
+        if step is not None and groups[-1][1] in (None, step):
+            groups[-1][0].append(label)
+            groups[-1] = (groups[-1][0], step)
+        elif step is not None and len(groups[-1][0]) > 1:
+            # the last period of a run of another step starts this one
+            last = groups[-1][0].pop()
+            groups.append(([last, label], step))
         else:
-            groups.append([label])
+            groups.append(([label], None))
         previous = period
     parts: list[str] = []
-    for group in groups:
-        if len(group) >= run:
-            parts.append(f"{group[0]} to {group[-1]}")
+    for members, _ in groups:
+        if len(members) >= run:
+            parts.append(f"{members[0]} to {members[-1]}")
         else:
-            parts.extend(group)
+            parts.extend(members)
     return ", ".join(parts)

@@ -267,6 +267,43 @@ def test_birmingham_falls_admissions_loaded_whole(birmingham: Built) -> None:
     assert "This text appears in section" not in birmingham.text
 
 
+def test_birmingham_pdf_keeps_each_source_row_on_one_page(birmingham: Built, tmp_path) -> None:
+    """A row of appendix B is never split across pages: its file name, kind and hash start on one
+    line of one page. (Its file name of two lines used to go whole to the next page, leaving the
+    row's other cells behind without it.)"""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not on PATH (apt-get install poppler-utils)")
+    pytest.importorskip("weasyprint")
+    code, _ = _invoke(
+        "report",
+        "--format",
+        "pdf",
+        "--area",
+        BIRMINGHAM,
+        "--output",
+        str(tmp_path),
+        "--project",
+        str(birmingham.project),
+    )
+    assert code == 0
+    pdf = tmp_path / f"jsna-{BIRMINGHAM}.pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = text[text.rindex("Appendix B: sources") :]
+    sources = birmingham.html[birmingham.html.index('id="appendix-sources"') :]
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th><td>([^<]+)</td>.*?<code class="hash">(\w+)</code>', sources
+    )
+    assert len(rows) > 10
+    for name, kind, sha in rows:
+        line = next(line for line in text.splitlines() if sha[:12] in line)
+        assert line.strip().startswith(name[:4]) and f" {kind} " in line, (name, line)
+
+
 def test_trafford_england_benchmark_counts_every_authority(trafford: Built) -> None:
     """England's 65+ share is summed over all 309 authorities, although the census replaced ten
     of them for 2021 (a sum over the file that lost them gave 18.7%)."""

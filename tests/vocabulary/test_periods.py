@@ -206,6 +206,20 @@ def test_trafford_nhs_health_checks_latest_is_the_cumulative_figure_to_the_last_
             "2021/22 Q1 to 2022/23 Q1",
         ),
         (["Jan 2024", "Feb 2024", "Mar 2024", "May 2024"], "Jan 2024 to Mar 2024, May 2024"),
+        # cumulative from one start (NHS Health Checks), each ending a quarter later
+        (
+            [f"2021/22 Q1 - 2021/22 Q{q}" for q in (2, 3, 4)]
+            + [f"2021/22 Q1 - 2022/23 Q{q}" for q in (1, 2)],
+            "2021/22 Q1 - 2021/22 Q2 to 2021/22 Q1 - 2022/23 Q2",
+        ),
+        # ... with a quarter missing, and beside single quarters
+        (
+            ["2021/22 Q1", "2021/22 Q2", "2021/22 Q3"]
+            + [f"2021/22 Q1 - 2021/22 Q{q}" for q in (2, 3, 4)]
+            + ["2021/22 Q1 - 2022/23 Q2"],
+            "2021/22 Q1 to 2021/22 Q3, 2021/22 Q1 - 2021/22 Q2 to 2021/22 Q1 - 2021/22 Q4, "
+            "2021/22 Q1 - 2022/23 Q2",
+        ),
         # two that follow are listed: "2020 to 2021" says no more than "2020, 2021"
         (["2021", "2020"], "2020, 2021"),
         (["2020", "2022"], "2020, 2022"),
