@@ -49,28 +49,38 @@ def load_geometry(workspace: Workspace, codes: list[str] | set[str]) -> gpd.GeoD
     return geo.to_crs(BRITISH_NATIONAL_GRID)
 
 
-def quantile_classes(values: pd.Series, n: int = 5) -> tuple[pd.Series, list[str]]:
-    """Assign each value to one of ``n`` quantile classes (1 = lowest) with pandas; labels show the ranges.
+def quantile_classes(
+    values: pd.Series, n: int = 5, *, decimals: int = 1
+) -> tuple[pd.Series, list[str]]:
+    """Assign each value to one of ``n`` quantile classes (1 = lowest) with pandas; labels show the
+    ranges, to ``decimals`` places.
 
-    Ties at a break fall in the lower class; fewer classes are used when there are fewer distinct
-    values than ``n``.
+    The breaks are the values at which ``n`` groups of equal size would end. Equal values always
+    share a class, the lower one when a break falls among them, so a group can be larger than
+    the others; fewer classes are used when a break repeats (many equal values, or fewer
+    distinct values than ``n``).
     """
+    import numpy as np
     import pandas as pd
 
     clean = values.astype(float)
-    distinct = clean.dropna().nunique()
-    k = max(1, min(n, distinct))
-    classes = (
-        pd.qcut(clean.rank(method="first"), k, labels=False) + 1
-        if k > 1
-        else pd.Series(1, index=clean.index)
-    )
-    classes = classes.where(clean.notna())
+    present = clean.dropna()
+    k = max(1, min(n, present.nunique()))
+    if k > 1:
+        by_rank = pd.qcut(present.rank(method="first"), k, labels=False)
+        breaks = np.unique(present.groupby(by_rank).max().to_numpy())
+        # each value in the lowest class whose break it does not exceed
+        placed = np.searchsorted(breaks, present.to_numpy(), side="left") + 1
+    else:
+        placed = np.ones(len(present), dtype=int)
+    classes = pd.Series(pd.NA, index=clean.index, dtype="Int64")
+    classes[present.index] = placed
     labels = []
-    for c in range(1, k + 1):
-        members = clean[classes.eq(c)]
-        labels.append(f"{members.min():,.1f} to {members.max():,.1f}")
-    return classes.astype("Int64"), labels
+    for c in range(1, int(placed.max()) + 1 if len(placed) else 1):
+        members = present[placed == c]
+        low, high = f"{members.min():,.{decimals}f}", f"{members.max():,.{decimals}f}"
+        labels.append(low if low == high else f"{low} to {high}")
+    return classes, labels
 
 
 def _decorate(ax, geo: gpd.GeoDataFrame) -> None:  # type: ignore[no-untyped-def]
@@ -219,18 +229,28 @@ def indicator_map(
     level: str,
     figure_id: str,
     source: str,
+    decimals: int = 1,
 ) -> Figure | None:
-    """Small areas (ward, MSOA, LSOA) shaded by quintile of an indicator; ``values`` has ``area_code``, ``value``."""
+    """Small areas (ward, MSOA, LSOA) shaded by quintile of an indicator; ``values`` has
+    ``area_code``, ``value``; the legend's ranges to ``decimals`` places."""
     geo = load_geometry(workspace, set(values["area_code"]))
     if len(geo) < 5:
         return None
     merged = geo.merge(values[["area_code", "value"]], on="area_code", how="left")
-    classes, labels = quantile_classes(merged["value"], 5)
+    classes, labels = quantile_classes(merged["value"], 5, decimals=decimals)
+    if not labels:  # no small area has a value
+        return None
     colours = QUINTILE_COLOURS if len(labels) == 5 else QUINTILE_COLOURS[-len(labels) :]
     outline = load_geometry(workspace, {area_code})
+    sizes = classes.value_counts()
+    groups = (
+        "five groups of equal size (quintiles)"
+        if len(labels) == 5 and sizes.max() - sizes.min() <= 1
+        else f"{len(labels)} groups by quintile (equal values share a group)"
+    )
     alt = (
-        f"Map of {title.lower()} across {len(merged)} {level}s in {area_name}, in five groups of equal size "
-        f"(quintiles) from {labels[0].split(' to ')[0]} to {labels[-1].split(' to ')[-1]} {unit}; darker is higher."
+        f"Map of {title.lower()} across {len(merged)} {level}s in {area_name}, in {groups} "
+        f"from {labels[0].split(' to ')[0]} to {labels[-1].split(' to ')[-1]} {unit}; darker is higher."
     )
     data = (
         merged[["area_code", "value"]]

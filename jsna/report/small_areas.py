@@ -72,7 +72,9 @@ def _label(first: Any) -> str:
 
 
 def _decimals(rc: ReportContext, indicator_id: str, values: pd.Series) -> int:
-    if indicator_id in rc.indicators:
+    """A registered indicator's own decimals; an imported count none (6 casualties, not 6.00);
+    any other imported value two when every value is under 10 (a ratio: 0.87), else one."""
+    if indicator_id in rc.indicators or rc.decimals(indicator_id) == 0:
         return rc.decimals(indicator_id)
     small = values.dropna().abs()
     return 2 if len(small) and float(small.max()) < 10 else 1
@@ -222,6 +224,7 @@ def small_area_map(rc: ReportContext, group: pd.DataFrame, figure_id: str) -> An
         level=singular,
         figure_id=figure_id,
         source=f"Source: {source} ({first['indicator_name']}); {BOUNDARY_SOURCE}",
+        decimals=_decimals(rc, str(first["indicator_id"]), group["value"]),
     )
 
 

@@ -127,7 +127,22 @@ def test_quantile_classes_with_pandas() -> None:
     assert classes.tolist() == [3, 1, 2, 1, 2, 5, 4, 3, 4, 5]
     assert labels == ["1.0 to 2.0", "3.0 to 4.0", "5.0 to 6.0", "7.0 to 8.0", "9.0 to 10.0"]
     few, few_labels = maps.quantile_classes(pd.Series([1.0, 1.0, 2.0]), 5)
-    assert len(few_labels) == 2 and few.max() == 2
+    assert few.tolist() == [1, 1, 2] and few_labels == ["1.0", "2.0"]
+
+
+def test_equal_values_share_a_class() -> None:
+    """Counts with many ties (Trafford's wards: casualties killed or seriously injured): a value
+    is never split between two colours, and the legend's ranges do not overlap."""
+    counts = [2, 0, 2, 2, 2, 2, 0, 1, 0, 2, 1, 1, 3, 1, 0, 3, 6, 1, 1, 1]
+    values = pd.Series([*counts, None], dtype=float)
+    classes, labels = maps.quantile_classes(values, 5, decimals=0)
+    assert labels == ["0", "1", "2", "3 to 6"]
+    by_value = pd.DataFrame({"value": values, "class": classes}).dropna()
+    assert (by_value.groupby("value")["class"].nunique() == 1).all()
+    assert by_value.groupby("class")["value"].max().is_monotonic_increasing
+    assert pd.isna(classes.iloc[-1])
+    # no value at all: no classes
+    assert maps.quantile_classes(pd.Series([None, None], dtype=float))[1] == []
 
 
 @pytest.mark.parametrize(

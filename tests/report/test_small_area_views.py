@@ -120,3 +120,20 @@ def test_trafford_ward_tables_show_the_local_health_values(trafford_report) -> N
         assert got[r.area_name] == f"{r.value:.1f}"
     top = source.sort_values("value", ascending=False).head(5)["area_name"].tolist()
     assert table["Ward"].head(5).tolist() == top
+
+
+@pytest.mark.real
+def test_trafford_ward_counts_are_whole_numbers(trafford_report) -> None:  # type: ignore[no-untyped-def]
+    """Casualties killed or seriously injured are a count: "6", never "6.00", in the ward table
+    and in the sentence naming the highest and lowest wards."""
+    source = pd.read_csv(real_file("trafford_ward_health_fingertips_localhealth/ksi.csv"))
+    html = trafford_report.html
+    found = re.search(r'id="(table-[a-z0-9-]+)"[^<]*<caption>Killed or Seriously Injured', html)
+    assert found
+    table = _table(html, found.group(1))
+    got = dict(zip(table["Ward"], table["Value"], strict=True))
+    assert len(got) == len(source) == 21
+    for r in source.itertuples():
+        assert got[r.area_name] == f"{int(r.value):,}"
+    highest = source["value"].max()
+    assert f"values range from {source['value'].min()} to {highest}." in trafford_report.text
