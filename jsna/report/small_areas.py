@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jsna.report.disclosure import COUNT_UNITS
 from jsna.report.model import Cell, Table
 from jsna.report.text import fmt, fmt_interval, is_missing, outcome_key, outcome_words, unit_label
 
@@ -306,7 +307,8 @@ def small_area_page(
     table = []
     for _, r in rows.sort_values(["section", "indicator_name", "sex"]).iterrows():
         small = r["value"] if not is_missing(r["value"]) else None
-        d = 2 if small is not None and abs(float(small)) < 10 else 1
+        counted = str(r.get("unit") or "").strip().lower() in COUNT_UNITS
+        d = 0 if counted else 2 if small is not None and abs(float(small)) < 10 else 1
         table.append(
             {
                 "indicator": _label(r),

@@ -137,3 +137,21 @@ def test_trafford_ward_counts_are_whole_numbers(trafford_report) -> None:  # typ
         assert got[r.area_name] == f"{int(r.value):,}"
     highest = source["value"].max()
     assert f"values range from {source['value'].min()} to {highest}." in trafford_report.text
+
+
+@pytest.mark.real
+def test_trafford_ward_page_shows_a_count_whole(trafford_report) -> None:  # type: ignore[no-untyped-def]
+    """A ward's own page (``--level ward``) gives its casualties as in the file: Gorse Hill 6."""
+    from jsna.config import load_config
+    from jsna.report.small_areas import small_area_page
+    from jsna.workspace import Workspace
+
+    source = pd.read_csv(real_file("trafford_ward_health_fingertips_localhealth/ksi.csv"))
+    ward = source.sort_values("value").iloc[-1]
+    config = load_config(trafford_report.project / "jsna.toml")
+    with Workspace.open(config.workspace_path, read_only=True) as ws:
+        _, html = small_area_page(ws, config, str(ward["area_code"]))
+    row = re.search(r'<th scope="row">Killed or Seriously Injured[^<]*</th>(.*?)</tr>', html)
+    assert row
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+    assert cells[2] == f"{int(ward['value'])}"
