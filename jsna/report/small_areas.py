@@ -23,11 +23,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsna.report.disclosure import COUNT_UNITS
+from jsna.report.disclosure import COUNT_UNITS, DisclosurePolicy
 from jsna.report.model import Cell, Table
 from jsna.report.text import fmt, fmt_interval, is_missing, outcome_key, outcome_words, unit_label
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
 
     from jsna.report.context import ReportContext
@@ -47,11 +49,60 @@ BOUNDARY_SOURCE = (
 
 
 def stored(rc: ReportContext) -> pd.DataFrame:
-    """This area's rows of ``analysis_small_areas`` (read once per report)."""
+    """This area's rows of ``analysis_small_areas`` as the report may show them, after its
+    disclosure control (:func:`controlled`; read once per report)."""
     key = f"{TABLE}:{rc.area_code}"
     if key not in rc._tables:
-        rc._tables[key] = rc.workspace.analysis_table(TABLE, rc.area_code)
+        rows = rc.workspace.analysis_table(TABLE, rc.area_code)
+        rc._tables[key] = controlled(rows, rc.policy, rc.disclosure_rules)
     return rc._tables[key]
+
+
+#: the note of a small area's value that disclosure control hides
+HIDDEN_NOTE = "hidden for disclosure control"
+#: the column :func:`controlled` sets true on the rows whose value it hid
+HIDDEN = "hidden_by_control"
+
+
+def controlled(
+    rows: pd.DataFrame, policy: DisclosurePolicy, rules: Mapping[str, str]
+) -> pd.DataFrame:
+    """Small areas' values through the step every result of the report goes through
+    (:func:`jsna.report.disclosure.control_results`), so that the sentence, the map and the
+    table show what the area's own tables would: a count of 1 to 7 hidden (and a rate resting on
+    one), a count rounded to the policy's base and a rate scaled to the rounded count. A value
+    hidden here is noted as such; ``count_hidden`` and ``value_hidden`` say what was hidden."""
+    import pandas as pd
+
+    from jsna.report.disclosure import control_results
+
+    if rows.empty or "value" not in rows:
+        return rows
+    frame = rows.assign(
+        age=None, category_type=None, category=None, denominator=None, area_type=rows["level"]
+    )
+    shown = control_results(frame, policy, rules)
+    out = rows.copy()
+    for column in ("value", "lower_ci_95", "upper_ci_95"):
+        out[column] = shown[column].to_numpy()
+    for column in ("count_hidden", "value_hidden"):
+        out[column] = shown[column].to_numpy() if column in shown else False
+    hidden = rows["value"].notna().to_numpy() & out["value"].isna().to_numpy()
+    out[HIDDEN] = hidden
+    if hidden.any():
+        out["value_note"] = out["value_note"].astype("object")
+        out.loc[hidden, "value_note"] = HIDDEN_NOTE
+        # a hidden value's rank would still tell its place among the others (and its ties)
+        if "rank" in out:
+            out["rank"] = out["rank"].astype("Float64")
+            out.loc[hidden, "rank"] = pd.NA
+    return out
+
+
+def plural_of(levels: list[str]) -> str:
+    """'wards', 'MSOAs', or 'small areas' for a mix."""
+    words = {LEVEL_WORDS.get(lv, (lv, lv + "s"))[1] for lv in levels}
+    return words.pop() if len(words) == 1 else "small areas"
 
 
 def home_section(section: Any) -> str:
@@ -120,9 +171,18 @@ def ends_sentence(group: pd.DataFrame, decimals: int, area_name: str) -> str:
         if missing
         else ""
     )
+    low, high = fmt(valued["value"].min(), decimals), fmt(valued["value"].max(), decimals)
+    start = f"{_label(first)}{unit_text}, {first['period']}: "
+    some = f"{len(valued)} {plural if len(valued) > 1 else singular} of {area_name}"
+    if low == high:
+        names = ", ".join(str(n) for n in valued["area_name"])
+        each = "have a value, all" if len(valued) > 1 else "has a value,"
+        return f"{start}{some} {each} {low}: {names}{tail}."
+    if len(valued) <= 2 * NAMED:
+        # too few to name a highest and a lowest five apart: each once, highest first
+        return f"{start}{some} have a value, from {low} to {high}: {named(valued)}{tail}."
     return (
-        f"{_label(first)}{unit_text}, {first['period']}: across {len(valued)} {plural} of {area_name} "
-        f"values range from {fmt(valued['value'].min(), decimals)} to {fmt(valued['value'].max(), decimals)}. "
+        f"{start}across {some} values range from {low} to {high}. "
         f"Highest: {named(top)}. Lowest: {named(bottom)}{tail}."
     )
 
@@ -166,7 +226,7 @@ def small_area_table(rc: ReportContext, group: pd.DataFrame, table_id: str) -> T
         interval = fmt_interval(r["lower_ci_95"], r["upper_ci_95"], d)
         if r["value_flag"] == "marked":
             value += rc.policy.marker
-        elif r["value_flag"] == "hidden":
+        elif r["value_flag"] == "hidden" or bool(r.get(HIDDEN, False)):
             value = interval = rc.policy.symbol
         row = [Cell(str(r["area_name"])), Cell(value, numeric=True)]
         if has_limits:
@@ -250,8 +310,9 @@ def add_small_area_views(rc: ReportContext, section: Section) -> None:
                     else f"{len(parts)} indicators are available for the {words} of "
                     f"{rc.area_name}. Each has "
                 )
-                + "a map in five classes of equal size (quintiles; the legend gives each class's "
-                "range) and a table of every small area, highest first."
+                + f"a map in five groups by value (quintiles; the legend gives each group's "
+                f"range) where at least {NAMED} {plural_of(levels)} have a value to show, and a "
+                "table of every small area, highest first."
             ],
         }
     )
@@ -288,9 +349,13 @@ def small_area_page(
     the local authority's and the benchmark's values and the comparisons, and a locator map."""
     from jsna import __version__
     from jsna.errors import UsageError
+    from jsna.indicators.registry import IndicatorRegistry
     from jsna.report.render import environment, render_template, template_source
 
-    all_rows = workspace.analysis_table(TABLE)
+    registry = IndicatorRegistry.from_entry_points()
+    rules = {i: getattr(ind, "disclosure", "counts") for i, ind in registry.indicators.items()}
+    policy = DisclosurePolicy.from_settings(config.disclosure)
+    all_rows = controlled(workspace.analysis_table(TABLE), policy, rules)
     rows = all_rows[all_rows["area_code"].eq(code)] if "area_code" in all_rows else all_rows
     if rows.empty:
         raise UsageError(f"{code} has no small-area values; run jsna compute with its files loaded")
@@ -309,13 +374,16 @@ def small_area_page(
         small = r["value"] if not is_missing(r["value"]) else None
         counted = str(r.get("unit") or "").strip().lower() in COUNT_UNITS
         d = 0 if counted else 2 if small is not None and abs(float(small)) < 10 else 1
+        hidden = bool(r.get(HIDDEN, False))
         table.append(
             {
                 "indicator": _label(r),
                 "period": str(r["period"]),
                 "unit": unit_label(r.get("unit"), str(r["indicator_name"])),
-                "value": fmt(r["value"], d),
-                "interval": fmt_interval(r["lower_ci_95"], r["upper_ci_95"], d),
+                "value": policy.symbol if hidden else fmt(r["value"], d),
+                "interval": policy.symbol
+                if hidden
+                else fmt_interval(r["lower_ci_95"], r["upper_ci_95"], d),
                 "rank": "–" if is_missing(r["rank"]) else f"{int(r['rank'])} of {int(r['areas'])}",
                 "la_value": fmt(r["la_value"], d),
                 "compared_with_la": outcome_words(r["compared_with_la"])

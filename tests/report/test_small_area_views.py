@@ -74,12 +74,24 @@ def test_named_ends_agree_with_the_table(demo_html: str) -> None:
 
 
 def test_published_ward_values_match_the_file(demo_html: str, samples: Path) -> None:
+    """Each ward's published value as the default disclosure control shows it, worked out here
+    from the file: a ward's count rounded to the nearest 5 and its percentage scaled to the
+    rounded count (so that value times denominator gives back only the rounded count), a count
+    of 1 to 7 hidden."""
     source = pd.read_csv(samples / "local_health_wards.csv")
     name = "Child development at age 5"
     wards = source[source["indicator"].eq(name) & source["area_code"].str.startswith("E05")]
     table = _table(_section(demo_html, SECTION3), f"table-health-status-{_id_of(demo_html, name)}")
     got = dict(zip(table["Ward"], table["Value"], strict=True))
-    assert got == {r.area_name: f"{r.value:.1f}" for r in wards.itertuples()}
+
+    def shown(value: float, count: int) -> str:
+        if 1 <= count <= 7:
+            return "*"
+        return f"{5 * round(count / 5) * (value / count):.1f}"
+
+    assert got == {r.area_name: shown(r.value, r.count) for r in wards.itertuples()}
+    counts = dict(zip(table["Ward"], table["Count"], strict=True))
+    assert counts == {r.area_name: f"{5 * round(r.count / 5):,}" for r in wards.itertuples()}
     la = source[source["indicator"].eq(name) & source["area_code"].eq("E06999001")]["value"].iloc[0]
     assert f"Ambridge Vale: {la:.1f}" in _section(demo_html, SECTION3)
     assert {"Better", "Similar", "Worse"} & set(table["Compared with Ambridge Vale"])
@@ -123,35 +135,44 @@ def test_trafford_ward_tables_show_the_local_health_values(trafford_report) -> N
 
 
 @pytest.mark.real
-def test_trafford_ward_counts_are_whole_numbers(trafford_report) -> None:  # type: ignore[no-untyped-def]
-    """Casualties killed or seriously injured are a count: "6", never "6.00", in the ward table
-    and in the sentence naming the highest and lowest wards."""
+def test_trafford_ward_counts_go_through_disclosure_control(trafford_report) -> None:  # type: ignore[no-untyped-def]
+    """Casualties killed or seriously injured are a count: under the default policy a ward's
+    count of 1 to 7 is hidden (its rank too), as an area's own count would be, and a count shown
+    is whole ("0", never "0.00"); the sentence names only what the table shows."""
     source = pd.read_csv(real_file("trafford_ward_health_fingertips_localhealth/ksi.csv"))
     html = trafford_report.html
     found = re.search(r'id="(table-[a-z0-9-]+)"[^<]*<caption>Killed or Seriously Injured', html)
     assert found
     table = _table(html, found.group(1))
-    got = dict(zip(table["Ward"], table["Value"], strict=True))
-    assert len(got) == len(source) == 21
+    rows = {w: (v, r) for w, v, r in zip(table["Ward"], table["Value"], table["Rank"], strict=True)}
+    assert len(rows) == len(source) == 21
     for r in source.itertuples():
-        assert got[r.area_name] == f"{int(r.value):,}"
-    highest = source["value"].max()
-    assert f"values range from {source['value'].min()} to {highest}." in trafford_report.text
+        small = 1 <= r.value <= 7
+        assert rows[r.area_name][0] == ("*" if small else f"{int(r.value):,}"), r.area_name
+        assert (rows[r.area_name][1] == "–") == small
+    zero = sorted(source.loc[source["value"].eq(0), "area_name"])
+    shown = f"{len(zero)} wards of Trafford have a value, all 0: {', '.join(zero)}"
+    assert shown in trafford_report.text
 
 
 @pytest.mark.real
-def test_trafford_ward_page_shows_a_count_whole(trafford_report) -> None:  # type: ignore[no-untyped-def]
-    """A ward's own page (``--level ward``) gives its casualties as in the file: Gorse Hill 6."""
+def test_trafford_ward_page_controls_a_count(trafford_report) -> None:  # type: ignore[no-untyped-def]
+    """A ward's own page (``--level ward``) gives its casualties as its report's table does:
+    the ward with the most (6) is hidden, rank and all; a ward with none shows 0."""
     from jsna.config import load_config
     from jsna.report.small_areas import small_area_page
     from jsna.workspace import Workspace
 
     source = pd.read_csv(real_file("trafford_ward_health_fingertips_localhealth/ksi.csv"))
-    ward = source.sort_values("value").iloc[-1]
     config = load_config(trafford_report.project / "jsna.toml")
-    with Workspace.open(config.workspace_path, read_only=True) as ws:
-        _, html = small_area_page(ws, config, str(ward["area_code"]))
-    row = re.search(r'<th scope="row">Killed or Seriously Injured[^<]*</th>(.*?)</tr>', html)
-    assert row
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
-    assert cells[2] == f"{int(ward['value'])}"
+    most = source.sort_values("value").iloc[-1]
+    none = source[source["value"].eq(0)].iloc[0]
+    assert 1 <= most["value"] <= 7
+    for ward, value, rank in ((most, "*", "–"), (none, "0", None)):
+        with Workspace.open(config.workspace_path, read_only=True) as ws:
+            _, html = small_area_page(ws, config, str(ward["area_code"]))
+        row = re.search(r'<th scope="row">Killed or Seriously Injured[^<]*</th>(.*?)</tr>', html)
+        assert row
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+        assert cells[2] == value
+        assert rank is None or cells[4] == rank
