@@ -355,8 +355,10 @@ def small_area_page(
     registry = IndicatorRegistry.from_entry_points()
     rules = {i: getattr(ind, "disclosure", "counts") for i, ind in registry.indicators.items()}
     policy = DisclosurePolicy.from_settings(config.disclosure)
-    all_rows = controlled(workspace.analysis_table(TABLE), policy, rules)
+    all_rows = workspace.analysis_table(TABLE)
     rows = all_rows[all_rows["area_code"].eq(code)] if "area_code" in all_rows else all_rows
+    # control decides within one area's rows (disclosure.protect_results), so the ward's alone
+    rows = controlled(rows, policy, rules)
     if rows.empty:
         raise UsageError(f"{code} has no small-area values; run jsna compute with its files loaded")
     first = rows.iloc[0]
