@@ -133,15 +133,19 @@ def _decimals(rc: ReportContext, indicator_id: str, values: pd.Series) -> int:
 
 
 def groups(rows: pd.DataFrame) -> list[pd.DataFrame]:
-    """One frame per indicator and sex, by indicator name, each ordered highest value first."""
+    """One frame per indicator and sex, by indicator name, each ordered highest first: by the
+    stored rank (of the true values, 1 = highest), then by value. A value disclosure control
+    scaled to its rounded count keeps its place, so the rank column reads 1, 2, 3 down the table
+    although two scaled values may swap by a tenth."""
     out = []
+    keys, ascending = ["value", "area_name"], [False, True]
+    if "rank" in rows:
+        keys, ascending = ["rank", *keys], [True, *ascending]
     for _, group in sorted(
         rows.groupby(["indicator_id", "sex"], dropna=False),
         key=lambda kv: (str(kv[1]["indicator_name"].iloc[0]), str(kv[0][1])),
     ):
-        out.append(
-            group.sort_values(["value", "area_name"], ascending=[False, True], na_position="last")
-        )
+        out.append(group.sort_values(keys, ascending=ascending, na_position="last"))
     return out
 
 

@@ -176,3 +176,19 @@ def test_trafford_ward_page_controls_a_count(trafford_report) -> None:  # type: 
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
         assert cells[2] == value
         assert rank is None or cells[4] == rank
+
+
+def test_small_area_tables_read_in_rank_order(demo_html: str) -> None:
+    """Rows stay in the order of the true values (their stored ranks) when disclosure control
+    scales a rate to its rounded count: the rank column reads down the table in order."""
+    checked = 0
+    for table_id, chunk in re.findall(
+        r'<table[^>]*id="(table-[a-z0-9-]+)"(.*?)</table>', demo_html, flags=re.S
+    ):
+        if '<th scope="col">Rank</th>' not in chunk:
+            continue
+        table = _table(demo_html, table_id)
+        ranks = [int(r.split(" of ")[0]) for r in table["Rank"] if r != "–"]
+        assert ranks == sorted(ranks), table_id
+        checked += 1
+    assert checked >= 5
