@@ -551,14 +551,27 @@ def _list_size_chart(
 
 
 # -- sections 3 and 7: ward-level published values ----------------------------------------------------------
+def _hidden_by_control(res: pd.DataFrame) -> pd.Series:
+    """Rows whose value the report's disclosure control hid (a count of 1 to 7, or a value
+    resting on one); none when control is off."""
+    import pandas as pd
+
+    hidden = pd.Series(False, index=res.index)
+    for column in ("value_hidden", "count_hidden"):
+        if column in res:
+            hidden |= res[column].fillna(False).astype(bool)
+    return hidden & res["value"].isna()
+
+
 def _ward_rows(rc: ReportContext) -> pd.DataFrame:
-    """Latest imported values of the area's wards, one block per indicator."""
+    """Latest imported values of the area's wards, one block per indicator; a ward whose value
+    disclosure control hid is kept, without its value."""
     res = rc.results
     wards = res[
         res["area_code"].str[:3].isin(WARD_PREFIXES)
         & res["source"].eq("imported")
         & res["category_type"].isna()
-        & res["value"].notna()
+        & (res["value"].notna() | _hidden_by_control(res))
     ]
     lk = rc.table("lookups")
     mine = (
@@ -601,6 +614,7 @@ def add_inequality_blocks(rc: ReportContext, section: Section) -> None:
     if spread.empty or wards.empty:
         return
     body = []
+    held: set[str] = set()
     for _, s in spread.sort_values("category").iterrows():
         # the range is named by its ward indicator's name ("name, period" where one name has two series)
         name = str(s["category"])
@@ -610,6 +624,26 @@ def add_inequality_blocks(rc: ReportContext, section: Section) -> None:
             group = wards[same & wards["indicator_name"].eq(name.rsplit(", ", 1)[0])]
         group = group.sort_values("value")
         if group.empty:
+            continue
+        hidden = int(group["value"].isna().sum())
+        if hidden:
+            # the range and the ends of a series with hidden values would give those values away
+            held.add(name)
+            why = (
+                f"not shown: {hidden} of {len(group)} wards' values are hidden for disclosure "
+                "control"
+            )
+            body.append(
+                [
+                    Cell(str(group["indicator_name"].iloc[0])),
+                    Cell(str(s["period"])),
+                    Cell(str(int(s["count"])), numeric=True),
+                    Cell(rc.policy.symbol, numeric=True),
+                    Cell(rc.policy.symbol, numeric=True),
+                    Cell(why),
+                    Cell(why),
+                ]
+            )
             continue
         low = ", ".join(
             f"{n} {fmt(v, 1)}"
@@ -655,6 +689,7 @@ def add_inequality_blocks(rc: ReportContext, section: Section) -> None:
     widest = spread.assign(
         _r=spread["value_note"].str.extract(r"([\d.]+) times", expand=False).astype(float)
     )
+    widest = widest[~widest["category"].astype(str).isin(held)]
     widest = widest.dropna(subset=["_r"]).sort_values("_r", ascending=False)
     if len(widest):
         w = widest.iloc[0]

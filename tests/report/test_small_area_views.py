@@ -192,3 +192,19 @@ def test_small_area_tables_read_in_rank_order(demo_html: str) -> None:
         assert ranks == sorted(ranks), table_id
         checked += 1
     assert checked >= 5
+
+
+@pytest.mark.real
+def test_trafford_ward_differences_give_no_hidden_count_away(trafford_report) -> None:  # type: ignore[no-untyped-def]
+    """Section 7's table of differences between wards gives neither the range nor the ends of a
+    series whose values disclosure control hid: KSI's range (6 − 0) would give the largest count."""
+    source = pd.read_csv(real_file("trafford_ward_health_fingertips_localhealth/ksi.csv"))
+    hidden = int(source["value"].between(1, 7).sum())
+    assert hidden > 0
+    table = _table(trafford_report.html, "inequalities-wards")
+    row = table[table["Indicator"].eq("Killed or Seriously Injured")].iloc[0]
+    assert row["Range (highest − lowest)"] == "*" and row["Highest ÷ lowest"] == "*"
+    why = f"not shown: {hidden} of {len(source)} wards' values are hidden for disclosure control"
+    assert row["Five highest"] == row["Five lowest"] == why
+    # the other series are published without counts: shown as before
+    assert table["Range (highest − lowest)"].ne("*").sum() >= 10
