@@ -25,6 +25,7 @@ from jsna.report.disclosure import (
     Hierarchy,
     protect_results,
     results_csv_text,
+    rules_of,
 )
 from jsna.report.model import Cell, Headline, Report, Section, Table
 from jsna.report.text import (
@@ -970,7 +971,7 @@ def _prepare(
     registry = IndicatorRegistry.from_entry_points()
     indicators = dict(registry.indicators)
     policy = policy or DisclosurePolicy.from_settings(config.disclosure)
-    rules = {i: getattr(ind, "disclosure", "counts") for i, ind in indicators.items()}
+    rules = rules_of(indicators)
     # one value per indicator, area, period and sex: the row set aside for another source goes
     # to the appendix; both after the one disclosure step, so every table, chart and download
     # below reads controlled results
@@ -978,7 +979,8 @@ def _prepare(
     names = reads.names()
     # the distinct codes (a column's unique values, not every row: a batch asks for each area)
     with_results = set(results["area_code"].dropna().unique())
-    known = with_results | set(reads.column("population", "area_code").dropna().unique())
+    population = reads.columns("population", ["area_code"])["area_code"]
+    known = with_results | set(population.dropna().unique())
     stored_practices = (
         workspace.analysis_table("analysis_practices") if area_code not in known else None
     )

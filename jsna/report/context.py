@@ -49,12 +49,12 @@ class WorkspaceReads:
             self.tables[name] = self.workspace.table(name)
         return self.tables[name]
 
-    def column(self, name: str, column: str) -> pd.Series:
-        """One column of table ``name``: of the whole table when it is read already, else read
+    def columns(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """Some columns of table ``name``: of the whole table when it is read already, else read
         alone (do not modify)."""
         if name in self.tables:
-            return self.tables[name][column]
-        return self.workspace.table(name, columns=[column])[column]
+            return self.tables[name][columns]
+        return self.workspace.table(name, columns=columns)
 
     def names(self) -> dict[str, str]:
         """Area code -> name, as :meth:`jsna.indicators.context.ComputeContext.area_names`
@@ -65,10 +65,7 @@ class WorkspaceReads:
             from jsna.indicators.context import NAME_COLUMNS, area_names_from
 
             self._names = area_names_from(
-                self.tables[table][[code, name]]
-                if table in self.tables
-                else self.workspace.table(table, columns=[code, name])
-                for table, code, name in NAME_COLUMNS
+                self.columns(table, [code, name]) for table, code, name in NAME_COLUMNS
             )
         return dict(self._names)
 
@@ -193,7 +190,9 @@ class ReportContext:
     @property
     def disclosure_rules(self) -> dict[str, str]:
         """Each registered indicator's declared disclosure rule, by id."""
-        return {i: getattr(ind, "disclosure", "counts") for i, ind in self.indicators.items()}
+        from jsna.report.disclosure import rules_of
+
+        return rules_of(self.indicators)
 
     def decimals(self, indicator_id: str) -> int:
         """Decimal places of an indicator's values: a registered indicator's own; an imported

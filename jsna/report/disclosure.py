@@ -252,6 +252,11 @@ def secondary_suppression(
     return hidden
 
 
+def rules_of(indicators: Mapping[str, Any]) -> dict[str, str]:
+    """Each registered indicator's declared disclosure rule (``counts`` unless it says), by id."""
+    return {i: getattr(ind, "disclosure", "counts") for i, ind in indicators.items()}
+
+
 def protect_results(
     rows: pd.DataFrame,
     policy: DisclosurePolicy,

@@ -78,10 +78,7 @@ def controlled(
 
     if rows.empty or "value" not in rows:
         return rows
-    frame = rows.assign(
-        age=None, category_type=None, category=None, denominator=None, area_type=rows["level"]
-    )
-    shown = control_results(frame, policy, rules)
+    shown = control_results(_as_results(rows), policy, rules)
     out = rows.copy()
     for column in ("value", "lower_ci_95", "upper_ci_95"):
         out[column] = shown[column].to_numpy()
@@ -97,6 +94,14 @@ def controlled(
             out["rank"] = out["rank"].astype("Float64")
             out.loc[hidden, "rank"] = pd.NA
     return out
+
+
+def _as_results(rows: pd.DataFrame) -> pd.DataFrame:
+    """Small-area rows with the columns of results rows that disclosure control reads: no age,
+    category or denominator; the area type is the level."""
+    return rows.assign(
+        age=None, category_type=None, category=None, denominator=None, area_type=rows["level"]
+    )
 
 
 def plural_of(levels: list[str]) -> str:
@@ -200,14 +205,7 @@ def _protected(rc: ReportContext, group: pd.DataFrame) -> pd.DataFrame:
     """The group through the report's disclosure control (small-area counts rounded, small ones hidden)."""
     from jsna.report.disclosure import protect_results
 
-    frame = group.assign(
-        age=None,
-        category_type=None,
-        category=None,
-        denominator=None,
-        area_type=group["level"],
-    )
-    return protect_results(frame, rc.policy, rc.disclosure_rules)
+    return protect_results(_as_results(group), rc.policy, rc.disclosure_rules)
 
 
 def small_area_table(rc: ReportContext, group: pd.DataFrame, table_id: str) -> Table:
@@ -354,10 +352,11 @@ def small_area_page(
     from jsna import __version__
     from jsna.errors import UsageError
     from jsna.indicators.registry import IndicatorRegistry
+    from jsna.report.context import WorkspaceReads
+    from jsna.report.disclosure import rules_of
     from jsna.report.render import environment, render_template, template_source
 
-    registry = IndicatorRegistry.from_entry_points()
-    rules = {i: getattr(ind, "disclosure", "counts") for i, ind in registry.indicators.items()}
+    rules = rules_of(IndicatorRegistry.from_entry_points().indicators)
     policy = DisclosurePolicy.from_settings(config.disclosure)
     all_rows = workspace.analysis_table(TABLE)
     rows = all_rows[all_rows["area_code"].eq(code)] if "area_code" in all_rows else all_rows
@@ -368,9 +367,8 @@ def small_area_page(
     first = rows.iloc[0]
     parent = str(first["report_area"])
     names = dict(zip(all_rows["area_code"], all_rows["area_name"], strict=False))
-    from jsna.indicators.context import ComputeContext
-
-    area_names = ComputeContext(workspace).area_names()
+    # the code and name columns alone, not every table whole, for each page of a batch
+    area_names = WorkspaceReads(workspace).names()
     parent_name = area_names.get(parent, parent)
     bench = config.project.benchmark
     bench_name = area_names.get(bench, "England" if bench == "E92000001" else bench)
